@@ -1,0 +1,79 @@
+package api
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"roster"
+)
+
+// clientJSON is a client as the seeds show it. age and shoeSize are strings
+// because the seeds' list and details schemas say so; every other field has
+// its natural type, and absent values are null.
+type clientJSON struct {
+	UserUID              string          `json:"user_uid"`
+	Email                string          `json:"email"`
+	DisplayName          string          `json:"display_name"`
+	Phone                *string         `json:"phone"`
+	Age                  *string         `json:"age"`
+	Gender               *string         `json:"gender"`
+	Height               *float64        `json:"height"`
+	Weight               *float64        `json:"weight"`
+	YCOM                 *float64        `json:"ycom"`
+	LegLength            *float64        `json:"leg_length"`
+	ShoeSize             *string         `json:"shoeSize"`
+	Brand                *string         `json:"brand"`
+	ShoeModel            *string         `json:"shoeModel"`
+	PreferableActivities []string        `json:"preferable_activities"`
+	ProfilePhoto         *string         `json:"profile_photo"`
+	Notes                json.RawMessage `json:"notes,omitempty"` // only in details and on create
+	LastSession          *string         `json:"last_session"`
+	AdminUID             string          `json:"admin_uid"`
+	CreatedAt            string          `json:"created_at"`
+	UpdatedAt            string          `json:"updated_at"`
+}
+
+type noteJSON struct {
+	Text      *string `json:"text"`
+	UpdatedAt string  `json:"updated_at"`
+}
+
+// timeJSON formats times as the seeds do: UTC with milliseconds.
+func timeJSON(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// toJSON converts a client; photoURL turns a blob key into a signed URL.
+func toJSON(c *roster.Client, photoURL func(key string) string, withNotes bool) clientJSON {
+	j := clientJSON{
+		UserUID: c.UID, Email: c.Email, DisplayName: c.DisplayName, Phone: c.Phone,
+		Gender: c.Gender, Height: c.Height, Weight: c.Weight, YCOM: c.YCOM, LegLength: c.LegLength,
+		Brand: c.Brand, ShoeModel: c.ShoeModel, PreferableActivities: c.PreferableActivities,
+		AdminUID: c.CreatedBy, CreatedAt: timeJSON(c.CreatedAt), UpdatedAt: timeJSON(c.UpdatedAt),
+	}
+	if j.PreferableActivities == nil {
+		j.PreferableActivities = []string{}
+	}
+	if c.Age != nil {
+		s := strconv.FormatInt(*c.Age, 10)
+		j.Age = &s
+	}
+	if c.ShoeSize != nil {
+		s := strconv.FormatFloat(*c.ShoeSize, 'f', -1, 64)
+		j.ShoeSize = &s
+	}
+	if c.ProfilePhoto != "" {
+		u := photoURL(c.ProfilePhoto)
+		j.ProfilePhoto = &u
+	}
+	if c.LastSession != nil {
+		s := timeJSON(*c.LastSession)
+		j.LastSession = &s
+	}
+	if withNotes {
+		j.Notes = json.RawMessage("null")
+		if c.Note != nil {
+			j.Notes, _ = json.Marshal(noteJSON{Text: c.Note.Text, UpdatedAt: timeJSON(c.Note.UpdatedAt)})
+		}
+	}
+	return j
+}

@@ -1,0 +1,332 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"roster"
+	"roster/photo"
+)
+
+// Filter pages hold 5 clients unless asked otherwise, and never more than
+// maxLimit.
+const (
+	defaultLimit = 5
+	maxLimit     = 100
+)
+
+func (s *Server) listClients(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	photoURL := s.photoURL(r)
+	// The list is streamed: memory stays flat however many clients there
+	// are. Once the first byte is out, an error can only abort the response.
+	started := false
+	err := s.store.EachClient(r.Context(), p.OrgID, func(c *roster.Client) error {
+		b, err := json.Marshal(toJSON(c, photoURL, false))
+		if err != nil {
+			return err
+		}
+		sep := ","
+		if !started {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"users":[`))
+			started, sep = true, ""
+		}
+		w.Write([]byte(sep))
+		_, err = w.Write(b)
+		return err
+	})
+	switch {
+	case err != nil && started:
+		logFrom(r.Context()).Error("client list aborted", "err", err)
+		panic(http.ErrAbortHandler)
+	case err != nil:
+		return err
+	case !started:
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"users":[`))
+	}
+	_, err = w.Write([]byte("]}\n"))
+	return err
+}
+
+func (s *Server) clientDetails(w http.ResponseWriter, r *http.Request) error {
+	uid := r.PathValue("user_uid")
+	if !roster.ValidUID(uid) {
+		return roster.ErrClientNotFound
+	}
+	c, err := s.store.Client(r.Context(), principal(r).OrgID, uid)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toJSON(&c, s.photoURL(r), true))
+	return nil
+}
+
+func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	in, err := readInput(w, r, false, true)
+	if err != nil {
+		return err
+	}
+	fields, err := roster.NewClientFields(in.fields)
+	if err != nil {
+		return err
+	}
+	t := time.Now().UTC().Truncate(time.Microsecond)
+	c := roster.Client{UID: roster.NewUID(t), CreatedBy: p.AccountUID, ClientFields: fields, CreatedAt: t, UpdatedAt: t}
+	if in.photo != nil {
+		if c.ProfilePhoto, err = s.putPhoto(r.Context(), p.OrgUID, c.UID, in); err != nil {
+			return err
+		}
+	}
+	if err := s.store.CreateClient(r.Context(), p.OrgID, &c); err != nil {
+		s.deletePhoto(r.Context(), c.ProfilePhoto)
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"userData": toJSON(&c, s.photoURL(r), true)})
+	return nil
+}
+
+func (s *Server) updateClient(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	in, err := readInput(w, r, true, true)
+	if err != nil {
+		return err
+	}
+	uid, err := takeString(in.fields, "user_uid")
+	if err != nil {
+		return err
+	}
+	u, err := roster.NewClientUpdate(in.fields)
+	if err != nil {
+		return err
+	}
+	if len(u.Set) == 0 && in.photo == nil {
+		return invalid("nothing to update: give at least one field besides user_uid")
+	}
+	if !roster.ValidUID(uid) {
+		return roster.ErrClientNotFound
+	}
+	if in.photo != nil {
+		// Checked before storing the photo, so that an unknown uid leaves no file.
+		if _, err := s.store.Client(r.Context(), p.OrgID, uid); err != nil {
+			return err
+		}
+		key, err := s.putPhoto(r.Context(), p.OrgUID, uid, in)
+		if err != nil {
+			return err
+		}
+		u.Photo = &key
+	}
+	old, err := s.store.UpdateClient(r.Context(), p.OrgID, uid, u)
+	if err != nil {
+		if u.Photo != nil {
+			s.deletePhoto(r.Context(), *u.Photo)
+		}
+		return err
+	}
+	s.deletePhoto(r.Context(), old)
+	writeJSON(w, http.StatusOK, message{"User information updated successfully."})
+	return nil
+}
+
+func (s *Server) deleteClient(w http.ResponseWriter, r *http.Request) error {
+	in, err := readInput(w, r, false, false)
+	if err != nil {
+		return err
+	}
+	uid, err := takeString(in.fields, "user_uid")
+	if err != nil {
+		return err
+	}
+	for k := range in.fields {
+		return invalid("%s: unknown field; only user_uid is accepted", k)
+	}
+	photoKey, err := s.store.DeleteClient(r.Context(), principal(r).OrgID, uid)
+	if err != nil {
+		return err
+	}
+	s.deletePhoto(r.Context(), photoKey)
+	writeJSON(w, http.StatusOK, message{fmt.Sprintf("User with UID %s deleted from admin.", uid)})
+	return nil
+}
+
+func (s *Server) saveNote(w http.ResponseWriter, r *http.Request) error {
+	uid := r.PathValue("user_uid")
+	in, err := readInput(w, r, false, false)
+	if err != nil {
+		return err
+	}
+	var text *string
+	switch v := in.fields["note"].(type) {
+	case nil:
+	case string:
+		if len(v) > roster.MaxNoteBytes {
+			return roster.Errorf(roster.KindTooLarge, "note: must be at most %d bytes", roster.MaxNoteBytes)
+		}
+		if !utf8.ValidString(v) {
+			return invalid("note: must be valid UTF-8")
+		}
+		if v != "" {
+			text = &v
+		}
+	default:
+		return invalid("note: must be a string")
+	}
+	delete(in.fields, "note")
+	for k := range in.fields {
+		return invalid("%s: unknown field; only note is accepted", k)
+	}
+	if !roster.ValidUID(uid) {
+		return roster.ErrClientNotFound
+	}
+	if err := s.store.SaveNote(r.Context(), principal(r).OrgID, uid, text); err != nil {
+		return err
+	}
+	msg := "Note saved."
+	if text == nil {
+		msg = "Note cleared."
+	}
+	writeJSON(w, http.StatusOK, message{msg})
+	return nil
+}
+
+type filterPageJSON struct {
+	QueryCount int64        `json:"query_count"`
+	Users      []clientJSON `json:"users"`
+	FirstUID   string       `json:"first_uid"`
+	LastUID    string       `json:"last_uid"`
+}
+
+func (s *Server) filterClients(w http.ResponseWriter, r *http.Request) error {
+	f, page, err := parseFilter(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	res, err := s.store.FilterClients(r.Context(), principal(r).OrgID, f, page)
+	if err != nil {
+		return err
+	}
+	if len(res.Clients) == 0 {
+		return roster.Errorf(roster.KindNotFound, "no users found")
+	}
+	out := filterPageJSON{
+		QueryCount: res.Count,
+		Users:      make([]clientJSON, len(res.Clients)),
+		FirstUID:   res.Clients[0].UID,
+		LastUID:    res.Clients[len(res.Clients)-1].UID,
+	}
+	photoURL := s.photoURL(r)
+	for i := range res.Clients {
+		out.Users[i] = toJSON(&res.Clients[i], photoURL, false)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+var filterParams = []string{"start_after_id", "end_before_id", "limit", "admin_uid", "start_date",
+	"end_date", "gender", "preferable_activities", "activity"}
+
+func parseFilter(q map[string][]string) (roster.ClientFilter, roster.Page, error) {
+	var f roster.ClientFilter
+	page := roster.Page{Limit: defaultLimit}
+	for k, vs := range q {
+		if !slices.Contains(filterParams, k) {
+			return f, page, invalid("%s: unknown query parameter", k)
+		}
+		if len(vs) > 1 {
+			return f, page, invalid("%s: given more than once", k)
+		}
+	}
+	get := func(k string) string {
+		if vs := q[k]; len(vs) > 0 {
+			return vs[0]
+		}
+		return ""
+	}
+	var err error
+	if v := get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			return f, page, invalid("limit: must be an integer from 1 to %d", maxLimit)
+		}
+		page.Limit = n
+	}
+	page.After, page.Before = get("start_after_id"), get("end_before_id")
+	if page.After != "" && page.Before != "" {
+		return f, page, invalid("start_after_id and end_before_id: give one, not both")
+	}
+	for _, k := range []string{"start_after_id", "end_before_id", "admin_uid"} {
+		if v := get(k); v != "" && !roster.ValidUID(v) {
+			return f, page, invalid("%s: not a valid uid", k)
+		}
+	}
+	f.AdminUID = get("admin_uid")
+	if v := get("gender"); v != "" {
+		if f.Gender, err = roster.ParseGender(v); err != nil {
+			return f, page, invalid("gender: %v", err)
+		}
+	}
+	if f.From, err = parseDate(get("start_date"), "start_date"); err != nil {
+		return f, page, err
+	}
+	if f.To, err = parseDate(get("end_date"), "end_date"); err != nil {
+		return f, page, err
+	}
+	if !f.To.IsZero() {
+		f.To = f.To.AddDate(0, 0, 1) // inclusive end date
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return f, page, invalid("start_date: must not be after end_date")
+	}
+	activities, activity := get("preferable_activities"), get("activity")
+	switch {
+	case activities != "" && activity != "":
+		return f, page, invalid("activity and preferable_activities: give one, not both")
+	case activity != "":
+		if !slices.Contains(roster.Activities, activity) {
+			return f, page, invalid("activity: unknown activity %q", activity)
+		}
+		f.Activities = []string{activity}
+	case activities != "":
+		if f.Activities, err = roster.ParseActivities(activities); err != nil {
+			return f, page, invalid("preferable_activities: %v", err)
+		}
+	}
+	return f, page, nil
+}
+
+func parseDate(v, name string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return t, invalid("%s: must be a date in YYYY-MM-DD form", name)
+	}
+	return t, nil
+}
+
+// putPhoto stores an uploaded photo under a fresh key.
+func (s *Server) putPhoto(ctx context.Context, orgUID, clientUID string, in input) (string, error) {
+	key := photo.NewKey(orgUID, clientUID, in.photoExt)
+	return key, s.blobs.Put(ctx, key, in.photo)
+}
+
+// deletePhoto removes a photo that is no longer referenced. A failure leaves
+// an orphaned file, never a broken client, so it is logged, not returned.
+func (s *Server) deletePhoto(ctx context.Context, key string) {
+	if key == "" {
+		return
+	}
+	if err := s.blobs.Delete(context.WithoutCancel(ctx), key); err != nil {
+		logFrom(ctx).Warn("photo not deleted", "key", key, "err", err)
+	}
+}

@@ -1,0 +1,179 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+
+	"roster"
+	"roster/photo"
+)
+
+// Body limits: JSON and form bodies carry at most a 100 kB note; multipart
+// bodies may add one photo.
+const (
+	maxBody          = 1 << 20
+	maxMultipartBody = photo.MaxBytes + maxBody
+	maxFormValue     = 64 << 10
+)
+
+// input is what a request carried: raw field values (see roster's fields)
+// and, from a multipart body, a normalized photo.
+type input struct {
+	fields   map[string]any
+	photo    []byte
+	photoExt string
+}
+
+// readInput reads the fields of a request from its body (JSON, form or
+// multipart) and, when withQuery is set, its query string, as the v2 PUT
+// does. A field given twice is an error rather than a silent choice.
+func readInput(w http.ResponseWriter, r *http.Request, withQuery, withPhoto bool) (input, error) {
+	in := input{fields: map[string]any{}}
+	if withQuery {
+		if err := addValues(in.fields, r.URL.Query()); err != nil {
+			return in, err
+		}
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" && r.ContentLength <= 0 {
+		return in, nil
+	}
+	media, params, err := mime.ParseMediaType(ct)
+	if err != nil && ct != "" {
+		return in, roster.Errorf(roster.KindUnsupported, "Content-Type %q is not valid", ct)
+	}
+	switch media {
+	case "application/json":
+		return in, readJSON(http.MaxBytesReader(w, r.Body, maxBody), in.fields)
+	case "application/x-www-form-urlencoded":
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			return in, err
+		}
+		values, err := url.ParseQuery(string(body))
+		if err != nil {
+			return in, invalid("form body: %v", err)
+		}
+		return in, addValues(in.fields, values)
+	case "multipart/form-data":
+		if !withPhoto {
+			break
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxMultipartBody)
+		return in, readMultipart(multipart.NewReader(r.Body, params["boundary"]), &in)
+	}
+	return in, roster.Errorf(roster.KindUnsupported,
+		"Content-Type %q is not accepted here: send application/json or application/x-www-form-urlencoded%s",
+		media, map[bool]string{true: " or multipart/form-data", false: ""}[withPhoto])
+}
+
+// readJSON decodes one JSON object, keeping numbers as json.Number so that
+// integers are not rounded through float64.
+func readJSON(body io.Reader, fields map[string]any) error {
+	dec := json.NewDecoder(body)
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			return invalid("request body is empty: send a JSON object")
+		}
+		return invalid("request body is not valid JSON: %v", err)
+	}
+	if obj == nil {
+		return invalid("request body must be a JSON object")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return invalid("request body must hold one JSON object only")
+	}
+	for k, v := range obj {
+		if err := addField(fields, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addValues(fields map[string]any, values url.Values) error {
+	for k, vs := range values {
+		if len(vs) > 1 {
+			return invalid("%s: given more than once", k)
+		}
+		if err := addField(fields, k, vs[0]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addField(fields map[string]any, k string, v any) error {
+	if _, dup := fields[k]; dup {
+		return invalid("%s: given more than once", k)
+	}
+	fields[k] = v
+	return nil
+}
+
+func readMultipart(mr *multipart.Reader, in *input) error {
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return err
+			}
+			return invalid("multipart body: %v", err)
+		}
+		name := part.FormName()
+		switch {
+		case name == "profile_photo" && part.FileName() != "":
+			if in.photo != nil {
+				return invalid("profile_photo: given more than once")
+			}
+			if in.photo, in.photoExt, err = photo.Normalize(part); err != nil {
+				return err
+			}
+		case name == "profile_photo":
+			return invalid("profile_photo: must be a file upload (a part with a filename)")
+		case part.FileName() != "":
+			return invalid("%s: unexpected file upload; only profile_photo may be a file", name)
+		default:
+			v, err := io.ReadAll(io.LimitReader(part, maxFormValue+1))
+			if err != nil {
+				return invalid("multipart body: %v", err)
+			}
+			if len(v) > maxFormValue {
+				return roster.Errorf(roster.KindTooLarge, "%s: larger than %d bytes", name, maxFormValue)
+			}
+			if err := addField(in.fields, name, string(bytes.Clone(v))); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// takeString removes a required string field from fields.
+func takeString(fields map[string]any, name string) (string, error) {
+	v, ok := fields[name]
+	delete(fields, name)
+	s, isString := v.(string)
+	switch {
+	case !ok || v == nil || s == "" && isString:
+		return "", invalid("%s: required", name)
+	case !isString:
+		return "", invalid("%s: must be a string", name)
+	}
+	return s, nil
+}

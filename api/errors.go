@@ -1,0 +1,67 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"roster"
+)
+
+// statusOf is the one place where an error kind becomes an HTTP status.
+var statusOf = map[roster.Kind]int{
+	roster.KindInternal:     http.StatusInternalServerError,
+	roster.KindInvalid:      http.StatusBadRequest,
+	roster.KindUnauthorized: http.StatusUnauthorized,
+	roster.KindForbidden:    http.StatusForbidden,
+	roster.KindNotFound:     http.StatusNotFound,
+	roster.KindLimit:        http.StatusNotFound, // the seed answers a reached plan limit with 404
+	roster.KindTooLarge:     http.StatusRequestEntityTooLarge,
+	roster.KindUnsupported:  http.StatusUnsupportedMediaType,
+}
+
+// writeError answers with {"error": ...}. Internal errors are logged with
+// their detail and answered with a generic message.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		err = roster.Errorf(roster.KindTooLarge, "request body is larger than %d bytes", tooBig.Limit)
+	}
+	kind := roster.KindOf(err)
+	msg := err.Error()
+	if kind == roster.KindInternal {
+		logFrom(r.Context()).Error("internal error", "err", err)
+		msg = "internal server error"
+	}
+	if kind == roster.KindUnauthorized {
+		w.Header().Set("WWW-Authenticate", `API-KEY, Bearer`)
+	}
+	writeJSON(w, statusOf[kind], map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+type message struct {
+	Message string `json:"message"`
+}
+
+func invalid(format string, args ...any) error {
+	return roster.Errorf(roster.KindInvalid, format, args...)
+}
+
+// logFrom returns the request's logger, which carries its request id.
+func logFrom(ctx interface{ Value(any) any }) *slog.Logger {
+	if l, ok := ctx.Value(logKey{}).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
+
+type logKey struct{}

@@ -1,0 +1,80 @@
+package roster
+
+import (
+	"time"
+)
+
+// Activities a client may prefer, exactly as the seeds spell them.
+var Activities = []string{"Running", "Vertical Jump", "Weightlifting", "Mobility Assessment"}
+
+// MaxNoteBytes caps a client's note (the seed's 100 kB).
+const MaxNoteBytes = 100 * 1000
+
+// Client is an athlete managed by an organization.
+type Client struct {
+	UID       string
+	CreatedBy string // uid of the staff account that created the client
+	ClientFields
+	ProfilePhoto string // blob key; empty when there is none
+	Note         *Note  // nil when no note was ever saved
+	LastSession  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Note is a client's single free-form note. A cleared note keeps its
+// updated_at and has a nil Text.
+type Note struct {
+	Text      *string
+	UpdatedAt time.Time
+}
+
+// ClientFields are the client attributes a caller may set. A nil pointer is
+// an empty (null) value.
+type ClientFields struct {
+	Email                string
+	DisplayName          string
+	Phone                *string
+	Age                  *int64
+	Gender               *string
+	Height               *float64
+	Weight               *float64
+	YCOM                 *float64
+	LegLength            *float64
+	ShoeSize             *float64
+	Brand                *string
+	ShoeModel            *string
+	PreferableActivities []string
+}
+
+// ClientUpdate is a partial update: only the fields named in Set change.
+type ClientUpdate struct {
+	ClientFields
+	Set   map[string]bool // by API field name, e.g. "shoeSize"
+	Photo *string         // a new photo's blob key, or nil to keep the photo
+}
+
+// ClientFilter selects clients for a filter page. Zero values do not filter.
+type ClientFilter struct {
+	AdminUID   string
+	Gender     string
+	Activities []string  // clients preferring any of these
+	From, To   time.Time // last_session bounds: From inclusive, To exclusive
+}
+
+// Page is a keyset position in a list ordered newest first.
+type Page struct {
+	After  string // uids strictly older than this one
+	Before string // uids strictly newer than this one
+	Limit  int
+}
+
+// FilterPage is one page of a filter query.
+type FilterPage struct {
+	Count   int64 // clients matching the filter, ignoring the cursor
+	Clients []Client
+}
+
+// ErrClientNotFound answers for a client that does not exist and for one of
+// another organization alike, so that neither can be told apart.
+var ErrClientNotFound = Errorf(KindNotFound, "user not found or not under this organization")

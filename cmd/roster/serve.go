@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"roster"
+	"roster/api"
+	"roster/photo"
+)
+
+// shutdownGrace is how long in-flight requests may run after a signal.
+const shutdownGrace = 30 * time.Second
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	var db dbConfig
+	fs := newFlagSet("serve", stderr)
+	db.register(fs)
+	addr := fs.String("addr", env("ROSTER_ADDR", "127.0.0.1:8080"), "address to listen on (env ROSTER_ADDR)")
+	publicURL := fs.String("public-url", env("ROSTER_PUBLIC_URL", ""),
+		"base URL clients reach Roster at, for photo links; default: the request's host (env ROSTER_PUBLIC_URL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+	st, err := db.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	blobs, err := photo.NewDir(filepath.Join(db.dataDir, "photos"))
+	if err != nil {
+		return err
+	}
+	// The signing key lives in the database so that every process behind a
+	// load balancer signs and verifies photo URLs alike.
+	key, err := st.Secret(ctx, "photo_url_key", func() string { return roster.NewSecret(43) })
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler: api.New(st, api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log,
+			PublicURL: *publicURL}).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "engine", st.Engine(), "version", version())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

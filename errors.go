@@ -1,0 +1,46 @@
+// Package roster holds Roster's domain: organizations, accounts, clients and
+// the rules that govern them. It imports neither net/http nor database/sql;
+// the api and store packages translate to and from it.
+package roster
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error by what the caller can do about it. The api
+// package maps each kind to one HTTP status.
+type Kind int
+
+const (
+	KindInternal     Kind = iota // a bug or an outage: logged, never shown
+	KindInvalid                  // the request is malformed or breaks a rule
+	KindUnauthorized             // missing or unknown credentials
+	KindForbidden                // known caller, not allowed
+	KindNotFound                 // absent, or not under the caller's organization
+	KindLimit                    // a plan limit is reached
+	KindTooLarge                 // the body or an upload is over its limit
+	KindUnsupported              // a content type Roster does not accept
+)
+
+// Error is an error whose message is safe to show to the caller.
+type Error struct {
+	Kind    Kind
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error of the given kind.
+func Errorf(kind Kind, format string, args ...any) error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// KindOf reports the kind of err; errors that are not *Error are internal.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}

@@ -1,0 +1,87 @@
+package roster
+
+import (
+	"crypto/rand"
+	"strings"
+	"sync"
+	"time"
+)
+
+// base62 in ASCII order, so that uids compare bytewise in time order.
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// NewUID returns a 20-character uid shaped like the seeds' Firebase ids: 9
+// characters of millisecond time, so that uids sort by creation and make a
+// stable keyset order, then 11 random characters (65 bits). Within one
+// process uids strictly increase: one made in the same millisecond as the
+// last one (or with a clock that stepped back) is the last one plus one.
+func NewUID(now time.Time) string {
+	var b [20]byte
+	ms := uint64(now.UnixMilli())
+	for i := 8; i >= 0; i-- {
+		b[i] = base62[ms%62]
+		ms /= 62
+	}
+	randomBase62(b[9:])
+	lastUID.Lock()
+	defer lastUID.Unlock()
+	if string(b[:9]) <= string(lastUID.b[:9]) {
+		b = lastUID.b
+		increment(b[9:])
+	}
+	lastUID.b = b
+	return string(b[:])
+}
+
+var lastUID struct {
+	sync.Mutex
+	b [20]byte
+}
+
+// increment adds one to a base62 number; 11 random digits do not overflow
+// in practice, and if they did the uid would still be unique, only unordered.
+func increment(digits []byte) {
+	for i := len(digits) - 1; i >= 0; i-- {
+		if d := strings.IndexByte(base62, digits[i]); d < 61 {
+			digits[i] = base62[d+1]
+			return
+		}
+		digits[i] = base62[0]
+	}
+}
+
+// NewSecret returns n random base62 characters (≈5.95 bits each).
+func NewSecret(n int) string {
+	b := make([]byte, n)
+	randomBase62(b)
+	return string(b)
+}
+
+func randomBase62(dst []byte) {
+	// Rejection sampling keeps every character equally likely.
+	buf := make([]byte, len(dst)*2)
+	for i := 0; i < len(dst); {
+		rand.Read(buf)
+		for _, c := range buf {
+			if c < 248 && i < len(dst) {
+				dst[i] = base62[c%62]
+				i++
+			}
+		}
+	}
+}
+
+// ValidUID reports whether s could be a uid Roster issued; anything else is
+// answered as not found without touching the database.
+func ValidUID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

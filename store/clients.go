@@ -1,0 +1,276 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"roster"
+)
+
+const clientColumns = `uid, created_by, email, display_name, phone, age, gender, height, weight, ycom,
+	leg_length, shoe_size, brand, shoe_model, preferable_activities, profile_photo,
+	note_text, note_updated_at, last_session, created_at, updated_at`
+
+// columnOf maps the API's field names to columns.
+var columnOf = map[string]string{
+	"email": "email", "display_name": "display_name", "phone": "phone", "age": "age",
+	"gender": "gender", "height": "height", "weight": "weight", "ycom": "ycom",
+	"leg_length": "leg_length", "shoeSize": "shoe_size", "brand": "brand",
+	"shoeModel": "shoe_model", "preferable_activities": "preferable_activities",
+}
+
+// fieldValues returns each field's value by API name, ready to bind; nil
+// pointers bind as NULL.
+func fieldValues(f *roster.ClientFields) map[string]any {
+	activities, _ := json.Marshal(f.PreferableActivities)
+	if f.PreferableActivities == nil {
+		activities = []byte("[]")
+	}
+	return map[string]any{
+		"email": f.Email, "display_name": f.DisplayName, "phone": f.Phone, "age": f.Age,
+		"gender": f.Gender, "height": f.Height, "weight": f.Weight, "ycom": f.YCOM,
+		"leg_length": f.LegLength, "shoeSize": f.ShoeSize, "brand": f.Brand,
+		"shoeModel": f.ShoeModel, "preferable_activities": string(activities),
+	}
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanClient(row scanner, c *roster.Client) error {
+	var activities string
+	var photo, note sql.NullString
+	var noteAt, last, created, updated dbTime
+	err := row.Scan(&c.UID, &c.CreatedBy, &c.Email, &c.DisplayName, &c.Phone, &c.Age, &c.Gender,
+		&c.Height, &c.Weight, &c.YCOM, &c.LegLength, &c.ShoeSize, &c.Brand, &c.ShoeModel,
+		&activities, &photo, &note, &noteAt, &last, &created, &updated)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(activities), &c.PreferableActivities); err != nil {
+		return fmt.Errorf("client %s: preferable_activities: %w", c.UID, err)
+	}
+	c.ProfilePhoto = photo.String
+	c.Note = nil
+	if !noteAt.IsZero() {
+		c.Note = &roster.Note{UpdatedAt: noteAt.Time}
+		if note.Valid {
+			c.Note.Text = &note.String
+		}
+	}
+	c.LastSession, c.CreatedAt, c.UpdatedAt = last.ptr(), created.Time, updated.Time
+	return nil
+}
+
+// Client returns one client of the organization.
+func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roster.Client, error) {
+	var c roster.Client
+	err := scanClient(s.rdb.QueryRowContext(ctx,
+		`SELECT `+clientColumns+` FROM clients WHERE org_id = $1 AND uid = $2`, org, uid), &c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, roster.ErrClientNotFound
+	}
+	return c, err
+}
+
+// CreateClient stores a new client, within the plan's client limit. The
+// caller sets uid, creator, fields, photo and times.
+func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Client) error {
+	values := fieldValues(&c.ClientFields)
+	cols := []string{"org_id", "uid", "created_by", "profile_photo", "created_at", "updated_at"}
+	args := []any{org, c.UID, c.CreatedBy, nullString(c.ProfilePhoto), dbTime{c.CreatedAt}, dbTime{c.UpdatedAt}}
+	for name, v := range values {
+		cols = append(cols, columnOf[name])
+		args = append(args, v)
+	}
+	query := `INSERT INTO clients (` + strings.Join(cols, ", ") + `) VALUES (` + placeholders(1, len(cols)) + `) RETURNING id`
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		if err := tx.QueryRowContext(ctx, query, args...).Scan(&id); err != nil {
+			return clientWriteError(err)
+		}
+		if err := insertActivities(ctx, tx, org, id, c.UID, c.PreferableActivities); err != nil {
+			return err
+		}
+		// Last, so that on PostgreSQL the organization's row is locked for
+		// as short a time as possible.
+		return countClient(ctx, tx, org, +1)
+	})
+}
+
+// countClient keeps organizations.client_count in step and enforces the
+// plan's limit atomically: concurrent creates cannot overshoot it.
+func countClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, delta int) error {
+	res, err := tx.ExecContext(ctx, `
+		UPDATE organizations SET client_count = client_count + $2
+		WHERE id = $1 AND ($2 < 0 OR client_limit = 0 OR client_count < client_limit)`, org, delta)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var limit int64
+	var plan string
+	err = tx.QueryRowContext(ctx, `SELECT client_limit, payment_type FROM organizations WHERE id = $1`, org).Scan(&limit, &plan)
+	if err != nil {
+		return err
+	}
+	return roster.Errorf(roster.KindLimit, "client limit of %d reached for the %s plan", limit, plan)
+}
+
+func clientWriteError(err error) error {
+	if isUniqueViolation(err) {
+		return roster.Errorf(roster.KindInvalid, "email: a client with this email already exists")
+	}
+	return err
+}
+
+func insertActivities(ctx context.Context, tx *sql.Tx, org roster.OrgID, clientID int64, uid string, activities []string) error {
+	for _, a := range activities {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO client_activities (client_id, org_id, client_uid, activity) VALUES ($1, $2, $3, $4)`,
+			clientID, org, uid, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UpdateClient applies a partial update. It returns the previous photo key
+// when the update replaced the photo, for the caller to delete once the
+// change is committed.
+func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, u roster.ClientUpdate) (oldPhoto string, err error) {
+	values := fieldValues(&u.ClientFields)
+	sets := []string{"updated_at = $3"}
+	args := []any{org, uid, dbTime{now()}}
+	for name := range u.Set {
+		args = append(args, values[name])
+		sets = append(sets, fmt.Sprintf("%s = $%d", columnOf[name], len(args)))
+	}
+	if u.Photo != nil {
+		args = append(args, *u.Photo)
+		sets = append(sets, fmt.Sprintf("profile_photo = $%d", len(args)))
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		var photo sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT id, profile_photo FROM clients WHERE org_id = $1 AND uid = $2`, org, uid).Scan(&id, &photo)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.ErrClientNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if u.Photo != nil {
+			oldPhoto = photo.String
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE clients SET `+strings.Join(sets, ", ")+` WHERE org_id = $1 AND uid = $2`, args...); err != nil {
+			return clientWriteError(err)
+		}
+		if !u.Set["preferable_activities"] {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM client_activities WHERE client_id = $1`, id); err != nil {
+			return err
+		}
+		return insertActivities(ctx, tx, org, id, uid, u.PreferableActivities)
+	})
+	return oldPhoto, err
+}
+
+// DeleteClient removes a client with its activities and returns its photo
+// key, for the caller to delete once the change is committed.
+func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) (photo string, err error) {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var p sql.NullString
+		err := tx.QueryRowContext(ctx, `DELETE FROM clients WHERE org_id = $1 AND uid = $2 RETURNING profile_photo`, org, uid).Scan(&p)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.ErrClientNotFound
+		}
+		if err != nil {
+			return err
+		}
+		photo = p.String
+		return countClient(ctx, tx, org, -1)
+	})
+	return photo, err
+}
+
+// SaveNote replaces a client's note; a nil text clears it.
+func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text *string) error {
+	t := dbTime{now()}
+	res, err := s.wdb.ExecContext(ctx, `
+		UPDATE clients SET note_text = $3, note_updated_at = $4, updated_at = $4 WHERE org_id = $1 AND uid = $2`,
+		org, uid, text, t)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return cmpErr(err, roster.ErrClientNotFound)
+	}
+	return nil
+}
+
+func cmpErr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}
+
+// EachClient calls fn for every client of the organization, newest first,
+// streaming rows so that memory does not grow with their number. The
+// client passed to fn is reused between calls.
+func (s *Store) EachClient(ctx context.Context, org roster.OrgID, fn func(*roster.Client) error) error {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE org_id = $1 ORDER BY uid DESC`, org)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var c roster.Client
+	for rows.Next() {
+		if err := scanClient(rows, &c); err != nil {
+			return err
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}
+
+// SetLastSession records when the client's latest analysis session took
+// place; the filter's date bounds select on it.
+func (s *Store) SetLastSession(ctx context.Context, org roster.OrgID, uid string, t time.Time) error {
+	res, err := s.wdb.ExecContext(ctx, `UPDATE clients SET last_session = $3 WHERE org_id = $1 AND uid = $2`, org, uid, dbTime{t})
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return cmpErr(err, roster.ErrClientNotFound)
+	}
+	return nil
+}

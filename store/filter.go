@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"roster"
+)
+
+// FilterClients returns one keyset page of the organization's clients that
+// match f, newest first, with the number of matching clients. Without a
+// filter the number comes from the organization's counter, not a scan.
+func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
+	where, args := filterWhere(org, f)
+	var page roster.FilterPage
+	if err := s.countClients(ctx, org, where, args, &page.Count); err != nil {
+		return page, err
+	}
+	order := "DESC"
+	switch {
+	case p.After != "":
+		args = append(args, p.After)
+		where += fmt.Sprintf(" AND uid < $%d", len(args))
+	case p.Before != "":
+		// Walk up from the cursor, then put the page back in list order.
+		args = append(args, p.Before)
+		where += fmt.Sprintf(" AND uid > $%d", len(args))
+		order = "ASC"
+	}
+	args = append(args, p.Limit)
+	rows, err := s.rdb.QueryContext(ctx, fmt.Sprintf(
+		`SELECT %s FROM clients WHERE %s ORDER BY uid %s LIMIT $%d`, clientColumns, where, order, len(args)), args...)
+	if err != nil {
+		return page, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c roster.Client
+		if err := scanClient(rows, &c); err != nil {
+			return page, err
+		}
+		page.Clients = append(page.Clients, c)
+	}
+	if order == "ASC" {
+		for i, j := 0, len(page.Clients)-1; i < j; i, j = i+1, j-1 {
+			page.Clients[i], page.Clients[j] = page.Clients[j], page.Clients[i]
+		}
+	}
+	return page, rows.Err()
+}
+
+func (s *Store) countClients(ctx context.Context, org roster.OrgID, where string, args []any, n *int64) error {
+	if len(args) == 1 {
+		return s.rdb.QueryRowContext(ctx, `SELECT client_count FROM organizations WHERE id = $1`, org).Scan(n)
+	}
+	return s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM clients WHERE `+where, args...).Scan(n)
+}
+
+// filterWhere builds the WHERE clause of f; its first argument is always
+// the organization.
+func filterWhere(org roster.OrgID, f roster.ClientFilter) (string, []any) {
+	conds := []string{"org_id = $1"}
+	args := []any{org}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		conds = append(conds, fmt.Sprintf(cond, len(args)))
+	}
+	if f.AdminUID != "" {
+		add("created_by = $%d", f.AdminUID)
+	}
+	if f.Gender != "" {
+		add("gender = $%d", f.Gender)
+	}
+	if !f.From.IsZero() {
+		add("last_session >= $%d", dbTime{f.From})
+	}
+	if !f.To.IsZero() {
+		add("last_session < $%d", dbTime{f.To})
+	}
+	if len(f.Activities) > 0 {
+		in := make([]string, len(f.Activities))
+		for i, a := range f.Activities {
+			args = append(args, a)
+			in[i] = fmt.Sprintf("$%d", len(args))
+		}
+		conds = append(conds, `uid IN (SELECT client_uid FROM client_activities WHERE org_id = $1 AND activity IN (`+
+			strings.Join(in, ", ")+`))`)
+	}
+	return strings.Join(conds, " AND "), args
+}

@@ -1,0 +1,102 @@
+-- +goose Up
+-- Times are timestamptz; SQLite stores them as fixed-width UTC text.
+-- uids are compared bytewise (COLLATE "C"): they sort in creation order.
+CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE organizations (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uid            TEXT COLLATE "C" NOT NULL UNIQUE,
+    company_name   TEXT NOT NULL,
+    payment_type   TEXT NOT NULL,
+    session_number BIGINT NOT NULL DEFAULT 0,
+    activities     TEXT NOT NULL DEFAULT '[]',
+    client_limit   BIGINT NOT NULL DEFAULT 0, -- 0: unlimited
+    client_count   BIGINT NOT NULL DEFAULT 0, -- kept in step with clients so that totals never scan
+    created_at     TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE accounts (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uid          TEXT COLLATE "C" NOT NULL UNIQUE,
+    email        TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX accounts_email ON accounts (lower(email));
+
+-- The primary key makes an account staff of at most one organization.
+CREATE TABLE memberships (
+    account_id BIGINT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+    org_id     BIGINT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    role       TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX memberships_org ON memberships (org_id);
+
+CREATE TABLE api_keys (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    key_id       TEXT NOT NULL UNIQUE,
+    secret_hash  BYTEA NOT NULL,
+    account_id   BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL,
+    last_used_at TIMESTAMPTZ,
+    revoked_at   TIMESTAMPTZ
+);
+CREATE INDEX api_keys_account ON api_keys (account_id);
+
+CREATE TABLE clients (
+    id                    BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    org_id                BIGINT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    uid                   TEXT COLLATE "C" NOT NULL,
+    created_by            TEXT NOT NULL,
+    email                 TEXT NOT NULL,
+    display_name          TEXT NOT NULL,
+    phone                 TEXT,
+    age                   INTEGER,
+    gender                TEXT,
+    height                DOUBLE PRECISION,
+    weight                DOUBLE PRECISION,
+    ycom                  DOUBLE PRECISION,
+    leg_length            DOUBLE PRECISION,
+    shoe_size             DOUBLE PRECISION,
+    brand                 TEXT,
+    shoe_model            TEXT,
+    preferable_activities TEXT NOT NULL DEFAULT '[]',
+    profile_photo         TEXT,
+    note_text             TEXT,
+    note_updated_at       TIMESTAMPTZ,
+    last_session          TIMESTAMPTZ,
+    created_at            TIMESTAMPTZ NOT NULL,
+    updated_at            TIMESTAMPTZ NOT NULL
+);
+-- Every index leads with org_id: each query is scoped to one organization.
+-- uid is time-ordered, so (org_id, uid) is also the keyset order of lists.
+CREATE UNIQUE INDEX clients_org_uid ON clients (org_id, uid);
+CREATE UNIQUE INDEX clients_org_email ON clients (org_id, lower(email));
+CREATE INDEX clients_org_creator ON clients (org_id, created_by, uid);
+CREATE INDEX clients_org_gender ON clients (org_id, gender, uid);
+CREATE INDEX clients_org_last_session ON clients (org_id, last_session, uid);
+
+-- One row per preferred activity, so the activity filter uses an index.
+CREATE TABLE client_activities (
+    client_id  BIGINT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    org_id     BIGINT NOT NULL,
+    client_uid TEXT COLLATE "C" NOT NULL,
+    activity   TEXT NOT NULL,
+    PRIMARY KEY (client_id, activity)
+);
+CREATE INDEX client_activities_org ON client_activities (org_id, activity, client_uid);
+
+-- +goose Down
+DROP TABLE client_activities;
+DROP TABLE clients;
+DROP TABLE api_keys;
+DROP TABLE memberships;
+DROP TABLE accounts;
+DROP TABLE organizations;
+DROP TABLE settings;

@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"roster"
+)
+
+// NewOrganization is what bootstrap creates: an organization, its owner
+// and the owner's first API key.
+type NewOrganization struct {
+	CompanyName   string
+	PaymentType   string
+	SessionNumber int64
+	Activities    []string
+	ClientLimit   int64
+	OwnerEmail    string
+	OwnerName     string
+	Key           NewAPIKey
+}
+
+// NewAPIKey is an API key to store: its public id and the hash of its secret.
+type NewAPIKey struct {
+	KeyID      string
+	SecretHash []byte
+	Name       string
+}
+
+// CreateOrganization creates an organization with its owner account and
+// first API key, all or nothing. It returns the organization and owner uids.
+func (s *Store) CreateOrganization(ctx context.Context, o NewOrganization) (orgUID, ownerUID string, err error) {
+	t := now()
+	orgUID, ownerUID = roster.NewUID(t), roster.NewUID(t)
+	activities, err := json.Marshal(o.Activities)
+	if err != nil {
+		return "", "", err
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var orgID, accountID int64
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO organizations (uid, company_name, payment_type, session_number, activities, client_limit, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			orgUID, o.CompanyName, o.PaymentType, o.SessionNumber, string(activities), o.ClientLimit, dbTime{t}).Scan(&orgID)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `
+			INSERT INTO accounts (uid, email, display_name, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			ownerUID, o.OwnerEmail, o.OwnerName, dbTime{t}).Scan(&accountID)
+		if isUniqueViolation(err) {
+			return roster.Errorf(roster.KindInvalid, "email: an account with this email already exists")
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO memberships (account_id, org_id, role, status, created_at) VALUES ($1, $2, $3, 'Active', $4)`,
+			accountID, orgID, roster.RoleOwner, dbTime{t}); err != nil {
+			return err
+		}
+		return insertAPIKey(ctx, tx, accountID, o.Key, t)
+	})
+	return orgUID, ownerUID, err
+}

@@ -1,0 +1,149 @@
+// Package store keeps Roster's data in SQLite (embedded, the default) or
+// PostgreSQL. Both engines run the same SQL: modernc's SQLite driver binds
+// $1-style placeholders positionally, and the schemas differ only in types.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Store is the database behind Roster. Reads go to rdb and writes to wdb;
+// on SQLite wdb is a single connection so that writers queue in Go instead
+// of spinning on SQLITE_BUSY, and on PostgreSQL both are the same pool.
+type Store struct {
+	rdb, wdb *sql.DB
+	postgres bool
+}
+
+// Open connects to PostgreSQL when databaseURL is set, and otherwise to the
+// SQLite database roster.db in dataDir, creating it. It does not migrate.
+func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
+	if databaseURL != "" {
+		return openPostgres(ctx, databaseURL)
+	}
+	return openSQLite(ctx, dataDir)
+}
+
+func openPostgres(ctx context.Context, url string) (*Store, error) {
+	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
+		return nil, fmt.Errorf("database URL must start with postgres://")
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(4 * runtime.GOMAXPROCS(0))
+	db.SetMaxIdleConns(4 * runtime.GOMAXPROCS(0))
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return &Store{rdb: db, wdb: db, postgres: true}, nil
+}
+
+// sqlitePragmas: WAL lets readers run beside the writer; synchronous(FULL)
+// makes an acknowledged commit survive a power cut; the busy timeout covers
+// other processes (roster bootstrap while serve runs); a bounded page cache
+// per connection keeps memory flat.
+const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)" +
+	"&_pragma=busy_timeout(10000)&_pragma=cache_size(-4000)&_time_format=sqlite"
+
+func openSQLite(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "roster.db")
+	// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so
+	// a transaction never fails half-way when another process writes.
+	wdb, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	rdb, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	n := max(4, runtime.GOMAXPROCS(0)*2)
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	s := &Store{rdb: rdb, wdb: wdb}
+	if err := wdb.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	err := s.wdb.Close()
+	if s.rdb != s.wdb {
+		err = errors.Join(err, s.rdb.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.rdb.PingContext(ctx)
+}
+
+// Engine names the database engine: "sqlite" or "postgres".
+func (s *Store) Engine() string {
+	if s.postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// inTx runs fn in a write transaction and commits it when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure, on
+// either engine.
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// Secret returns the named secret shared by every Roster process on this
+// database, storing generate's value the first time. A concurrent first
+// start is safe: the insert that loses is ignored and both read the winner.
+func (s *Store) Secret(ctx context.Context, name string, generate func() string) (string, error) {
+	_, err := s.wdb.ExecContext(ctx,
+		`INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, generate())
+	if err != nil {
+		return "", err
+	}
+	var v string
+	err = s.wdb.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
+	return v, err
+}
