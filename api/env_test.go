@@ -1,0 +1,184 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"roster/api"
+	"roster/openapi"
+	"roster/photo"
+	"roster/store"
+	"roster/store/storetest"
+)
+
+// env is a real Roster server on a random port over a real store.
+type env struct {
+	t     *testing.T
+	st    *store.Store
+	srv   *httptest.Server
+	blobs *photo.Dir
+	org   storetest.Org // the organization the helpers act for
+	other storetest.Org // a second organization, for tenancy checks
+}
+
+func newEnv(t *testing.T, st *store.Store) *env {
+	t.Helper()
+	blobs, err := photo.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := api.New(st, api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte("test signing key")),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler()
+	e := &env{t: t, st: st, srv: httptest.NewServer(h), blobs: blobs,
+		org: storetest.NewOrg(t, st, "Pro"), other: storetest.NewOrg(t, st, "Pro")}
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// each runs fn on a fresh server for every engine.
+func each(t *testing.T, fn func(t *testing.T, e *env)) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) { fn(t, newEnv(t, st)) })
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// decode unmarshals the body into v, failing the test on error.
+func (r response) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("body %q: %v", r.Body, err)
+	}
+}
+
+// errorText returns the body's {"error": ...} message.
+func (r response) errorText(t *testing.T) string {
+	t.Helper()
+	var e struct{ Error string }
+	r.decode(t, &e)
+	if e.Error == "" {
+		t.Fatalf("status %d without an error message: %s", r.Status, r.Body)
+	}
+	return e.Error
+}
+
+// req describes one request. Key "" sends no credentials.
+type req struct {
+	Method, Path, Key string
+	ContentType       string
+	Body              []byte
+	Header            map[string]string
+}
+
+// do sends r and checks the response against the OpenAPI document.
+func (e *env) do(r req) response {
+	e.t.Helper()
+	hr, err := http.NewRequest(r.Method, e.srv.URL+r.Path, bytes.NewReader(r.Body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if r.ContentType != "" {
+		hr.Header.Set("Content-Type", r.ContentType)
+	}
+	if r.Key != "" {
+		hr.Header.Set("API-KEY", r.Key)
+	}
+	for k, v := range r.Header {
+		hr.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := response{Status: res.StatusCode, Header: res.Header, Body: body}
+	checkOpenAPI(e.t, hr, out)
+	return out
+}
+
+// json sends v as a JSON body with the organization's key.
+func (e *env) json(method, path string, v any) response {
+	e.t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.do(req{Method: method, Path: path, Key: e.org.APIKey, ContentType: "application/json", Body: b})
+}
+
+// get sends a GET with the organization's key.
+func (e *env) get(path string) response {
+	e.t.Helper()
+	return e.do(req{Method: "GET", Path: path, Key: e.org.APIKey})
+}
+
+// expect fails the test unless the response has the status.
+func expect(t *testing.T, r response, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d; body %s", r.Status, status, r.Body)
+	}
+}
+
+var spec struct {
+	once   sync.Once
+	router routers.Router
+	err    error
+}
+
+// checkOpenAPI validates a response against the document, status included.
+// Photo paths are skipped: kin-openapi's routers cannot match a path
+// parameter that holds a "/".
+func checkOpenAPI(t *testing.T, r *http.Request, res response) {
+	t.Helper()
+	if strings.HasPrefix(r.URL.Path, "/photos/") {
+		return
+	}
+	spec.once.Do(func() {
+		doc, err := openapi3.NewLoader().LoadFromData(openapi.Document)
+		if err == nil {
+			spec.router, err = legacy.NewRouter(doc)
+		}
+		spec.err = err
+	})
+	if spec.err != nil {
+		t.Fatal(spec.err)
+	}
+	// Route on a copy without the test server's host.
+	rr := r.Clone(context.Background())
+	rr.URL.Scheme, rr.URL.Host, rr.Host = "", "", ""
+	route, params, err := spec.router.FindRoute(rr)
+	if err != nil {
+		t.Fatalf("%s %s is not in the OpenAPI document: %v", r.Method, r.URL.Path, err)
+	}
+	err = openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: rr, PathParams: params, Route: route},
+		Status:                 res.Status,
+		Header:                 res.Header,
+		Body:                   io.NopCloser(bytes.NewReader(res.Body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	})
+	if err != nil {
+		t.Fatalf("%s %s → %d does not match the OpenAPI document: %v\nbody: %s", r.Method, r.URL.Path, res.Status, err, res.Body)
+	}
+}
