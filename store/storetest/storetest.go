@@ -37,11 +37,7 @@ func Each(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 func Open(t testing.TB, engine string) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	dir, dbURL := t.TempDir(), ""
-	if engine == "postgres" {
-		dbURL = postgresSchema(t)
-	}
-	st, err := store.Open(ctx, dir, dbURL)
+	st, err := store.Open(ctx, t.TempDir(), DatabaseURL(t, engine))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,9 +48,13 @@ func Open(t testing.TB, engine string) *store.Store {
 	return st
 }
 
-// postgresSchema creates a schema of its own for t and returns a URL whose
-// connections use it, so that tests never see each other's rows.
-func postgresSchema(t testing.TB) string {
+// DatabaseURL returns "" for SQLite and, for PostgreSQL, the URL of a schema
+// of t's own, so that tests never see each other's rows. It skips t when
+// no PostgreSQL server is configured.
+func DatabaseURL(t testing.TB, engine string) string {
+	if engine != "postgres" {
+		return ""
+	}
 	base := os.Getenv(EnvURL)
 	if base == "" {
 		t.Skipf("PostgreSQL: set %s to run this test on PostgreSQL", EnvURL)
