@@ -26,7 +26,7 @@ import (
 
 // env is a real Roster server on a random port over a real store.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	st    *store.Store
 	srv   *httptest.Server
 	blobs *photo.Dir
@@ -34,19 +34,21 @@ type env struct {
 	other storetest.Org // a second organization, for tenancy checks
 }
 
-func newEnv(t *testing.T, st *store.Store) *env {
+func newEnv(t testing.TB, st *store.Store) *env {
 	t.Helper()
 	blobs, err := photo.NewDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := api.New(st, api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte("test signing key")),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler()
+		Log: discardLog}).Handler()
 	e := &env{t: t, st: st, srv: httptest.NewServer(h), blobs: blobs,
 		org: storetest.NewOrg(t, st, "Pro"), other: storetest.NewOrg(t, st, "Pro")}
 	t.Cleanup(e.srv.Close)
 	return e
 }
+
+var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // each runs fn on a fresh server for every engine.
 func each(t *testing.T, fn func(t *testing.T, e *env)) {
@@ -60,7 +62,7 @@ type response struct {
 }
 
 // decode unmarshals the body into v, failing the test on error.
-func (r response) decode(t *testing.T, v any) {
+func (r response) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("body %q: %v", r.Body, err)
@@ -68,7 +70,7 @@ func (r response) decode(t *testing.T, v any) {
 }
 
 // errorText returns the body's {"error": ...} message.
-func (r response) errorText(t *testing.T) string {
+func (r response) errorText(t testing.TB) string {
 	t.Helper()
 	var e struct{ Error string }
 	r.decode(t, &e)
@@ -133,7 +135,7 @@ func (e *env) get(path string) response {
 }
 
 // expect fails the test unless the response has the status.
-func expect(t *testing.T, r response, status int) {
+func expect(t testing.TB, r response, status int) {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d; body %s", r.Status, status, r.Body)
@@ -149,7 +151,7 @@ var spec struct {
 // checkOpenAPI validates a response against the document, status included.
 // Photo paths are skipped: kin-openapi's routers cannot match a path
 // parameter that holds a "/".
-func checkOpenAPI(t *testing.T, r *http.Request, res response) {
+func checkOpenAPI(t testing.TB, r *http.Request, res response) {
 	t.Helper()
 	if strings.HasPrefix(r.URL.Path, "/photos/") {
 		return

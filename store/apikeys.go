@@ -29,7 +29,7 @@ func insertAPIKey(ctx context.Context, tx *sql.Tx, accountID int64, k NewAPIKey,
 func (s *Store) APIKeyByID(ctx context.Context, keyID string) (APIKey, error) {
 	var k APIKey
 	var used dbTime
-	err := s.rdb.QueryRowContext(ctx, `
+	err := s.queryRow(ctx, `
 		SELECT k.secret_hash, k.last_used_at, a.uid, m.role, o.id, o.uid
 		FROM api_keys k
 		JOIN accounts a ON a.id = k.account_id

@@ -69,8 +69,7 @@ func scanClient(row scanner, c *roster.Client) error {
 // Client returns one client of the organization.
 func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roster.Client, error) {
 	var c roster.Client
-	err := scanClient(s.rdb.QueryRowContext(ctx,
-		`SELECT `+clientColumns+` FROM clients WHERE org_id = $1 AND uid = $2`, org, uid), &c)
+	err := scanClient(s.queryRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE org_id = $1 AND uid = $2`, org, uid), &c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, roster.ErrClientNotFound
 	}

@@ -52,7 +52,7 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 
 func (s *Store) countClients(ctx context.Context, org roster.OrgID, where string, args []any, n *int64) error {
 	if len(args) == 1 {
-		return s.rdb.QueryRowContext(ctx, `SELECT client_count FROM organizations WHERE id = $1`, org).Scan(n)
+		return s.queryRow(ctx, `SELECT client_count FROM organizations WHERE id = $1`, org).Scan(n)
 	}
 	return s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM clients WHERE `+where, args...).Scan(n)
 }

@@ -1,0 +1,236 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/store"
+	"roster/store/storetest"
+)
+
+// The benchmarks compare Roster with a bare net/http + driver server on the
+// same database in the same run, as PRODUCT.md's targets are ratios. Each
+// engine gets ROSTER_BENCH_CLIENTS clients (default 10,000) of the seed's
+// shape. Run them with docs/BENCHMARKS.md's command.
+
+type benchEnv struct {
+	*env
+	bare    *httptest.Server
+	uids    []string
+	client  *http.Client
+	dataDir string
+}
+
+func benchClients() int {
+	if n, err := strconv.Atoi(os.Getenv("ROSTER_BENCH_CLIENTS")); err == nil && n > 0 {
+		return n
+	}
+	return 10000
+}
+
+// benchEach runs fn on every engine with a populated store.
+func benchEach(b *testing.B, fn func(b *testing.B, e *benchEnv)) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			dir, dbURL := b.TempDir(), storetest.DatabaseURL(b, engine)
+			st, err := store.Open(context.Background(), dir, dbURL)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.Migrate(context.Background(), discardLog); err != nil {
+				b.Fatal(err)
+			}
+			e := &benchEnv{env: newEnv(b, st), dataDir: dir}
+			e.org = storetest.NewOrg(b, st, "Enterprise")
+			e.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+			e.uids = populate(b, st, e.org, benchClients())
+			e.bare = bareServer(b, engine, dir, dbURL, e.org.ID)
+			b.ResetTimer()
+			fn(b, e)
+		})
+	}
+}
+
+// populate inserts n clients of the seed's shape in one transaction per
+// thousand, through the store's own API.
+func populate(b *testing.B, st *store.Store, org storetest.Org, n int) []string {
+	ctx := context.Background()
+	uids := make([]string, n)
+	for i := range n {
+		t := time.Now().UTC()
+		c := &roster.Client{UID: roster.NewUID(t), CreatedBy: org.OwnerUID, CreatedAt: t, UpdatedAt: t,
+			ClientFields: seedShape(i)}
+		if err := st.CreateClient(ctx, org.ID, c); err != nil {
+			b.Fatal(err)
+		}
+		uids[i] = c.UID
+	}
+	return uids
+}
+
+func seedShape(i int) roster.ClientFields {
+	s := func(v string) *string { return &v }
+	f := func(v float64) *float64 { return &v }
+	age := int64(20 + i%40)
+	return roster.ClientFields{
+		Email: fmt.Sprintf("user%d@example.com", i), DisplayName: fmt.Sprintf("User %d", i),
+		Phone: s("8328889011"), Age: &age, Gender: s([]string{"male", "female"}[i%2]),
+		Height: f(174), Weight: f(70), YCOM: f(0.96), LegLength: f(0.91), ShoeSize: f(6),
+		Brand: s("Fabletics"), ShoeModel: s("The Everyday Sneaker II"),
+		PreferableActivities: []string{roster.Activities[i%4]},
+	}
+}
+
+// bareServer is the baseline: net/http and the driver, no auth, no
+// framework, reading the same table.
+func bareServer(b *testing.B, engine, dir, dbURL string, org roster.OrgID) *httptest.Server {
+	driver, dsn := "pgx", dbURL
+	if engine == "sqlite" {
+		driver, dsn = "sqlite", "file:"+filepath.Join(dir, "roster.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	type row struct {
+		UID, Email, Name string
+		Age              int64
+		Height           float64
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"hello":"world"}`))
+	})
+	mux.HandleFunc("GET /clients/{uid}", func(w http.ResponseWriter, r *http.Request) {
+		var c row
+		err := db.QueryRowContext(r.Context(), `SELECT uid, email, display_name, age, height FROM clients WHERE org_id = $1 AND uid = $2`,
+			org, r.PathValue("uid")).Scan(&c.UID, &c.Email, &c.Name, &c.Age, &c.Height)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		json.NewEncoder(w).Encode(c)
+	})
+	mux.HandleFunc("GET /page", func(w http.ResponseWriter, r *http.Request) {
+		rows, err := db.QueryContext(r.Context(), `SELECT uid, email, display_name, age, height FROM clients
+			WHERE org_id = $1 AND uid < $2 ORDER BY uid DESC LIMIT 5`, org, r.URL.Query().Get("after"))
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer rows.Close()
+		var out []row
+		for rows.Next() {
+			var c row
+			rows.Scan(&c.UID, &c.Email, &c.Name, &c.Age, &c.Height)
+			out = append(out, c)
+		}
+		json.NewEncoder(w).Encode(out)
+	})
+	srv := httptest.NewServer(mux)
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// hit issues GETs from parallel clients, url(i) choosing the path.
+func (e *benchEnv) hit(b *testing.B, base string, key string, url func(i int) string) {
+	var n atomic.Int64
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(n.Add(1))
+			r, _ := http.NewRequest("GET", base+url(i), nil)
+			if key != "" {
+				r.Header.Set("API-KEY", key)
+			}
+			res, err := e.client.Do(r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				b.Fatalf("GET %s: %d", url(i), res.StatusCode)
+			}
+		}
+	})
+}
+
+func BenchmarkHello(b *testing.B) {
+	benchEach(b, func(b *testing.B, e *benchEnv) {
+		e.hit(b, e.bare.URL, "", func(int) string { return "/hello" })
+	})
+}
+
+func BenchmarkByID(b *testing.B) {
+	benchEach(b, func(b *testing.B, e *benchEnv) {
+		b.Run("bare", func(b *testing.B) {
+			e.hit(b, e.bare.URL, "", func(i int) string { return "/clients/" + e.uids[i%len(e.uids)] })
+		})
+		b.Run("roster", func(b *testing.B) {
+			e.hit(b, e.srv.URL, e.org.APIKey, func(i int) string { return "/client-management/clients/" + e.uids[i%len(e.uids)] })
+		})
+	})
+}
+
+func BenchmarkPage(b *testing.B) {
+	benchEach(b, func(b *testing.B, e *benchEnv) {
+		// Cursors spread over the table, never within the last page.
+		cursor := func(i int) string { return e.uids[5+i%(len(e.uids)-5)] }
+		b.Run("bare-no-count", func(b *testing.B) {
+			e.hit(b, e.bare.URL, "", func(i int) string { return "/page?after=" + cursor(i) })
+		})
+		b.Run("roster-with-count", func(b *testing.B) {
+			e.hit(b, e.srv.URL, e.org.APIKey, func(i int) string {
+				return "/client-management/clients/filter/?limit=5&start_after_id=" + cursor(i)
+			})
+		})
+		b.Run("roster-filtered-with-count", func(b *testing.B) {
+			e.hit(b, e.srv.URL, e.org.APIKey, func(i int) string {
+				return "/client-management/clients/filter/?limit=5&activity=Running&start_after_id=" + cursor(i)
+			})
+		})
+	})
+}
+
+func BenchmarkCreate(b *testing.B) {
+	benchEach(b, func(b *testing.B, e *benchEnv) {
+		var n atomic.Int64
+		b.SetParallelism(8)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				body, _ := json.Marshal(map[string]any{"email": fmt.Sprintf("new%d@example.com", n.Add(1)),
+					"display_name": "New", "age": 30, "gender": "male", "height": 180, "weight": 80,
+					"preferable_activities": []string{"Running"}})
+				r, _ := http.NewRequest("POST", e.srv.URL+"/client-management/clients/", bytes.NewReader(body))
+				r.Header.Set("API-KEY", e.org.APIKey)
+				r.Header.Set("Content-Type", "application/json")
+				res, err := e.client.Do(r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != 201 {
+					b.Fatalf("create: %d", res.StatusCode)
+				}
+			}
+		})
+	})
+}
