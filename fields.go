@@ -127,6 +127,11 @@ func displayName(v any) (string, error) {
 	return s, err
 }
 
+// EmailKey is the form of an email that uniqueness is decided on: letter
+// case does not make two addresses different. It is computed here rather
+// than by the database because SQLite's lower() folds ASCII only.
+func EmailKey(email string) string { return strings.ToLower(email) }
+
 // ValidateEmail checks that s is one plain address (no display name).
 func ValidateEmail(s string) error {
 	if len(s) > 254 {
@@ -174,15 +179,22 @@ func ParseGender(s string) (string, error) {
 }
 
 // numberText returns the textual number in v: JSON numbers and numeric
-// strings (forms, and the v1 seed's "age": "23") are both accepted.
+// strings (forms, and the v1 seed's "age": "23") are both accepted, in
+// decimal notation only (strconv alone would also take 0x1p4 and 1_0).
 func numberText(v any) (string, error) {
+	var s string
 	switch n := v.(type) {
 	case json.Number:
-		return n.String(), nil
+		s = n.String()
 	case string:
-		return strings.TrimSpace(n), nil
+		s = strings.TrimSpace(n)
+	default:
+		return "", fmt.Errorf("must be a number")
 	}
-	return "", fmt.Errorf("must be a number")
+	if s == "" || strings.Trim(s, "0123456789.eE+-") != "" {
+		return "", fmt.Errorf("must be a number")
+	}
+	return s, nil
 }
 
 func optInt(v any, min, max int64) (*int64, error) {
@@ -191,7 +203,7 @@ func optInt(v any, min, max int64) (*int64, error) {
 	}
 	s, err := numberText(v)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("must be an integer")
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {

@@ -160,7 +160,7 @@ func (s *Server) deleteClient(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) saveNote(w http.ResponseWriter, r *http.Request) error {
 	uid := r.PathValue("user_uid")
-	in, err := readInput(w, r, false, false)
+	in, err := readInput(w, r, true, false)
 	if err != nil {
 		return err
 	}

@@ -228,6 +228,12 @@ func TestNotes(t *testing.T) {
 			if got.Notes.Text == nil || *got.Notes.Text != "Hamstring strain - reduce speed work" || got.Notes.UpdatedAt == "" {
 				t.Errorf("note: %+v", got.Notes)
 			}
+			// Like the v2 PUT, the note may come in the query string.
+			expect(t, e.do(req{Method: "POST", Path: prefix + "/save-notes/" + c.UserUID + "?note=From+the+query", Key: e.org.APIKey}), 200)
+			e.get(prefix+"/"+c.UserUID).decode(t, &got)
+			if got.Notes.Text == nil || *got.Notes.Text != "From the query" {
+				t.Errorf("note from the query string: %+v", got.Notes)
+			}
 			expect(t, e.json("POST", prefix+"/save-notes/"+c.UserUID, map[string]any{}), 200)
 			e.get(prefix+"/"+c.UserUID).decode(t, &got)
 			if got.Notes.Text != nil {

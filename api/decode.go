@@ -74,33 +74,59 @@ func readInput(w http.ResponseWriter, r *http.Request, withQuery, withPhoto bool
 }
 
 // readJSON decodes one JSON object, keeping numbers as json.Number so that
-// integers are not rounded through float64.
+// integers are not rounded through float64. It walks the object's keys
+// itself because encoding/json silently keeps the last of duplicate keys.
 func readJSON(body io.Reader, fields map[string]any) error {
 	dec := json.NewDecoder(body)
 	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return jsonError(err, "request body must be a JSON object")
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return jsonError(truncated(err), "")
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return jsonError(truncated(err), "")
+		}
+		if err := addField(fields, tok.(string), v); err != nil {
 			return err
 		}
-		if errors.Is(err, io.EOF) {
-			return invalid("request body is empty: send a JSON object")
-		}
-		return invalid("request body is not valid JSON: %v", err)
 	}
-	if obj == nil {
-		return invalid("request body must be a JSON object")
+	if _, err := dec.Token(); err != nil {
+		return jsonError(truncated(err), "")
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return invalid("request body must hold one JSON object only")
 	}
-	for k, v := range obj {
-		if err := addField(fields, k, v); err != nil {
-			return err
-		}
-	}
 	return nil
+}
+
+// truncated turns the end of the body inside an object into the error it is.
+func truncated(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// jsonError explains a JSON decoding failure; msg, if set, replaces the
+// message of a body that is valid JSON but the wrong shape.
+func jsonError(err error, msg string) error {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return err
+	case errors.Is(err, io.EOF):
+		return invalid("request body is empty: send a JSON object")
+	case err != nil && errors.Is(err, io.ErrUnexpectedEOF):
+		return invalid("request body is not valid JSON: it ends too early")
+	case err != nil:
+		return invalid("request body is not valid JSON: %v", err)
+	}
+	return invalid("%s", msg)
 }
 
 func addValues(fields map[string]any, values url.Values) error {

@@ -46,6 +46,8 @@ func (s *Store) APIKeyByID(ctx context.Context, keyID string) (APIKey, error) {
 
 // TouchAPIKey records that a key was used.
 func (s *Store) TouchAPIKey(ctx context.Context, keyID string, t time.Time) error {
-	_, err := s.wdb.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE key_id = $2`, dbTime{t}, keyID)
-	return err
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE key_id = $2`, dbTime{t}, keyID)
+		return err
+	})
 }

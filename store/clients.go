@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -16,13 +17,22 @@ const clientColumns = `uid, created_by, email, display_name, phone, age, gender,
 	leg_length, shoe_size, brand, shoe_model, preferable_activities, profile_photo,
 	note_text, note_updated_at, last_session, created_at, updated_at`
 
-// columnOf maps the API's field names to columns.
-var columnOf = map[string]string{
-	"email": "email", "display_name": "display_name", "phone": "phone", "age": "age",
-	"gender": "gender", "height": "height", "weight": "weight", "ycom": "ycom",
-	"leg_length": "leg_length", "shoeSize": "shoe_size", "brand": "brand",
-	"shoeModel": "shoe_model", "preferable_activities": "preferable_activities",
+// fields lists the API's field names with their columns, in the order of
+// every INSERT, so that its text is always the same and stays prepared.
+var fields = []struct{ name, column string }{
+	{"email", "email"}, {"display_name", "display_name"}, {"phone", "phone"}, {"age", "age"},
+	{"gender", "gender"}, {"height", "height"}, {"weight", "weight"}, {"ycom", "ycom"},
+	{"leg_length", "leg_length"}, {"shoeSize", "shoe_size"}, {"brand", "brand"},
+	{"shoeModel", "shoe_model"}, {"preferable_activities", "preferable_activities"},
 }
+
+var insertClient = func() string {
+	cols := []string{"org_id", "uid", "created_by", "profile_photo", "created_at", "updated_at", "email_key"}
+	for _, f := range fields {
+		cols = append(cols, f.column)
+	}
+	return `INSERT INTO clients (` + strings.Join(cols, ", ") + `) VALUES (` + placeholders(1, len(cols)) + `) RETURNING id`
+}()
 
 // fieldValues returns each field's value by API name, ready to bind; nil
 // pointers bind as NULL.
@@ -37,6 +47,15 @@ func fieldValues(f *roster.ClientFields) map[string]any {
 		"leg_length": f.LegLength, "shoeSize": f.ShoeSize, "brand": f.Brand,
 		"shoeModel": f.ShoeModel, "preferable_activities": string(activities),
 	}
+}
+
+func columnOf(name string) string {
+	for _, f := range fields {
+		if f.name == name {
+			return f.column
+		}
+	}
+	panic("store: unknown client field " + name)
 }
 
 type scanner interface{ Scan(...any) error }
@@ -80,31 +99,29 @@ func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roste
 // caller sets uid, creator, fields, photo and times.
 func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Client) error {
 	values := fieldValues(&c.ClientFields)
-	cols := []string{"org_id", "uid", "created_by", "profile_photo", "created_at", "updated_at"}
-	args := []any{org, c.UID, c.CreatedBy, nullString(c.ProfilePhoto), dbTime{c.CreatedAt}, dbTime{c.UpdatedAt}}
-	for name, v := range values {
-		cols = append(cols, columnOf[name])
-		args = append(args, v)
+	args := []any{org, c.UID, c.CreatedBy, nullString(c.ProfilePhoto), dbTime{c.CreatedAt}, dbTime{c.UpdatedAt},
+		roster.EmailKey(c.Email)}
+	for _, f := range fields {
+		args = append(args, values[f.name])
 	}
-	query := `INSERT INTO clients (` + strings.Join(cols, ", ") + `) VALUES (` + placeholders(1, len(cols)) + `) RETURNING id`
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var id int64
-		if err := tx.QueryRowContext(ctx, query, args...).Scan(&id); err != nil {
+		if err := s.txQueryRow(ctx, tx, insertClient, args...).Scan(&id); err != nil {
 			return clientWriteError(err)
 		}
-		if err := insertActivities(ctx, tx, org, id, c.UID, c.PreferableActivities); err != nil {
+		if err := s.insertActivities(ctx, tx, org, id, c.UID, c.PreferableActivities); err != nil {
 			return err
 		}
 		// Last, so that on PostgreSQL the organization's row is locked for
 		// as short a time as possible.
-		return countClient(ctx, tx, org, +1)
+		return s.countClient(ctx, tx, org, +1)
 	})
 }
 
 // countClient keeps organizations.client_count in step and enforces the
 // plan's limit atomically: concurrent creates cannot overshoot it.
-func countClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, delta int) error {
-	res, err := tx.ExecContext(ctx, `
+func (s *Store) countClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, delta int) error {
+	res, err := s.txExec(ctx, tx, `
 		UPDATE organizations SET client_count = client_count + $2
 		WHERE id = $1 AND ($2 < 0 OR client_limit = 0 OR client_count < client_limit)`, org, delta)
 	if err != nil {
@@ -129,9 +146,9 @@ func clientWriteError(err error) error {
 	return err
 }
 
-func insertActivities(ctx context.Context, tx *sql.Tx, org roster.OrgID, clientID int64, uid string, activities []string) error {
+func (s *Store) insertActivities(ctx context.Context, tx *sql.Tx, org roster.OrgID, clientID int64, uid string, activities []string) error {
 	for _, a := range activities {
-		if _, err := tx.ExecContext(ctx, `
+		if _, err := s.txExec(ctx, tx, `
 			INSERT INTO client_activities (client_id, org_id, client_uid, activity) VALUES ($1, $2, $3, $4)`,
 			clientID, org, uid, a); err != nil {
 			return err
@@ -149,7 +166,11 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 	args := []any{org, uid, dbTime{now()}}
 	for name := range u.Set {
 		args = append(args, values[name])
-		sets = append(sets, fmt.Sprintf("%s = $%d", columnOf[name], len(args)))
+		sets = append(sets, fmt.Sprintf("%s = $%d", columnOf(name), len(args)))
+	}
+	if u.Set["email"] {
+		args = append(args, roster.EmailKey(u.Email))
+		sets = append(sets, fmt.Sprintf("email_key = $%d", len(args)))
 	}
 	if u.Photo != nil {
 		args = append(args, *u.Photo)
@@ -177,7 +198,7 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		if _, err := tx.ExecContext(ctx, `DELETE FROM client_activities WHERE client_id = $1`, id); err != nil {
 			return err
 		}
-		return insertActivities(ctx, tx, org, id, uid, u.PreferableActivities)
+		return s.insertActivities(ctx, tx, org, id, uid, u.PreferableActivities)
 	})
 	return oldPhoto, err
 }
@@ -195,31 +216,31 @@ func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) 
 			return err
 		}
 		photo = p.String
-		return countClient(ctx, tx, org, -1)
+		return s.countClient(ctx, tx, org, -1)
 	})
 	return photo, err
 }
 
 // SaveNote replaces a client's note; a nil text clears it.
 func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text *string) error {
-	t := dbTime{now()}
-	res, err := s.wdb.ExecContext(ctx, `
+	return s.updateOne(ctx, `
 		UPDATE clients SET note_text = $3, note_updated_at = $4, updated_at = $4 WHERE org_id = $1 AND uid = $2`,
-		org, uid, text, t)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return cmpErr(err, roster.ErrClientNotFound)
-	}
-	return nil
+		org, uid, text, dbTime{now()})
 }
 
-func cmpErr(err, otherwise error) error {
-	if err != nil {
-		return err
-	}
-	return otherwise
+// updateOne runs an UPDATE of one client, whose organization and uid are
+// its first two arguments.
+func (s *Store) updateOne(ctx context.Context, query string, args ...any) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, roster.ErrClientNotFound)
+		}
+		return nil
+	})
 }
 
 // EachClient calls fn for every client of the organization, newest first,
@@ -264,12 +285,5 @@ func placeholders(from, n int) string {
 // SetLastSession records when the client's latest analysis session took
 // place; the filter's date bounds select on it.
 func (s *Store) SetLastSession(ctx context.Context, org roster.OrgID, uid string, t time.Time) error {
-	res, err := s.wdb.ExecContext(ctx, `UPDATE clients SET last_session = $3 WHERE org_id = $1 AND uid = $2`, org, uid, dbTime{t})
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return cmpErr(err, roster.ErrClientNotFound)
-	}
-	return nil
+	return s.updateOne(ctx, `UPDATE clients SET last_session = $3 WHERE org_id = $1 AND uid = $2`, org, uid, dbTime{t})
 }

@@ -21,11 +21,12 @@ import (
 )
 
 // Store is the database behind Roster. Reads go to rdb and writes to wdb;
-// on SQLite wdb is a single connection so that writers queue in Go instead
-// of spinning on SQLITE_BUSY, and on PostgreSQL both are the same pool.
+// on SQLite writes queue in Go for the batcher instead of spinning on
+// SQLITE_BUSY, and on PostgreSQL rdb and wdb are the same pool.
 type Store struct {
 	rdb, wdb *sql.DB
 	postgres bool
+	batch    *batcher // SQLite's group commit; nil on PostgreSQL
 	stmts    sync.Map // query text → *sql.Stmt on rdb
 }
 
@@ -73,7 +74,9 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	wdb.SetMaxOpenConns(1)
+	// Every write goes through the batcher's one transaction at a time; the
+	// second connection lets a statement be prepared while it is open.
+	wdb.SetMaxOpenConns(2)
 	rdb, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		wdb.Close()
@@ -82,7 +85,7 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	s := &Store{rdb: rdb, wdb: wdb}
+	s := &Store{rdb: rdb, wdb: wdb, batch: newBatcher(wdb)}
 	if err := wdb.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -90,23 +93,71 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	return s, nil
 }
 
-// queryRow runs a read query through a prepared statement kept for the
-// store's lifetime: on SQLite, parsing the SQL of every request costs a
-// quarter of a read by id.
-func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	st, ok := s.stmts.Load(query)
-	if !ok {
-		prepared, err := s.rdb.PrepareContext(ctx, query)
-		if err != nil {
-			// A query that does not prepare fails the same way unprepared,
-			// and the error reaches the caller through Row.Scan.
-			return s.rdb.QueryRowContext(ctx, query, args...)
-		}
-		if st, ok = s.stmts.LoadOrStore(query, prepared); ok {
-			prepared.Close()
-		}
+// On SQLite, hot queries run through statements prepared once per
+// connection and kept for the store's lifetime: parsing the SQL of every
+// request costs a quarter of a read by id, and the batcher does all writes
+// alone. pgx caches prepared statements per connection by itself, and
+// preparing on PostgreSQL's pool from inside a transaction could wait for a
+// connection that only the waiting transactions can free.
+type stmtKey struct {
+	db    *sql.DB
+	query string
+}
+
+func (s *Store) prepared(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	key := stmtKey{db, query}
+	if st, ok := s.stmts.Load(key); ok {
+		return st.(*sql.Stmt), nil
 	}
-	return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if old, loaded := s.stmts.LoadOrStore(key, st); loaded {
+		st.Close()
+		return old.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// queryRow runs a read query.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if !s.postgres {
+		if st, err := s.prepared(ctx, s.rdb, query); err == nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+		// Unprepared, the query fails the same way, and the error reaches
+		// the caller through Row.Scan.
+	}
+	return s.rdb.QueryRowContext(ctx, query, args...)
+}
+
+// txStmt returns the prepared form of query for use in tx, or nil.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	if s.postgres {
+		return nil
+	}
+	st, err := s.prepared(ctx, s.wdb, query)
+	if err != nil {
+		return nil // the unprepared query reports the error
+	}
+	return tx.StmtContext(ctx, st)
+}
+
+// txExec runs a write statement of tx.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if st := s.txStmt(ctx, tx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// txQueryRow runs a query of tx that returns one row.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if st := s.txStmt(ctx, tx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
 }
 
 // Close closes the connections.
@@ -115,6 +166,9 @@ func (s *Store) Close() error {
 		st.(*sql.Stmt).Close()
 		return true
 	})
+	if s.batch != nil {
+		s.batch.close()
+	}
 	err := s.wdb.Close()
 	if s.rdb != s.wdb {
 		err = errors.Join(err, s.rdb.Close())
@@ -135,8 +189,13 @@ func (s *Store) Engine() string {
 	return "sqlite"
 }
 
-// inTx runs fn in a write transaction and commits it when fn returns nil.
+// inTx runs fn in a write transaction and commits it when fn returns nil;
+// when fn fails, nothing it wrote remains. On SQLite concurrent
+// transactions share a commit (see batcher).
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.batch != nil {
+		return s.batch.do(ctx, fn)
+	}
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err

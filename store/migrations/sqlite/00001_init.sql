@@ -22,10 +22,10 @@ CREATE TABLE accounts (
     id           INTEGER PRIMARY KEY,
     uid          TEXT NOT NULL UNIQUE,
     email        TEXT NOT NULL,
+    email_key    TEXT NOT NULL UNIQUE, -- roster.EmailKey(email): case-insensitive on both engines alike
     display_name TEXT NOT NULL,
     created_at   TEXT NOT NULL
 );
-CREATE UNIQUE INDEX accounts_email ON accounts (lower(email));
 
 -- The primary key makes an account staff of at most one organization.
 CREATE TABLE memberships (
@@ -55,6 +55,7 @@ CREATE TABLE clients (
     uid                   TEXT NOT NULL,
     created_by            TEXT NOT NULL,
     email                 TEXT NOT NULL,
+    email_key             TEXT NOT NULL,
     display_name          TEXT NOT NULL,
     phone                 TEXT,
     age                   INTEGER,
@@ -77,7 +78,9 @@ CREATE TABLE clients (
 -- Every index leads with org_id: each query is scoped to one organization.
 -- uid is time-ordered, so (org_id, uid) is also the keyset order of lists.
 CREATE UNIQUE INDEX clients_org_uid ON clients (org_id, uid);
-CREATE UNIQUE INDEX clients_org_email ON clients (org_id, lower(email));
+-- email_key is the lower-cased email, computed in Go: SQLite's lower() folds
+-- ASCII only, so the two engines would disagree on "ZOË" and "zoë".
+CREATE UNIQUE INDEX clients_org_email ON clients (org_id, email_key);
 CREATE INDEX clients_org_creator ON clients (org_id, created_by, uid);
 CREATE INDEX clients_org_gender ON clients (org_id, gender, uid);
 CREATE INDEX clients_org_last_session ON clients (org_id, last_session, uid);

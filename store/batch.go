@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// maxBatch bounds how many write transactions share one commit.
+const maxBatch = 256
+
+// batcher is SQLite's group commit. SQLite has one writer and, with
+// synchronous=FULL, one fsync per commit, which caps durable writes at the
+// disk's sync rate. The batcher runs every write transaction that queued
+// up while the previous commit was syncing inside one SQLite transaction,
+// each in a savepoint of its own, and commits them all with one fsync. A
+// transaction that fails is rolled back to its savepoint and leaves the
+// others untouched; a failed commit fails them all. Nobody is told of
+// success before the commit is durable.
+type batcher struct {
+	db   *sql.DB
+	reqs chan *writeReq
+	done chan struct{}
+}
+
+type writeReq struct {
+	ctx context.Context
+	fn  func(*sql.Tx) error
+	err chan error
+}
+
+func newBatcher(db *sql.DB) *batcher {
+	b := &batcher{db: db, reqs: make(chan *writeReq), done: make(chan struct{})}
+	go b.run()
+	return b
+}
+
+// do runs fn in a write transaction and returns once it is committed.
+func (b *batcher) do(ctx context.Context, fn func(*sql.Tx) error) error {
+	r := &writeReq{ctx: ctx, fn: fn, err: make(chan error, 1)}
+	select {
+	case b.reqs <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.done:
+		return errors.New("store: closed")
+	}
+	// Once queued, the outcome is awaited even if ctx ends: the caller must
+	// not report failure for a write that then commits.
+	return <-r.err
+}
+
+func (b *batcher) close() { close(b.done) }
+
+func (b *batcher) run() {
+	for {
+		var first *writeReq
+		select {
+		case first = <-b.reqs:
+		case <-b.done:
+			return
+		}
+		batch := []*writeReq{first}
+	collect:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-b.reqs:
+				batch = append(batch, r)
+			default:
+				break collect
+			}
+		}
+		b.commit(batch)
+	}
+}
+
+func (b *batcher) commit(batch []*writeReq) {
+	errs := make([]error, len(batch))
+	tx, err := b.db.BeginTx(context.Background(), nil)
+	if err == nil {
+		for i, r := range batch {
+			if errs[i], err = inSavepoint(tx, r); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = tx.Commit()
+		} else {
+			tx.Rollback()
+		}
+	}
+	for i, r := range batch {
+		if err != nil {
+			errs[i] = err
+		}
+		r.err <- errs[i]
+	}
+}
+
+// inSavepoint runs r's transaction in a savepoint and returns its error. A
+// fatal error means the batch's transaction can no longer be trusted to
+// hold only successful work, and the whole batch must be rolled back.
+func inSavepoint(tx *sql.Tx, r *writeReq) (err, fatal error) {
+	if err := r.ctx.Err(); err != nil {
+		return err, nil
+	}
+	if _, err := tx.Exec("SAVEPOINT w"); err != nil {
+		return nil, err
+	}
+	if err := r.fn(tx); err != nil {
+		if _, rerr := tx.Exec("ROLLBACK TO w"); rerr != nil {
+			return err, rerr
+		}
+		_, rerr := tx.Exec("RELEASE w")
+		return err, rerr
+	}
+	_, err = tx.Exec("RELEASE w")
+	return nil, err
+}
