@@ -319,3 +319,46 @@ func checkSeen(t *testing.T, dir string, seen map[string]int, want map[string]bo
 		}
 	}
 }
+
+// TestConcurrentWritesFailAlone runs creates that succeed and creates that
+// fail (duplicate emails) at once, so that on SQLite they share batches:
+// each failure must leave nothing behind and take no success with it.
+func TestConcurrentWritesFailAlone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		const n = 60
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = st.CreateClient(ctx, org.ID, newClient(org, fmt.Sprintf("c%d@example.com", i%(n/2)), func(c *roster.Client) {
+					c.PreferableActivities = []string{"Running"}
+				}))
+			}()
+		}
+		wg.Wait()
+		failed := 0
+		for _, err := range errs {
+			if err != nil {
+				if roster.KindOf(err) != roster.KindInvalid {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				failed++
+			}
+		}
+		if failed != n/2 {
+			t.Errorf("%d creates failed, want %d", failed, n/2)
+		}
+		assertCount(t, st, org, n/2)
+		page, err := st.FilterClients(ctx, org.ID, roster.ClientFilter{Activities: []string{"Running"}}, roster.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Count != n/2 || len(page.Clients) != n/2 {
+			t.Errorf("activity rows: count %d, %d clients; want %d (a failed create left rows behind)", page.Count, len(page.Clients), n/2)
+		}
+	})
+}
