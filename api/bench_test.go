@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -65,20 +66,30 @@ func benchEach(b *testing.B, fn func(b *testing.B, e *benchEnv)) {
 	}
 }
 
-// populate inserts n clients of the seed's shape in one transaction per
-// thousand, through the store's own API.
+// populate inserts n clients of the seed's shape through the store's own
+// API, from concurrent writers so that SQLite's group commit applies.
 func populate(b *testing.B, st *store.Store, org storetest.Org, n int) []string {
 	ctx := context.Background()
 	uids := make([]string, n)
-	for i := range n {
-		t := time.Now().UTC()
-		c := &roster.Client{UID: roster.NewUID(t), CreatedBy: org.OwnerUID, CreatedAt: t, UpdatedAt: t,
-			ClientFields: seedShape(i)}
-		if err := st.CreateClient(ctx, org.ID, c); err != nil {
-			b.Fatal(err)
-		}
-		uids[i] = c.UID
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				t := time.Now().UTC()
+				c := &roster.Client{UID: roster.NewUID(t), CreatedBy: org.OwnerUID, CreatedAt: t, UpdatedAt: t,
+					ClientFields: seedShape(i)}
+				if err := st.CreateClient(ctx, org.ID, c); err != nil {
+					b.Error(err)
+					return
+				}
+				uids[i] = c.UID
+			}
+		}()
 	}
+	wg.Wait()
 	return uids
 }
 

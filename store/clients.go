@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -112,6 +113,9 @@ func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Cl
 		if err := s.insertActivities(ctx, tx, org, id, c.UID, c.PreferableActivities); err != nil {
 			return err
 		}
+		if err := s.adjustCounts(ctx, tx, org, countKeys(c.CreatedBy, c.Gender, c.PreferableActivities), +1); err != nil {
+			return err
+		}
 		// Last, so that on PostgreSQL the organization's row is locked for
 		// as short a time as possible.
 		return s.countClient(ctx, tx, org, +1)
@@ -177,45 +181,99 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		sets = append(sets, fmt.Sprintf("profile_photo = $%d", len(args)))
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var id int64
-		var photo sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT id, profile_photo FROM clients WHERE org_id = $1 AND uid = $2`, org, uid).Scan(&id, &photo)
-		if errors.Is(err, sql.ErrNoRows) {
-			return roster.ErrClientNotFound
-		}
+		old, err := s.lockedClient(ctx, tx, `SELECT id, profile_photo, created_by, gender, preferable_activities
+			FROM clients WHERE org_id = $1 AND uid = $2`, org, uid)
 		if err != nil {
 			return err
 		}
 		if u.Photo != nil {
-			oldPhoto = photo.String
+			oldPhoto = old.photo
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE clients SET `+strings.Join(sets, ", ")+` WHERE org_id = $1 AND uid = $2`, args...); err != nil {
 			return clientWriteError(err)
 		}
-		if !u.Set["preferable_activities"] {
+		if !u.Set["gender"] && !u.Set["preferable_activities"] {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM client_activities WHERE client_id = $1`, id); err != nil {
-			return err
+		gender, activities := old.gender, old.activities
+		if u.Set["gender"] {
+			gender = u.Gender
 		}
-		return s.insertActivities(ctx, tx, org, id, uid, u.PreferableActivities)
+		if u.Set["preferable_activities"] {
+			activities = u.PreferableActivities
+			if _, err := tx.ExecContext(ctx, `DELETE FROM client_activities WHERE client_id = $1`, old.id); err != nil {
+				return err
+			}
+			if err := s.insertActivities(ctx, tx, org, old.id, uid, activities); err != nil {
+				return err
+			}
+		}
+		return s.moveCounts(ctx, tx, org, old.counts(), countKeys(old.createdBy, gender, activities))
 	})
 	return oldPhoto, err
+}
+
+// counted is what a client's counters and photo depend on.
+type counted struct {
+	id         int64
+	photo      string
+	createdBy  string
+	gender     *string
+	activities []string
+}
+
+func (c counted) counts() []countKey { return countKeys(c.createdBy, c.gender, c.activities) }
+
+// lockedClient reads a client's counted values with query, whose arguments
+// are the organization and uid; DELETE ... RETURNING serves too.
+func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org roster.OrgID, uid string) (counted, error) {
+	var c counted
+	var photo sql.NullString
+	var activities string
+	err := tx.QueryRowContext(ctx, query, org, uid).Scan(&c.id, &photo, &c.createdBy, &c.gender, &activities)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, roster.ErrClientNotFound
+	}
+	if err != nil {
+		return c, err
+	}
+	c.photo = photo.String
+	return c, json.Unmarshal([]byte(activities), &c.activities)
+}
+
+// moveCounts takes a client out of the counters of before and into those
+// of after; counters in both are left alone.
+func (s *Store) moveCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, before, after []countKey) error {
+	var out, in []countKey
+	for _, k := range before {
+		if !slices.Contains(after, k) {
+			out = append(out, k)
+		}
+	}
+	for _, k := range after {
+		if !slices.Contains(before, k) {
+			in = append(in, k)
+		}
+	}
+	if err := s.adjustCounts(ctx, tx, org, out, -1); err != nil {
+		return err
+	}
+	return s.adjustCounts(ctx, tx, org, in, +1)
 }
 
 // DeleteClient removes a client with its activities and returns its photo
 // key, for the caller to delete once the change is committed.
 func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) (photo string, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var p sql.NullString
-		err := tx.QueryRowContext(ctx, `DELETE FROM clients WHERE org_id = $1 AND uid = $2 RETURNING profile_photo`, org, uid).Scan(&p)
-		if errors.Is(err, sql.ErrNoRows) {
-			return roster.ErrClientNotFound
-		}
+		old, err := s.lockedClient(ctx, tx, `DELETE FROM clients WHERE org_id = $1 AND uid = $2
+			RETURNING id, profile_photo, created_by, gender, preferable_activities`, org, uid)
 		if err != nil {
 			return err
 		}
-		photo = p.String
+		photo = old.photo
+		if err := s.adjustCounts(ctx, tx, org, old.counts(), -1); err != nil {
+			return err
+		}
 		return s.countClient(ctx, tx, org, -1)
 	})
 	return photo, err

@@ -362,3 +362,57 @@ func TestConcurrentWritesFailAlone(t *testing.T) {
 		}
 	})
 }
+
+// TestCountersFollowChanges checks, after creates, updates and deletes,
+// that every count answered from a counter equals the clients listed.
+func TestCountersFollowChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		var uids []string
+		for i := range 24 {
+			c := newClient(org, fmt.Sprintf("k%d@example.com", i), func(c *roster.Client) {
+				if i%3 != 0 {
+					c.Gender = ptr([]string{"male", "female"}[i%2])
+				}
+				c.PreferableActivities = roster.Activities[:i%4]
+			})
+			if err := st.CreateClient(ctx, org.ID, c); err != nil {
+				t.Fatal(err)
+			}
+			uids = append(uids, c.UID)
+		}
+		for i, uid := range uids {
+			switch i % 4 {
+			case 0:
+				if _, err := st.DeleteClient(ctx, org.ID, uid); err != nil {
+					t.Fatal(err)
+				}
+			case 1:
+				u := roster.ClientUpdate{Set: map[string]bool{"gender": true, "preferable_activities": true},
+					ClientFields: roster.ClientFields{Gender: ptr("female"), PreferableActivities: []string{"Running", "Weightlifting"}}}
+				if _, err := st.UpdateClient(ctx, org.ID, uid, u); err != nil {
+					t.Fatal(err)
+				}
+			case 2:
+				u := roster.ClientUpdate{Set: map[string]bool{"gender": true}} // cleared
+				if _, err := st.UpdateClient(ctx, org.ID, uid, u); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		filters := []roster.ClientFilter{{AdminUID: org.OwnerUID}, {Gender: "male"}, {Gender: "female"}}
+		for _, a := range roster.Activities {
+			filters = append(filters, roster.ClientFilter{Activities: []string{a}})
+		}
+		for _, f := range filters {
+			page, err := st.FilterClients(ctx, org.ID, f, roster.Page{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Count != int64(len(page.Clients)) {
+				t.Errorf("filter %+v: count %d, but %d clients listed", f, page.Count, len(page.Clients))
+			}
+		}
+	})
+}

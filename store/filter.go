@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -14,7 +16,7 @@ import (
 func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
 	where, args := filterWhere(org, f)
 	var page roster.FilterPage
-	if err := s.countClients(ctx, org, where, args, &page.Count); err != nil {
+	if err := s.countClients(ctx, org, f, where, args, &page.Count); err != nil {
 		return page, err
 	}
 	order := "DESC"
@@ -28,9 +30,11 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 		where += fmt.Sprintf(" AND uid > $%d", len(args))
 		order = "ASC"
 	}
-	args = append(args, p.Limit)
-	rows, err := s.rdb.QueryContext(ctx, fmt.Sprintf(
-		`SELECT %s FROM clients WHERE %s ORDER BY uid %s LIMIT $%d`, clientColumns, where, order, len(args)), args...)
+	// The limit is written into the query, not bound: PostgreSQL plans a
+	// prepared LIMIT $n without knowing n, and may then prefer a sort over
+	// walking the index. It is an int, and the api package caps it.
+	rows, err := s.query(ctx, fmt.Sprintf(
+		`SELECT %s FROM clients WHERE %s ORDER BY uid %s LIMIT %d`, clientColumns, where, order, p.Limit), args...)
 	if err != nil {
 		return page, err
 	}
@@ -50,11 +54,21 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 	return page, rows.Err()
 }
 
-func (s *Store) countClients(ctx context.Context, org roster.OrgID, where string, args []any, n *int64) error {
+// countClients counts the clients matching f: from the organization's
+// counter without a filter, from client_counts with a filter on one
+// gender, activity or admin, and by counting rows otherwise.
+func (s *Store) countClients(ctx context.Context, org roster.OrgID, f roster.ClientFilter, where string, args []any, n *int64) error {
 	if len(args) == 1 {
 		return s.queryRow(ctx, `SELECT client_count FROM organizations WHERE id = $1`, org).Scan(n)
 	}
-	return s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM clients WHERE `+where, args...).Scan(n)
+	if k, ok := countKeyOf(f); ok {
+		err := s.queryRow(ctx, `SELECT n FROM client_counts WHERE org_id = $1 AND dim = $2 AND value = $3`, org, k.dim, k.value).Scan(n)
+		if errors.Is(err, sql.ErrNoRows) {
+			*n, err = 0, nil
+		}
+		return err
+	}
+	return s.queryRow(ctx, `SELECT count(*) FROM clients WHERE `+where, args...).Scan(n)
 }
 
 // filterWhere builds the WHERE clause of f; its first argument is always

@@ -132,6 +132,16 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Ro
 	return s.rdb.QueryRowContext(ctx, query, args...)
 }
 
+// query runs a read query that returns rows.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if !s.postgres {
+		if st, err := s.prepared(ctx, s.rdb, query); err == nil {
+			return st.QueryContext(ctx, args...)
+		}
+	}
+	return s.rdb.QueryContext(ctx, query, args...)
+}
+
 // txStmt returns the prepared form of query for use in tx, or nil.
 func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
 	if s.postgres {

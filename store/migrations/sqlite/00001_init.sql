@@ -95,7 +95,20 @@ CREATE TABLE client_activities (
 );
 CREATE INDEX client_activities_org ON client_activities (org_id, activity, client_uid);
 
+-- Clients per organization and gender, activity or creating admin, kept in
+-- step with clients, so that the count of a filter on one of them does not
+-- scan. Transactions update these rows in (dim, value) order, before the
+-- organization's row, so that they never wait on each other in a cycle.
+CREATE TABLE client_counts (
+    org_id INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    dim    TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    n      INTEGER NOT NULL,
+    PRIMARY KEY (org_id, dim, value)
+);
+
 -- +goose Down
+DROP TABLE client_counts;
 DROP TABLE client_activities;
 DROP TABLE clients;
 DROP TABLE api_keys;
