@@ -98,7 +98,10 @@ func filterWhere(org roster.OrgID, f roster.ClientFilter) (string, []any) {
 			args = append(args, a)
 			in[i] = fmt.Sprintf("$%d", len(args))
 		}
-		conds = append(conds, `uid IN (SELECT client_uid FROM client_activities WHERE org_id = $1 AND activity IN (`+
+		// Correlated, so that a page walks the keyset index and checks each
+		// client's few activity rows, instead of collecting every client of
+		// the activity first.
+		conds = append(conds, `EXISTS (SELECT 1 FROM client_activities a WHERE a.client_id = clients.id AND a.activity IN (`+
 			strings.Join(in, ", ")+`))`)
 	}
 	return strings.Join(conds, " AND "), args
