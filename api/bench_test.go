@@ -29,10 +29,9 @@ import (
 
 type benchEnv struct {
 	*env
-	bare    *httptest.Server
-	uids    []string
-	client  *http.Client
-	dataDir string
+	bare   *httptest.Server
+	uids   []string
+	client *http.Client
 }
 
 func benchClients() int {
@@ -55,7 +54,7 @@ func benchEach(b *testing.B, fn func(b *testing.B, e *benchEnv)) {
 			if err := st.Migrate(context.Background(), discardLog); err != nil {
 				b.Fatal(err)
 			}
-			e := &benchEnv{env: newEnv(b, st), dataDir: dir}
+			e := &benchEnv{env: newEnv(b, st)}
 			e.org = storetest.NewOrg(b, st, "Enterprise")
 			e.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 			e.uids = populate(b, st, e.org, benchClients())
@@ -164,26 +163,33 @@ func bareServer(b *testing.B, engine, dir, dbURL string, org roster.OrgID) *http
 	return srv
 }
 
+// send makes one request and fails b unless it answers want.
+func (e *benchEnv) send(b *testing.B, method, url, key string, body []byte, want int) {
+	r, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	if key != "" {
+		r.Header.Set("API-KEY", key)
+	}
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	res, err := e.client.Do(r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != want {
+		b.Fatalf("%s %s: %d", method, url, res.StatusCode)
+	}
+}
+
 // hit issues GETs from parallel clients, url(i) choosing the path.
 func (e *benchEnv) hit(b *testing.B, base string, key string, url func(i int) string) {
 	var n atomic.Int64
 	b.SetParallelism(8)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			i := int(n.Add(1))
-			r, _ := http.NewRequest("GET", base+url(i), nil)
-			if key != "" {
-				r.Header.Set("API-KEY", key)
-			}
-			res, err := e.client.Do(r)
-			if err != nil {
-				b.Fatal(err)
-			}
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode != 200 {
-				b.Fatalf("GET %s: %d", url(i), res.StatusCode)
-			}
+			e.send(b, "GET", base+url(int(n.Add(1))), key, nil, 200)
 		}
 	})
 }
@@ -234,18 +240,7 @@ func BenchmarkCreate(b *testing.B) {
 				body, _ := json.Marshal(map[string]any{"email": fmt.Sprintf("new%d@example.com", n.Add(1)),
 					"display_name": "New", "age": 30, "gender": "male", "height": 180, "weight": 80,
 					"preferable_activities": []string{"Running"}})
-				r, _ := http.NewRequest("POST", e.srv.URL+"/client-management/clients/", bytes.NewReader(body))
-				r.Header.Set("API-KEY", e.org.APIKey)
-				r.Header.Set("Content-Type", "application/json")
-				res, err := e.client.Do(r)
-				if err != nil {
-					b.Fatal(err)
-				}
-				io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				if res.StatusCode != 201 {
-					b.Fatalf("create: %d", res.StatusCode)
-				}
+				e.send(b, "POST", e.srv.URL+"/client-management/clients/", e.org.APIKey, body, 201)
 			}
 		})
 	})

@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -60,8 +61,40 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("GET "+p+"/{user_uid}", s.staff(s.clientDetails))
 		mux.Handle("POST "+p+"/save-notes/{user_uid}", s.staff(s.saveNote))
 	}
-	return s.withRequestLog(mux)
+	return s.withRequestLog(jsonMuxErrors(mux))
 }
+
+// jsonMuxErrors answers the requests that match no route with the JSON
+// error body of every other error, keeping ServeMux's status (404, or 405
+// with its Allow header).
+func jsonMuxErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		rec := &headerRecorder{header: http.Header{}}
+		mux.ServeHTTP(rec, r)
+		if allow := rec.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		msg := fmt.Sprintf("no such path: %s", r.URL.Path)
+		if rec.status == http.StatusMethodNotAllowed {
+			msg = fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)
+		}
+		writeJSON(w, rec.status, map[string]string{"error": msg})
+	})
+}
+
+// headerRecorder keeps the status and headers of ServeMux's own answer.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header         { return h.header }
+func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerRecorder) WriteHeader(status int)      { h.status = status }
 
 // handlerFunc is a handler that returns its error for writeError to answer.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
