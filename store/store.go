@@ -61,7 +61,7 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 // other processes (roster bootstrap while serve runs); a bounded page cache
 // per connection keeps memory flat.
 const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)" +
-	"&_pragma=busy_timeout(10000)&_pragma=cache_size(-4000)&_time_format=sqlite"
+	"&_pragma=busy_timeout(10000)&_pragma=cache_size(-2000)&_time_format=sqlite"
 
 func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
