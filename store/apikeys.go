@@ -46,7 +46,7 @@ func (s *Store) APIKeyByID(ctx context.Context, keyID string) (APIKey, error) {
 
 // TouchAPIKey records that a key was used.
 func (s *Store) TouchAPIKey(ctx context.Context, keyID string, t time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE key_id = $2`, dbTime{t}, keyID)
 		return err
 	})

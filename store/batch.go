@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 )
 
 // maxBatch bounds how many write transactions share one commit.
@@ -25,7 +26,7 @@ type batcher struct {
 
 type writeReq struct {
 	ctx context.Context
-	fn  func(*sql.Tx) error
+	fn  txFunc
 	err chan error
 }
 
@@ -36,7 +37,7 @@ func newBatcher(db *sql.DB) *batcher {
 }
 
 // do runs fn in a write transaction and returns once it is committed.
-func (b *batcher) do(ctx context.Context, fn func(*sql.Tx) error) error {
+func (b *batcher) do(ctx context.Context, fn txFunc) error {
 	r := &writeReq{ctx: ctx, fn: fn, err: make(chan error, 1)}
 	select {
 	case b.reqs <- r:
@@ -104,10 +105,17 @@ func inSavepoint(tx *sql.Tx, r *writeReq) (err, fatal error) {
 	if err := r.ctx.Err(); err != nil {
 		return err, nil
 	}
+	// A panic would kill the process from this goroutine; as an error, it
+	// rolls back the batch and reaches every caller.
+	defer func() {
+		if p := recover(); p != nil {
+			err, fatal = nil, fmt.Errorf("store: panic in a write transaction: %v", p)
+		}
+	}()
 	if _, err := tx.Exec("SAVEPOINT w"); err != nil {
 		return nil, err
 	}
-	if err := r.fn(tx); err != nil {
+	if err := r.fn(context.WithoutCancel(r.ctx), tx); err != nil {
 		if _, rerr := tx.Exec("ROLLBACK TO w"); rerr != nil {
 			return err, rerr
 		}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -105,7 +104,7 @@ func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Cl
 	for _, f := range fields {
 		args = append(args, values[f.name])
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id int64
 		if err := s.txQueryRow(ctx, tx, insertClient, args...).Scan(&id); err != nil {
 			return clientWriteError(err)
@@ -113,7 +112,7 @@ func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Cl
 		if err := s.insertActivities(ctx, tx, org, id, c.UID, c.PreferableActivities); err != nil {
 			return err
 		}
-		if err := s.adjustCounts(ctx, tx, org, countKeys(c.CreatedBy, c.Gender, c.PreferableActivities), +1); err != nil {
+		if err := s.moveCounts(ctx, tx, org, nil, countKeys(c.CreatedBy, c.Gender, c.PreferableActivities)); err != nil {
 			return err
 		}
 		// Last, so that on PostgreSQL the organization's row is locked for
@@ -166,30 +165,35 @@ func (s *Store) insertActivities(ctx context.Context, tx *sql.Tx, org roster.Org
 // change is committed.
 func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, u roster.ClientUpdate) (oldPhoto string, err error) {
 	values := fieldValues(&u.ClientFields)
-	sets := []string{"updated_at = $3"}
+	// $1 is the client's id; args[2:] follow it as $2, $3, ...
+	sets := []string{"updated_at = $2"}
 	args := []any{org, uid, dbTime{now()}}
 	for name := range u.Set {
 		args = append(args, values[name])
-		sets = append(sets, fmt.Sprintf("%s = $%d", columnOf(name), len(args)))
+		sets = append(sets, fmt.Sprintf("%s = $%d", columnOf(name), len(args)-1))
 	}
 	if u.Set["email"] {
 		args = append(args, roster.EmailKey(u.Email))
-		sets = append(sets, fmt.Sprintf("email_key = $%d", len(args)))
+		sets = append(sets, fmt.Sprintf("email_key = $%d", len(args)-1))
 	}
 	if u.Photo != nil {
 		args = append(args, *u.Photo)
-		sets = append(sets, fmt.Sprintf("profile_photo = $%d", len(args)))
+		sets = append(sets, fmt.Sprintf("profile_photo = $%d", len(args)-1))
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// FOR UPDATE on PostgreSQL: a concurrent update or delete of the
+		// same client waits, so the counters move from the values this
+		// transaction read. SQLite's writer is alone anyway.
 		old, err := s.lockedClient(ctx, tx, `SELECT id, profile_photo, created_by, gender, preferable_activities
-			FROM clients WHERE org_id = $1 AND uid = $2`, org, uid)
+			FROM clients WHERE org_id = $1 AND uid = $2`+s.forUpdate(), org, uid)
 		if err != nil {
 			return err
 		}
 		if u.Photo != nil {
 			oldPhoto = old.photo
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE clients SET `+strings.Join(sets, ", ")+` WHERE org_id = $1 AND uid = $2`, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE clients SET `+strings.Join(sets, ", ")+` WHERE id = $1`,
+			append([]any{old.id}, args[2:]...)...); err != nil {
 			return clientWriteError(err)
 		}
 		if !u.Set["gender"] && !u.Set["preferable_activities"] {
@@ -242,36 +246,29 @@ func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org 
 }
 
 // moveCounts takes a client out of the counters of before and into those
-// of after; counters in both are left alone.
+// of after, in one pass in key order; counters in both are left alone.
 func (s *Store) moveCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, before, after []countKey) error {
-	var out, in []countKey
+	deltas := map[countKey]int{}
 	for _, k := range before {
-		if !slices.Contains(after, k) {
-			out = append(out, k)
-		}
+		deltas[k]--
 	}
 	for _, k := range after {
-		if !slices.Contains(before, k) {
-			in = append(in, k)
-		}
+		deltas[k]++
 	}
-	if err := s.adjustCounts(ctx, tx, org, out, -1); err != nil {
-		return err
-	}
-	return s.adjustCounts(ctx, tx, org, in, +1)
+	return s.adjustCounts(ctx, tx, org, deltas)
 }
 
 // DeleteClient removes a client with its activities and returns its photo
 // key, for the caller to delete once the change is committed.
 func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) (photo string, err error) {
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		old, err := s.lockedClient(ctx, tx, `DELETE FROM clients WHERE org_id = $1 AND uid = $2
 			RETURNING id, profile_photo, created_by, gender, preferable_activities`, org, uid)
 		if err != nil {
 			return err
 		}
 		photo = old.photo
-		if err := s.adjustCounts(ctx, tx, org, old.counts(), -1); err != nil {
+		if err := s.moveCounts(ctx, tx, org, old.counts(), nil); err != nil {
 			return err
 		}
 		return s.countClient(ctx, tx, org, -1)
@@ -289,7 +286,7 @@ func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text
 // updateOne runs an UPDATE of one client, whose organization and uid are
 // its first two arguments.
 func (s *Store) updateOne(ctx context.Context, query string, args ...any) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return err

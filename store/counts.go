@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"slices"
@@ -24,19 +25,25 @@ func countKeys(createdBy string, gender *string, activities []string) []countKey
 	return keys
 }
 
-// adjustCounts adds delta to each counter, in (dim, value) order.
-func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, keys []countKey, delta int) error {
-	slices.SortFunc(keys, func(a, b countKey) int {
-		if a.dim != b.dim {
-			return strings.Compare(a.dim, b.dim)
+// adjustCounts adds each delta to its counter, in (dim, value) order: every
+// transaction takes these row locks in the same order, before the
+// organization's row, so that on PostgreSQL none waits on another in a
+// cycle.
+func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, deltas map[countKey]int) error {
+	keys := make([]countKey, 0, len(deltas))
+	for k, d := range deltas {
+		if d != 0 {
+			keys = append(keys, k)
 		}
-		return strings.Compare(a.value, b.value)
+	}
+	slices.SortFunc(keys, func(a, b countKey) int {
+		return cmp.Or(strings.Compare(a.dim, b.dim), strings.Compare(a.value, b.value))
 	})
 	for _, k := range keys {
 		if _, err := s.txExec(ctx, tx, `
 			INSERT INTO client_counts (org_id, dim, value, n) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (org_id, dim, value) DO UPDATE SET n = client_counts.n + excluded.n`,
-			org, k.dim, k.value, delta); err != nil {
+			org, k.dim, k.value, deltas[k]); err != nil {
 			return err
 		}
 	}

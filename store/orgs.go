@@ -37,7 +37,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o NewOrganization) (orgU
 	if err != nil {
 		return "", "", err
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var orgID, accountID int64
 		err := tx.QueryRowContext(ctx, `
 			INSERT INTO organizations (uid, company_name, payment_type, session_number, activities, client_limit, created_at)

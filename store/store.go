@@ -191,6 +191,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.rdb.PingContext(ctx)
 }
 
+// forUpdate locks the rows a SELECT reads, on PostgreSQL; SQLite has no
+// such clause and needs none, its one writer being alone.
+func (s *Store) forUpdate() string {
+	if s.postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 // Engine names the database engine: "sqlite" or "postgres".
 func (s *Store) Engine() string {
 	if s.postgres {
@@ -199,10 +208,16 @@ func (s *Store) Engine() string {
 	return "sqlite"
 }
 
+// txFunc is the body of a write transaction. It must use the context it is
+// given, not its caller's: on SQLite the batcher detaches it from the
+// request, because an interrupted statement would roll back every
+// transaction of the batch, not only the one whose client went away.
+type txFunc func(ctx context.Context, tx *sql.Tx) error
+
 // inTx runs fn in a write transaction and commits it when fn returns nil;
 // when fn fails, nothing it wrote remains. On SQLite concurrent
 // transactions share a commit (see batcher).
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) inTx(ctx context.Context, fn txFunc) error {
 	if s.batch != nil {
 		return s.batch.do(ctx, fn)
 	}
@@ -210,7 +225,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(ctx, tx); err != nil {
 		tx.Rollback()
 		return err
 	}
