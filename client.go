@@ -62,6 +62,11 @@ type ClientFilter struct {
 	From, To   time.Time // last_session bounds: From inclusive, To exclusive
 }
 
+// IsZero reports whether f selects every client.
+func (f ClientFilter) IsZero() bool {
+	return f.AdminUID == "" && f.Gender == "" && len(f.Activities) == 0 && f.From.IsZero() && f.To.IsZero()
+}
+
 // Page is a keyset position in a list ordered newest first.
 type Page struct {
 	After  string // uids strictly older than this one

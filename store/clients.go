@@ -17,6 +17,10 @@ const clientColumns = `uid, created_by, email, display_name, phone, age, gender,
 	leg_length, shoe_size, brand, shoe_model, preferable_activities, profile_photo,
 	note_text, note_updated_at, last_session, created_at, updated_at`
 
+// listColumns are clientColumns without the note, which lists leave out and
+// which may hold 100 kB per client.
+var listColumns = strings.Replace(clientColumns, "note_text, note_updated_at", "NULL, NULL", 1)
+
 // fields lists the API's field names with their columns, in the order of
 // every INSERT, so that its text is always the same and stays prepared.
 var fields = []struct{ name, column string }{
@@ -298,25 +302,45 @@ func (s *Store) updateOne(ctx context.Context, query string, args ...any) error 
 	})
 }
 
+// listChunk is how many clients EachClient reads per query. Between chunks
+// it holds no connection, so a slow reader of a long list cannot starve the
+// pool or, on SQLite, hold back WAL checkpoints.
+const listChunk = 500
+
 // EachClient calls fn for every client of the organization, newest first,
-// streaming rows so that memory does not grow with their number. The
-// client passed to fn is reused between calls.
+// in chunks, so that memory does not grow with their number. Clients
+// created during the walk are not listed.
 func (s *Store) EachClient(ctx context.Context, org roster.OrgID, fn func(*roster.Client) error) error {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+clientColumns+` FROM clients WHERE org_id = $1 ORDER BY uid DESC`, org)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var c roster.Client
-	for rows.Next() {
-		if err := scanClient(rows, &c); err != nil {
+	chunk := make([]roster.Client, 0, listChunk)
+	after := "~" // sorts after every uid
+	for {
+		args := []any{org, after}
+		rows, err := s.query(ctx, `SELECT `+listColumns+` FROM clients WHERE org_id = $1 AND uid < $2 ORDER BY uid DESC LIMIT `+
+			s.limit(&args, listChunk), args...)
+		if err != nil {
 			return err
 		}
-		if err := fn(&c); err != nil {
+		chunk = chunk[:0]
+		for rows.Next() {
+			chunk = append(chunk, roster.Client{})
+			if err := scanClient(rows, &chunk[len(chunk)-1]); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
+		for i := range chunk {
+			if err := fn(&chunk[i]); err != nil {
+				return err
+			}
+		}
+		if len(chunk) < listChunk {
+			return nil
+		}
+		after = chunk[len(chunk)-1].UID
 	}
-	return rows.Err()
 }
 
 func nullString(s string) any {

@@ -303,6 +303,24 @@ func TestPagingVisitsEachClientOnce(t *testing.T) {
 			addOne()
 		}
 		checkSeen(t, "backward", seen, want)
+
+		// The streamed list reads in chunks of 500: across their edges it
+		// must list every client once, newest first.
+		var listed []string
+		if err := st.EachClient(ctx, org.ID, func(c *roster.Client) error {
+			listed = append(listed, c.UID)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(listed) != n+added {
+			t.Errorf("listed %d clients, want %d", len(listed), n+added)
+		}
+		for i := 1; i < len(listed); i++ {
+			if listed[i] >= listed[i-1] {
+				t.Fatalf("list out of order at %d: %s after %s", i, listed[i], listed[i-1])
+			}
+		}
 	})
 }
 

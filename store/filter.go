@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"roster"
@@ -30,11 +31,8 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 		where += fmt.Sprintf(" AND uid > $%d", len(args))
 		order = "ASC"
 	}
-	// The limit is written into the query, not bound: PostgreSQL plans a
-	// prepared LIMIT $n without knowing n, and may then prefer a sort over
-	// walking the index. It is an int, and the api package caps it.
-	rows, err := s.query(ctx, fmt.Sprintf(
-		`SELECT %s FROM clients WHERE %s ORDER BY uid %s LIMIT %d`, clientColumns, where, order, p.Limit), args...)
+	rows, err := s.query(ctx, fmt.Sprintf(`SELECT %s FROM clients WHERE %s ORDER BY uid %s LIMIT %s`,
+		listColumns, where, order, s.limit(&args, p.Limit)), args...)
 	if err != nil {
 		return page, err
 	}
@@ -57,8 +55,20 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 // countClients counts the clients matching f: from the organization's
 // counter without a filter, from client_counts with a filter on one
 // gender, activity or admin, and by counting rows otherwise.
+// limit returns the LIMIT clause's value for n. On PostgreSQL it is written
+// into the query: a prepared LIMIT $n is planned without knowing n, and may
+// then sort instead of walking the index (n is an int the api package caps).
+// On SQLite it is bound, so that the store's prepared statements stay few.
+func (s *Store) limit(args *[]any, n int) string {
+	if s.postgres {
+		return strconv.Itoa(n)
+	}
+	*args = append(*args, n)
+	return fmt.Sprintf("$%d", len(*args))
+}
+
 func (s *Store) countClients(ctx context.Context, org roster.OrgID, f roster.ClientFilter, where string, args []any, n *int64) error {
-	if len(args) == 1 {
+	if f.IsZero() {
 		return s.queryRow(ctx, `SELECT client_count FROM organizations WHERE id = $1`, org).Scan(n)
 	}
 	if k, ok := countKeyOf(f); ok {
