@@ -206,7 +206,11 @@ type filterPageJSON struct {
 }
 
 func (s *Server) filterClients(w http.ResponseWriter, r *http.Request) error {
-	f, page, err := parseFilter(r.URL.Query())
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
+	f, page, err := parseFilter(q)
 	if err != nil {
 		return err
 	}
@@ -310,6 +314,11 @@ func parseDate(v, name string) (time.Time, error) {
 	t, err := time.Parse("2006-01-02", v)
 	if err != nil {
 		return t, invalid("%s: must be a date in YYYY-MM-DD form", name)
+	}
+	// Bounds far outside any session keep the stored text times comparable
+	// (year 10000 would sort before 2025 on SQLite).
+	if t.Year() < 1900 || t.Year() > 9998 {
+		return t, invalid("%s: must be between 1900-01-01 and 9998-12-31", name)
 	}
 	return t, nil
 }

@@ -36,7 +36,11 @@ type input struct {
 func readInput(w http.ResponseWriter, r *http.Request, withQuery, withPhoto bool) (input, error) {
 	in := input{fields: map[string]any{}}
 	if withQuery {
-		if err := addValues(in.fields, r.URL.Query()); err != nil {
+		q, err := query(r)
+		if err != nil {
+			return in, err
+		}
+		if err := addValues(in.fields, q); err != nil {
 			return in, err
 		}
 	}
@@ -71,6 +75,16 @@ func readInput(w http.ResponseWriter, r *http.Request, withQuery, withPhoto bool
 	return in, roster.Errorf(roster.KindUnsupported,
 		"Content-Type %q is not accepted here: send application/json or application/x-www-form-urlencoded%s",
 		media, map[bool]string{true: " or multipart/form-data", false: ""}[withPhoto])
+}
+
+// query parses the query string. r.URL.Query drops malformed pairs
+// silently, which would turn a typo into an ignored field or filter.
+func query(r *http.Request) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, invalid("query string: %v", err)
+	}
+	return q, nil
 }
 
 // readJSON decodes one JSON object, keeping numbers as json.Number so that
@@ -156,11 +170,7 @@ func readMultipart(mr *multipart.Reader, in *input) error {
 			return nil
 		}
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				return err
-			}
-			return invalid("multipart body: %v", err)
+			return multipartError(err)
 		}
 		name := part.FormName()
 		switch {
@@ -178,7 +188,7 @@ func readMultipart(mr *multipart.Reader, in *input) error {
 		default:
 			v, err := io.ReadAll(io.LimitReader(part, maxFormValue+1))
 			if err != nil {
-				return invalid("multipart body: %v", err)
+				return multipartError(err)
 			}
 			if len(v) > maxFormValue {
 				return roster.Errorf(roster.KindTooLarge, "%s: larger than %d bytes", name, maxFormValue)
@@ -188,6 +198,16 @@ func readMultipart(mr *multipart.Reader, in *input) error {
 			}
 		}
 	}
+}
+
+// multipartError keeps a body over its limit a 413; anything else about a
+// broken multipart body is the caller's mistake.
+func multipartError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return err
+	}
+	return invalid("multipart body: %v", err)
 }
 
 // takeString removes a required string field from fields.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -15,10 +16,36 @@ import (
 )
 
 const (
-	MaxBytes  = 10 << 20   // upload limit
-	MaxPixels = 40_000_000 // bounds the memory a decode may take
+	MaxBytes  = 10 << 20 // upload limit
+	MaxPixels = 40_000_000
 	MaxSide   = 10_000
+	// MaxDecodeBytes bounds the pixels a decode allocates: a few kilobytes
+	// of PNG can claim 40 megapixels of 16-bit colour, 320 MB.
+	MaxDecodeBytes = 64 << 20
 )
+
+// decoding lets one photo be decoded at a time, so that concurrent uploads
+// cannot multiply MaxDecodeBytes.
+var decoding = make(chan struct{}, 1)
+
+// bytesPerPixel is what the decoder allocates per pixel for a colour model;
+// unknown models are assumed to be the widest.
+func bytesPerPixel(m color.Model) int {
+	switch m {
+	case color.GrayModel:
+		return 1
+	case color.Gray16Model:
+		return 2
+	case color.YCbCrModel: // JPEG; without 4:4:4 subsampling it takes less
+		return 3
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel:
+		return 4
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 8
+}
 
 // Normalize checks that r holds a JPEG or PNG image within the limits and
 // returns it re-encoded, with ext "jpg" or "png". Re-encoding keeps only the
@@ -48,8 +75,14 @@ func Normalize(r io.Reader) (data []byte, ext string, err error) {
 		return nil, "", roster.Errorf(roster.KindInvalid, "profile_photo: width and height must be at most %d pixels", MaxSide)
 	case cfg.Width*cfg.Height > MaxPixels:
 		return nil, "", roster.Errorf(roster.KindInvalid, "profile_photo: must be at most %d pixels in total", MaxPixels)
+	case cfg.Width*cfg.Height*bytesPerPixel(cfg.ColorModel) > MaxDecodeBytes:
+		return nil, "", roster.Errorf(roster.KindInvalid,
+			"profile_photo: %dx%d pixels at this colour depth would take more than %d MB to process; send a smaller image",
+			cfg.Width, cfg.Height, MaxDecodeBytes>>20)
 	}
 
+	decoding <- struct{}{}
+	defer func() { <-decoding }()
 	img, _, err := image.Decode(bytes.NewReader(raw))
 	if err != nil {
 		return nil, "", invalidImage()

@@ -162,6 +162,9 @@ func TestNormalizeRejectsHugeImages(t *testing.T) {
 		{"tall", pngHeader(1, 10001), sides},
 		{"9000x9000", pngHeader(9000, 9000), "profile_photo: must be at most 40000000 pixels in total"},
 		{"zero jpeg", zero, "profile_photo: image has no pixels"},
+		// 8-bit RGBA decodes to 4 bytes a pixel: 20 megapixels is 80 MB.
+		{"5000x4000 RGBA", pngHeader(5000, 4000),
+			"profile_photo: 5000x4000 pixels at this colour depth would take more than 64 MB to process; send a smaller image"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var before, after runtime.MemStats
@@ -175,9 +178,9 @@ func TestNormalizeRejectsHugeImages(t *testing.T) {
 		})
 	}
 
-	// At the limits, the header is accepted and decoding fails on the
-	// missing pixel data instead.
-	_, _, err := Normalize(bytes.NewReader(pngHeader(10000, 4000)))
+	// At the limits (4000x4000 RGBA is exactly 64 MB), the header is
+	// accepted and decoding fails on the missing pixel data instead.
+	_, _, err := Normalize(bytes.NewReader(pngHeader(4000, 4000)))
 	wantError(t, err, roster.KindInvalid, "profile_photo: not a valid JPEG or PNG image")
 }
 
