@@ -35,7 +35,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) withRequestLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-ID")
-		if len(id) > 64 || !roster.ValidUID(id) {
+		if !roster.ValidUID(id) {
 			id = roster.NewSecret(16)
 		}
 		w.Header().Set("X-Request-ID", id)

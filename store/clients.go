@@ -113,7 +113,7 @@ func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Cl
 		if err := s.txQueryRow(ctx, tx, insertClient, args...).Scan(&id); err != nil {
 			return clientWriteError(err)
 		}
-		if err := s.insertActivities(ctx, tx, org, id, c.UID, c.PreferableActivities); err != nil {
+		if err := s.insertActivities(ctx, tx, id, c.PreferableActivities); err != nil {
 			return err
 		}
 		if err := s.moveCounts(ctx, tx, org, nil, countKeys(c.CreatedBy, c.Gender, c.PreferableActivities)); err != nil {
@@ -153,11 +153,10 @@ func clientWriteError(err error) error {
 	return err
 }
 
-func (s *Store) insertActivities(ctx context.Context, tx *sql.Tx, org roster.OrgID, clientID int64, uid string, activities []string) error {
+func (s *Store) insertActivities(ctx context.Context, tx *sql.Tx, clientID int64, activities []string) error {
 	for _, a := range activities {
-		if _, err := s.txExec(ctx, tx, `
-			INSERT INTO client_activities (client_id, org_id, client_uid, activity) VALUES ($1, $2, $3, $4)`,
-			clientID, org, uid, a); err != nil {
+		if _, err := s.txExec(ctx, tx, `INSERT INTO client_activities (client_id, activity) VALUES ($1, $2)`,
+			clientID, a); err != nil {
 			return err
 		}
 	}
@@ -212,7 +211,7 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 			if _, err := tx.ExecContext(ctx, `DELETE FROM client_activities WHERE client_id = $1`, old.id); err != nil {
 				return err
 			}
-			if err := s.insertActivities(ctx, tx, org, old.id, uid, activities); err != nil {
+			if err := s.insertActivities(ctx, tx, old.id, activities); err != nil {
 				return err
 			}
 		}

@@ -85,15 +85,13 @@ CREATE INDEX clients_org_creator ON clients (org_id, created_by, uid);
 CREATE INDEX clients_org_gender ON clients (org_id, gender, uid);
 CREATE INDEX clients_org_last_session ON clients (org_id, last_session, uid);
 
--- One row per preferred activity, so the activity filter uses an index.
+-- One row per preferred activity: a filter page walks clients by
+-- (org_id, uid) and checks each one's rows through the primary key.
 CREATE TABLE client_activities (
-    client_id  BIGINT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
-    org_id     BIGINT NOT NULL,
-    client_uid TEXT COLLATE "C" NOT NULL,
-    activity   TEXT NOT NULL,
+    client_id BIGINT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    activity  TEXT NOT NULL,
     PRIMARY KEY (client_id, activity)
 );
-CREATE INDEX client_activities_org ON client_activities (org_id, activity, client_uid);
 
 -- Clients per organization and gender, activity or creating admin, kept in
 -- step with clients, so that the count of a filter on one of them does not
