@@ -64,13 +64,15 @@ func columnOf(name string) string {
 
 type scanner interface{ Scan(...any) error }
 
-func scanClient(row scanner, c *roster.Client) error {
+// scanClient scans clientColumns (or listColumns) into c, after the
+// columns that lead selects before them.
+func scanClient(row scanner, c *roster.Client, lead ...any) error {
 	var activities string
 	var photo, note sql.NullString
 	var noteAt, last, created, updated dbTime
-	err := row.Scan(&c.UID, &c.CreatedBy, &c.Email, &c.DisplayName, &c.Phone, &c.Age, &c.Gender,
+	err := row.Scan(append(lead, &c.UID, &c.CreatedBy, &c.Email, &c.DisplayName, &c.Phone, &c.Age, &c.Gender,
 		&c.Height, &c.Weight, &c.YCOM, &c.LegLength, &c.ShoeSize, &c.Brand, &c.ShoeModel,
-		&activities, &photo, &note, &noteAt, &last, &created, &updated)
+		&activities, &photo, &note, &noteAt, &last, &created, &updated)...)
 	if err != nil {
 		return err
 	}

@@ -233,6 +233,15 @@ func TestFilters(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) || page.Count != int64(len(tt.want)) {
 				t.Errorf("%s: got %v (count %d), want %v", tt.name, got, page.Count, tt.want)
 			}
+			// Past the oldest client the page is empty, and the count is
+			// still that of the whole filter.
+			page, err = st.FilterClients(ctx, org.ID, tt.f, roster.Page{Limit: 10, After: a})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Clients) != 0 || page.Count != int64(len(tt.want)) {
+				t.Errorf("%s past the end: %d clients, count %d; want none, count %d", tt.name, len(page.Clients), page.Count, len(tt.want))
+			}
 		}
 	})
 }

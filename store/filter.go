@@ -2,9 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,14 +11,12 @@ import (
 )
 
 // FilterClients returns one keyset page of the organization's clients that
-// match f, newest first, with the number of matching clients. Without a
-// filter the number comes from the organization's counter, not a scan.
+// match f, newest first, with the number of matching clients. The count
+// rides on the page's query as a scalar subquery, saving a round trip.
 func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
-	where, args := filterWhere(org, f)
-	var page roster.FilterPage
-	if err := s.countClients(ctx, org, f, where, args, &page.Count); err != nil {
-		return page, err
-	}
+	filter, filterArgs := filterWhere(org, f)
+	count, args := countQuery(f, filter, slices.Clip(filterArgs))
+	where := filter
 	order := "DESC"
 	switch {
 	case p.After != "":
@@ -31,30 +28,55 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 		where += fmt.Sprintf(" AND uid > $%d", len(args))
 		order = "ASC"
 	}
-	rows, err := s.query(ctx, fmt.Sprintf(`SELECT %s FROM clients WHERE %s ORDER BY uid %s LIMIT %s`,
-		listColumns, where, order, s.limit(&args, p.Limit)), args...)
+	var page roster.FilterPage
+	rows, err := s.query(ctx, fmt.Sprintf(`SELECT (%s), %s FROM clients WHERE %s ORDER BY uid %s LIMIT %s`,
+		count, listColumns, where, order, s.limit(&args, p.Limit)), args...)
 	if err != nil {
 		return page, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var c roster.Client
-		if err := scanClient(rows, &c); err != nil {
+		if err := scanClient(rows, &c, &page.Count); err != nil {
 			return page, err
 		}
 		page.Clients = append(page.Clients, c)
 	}
-	if order == "ASC" {
-		for i, j := 0, len(page.Clients)-1; i < j; i, j = i+1, j-1 {
-			page.Clients[i], page.Clients[j] = page.Clients[j], page.Clients[i]
-		}
+	if err := rows.Err(); err != nil {
+		return page, err
 	}
-	return page, rows.Err()
+	if len(page.Clients) == 0 {
+		// No row carried the count. A counter's query uses only the
+		// organization of the filter's arguments, and PostgreSQL refuses
+		// arguments a query does not use.
+		if _, ok := countKeyOf(f); ok {
+			filterArgs = filterArgs[:1]
+		}
+		count, args := countQuery(f, filter, filterArgs)
+		return page, s.queryRow(ctx, count, args...).Scan(&page.Count)
+	}
+	if order == "ASC" {
+		slices.Reverse(page.Clients)
+	}
+	return page, nil
 }
 
-// countClients counts the clients matching f: from the organization's
-// counter without a filter, from client_counts with a filter on one
-// gender, activity or admin, and by counting rows otherwise.
+// countQuery returns a query for the number of clients matching f, and its
+// arguments: from the organization's counter without a filter, from
+// client_counts with a filter on one gender, activity or admin, and by
+// counting rows through the filter's index otherwise.
+func countQuery(f roster.ClientFilter, where string, args []any) (string, []any) {
+	if f.IsZero() {
+		return `SELECT client_count FROM organizations WHERE id = $1`, args
+	}
+	if k, ok := countKeyOf(f); ok {
+		args = append(args, k.dim, k.value)
+		return fmt.Sprintf(`SELECT COALESCE((SELECT n FROM client_counts WHERE org_id = $1 AND dim = $%d AND value = $%d), 0)`,
+			len(args)-1, len(args)), args
+	}
+	return `SELECT count(*) FROM clients WHERE ` + where, args
+}
+
 // limit returns the LIMIT clause's value for n. On PostgreSQL it is written
 // into the query: a prepared LIMIT $n is planned without knowing n, and may
 // then sort instead of walking the index (n is an int the api package caps).
@@ -65,20 +87,6 @@ func (s *Store) limit(args *[]any, n int) string {
 	}
 	*args = append(*args, n)
 	return fmt.Sprintf("$%d", len(*args))
-}
-
-func (s *Store) countClients(ctx context.Context, org roster.OrgID, f roster.ClientFilter, where string, args []any, n *int64) error {
-	if f.IsZero() {
-		return s.queryRow(ctx, `SELECT client_count FROM organizations WHERE id = $1`, org).Scan(n)
-	}
-	if k, ok := countKeyOf(f); ok {
-		err := s.queryRow(ctx, `SELECT n FROM client_counts WHERE org_id = $1 AND dim = $2 AND value = $3`, org, k.dim, k.value).Scan(n)
-		if errors.Is(err, sql.ErrNoRows) {
-			*n, err = 0, nil
-		}
-		return err
-	}
-	return s.queryRow(ctx, `SELECT count(*) FROM clients WHERE `+where, args...).Scan(n)
 }
 
 // filterWhere builds the WHERE clause of f; its first argument is always
