@@ -1,7 +1,8 @@
 package roster
 
 // OrgID identifies an organization inside the store. Every store method on
-// an organization's data takes one, and only authentication produces it.
+// an organization's data takes one; the api package takes it from the
+// authenticated caller, never from the request.
 type OrgID int64
 
 // RoleOwner is the role of an organization's owner (the seeds' "super

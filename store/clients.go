@@ -169,21 +169,23 @@ func (s *Store) insertActivities(ctx context.Context, tx *sql.Tx, clientID int64
 // when the update replaced the photo, for the caller to delete once the
 // change is committed.
 func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, u roster.ClientUpdate) (oldPhoto string, err error) {
+	// $1 is the client's id, known once its row is locked.
+	args := []any{nil}
+	var sets []string
+	set := func(column string, v any) {
+		args = append(args, v)
+		sets = append(sets, fmt.Sprintf("%s = $%d", column, len(args)))
+	}
+	set("updated_at", dbTime{now()})
 	values := fieldValues(&u.ClientFields)
-	// $1 is the client's id; args[2:] follow it as $2, $3, ...
-	sets := []string{"updated_at = $2"}
-	args := []any{org, uid, dbTime{now()}}
 	for name := range u.Set {
-		args = append(args, values[name])
-		sets = append(sets, fmt.Sprintf("%s = $%d", columnOf(name), len(args)-1))
+		set(columnOf(name), values[name])
 	}
 	if u.Set["email"] {
-		args = append(args, roster.EmailKey(u.Email))
-		sets = append(sets, fmt.Sprintf("email_key = $%d", len(args)-1))
+		set("email_key", roster.EmailKey(u.Email))
 	}
 	if u.Photo != nil {
-		args = append(args, *u.Photo)
-		sets = append(sets, fmt.Sprintf("profile_photo = $%d", len(args)-1))
+		set("profile_photo", *u.Photo)
 	}
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// FOR UPDATE on PostgreSQL: a concurrent update or delete of the
@@ -197,8 +199,8 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		if u.Photo != nil {
 			oldPhoto = old.photo
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE clients SET `+strings.Join(sets, ", ")+` WHERE id = $1`,
-			append([]any{old.id}, args[2:]...)...); err != nil {
+		args[0] = old.id
+		if _, err := tx.ExecContext(ctx, `UPDATE clients SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...); err != nil {
 			return clientWriteError(err)
 		}
 		if !u.Set["gender"] && !u.Set["preferable_activities"] {
