@@ -25,10 +25,17 @@ const EnvURL = "ROSTER_TEST_DATABASE_URL"
 // Each runs fn as one subtest per engine, each on an empty migrated store.
 func Each(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 	t.Helper()
+	EachEngine(t, func(t *testing.T, engine string) {
+		fn(t, Open(t, engine))
+	})
+}
+
+// EachEngine runs fn as one subtest per engine, for tests that open the
+// store themselves (see OpenAt).
+func EachEngine(t *testing.T, fn func(t *testing.T, engine string)) {
+	t.Helper()
 	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			fn(t, Open(t, engine))
-		})
+		t.Run(engine, func(t *testing.T) { fn(t, engine) })
 	}
 }
 
@@ -36,13 +43,23 @@ func Each(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 // skips t for PostgreSQL when no server is configured.
 func Open(t testing.TB, engine string) *store.Store {
 	t.Helper()
+	st := OpenAt(t, t.TempDir(), DatabaseURL(t, engine))
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// OpenAt opens and migrates the store in dataDir or at databaseURL, as
+// store.Open takes them, so that a test can close a store and open the same
+// database again. The caller closes it.
+func OpenAt(t testing.TB, dataDir, databaseURL string) *store.Store {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, t.TempDir(), DatabaseURL(t, engine))
+	st, err := store.Open(ctx, dataDir, databaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
 	if err := st.Migrate(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		st.Close()
 		t.Fatal(err)
 	}
 	return st

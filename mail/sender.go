@@ -1,0 +1,242 @@
+// Package mail delivers the mail queued in the store's outbox over SMTP.
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	netmail "net/mail"
+	"net/url"
+	"strconv"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"roster/store"
+)
+
+// Config configures a Sender. Zero fields take the defaults below.
+type Config struct {
+	// URL names the SMTP server:
+	//
+	//	smtp://[user:pass@]host[:port]   STARTTLS when the server offers it (port 587)
+	//	smtps://[user:pass@]host[:port]  implicit TLS (port 465)
+	//	smtp://host:port?tls=none        no TLS, for a relay on localhost
+	//
+	// Empty means no SMTP: each message is logged instead, and marked sent.
+	URL     string
+	From    string                          // the From address; required with a URL
+	Log     *slog.Logger                    // default slog.Default()
+	Backoff func(attempt int) time.Duration // wait after a failed attempt; default DefaultBackoff
+	Poll    time.Duration                   // how often to look for due mail when not notified; default 5s
+	Lease   time.Duration                   // how long a claimed message is reserved for one attempt; default 2m
+}
+
+// sendTimeout bounds one delivery, from dial to QUIT.
+const sendTimeout = 30 * time.Second
+
+// DefaultBackoff waits 10s after the first failed attempt and twice as long
+// after each further one, up to an hour.
+func DefaultBackoff(attempt int) time.Duration {
+	d := 10 * time.Second
+	for i := 1; i < attempt && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
+
+// Sender delivers the outbox's messages, one at a time. Several senders,
+// in one process or many, may share a database: the store's lease keeps
+// them from sending the same message at once.
+type Sender struct {
+	st      *store.Store
+	client  *gomail.Client // nil: log instead of sending
+	server  string         // the URL without its password, for logs
+	from    string
+	log     *slog.Logger
+	backoff func(int) time.Duration
+	poll    time.Duration
+	lease   time.Duration
+	wake    chan struct{}
+}
+
+// NewSender checks c and returns a Sender for st's outbox.
+func NewSender(st *store.Store, c Config) (*Sender, error) {
+	s := &Sender{st: st, from: c.From, log: c.Log, backoff: c.Backoff, poll: c.Poll, lease: c.Lease,
+		wake: make(chan struct{}, 1)}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.backoff == nil {
+		s.backoff = DefaultBackoff
+	}
+	if s.poll <= 0 {
+		s.poll = 5 * time.Second
+	}
+	if s.lease <= 0 {
+		s.lease = 2 * time.Minute
+	}
+	// A lease that ran out during a delivery would let another sender send
+	// the same message at the same time.
+	if s.lease <= sendTimeout {
+		return nil, fmt.Errorf("mail: lease %v must exceed the send timeout %v", s.lease, sendTimeout)
+	}
+	if c.URL == "" {
+		return s, nil
+	}
+	if _, err := netmail.ParseAddress(c.From); err != nil {
+		return nil, fmt.Errorf("mail: From address %q: %v", c.From, err)
+	}
+	client, server, err := newClient(c.URL)
+	if err != nil {
+		return nil, err
+	}
+	s.client, s.server = client, server
+	return s, nil
+}
+
+// newClient makes a go-mail client for an smtp:// or smtps:// URL. Its
+// errors never quote the URL, which may hold a password.
+func newClient(rawURL string) (*gomail.Client, string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// url.Parse's error quotes the URL.
+		return nil, "", errors.New("mail: SMTP URL does not parse; want smtp://[user:pass@]host[:port]")
+	}
+	var opts []gomail.Option
+	port := 587
+	switch u.Scheme {
+	case "smtp":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	case "smtps":
+		port = 465
+		opts = append(opts, gomail.WithSSL())
+	default:
+		return nil, "", fmt.Errorf("mail: SMTP URL: scheme %q; want smtp or smtps", u.Scheme)
+	}
+	if u.Hostname() == "" || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.Fragment != "" {
+		return nil, "", errors.New("mail: SMTP URL: want smtp://[user:pass@]host[:port]")
+	}
+	if p := u.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {
+			return nil, "", fmt.Errorf("mail: SMTP URL: invalid port %q", p)
+		}
+	}
+	q := u.Query()
+	switch tls := q.Get("tls"); {
+	case tls == "none" && u.Scheme == "smtp":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	case q.Has("tls"):
+		return nil, "", fmt.Errorf("mail: SMTP URL: tls=%q; only tls=none, with smtp://, is known", tls)
+	}
+	q.Del("tls")
+	if len(q) > 0 {
+		return nil, "", fmt.Errorf("mail: SMTP URL: unknown parameters %q", q.Encode())
+	}
+	if u.User != nil {
+		pass, _ := u.User.Password()
+		// Auto-discovery picks the strongest mechanism the server offers,
+		// and sends no plain password over a connection without TLS.
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+			gomail.WithUsername(u.User.Username()), gomail.WithPassword(pass))
+	}
+	opts = append(opts, gomail.WithPort(port), gomail.WithTimeout(sendTimeout))
+	client, err := gomail.NewClient(u.Hostname(), opts...)
+	if err != nil {
+		return nil, "", fmt.Errorf("mail: SMTP client: %w", err)
+	}
+	return client, u.Redacted(), nil
+}
+
+// Notify wakes Run to look for due mail now; call it after queueing mail.
+// It never blocks.
+func (s *Sender) Notify() {
+	select {
+	case s.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// Run delivers due mail until ctx ends. A delivery under way when ctx ends
+// is finished and recorded, so that Run can take up to the send timeout to
+// return.
+func (s *Sender) Run(ctx context.Context) {
+	if s.client == nil {
+		s.log.Info("mail sender started without SMTP: mail is logged, not sent")
+	} else {
+		s.log.Info("mail sender started", "smtp", s.server)
+	}
+	for ctx.Err() == nil {
+		if s.sendOne(ctx) {
+			continue
+		}
+		wait := time.NewTimer(s.poll)
+		select {
+		case <-ctx.Done():
+		case <-s.wake:
+		case <-wait.C:
+		}
+		wait.Stop()
+	}
+}
+
+// sendOne claims one due message and tries to deliver it. It reports
+// whether there was one, so that Run looks again at once.
+func (s *Sender) sendOne(ctx context.Context) bool {
+	m, ok, err := s.st.ClaimMail(ctx, time.Now(), s.lease)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("mail: claim failed", "err", err)
+		}
+		return false
+	}
+	if !ok {
+		return false
+	}
+	// The message is ours for the lease; stopping half-way would only
+	// leave it to be sent again later.
+	ctx = context.WithoutCancel(ctx)
+	log := s.log.With("id", m.ID, "message_id", m.MessageID, "to", m.To, "attempt", m.Attempts)
+	if err := s.deliver(ctx, m); err != nil {
+		next := time.Now().Add(s.backoff(m.Attempts))
+		log.Warn("mail delivery failed", "err", err, "next_attempt", next)
+		if err := s.st.MarkMailFailed(ctx, m.ID, next, err.Error()); err != nil {
+			log.Error("mail: recording the failure failed", "err", err)
+		}
+		return true
+	}
+	if s.client == nil {
+		log.Info("mail logged, not sent: no SMTP URL", "subject", m.Subject, "body", m.Body)
+	} else {
+		log.Info("mail sent", "subject", m.Subject)
+	}
+	// If this fails the message is sent again after the lease, with the
+	// same Message-ID.
+	if err := s.st.MarkMailSent(ctx, m.ID, time.Now()); err != nil {
+		log.Error("mail: recording the delivery failed", "err", err)
+	}
+	return true
+}
+
+// deliver sends m over SMTP; without a client it does nothing.
+func (s *Sender) deliver(ctx context.Context, m store.OutboxMessage) error {
+	if s.client == nil {
+		return nil
+	}
+	msg := gomail.NewMsg()
+	if err := msg.From(s.from); err != nil {
+		return err
+	}
+	if err := msg.To(m.To); err != nil {
+		return err
+	}
+	msg.Subject(m.Subject)
+	msg.SetMessageIDWithValue(m.MessageID)
+	// The time it was queued: every attempt sends the same message.
+	msg.SetDateWithValue(m.CreatedAt)
+	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	return s.client.DialAndSendWithContext(ctx, msg)
+}

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"roster"
+)
+
+// OutboxMessage is a queued mail as a sender sees it.
+type OutboxMessage struct {
+	ID        int64
+	MessageID string // the Message-ID header, without angle brackets
+	roster.Mail
+	Attempts  int    // delivery attempts so far, counting the one just claimed
+	LastError string // why the previous attempt failed; "" if none did
+	CreatedAt time.Time
+}
+
+// maxErrorLen bounds a stored delivery error; an SMTP server's reply can
+// be long, and only its start says what went wrong.
+const maxErrorLen = 1000
+
+// insertMail queues m in tx, so that the mail leaves only if the change that
+// causes it commits. Delivery is at least once: a sender that dies after the
+// SMTP server accepted a message but before marking it sent will send it
+// again after the lease. The Message-ID stays the same across attempts, so
+// that a receiver can drop the duplicate.
+func insertMail(ctx context.Context, tx *sql.Tx, m roster.Mail, t time.Time) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO outbox (message_id, recipient, subject, body, created_at, next_attempt_at)
+		VALUES ($1, $2, $3, $4, $5, $5)`,
+		roster.NewUID(t)+"@roster", m.To, m.Subject, m.Body, dbTime{t})
+	return err
+}
+
+// EnqueueMail queues m for delivery, due at once.
+func (s *Store) EnqueueMail(ctx context.Context, m roster.Mail) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return insertMail(ctx, tx, m, now())
+	})
+}
+
+// outboxDue is what makes a message claimable at $1: unsent, due, and not
+// leased by a sender that may still be working on it.
+const outboxDue = `sent_at IS NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)`
+
+// ClaimMail leases the oldest message due at now until now+lease and counts
+// the attempt; ok is false when none is due. While the lease holds no other
+// claim returns the message, from this process or another.
+func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duration) (m OutboxMessage, ok bool, err error) {
+	// On PostgreSQL two claimers can pick the same id in the subquery; the
+	// second waits for the first's row lock and then re-evaluates the outer
+	// WHERE on the updated row, which is no longer due, so it updates
+	// nothing. SKIP LOCKED makes it pick another row instead of coming back
+	// empty. SQLite's single writer needs neither.
+	skipLocked := ""
+	if s.postgres {
+		skipLocked = " FOR UPDATE SKIP LOCKED"
+	}
+	query := `
+		UPDATE outbox SET lease_until = $2, attempts = attempts + 1
+		WHERE id = (SELECT id FROM outbox WHERE ` + outboxDue + ` ORDER BY next_attempt_at, id LIMIT 1` + skipLocked + `)
+			AND ` + outboxDue + `
+		RETURNING id, message_id, recipient, subject, body, attempts, last_error, created_at`
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var lastError sql.NullString
+		var created dbTime
+		err := s.txQueryRow(ctx, tx, query, dbTime{now}, dbTime{now.Add(lease)}).
+			Scan(&m.ID, &m.MessageID, &m.To, &m.Subject, &m.Body, &m.Attempts, &lastError, &created)
+		m.LastError, m.CreatedAt = lastError.String, created.Time
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return OutboxMessage{}, false, nil
+	}
+	if err != nil {
+		return OutboxMessage{}, false, err
+	}
+	return m, true, nil
+}
+
+// MarkMailSent records that message id was delivered at now.
+func (s *Store) MarkMailSent(ctx context.Context, id int64, now time.Time) error {
+	return s.updateMail(ctx, `UPDATE outbox SET sent_at = $2, lease_until = NULL WHERE id = $1`, id, dbTime{now})
+}
+
+// MarkMailFailed records why an attempt to deliver message id failed, and
+// makes it due again at next. On a message that another sender has sent
+// meanwhile it changes nothing that matters: sent_at still excludes it.
+func (s *Store) MarkMailFailed(ctx context.Context, id int64, next time.Time, errText string) error {
+	return s.updateMail(ctx, `
+		UPDATE outbox SET next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1`,
+		id, dbTime{next}, truncateUTF8(errText, maxErrorLen))
+}
+
+func (s *Store) updateMail(ctx context.Context, query string, id int64, args ...any) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, query, append([]any{id}, args...)...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(err, fmt.Errorf("store: no outbox message %d", id))
+		}
+		return nil
+	})
+}
+
+// truncateUTF8 cuts s to at most n bytes of valid UTF-8: PostgreSQL refuses
+// text that is not, and a cut can split a character.
+func truncateUTF8(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// PendingMail counts the messages not yet sent.
+func (s *Store) PendingMail(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.queryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&n)
+	return n, err
+}
+
+// UnsentMail lists up to 100 unsent messages, oldest first, with their
+// attempts and last error: what is stuck and why.
+func (s *Store) UnsentMail(ctx context.Context) ([]OutboxMessage, error) {
+	rows, err := s.query(ctx, `
+		SELECT id, message_id, recipient, subject, body, attempts, last_error, created_at
+		FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 100`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ms []OutboxMessage
+	for rows.Next() {
+		var m OutboxMessage
+		var lastError sql.NullString
+		var created dbTime
+		if err := rows.Scan(&m.ID, &m.MessageID, &m.To, &m.Subject, &m.Body, &m.Attempts, &lastError, &created); err != nil {
+			return nil, err
+		}
+		m.LastError, m.CreatedAt = lastError.String, created.Time
+		ms = append(ms, m)
+	}
+	return ms, rows.Err()
+}
