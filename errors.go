@@ -21,6 +21,7 @@ const (
 	KindLimit                    // a plan limit is reached
 	KindTooLarge                 // the body or an upload is over its limit
 	KindUnsupported              // a content type Roster does not accept
+	KindThrottled                // too many attempts: wait and try again
 )
 
 // Error is an error whose message is safe to show to the caller.

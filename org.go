@@ -16,11 +16,13 @@ var PlanClientLimits = map[string]int64{
 	"Enterprise": 0,
 }
 
-// Principal is the authenticated caller of a request: the staff member an
-// API key acts for, and that member's organization.
+// Principal is the authenticated caller of a request: the account signed
+// in (or the staff member an API key acts for) and that account's
+// organization. OrgID is 0 and Role "" for an account that is not staff.
 type Principal struct {
 	OrgID      OrgID
 	OrgUID     string
 	AccountUID string
 	Role       string
+	SessionUID string // the sign-in session of a Roster bearer token; "" otherwise
 }

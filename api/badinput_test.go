@@ -104,6 +104,12 @@ func (c badCase) request(method, prefix, key string, vars *strings.Replacer) req
 // the same before and after.
 func badRun(t *testing.T, e *env, method, prefix string, vars *strings.Replacer, state func(*env) string, cases []badCase) {
 	t.Helper()
+	badRunRequests(t, e, method, state, cases, func(c badCase) req { return c.request(method, prefix, e.org.APIKey, vars) })
+}
+
+// badRunRequests runs each case as the request that build makes of it.
+func badRunRequests(t *testing.T, e *env, method string, state func(*env) string, cases []badCase, build func(badCase) req) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := badBind(e, t)
@@ -111,7 +117,7 @@ func badRun(t *testing.T, e *env, method, prefix string, vars *strings.Replacer,
 			if state != nil {
 				before = state(e)
 			}
-			r := e.do(c.request(method, prefix, e.org.APIKey, vars))
+			r := e.do(build(c))
 			badWant(t, r, c.status, c.want)
 			if state != nil {
 				if after := state(e); after != before {
@@ -934,7 +940,7 @@ func TestBadAuth(t *testing.T) {
 			{"unknown secret", map[string]string{"API-KEY": unknownSecret}, "invalid API key"},
 			{"unknown key id", map[string]string{"API-KEY": unknownID}, "invalid API key"},
 			{"key without prefix", map[string]string{"API-KEY": strings.TrimPrefix(key, "rst_")}, "invalid API key"},
-			{"bearer token", map[string]string{"Authorization": "Bearer x"}, "invalid bearer token"},
+			{"bearer token", map[string]string{"Authorization": "Bearer x"}, "invalid or expired bearer token"},
 			{"Authorization API-KEY garbage", map[string]string{"Authorization": "API-KEY rst_garbage"}, "invalid API key"},
 			{"Authorization bare garbage", map[string]string{"Authorization": "garbage"}, "invalid API key"},
 			{"Authorization unknown secret", map[string]string{"Authorization": "API-KEY " + unknownSecret}, "invalid API key"},

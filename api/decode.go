@@ -9,6 +9,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 
 	"roster"
 	"roster/photo"
@@ -222,4 +224,32 @@ func takeString(fields map[string]any, name string) (string, error) {
 		return "", invalid("%s: must be a string", name)
 	}
 	return s, nil
+}
+
+// readStrings reads a body whose fields are all strings: the required ones,
+// then any of the optional ones (absent: ""). Any other field is an error,
+// so that a misspelt name is not silently ignored.
+func readStrings(w http.ResponseWriter, r *http.Request, required []string, optional ...string) (map[string]string, error) {
+	in, err := readInput(w, r, false, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(required)+len(optional))
+	for _, name := range required {
+		if out[name], err = takeString(in.fields, name); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range optional {
+		if v, ok := in.fields[name]; ok && v != nil && v != "" {
+			if out[name], err = takeString(in.fields, name); err != nil {
+				return nil, err
+			}
+		}
+		delete(in.fields, name)
+	}
+	for k := range in.fields {
+		return nil, invalid("%s: unknown field; accepted: %s", k, strings.Join(slices.Concat(required, optional), ", "))
+	}
+	return out, nil
 }

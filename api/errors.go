@@ -19,6 +19,7 @@ var statusOf = map[roster.Kind]int{
 	roster.KindLimit:        http.StatusNotFound, // the seed answers a reached plan limit with 404
 	roster.KindTooLarge:     http.StatusRequestEntityTooLarge,
 	roster.KindUnsupported:  http.StatusUnsupportedMediaType,
+	roster.KindThrottled:    http.StatusTooManyRequests,
 }
 
 // writeError answers with {"error": ...}. Internal errors are logged with

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,25 +23,61 @@ import (
 
 // Server serves the API over one store.
 type Server struct {
-	store     *store.Store
-	blobs     photo.Blobs
-	signer    photo.Signer
-	log       *slog.Logger
-	publicURL string // base of photo URLs; empty: taken from each request
+	store          *store.Store
+	blobs          photo.Blobs
+	signer         photo.Signer
+	log            *slog.Logger
+	publicURL      string // base of photo URLs; empty: taken from each request
+	tokens         *auth.Tokens
+	oidc           *auth.OIDC // nil: no external identity provider
+	passwordParams auth.PasswordParams
+	signupEnabled  bool
+	refreshTTL     time.Duration
+	invitationTTL  time.Duration
+	mail           Notifier
 }
 
-// Config is what New needs besides the store.
+// Notifier is told when a request queued mail, so that the sender need not
+// wait for its next poll.
+type Notifier interface{ Notify() }
+
+type noNotifier struct{}
+
+func (noNotifier) Notify() {}
+
+// Config is what New needs besides the store. Zero durations and password
+// parameters take the defaults.
 type Config struct {
-	Blobs     photo.Blobs
-	Signer    photo.Signer
-	Log       *slog.Logger
-	PublicURL string
+	Blobs          photo.Blobs
+	Signer         photo.Signer
+	Log            *slog.Logger
+	PublicURL      string
+	Tokens         *auth.Tokens
+	OIDC           *auth.OIDC
+	PasswordParams auth.PasswordParams
+	DisableSignup  bool
+	RefreshTTL     time.Duration
+	InvitationTTL  time.Duration
+	Mail           Notifier
 }
+
+// DefaultRefreshTTL is how long a sign-in session lasts without a refresh.
+const DefaultRefreshTTL = 30 * 24 * time.Hour
 
 // New returns a server over st.
 func New(st *store.Store, c Config) *Server {
-	return &Server{store: st, blobs: c.Blobs, signer: c.Signer, log: c.Log,
-		publicURL: strings.TrimSuffix(c.PublicURL, "/")}
+	s := &Server{store: st, blobs: c.Blobs, signer: c.Signer, log: c.Log,
+		publicURL: strings.TrimSuffix(c.PublicURL, "/"), tokens: c.Tokens, oidc: c.OIDC,
+		passwordParams: c.PasswordParams, signupEnabled: !c.DisableSignup,
+		refreshTTL: cmp.Or(c.RefreshTTL, DefaultRefreshTTL), invitationTTL: cmp.Or(c.InvitationTTL, roster.DefaultInvitationTTL),
+		mail: c.Mail}
+	if s.passwordParams == (auth.PasswordParams{}) {
+		s.passwordParams = auth.DefaultPasswordParams
+	}
+	if s.mail == nil {
+		s.mail = noNotifier{}
+	}
+	return s
 }
 
 // Handler returns the whole API. Every route is here, on one screen.
@@ -61,6 +98,27 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("GET "+p+"/{user_uid}", s.staff(s.clientDetails))
 		mux.Handle("POST "+p+"/save-notes/{user_uid}", s.staff(s.saveNote))
 	}
+
+	mux.Handle("POST /auth/signup", s.public(s.signup))
+	mux.Handle("POST /auth/login", s.public(s.login))
+	mux.Handle("POST /auth/refresh", s.public(s.refresh))
+	mux.Handle("POST /auth/logout", s.signedIn(s.logout))
+	mux.Handle("GET /auth/me", s.signedIn(s.me))
+	mux.Handle("GET /auth/api-keys", s.allowed(roster.PermOwnAPIKeys, s.listAPIKeys))
+	mux.Handle("POST /auth/api-keys", s.allowed(roster.PermOwnAPIKeys, s.createAPIKey))
+	mux.Handle("DELETE /auth/api-keys/{key_id}", s.allowed(roster.PermOwnAPIKeys, s.revokeAPIKey))
+
+	// The seed's admin-management operations document no 413 or 415: a
+	// body too large or of the wrong type is a 400 there.
+	const admin = "/admin-management"
+	mux.Handle("GET "+admin+"/admins-list/{$}", s.allowed(roster.PermReadStaff, s.adminsList))
+	mux.Handle("GET "+admin+"/sub-admins/{$}", s.allowed(roster.PermReadStaff, s.subAdmins))
+	mux.Handle("POST "+admin+"/sub-admins/{$}", s.allowed(roster.PermManageStaff, badBody(s.addSubAdmin)))
+	mux.Handle("DELETE "+admin+"/sub-admins/{$}", s.allowed(roster.PermManageStaff, badBody(s.removeSubAdmin)))
+	mux.Handle("GET "+admin+"/invitation/{$}", s.signedIn(s.listInvitations))
+	mux.Handle("POST "+admin+"/invitation/{$}", s.allowed(roster.PermManageStaff, badBody(s.createInvitation)))
+	mux.Handle("DELETE "+admin+"/invitation/{$}", s.allowed(roster.PermManageStaff, badBody(s.deleteInvitation)))
+	mux.Handle("POST "+admin+"/invitation/respond/{$}", s.signedIn(badBody(s.respondInvitation)))
 	return s.withRequestLog(jsonMuxErrors(mux))
 }
 
@@ -107,8 +165,8 @@ func (s *Server) public(h handlerFunc) http.Handler {
 	})
 }
 
-// staff serves h to an authenticated member of an organization's staff.
-func (s *Server) staff(h handlerFunc) http.Handler {
+// signedIn serves h to any authenticated caller, staff or not.
+func (s *Server) signedIn(h handlerFunc) http.Handler {
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.authenticate(r)
 		if err != nil {
@@ -117,6 +175,36 @@ func (s *Server) staff(h handlerFunc) http.Handler {
 		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
 }
+
+// allowed serves h to an authenticated caller whose role grants perm
+// (roster's role table).
+func (s *Server) allowed(perm roster.Permission, h handlerFunc) http.Handler {
+	return s.signedIn(func(w http.ResponseWriter, r *http.Request) error {
+		if p := principal(r); !p.Can(perm) {
+			return p.Forbidden(perm)
+		}
+		return h(w, r)
+	})
+}
+
+// badBody answers a body that is too large or of a type h does not read as
+// a 400, with the same message.
+func badBody(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		err := h(w, r)
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return invalid("request body is larger than %d bytes", tooBig.Limit)
+		}
+		if k := roster.KindOf(err); k == roster.KindTooLarge || k == roster.KindUnsupported {
+			return invalid("%s", err.Error())
+		}
+		return err
+	}
+}
+
+// staff serves h to staff who may work with the organization's clients.
+func (s *Server) staff(h handlerFunc) http.Handler { return s.allowed(roster.PermClients, h) }
 
 type principalKey struct{}
 
@@ -136,7 +224,7 @@ func (s *Server) authenticate(r *http.Request) (roster.Principal, error) {
 			"missing credentials: send the header API-KEY: <key> or Authorization: Bearer <token>")
 	}
 	if cred.Bearer != "" {
-		return roster.Principal{}, roster.Errorf(roster.KindUnauthorized, "invalid bearer token")
+		return s.bearerPrincipal(r.Context(), cred.Bearer)
 	}
 	keyID, secret, ok := auth.SplitAPIKey(cred.APIKey)
 	if !ok {
@@ -155,6 +243,29 @@ func (s *Server) authenticate(r *http.Request) (roster.Principal, error) {
 		}
 	}
 	return k.Principal, nil
+}
+
+// bearerPrincipal resolves a bearer token: Roster's own, or one from the
+// configured identity provider, whose verified email finds (or makes) the
+// account.
+func (s *Server) bearerPrincipal(ctx context.Context, token string) (roster.Principal, error) {
+	if s.oidc != nil && !auth.IsRosterToken(token) {
+		id, err := s.oidc.Verify(ctx, token)
+		if err != nil {
+			return roster.Principal{}, err
+		}
+		uid, err := s.store.AccountByEmail(ctx, id.Email, id.Name)
+		if err != nil {
+			return roster.Principal{}, err
+		}
+		return s.store.AccountPrincipal(ctx, uid)
+	}
+	t := time.Now()
+	c, err := s.tokens.Verify(token, t)
+	if err != nil {
+		return roster.Principal{}, err
+	}
+	return s.store.SessionPrincipal(ctx, c.AccountUID, c.SessionUID, t)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {

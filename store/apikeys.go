@@ -51,3 +51,58 @@ func (s *Store) TouchAPIKey(ctx context.Context, keyID string, t time.Time) erro
 		return err
 	})
 }
+
+// MaxAPIKeys bounds the unrevoked keys of one account, so that its key
+// list is short enough to return whole.
+const MaxAPIKeys = 100
+
+// CreateAPIKey stores a new key for a staff member.
+func (s *Store) CreateAPIKey(ctx context.Context, accountUID string, k NewAPIKey) (roster.APIKeyInfo, error) {
+	t := now()
+	info := roster.APIKeyInfo{KeyID: k.KeyID, Name: k.Name, CreatedAt: t}
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var accountID, active int64
+		err := tx.QueryRowContext(ctx, `SELECT a.id, (SELECT COUNT(*) FROM api_keys k WHERE k.account_id = a.id AND k.revoked_at IS NULL)
+			FROM accounts a WHERE a.uid = $1`+s.forUpdate(), accountUID).Scan(&accountID, &active)
+		if err != nil {
+			return err
+		}
+		if active >= MaxAPIKeys {
+			return roster.Errorf(roster.KindInvalid, "this account already has %d API keys: revoke one first", MaxAPIKeys)
+		}
+		return insertAPIKey(ctx, tx, accountID, k, t)
+	})
+	return info, err
+}
+
+// APIKeys lists a staff member's unrevoked keys, newest first.
+func (s *Store) APIKeys(ctx context.Context, accountUID string) ([]roster.APIKeyInfo, error) {
+	rows, err := s.query(ctx, `
+		SELECT k.key_id, k.name, k.created_at, k.last_used_at FROM api_keys k JOIN accounts a ON a.id = k.account_id
+		WHERE a.uid = $1 AND k.revoked_at IS NULL ORDER BY k.id DESC LIMIT $2`, accountUID, MaxAPIKeys)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys []roster.APIKeyInfo
+	for rows.Next() {
+		var k roster.APIKeyInfo
+		var created, used dbTime
+		if err := rows.Scan(&k.KeyID, &k.Name, &created, &used); err != nil {
+			return nil, err
+		}
+		k.CreatedAt, k.LastUsedAt = created.Time, used.ptr()
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// RevokeAPIKey revokes one of a staff member's keys.
+func (s *Store) RevokeAPIKey(ctx context.Context, accountUID, keyID string) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1
+			WHERE key_id = $2 AND revoked_at IS NULL AND account_id = (SELECT id FROM accounts WHERE uid = $3)`,
+			dbTime{now()}, keyID, accountUID)
+		return mustAffect(res, err, roster.Errorf(roster.KindNotFound, "API key not found"))
+	})
+}

@@ -3,11 +3,16 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"time"
 
+	"roster"
+	"roster/api"
+	"roster/auth"
 	"roster/store"
 )
 
@@ -75,4 +80,74 @@ func migrate(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return st.Close()
+}
+
+// serveConfig is serve's sign-in, mail and identity provider settings.
+type serveConfig struct {
+	signup        bool
+	accessTTL     time.Duration
+	sessionTTL    time.Duration
+	invitationTTL time.Duration
+	smtpURL       string
+	mailFrom      string
+	oidc          auth.OIDCConfig
+}
+
+func (c *serveConfig) register(fs *flag.FlagSet) {
+	fs.BoolVar(&c.signup, "signup", true,
+		"let anyone create an account with POST /auth/signup (env ROSTER_SIGNUP)")
+	fs.DurationVar(&c.accessTTL, "access-token-ttl", auth.DefaultAccessTTL,
+		"lifetime of an access token (env ROSTER_ACCESS_TOKEN_TTL)")
+	fs.DurationVar(&c.sessionTTL, "session-ttl", api.DefaultRefreshTTL,
+		"how long a sign-in session lasts without a refresh (env ROSTER_SESSION_TTL)")
+	fs.DurationVar(&c.invitationTTL, "invitation-ttl", roster.DefaultInvitationTTL,
+		"how long an invitation can be answered (env ROSTER_INVITATION_TTL)")
+	fs.StringVar(&c.smtpURL, "smtp-url", env("ROSTER_SMTP_URL", ""),
+		"smtp://user:password@host:587 or smtps://...:465 to send mail; empty: log mail instead (env ROSTER_SMTP_URL)")
+	fs.StringVar(&c.mailFrom, "mail-from", env("ROSTER_MAIL_FROM", "Roster <roster@localhost>"),
+		"sender address of mail (env ROSTER_MAIL_FROM)")
+	fs.StringVar(&c.oidc.Issuer, "oidc-issuer", env("ROSTER_OIDC_ISSUER", ""),
+		"issuer of an OpenID Connect provider whose bearer tokens to accept, e.g. https://securetoken.google.com/PROJECT (env ROSTER_OIDC_ISSUER)")
+	fs.StringVar(&c.oidc.Audience, "oidc-audience", env("ROSTER_OIDC_AUDIENCE", ""),
+		"audience (client id; Firebase: the project id) those tokens must carry (env ROSTER_OIDC_AUDIENCE)")
+	fs.StringVar(&c.oidc.JWKSURL, "oidc-jwks-url", env("ROSTER_OIDC_JWKS_URL", ""),
+		"URL of the provider's JSON Web Key Set (env ROSTER_OIDC_JWKS_URL)")
+}
+
+func (c *serveConfig) validate(fs *flag.FlagSet) error {
+	if err := envFlags(fs, typedEnv); err != nil {
+		return err
+	}
+	for name, d := range map[string]time.Duration{"--access-token-ttl": c.accessTTL, "--session-ttl": c.sessionTTL,
+		"--invitation-ttl": c.invitationTTL} {
+		if d <= 0 {
+			return fmt.Errorf("%s must be positive", name)
+		}
+	}
+	if c.oidc.Enabled() || c.oidc.Audience != "" || c.oidc.JWKSURL != "" {
+		return c.oidc.Validate()
+	}
+	return nil
+}
+
+// typedEnv names the variables of serve's flags that are not strings.
+var typedEnv = map[string]string{
+	"signup": "ROSTER_SIGNUP", "access-token-ttl": "ROSTER_ACCESS_TOKEN_TTL",
+	"session-ttl": "ROSTER_SESSION_TTL", "invitation-ttl": "ROSTER_INVITATION_TTL",
+}
+
+// envFlags sets each flag the command line left alone from its environment
+// variable, through the flag's own parser, so that a bad value is an error
+// exactly like a bad flag.
+func envFlags(fs *flag.FlagSet, vars map[string]string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for name, envName := range vars {
+		if v, ok := os.LookupEnv(envName); ok && !given[name] {
+			if err := fs.Set(name, v); err != nil {
+				return fmt.Errorf("%s=%q: %v", envName, v, err)
+			}
+		}
+	}
+	return nil
 }

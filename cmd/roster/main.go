@@ -16,6 +16,8 @@ commands:
   serve      run the HTTP server (migrates the database first)
   bootstrap  create an organization, its owner and a first API key
   migrate    bring the database schema up to date
+  set-password
+             set an account's password, read from standard input
   version    print the version
 
 Run "roster <command> -h" for the flags of a command.
@@ -43,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return bootstrap(ctx, args, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, stderr)
+	case "set-password":
+		return setPassword(ctx, args, os.Stdin, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return nil

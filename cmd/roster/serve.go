@@ -14,6 +14,8 @@ import (
 
 	"roster"
 	"roster/api"
+	"roster/auth"
+	"roster/mail"
 	"roster/photo"
 )
 
@@ -29,7 +31,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	addr := fs.String("addr", env("ROSTER_ADDR", "127.0.0.1:8080"), "address to listen on (env ROSTER_ADDR)")
 	publicURL := fs.String("public-url", env("ROSTER_PUBLIC_URL", ""),
 		"base URL clients reach Roster at, for photo links; default: the request's host (env ROSTER_PUBLIC_URL)")
+	var c serveConfig
+	c.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.validate(fs); err != nil {
 		return err
 	}
 	log := newLogger(stderr)
@@ -55,9 +62,28 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// So does the key that signs access tokens.
+	tokenKey, err := st.Secret(ctx, "access_token_key", func() string { return roster.NewSecret(43) })
+	if err != nil {
+		return err
+	}
+	sender, err := mail.NewSender(st, mail.Config{URL: c.smtpURL, From: c.mailFrom, Log: log})
+	if err != nil {
+		return err
+	}
+	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
+	mailDone := make(chan struct{})
+	go func() { defer close(mailDone); sender.Run(mailCtx) }()
+	defer func() { stopMail(); <-mailDone }()
+	var oidc *auth.OIDC
+	if c.oidc.Enabled() {
+		oidc = auth.NewOIDC(ctx, c.oidc)
+	}
 	srv := &http.Server{
 		Handler: api.New(st, api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log,
-			PublicURL: *publicURL}).Handler(),
+			PublicURL: *publicURL, Tokens: auth.NewTokens([]byte(tokenKey), c.accessTTL), OIDC: oidc,
+			DisableSignup: !c.signup, RefreshTTL: c.sessionTTL, InvitationTTL: c.invitationTTL,
+			Mail: sender}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,

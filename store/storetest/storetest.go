@@ -104,10 +104,11 @@ func DatabaseURL(t testing.TB, engine string) string {
 
 // Org is an organization made for a test, with its owner's API key.
 type Org struct {
-	ID       roster.OrgID
-	UID      string
-	OwnerUID string
-	APIKey   string
+	ID         roster.OrgID
+	UID        string
+	OwnerUID   string
+	OwnerEmail string
+	APIKey     string
 }
 
 // NewOrg creates an organization on plan with its owner and first API key.
@@ -131,5 +132,5 @@ func NewOrg(t testing.TB, st *store.Store, plan string) Org {
 	if k.Principal.OrgUID != orgUID || k.Principal.AccountUID != ownerUID || k.Principal.Role != roster.RoleOwner {
 		t.Fatalf("API key resolves to %+v; want org %s, owner %s", k.Principal, orgUID, ownerUID)
 	}
-	return Org{ID: k.Principal.OrgID, UID: orgUID, OwnerUID: ownerUID, APIKey: key}
+	return Org{ID: k.Principal.OrgID, UID: orgUID, OwnerUID: ownerUID, OwnerEmail: owner, APIKey: key}
 }

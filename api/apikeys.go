@@ -1,0 +1,66 @@
+package api
+
+import (
+	"net/http"
+	"unicode/utf8"
+
+	"roster"
+	"roster/auth"
+	"roster/store"
+)
+
+type apiKeyJSON struct {
+	KeyID      string  `json:"key_id"`
+	Name       string  `json:"name"`
+	CreatedAt  string  `json:"created_at"`
+	LastUsedAt *string `json:"last_used_at"`
+}
+
+func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) error {
+	keys, err := s.store.APIKeys(r.Context(), principal(r).AccountUID)
+	if err != nil {
+		return err
+	}
+	out := make([]apiKeyJSON, len(keys))
+	for i, k := range keys {
+		out[i] = apiKeyJSON{KeyID: k.KeyID, Name: k.Name, CreatedAt: timeJSON(k.CreatedAt)}
+		if k.LastUsedAt != nil {
+			used := timeJSON(*k.LastUsedAt)
+			out[i].LastUsedAt = &used
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"api_keys": out})
+	return nil
+}
+
+func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, []string{"name"})
+	if err != nil {
+		return err
+	}
+	if utf8.RuneCountInString(f["name"]) > 100 || !utf8.ValidString(f["name"]) {
+		return invalid("name: must be valid UTF-8 of at most 100 characters")
+	}
+	key, keyID, hash := auth.NewAPIKey()
+	info, err := s.store.CreateAPIKey(r.Context(), principal(r).AccountUID,
+		store.NewAPIKey{KeyID: keyID, SecretHash: hash, Name: f["name"]})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, map[string]string{"key_id": info.KeyID, "name": info.Name,
+		"created_at": timeJSON(info.CreatedAt), "api_key": key})
+	return nil
+}
+
+func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) error {
+	keyID := r.PathValue("key_id")
+	if !roster.ValidUID(keyID) {
+		return roster.Errorf(roster.KindNotFound, "API key not found")
+	}
+	if err := s.store.RevokeAPIKey(r.Context(), principal(r).AccountUID, keyID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{"API key revoked."})
+	return nil
+}

@@ -1,0 +1,220 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"roster"
+)
+
+// Staff lists are paged by account uid: 50 members a page unless asked
+// otherwise, and never more than maxLimit.
+const defaultStaffLimit = 50
+
+type staffJSON struct {
+	UID         string `json:"uid"`
+	Email       string `json:"email"`
+	DisplayName string `json:"display_name"`
+	Role        string `json:"role,omitempty"`
+	Status      string `json:"status"`
+}
+
+type staffListJSON struct {
+	QueryCount int64       `json:"query_count"`
+	Users      []staffJSON `json:"users"`
+}
+
+func (s *Server) adminsList(w http.ResponseWriter, r *http.Request) error {
+	return s.writeStaff(w, r, false)
+}
+
+func (s *Server) subAdmins(w http.ResponseWriter, r *http.Request) error {
+	return s.writeStaff(w, r, true)
+}
+
+// writeStaff answers both staff lists: the sub-admins list also names each
+// member's role, as the seed's schema does.
+func (s *Server) writeStaff(w http.ResponseWriter, r *http.Request, withRole bool) error {
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
+	limit, err := limitParam(q, defaultStaffLimit, "limit", "start_after_id")
+	if err != nil {
+		return err
+	}
+	staff, total, err := s.store.Staff(r.Context(), principal(r).OrgID, q.Get("start_after_id"), limit)
+	if err != nil {
+		return err
+	}
+	if len(staff) == 0 {
+		return roster.Errorf(roster.KindNotFound, "no admins found after this position")
+	}
+	out := staffListJSON{QueryCount: total, Users: make([]staffJSON, len(staff))}
+	for i, m := range staff {
+		out.Users[i] = staffJSON{UID: m.UID, Email: m.Email, DisplayName: m.DisplayName, Status: m.Status}
+		if withRole {
+			out.Users[i].Role = m.Role
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// limitParam reads the limit query parameter (1 to maxLimit), rejecting
+// parameters not in allowed, so that a typo is not silently ignored.
+func limitParam(q url.Values, def int, allowed ...string) (int, error) {
+	for k, vs := range q {
+		if !slices.Contains(allowed, k) {
+			return 0, invalid("%s: unknown query parameter", k)
+		}
+		if len(vs) > 1 {
+			return 0, invalid("%s: given more than once", k)
+		}
+	}
+	v := q.Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxLimit {
+		return 0, invalid("limit: must be an integer from 1 to %d", maxLimit)
+	}
+	return n, nil
+}
+
+func (s *Server) addSubAdmin(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, []string{"user_uid"})
+	if err != nil {
+		return err
+	}
+	if !roster.ValidUID(f["user_uid"]) {
+		return roster.Errorf(roster.KindNotFound, "user not found")
+	}
+	if err := s.store.AddSubAdmin(r.Context(), principal(r).OrgID, f["user_uid"]); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, message{"Sub-admin added."})
+	return nil
+}
+
+func (s *Server) removeSubAdmin(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, []string{"user_uid"})
+	if err != nil {
+		return err
+	}
+	if !roster.ValidUID(f["user_uid"]) {
+		return roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
+	}
+	if err := s.store.RemoveStaff(r.Context(), principal(r).OrgID, f["user_uid"]); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{"Sub-admin removed."})
+	return nil
+}
+
+type invitationJSON struct {
+	InviteToken      string `json:"invite_token"`
+	AdminUID         string `json:"admin_uid"`
+	AdminEmail       string `json:"admin_email,omitempty"`
+	AdminDisplayName string `json:"admin_display_name,omitempty"`
+	InviteeEmail     string `json:"invitee_email"`
+	Status           string `json:"status"`
+	CreatedAt        string `json:"created_at"`
+	ExpiresAt        string `json:"expires_at"`
+	PlatformLink     string `json:"platform_link,omitempty"`
+	OrganizationUID  string `json:"organization_uid,omitempty"`
+	CompanyName      string `json:"company_name,omitempty"`
+}
+
+func toInvitationJSON(inv roster.Invitation) invitationJSON {
+	return invitationJSON{InviteToken: inv.Token, AdminUID: inv.InviterUID, AdminEmail: inv.InviterEmail,
+		AdminDisplayName: inv.InviterName, InviteeEmail: inv.InviteeEmail, Status: inv.Status,
+		CreatedAt: timeJSON(inv.CreatedAt), ExpiresAt: timeJSON(inv.ExpiresAt), PlatformLink: inv.PlatformLink,
+		OrganizationUID: inv.OrgUID, CompanyName: inv.CompanyName}
+}
+
+func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) error {
+	q, err := query(r)
+	if err != nil {
+		return err
+	}
+	limit, err := limitParam(q, defaultStaffLimit, "limit")
+	if err != nil {
+		return err
+	}
+	list, err := s.store.Invitations(r.Context(), principal(r), limit)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return roster.Errorf(roster.KindNotFound, "no invitations found")
+	}
+	out := make([]invitationJSON, len(list))
+	for i, inv := range list {
+		out[i] = toInvitationJSON(inv)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"invitations": out})
+	return nil
+}
+
+func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, []string{"user_email"}, "platform_link")
+	if err != nil {
+		return err
+	}
+	email, err := roster.ParseEmail("user_email", f["user_email"])
+	if err != nil {
+		return err
+	}
+	link, err := roster.ParsePlatformLink(f["platform_link"])
+	if err != nil {
+		return err
+	}
+	p := principal(r)
+	inv, err := s.store.CreateInvitation(r.Context(), p.OrgID, p.AccountUID, email, link, s.invitationTTL)
+	if err != nil {
+		return err
+	}
+	s.mail.Notify()
+	writeJSON(w, http.StatusCreated, toInvitationJSON(inv))
+	return nil
+}
+
+func (s *Server) deleteInvitation(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, []string{"invite_token"})
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteInvitation(r.Context(), principal(r).OrgID, f["invite_token"]); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{"Invitation removed."})
+	return nil
+}
+
+func (s *Server) respondInvitation(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, []string{"invite_token", "user_response"})
+	if err != nil {
+		return err
+	}
+	var accept bool
+	switch f["user_response"] {
+	case "accept":
+		accept = true
+	case "decline":
+	default:
+		return invalid("user_response: must be accept or decline")
+	}
+	if err := s.store.RespondInvitation(r.Context(), principal(r).AccountUID, f["invite_token"], accept); err != nil {
+		return err
+	}
+	msg := "Invitation declined."
+	if accept {
+		msg = "Invitation accepted: you are now an admin of the organization."
+	}
+	writeJSON(w, http.StatusOK, message{msg})
+	return nil
+}

@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"roster"
+)
+
+const invitationColumns = `i.token, o.uid, o.company_name, a.uid, a.email, a.display_name,
+	i.invitee_email, i.status, i.platform_link, i.created_at, i.expires_at`
+
+const invitationJoins = ` FROM invitations i
+	JOIN organizations o ON o.id = i.org_id
+	JOIN accounts a ON a.id = i.inviter_id`
+
+func scanInvitation(row scanner, inv *roster.Invitation) error {
+	var link sql.NullString
+	var created, expires dbTime
+	err := row.Scan(&inv.Token, &inv.OrgUID, &inv.CompanyName, &inv.InviterUID, &inv.InviterEmail, &inv.InviterName,
+		&inv.InviteeEmail, &inv.Status, &link, &created, &expires)
+	inv.PlatformLink, inv.CreatedAt, inv.ExpiresAt = link.String, created.Time, expires.Time
+	return err
+}
+
+// CreateInvitation invites email to become an Admin of org and, in the
+// same transaction, queues the email that tells them. Whether the invitee
+// is staff of another organization is not checked here, since the answer
+// would tell one organization about another's staff: accepting fails then.
+func (s *Store) CreateInvitation(ctx context.Context, org roster.OrgID, inviterUID, email, platformLink string, ttl time.Duration) (roster.Invitation, error) {
+	t := now()
+	inv := roster.Invitation{Token: roster.NewSecret(32), InviterUID: inviterUID, InviteeEmail: email,
+		Status: roster.InvitationPending, PlatformLink: platformLink, CreatedAt: t, ExpiresAt: t.Add(ttl)}
+	key := roster.EmailKey(email)
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var staff bool
+		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id
+			WHERE a.email_key = $1 AND m.org_id = $2)`, key, org).Scan(&staff)
+		if err != nil {
+			return err
+		}
+		if staff {
+			return roster.Errorf(roster.KindInvalid, "user_email: %s is already staff of this organization", email)
+		}
+		// An expired invitation no longer holds the one pending place.
+		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET status = $1
+			WHERE org_id = $2 AND invitee_email_key = $3 AND status = $4 AND expires_at <= $5`,
+			roster.InvitationExpired, org, key, roster.InvitationPending, dbTime{t}); err != nil {
+			return err
+		}
+		var inviterID int64
+		err = tx.QueryRowContext(ctx, `SELECT a.id, a.email, a.display_name, o.company_name
+			FROM accounts a, organizations o WHERE a.uid = $1 AND o.id = $2`, inviterUID, org).
+			Scan(&inviterID, &inv.InviterEmail, &inv.InviterName, &inv.CompanyName)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO invitations (token, org_id, inviter_id, invitee_email, invitee_email_key, status, platform_link, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			inv.Token, org, inviterID, email, key, inv.Status, nullString(platformLink), dbTime{t}, dbTime{inv.ExpiresAt})
+		if isUniqueViolation(err) {
+			return roster.Errorf(roster.KindInvalid, "user_email: an invitation to %s is already pending", email)
+		}
+		if err != nil {
+			return err
+		}
+		return insertMail(ctx, tx, roster.InvitationMail(inv), t)
+	})
+	return inv, err
+}
+
+// Invitations returns the pending invitations that viewer may see, newest
+// first: those addressed to the viewer's email and, for an Owner, those
+// the organization sent.
+func (s *Store) Invitations(ctx context.Context, viewer roster.Principal, limit int) ([]roster.Invitation, error) {
+	sentBy := roster.OrgID(-1) // matches no organization
+	if viewer.Can(roster.PermManageStaff) {
+		sentBy = viewer.OrgID
+	}
+	rows, err := s.query(ctx, `SELECT `+invitationColumns+invitationJoins+`
+		WHERE i.status = $1 AND i.expires_at > $2
+		AND (i.org_id = $3 OR i.invitee_email_key = (SELECT email_key FROM accounts WHERE uid = $4))
+		ORDER BY i.id DESC LIMIT $5`,
+		roster.InvitationPending, dbTime{now()}, sentBy, viewer.AccountUID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []roster.Invitation
+	for rows.Next() {
+		var inv roster.Invitation
+		if err := scanInvitation(rows, &inv); err != nil {
+			return nil, err
+		}
+		list = append(list, inv)
+	}
+	return list, rows.Err()
+}
+
+// ErrInvitationNotFound is the seed's 404 for an unknown or answered
+// invitation.
+var ErrInvitationNotFound = roster.Errorf(roster.KindNotFound, "invitation not found or already responded to")
+
+// DeleteInvitation removes one of the organization's invitations.
+func (s *Store) DeleteInvitation(ctx context.Context, org roster.OrgID, token string) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM invitations WHERE org_id = $1 AND token = $2`, org, token)
+		return mustAffect(res, err, roster.Errorf(roster.KindNotFound, "invitation not found"))
+	})
+}
+
+// RespondInvitation answers an invitation for the signed-in account it was
+// addressed to. Accepting makes the account an Admin of the organization.
+func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string, accept bool) error {
+	t := now()
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var id int64
+		var org roster.OrgID
+		var status, inviteeKey string
+		var expires dbTime
+		err := tx.QueryRowContext(ctx, `SELECT id, org_id, status, invitee_email_key, expires_at
+			FROM invitations WHERE token = $1`+s.forUpdate(), token).Scan(&id, &org, &status, &inviteeKey, &expires)
+		switch {
+		case errors.Is(err, sql.ErrNoRows) || err == nil && status != roster.InvitationPending:
+			return ErrInvitationNotFound
+		case err != nil:
+			return err
+		case !expires.After(t):
+			return roster.Errorf(roster.KindNotFound, "invitation has expired: ask for a new one")
+		}
+		var accountID int64
+		var accountKey string
+		err = tx.QueryRowContext(ctx, `SELECT id, email_key FROM accounts WHERE uid = $1`, accountUID).Scan(&accountID, &accountKey)
+		if err != nil {
+			return err
+		}
+		if accountKey != inviteeKey {
+			return roster.Errorf(roster.KindForbidden, "this invitation is addressed to another email address")
+		}
+		answer := roster.InvitationDeclined
+		if accept {
+			answer = roster.InvitationAccepted
+			if err := addMember(ctx, tx, org, accountID, roster.RoleAdmin); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE invitations SET status = $1, responded_at = $2 WHERE id = $3`,
+			answer, dbTime{t}, id)
+		return err
+	})
+}

@@ -1,0 +1,130 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"roster"
+)
+
+// Staff returns one keyset page of an organization's staff in uid order,
+// after the uid after (or from the start), with the number of staff.
+func (s *Store) Staff(ctx context.Context, org roster.OrgID, after string, limit int) ([]roster.StaffMember, int64, error) {
+	var total int64
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND status = 'Active'`, org).Scan(&total)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.query(ctx, `
+		SELECT a.uid, a.email, a.display_name, m.role, m.status
+		FROM memberships m JOIN accounts a ON a.id = m.account_id
+		WHERE m.org_id = $1 AND m.status = 'Active' AND a.uid > $2
+		ORDER BY a.uid LIMIT $3`, org, after, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var staff []roster.StaffMember
+	for rows.Next() {
+		var m roster.StaffMember
+		if err := rows.Scan(&m.UID, &m.Email, &m.DisplayName, &m.Role, &m.Status); err != nil {
+			return nil, 0, err
+		}
+		staff = append(staff, m)
+	}
+	return staff, total, rows.Err()
+}
+
+// AddSubAdmin makes the account of one of the organization's clients (the
+// account with the client's email) an Admin of the organization.
+func (s *Store) AddSubAdmin(ctx context.Context, org roster.OrgID, clientUID string) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var accountID int64
+		err := tx.QueryRowContext(ctx, `
+			SELECT a.id FROM clients c JOIN accounts a ON a.email_key = c.email_key
+			WHERE c.org_id = $1 AND c.uid = $2`, org, clientUID).Scan(&accountID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.Errorf(roster.KindNotFound,
+				"user not found: user_uid must be a client of this organization whose email has a Roster account (invite anyone else)")
+		}
+		if err != nil {
+			return err
+		}
+		return addMember(ctx, tx, org, accountID, roster.RoleAdmin)
+	})
+}
+
+// addMember makes an account staff of org. An account is staff of one
+// organization at most (memberships' primary key).
+func addMember(ctx context.Context, tx *sql.Tx, org roster.OrgID, accountID int64, role string) error {
+	var memberOf roster.OrgID
+	err := tx.QueryRowContext(ctx, `SELECT org_id FROM memberships WHERE account_id = $1`, accountID).Scan(&memberOf)
+	switch {
+	case err == nil && memberOf == org:
+		return roster.Errorf(roster.KindNotFound, "user is already a sub-admin of this organization")
+	case err == nil:
+		return roster.Errorf(roster.KindInvalid, "user is already staff of another organization: they must leave it first")
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO memberships (account_id, org_id, role, status, created_at)
+		VALUES ($1, $2, $3, 'Active', $4)`, accountID, org, role, dbTime{now()})
+	return err
+}
+
+// RemoveStaff removes a staff member from the organization, revoking the
+// API keys they made for it. The organization's last Owner stays.
+func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID string) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var accountID int64
+		var role string
+		err := tx.QueryRowContext(ctx, `
+			SELECT a.id, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
+			WHERE m.org_id = $1 AND a.uid = $2`, org, accountUID).Scan(&accountID, &role)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
+		}
+		if err != nil {
+			return err
+		}
+		if role == roster.RoleOwner {
+			if err := s.keepAnOwner(ctx, tx, org); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE account_id = $1 AND org_id = $2`, accountID, org)
+		if err := mustAffect(res, err, roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
+			dbTime{now()}, accountID)
+		return err
+	})
+}
+
+// keepAnOwner fails unless org has an Owner besides the one about to go.
+// On PostgreSQL the Owners' rows are locked, always in the same order, so
+// that two concurrent removals cannot each see the other Owner and leave
+// none: the second waits, and then no longer sees the row the first
+// deleted.
+func (s *Store) keepAnOwner(ctx context.Context, tx *sql.Tx, org roster.OrgID) error {
+	rows, err := tx.QueryContext(ctx, `SELECT account_id FROM memberships WHERE org_id = $1 AND role = $2
+		ORDER BY account_id`+s.forUpdate(),
+		org, roster.RoleOwner)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	owners := 0
+	for rows.Next() {
+		owners++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if owners < 2 {
+		return roster.Errorf(roster.KindInvalid, "user_uid: the organization's last Owner cannot be removed")
+	}
+	return nil
+}
