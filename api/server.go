@@ -60,7 +60,10 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("GET "+p+"/filter/{$}", s.staff(s.filterClients))
 		mux.Handle("GET "+p+"/{user_uid}", s.staff(s.clientDetails))
 		mux.Handle("POST "+p+"/save-notes/{user_uid}", s.staff(s.saveNote))
+		mux.Handle("POST "+p+"/sessions/{user_uid}", s.staff(s.recordSession))
+		mux.Handle("GET "+p+"/sessions/{user_uid}", s.staff(s.listSessions))
 	}
+	mux.Handle("GET /user-management/organization-status/{$}", s.staff(s.organizationStatus))
 	return s.withRequestLog(jsonMuxErrors(mux))
 }
 
