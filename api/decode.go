@@ -253,3 +253,18 @@ func readStrings(w http.ResponseWriter, r *http.Request, required []string, opti
 	}
 	return out, nil
 }
+
+// readJSONOnly reads a body that must be one JSON object, for the endpoints
+// that have no form or multipart variant to keep compatible with the seeds.
+func readJSONOnly(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+	ct := r.Header.Get("Content-Type")
+	media, _, err := mime.ParseMediaType(ct)
+	switch {
+	case err != nil && ct != "":
+		return nil, roster.Errorf(roster.KindUnsupported, "Content-Type %q is not valid", ct)
+	case media != "application/json":
+		return nil, roster.Errorf(roster.KindUnsupported, "Content-Type %q is not accepted here: send application/json", media)
+	}
+	fields := map[string]any{}
+	return fields, readJSON(http.MaxBytesReader(w, r.Body, maxBody), fields)
+}

@@ -96,7 +96,11 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("DELETE "+p+"/{$}", s.staff(s.deleteClient))
 		mux.Handle("GET "+p+"/filter/{$}", s.staff(s.filterClients))
 		mux.Handle("GET "+p+"/{user_uid}", s.staff(s.clientDetails))
-		mux.Handle("POST "+p+"/save-notes/{user_uid}", s.staff(s.saveNote))
+		// POST .../save-notes/{user_uid} and POST .../{user_uid}/sessions
+		// both match .../save-notes/sessions, which ServeMux refuses to
+		// register: one pattern takes both (see postUnderClient).
+		mux.Handle("POST "+p+"/{first}/{second}", s.staff(s.postUnderClient))
+		mux.Handle("GET "+p+"/{user_uid}/sessions", s.staff(s.listSessions))
 	}
 
 	mux.Handle("POST /auth/signup", s.public(s.signup))
@@ -119,7 +123,24 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST "+admin+"/invitation/{$}", s.allowed(roster.PermManageStaff, badBody(s.createInvitation)))
 	mux.Handle("DELETE "+admin+"/invitation/{$}", s.allowed(roster.PermManageStaff, badBody(s.deleteInvitation)))
 	mux.Handle("POST "+admin+"/invitation/respond/{$}", s.signedIn(badBody(s.respondInvitation)))
+
+	mux.Handle("GET /user-management/organization-status/{$}", s.allowed(roster.PermReadStaff, s.organizationStatus))
 	return s.withRequestLog(jsonMuxErrors(mux))
+}
+
+// postUnderClient serves POST .../save-notes/{user_uid} (saveNote) and
+// POST .../{user_uid}/sessions (recordSession). No uid is "save-notes".
+func (s *Server) postUnderClient(w http.ResponseWriter, r *http.Request) error {
+	first, second := r.PathValue("first"), r.PathValue("second")
+	switch {
+	case first == "save-notes":
+		r.SetPathValue("user_uid", second)
+		return s.saveNote(w, r)
+	case second == "sessions":
+		r.SetPathValue("user_uid", first)
+		return s.recordSession(w, r)
+	}
+	return roster.Errorf(roster.KindNotFound, "no such path: %s", r.URL.Path)
 }
 
 // jsonMuxErrors answers the requests that match no route with the JSON

@@ -249,6 +249,8 @@ func TestRoleTable(t *testing.T) {
 			{"GET", "/admin-management/admins-list/", "", all(200)},
 			{"GET", "/admin-management/sub-admins/", "", all(200)},
 			{"GET", "/auth/api-keys", "", all(200)},
+			{"GET", "/user-management/organization-status/", "", all(200)},
+			{"GET", "/client-management/clients/" + athlete.UserUID + "/sessions", "", all(200)},
 			// Invalid bodies: a caller allowed in gets the 400, so nothing changes.
 			{"POST", "/admin-management/invitation/", `{"user_email":"not an email"}`, ownerOnly(400, 403)},
 			{"DELETE", "/admin-management/invitation/", `{"invite_token":"unknown"}`, ownerOnly(404, 403)},

@@ -228,9 +228,15 @@ type ThrottleKey struct {
 }
 
 // RecordSignInFailure counts a failed sign-in against each key and blocks
-// the key for as long as roster.ThrottleDelay says.
+// the key for as long as roster.ThrottleDelay says. Counts that can no
+// longer block anyone are deleted on the way, so that the table holds
+// only the last window's failures however many addresses try.
 func (s *Store) RecordSignInFailure(ctx context.Context, t time.Time, keys ...ThrottleKey) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE last_at < $1 AND blocked_until < $2`,
+			dbTime{t.Add(-roster.ThrottleWindow)}, dbTime{t}); err != nil {
+			return err
+		}
 		for _, k := range keys {
 			var failures int
 			err := tx.QueryRowContext(ctx, `

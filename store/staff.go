@@ -70,6 +70,10 @@ func addMember(ctx context.Context, tx *sql.Tx, org roster.OrgID, accountID int6
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO memberships (account_id, org_id, role, status, created_at)
 		VALUES ($1, $2, $3, 'Active', $4)`, accountID, org, role, dbTime{now()})
+	if isUniqueViolation(err) {
+		// A concurrent transaction made the account staff meanwhile.
+		return roster.Errorf(roster.KindInvalid, "user is already staff of an organization: they must leave it first")
+	}
 	return err
 }
 

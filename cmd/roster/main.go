@@ -15,6 +15,7 @@ const usage = `usage: roster <command> [flags]
 commands:
   serve      run the HTTP server (migrates the database first)
   bootstrap  create an organization, its owner and a first API key
+  organization  change an organization's plan, session quota or activities
   migrate    bring the database schema up to date
   set-password
              set an account's password, read from standard input
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args, stderr)
 	case "bootstrap":
 		return bootstrap(ctx, args, stdout, stderr)
+	case "organization":
+		return organization(ctx, args, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, stderr)
 	case "set-password":

@@ -30,6 +30,7 @@ CREATE TABLE sign_in_failures (
     last_at       TIMESTAMPTZ NOT NULL,
     blocked_until TIMESTAMPTZ NOT NULL
 );
+CREATE INDEX sign_in_failures_last ON sign_in_failures (last_at);
 
 CREATE TABLE invitations (
     id                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

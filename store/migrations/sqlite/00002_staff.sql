@@ -30,6 +30,7 @@ CREATE TABLE sign_in_failures (
     last_at       TEXT NOT NULL,
     blocked_until TEXT NOT NULL
 );
+CREATE INDEX sign_in_failures_last ON sign_in_failures (last_at);
 
 CREATE TABLE invitations (
     id                INTEGER PRIMARY KEY,

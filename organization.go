@@ -1,0 +1,65 @@
+package roster
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Plans are the plans PlanClientLimits knows, in the order they are offered.
+var Plans = []string{"Free", "Pro", "Enterprise"}
+
+// Organization is an organization's settings.
+type Organization struct {
+	UID           string
+	CompanyName   string
+	PaymentType   string // the plan
+	SessionNumber int64  // analysis sessions it may still record
+	Activities    []string
+	ClientLimit   int64 // 0: unlimited
+}
+
+// OrganizationStatus is what a staff member sees of their organization:
+// its settings, and who they are in it.
+type OrganizationStatus struct {
+	Organization
+	AccountUID  string
+	DisplayName string
+	Role        string // as stored: Owner or Admin
+}
+
+// OrganizationUpdate is an operator's partial change of an organization's
+// settings; a nil field is left as it is. A new plan brings its client limit.
+type OrganizationUpdate struct {
+	PaymentType   *string
+	SessionNumber *int64
+	Activities    *[]string
+}
+
+// Validate checks every field that is set.
+func (u OrganizationUpdate) Validate() error {
+	if u.PaymentType != nil {
+		if err := CheckPlan(*u.PaymentType); err != nil {
+			return Errorf(KindInvalid, "payment_type: %v", err)
+		}
+	}
+	if u.SessionNumber != nil && *u.SessionNumber < 0 {
+		return Errorf(KindInvalid, "session_number: must not be negative")
+	}
+	if u.Activities != nil {
+		for _, a := range *u.Activities {
+			if !slices.Contains(Activities, a) {
+				return Errorf(KindInvalid, "activities: unknown activity %s: allowed are %s", jsonText(a), strings.Join(Activities, ", "))
+			}
+		}
+	}
+	return nil
+}
+
+// CheckPlan reports whether plan is one of Plans.
+func CheckPlan(plan string) error {
+	if _, ok := PlanClientLimits[plan]; !ok {
+		return fmt.Errorf("unknown plan %s: allowed are %s", jsonText(plan), strings.Join(Plans, ", "))
+	}
+	return nil
+}
