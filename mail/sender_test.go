@@ -7,101 +7,18 @@ import (
 	"log/slog"
 	"mime"
 	"mime/quotedprintable"
-	"net"
 	netmail "net/mail"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"roster"
 	"roster/mail"
+	"roster/mail/mailtest"
 	"roster/store"
 	"roster/store/storetest"
 )
-
-// received is a message as the SMTP server got it.
-type received struct {
-	from string
-	to   []string
-	data []byte
-}
-
-// smtpServer is a real SMTP server on 127.0.0.1 that keeps what it receives.
-type smtpServer struct {
-	addr string
-	mu   sync.Mutex
-	msgs []received
-}
-
-// startSMTP serves SMTP on addr ("127.0.0.1:0" for any port) until t ends.
-func startSMTP(t *testing.T, addr string) *smtpServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &smtpServer{addr: ln.Addr().String()}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &session{server: s}, nil
-	}))
-	srv.Domain = "localhost"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return s
-}
-
-func (s *smtpServer) received() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.msgs...)
-}
-
-type session struct {
-	server *smtpServer
-	msg    received
-}
-
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	s.msg.from = from
-	return nil
-}
-
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.msg.to = append(s.msg.to, to)
-	return nil
-}
-
-func (s *session) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.msg.data = data
-	s.server.mu.Lock()
-	s.server.msgs = append(s.server.msgs, s.msg)
-	s.server.mu.Unlock()
-	s.msg = received{}
-	return nil
-}
-
-func (s *session) Reset()        { s.msg = received{} }
-func (s *session) Logout() error { return nil }
-
-// downAddr returns an address on 127.0.0.1 where nothing listens, yet.
-func downAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
 
 // syncBuffer is a log destination that the sender's goroutine writes while
 // the test reads.
@@ -207,11 +124,11 @@ type parsed struct {
 	to, subject, body, messageID string
 }
 
-func parse(t *testing.T, r received) parsed {
+func parse(t *testing.T, r mailtest.Message) parsed {
 	t.Helper()
-	msg, err := netmail.ReadMessage(bytes.NewReader(r.data))
+	msg, err := netmail.ReadMessage(bytes.NewReader(r.Data))
 	if err != nil {
-		t.Fatalf("received message does not parse: %v\n%s", err, r.data)
+		t.Fatalf("received message does not parse: %v\n%s", err, r.Data)
 	}
 	var dec mime.WordDecoder
 	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
@@ -239,8 +156,8 @@ func parse(t *testing.T, r received) parsed {
 
 func TestSenderDelivers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		srv := startSMTP(t, "127.0.0.1:0")
-		c := fast("smtp://"+srv.addr, discard)
+		srv := mailtest.Start(t, "127.0.0.1:0")
+		c := fast("smtp://"+srv.Addr(), discard)
 		c.Poll = time.Hour // only Notify can wake the sender in time
 		s := newSender(t, st, c)
 		run(t, s)
@@ -254,14 +171,14 @@ func TestSenderDelivers(t *testing.T) {
 			id := unsent(t, st).MessageID
 			s.Notify()
 			waitFor(t, "the message to be sent", func() bool { return pending(t, st) == 0 })
-			got := srv.received()
+			got := srv.Received()
 			if len(got) != i+1 {
 				t.Fatalf("server received %d messages, want %d", len(got), i+1)
 			}
 			r := got[i]
 			addr, _ := netmail.ParseAddress(m.To)
-			if r.from != "noreply@roster.test" || len(r.to) != 1 || r.to[0] != addr.Address {
-				t.Errorf("envelope from %q to %q, want noreply@roster.test to %s", r.from, r.to, addr.Address)
+			if r.From != "noreply@roster.test" || len(r.To) != 1 || r.To[0] != addr.Address {
+				t.Errorf("envelope from %q to %q, want noreply@roster.test to %s", r.From, r.To, addr.Address)
 			}
 			p := parse(t, r)
 			if p.to != addr.Address || p.subject != m.Subject || p.body != m.Body || p.messageID != "<"+id+">" {
@@ -273,7 +190,7 @@ func TestSenderDelivers(t *testing.T) {
 
 func TestSenderRetriesUntilServerUp(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		addr := downAddr(t)
+		addr := mailtest.DownAddr(t)
 		run(t, newSender(t, st, fast("smtp://"+addr+"?tls=none", discard)))
 		enqueue(t, st, roster.Mail{To: "ann@example.com", Subject: "Retry", Body: "Eventually."})
 
@@ -286,9 +203,9 @@ func TestSenderRetriesUntilServerUp(t *testing.T) {
 		}
 		id := unsent(t, st).MessageID
 
-		srv := startSMTP(t, addr)
+		srv := mailtest.Start(t, addr)
 		waitFor(t, "the message to be sent", func() bool { return pending(t, st) == 0 })
-		got := srv.received()
+		got := srv.Received()
 		if len(got) != 1 {
 			t.Fatalf("server received %d messages, want exactly 1", len(got))
 		}
@@ -305,7 +222,7 @@ func TestSenderRestart(t *testing.T) {
 		func() {
 			st := storetest.OpenAt(t, dir, url)
 			defer st.Close()
-			stop := run(t, newSender(t, st, fast("smtp://"+downAddr(t), discard)))
+			stop := run(t, newSender(t, st, fast("smtp://"+mailtest.DownAddr(t), discard)))
 			enqueue(t, st, roster.Mail{To: "ann@example.com", Subject: "Survives", Body: "a restart"})
 			waitFor(t, "a failed attempt", func() bool { return unsent(t, st).LastError != "" })
 			stop()
@@ -314,10 +231,10 @@ func TestSenderRestart(t *testing.T) {
 
 		st := storetest.OpenAt(t, dir, url)
 		t.Cleanup(func() { st.Close() })
-		srv := startSMTP(t, "127.0.0.1:0")
-		run(t, newSender(t, st, fast("smtp://"+srv.addr, discard)))
+		srv := mailtest.Start(t, "127.0.0.1:0")
+		run(t, newSender(t, st, fast("smtp://"+srv.Addr(), discard)))
 		waitFor(t, "the message to be sent", func() bool { return pending(t, st) == 0 })
-		got := srv.received()
+		got := srv.Received()
 		if len(got) != 1 {
 			t.Fatalf("server received %d messages, want exactly 1", len(got))
 		}
@@ -346,7 +263,7 @@ func TestSenderNeverLogsPassword(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		const password = "s3cret-pw"
 		var logs syncBuffer
-		s := newSender(t, st, fast("smtp://alice:"+password+"@"+downAddr(t), slog.New(slog.NewTextHandler(&logs, nil))))
+		s := newSender(t, st, fast("smtp://alice:"+password+"@"+mailtest.DownAddr(t), slog.New(slog.NewTextHandler(&logs, nil))))
 		stop := run(t, s)
 		enqueue(t, st, roster.Mail{To: "ann@example.com", Subject: "S", Body: "B"})
 		waitFor(t, "a failed attempt", func() bool { return unsent(t, st).LastError != "" })

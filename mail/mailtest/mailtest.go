@@ -1,0 +1,117 @@
+// Package mailtest runs a real SMTP server on 127.0.0.1 for tests, so that
+// they see mail exactly as an SMTP client delivers it.
+package mailtest
+
+import (
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Message is a message as the server received it: the envelope and the raw
+// data, headers included.
+type Message struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+// Server is an SMTP server that accepts every message and keeps it.
+type Server struct {
+	addr string
+	mu   sync.Mutex
+	msgs []Message
+}
+
+// Start serves SMTP on addr ("127.0.0.1:0" for any port) until t ends.
+func Start(t testing.TB, addr string) *Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{addr: ln.Addr().String()}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		return &session{server: s}, nil
+	}))
+	srv.Domain = "localhost"
+	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+// Addr is the host:port the server listens on.
+func (s *Server) Addr() string { return s.addr }
+
+// Received returns the messages received so far, oldest first.
+func (s *Server) Received() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.msgs...)
+}
+
+// WaitFor polls until the server has received at least n messages and
+// returns them all; it fails t if that takes longer than timeout.
+func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Message {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		got := s.Received()
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("SMTP server %s received %d messages in %v, want %d", s.addr, len(got), timeout, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+type session struct {
+	server *Server
+	msg    Message
+}
+
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.msg.From = from
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.msg.To = append(s.msg.To, to)
+	return nil
+}
+
+func (s *session) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.msg.Data = data
+	s.server.mu.Lock()
+	s.server.msgs = append(s.server.msgs, s.msg)
+	s.server.mu.Unlock()
+	s.msg = Message{}
+	return nil
+}
+
+func (s *session) Reset()        { s.msg = Message{} }
+func (s *session) Logout() error { return nil }
+
+// DownAddr returns an address on 127.0.0.1 where nothing listens, yet: a
+// test can point a client at it and later Start a server there.
+func DownAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
