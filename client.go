@@ -15,11 +15,13 @@ type Client struct {
 	UID       string
 	CreatedBy string // uid of the staff account that created the client
 	ClientFields
-	ProfilePhoto string // blob key; empty when there is none
-	Note         *Note  // nil when no note was ever saved
-	LastSession  *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	ProfilePhoto  string // blob key; empty when there is none
+	Note          *Note  // nil when no note was ever saved
+	LastSession   *time.Time
+	SessionsCount int64
+	DeactivatedAt *time.Time // nil while active
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Note is a client's single free-form note. A cleared note keeps its
@@ -45,7 +47,13 @@ type ClientFields struct {
 	Brand                *string
 	ShoeModel            *string
 	PreferableActivities []string
+	ExternalID           *string // the integrator's own id, unique within the organization
+	SessionsLimit        *int64  // cap on the linked account's simultaneous sign-in sessions
 }
+
+// MaxSessionsLimit is the largest sessions_limit, as in the Publica.la
+// document.
+const MaxSessionsLimit = 999999
 
 // ClientUpdate is a partial update: only the fields named in Set change.
 type ClientUpdate struct {

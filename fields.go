@@ -34,6 +34,11 @@ var clientFields = map[string]clientField{
 	"shoeSize":     func(f *ClientFields, v any) (err error) { f.ShoeSize, err = optFloat(v); return },
 	"brand":        func(f *ClientFields, v any) (err error) { f.Brand, err = optString(v, 100); return },
 	"shoeModel":    func(f *ClientFields, v any) (err error) { f.ShoeModel, err = optString(v, 100); return },
+	"external_id":  func(f *ClientFields, v any) (err error) { f.ExternalID, err = optString(v, 255); return },
+	"sessions_limit": func(f *ClientFields, v any) (err error) {
+		f.SessionsLimit, err = optInt(v, 1, MaxSessionsLimit)
+		return
+	},
 	"preferable_activities": func(f *ClientFields, v any) (err error) {
 		f.PreferableActivities, err = ParseActivities(v)
 		return
@@ -131,6 +136,9 @@ func displayName(v any) (string, error) {
 // case does not make two addresses different. It is computed here rather
 // than by the database because SQLite's lower() folds ASCII only.
 func EmailKey(email string) string { return strings.ToLower(email) }
+
+// NameKey is the form of a display name that lists sort and search by.
+func NameKey(name string) string { return strings.ToLower(name) }
 
 // ValidateEmail checks that s is one plain address (no display name).
 func ValidateEmail(s string) error {

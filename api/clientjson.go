@@ -29,6 +29,11 @@ type clientJSON struct {
 	ProfilePhoto         *string         `json:"profile_photo"`
 	Notes                json.RawMessage `json:"notes,omitempty"` // only in details and on create
 	LastSession          *string         `json:"last_session"`
+	SessionsCount        int64           `json:"sessions_count"`
+	ExternalID           *string         `json:"external_id"`
+	SessionsLimit        *int64          `json:"sessions_limit"`
+	Status               string          `json:"status"` // active or deactivated
+	DeactivatedAt        *string         `json:"deactivated_at"`
 	AdminUID             string          `json:"admin_uid"`
 	CreatedAt            string          `json:"created_at"`
 	UpdatedAt            string          `json:"updated_at"`
@@ -42,6 +47,15 @@ type noteJSON struct {
 // timeJSON formats times as the seeds do: UTC with milliseconds.
 func timeJSON(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
+// optTimeJSON formats a time that may be absent.
+func optTimeJSON(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := timeJSON(*t)
+	return &s
+}
+
 // toJSON converts a client; photoURL turns a blob key into a signed URL.
 func toJSON(c *roster.Client, photoURL func(key string) string, withNotes bool) clientJSON {
 	j := clientJSON{
@@ -49,6 +63,11 @@ func toJSON(c *roster.Client, photoURL func(key string) string, withNotes bool) 
 		Gender: c.Gender, Height: c.Height, Weight: c.Weight, YCOM: c.YCOM, LegLength: c.LegLength,
 		Brand: c.Brand, ShoeModel: c.ShoeModel, PreferableActivities: c.PreferableActivities,
 		AdminUID: c.CreatedBy, CreatedAt: timeJSON(c.CreatedAt), UpdatedAt: timeJSON(c.UpdatedAt),
+		SessionsCount: c.SessionsCount, ExternalID: c.ExternalID, SessionsLimit: c.SessionsLimit, Status: "active",
+		LastSession: optTimeJSON(c.LastSession), DeactivatedAt: optTimeJSON(c.DeactivatedAt),
+	}
+	if c.DeactivatedAt != nil {
+		j.Status = "deactivated"
 	}
 	if j.PreferableActivities == nil {
 		j.PreferableActivities = []string{}
@@ -64,10 +83,6 @@ func toJSON(c *roster.Client, photoURL func(key string) string, withNotes bool) 
 	if c.ProfilePhoto != "" {
 		u := photoURL(c.ProfilePhoto)
 		j.ProfilePhoto = &u
-	}
-	if c.LastSession != nil {
-		s := timeJSON(*c.LastSession)
-		j.LastSession = &s
 	}
 	if withNotes {
 		j.Notes = json.RawMessage("null")

@@ -434,12 +434,18 @@ func TestSessionQuotaHoldsUnderConcurrency(t *testing.T) {
 		if want := []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}; !slices.Equal(left, want) || refused != attempts-limit {
 			t.Errorf("recorded %d with sessions left %v, refused %d; want %v and %d refused", len(left), left, refused, want, attempts-limit)
 		}
-		stored := 0
+		stored, counted := 0, int64(0)
 		for _, c := range clients {
-			stored += len(e.sessions(e.org.APIKey, prefix, c, "limit=100").Sessions)
+			n := len(e.sessions(e.org.APIKey, prefix, c, "limit=100").Sessions)
+			stored += n
+			got, err := e.st.Client(context.Background(), e.org.ID, c)
+			if err != nil || got.SessionsCount != int64(n) {
+				t.Errorf("client %s: sessions_count %d with %d sessions (%v)", c, got.SessionsCount, n, err)
+			}
+			counted += got.SessionsCount
 		}
-		if stored != limit {
-			t.Errorf("%d sessions stored, want %d", stored, limit)
+		if stored != limit || counted != limit {
+			t.Errorf("%d sessions stored and %d counted, want %d", stored, counted, limit)
 		}
 		if n := e.sessionNumber(e.org.APIKey); n != 0 {
 			t.Errorf("session_number %d, want 0", n)

@@ -129,7 +129,8 @@ func TestSchemasAcceptAndRejectBodies(t *testing.T) {
 		"preferable_activities": ["Running", "Vertical Jump"],
 		"profile_photo": "https://roster.example/photos/org/c.jpg?exp=1&sig=x",
 		"last_session": null, "admin_uid": "0TzPx1LmNoPqRsTuVwXy",
-		"created_at": "2024-12-02T19:17:30.371Z", "updated_at": "2024-12-02T19:17:30.371Z"`
+		"created_at": "2024-12-02T19:17:30.371Z", "updated_at": "2024-12-02T19:17:30.371Z",
+		"sessions_count": 0, "external_id": null, "sessions_limit": null, "status": "active", "deactivated_at": null`
 	withNotes := client + `, "notes": {"text": null, "updated_at": "2025-07-14T09:32:11.123Z"}}`
 	noNotes := client + `}`
 	cases := []struct {

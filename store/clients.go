@@ -14,8 +14,8 @@ import (
 )
 
 const clientColumns = `uid, created_by, email, display_name, phone, age, gender, height, weight, ycom,
-	leg_length, shoe_size, brand, shoe_model, preferable_activities, profile_photo,
-	note_text, note_updated_at, last_session, created_at, updated_at`
+	leg_length, shoe_size, brand, shoe_model, preferable_activities, external_id, sessions_limit, profile_photo,
+	note_text, note_updated_at, last_session, sessions_count, deactivated_at, created_at, updated_at`
 
 // listColumns are clientColumns without the note, which lists leave out and
 // which may hold 100 kB per client.
@@ -28,10 +28,11 @@ var fields = []struct{ name, column string }{
 	{"gender", "gender"}, {"height", "height"}, {"weight", "weight"}, {"ycom", "ycom"},
 	{"leg_length", "leg_length"}, {"shoeSize", "shoe_size"}, {"brand", "brand"},
 	{"shoeModel", "shoe_model"}, {"preferable_activities", "preferable_activities"},
+	{"external_id", "external_id"}, {"sessions_limit", "sessions_limit"},
 }
 
 var insertClient = func() string {
-	cols := []string{"org_id", "uid", "created_by", "profile_photo", "created_at", "updated_at", "email_key"}
+	cols := []string{"org_id", "uid", "created_by", "profile_photo", "created_at", "updated_at", "email_key", "name_key"}
 	for _, f := range fields {
 		cols = append(cols, f.column)
 	}
@@ -50,6 +51,7 @@ func fieldValues(f *roster.ClientFields) map[string]any {
 		"gender": f.Gender, "height": f.Height, "weight": f.Weight, "ycom": f.YCOM,
 		"leg_length": f.LegLength, "shoeSize": f.ShoeSize, "brand": f.Brand,
 		"shoeModel": f.ShoeModel, "preferable_activities": string(activities),
+		"external_id": f.ExternalID, "sessions_limit": f.SessionsLimit,
 	}
 }
 
@@ -69,10 +71,11 @@ type scanner interface{ Scan(...any) error }
 func scanClient(row scanner, c *roster.Client, lead ...any) error {
 	var activities string
 	var photo, note sql.NullString
-	var noteAt, last, created, updated dbTime
+	var noteAt, last, deactivated, created, updated dbTime
 	err := row.Scan(append(lead, &c.UID, &c.CreatedBy, &c.Email, &c.DisplayName, &c.Phone, &c.Age, &c.Gender,
 		&c.Height, &c.Weight, &c.YCOM, &c.LegLength, &c.ShoeSize, &c.Brand, &c.ShoeModel,
-		&activities, &photo, &note, &noteAt, &last, &created, &updated)...)
+		&activities, &c.ExternalID, &c.SessionsLimit, &photo, &note, &noteAt, &last, &c.SessionsCount, &deactivated,
+		&created, &updated)...)
 	if err != nil {
 		return err
 	}
@@ -87,7 +90,7 @@ func scanClient(row scanner, c *roster.Client, lead ...any) error {
 			c.Note.Text = &note.String
 		}
 	}
-	c.LastSession, c.CreatedAt, c.UpdatedAt = last.ptr(), created.Time, updated.Time
+	c.LastSession, c.DeactivatedAt, c.CreatedAt, c.UpdatedAt = last.ptr(), deactivated.ptr(), created.Time, updated.Time
 	return nil
 }
 
@@ -106,7 +109,7 @@ func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roste
 func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Client) error {
 	values := fieldValues(&c.ClientFields)
 	args := []any{org, c.UID, c.CreatedBy, nullString(c.ProfilePhoto), dbTime{c.CreatedAt}, dbTime{c.UpdatedAt},
-		roster.EmailKey(c.Email)}
+		roster.EmailKey(c.Email), roster.NameKey(c.DisplayName)}
 	for _, f := range fields {
 		args = append(args, values[f.name])
 	}
@@ -148,11 +151,16 @@ func (s *Store) countClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, d
 	return roster.Errorf(roster.KindLimit, "client limit of %d reached for the %s plan", limit, plan)
 }
 
+// clientWriteError explains a unique violation by the index it hit: an
+// organization's clients have distinct emails and distinct external ids.
 func clientWriteError(err error) error {
-	if isUniqueViolation(err) {
-		return roster.Errorf(roster.KindInvalid, "email: a client with this email already exists")
+	if !isUniqueViolation(err) {
+		return err
 	}
-	return err
+	if strings.Contains(err.Error(), "external") {
+		return roster.Errorf(roster.KindInvalid, "external_id: a client with this external_id already exists")
+	}
+	return roster.Errorf(roster.KindInvalid, "email: a client with this email already exists")
 }
 
 func (s *Store) insertActivities(ctx context.Context, tx *sql.Tx, clientID int64, activities []string) error {
@@ -183,6 +191,9 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 	}
 	if u.Set["email"] {
 		set("email_key", roster.EmailKey(u.Email))
+	}
+	if u.Set["display_name"] {
+		set("name_key", roster.NameKey(u.DisplayName))
 	}
 	if u.Photo != nil {
 		set("profile_photo", *u.Photo)

@@ -1,0 +1,56 @@
+-- +goose Up
+-- Account lifecycle: deactivation, session limits, external ids, richer
+-- listing and the audit log.
+ALTER TABLE accounts ADD COLUMN deactivated_at TEXT;   -- NULL: active
+ALTER TABLE accounts ADD COLUMN sessions_limit INTEGER; -- NULL: unlimited
+
+ALTER TABLE clients ADD COLUMN external_id TEXT;
+ALTER TABLE clients ADD COLUMN deactivated_at TEXT;
+ALTER TABLE clients ADD COLUMN sessions_limit INTEGER;
+ALTER TABLE clients ADD COLUMN sessions_count INTEGER NOT NULL DEFAULT 0;
+-- name_key is the lower-cased display name, computed in Go like email_key,
+-- so that both engines sort and search names alike.
+ALTER TABLE clients ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+UPDATE clients SET name_key = lower(display_name);
+CREATE UNIQUE INDEX clients_org_external ON clients (org_id, external_id);
+-- An account finds the client profiles with its email in every organization.
+CREATE INDEX clients_email ON clients (email_key);
+CREATE INDEX clients_org_name ON clients (org_id, name_key, uid);
+CREATE INDEX clients_org_email_uid ON clients (org_id, email_key, uid);
+CREATE INDEX clients_org_sessions_count ON clients (org_id, sessions_count, uid);
+CREATE INDEX clients_org_deactivated ON clients (org_id, deactivated_at, uid);
+
+-- Every change made by staff, an API key or an account itself, written in
+-- the transaction of the change. fields lists the names of the fields
+-- changed, never their values, so that no secret can reach the log.
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    org_id      INTEGER REFERENCES organizations (id) ON DELETE CASCADE, -- NULL: an account's own change outside any organization
+    at          TEXT NOT NULL,
+    actor_uid   TEXT NOT NULL,
+    actor_kind  TEXT NOT NULL, -- token, api_key, self, operator
+    action      TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    object_uid  TEXT NOT NULL,
+    fields      TEXT NOT NULL DEFAULT '[]',
+    remote_addr TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_org ON audit_log (org_id, id);
+CREATE INDEX audit_log_org_object ON audit_log (org_id, object_uid, id);
+CREATE INDEX audit_log_org_actor ON audit_log (org_id, actor_uid, id);
+
+-- +goose Down
+DROP TABLE audit_log;
+DROP INDEX clients_org_deactivated;
+DROP INDEX clients_org_sessions_count;
+DROP INDEX clients_org_email_uid;
+DROP INDEX clients_org_name;
+DROP INDEX clients_email;
+DROP INDEX clients_org_external;
+ALTER TABLE clients DROP COLUMN name_key;
+ALTER TABLE clients DROP COLUMN sessions_count;
+ALTER TABLE clients DROP COLUMN sessions_limit;
+ALTER TABLE clients DROP COLUMN deactivated_at;
+ALTER TABLE clients DROP COLUMN external_id;
+ALTER TABLE accounts DROP COLUMN sessions_limit;
+ALTER TABLE accounts DROP COLUMN deactivated_at;
