@@ -280,3 +280,13 @@ func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// ParseSessionsLimit validates a sessions_limit given on its own; nil (or
+// an empty value) means no limit.
+func ParseSessionsLimit(v any) (*int64, error) {
+	n, err := optInt(v, 1, MaxSessionsLimit)
+	if err != nil {
+		return nil, Errorf(KindInvalid, "sessions_limit: %v", err)
+	}
+	return n, nil
+}

@@ -87,10 +87,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 // checkPassword returns the uid of the account with this email and
-// password, or store.ErrWrongCredentials. An unknown email costs as much
+// password, or store.ErrWrongCredentials; a deactivated account, once its
+// password is right, is store.ErrDeactivated. An unknown email costs as much
 // time as a wrong password, so that timing does not tell them apart.
 func (s *Server) checkPassword(ctx context.Context, email, password string) (string, error) {
-	uid, hash, err := s.store.PasswordHash(ctx, email)
+	uid, hash, active, err := s.store.PasswordHash(ctx, email)
 	if errors.Is(err, store.ErrWrongCredentials) {
 		auth.VerifyAbsent(password)
 		return "", err
@@ -104,6 +105,9 @@ func (s *Server) checkPassword(ctx context.Context, email, password string) (str
 	}
 	if !ok {
 		return "", store.ErrWrongCredentials
+	}
+	if !active {
+		return "", store.ErrDeactivated
 	}
 	return uid, nil
 }

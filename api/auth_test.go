@@ -117,7 +117,7 @@ func TestSignupLoginMe(t *testing.T) {
 			t.Errorf("me = %+v", m)
 		}
 		// Stored as an argon2id hash, never as given.
-		uid, hash, err := e.st.PasswordHash(context.Background(), "ana@example.com")
+		uid, hash, _, err := e.st.PasswordHash(context.Background(), "ana@example.com")
 		if err != nil || uid != tk.UID || !strings.HasPrefix(hash, "$argon2id$") || strings.Contains(hash, testPassword) {
 			t.Errorf("stored %s %q, %v", uid, hash, err)
 		}
@@ -290,8 +290,8 @@ func TestBadSignupAndLogin(t *testing.T) {
 		vars := strings.NewReplacer()
 		accounts := func(e *env) string {
 			// x@example.com never gets an account; taken@ keeps its password.
-			_, _, errX := e.st.PasswordHash(context.Background(), "x@example.com")
-			_, hash, _ := e.st.PasswordHash(context.Background(), "taken@example.com")
+			_, _, _, errX := e.st.PasswordHash(context.Background(), "x@example.com")
+			_, hash, _, _ := e.st.PasswordHash(context.Background(), "taken@example.com")
 			return errX.Error() + " " + hash
 		}
 		badRunWith(t, e, "POST", "/auth/signup", nil, vars, accounts, signup)

@@ -35,6 +35,7 @@ type env struct {
 	st    *store.Store
 	srv   *httptest.Server
 	blobs *photo.Dir
+	cfg   api.Config
 	org   storetest.Org // the organization the helpers act for
 	other storetest.Org // a second organization, for tenancy checks
 }
@@ -51,20 +52,36 @@ func newEnv(t testing.TB, st *store.Store, options ...func(*api.Config)) *env {
 	for _, o := range options {
 		o(&c)
 	}
-	e := &env{t: t, st: st, srv: httptest.NewServer(api.New(st, c).Handler()), blobs: blobs,
+	e := &env{t: t, st: st, srv: httptest.NewServer(api.New(st, c).Handler()), blobs: blobs, cfg: c,
 		org: storetest.NewOrg(t, st, "Pro"), other: storetest.NewOrg(t, st, "Pro")}
 	t.Cleanup(e.srv.Close)
 	return e
 }
 
+// eachTwoProcesses runs fn on every engine with two servers on one
+// database, each with a store of its own, as two roster serve processes
+// behind a load balancer would be. Their organizations are the same.
+func eachTwoProcesses(t *testing.T, fn func(t *testing.T, e, second *env)) {
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		dir, url := t.TempDir(), storetest.DatabaseURL(t, engine)
+		first, other := storetest.OpenAt(t, dir, url), storetest.OpenAt(t, dir, url)
+		t.Cleanup(func() { first.Close(); other.Close() })
+		e := newEnv(t, first)
+		second := *e
+		second.st, second.srv = other, httptest.NewServer(api.New(other, e.cfg).Handler())
+		t.Cleanup(second.srv.Close)
+		fn(t, e, &second)
+	})
+}
+
 var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// testTokenKey signs the test servers' access tokens.
+var testTokenKey = []byte("test access token key of 32 bytes or more")
 
 // testPasswordParams make argon2id cheap, so that tests that sign up dozens
 // of accounts stay fast; verification reads the parameters back from each
 // hash, so it runs the same code as with the defaults.
-// testTokenKey signs the test servers' access tokens.
-var testTokenKey = []byte("test access token key of 32 bytes or more")
-
 var testPasswordParams = auth.PasswordParams{Time: 1, MemoryKiB: 1024, Threads: 1}
 
 // each runs fn on a fresh server for every engine.

@@ -101,6 +101,9 @@ func (s *Server) Handler() http.Handler {
 		// register: one pattern takes both (see postUnderClient).
 		mux.Handle("POST "+p+"/{first}/{second}", s.staff(s.postUnderClient))
 		mux.Handle("GET "+p+"/{user_uid}/sessions", s.staff(s.listSessions))
+		mux.Handle("POST "+p+"/deactivate/{$}", s.staff(s.deactivateClient))
+		mux.Handle("POST "+p+"/reactivate/{$}", s.staff(s.reactivateClient))
+		mux.Handle("POST "+p+"/force-logout/{$}", s.staff(s.forceLogoutClient))
 	}
 
 	mux.Handle("POST /auth/signup", s.public(s.signup))
@@ -119,6 +122,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET "+admin+"/sub-admins/{$}", s.allowed(roster.PermReadStaff, s.subAdmins))
 	mux.Handle("POST "+admin+"/sub-admins/{$}", s.allowed(roster.PermManageStaff, badBody(s.addSubAdmin)))
 	mux.Handle("DELETE "+admin+"/sub-admins/{$}", s.allowed(roster.PermManageStaff, badBody(s.removeSubAdmin)))
+	mux.Handle("PUT "+admin+"/sub-admins/{$}", s.allowed(roster.PermManageStaff, badBody(s.updateStaff)))
+	mux.Handle("POST "+admin+"/sub-admins/deactivate/{$}", s.allowed(roster.PermManageStaff, badBody(s.deactivateStaff)))
+	mux.Handle("POST "+admin+"/sub-admins/reactivate/{$}", s.allowed(roster.PermManageStaff, badBody(s.reactivateStaff)))
+	mux.Handle("POST "+admin+"/sub-admins/force-logout/{$}", s.allowed(roster.PermManageStaff, badBody(s.forceLogoutStaff)))
 	mux.Handle("GET "+admin+"/invitation/{$}", s.signedIn(s.listInvitations))
 	mux.Handle("POST "+admin+"/invitation/{$}", s.allowed(roster.PermManageStaff, badBody(s.createInvitation)))
 	mux.Handle("DELETE "+admin+"/invitation/{$}", s.allowed(roster.PermManageStaff, badBody(s.deleteInvitation)))

@@ -32,16 +32,17 @@ func (s *Store) CreateAccount(ctx context.Context, email, displayName, passwordH
 }
 
 // PasswordHash returns the uid and password hash of the account with this
-// email; an account without a password, like an unknown email, is
+// email, and whether the account may sign in (see activeAccount). An
+// account without a password, like an unknown email, is
 // ErrWrongCredentials.
-func (s *Store) PasswordHash(ctx context.Context, email string) (uid, hash string, err error) {
+func (s *Store) PasswordHash(ctx context.Context, email string) (uid, hash string, active bool, err error) {
 	var h sql.NullString
-	err = s.queryRow(ctx, `SELECT uid, password_hash FROM accounts WHERE email_key = $1`, roster.EmailKey(email)).
-		Scan(&uid, &h)
+	err = s.queryRow(ctx, `SELECT a.uid, a.password_hash, `+activeAccount+` FROM accounts a`+memberJoin+`
+		WHERE a.email_key = $1`, roster.EmailKey(email)).Scan(&uid, &h, &active)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !h.Valid {
-		return "", "", ErrWrongCredentials
+		return "", "", false, ErrWrongCredentials
 	}
-	return uid, h.String, err
+	return uid, h.String, active, err
 }
 
 // SetPassword replaces the password of the account with this email.
@@ -101,14 +102,22 @@ func (s *Store) Me(ctx context.Context, accountUID string) (roster.Account, *ros
 // otherwise. They are joined on every request, so that removing a staff
 // member takes effect on the next request, on every process.
 const (
-	principalColumns = `a.uid, COALESCE(m.role, ''), COALESCE(o.id, 0), COALESCE(o.uid, '')`
-	principalJoins   = `
-		LEFT JOIN memberships m ON m.account_id = a.id AND m.status = 'Active'
-		LEFT JOIN organizations o ON o.id = m.org_id`
+	memberJoin       = ` LEFT JOIN memberships m ON m.account_id = a.id AND m.status = 'Active'`
+	principalColumns = `a.uid, COALESCE(m.role, ''), COALESCE(o.id, 0), COALESCE(o.uid, ''), ` + activeAccount
+	principalJoins   = memberJoin + ` LEFT JOIN organizations o ON o.id = m.org_id`
 )
 
-func scanPrincipal(row *sql.Row, p *roster.Principal, rest ...any) error {
-	return row.Scan(append([]any{&p.AccountUID, &p.Role, &p.OrgID, &p.OrgUID}, rest...)...)
+// scanPrincipal scans principalColumns; an account that may no longer act
+// is ErrDeactivated.
+func scanPrincipal(row *sql.Row, p *roster.Principal) error {
+	var active bool
+	if err := row.Scan(&p.AccountUID, &p.Role, &p.OrgID, &p.OrgUID, &active); err != nil {
+		return err
+	}
+	if !active {
+		return ErrDeactivated
+	}
+	return nil
 }
 
 // AccountPrincipal returns the principal of an account signed in through
@@ -147,15 +156,26 @@ type SignInSession struct {
 	UserAgent   string
 }
 
-// OpenSession stores a new sign-in session for an account.
+// OpenSession stores a new sign-in session for an account, ending its
+// oldest sessions beyond its sessions limit.
 func (s *Store) OpenSession(ctx context.Context, ss SignInSession) error {
 	t := now()
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `
+		var accountID int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM accounts WHERE uid = $1`+s.forUpdate(), ss.AccountUID).Scan(&accountID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.Errorf(roster.KindUnauthorized, "the account no longer exists")
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO sign_in_sessions (uid, account_id, refresh_hash, created_at, refreshed_at, expires_at, remote_addr, user_agent)
-			SELECT $1, id, $2, $3, $3, $4, $5, $6 FROM accounts WHERE uid = $7`,
-			ss.UID, ss.RefreshHash, dbTime{t}, dbTime{ss.ExpiresAt}, ss.RemoteAddr, ss.UserAgent, ss.AccountUID)
-		return mustAffect(res, err, roster.Errorf(roster.KindUnauthorized, "the account no longer exists"))
+			VALUES ($1, $2, $3, $4, $4, $5, $6, $7)`,
+			ss.UID, accountID, ss.RefreshHash, dbTime{t}, dbTime{ss.ExpiresAt}, ss.RemoteAddr, ss.UserAgent); err != nil {
+			return err
+		}
+		return enforceSessionsLimit(ctx, tx, accountID, t)
 	})
 }
 
@@ -169,6 +189,7 @@ func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash []byte, expi
 		err := tx.QueryRowContext(ctx, `
 			UPDATE sign_in_sessions SET previous_hash = refresh_hash, refresh_hash = $1, refreshed_at = $2, expires_at = $3
 			WHERE refresh_hash = $4 AND revoked_at IS NULL AND expires_at > $2
+				AND account_id IN (SELECT a.id FROM accounts a`+memberJoin+` WHERE `+activeAccount+`)
 			RETURNING uid, (SELECT uid FROM accounts WHERE id = account_id)`,
 			newHash, dbTime{t}, dbTime{expires}, oldHash).Scan(&sessionUID, &accountUID)
 		if !errors.Is(err, sql.ErrNoRows) {

@@ -35,7 +35,7 @@ func (s *Store) APIKeyByID(ctx context.Context, keyID string) (APIKey, error) {
 		JOIN accounts a ON a.id = k.account_id
 		JOIN memberships m ON m.account_id = a.id AND m.status = 'Active'
 		JOIN organizations o ON o.id = m.org_id
-		WHERE k.key_id = $1 AND k.revoked_at IS NULL`, keyID).
+		WHERE k.key_id = $1 AND k.revoked_at IS NULL AND a.deactivated_at IS NULL`, keyID).
 		Scan(&k.SecretHash, &used, &k.Principal.AccountUID, &k.Principal.Role, &k.Principal.OrgID, &k.Principal.OrgUID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return APIKey{}, roster.Errorf(roster.KindUnauthorized, "invalid API key")

@@ -202,7 +202,7 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		// FOR UPDATE on PostgreSQL: a concurrent update or delete of the
 		// same client waits, so the counters move from the values this
 		// transaction read. SQLite's writer is alone anyway.
-		old, err := s.lockedClient(ctx, tx, `SELECT id, profile_photo, created_by, gender, preferable_activities
+		old, err := s.lockedClient(ctx, tx, `SELECT `+countedColumns+`
 			FROM clients WHERE org_id = $1 AND uid = $2`+s.forUpdate(), org, uid)
 		if err != nil {
 			return err
@@ -230,21 +230,37 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 				return err
 			}
 		}
-		return s.moveCounts(ctx, tx, org, old.counts(), countKeys(old.createdBy, gender, activities))
+		after := old
+		after.gender, after.activities = gender, activities
+		return s.moveCounts(ctx, tx, org, old.counts(), after.counts())
 	})
 	return oldPhoto, err
 }
 
 // counted is what a client's counters and photo depend on.
 type counted struct {
-	id         int64
-	photo      string
-	createdBy  string
-	gender     *string
-	activities []string
+	id          int64
+	photo       string
+	createdBy   string
+	gender      *string
+	activities  []string
+	deactivated bool
 }
 
-func (c counted) counts() []countKey { return countKeys(c.createdBy, c.gender, c.activities) }
+// countedColumns are the columns lockedClient scans into a counted.
+const countedColumns = `id, profile_photo, created_by, gender, preferable_activities, deactivated_at IS NOT NULL`
+
+// counts are the counters the client adds to. A deactivated client is in
+// none of them but the count of deactivated clients.
+func (c counted) counts() []countKey {
+	if c.deactivated {
+		return []countKey{deactivatedKey}
+	}
+	return countKeys(c.createdBy, c.gender, c.activities)
+}
+
+// deactivatedKey counts an organization's deactivated clients.
+var deactivatedKey = countKey{"status", "deactivated"}
 
 // lockedClient reads a client's counted values with query, whose arguments
 // are the organization and uid; DELETE ... RETURNING serves too.
@@ -252,7 +268,7 @@ func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org 
 	var c counted
 	var photo sql.NullString
 	var activities string
-	err := tx.QueryRowContext(ctx, query, org, uid).Scan(&c.id, &photo, &c.createdBy, &c.gender, &activities)
+	err := tx.QueryRowContext(ctx, query, org, uid).Scan(&c.id, &photo, &c.createdBy, &c.gender, &activities, &c.deactivated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, roster.ErrClientNotFound
 	}
@@ -281,7 +297,7 @@ func (s *Store) moveCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, be
 func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) (photo string, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		old, err := s.lockedClient(ctx, tx, `DELETE FROM clients WHERE org_id = $1 AND uid = $2
-			RETURNING id, profile_photo, created_by, gender, preferable_activities`, org, uid)
+			RETURNING `+countedColumns, org, uid)
 		if err != nil {
 			return err
 		}
@@ -329,7 +345,8 @@ func (s *Store) EachClient(ctx context.Context, org roster.OrgID, fn func(*roste
 	after := "~" // sorts after every uid
 	for {
 		args := []any{org, after}
-		rows, err := s.query(ctx, `SELECT `+listColumns+` FROM clients WHERE org_id = $1 AND uid < $2 ORDER BY uid DESC LIMIT `+
+		rows, err := s.query(ctx, `SELECT `+listColumns+` FROM clients
+			WHERE org_id = $1 AND uid < $2 AND deactivated_at IS NULL ORDER BY uid DESC LIMIT `+
 			s.limit(&args, listChunk), args...)
 		if err != nil {
 			return err

@@ -1,0 +1,156 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"roster"
+	"roster/store"
+)
+
+// readClientRef reads the body of the lifecycle requests on clients:
+// exactly one of user_uid and external_id.
+func readClientRef(w http.ResponseWriter, r *http.Request) (store.ClientRef, error) {
+	f, err := readStrings(w, r, nil, "user_uid", "external_id")
+	if err != nil {
+		return store.ClientRef{}, err
+	}
+	ref := store.ClientRef{UID: f["user_uid"], ExternalID: f["external_id"]}
+	switch {
+	case ref.UID == "" && ref.ExternalID == "":
+		return ref, invalid("user_uid: required (or external_id)")
+	case ref.UID != "" && ref.ExternalID != "":
+		return ref, invalid("give user_uid or external_id, not both")
+	case ref.UID != "" && !roster.ValidUID(ref.UID):
+		return ref, roster.ErrClientNotFound
+	}
+	return ref, nil
+}
+
+func (s *Server) deactivateClient(w http.ResponseWriter, r *http.Request) error {
+	return s.setClientActive(w, r, false)
+}
+
+func (s *Server) reactivateClient(w http.ResponseWriter, r *http.Request) error {
+	return s.setClientActive(w, r, true)
+}
+
+func (s *Server) setClientActive(w http.ResponseWriter, r *http.Request, active bool) error {
+	ref, err := readClientRef(w, r)
+	if err != nil {
+		return err
+	}
+	uid, err := s.store.SetClientActive(r.Context(), principal(r).OrgID, ref, active)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{fmt.Sprintf("User with UID %s %s.", uid, activeWord(active))})
+	return nil
+}
+
+func activeWord(active bool) string {
+	if active {
+		return "reactivated"
+	}
+	return "deactivated"
+}
+
+func (s *Server) forceLogoutClient(w http.ResponseWriter, r *http.Request) error {
+	ref, err := readClientRef(w, r)
+	if err != nil {
+		return err
+	}
+	n, err := s.store.ForceLogoutClient(r.Context(), principal(r).OrgID, ref)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, signedOut(n))
+	return nil
+}
+
+type signedOutJSON struct {
+	Message  string `json:"message"`
+	Sessions int64  `json:"sessions"`
+}
+
+func signedOut(n int64) signedOutJSON {
+	return signedOutJSON{Message: fmt.Sprintf("Signed out of %d sessions.", n), Sessions: n}
+}
+
+// readStaffUID reads the body of the lifecycle requests on staff.
+func readStaffUID(w http.ResponseWriter, r *http.Request) (string, error) {
+	f, err := readStrings(w, r, []string{"user_uid"})
+	if err != nil {
+		return "", err
+	}
+	if !roster.ValidUID(f["user_uid"]) {
+		return "", roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
+	}
+	return f["user_uid"], nil
+}
+
+func (s *Server) deactivateStaff(w http.ResponseWriter, r *http.Request) error {
+	return s.setStaffActive(w, r, false)
+}
+
+func (s *Server) reactivateStaff(w http.ResponseWriter, r *http.Request) error {
+	return s.setStaffActive(w, r, true)
+}
+
+func (s *Server) setStaffActive(w http.ResponseWriter, r *http.Request, active bool) error {
+	uid, err := readStaffUID(w, r)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetStaffActive(r.Context(), principal(r).OrgID, uid, active); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{fmt.Sprintf("Account %s %s.", uid, activeWord(active))})
+	return nil
+}
+
+func (s *Server) forceLogoutStaff(w http.ResponseWriter, r *http.Request) error {
+	uid, err := readStaffUID(w, r)
+	if err != nil {
+		return err
+	}
+	n, err := s.store.ForceLogoutStaff(r.Context(), principal(r).OrgID, uid)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, signedOut(n))
+	return nil
+}
+
+// updateStaff sets what the owner may set of a staff account: its
+// sessions_limit.
+func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) error {
+	in, err := readInput(w, r, false, false)
+	if err != nil {
+		return err
+	}
+	uid, err := takeString(in.fields, "user_uid")
+	if err != nil {
+		return err
+	}
+	raw, ok := in.fields["sessions_limit"]
+	delete(in.fields, "sessions_limit")
+	for k := range in.fields {
+		return invalid("%s: unknown field; accepted: user_uid, sessions_limit", k)
+	}
+	if !ok {
+		return invalid("sessions_limit: required (null removes the limit)")
+	}
+	limit, err := roster.ParseSessionsLimit(raw)
+	if err != nil {
+		return err
+	}
+	if !roster.ValidUID(uid) {
+		return roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
+	}
+	if err := s.store.SetStaffSessionsLimit(r.Context(), principal(r).OrgID, uid, limit); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{"Sub-admin updated."})
+	return nil
+}

@@ -1,0 +1,199 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"roster"
+)
+
+// ClientRef names a client of an organization by uid or by external_id.
+type ClientRef struct {
+	UID        string
+	ExternalID string
+}
+
+// where returns the condition and argument that find the client, after
+// $1, the organization.
+func (r ClientRef) where() (string, any) {
+	if r.ExternalID != "" {
+		return "external_id = $2", r.ExternalID
+	}
+	return "uid = $2", r.UID
+}
+
+// SetClientActive deactivates (active false) or reactivates a client and
+// returns its uid. A deactivated client keeps all its data; it leaves the
+// lists and the counters of filters, and its account can no longer use
+// it. Setting the state it already has changes nothing.
+func (s *Store) SetClientActive(ctx context.Context, org roster.OrgID, ref ClientRef, active bool) (uid string, err error) {
+	cond, arg := ref.where()
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var c counted
+		var activities string
+		var photo sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT uid, `+countedColumns+` FROM clients WHERE org_id = $1 AND `+cond+s.forUpdate(),
+			org, arg).Scan(&uid, &c.id, &photo, &c.createdBy, &c.gender, &activities, &c.deactivated)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.ErrClientNotFound
+		}
+		if err != nil || c.deactivated != active {
+			return err // no change: it already is as asked
+		}
+		if err := json.Unmarshal([]byte(activities), &c.activities); err != nil {
+			return err
+		}
+		t := now()
+		var at dbTime
+		if !active {
+			at = dbTime{t}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE clients SET deactivated_at = $1, updated_at = $2 WHERE id = $3`,
+			at, dbTime{t}, c.id); err != nil {
+			return err
+		}
+		after := c
+		after.deactivated = !active
+		return s.moveCounts(ctx, tx, org, c.counts(), after.counts())
+	})
+	return uid, err
+}
+
+// activeAccount is true of an account (alias a, with its membership m
+// joined) that may act: not deactivated itself and, unless it is staff,
+// not only the account of deactivated clients. An account with no client
+// and no organization (new, or invited) is active.
+const activeAccount = `a.deactivated_at IS NULL AND (m.account_id IS NOT NULL
+	OR NOT EXISTS (SELECT 1 FROM clients c WHERE c.email_key = a.email_key)
+	OR EXISTS (SELECT 1 FROM clients c WHERE c.email_key = a.email_key AND c.deactivated_at IS NULL))`
+
+// ErrDeactivated refuses a deactivated account, on sign-in and after.
+var ErrDeactivated = roster.Errorf(roster.KindUnauthorized, "this account is deactivated")
+
+// SetStaffActive deactivates or reactivates a staff member of org: a
+// deactivated member cannot sign in, and their tokens and API keys stop
+// working on the next request. The organization keeps an active Owner.
+func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID string, active bool) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var accountID int64
+		var role string
+		var deactivated bool
+		err := tx.QueryRowContext(ctx, `
+			SELECT a.id, m.role, a.deactivated_at IS NOT NULL FROM memberships m JOIN accounts a ON a.id = m.account_id
+			WHERE m.org_id = $1 AND a.uid = $2`, org, accountUID).Scan(&accountID, &role, &deactivated)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
+		}
+		if err != nil || deactivated != active {
+			return err
+		}
+		if !active && role == roster.RoleOwner {
+			if err := s.keepAnOwner(ctx, tx, org); err != nil {
+				return err
+			}
+		}
+		var at dbTime
+		if !active {
+			at = dbTime{now()}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET deactivated_at = $1 WHERE id = $2`, at, accountID)
+		return err
+	})
+}
+
+// ForceLogoutClient ends every sign-in session of the account with the
+// email of one of the organization's clients, and returns how many it
+// ended.
+func (s *Store) ForceLogoutClient(ctx context.Context, org roster.OrgID, ref ClientRef) (int64, error) {
+	cond, arg := ref.where()
+	return s.closeSessions(ctx, roster.ErrClientNotFound, `SELECT (SELECT a.id FROM accounts a WHERE a.email_key = c.email_key)
+		FROM clients c WHERE c.org_id = $1 AND c.`+cond, org, arg)
+}
+
+// ForceLogoutStaff ends every sign-in session of a staff member of org.
+func (s *Store) ForceLogoutStaff(ctx context.Context, org roster.OrgID, accountUID string) (int64, error) {
+	return s.closeSessions(ctx, roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization"),
+		`SELECT a.id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.org_id = $1 AND a.uid = $2`,
+		org, accountUID)
+}
+
+// closeSessions revokes the open sessions of the account whose id account
+// selects: no row is notFound, a NULL id a user with no account.
+func (s *Store) closeSessions(ctx context.Context, notFound error, account string, args ...any) (n int64, err error) {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var id sql.NullInt64
+		err := tx.QueryRowContext(ctx, account, args...).Scan(&id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return notFound
+		case err != nil:
+			return err
+		case !id.Valid:
+			return roster.Errorf(roster.KindNotFound, "no account signs in as this user")
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
+			dbTime{now()}, id.Int64)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// SetStaffSessionsLimit sets (or, with nil, clears) the cap on a staff
+// member's simultaneous sign-in sessions.
+func (s *Store) SetStaffSessionsLimit(ctx context.Context, org roster.OrgID, accountUID string, limit *int64) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE accounts SET sessions_limit = $1
+			WHERE uid = $2 AND id IN (SELECT account_id FROM memberships WHERE org_id = $3)`, limit, accountUID, org)
+		return mustAffect(res, err, roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization"))
+	})
+}
+
+// enforceSessionsLimit ends the oldest open sessions of an account beyond
+// its sessions limit: the smallest of its own and those of its active
+// client profiles. It runs in the transaction that opens a session, after
+// the account's row is locked, so concurrent sign-ins count each other.
+func enforceSessionsLimit(ctx context.Context, tx *sql.Tx, accountID int64, t time.Time) error {
+	var limit sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT MIN(l) FROM (
+			SELECT sessions_limit AS l FROM accounts WHERE id = $1
+			UNION ALL
+			SELECT c.sessions_limit FROM clients c JOIN accounts a ON a.email_key = c.email_key
+			WHERE a.id = $1 AND c.deactivated_at IS NULL
+		) limits`, accountID).Scan(&limit)
+	if err != nil || !limit.Valid {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM sign_in_sessions
+		WHERE account_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY id DESC`, accountID, dbTime{t})
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for kept := int64(0); rows.Next(); kept++ {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		if kept >= limit.Int64 {
+			ids = append(ids, id)
+		}
+	}
+	if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE id = $2`, dbTime{t}, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
