@@ -57,11 +57,12 @@ func (p Principal) Forbidden(perm Permission) error {
 
 // Account is a person who can sign in.
 type Account struct {
-	UID         string
-	Email       string
-	DisplayName string
-	HasPassword bool
-	CreatedAt   time.Time
+	UID           string
+	Email         string
+	DisplayName   string
+	HasPassword   bool
+	EmailVerified bool // the account proved it reads its email
+	CreatedAt     time.Time
 }
 
 // Membership is an account's place in its organization, as /auth/me shows it.
@@ -144,11 +145,32 @@ func InvitationLink(platformLink, token string) string {
 	if platformLink == "" {
 		return token
 	}
-	u, _ := url.Parse(platformLink) // validated by ParsePlatformLink
+	return withParam(platformLink, "invite_token", token)
+}
+
+// withParam adds a query parameter to a link that ParsePlatformLink
+// accepted.
+func withParam(link, name, value string) string {
+	u, _ := url.Parse(link)
 	q := u.Query()
-	q.Set("invite_token", token)
+	q.Set(name, value)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// DefaultVerificationTTL is how long an email verification token works.
+const DefaultVerificationTTL = 48 * time.Hour
+
+// VerificationMail is the email that proves an account owns its address:
+// it carries the token, and a link when the front end gave one.
+func VerificationMail(email, platformLink, token string) Mail {
+	body := fmt.Sprintf("Your Roster verification code is:\n\n%s\n\n", token)
+	if platformLink != "" {
+		body = fmt.Sprintf("Confirm your email address here: %s\n\nor use this code: %s\n\n",
+			withParam(platformLink, "verify_token", token), token)
+	}
+	return Mail{To: email, Subject: "Confirm your email address for Roster",
+		Body: body + "It expires in 48 hours. If you did not sign up for Roster, ignore this message.\n"}
 }
 
 // InvitationMail is the email that tells the invitee about inv.

@@ -42,7 +42,8 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 		return invalid("name: must be valid UTF-8 of at most 100 characters")
 	}
 	key, keyID, hash := auth.NewAPIKey()
-	info, err := s.store.CreateAPIKey(r.Context(), principal(r).AccountUID,
+	p := principal(r)
+	info, err := s.store.CreateAPIKey(r.Context(), p.OrgID, p.AccountUID,
 		store.NewAPIKey{KeyID: keyID, SecretHash: hash, Name: f["name"]})
 	if err != nil {
 		return err

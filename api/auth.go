@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,7 +27,11 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if !s.signupEnabled {
 		return roster.Errorf(roster.KindForbidden, "sign-up is disabled on this server: ask an organization's owner for an invitation")
 	}
-	f, err := readStrings(w, r, []string{"email", "password", "display_name"})
+	f, err := readStrings(w, r, []string{"email", "password", "display_name"}, "platform_link")
+	if err != nil {
+		return err
+	}
+	link, err := roster.ParsePlatformLink(f["platform_link"])
 	if err != nil {
 		return err
 	}
@@ -47,11 +50,51 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.store.CreateAccount(r.Context(), email, name, hash)
+	a, err := s.store.CreateAccount(r.Context(), store.NewAccount{Email: email, DisplayName: name, PasswordHash: hash,
+		Verification: verification(email, link)})
 	if err != nil {
 		return err
 	}
+	s.mail.Notify()
 	return s.openSession(w, r, a.UID, http.StatusCreated)
+}
+
+// verification makes the token that proves an account owns email, and
+// the mail that carries it.
+func verification(email, link string) *store.EmailVerification {
+	token, hash := auth.NewVerificationToken()
+	return &store.EmailVerification{TokenHash: hash, ExpiresAt: time.Now().Add(roster.DefaultVerificationTTL),
+		Mail: roster.VerificationMail(email, link, token)}
+}
+
+func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, []string{"token"})
+	if err != nil {
+		return err
+	}
+	if err := s.store.VerifyEmail(r.Context(), auth.HashToken(f["token"])); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{"Email address verified."})
+	return nil
+}
+
+func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, nil, "platform_link")
+	if err != nil {
+		return err
+	}
+	link, err := roster.ParsePlatformLink(f["platform_link"])
+	if err != nil {
+		return err
+	}
+	// The address is the account's own, filled in by the store.
+	if err := s.store.ResendVerification(r.Context(), principal(r).AccountUID, *verification("", link)); err != nil {
+		return err
+	}
+	s.mail.Notify()
+	writeJSON(w, http.StatusOK, message{"Verification mail sent."})
+	return nil
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
@@ -59,12 +102,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx, t := r.Context(), time.Now()
+	ctx := r.Context()
 	keys := []store.ThrottleKey{
 		{Key: "account:" + roster.EmailKey(f["email"])},
-		{Key: "addr:" + remoteHost(r), PerAddress: true},
+		{Key: "addr:" + s.clientAddr(r), PerAddress: true},
 	}
-	wait, err := s.store.SignInBlocked(ctx, t, keys[0].Key, keys[1].Key)
+	wait, err := s.store.ClaimSignIn(ctx, time.Now(), keys...)
 	if err != nil {
 		return err
 	}
@@ -72,15 +115,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return tooManyAttempts(w, wait)
 	}
 	uid, err := s.checkPassword(ctx, f["email"], f["password"])
-	if errors.Is(err, store.ErrWrongCredentials) {
-		if rerr := s.store.RecordSignInFailure(ctx, t, keys...); rerr != nil {
-			return rerr
-		}
-	}
 	if err != nil {
 		return err
 	}
-	if err := s.store.ClearSignInFailures(ctx, keys[0].Key); err != nil {
+	if err := s.store.SignInSucceeded(ctx, keys[0].Key, keys[1].Key); err != nil {
 		return err
 	}
 	return s.openSession(w, r, uid, http.StatusOK)
@@ -124,7 +162,7 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request, accountUID 
 	t := time.Now()
 	refresh, hash := auth.NewRefreshToken()
 	ss := store.SignInSession{UID: roster.NewUID(t), AccountUID: accountUID, RefreshHash: hash,
-		ExpiresAt: t.Add(s.refreshTTL), RemoteAddr: remoteHost(r), UserAgent: truncate(r.UserAgent(), 200)}
+		ExpiresAt: t.Add(s.refreshTTL), RemoteAddr: s.clientAddr(r), UserAgent: truncate(r.UserAgent(), 200)}
 	if err := s.store.OpenSession(r.Context(), ss); err != nil {
 		return err
 	}
@@ -149,7 +187,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	refresh, hash := auth.NewRefreshToken()
-	accountUID, sessionUID, err := s.store.RotateRefresh(r.Context(), auth.HashRefreshToken(f["refresh_token"]), hash,
+	accountUID, sessionUID, err := s.store.RotateRefresh(r.Context(), auth.HashToken(f["refresh_token"]), hash,
 		time.Now().Add(s.refreshTTL))
 	if err != nil {
 		return err
@@ -160,7 +198,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	if p.SessionUID == "" {
-		return invalid("logout ends a Roster sign-in session: send its bearer token, not an API key")
+		return invalid("logout ends a Roster sign-in session: send the bearer token Roster issued, not an API key or another provider's token")
 	}
 	if err := s.store.CloseSession(r.Context(), p.SessionUID); err != nil {
 		return err
@@ -170,11 +208,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 type meJSON struct {
-	UID          string          `json:"uid"`
-	Email        string          `json:"email"`
-	DisplayName  string          `json:"display_name"`
-	HasPassword  bool            `json:"has_password"`
-	Organization *membershipJSON `json:"organization"`
+	UID           string          `json:"uid"`
+	Email         string          `json:"email"`
+	DisplayName   string          `json:"display_name"`
+	HasPassword   bool            `json:"has_password"`
+	EmailVerified bool            `json:"email_verified"`
+	Organization  *membershipJSON `json:"organization"`
 }
 
 type membershipJSON struct {
@@ -188,21 +227,13 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := meJSON{UID: a.UID, Email: a.Email, DisplayName: a.DisplayName, HasPassword: a.HasPassword}
+	out := meJSON{UID: a.UID, Email: a.Email, DisplayName: a.DisplayName, HasPassword: a.HasPassword,
+		EmailVerified: a.EmailVerified}
 	if m != nil {
 		out.Organization = &membershipJSON{UID: m.OrgUID, CompanyName: m.CompanyName, Role: m.Role}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// remoteHost is the address sign-in throttling counts failures against.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // truncate cuts s to at most n bytes of valid UTF-8, for free text that

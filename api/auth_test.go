@@ -1,9 +1,15 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,11 +58,43 @@ func (e *env) as(token, method, path string, v any) response {
 
 const testPassword = "correct horse battery"
 
-// signup creates an account with testPassword and returns its tokens.
+// signup creates an account with testPassword, verifies its email as its
+// owner would, with the code mailed to it, and returns its tokens.
 func (e *env) signup(email string) tokens {
+	e.t.Helper()
+	tk := e.signupUnverified(email)
+	expect(e.t, e.post("/auth/verify-email", map[string]string{"token": e.verificationCode(email)}), 200)
+	return tk
+}
+
+func (e *env) signupUnverified(email string) tokens {
 	e.t.Helper()
 	r := e.post("/auth/signup", map[string]string{"email": email, "password": testPassword, "display_name": "Person " + email})
 	return decodeAs[tokens](e.t, r, 201)
+}
+
+var verificationCode = regexp.MustCompile(`rvt_[0-9A-Za-z]+`)
+
+// verificationCode reads the code of the newest verification mail to
+// email from the outbox, and marks the mail sent as a sender would.
+func (e *env) verificationCode(email string) string {
+	e.t.Helper()
+	ctx := context.Background()
+	mails, err := e.st.UnsentMail(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := len(mails) - 1; i >= 0; i-- {
+		m := mails[i]
+		if code := verificationCode.FindString(m.Body); code != "" && m.To == email {
+			if err := e.st.MarkMailSent(ctx, m.ID, time.Now()); err != nil {
+				e.t.Fatal(err)
+			}
+			return code
+		}
+	}
+	e.t.Fatalf("no verification mail to %s among %d unsent", email, len(mails))
+	return ""
 }
 
 // login signs in with testPassword.
@@ -88,11 +126,12 @@ func (e *env) ownerToken(owner string) string {
 }
 
 type me struct {
-	UID          string `json:"uid"`
-	Email        string `json:"email"`
-	DisplayName  string `json:"display_name"`
-	HasPassword  bool   `json:"has_password"`
-	Organization *struct {
+	UID           string `json:"uid"`
+	Email         string `json:"email"`
+	DisplayName   string `json:"display_name"`
+	HasPassword   bool   `json:"has_password"`
+	EmailVerified bool   `json:"email_verified"`
+	Organization  *struct {
 		UID         string `json:"uid"`
 		CompanyName string `json:"company_name"`
 		Role        string `json:"role"`
@@ -190,7 +229,7 @@ func TestLogout(t *testing.T) {
 		e.me(other.Token) // another session of the same account stays open
 		// An API key has no sign-in session to end.
 		r := e.do(req{Method: "POST", Path: "/auth/logout", Key: e.org.APIKey})
-		badWant(t, r, 400, "send its bearer token")
+		badWant(t, r, 400, "send the bearer token Roster issued")
 	})
 }
 
@@ -311,5 +350,109 @@ func badRunWith(t *testing.T, e *env, method, path string, header map[string]str
 			r.Path += "?" + vars.Replace(c.query)
 		}
 		return r
+	})
+}
+
+// TestLoginThrottleBehindProxy: behind a trusted proxy the address is the
+// client's from X-Forwarded-For; from anyone else the header is ignored,
+// so that it cannot be used to dodge the count.
+func TestLoginThrottleBehindProxy(t *testing.T) {
+	failFrom := func(e *env, n int, xff func(i int) string) {
+		for i := range n {
+			b, _ := json.Marshal(map[string]string{"email": fmt.Sprintf("spray%d@example.com", i), "password": "wrong password"})
+			r := e.do(req{Method: "POST", Path: "/auth/login", ContentType: "application/json", Body: b,
+				Header: map[string]string{"X-Forwarded-For": xff(i)}})
+			expect(e.t, r, 401)
+		}
+	}
+	login := func(e *env, xff string) response {
+		b, _ := json.Marshal(map[string]string{"email": "real@example.com", "password": testPassword})
+		return e.do(req{Method: "POST", Path: "/auth/login", ContentType: "application/json", Body: b,
+			Header: map[string]string{"X-Forwarded-For": xff}})
+	}
+	t.Run("trusted", func(t *testing.T) {
+		each(t, func(t *testing.T, e *env) {
+			e.signup("real@example.com")
+			failFrom(e, 20, func(int) string { return "198.51.100.9, 203.0.113.7" })
+			badWant(t, login(e, "203.0.113.7"), 429, "too many failed sign-ins")
+			expect(t, login(e, "203.0.113.8"), 200) // another client behind the same proxy
+		}, func(c *api.Config) { c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+	})
+	t.Run("untrusted", func(t *testing.T) {
+		each(t, func(t *testing.T, e *env) {
+			e.signup("real@example.com")
+			failFrom(e, 20, func(i int) string { return fmt.Sprintf("203.0.113.%d", i) })
+			badWant(t, login(e, "203.0.113.200"), 429, "too many failed sign-ins")
+		})
+	})
+}
+
+// TestConcurrentGuessesAreCounted: a burst of wrong passwords at once gets
+// no more tries than one after another.
+func TestConcurrentGuessesAreCounted(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.signup("burst@example.com")
+		const n = 30
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				b, _ := json.Marshal(map[string]string{"email": "burst@example.com", "password": "wrong password"})
+				hr, _ := http.NewRequest("POST", e.srv.URL+"/auth/login", bytes.NewReader(b))
+				hr.Header.Set("Content-Type", "application/json")
+				res, err := http.DefaultClient.Do(hr)
+				if err == nil {
+					statuses[i] = res.StatusCode
+					res.Body.Close()
+				}
+			})
+		}
+		wg.Wait()
+		tried := 0
+		for _, st := range statuses {
+			switch st {
+			case 401:
+				tried++
+			case 429:
+			default:
+				t.Errorf("status %d", st)
+			}
+		}
+		if tried != 5 {
+			t.Errorf("%d of %d concurrent guesses were checked, want 5", tried, n)
+		}
+	})
+}
+
+// TestEmailVerification: until an account proves it reads its email, it
+// cannot see or answer the invitations to that email, so that signing up
+// with someone else's address gains nothing.
+func TestEmailVerification(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		inv := e.invite(e.org.APIKey, "target@example.com")
+		squat := e.signupUnverified("target@example.com")
+		if m := e.me(squat.Token); m.EmailVerified {
+			t.Fatalf("verified without the code: %+v", m)
+		}
+		if got := e.invitations(squat.Token); len(got) != 0 {
+			t.Errorf("an unverified account lists %+v", got)
+		}
+		r := e.as(squat.Token, "POST", "/admin-management/invitation/respond/",
+			map[string]string{"invite_token": inv.InviteToken, "user_response": "accept"})
+		badWant(t, r, 403, "verify your email address first")
+
+		// A wrong code changes nothing; the mailed one verifies.
+		badWant(t, e.post("/auth/verify-email", map[string]string{"token": "rvt_wrong"}), 400, "invalid or expired verification token")
+		expect(t, e.as(squat.Token, "POST", "/auth/verify-email/resend", map[string]string{}), 200)
+		code := e.verificationCode("target@example.com")
+		expect(t, e.post("/auth/verify-email", map[string]string{"token": code}), 200)
+		if m := e.me(squat.Token); !m.EmailVerified {
+			t.Errorf("not verified: %+v", m)
+		}
+		badWant(t, e.post("/auth/verify-email", map[string]string{"token": code}), 400, "invalid or expired")
+		badWant(t, e.as(squat.Token, "POST", "/auth/verify-email/resend", map[string]string{}), 400, "already verified")
+		if got := e.invitations(squat.Token); len(got) != 1 {
+			t.Errorf("verified account lists %+v", got)
+		}
 	})
 }

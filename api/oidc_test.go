@@ -87,6 +87,16 @@ func TestExternalIdentityProvider(t *testing.T) {
 		}
 		expect(t, e.as(newcomer, "GET", "/client-management/clients/", nil), 403)
 
+		// An account that never proved it owns its email is handed to the
+		// provider's verified owner of that email: the squatter's password
+		// and sessions go.
+		squat := e.signupUnverified("claimed@example.com")
+		if m := e.me(p.token(t, "claimed@example.com", nil)); m.UID != squat.UID || !m.EmailVerified || m.HasPassword {
+			t.Errorf("claimed account: %+v", m)
+		}
+		expect(t, e.as(squat.Token, "GET", "/auth/me", nil), 401)
+		expect(t, e.post("/auth/login", map[string]string{"email": "claimed@example.com", "password": testPassword}), 401)
+
 		// Roster's own tokens keep working beside the provider's.
 		tk := e.signup("local@example.com")
 		e.me(tk.Token)

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"path"
 	"strings"
 	"time"
@@ -35,6 +36,7 @@ type Server struct {
 	refreshTTL     time.Duration
 	invitationTTL  time.Duration
 	mail           Notifier
+	trustedProxies []netip.Prefix
 }
 
 // Notifier is told when a request queued mail, so that the sender need not
@@ -59,6 +61,9 @@ type Config struct {
 	RefreshTTL     time.Duration
 	InvitationTTL  time.Duration
 	Mail           Notifier
+	// TrustedProxies are the load balancers whose X-Forwarded-For tells
+	// the client's address.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultRefreshTTL is how long a sign-in session lasts without a refresh.
@@ -70,7 +75,7 @@ func New(st *store.Store, c Config) *Server {
 		publicURL: strings.TrimSuffix(c.PublicURL, "/"), tokens: c.Tokens, oidc: c.OIDC,
 		passwordParams: c.PasswordParams, signupEnabled: !c.DisableSignup,
 		refreshTTL: cmp.Or(c.RefreshTTL, DefaultRefreshTTL), invitationTTL: cmp.Or(c.InvitationTTL, roster.DefaultInvitationTTL),
-		mail: c.Mail}
+		mail: c.Mail, trustedProxies: c.TrustedProxies}
 	if s.passwordParams == (auth.PasswordParams{}) {
 		s.passwordParams = auth.DefaultPasswordParams
 	}
@@ -111,9 +116,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /auth/refresh", s.public(s.refresh))
 	mux.Handle("POST /auth/logout", s.signedIn(s.logout))
 	mux.Handle("GET /auth/me", s.signedIn(s.me))
-	mux.Handle("GET /auth/api-keys", s.allowed(roster.PermOwnAPIKeys, s.listAPIKeys))
-	mux.Handle("POST /auth/api-keys", s.allowed(roster.PermOwnAPIKeys, s.createAPIKey))
-	mux.Handle("DELETE /auth/api-keys/{key_id}", s.allowed(roster.PermOwnAPIKeys, s.revokeAPIKey))
+	mux.Handle("POST /auth/verify-email", s.public(s.verifyEmail))
+	mux.Handle("POST /auth/verify-email/resend", s.signedIn(s.resendVerification))
+	// A person manages API keys, never a key: a leaked key must not be able
+	// to make itself a successor that outlives its revocation.
+	mux.Handle("GET /auth/api-keys", s.allowed(roster.PermOwnAPIKeys, person(s.listAPIKeys)))
+	mux.Handle("POST /auth/api-keys", s.allowed(roster.PermOwnAPIKeys, person(s.createAPIKey)))
+	mux.Handle("DELETE /auth/api-keys/{key_id}", s.allowed(roster.PermOwnAPIKeys, person(s.revokeAPIKey)))
 
 	// The seed's admin-management operations document no 413 or 415: a
 	// body too large or of the wrong type is a 400 there.
@@ -231,6 +240,16 @@ func badBody(h handlerFunc) handlerFunc {
 	}
 }
 
+// person serves h only to callers who signed in, not to API keys.
+func person(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if principal(r).ViaAPIKey {
+			return roster.Errorf(roster.KindForbidden, "API keys are managed by a signed-in person: send a bearer token, not an API key")
+		}
+		return h(w, r)
+	}
+}
+
 // staff serves h to staff who may work with the organization's clients.
 func (s *Server) staff(h handlerFunc) http.Handler { return s.allowed(roster.PermClients, h) }
 
@@ -265,6 +284,7 @@ func (s *Server) authenticate(r *http.Request) (roster.Principal, error) {
 	if !auth.SecretMatches(k.SecretHash, secret) {
 		return roster.Principal{}, roster.Errorf(roster.KindUnauthorized, "invalid API key")
 	}
+	k.Principal.ViaAPIKey = true
 	if now := time.Now(); now.Sub(k.LastUsedAt) > touchEvery {
 		if err := s.store.TouchAPIKey(r.Context(), keyID, now); err != nil {
 			logFrom(r.Context()).Warn("API key last use not recorded", "err", err)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -93,10 +94,13 @@ func (s *Server) addSubAdmin(w http.ResponseWriter, r *http.Request) error {
 	if !roster.ValidUID(f["user_uid"]) {
 		return roster.Errorf(roster.KindNotFound, "user not found")
 	}
-	if err := s.store.AddSubAdmin(r.Context(), principal(r).OrgID, f["user_uid"]); err != nil {
+	p := principal(r)
+	inv, err := s.store.InviteClient(r.Context(), p.OrgID, p.AccountUID, f["user_uid"], s.invitationTTL)
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, message{"Sub-admin added."})
+	s.mail.Notify()
+	writeJSON(w, http.StatusCreated, message{fmt.Sprintf("Invitation sent to %s: they become a sub-admin when they accept it.", inv.InviteeEmail)})
 	return nil
 }
 

@@ -154,6 +154,13 @@ func TestInvitationRoundTrip(t *testing.T) {
 		if subs := e.staff(e.org.APIKey, "/admin-management/sub-admins/"); subs.QueryCount != 1 {
 			t.Errorf("after removal: %+v", subs)
 		}
+
+		// Zoe joins another organization: her old key opens neither.
+		other := e.invite(e.other.APIKey, "zoe@example.com")
+		expect(t, e.as(zoe.Token, "POST", "/admin-management/invitation/respond/",
+			map[string]string{"invite_token": other.InviteToken, "user_response": "accept"}), 200)
+		expect(t, e.as(zoe.Token, "GET", "/user-management/organization-status/", nil), 200)
+		expect(t, e.do(req{Method: "GET", Path: "/user-management/organization-status/", Key: key}), 401)
 	})
 }
 
@@ -248,13 +255,13 @@ func TestRoleTable(t *testing.T) {
 			{"GET", "/user-management/users/" + athlete.UserUID, "", all(200)},
 			{"GET", "/admin-management/admins-list/", "", all(200)},
 			{"GET", "/admin-management/sub-admins/", "", all(200)},
-			{"GET", "/auth/api-keys", "", all(200)},
+			{"GET", "/auth/api-keys", "", map[string]int{"owner": 200, "owner key": 403, "admin": 200, "admin key": 403, "outsider": 403}},
 			{"GET", "/user-management/organization-status/", "", all(200)},
 			{"GET", "/client-management/clients/" + athlete.UserUID + "/sessions", "", all(200)},
 			// Invalid bodies: a caller allowed in gets the 400, so nothing changes.
 			{"POST", "/admin-management/invitation/", `{"user_email":"not an email"}`, ownerOnly(400, 403)},
 			{"DELETE", "/admin-management/invitation/", `{"invite_token":"unknown"}`, ownerOnly(404, 403)},
-			{"POST", "/admin-management/sub-admins/", `{"user_uid":"` + athlete.UserUID + `"}`, ownerOnly(404, 403)},
+			{"POST", "/admin-management/sub-admins/", `{"user_uid":"00000000000000000000"}`, ownerOnly(404, 403)},
 			{"DELETE", "/admin-management/sub-admins/", `{"user_uid":"00000000000000000000"}`, ownerOnly(404, 403)},
 			{"POST", "/client-management/clients/save-notes/" + athlete.UserUID, `{"note":"n"}`, all(200)},
 			{"GET", "/admin-management/invitation/", "", map[string]int{"owner": 200, "owner key": 200, "admin": 404, "admin key": 404, "outsider": 404}},
@@ -272,7 +279,8 @@ func TestRoleTable(t *testing.T) {
 					t.Errorf("%s %s as %s: %d %s, want %d", row.method, row.path, who, got.Status, got.Body, want)
 					continue
 				}
-				if want == 403 && who != "outsider" && !strings.Contains(got.errorText(t), "super admin privileges") {
+				if want == 403 && who != "outsider" && strings.HasPrefix(row.path, "/admin-management/") &&
+					!strings.Contains(got.errorText(t), "super admin privileges") {
 					t.Errorf("%s %s as %s: 403 without the seed's meaning: %s", row.method, row.path, who, got.Body)
 				}
 			}
@@ -289,26 +297,41 @@ func TestRoleTable(t *testing.T) {
 
 func TestSubAdmins(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		// A client of the organization who has an account can be made an
-		// Admin directly.
+		// Adding a client as a sub-admin invites them: nobody becomes staff
+		// without accepting.
 		coach := e.create(prefixes[0], map[string]any{"email": "coach@example.com", "display_name": "Coach"})
 		tk := e.signup("Coach@example.com")
 		r := e.json("POST", "/admin-management/sub-admins/", map[string]string{"user_uid": coach.UserUID})
 		expect(t, r, 201)
+		if m := e.me(tk.Token); m.Organization != nil {
+			t.Fatalf("staff before accepting: %+v", m)
+		}
+		mine := e.invitations(tk.Token)
+		if len(mine) != 1 || mine[0].OrganizationUID != e.org.UID || mine[0].InviteeEmail != "coach@example.com" {
+			t.Fatalf("invitations: %+v", mine)
+		}
+		badWant(t, e.json("POST", "/admin-management/sub-admins/", map[string]string{"user_uid": coach.UserUID}), 400, "already pending")
+		expect(t, e.as(tk.Token, "POST", "/admin-management/invitation/respond/",
+			map[string]string{"invite_token": mine[0].InviteToken, "user_response": "accept"}), 200)
 		if m := e.me(tk.Token); m.Organization == nil || m.Organization.Role != "Admin" {
 			t.Fatalf("not an admin: %+v", m)
 		}
 		badWant(t, e.json("POST", "/admin-management/sub-admins/", map[string]string{"user_uid": coach.UserUID}), 404, "already a sub-admin")
 
-		// A client without an account, and another organization's client.
-		plain := e.create(prefixes[0], map[string]any{"email": "plain@example.com", "display_name": "Plain"})
-		badWant(t, e.json("POST", "/admin-management/sub-admins/", map[string]string{"user_uid": plain.UserUID}), 404, "user not found")
+		// Another organization's client is not found. That organization
+		// may invite the same person, learning nothing of this one: the
+		// invitation is made, and accepting it fails.
 		theirs := e.createAs(e.other.APIKey, prefixes[0], map[string]any{"email": "coach@example.com", "display_name": "Coach"})
 		badWant(t, e.json("POST", "/admin-management/sub-admins/", map[string]string{"user_uid": theirs.UserUID}), 404, "user not found")
-		// The other organization cannot take a member of this one.
 		r = e.do(req{Method: "POST", Path: "/admin-management/sub-admins/", Key: e.other.APIKey, ContentType: "application/json",
 			Body: []byte(`{"user_uid":"` + theirs.UserUID + `"}`)})
-		badWant(t, r, 400, "staff of another organization")
+		expect(t, r, 201)
+		other := e.invitations(tk.Token)
+		if len(other) != 1 {
+			t.Fatalf("invitations: %+v", other)
+		}
+		badWant(t, e.as(tk.Token, "POST", "/admin-management/invitation/respond/",
+			map[string]string{"invite_token": other[0].InviteToken, "user_response": "accept"}), 400, "already staff")
 
 		// Removal: another organization's member is not found; the last
 		// Owner stays.

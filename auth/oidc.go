@@ -105,8 +105,10 @@ func (o *OIDC) Verify(ctx context.Context, raw string) (Identity, error) {
 	if c.Email == "" {
 		return Identity{}, roster.Errorf(roster.KindUnauthorized, "invalid bearer token: no email")
 	}
-	// Firebase sends a boolean; some providers send the string "true".
-	if v := c.EmailVerified; v != nil && v != true && v != "true" {
+	// The email finds the account, so it must be the provider's verified
+	// word: a missing claim is not verified. Firebase sends a boolean;
+	// some providers send the string "true".
+	if v := c.EmailVerified; v != true && v != "true" {
 		return Identity{}, roster.Errorf(roster.KindUnauthorized, "the identity provider has not verified this email")
 	}
 	return Identity{Subject: tok.Subject, Email: c.Email, Name: c.Name}, nil

@@ -104,18 +104,30 @@ func IsRosterToken(token string) bool {
 // SHA-256 is stored; like an API key's secret, it is random enough that a
 // fast hash suffices.
 const (
-	refreshPrefix    = "rrt_"
-	refreshSecretLen = 43
+	refreshPrefix      = "rrt_"
+	verificationPrefix = "rvt_"
+	tokenSecretLen     = 43
 )
 
 // NewRefreshToken returns a fresh refresh token and the hash to store.
 func NewRefreshToken() (token string, hash []byte) {
-	token = refreshPrefix + roster.NewSecret(refreshSecretLen)
-	return token, HashRefreshToken(token)
+	return newToken(refreshPrefix)
 }
 
-// HashRefreshToken returns the hash under which token is stored.
-func HashRefreshToken(token string) []byte {
+// NewVerificationToken returns a fresh email verification token and the
+// hash to store; its prefix tells it apart from a refresh token.
+func NewVerificationToken() (token string, hash []byte) {
+	return newToken(verificationPrefix)
+}
+
+func newToken(prefix string) (token string, hash []byte) {
+	token = prefix + roster.NewSecret(tokenSecretLen)
+	return token, HashToken(token)
+}
+
+// HashToken returns the hash under which a refresh or verification token
+// is stored.
+func HashToken(token string) []byte {
 	sum := sha256.Sum256([]byte(token))
 	return sum[:]
 }

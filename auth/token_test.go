@@ -191,7 +191,7 @@ func TestRefreshToken(t *testing.T) {
 		t.Fatalf("refresh token %q is not rrt_ + 43 base62 characters", tok)
 	}
 	sum := sha256.Sum256([]byte(tok))
-	if !bytes.Equal(hash, sum[:]) || !bytes.Equal(HashRefreshToken(tok), sum[:]) {
+	if !bytes.Equal(hash, sum[:]) || !bytes.Equal(HashToken(tok), sum[:]) {
 		t.Fatalf("hash %x; want SHA-256 of the whole token %x", hash, sum)
 	}
 	if tok2, hash2 := NewRefreshToken(); tok2 == tok || bytes.Equal(hash2, hash) {

@@ -13,22 +13,100 @@ import (
 // not tell which emails have accounts.
 var ErrWrongCredentials = roster.Errorf(roster.KindUnauthorized, "wrong email or password")
 
-// CreateAccount stores a new account that is nobody's staff yet.
-func (s *Store) CreateAccount(ctx context.Context, email, displayName, passwordHash string) (roster.Account, error) {
+// NewAccount is an account to create. Verification, when set, is the
+// proof of email ownership to wait for; without it the email counts as
+// verified (an identity provider or the operator vouched for it).
+type NewAccount struct {
+	Email, DisplayName string
+	PasswordHash       string // "" for none
+	Verification       *EmailVerification
+}
+
+// EmailVerification is a pending proof of email ownership: the hash of
+// the token mailed to the address, and the mail that carries it.
+type EmailVerification struct {
+	TokenHash []byte
+	ExpiresAt time.Time
+	Mail      roster.Mail
+}
+
+// CreateAccount stores a new account that is nobody's staff yet and, in
+// the same transaction, queues its verification mail.
+func (s *Store) CreateAccount(ctx context.Context, n NewAccount) (roster.Account, error) {
 	t := now()
-	a := roster.Account{UID: roster.NewUID(t), Email: email, DisplayName: displayName,
-		HasPassword: passwordHash != "", CreatedAt: t}
+	a := roster.Account{UID: roster.NewUID(t), Email: n.Email, DisplayName: n.DisplayName,
+		HasPassword: n.PasswordHash != "", EmailVerified: n.Verification == nil, CreatedAt: t}
+	var verified dbTime
+	if a.EmailVerified {
+		verified = dbTime{t}
+	}
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `
-			INSERT INTO accounts (uid, email, email_key, display_name, password_hash, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`,
-			a.UID, email, roster.EmailKey(email), displayName, nullString(passwordHash), dbTime{t})
+		var id int64
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO accounts (uid, email, email_key, display_name, password_hash, email_verified_at, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			a.UID, n.Email, roster.EmailKey(n.Email), n.DisplayName, nullString(n.PasswordHash), verified, dbTime{t}).Scan(&id)
 		if isUniqueViolation(err) {
 			return roster.Errorf(roster.KindInvalid, "email: an account with this email already exists: sign in instead")
 		}
-		return err
+		if err != nil || n.Verification == nil {
+			return err
+		}
+		return insertVerification(ctx, tx, id, n.Email, *n.Verification, t)
 	})
 	return a, err
+}
+
+func insertVerification(ctx context.Context, tx *sql.Tx, accountID int64, email string, v EmailVerification, t time.Time) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO email_verifications (token_hash, account_id, email_key, expires_at)
+		VALUES ($1, $2, $3, $4)`, v.TokenHash, accountID, roster.EmailKey(email), dbTime{v.ExpiresAt}); err != nil {
+		return err
+	}
+	return insertMail(ctx, tx, v.Mail, t)
+}
+
+// VerifyEmail marks the email of the account that the token was mailed to
+// as verified, if the account still has that email.
+func (s *Store) VerifyEmail(ctx context.Context, tokenHash []byte) error {
+	t := now()
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var accountID int64
+		err := tx.QueryRowContext(ctx, `SELECT v.account_id FROM email_verifications v JOIN accounts a ON a.id = v.account_id
+			WHERE v.token_hash = $1 AND v.expires_at > $2 AND a.email_key = v.email_key`, tokenHash, dbTime{t}).Scan(&accountID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.Errorf(roster.KindInvalid, "token: invalid or expired verification token: ask for a new one")
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL`,
+			dbTime{t}, accountID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM email_verifications WHERE account_id = $1`, accountID)
+		return err
+	})
+}
+
+// ResendVerification queues a new verification mail for an account whose
+// email is not verified yet.
+func (s *Store) ResendVerification(ctx context.Context, accountUID string, v EmailVerification) error {
+	t := now()
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var id int64
+		var email string
+		var verified dbTime
+		err := tx.QueryRowContext(ctx, `SELECT id, email, email_verified_at FROM accounts WHERE uid = $1`, accountUID).
+			Scan(&id, &email, &verified)
+		if err != nil {
+			return err
+		}
+		if !verified.IsZero() {
+			return roster.Errorf(roster.KindInvalid, "the email of this account is already verified")
+		}
+		v.Mail.To = email
+		return insertVerification(ctx, tx, id, email, v, t)
+	})
 }
 
 // PasswordHash returns the uid and password hash of the account with this
@@ -45,31 +123,71 @@ func (s *Store) PasswordHash(ctx context.Context, email string) (uid, hash strin
 	return uid, h.String, active, err
 }
 
-// SetPassword replaces the password of the account with this email.
+// SetPassword replaces the password of the account with this email and
+// ends its sign-in sessions: a password is reset because it may be known
+// to someone else, who may hold a session too.
 func (s *Store) SetPassword(ctx context.Context, email, hash string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE accounts SET password_hash = $1 WHERE email_key = $2`,
-			hash, roster.EmailKey(email))
-		return mustAffect(res, err, roster.Errorf(roster.KindNotFound, "no account with the email %s", email))
+		var id int64
+		err := tx.QueryRowContext(ctx, `UPDATE accounts SET password_hash = $1 WHERE email_key = $2 RETURNING id`,
+			hash, roster.EmailKey(email)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.Errorf(roster.KindNotFound, "no account with the email %s", email)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
+			dbTime{now()}, id)
+		return err
 	})
 }
 
 // AccountByEmail finds the account with this email, or creates one without
-// a password: an external identity provider vouched for the email.
+// a password: an external identity provider vouched for the email. An
+// account that had not proved it owns the email may be someone else's
+// squat: it loses its password and sessions, and its email counts as
+// verified from now on.
 func (s *Store) AccountByEmail(ctx context.Context, email, displayName string) (uid string, err error) {
-	err = s.queryRow(ctx, `SELECT uid FROM accounts WHERE email_key = $1`, roster.EmailKey(email)).Scan(&uid)
-	if !errors.Is(err, sql.ErrNoRows) {
-		return uid, err
+	var verified bool
+	err = s.queryRow(ctx, `SELECT uid, email_verified_at IS NOT NULL FROM accounts WHERE email_key = $1`,
+		roster.EmailKey(email)).Scan(&uid, &verified)
+	switch {
+	case err == nil && verified:
+		return uid, nil
+	case err == nil:
+		return uid, s.claimEmail(ctx, uid)
+	case !errors.Is(err, sql.ErrNoRows):
+		return "", err
 	}
 	if displayName == "" {
 		displayName = email
 	}
-	a, err := s.CreateAccount(ctx, email, displayName, "")
+	a, err := s.CreateAccount(ctx, NewAccount{Email: email, DisplayName: displayName})
 	if roster.KindOf(err) == roster.KindInvalid {
 		// Created meanwhile by a concurrent request.
 		return s.AccountByEmail(ctx, email, displayName)
 	}
 	return a.UID, err
+}
+
+// claimEmail hands an unverified account to the verified owner of its email.
+func (s *Store) claimEmail(ctx context.Context, uid string) error {
+	t := now()
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `UPDATE accounts SET email_verified_at = $1, password_hash = NULL
+			WHERE uid = $2 AND email_verified_at IS NULL RETURNING id`, dbTime{t}, uid).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // verified meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
+			dbTime{t}, id)
+		return err
+	})
 }
 
 // Me returns an account and, when it is staff, its membership.
@@ -78,12 +196,12 @@ func (s *Store) Me(ctx context.Context, accountUID string) (roster.Account, *ros
 	var created dbTime
 	var hash, orgUID, company, role sql.NullString
 	err := s.queryRow(ctx, `
-		SELECT a.uid, a.email, a.display_name, a.password_hash, a.created_at, o.uid, o.company_name, m.role
+		SELECT a.uid, a.email, a.display_name, a.password_hash, a.email_verified_at IS NOT NULL, a.created_at, o.uid, o.company_name, m.role
 		FROM accounts a
 		LEFT JOIN memberships m ON m.account_id = a.id AND m.status = 'Active'
 		LEFT JOIN organizations o ON o.id = m.org_id
 		WHERE a.uid = $1`, accountUID).
-		Scan(&a.UID, &a.Email, &a.DisplayName, &hash, &created, &orgUID, &company, &role)
+		Scan(&a.UID, &a.Email, &a.DisplayName, &hash, &a.EmailVerified, &created, &orgUID, &company, &role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, nil, roster.Errorf(roster.KindUnauthorized, "the account no longer exists")
 	}
@@ -224,64 +342,63 @@ func (s *Store) CloseSession(ctx context.Context, sessionUID string) error {
 	})
 }
 
-// SignInBlocked returns how long sign-in stays blocked for any of the
-// throttling keys, or 0.
-func (s *Store) SignInBlocked(ctx context.Context, t time.Time, keys ...string) (time.Duration, error) {
-	var wait time.Duration
-	for _, k := range keys {
-		var until dbTime
-		err := s.queryRow(ctx, `SELECT blocked_until FROM sign_in_failures WHERE key = $1`, k).Scan(&until)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		wait = max(wait, until.Sub(t))
-	}
-	return wait, nil
-}
-
 // ThrottleKey is a key of sign_in_failures and whether it counts an address.
 type ThrottleKey struct {
 	Key        string
 	PerAddress bool
 }
 
-// RecordSignInFailure counts a failed sign-in against each key and blocks
-// the key for as long as roster.ThrottleDelay says. Counts that can no
-// longer block anyone are deleted on the way, so that the table holds
-// only the last window's failures however many addresses try.
-func (s *Store) RecordSignInFailure(ctx context.Context, t time.Time, keys ...ThrottleKey) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+// ClaimSignIn counts a sign-in attempt against each key before its
+// password is checked, and returns how long sign-in stays blocked, or 0
+// to go ahead. Counting first, in one transaction, means a burst of
+// concurrent guesses is counted guess by guess: none can slip in between
+// another's check and its failure. A blocked attempt is not counted. A
+// good sign-in then calls SignInSucceeded.
+func (s *Store) ClaimSignIn(ctx context.Context, t time.Time, keys ...ThrottleKey) (wait time.Duration, err error) {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		wait = 0
+		// Counts that can no longer block anyone go on the way, so that the
+		// table holds only the last window's failures however many
+		// addresses try.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE last_at < $1 AND blocked_until < $2`,
 			dbTime{t.Add(-roster.ThrottleWindow)}, dbTime{t}); err != nil {
 			return err
 		}
 		for _, k := range keys {
 			var failures int
+			var until dbTime
 			err := tx.QueryRowContext(ctx, `
 				INSERT INTO sign_in_failures (key, failures, last_at, blocked_until) VALUES ($1, 1, $2, $2)
-				ON CONFLICT (key) DO UPDATE SET last_at = excluded.last_at, failures =
-					CASE WHEN sign_in_failures.last_at < $3 THEN 1 ELSE sign_in_failures.failures + 1 END
-				RETURNING failures`, k.Key, dbTime{t}, dbTime{t.Add(-roster.ThrottleWindow)}).Scan(&failures)
+				ON CONFLICT (key) DO UPDATE SET last_at = excluded.last_at, failures = CASE
+					WHEN sign_in_failures.blocked_until > excluded.last_at THEN sign_in_failures.failures
+					WHEN sign_in_failures.last_at < $3 THEN 1
+					ELSE sign_in_failures.failures + 1 END
+				RETURNING failures, blocked_until`, k.Key, dbTime{t}, dbTime{t.Add(-roster.ThrottleWindow)}).Scan(&failures, &until)
 			if err != nil {
 				return err
 			}
-			until := t.Add(roster.ThrottleDelay(failures, k.PerAddress))
+			if until.After(t) {
+				wait = max(wait, until.Sub(t))
+				continue
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE sign_in_failures SET blocked_until = $1 WHERE key = $2`,
-				dbTime{until}, k.Key); err != nil {
+				dbTime{t.Add(roster.ThrottleDelay(failures, k.PerAddress))}, k.Key); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	return wait, err
 }
 
-// ClearSignInFailures forgets the failures of a key after a good sign-in.
-func (s *Store) ClearSignInFailures(ctx context.Context, key string) error {
+// SignInSucceeded forgets the attempts of the account's key and takes the
+// good one back from the address's count.
+func (s *Store) SignInSucceeded(ctx context.Context, account, address string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE key = $1`, key)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE key = $1`, account); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE sign_in_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0`, address)
 		return err
 	})
 }

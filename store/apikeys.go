@@ -16,10 +16,10 @@ type APIKey struct {
 	Principal  roster.Principal
 }
 
-func insertAPIKey(ctx context.Context, tx *sql.Tx, accountID int64, k NewAPIKey, t time.Time) error {
+func insertAPIKey(ctx context.Context, tx *sql.Tx, accountID int64, org roster.OrgID, k NewAPIKey, t time.Time) error {
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO api_keys (key_id, secret_hash, account_id, name, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		k.KeyID, k.SecretHash, accountID, k.Name, dbTime{t})
+		INSERT INTO api_keys (key_id, secret_hash, account_id, org_id, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		k.KeyID, k.SecretHash, accountID, org, k.Name, dbTime{t})
 	return err
 }
 
@@ -33,7 +33,7 @@ func (s *Store) APIKeyByID(ctx context.Context, keyID string) (APIKey, error) {
 		SELECT k.secret_hash, k.last_used_at, a.uid, m.role, o.id, o.uid
 		FROM api_keys k
 		JOIN accounts a ON a.id = k.account_id
-		JOIN memberships m ON m.account_id = a.id AND m.status = 'Active'
+		JOIN memberships m ON m.account_id = a.id AND m.org_id = k.org_id AND m.status = 'Active'
 		JOIN organizations o ON o.id = m.org_id
 		WHERE k.key_id = $1 AND k.revoked_at IS NULL AND a.deactivated_at IS NULL`, keyID).
 		Scan(&k.SecretHash, &used, &k.Principal.AccountUID, &k.Principal.Role, &k.Principal.OrgID, &k.Principal.OrgUID)
@@ -56,21 +56,27 @@ func (s *Store) TouchAPIKey(ctx context.Context, keyID string, t time.Time) erro
 // list is short enough to return whole.
 const MaxAPIKeys = 100
 
-// CreateAPIKey stores a new key for a staff member.
-func (s *Store) CreateAPIKey(ctx context.Context, accountUID string, k NewAPIKey) (roster.APIKeyInfo, error) {
+// CreateAPIKey stores a new key for a staff member of org, which opens
+// that organization only. The membership is read in the transaction, so
+// a member removed meanwhile gets no key.
+func (s *Store) CreateAPIKey(ctx context.Context, org roster.OrgID, accountUID string, k NewAPIKey) (roster.APIKeyInfo, error) {
 	t := now()
 	info := roster.APIKeyInfo{KeyID: k.KeyID, Name: k.Name, CreatedAt: t}
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var accountID, active int64
 		err := tx.QueryRowContext(ctx, `SELECT a.id, (SELECT COUNT(*) FROM api_keys k WHERE k.account_id = a.id AND k.revoked_at IS NULL)
-			FROM accounts a WHERE a.uid = $1`+s.forUpdate(), accountUID).Scan(&accountID, &active)
+			FROM accounts a JOIN memberships m ON m.account_id = a.id AND m.org_id = $2
+			WHERE a.uid = $1`+s.forUpdate(), accountUID, org).Scan(&accountID, &active)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.Errorf(roster.KindForbidden, "this account is not staff of the organization")
+		}
 		if err != nil {
 			return err
 		}
 		if active >= MaxAPIKeys {
 			return roster.Errorf(roster.KindInvalid, "this account already has %d API keys: revoke one first", MaxAPIKeys)
 		}
-		return insertAPIKey(ctx, tx, accountID, k, t)
+		return insertAPIKey(ctx, tx, accountID, org, k, t)
 	})
 	return info, err
 }

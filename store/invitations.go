@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -29,52 +30,82 @@ func scanInvitation(row scanner, inv *roster.Invitation) error {
 // same transaction, queues the email that tells them. Whether the invitee
 // is staff of another organization is not checked here, since the answer
 // would tell one organization about another's staff: accepting fails then.
-func (s *Store) CreateInvitation(ctx context.Context, org roster.OrgID, inviterUID, email, platformLink string, ttl time.Duration) (roster.Invitation, error) {
-	t := now()
-	inv := roster.Invitation{Token: roster.NewSecret(32), InviterUID: inviterUID, InviteeEmail: email,
-		Status: roster.InvitationPending, PlatformLink: platformLink, CreatedAt: t, ExpiresAt: t.Add(ttl)}
-	key := roster.EmailKey(email)
-	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var staff bool
-		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id
-			WHERE a.email_key = $1 AND m.org_id = $2)`, key, org).Scan(&staff)
-		if err != nil {
-			return err
-		}
-		if staff {
-			return roster.Errorf(roster.KindInvalid, "user_email: %s is already staff of this organization", email)
-		}
-		// An expired invitation no longer holds the one pending place.
-		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET status = $1
-			WHERE org_id = $2 AND invitee_email_key = $3 AND status = $4 AND expires_at <= $5`,
-			roster.InvitationExpired, org, key, roster.InvitationPending, dbTime{t}); err != nil {
-			return err
-		}
-		var inviterID int64
-		err = tx.QueryRowContext(ctx, `SELECT a.id, a.email, a.display_name, o.company_name
-			FROM accounts a, organizations o WHERE a.uid = $1 AND o.id = $2`, inviterUID, org).
-			Scan(&inviterID, &inv.InviterEmail, &inv.InviterName, &inv.CompanyName)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `
-			INSERT INTO invitations (token, org_id, inviter_id, invitee_email, invitee_email_key, status, platform_link, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			inv.Token, org, inviterID, email, key, inv.Status, nullString(platformLink), dbTime{t}, dbTime{inv.ExpiresAt})
-		if isUniqueViolation(err) {
-			return roster.Errorf(roster.KindInvalid, "user_email: an invitation to %s is already pending", email)
-		}
-		if err != nil {
-			return err
-		}
-		return insertMail(ctx, tx, roster.InvitationMail(inv), t)
+func (s *Store) CreateInvitation(ctx context.Context, org roster.OrgID, inviterUID, email, platformLink string, ttl time.Duration) (inv roster.Invitation, err error) {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		inv, err = invite(ctx, tx, org, inviterUID, email, platformLink, ttl)
+		return err
 	})
 	return inv, err
 }
 
+// InviteClient invites the person with the email of one of the
+// organization's clients (the seeds' "add a sub-admin"): an invitation
+// rather than a membership, so that nobody becomes staff without saying
+// yes, and so that the answer tells nothing about other organizations.
+func (s *Store) InviteClient(ctx context.Context, org roster.OrgID, inviterUID, clientUID string, ttl time.Duration) (inv roster.Invitation, err error) {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var email string
+		err := tx.QueryRowContext(ctx, `SELECT email FROM clients WHERE org_id = $1 AND uid = $2`, org, clientUID).Scan(&email)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.Errorf(roster.KindNotFound, "user not found: user_uid must be a client of this organization")
+		}
+		if err != nil {
+			return err
+		}
+		if staff, err := isStaff(ctx, tx, org, email); err != nil || staff {
+			return cmp.Or(err, roster.Errorf(roster.KindNotFound, "user is already a sub-admin of this organization"))
+		}
+		inv, err = invite(ctx, tx, org, inviterUID, email, "", ttl)
+		return err
+	})
+	return inv, err
+}
+
+// isStaff reports whether the account with this email is staff of org.
+func isStaff(ctx context.Context, tx *sql.Tx, org roster.OrgID, email string) (bool, error) {
+	var staff bool
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id
+		WHERE a.email_key = $1 AND m.org_id = $2)`, roster.EmailKey(email), org).Scan(&staff)
+	return staff, err
+}
+
+func invite(ctx context.Context, tx *sql.Tx, org roster.OrgID, inviterUID, email, platformLink string, ttl time.Duration) (roster.Invitation, error) {
+	t := now()
+	inv := roster.Invitation{Token: roster.NewSecret(32), InviterUID: inviterUID, InviteeEmail: email,
+		Status: roster.InvitationPending, PlatformLink: platformLink, CreatedAt: t, ExpiresAt: t.Add(ttl)}
+	key := roster.EmailKey(email)
+	if staff, err := isStaff(ctx, tx, org, email); err != nil || staff {
+		return inv, cmp.Or(err, roster.Errorf(roster.KindInvalid, "user_email: %s is already staff of this organization", email))
+	}
+	// An expired invitation no longer holds the one pending place.
+	if _, err := tx.ExecContext(ctx, `UPDATE invitations SET status = $1
+		WHERE org_id = $2 AND invitee_email_key = $3 AND status = $4 AND expires_at <= $5`,
+		roster.InvitationExpired, org, key, roster.InvitationPending, dbTime{t}); err != nil {
+		return inv, err
+	}
+	var inviterID int64
+	err := tx.QueryRowContext(ctx, `SELECT a.id, a.email, a.display_name, o.company_name
+		FROM accounts a, organizations o WHERE a.uid = $1 AND o.id = $2`, inviterUID, org).
+		Scan(&inviterID, &inv.InviterEmail, &inv.InviterName, &inv.CompanyName)
+	if err != nil {
+		return inv, err
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO invitations (token, org_id, inviter_id, invitee_email, invitee_email_key, status, platform_link, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		inv.Token, org, inviterID, email, key, inv.Status, nullString(platformLink), dbTime{t}, dbTime{inv.ExpiresAt})
+	if isUniqueViolation(err) {
+		return inv, roster.Errorf(roster.KindInvalid, "user_email: an invitation to %s is already pending", email)
+	}
+	if err != nil {
+		return inv, err
+	}
+	return inv, insertMail(ctx, tx, roster.InvitationMail(inv), t)
+}
+
 // Invitations returns the pending invitations that viewer may see, newest
-// first: those addressed to the viewer's email and, for an Owner, those
-// the organization sent.
+// first: those addressed to the viewer's email, once the viewer proved it
+// owns it, and, for an Owner, those the organization sent.
 func (s *Store) Invitations(ctx context.Context, viewer roster.Principal, limit int) ([]roster.Invitation, error) {
 	sentBy := roster.OrgID(-1) // matches no organization
 	if viewer.Can(roster.PermManageStaff) {
@@ -82,7 +113,8 @@ func (s *Store) Invitations(ctx context.Context, viewer roster.Principal, limit 
 	}
 	rows, err := s.query(ctx, `SELECT `+invitationColumns+invitationJoins+`
 		WHERE i.status = $1 AND i.expires_at > $2
-		AND (i.org_id = $3 OR i.invitee_email_key = (SELECT email_key FROM accounts WHERE uid = $4))
+		AND (i.org_id = $3 OR i.invitee_email_key =
+			(SELECT email_key FROM accounts WHERE uid = $4 AND email_verified_at IS NOT NULL))
 		ORDER BY i.id DESC LIMIT $5`,
 		roster.InvitationPending, dbTime{now()}, sentBy, viewer.AccountUID, limit)
 	if err != nil {
@@ -133,12 +165,17 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 		}
 		var accountID int64
 		var accountKey string
-		err = tx.QueryRowContext(ctx, `SELECT id, email_key FROM accounts WHERE uid = $1`, accountUID).Scan(&accountID, &accountKey)
-		if err != nil {
+		var verified bool
+		err = tx.QueryRowContext(ctx, `SELECT id, email_key, email_verified_at IS NOT NULL FROM accounts WHERE uid = $1`,
+			accountUID).Scan(&accountID, &accountKey, &verified)
+		switch {
+		case err != nil:
 			return err
-		}
-		if accountKey != inviteeKey {
+		case accountKey != inviteeKey:
 			return roster.Errorf(roster.KindForbidden, "this invitation is addressed to another email address")
+		case !verified:
+			// Anyone can sign up with any address: only its owner may answer.
+			return roster.Errorf(roster.KindForbidden, "verify your email address first: see the mail sent when you signed up")
 		}
 		answer := roster.InvitationDeclined
 		if accept {

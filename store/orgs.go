@@ -60,7 +60,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o NewOrganization) (orgU
 			accountID, orgID, roster.RoleOwner, dbTime{t}); err != nil {
 			return err
 		}
-		return insertAPIKey(ctx, tx, accountID, o.Key, t)
+		return insertAPIKey(ctx, tx, accountID, roster.OrgID(orgID), o.Key, t)
 	})
 	return orgUID, ownerUID, err
 }

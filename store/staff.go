@@ -36,25 +36,6 @@ func (s *Store) Staff(ctx context.Context, org roster.OrgID, after string, limit
 	return staff, total, rows.Err()
 }
 
-// AddSubAdmin makes the account of one of the organization's clients (the
-// account with the client's email) an Admin of the organization.
-func (s *Store) AddSubAdmin(ctx context.Context, org roster.OrgID, clientUID string) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var accountID int64
-		err := tx.QueryRowContext(ctx, `
-			SELECT a.id FROM clients c JOIN accounts a ON a.email_key = c.email_key
-			WHERE c.org_id = $1 AND c.uid = $2`, org, clientUID).Scan(&accountID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return roster.Errorf(roster.KindNotFound,
-				"user not found: user_uid must be a client of this organization whose email has a Roster account (invite anyone else)")
-		}
-		if err != nil {
-			return err
-		}
-		return addMember(ctx, tx, org, accountID, roster.RoleAdmin)
-	})
-}
-
 // addMember makes an account staff of org. An account is staff of one
 // organization at most (memberships' primary key).
 func addMember(ctx context.Context, tx *sql.Tx, org roster.OrgID, accountID int64, role string) error {

@@ -20,7 +20,7 @@ func TestConcurrentAcceptsMakeOneMembership(t *testing.T) {
 		ctx := context.Background()
 		for round := range 5 {
 			email := fmt.Sprintf("both-%d@example.com", round)
-			a, err := st.CreateAccount(ctx, email, "Both", "")
+			a, err := st.CreateAccount(ctx, store.NewAccount{Email: email, DisplayName: "Both"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +64,7 @@ func TestConcurrentAcceptsMakeOneMembership(t *testing.T) {
 func TestConcurrentRefreshesRotateOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		a, err := st.CreateAccount(ctx, "refresh@example.com", "Refresh", "")
+		a, err := st.CreateAccount(ctx, store.NewAccount{Email: "refresh@example.com", DisplayName: "Refresh"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,32 +99,79 @@ func TestConcurrentRefreshesRotateOnce(t *testing.T) {
 	})
 }
 
-// TestSignInThrottleWindow: failures block per roster.ThrottleDelay, and
-// are forgotten after the window.
+// TestSignInThrottleWindow: attempts are counted before the password is
+// checked; once over the free ones each blocks for roster.ThrottleDelay,
+// blocked attempts are not counted, and the count is forgotten after the
+// window or a good sign-in.
 func TestSignInThrottleWindow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		t0 := time.Now().UTC().Truncate(time.Second)
 		key := store.ThrottleKey{Key: "account:x@example.com"}
-		for i := range 6 {
-			if err := st.RecordSignInFailure(ctx, t0, key); err != nil {
+		claim := func(at time.Time) time.Duration {
+			t.Helper()
+			wait, err := st.ClaimSignIn(ctx, at, key)
+			if err != nil {
 				t.Fatal(err)
 			}
-			wait, err := st.SignInBlocked(ctx, t0, key.Key)
-			if want := roster.ThrottleDelay(i+1, false); err != nil || wait != want {
-				t.Fatalf("after %d failures blocked %v (%v), want %v", i+1, wait, err, want)
+			return wait
+		}
+		for i := range 5 {
+			if wait := claim(t0); wait != 0 {
+				t.Fatalf("attempt %d blocked for %v", i+1, wait)
 			}
 		}
-		// An hour later the count starts again.
-		later := t0.Add(roster.ThrottleWindow + time.Minute)
-		if err := st.RecordSignInFailure(ctx, later, key); err != nil {
+		if wait := claim(t0); wait != roster.ThrottleDelay(5, false) {
+			t.Errorf("sixth attempt: blocked %v, want %v", wait, roster.ThrottleDelay(5, false))
+		}
+		later := t0.Add(roster.ThrottleDelay(5, false))
+		if wait := claim(later); wait != 0 {
+			t.Errorf("after the block: %v", wait)
+		}
+		if wait := claim(later.Add(time.Millisecond)); wait != roster.ThrottleDelay(6, false)-time.Millisecond {
+			t.Errorf("seventh attempt: blocked %v, want %v", wait, roster.ThrottleDelay(6, false)-time.Millisecond)
+		}
+		// After the window the count starts again.
+		fresh := t0.Add(roster.ThrottleWindow + time.Minute)
+		for range 5 {
+			if wait := claim(fresh); wait != 0 {
+				t.Fatalf("after the window: blocked %v", wait)
+			}
+		}
+		if err := st.SignInSucceeded(ctx, key.Key, "addr:none"); err != nil {
 			t.Fatal(err)
 		}
-		if wait, err := st.SignInBlocked(ctx, later, key.Key); err != nil || wait != 0 {
-			t.Errorf("after the window: blocked %v, %v", wait, err)
+		if wait := claim(fresh); wait != 0 {
+			t.Errorf("after a good sign-in: blocked %v", wait)
 		}
-		if err := st.ClearSignInFailures(ctx, key.Key); err != nil {
+	})
+}
+
+// TestSetPasswordEndsSessions: a reset password ends the sessions that the
+// old one opened.
+func TestSetPasswordEndsSessions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		a, err := st.CreateAccount(ctx, store.NewAccount{Email: "reset@example.com", DisplayName: "Reset", PasswordHash: "old hash"})
+		if err != nil {
 			t.Fatal(err)
+		}
+		ss := store.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: a.UID, RefreshHash: []byte("r"),
+			ExpiresAt: time.Now().Add(time.Hour)}
+		if err := st.OpenSession(ctx, ss); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SessionPrincipal(ctx, a.UID, ss.UID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetPassword(ctx, "RESET@example.com", "new hash"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SessionPrincipal(ctx, a.UID, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+			t.Errorf("session after a password reset: %v", err)
+		}
+		if _, hash, _, err := st.PasswordHash(ctx, "reset@example.com"); err != nil || hash != "new hash" {
+			t.Errorf("stored %q, %v", hash, err)
 		}
 	})
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"roster"
@@ -91,6 +93,8 @@ type serveConfig struct {
 	smtpURL       string
 	mailFrom      string
 	oidc          auth.OIDCConfig
+	proxies       string
+	trusted       []netip.Prefix
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -106,6 +110,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		"smtp://user:password@host:587 or smtps://...:465 to send mail; empty: log mail instead (env ROSTER_SMTP_URL)")
 	fs.StringVar(&c.mailFrom, "mail-from", env("ROSTER_MAIL_FROM", "Roster <roster@localhost>"),
 		"sender address of mail (env ROSTER_MAIL_FROM)")
+	fs.StringVar(&c.proxies, "trusted-proxies", env("ROSTER_TRUSTED_PROXIES", ""),
+		"comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 (env ROSTER_TRUSTED_PROXIES)")
 	fs.StringVar(&c.oidc.Issuer, "oidc-issuer", env("ROSTER_OIDC_ISSUER", ""),
 		"issuer of an OpenID Connect provider whose bearer tokens to accept, e.g. https://securetoken.google.com/PROJECT (env ROSTER_OIDC_ISSUER)")
 	fs.StringVar(&c.oidc.Audience, "oidc-audience", env("ROSTER_OIDC_AUDIENCE", ""),
@@ -123,6 +129,21 @@ func (c *serveConfig) validate(fs *flag.FlagSet) error {
 		if d <= 0 {
 			return fmt.Errorf("%s must be positive", name)
 		}
+	}
+	for _, p := range strings.Split(c.proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil && !strings.Contains(p, "/") {
+			var a netip.Addr
+			a, err = netip.ParseAddr(p)
+			prefix = netip.PrefixFrom(a, a.BitLen())
+		}
+		if err != nil {
+			return fmt.Errorf("--trusted-proxies: %q is not an address or CIDR", p)
+		}
+		c.trusted = append(c.trusted, prefix.Masked())
 	}
 	if c.oidc.Enabled() || c.oidc.Audience != "" || c.oidc.JWKSURL != "" {
 		return c.oidc.Validate()

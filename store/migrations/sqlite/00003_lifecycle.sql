@@ -2,7 +2,25 @@
 -- Account lifecycle: deactivation, session limits, external ids, richer
 -- listing and the audit log.
 ALTER TABLE accounts ADD COLUMN deactivated_at TEXT;   -- NULL: active
+-- An email is verified when its owner proved they read it: only then may
+-- the account answer invitations to it. Accounts made before this are
+-- taken as verified: an operator or an identity provider made them.
+ALTER TABLE accounts ADD COLUMN email_verified_at TEXT;
+UPDATE accounts SET email_verified_at = created_at;
+CREATE TABLE email_verifications (
+    token_hash BLOB PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    email_key  TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX email_verifications_account ON email_verifications (account_id);
+
 ALTER TABLE accounts ADD COLUMN sessions_limit INTEGER; -- NULL: unlimited
+
+-- An API key opens the organization it was made in, and no other: an
+-- account that leaves and joins another organization keeps no key to it.
+ALTER TABLE api_keys ADD COLUMN org_id INTEGER REFERENCES organizations (id) ON DELETE CASCADE;
+UPDATE api_keys SET org_id = (SELECT org_id FROM memberships WHERE memberships.account_id = api_keys.account_id);
 
 ALTER TABLE clients ADD COLUMN external_id TEXT;
 ALTER TABLE clients ADD COLUMN deactivated_at TEXT;
@@ -52,5 +70,8 @@ ALTER TABLE clients DROP COLUMN sessions_count;
 ALTER TABLE clients DROP COLUMN sessions_limit;
 ALTER TABLE clients DROP COLUMN deactivated_at;
 ALTER TABLE clients DROP COLUMN external_id;
+ALTER TABLE api_keys DROP COLUMN org_id;
 ALTER TABLE accounts DROP COLUMN sessions_limit;
+DROP TABLE email_verifications;
+ALTER TABLE accounts DROP COLUMN email_verified_at;
 ALTER TABLE accounts DROP COLUMN deactivated_at;
