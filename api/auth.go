@@ -102,26 +102,33 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	uid, err := s.throttledCheck(w, r, f["email"], f["password"])
+	if err != nil {
+		return err
+	}
+	return s.openSession(w, r, uid, http.StatusOK)
+}
+
+// throttledCheck checks an email and password under the sign-in throttle
+// and returns the account's uid.
+func (s *Server) throttledCheck(w http.ResponseWriter, r *http.Request, email, password string) (string, error) {
 	ctx := r.Context()
 	keys := []store.ThrottleKey{
-		{Key: "account:" + roster.EmailKey(f["email"])},
+		{Key: "account:" + roster.EmailKey(email)},
 		{Key: "addr:" + s.clientAddr(r), PerAddress: true},
 	}
 	wait, err := s.store.ClaimSignIn(ctx, time.Now(), keys...)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if wait > 0 {
-		return tooManyAttempts(w, wait)
+		return "", tooManyAttempts(w, wait)
 	}
-	uid, err := s.checkPassword(ctx, f["email"], f["password"])
+	uid, err := s.checkPassword(ctx, email, password)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if err := s.store.SignInSucceeded(ctx, keys[0].Key, keys[1].Key); err != nil {
-		return err
-	}
-	return s.openSession(w, r, uid, http.StatusOK)
+	return uid, s.store.SignInSucceeded(ctx, keys[0].Key, keys[1].Key)
 }
 
 // checkPassword returns the uid of the account with this email and
@@ -208,6 +215,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 type meJSON struct {
+	Clients       []ownClientJSON `json:"clients"`
 	UID           string          `json:"uid"`
 	Email         string          `json:"email"`
 	DisplayName   string          `json:"display_name"`
@@ -231,6 +239,9 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 		EmailVerified: a.EmailVerified}
 	if m != nil {
 		out.Organization = &membershipJSON{UID: m.OrgUID, CompanyName: m.CompanyName, Role: m.Role}
+	}
+	if out.Clients, err = s.ownClients(r); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -131,7 +131,11 @@ type me struct {
 	DisplayName   string `json:"display_name"`
 	HasPassword   bool   `json:"has_password"`
 	EmailVerified bool   `json:"email_verified"`
-	Organization  *struct {
+	Clients       []struct {
+		OrganizationUID string `json:"organization_uid"`
+		Profile         client `json:"profile"`
+	} `json:"clients"`
+	Organization *struct {
 		UID         string `json:"uid"`
 		CompanyName string `json:"company_name"`
 		Role        string `json:"role"`

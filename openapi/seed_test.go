@@ -253,7 +253,7 @@ func TestAuthAndAdminSchemas(t *testing.T) {
 		uid    = `"0TzPx1LmNoPqRsTuVwXy"`
 		ts     = `"2025-07-14T09:32:11.123Z"`
 		tokens = `"uid": ` + uid + `, "token": "aGVh.cGF5bG9hZA.c2ln", "token_type": "Bearer", "expires_in": 900, "refresh_token": "r", "refresh_expires_in": 2592000`
-		me     = `"uid": ` + uid + `, "email": "a@example.com", "display_name": "A", "has_password": true, "email_verified": true`
+		me     = `"uid": ` + uid + `, "email": "a@example.com", "display_name": "A", "has_password": true, "email_verified": true, "clients": []`
 		org    = `{"uid": "0TzPa9QbWcE4nKd8ZqR1", "company_name": "Acme", "role": "Owner"}`
 		key    = `"key_id": "Ab3dE6gH9jK1", "name": "CI", "created_at": ` + ts
 		admin  = `"uid": ` + uid + `, "email": "a@example.com", "display_name": "A", "status": "Active"`

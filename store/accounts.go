@@ -414,3 +414,102 @@ func mustAffect(res sql.Result, err error, notFound error) error {
 	}
 	return err
 }
+
+// OwnClient is a client profile of the signed-in person: a client of some
+// organization with the email the account has proved it owns.
+type OwnClient struct {
+	Org         roster.OrgID
+	OrgUID      string
+	CompanyName string
+	Client      roster.Client
+}
+
+// maxOwnClients bounds the profiles of one person: one per organization.
+const maxOwnClients = 100
+
+// OwnClients returns the active client profiles of an account with a
+// verified email; an unverified email has none, since anyone can sign up
+// with any address.
+func (s *Store) OwnClients(ctx context.Context, accountUID string) ([]OwnClient, error) {
+	rows, err := s.query(ctx, `SELECT o.id, o.uid, o.company_name, `+qualified("c", listColumns)+`
+		FROM accounts a JOIN clients c ON c.email_key = a.email_key JOIN organizations o ON o.id = c.org_id
+		WHERE a.uid = $1 AND a.email_verified_at IS NOT NULL AND c.deactivated_at IS NULL
+		ORDER BY o.id LIMIT $2`, accountUID, maxOwnClients)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var own []OwnClient
+	for rows.Next() {
+		var oc OwnClient
+		if err := scanClient(rows, &oc.Client, &oc.Org, &oc.OrgUID, &oc.CompanyName); err != nil {
+			return nil, err
+		}
+		own = append(own, oc)
+	}
+	return own, rows.Err()
+}
+
+// OwnClientOrg returns the organization of one of the account's own
+// client profiles, or roster.ErrClientNotFound.
+func (s *Store) OwnClientOrg(ctx context.Context, accountUID, clientUID string) (roster.OrgID, error) {
+	var org roster.OrgID
+	err := s.queryRow(ctx, `SELECT c.org_id FROM accounts a JOIN clients c ON c.email_key = a.email_key
+		WHERE a.uid = $1 AND c.uid = $2 AND a.email_verified_at IS NOT NULL AND c.deactivated_at IS NULL`,
+		accountUID, clientUID).Scan(&org)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, roster.ErrClientNotFound
+	}
+	return org, err
+}
+
+// SetDisplayName changes an account's display name.
+func (s *Store) SetDisplayName(ctx context.Context, accountUID, name string) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE accounts SET display_name = $1 WHERE uid = $2`, name, accountUID)
+		return err
+	})
+}
+
+// ChangePassword replaces an account's password and ends its other
+// sign-in sessions, keeping the one that asked (keep, "" for none).
+func (s *Store) ChangePassword(ctx context.Context, accountUID, hash, keep string) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `UPDATE accounts SET password_hash = $1 WHERE uid = $2 RETURNING id`, hash, accountUID).Scan(&id)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1
+			WHERE account_id = $2 AND revoked_at IS NULL AND uid <> $3`, dbTime{now()}, id, keep)
+		return err
+	})
+}
+
+// DeleteAccount deletes an account with its sessions, API keys and
+// membership. The last Owner of an organization cannot go: the
+// organization would have nobody to run it. The clients the account
+// created stay: they are the organization's.
+func (s *Store) DeleteAccount(ctx context.Context, accountUID string) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var id int64
+		var org sql.NullInt64
+		var role sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT a.id, m.org_id, m.role FROM accounts a`+memberJoin+` WHERE a.uid = $1`,
+			accountUID).Scan(&id, &org, &role)
+		if err != nil {
+			return err
+		}
+		if role.String == roster.RoleOwner {
+			err := s.keepAnOwner(ctx, tx, roster.OrgID(org.Int64))
+			if roster.KindOf(err) == roster.KindInvalid {
+				return roster.Errorf(roster.KindInvalid, "the last Owner of an organization cannot delete their account")
+			}
+			if err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = $1`, id)
+		return err
+	})
+}

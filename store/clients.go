@@ -397,3 +397,17 @@ func placeholders(from, n int) string {
 func (s *Store) SetLastSession(ctx context.Context, org roster.OrgID, uid string, t time.Time) error {
 	return s.updateOne(ctx, `UPDATE clients SET last_session = $3 WHERE org_id = $1 AND uid = $2`, org, uid, dbTime{t})
 }
+
+// qualified prefixes each column of a comma-separated list with a table
+// alias, for queries that join clients to other tables.
+func qualified(alias, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		if c = strings.TrimSpace(c); c != "NULL" {
+			cols[i] = alias + "." + c
+		} else {
+			cols[i] = c
+		}
+	}
+	return strings.Join(cols, ", ")
+}

@@ -1,0 +1,160 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+
+	"roster"
+	"roster/auth"
+	"roster/store"
+)
+
+// Self-service: what a signed-in person may do to their own account and to
+// their own client profiles (the clients with their verified email).
+
+type ownClientJSON struct {
+	OrganizationUID string     `json:"organization_uid"`
+	CompanyName     string     `json:"company_name"`
+	Profile         clientJSON `json:"profile"`
+}
+
+func (s *Server) ownClients(r *http.Request) ([]ownClientJSON, error) {
+	own, err := s.store.OwnClients(r.Context(), principal(r).AccountUID)
+	if err != nil {
+		return nil, err
+	}
+	photoURL := s.photoURL(r)
+	out := make([]ownClientJSON, len(own))
+	for i, oc := range own {
+		out[i] = ownClientJSON{OrganizationUID: oc.OrgUID, CompanyName: oc.CompanyName, Profile: toJSON(&oc.Client, photoURL, false)}
+	}
+	return out, nil
+}
+
+func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, []string{"display_name"})
+	if err != nil {
+		return err
+	}
+	name, err := roster.ParseDisplayName("display_name", f["display_name"])
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetDisplayName(r.Context(), principal(r).AccountUID, name); err != nil {
+		return err
+	}
+	return s.me(w, r)
+}
+
+// selfEditable are the fields of their own client profile a person may
+// change; email, external_id and sessions_limit are the organization's.
+var selfEditable = []string{"display_name", "phone", "age", "gender", "height", "weight", "ycom", "leg_length",
+	"shoeSize", "brand", "shoeModel", "preferable_activities"}
+
+func (s *Server) updateOwnClient(w http.ResponseWriter, r *http.Request) error {
+	in, err := readInput(w, r, false, false)
+	if err != nil {
+		return err
+	}
+	for k := range in.fields {
+		if !slices.Contains(selfEditable, k) {
+			return invalid("%s: not a field you may change in your own profile", k)
+		}
+	}
+	u, err := roster.NewClientUpdate(in.fields)
+	if err != nil {
+		return err
+	}
+	if len(u.Set) == 0 {
+		return invalid("nothing to update: give at least one field")
+	}
+	uid := r.PathValue("user_uid")
+	org, err := s.ownClientOrg(r, uid)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.UpdateClient(r.Context(), org, uid, u); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{"User information updated successfully."})
+	return nil
+}
+
+func (s *Server) deleteOwnClient(w http.ResponseWriter, r *http.Request) error {
+	uid := r.PathValue("user_uid")
+	org, err := s.ownClientOrg(r, uid)
+	if err != nil {
+		return err
+	}
+	photo, err := s.store.DeleteClient(r.Context(), org, uid)
+	if err != nil {
+		return err
+	}
+	s.deletePhoto(r.Context(), photo)
+	writeJSON(w, http.StatusOK, message{"Your profile was deleted."})
+	return nil
+}
+
+func (s *Server) ownClientOrg(r *http.Request, uid string) (roster.OrgID, error) {
+	if !roster.ValidUID(uid) {
+		return 0, roster.ErrClientNotFound
+	}
+	return s.store.OwnClientOrg(r.Context(), principal(r).AccountUID, uid)
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, []string{"current_password", "new_password"})
+	if err != nil {
+		return err
+	}
+	p := principal(r)
+	if err := s.confirmPassword(w, r, f["current_password"], "current_password"); err != nil {
+		return err
+	}
+	if err := auth.CheckPassword(f["new_password"]); err != nil {
+		return roster.Errorf(roster.KindInvalid, "new_%s", err.Error())
+	}
+	hash, err := auth.HashPassword(f["new_password"], s.passwordParams)
+	if err != nil {
+		return err
+	}
+	if err := s.store.ChangePassword(r.Context(), p.AccountUID, hash, p.SessionUID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{"Password changed: your other sessions were signed out."})
+	return nil
+}
+
+// confirmPassword checks the signed-in account's password, as sign-in
+// does and under the same throttle, so that a stolen token cannot guess
+// it quickly. An account without a password has nothing to confirm.
+func (s *Server) confirmPassword(w http.ResponseWriter, r *http.Request, password, field string) error {
+	a, _, err := s.store.Me(r.Context(), principal(r).AccountUID)
+	if err != nil || !a.HasPassword {
+		return err
+	}
+	if password == "" {
+		return invalid("%s: required", field)
+	}
+	_, err = s.throttledCheck(w, r, a.Email, password)
+	if errors.Is(err, store.ErrWrongCredentials) {
+		return roster.Errorf(roster.KindForbidden, "%s: wrong password", field)
+	}
+	return err
+}
+
+func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, nil, "password")
+	if err != nil {
+		return err
+	}
+	if err := s.confirmPassword(w, r, f["password"], "password"); err != nil {
+		return err
+	}
+	if err := s.store.DeleteAccount(r.Context(), principal(r).AccountUID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{"Account deleted."})
+	return nil
+}
