@@ -55,6 +55,42 @@ type ClientFields struct {
 // document.
 const MaxSessionsLimit = 999999
 
+// Present names the fields that have a value, for the audit log.
+func (f ClientFields) Present() []string {
+	names := []string{"email", "display_name"}
+	add := func(name string, set bool) {
+		if set {
+			names = append(names, name)
+		}
+	}
+	add("phone", f.Phone != nil)
+	add("age", f.Age != nil)
+	add("gender", f.Gender != nil)
+	add("height", f.Height != nil)
+	add("weight", f.Weight != nil)
+	add("ycom", f.YCOM != nil)
+	add("leg_length", f.LegLength != nil)
+	add("shoeSize", f.ShoeSize != nil)
+	add("brand", f.Brand != nil)
+	add("shoeModel", f.ShoeModel != nil)
+	add("preferable_activities", len(f.PreferableActivities) > 0)
+	add("external_id", f.ExternalID != nil)
+	add("sessions_limit", f.SessionsLimit != nil)
+	return names
+}
+
+// Changed names the fields an update sets, for the audit log.
+func (u ClientUpdate) Changed() []string {
+	names := make([]string, 0, len(u.Set)+1)
+	for name := range u.Set {
+		names = append(names, name)
+	}
+	if u.Photo != nil {
+		names = append(names, "profile_photo")
+	}
+	return names
+}
+
 // ClientUpdate is a partial update: only the fields named in Set change.
 type ClientUpdate struct {
 	ClientFields

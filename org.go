@@ -25,5 +25,5 @@ type Principal struct {
 	AccountUID string
 	Role       string
 	SessionUID string // the sign-in session of a Roster bearer token; "" otherwise
-	ViaAPIKey  bool   // authenticated by an API key rather than a person's token
+	KeyID      string // the public id of the API key that authenticated the request; "" for a person
 }

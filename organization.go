@@ -63,3 +63,18 @@ func CheckPlan(plan string) error {
 	}
 	return nil
 }
+
+// Changed names the settings the update sets, for the audit log.
+func (u OrganizationUpdate) Changed() []string {
+	var names []string
+	if u.PaymentType != nil {
+		names = append(names, "payment_type", "client_limit")
+	}
+	if u.SessionNumber != nil {
+		names = append(names, "session_number")
+	}
+	if u.Activities != nil {
+		names = append(names, "activity")
+	}
+	return names
+}

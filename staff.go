@@ -22,6 +22,8 @@ const (
 	PermManageStaff
 	// PermOwnAPIKeys: creating, listing and revoking one's own API keys.
 	PermOwnAPIKeys
+	// PermAuditLog: reading the organization's audit log.
+	PermAuditLog
 )
 
 // permissions is the role table, the one place that says who may do what
@@ -30,7 +32,7 @@ const (
 // invitations addressed to it, which need a signed-in account and nothing
 // more. API keys act as the staff member who created them.
 var permissions = map[string][]Permission{
-	RoleOwner: {PermClients, PermReadStaff, PermManageStaff, PermOwnAPIKeys},
+	RoleOwner: {PermClients, PermReadStaff, PermManageStaff, PermOwnAPIKeys, PermAuditLog},
 	RoleAdmin: {PermClients, PermReadStaff, PermOwnAPIKeys},
 }
 
@@ -49,8 +51,8 @@ func (p Principal) Forbidden(perm Permission) error {
 	switch {
 	case p.OrgID == 0:
 		return Errorf(KindForbidden, "this account is not staff of an organization: accept an invitation first")
-	case perm == PermManageStaff:
-		return Errorf(KindForbidden, "this requires super admin privileges: only the organization's Owner may manage invitations and sub-admins")
+	case perm == PermManageStaff || perm == PermAuditLog:
+		return Errorf(KindForbidden, "this requires super admin privileges: only the organization's Owner may manage invitations and sub-admins and read the audit log")
 	}
 	return Errorf(KindForbidden, "the %s role may not do this", p.Role)
 }

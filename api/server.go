@@ -144,6 +144,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST "+admin+"/invitation/{$}", s.allowed(roster.PermManageStaff, badBody(s.createInvitation)))
 	mux.Handle("DELETE "+admin+"/invitation/{$}", s.allowed(roster.PermManageStaff, badBody(s.deleteInvitation)))
 	mux.Handle("POST "+admin+"/invitation/respond/{$}", s.signedIn(badBody(s.respondInvitation)))
+	mux.Handle("GET "+admin+"/audit-log/{$}", s.allowed(roster.PermAuditLog, s.auditLog))
 
 	mux.Handle("GET /user-management/organization-status/{$}", s.allowed(roster.PermReadStaff, s.organizationStatus))
 	return s.withRequestLog(jsonMuxErrors(mux))
@@ -199,8 +200,11 @@ func (h *headerRecorder) WriteHeader(status int)      { h.status = status }
 // handlerFunc is a handler that returns its error for writeError to answer.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
+// public serves h to anyone. The changes it makes are audited as the
+// anonymous caller's, from its address, until signedIn knows better.
 func (s *Server) public(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(roster.WithActor(r.Context(), roster.Actor{Kind: roster.ActorAnonymous, RemoteAddr: s.clientAddr(r)}))
 		if err := h(w, r); err != nil {
 			writeError(w, r, err)
 		}
@@ -214,7 +218,13 @@ func (s *Server) signedIn(h handlerFunc) http.Handler {
 		if err != nil {
 			return err
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		kind := roster.ActorToken
+		if p.KeyID != "" {
+			kind = roster.ActorAPIKey
+		}
+		ctx := context.WithValue(r.Context(), principalKey{}, p)
+		ctx = roster.WithActor(ctx, roster.Actor{UID: p.AccountUID, Kind: kind, KeyID: p.KeyID, RemoteAddr: s.clientAddr(r)})
+		return h(w, r.WithContext(ctx))
 	})
 }
 
@@ -248,7 +258,7 @@ func badBody(h handlerFunc) handlerFunc {
 // person serves h only to callers who signed in, not to API keys.
 func person(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if principal(r).ViaAPIKey {
+		if principal(r).KeyID != "" {
 			return roster.Errorf(roster.KindForbidden, "API keys are managed by a signed-in person: send a bearer token, not an API key")
 		}
 		return h(w, r)
@@ -289,7 +299,7 @@ func (s *Server) authenticate(r *http.Request) (roster.Principal, error) {
 	if !auth.SecretMatches(k.SecretHash, secret) {
 		return roster.Principal{}, roster.Errorf(roster.KindUnauthorized, "invalid API key")
 	}
-	k.Principal.ViaAPIKey = true
+	k.Principal.KeyID = keyID
 	if now := time.Now(); now.Sub(k.LastUsedAt) > touchEvery {
 		if err := s.store.TouchAPIKey(r.Context(), keyID, now); err != nil {
 			logFrom(r.Context()).Warn("API key last use not recorded", "err", err)

@@ -49,7 +49,10 @@ func (s *Store) CreateAccount(ctx context.Context, n NewAccount) (roster.Account
 		if isUniqueViolation(err) {
 			return roster.Errorf(roster.KindInvalid, "email: an account with this email already exists: sign in instead")
 		}
-		if err != nil || n.Verification == nil {
+		if err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, 0, "account.create", "account", a.UID, "email", "display_name"); err != nil || n.Verification == nil {
 			return err
 		}
 		return insertVerification(ctx, tx, id, n.Email, *n.Verification, t)
@@ -79,12 +82,16 @@ func (s *Store) VerifyEmail(ctx context.Context, tokenHash []byte) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL`,
-			dbTime{t}, accountID); err != nil {
+		var uid string
+		err = tx.QueryRowContext(ctx, `UPDATE accounts SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2 RETURNING uid`,
+			dbTime{t}, accountID).Scan(&uid)
+		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM email_verifications WHERE account_id = $1`, accountID)
-		return err
+		if _, err = tx.ExecContext(ctx, `DELETE FROM email_verifications WHERE account_id = $1`, accountID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, 0, "account.verify_email", "account", uid, "email_verified")
 	})
 }
 
@@ -129,17 +136,20 @@ func (s *Store) PasswordHash(ctx context.Context, email string) (uid, hash strin
 func (s *Store) SetPassword(ctx context.Context, email, hash string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id int64
-		err := tx.QueryRowContext(ctx, `UPDATE accounts SET password_hash = $1 WHERE email_key = $2 RETURNING id`,
-			hash, roster.EmailKey(email)).Scan(&id)
+		var uid string
+		err := tx.QueryRowContext(ctx, `UPDATE accounts SET password_hash = $1 WHERE email_key = $2 RETURNING id, uid`,
+			hash, roster.EmailKey(email)).Scan(&id, &uid)
 		if errors.Is(err, sql.ErrNoRows) {
 			return roster.Errorf(roster.KindNotFound, "no account with the email %s", email)
 		}
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
-			dbTime{now()}, id)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
+			dbTime{now()}, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, 0, "account.password", "account", uid, "password")
 	})
 }
 
@@ -184,9 +194,11 @@ func (s *Store) claimEmail(ctx context.Context, uid string) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
-			dbTime{t}, id)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
+			dbTime{t}, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, 0, "account.claim", "account", uid, "email_verified", "password")
 	})
 }
 
@@ -466,8 +478,10 @@ func (s *Store) OwnClientOrg(ctx context.Context, accountUID, clientUID string) 
 // SetDisplayName changes an account's display name.
 func (s *Store) SetDisplayName(ctx context.Context, accountUID, name string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE accounts SET display_name = $1 WHERE uid = $2`, name, accountUID)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET display_name = $1 WHERE uid = $2`, name, accountUID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, 0, "account.update", "account", accountUID, "display_name")
 	})
 }
 
@@ -480,9 +494,11 @@ func (s *Store) ChangePassword(ctx context.Context, accountUID, hash, keep strin
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1
-			WHERE account_id = $2 AND revoked_at IS NULL AND uid <> $3`, dbTime{now()}, id, keep)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1
+			WHERE account_id = $2 AND revoked_at IS NULL AND uid <> $3`, dbTime{now()}, id, keep); err != nil {
+			return err
+		}
+		return audit(ctx, tx, 0, "account.password", "account", accountUID, "password")
 	})
 }
 
@@ -509,7 +525,9 @@ func (s *Store) DeleteAccount(ctx context.Context, accountUID string) error {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = $1`, id)
-		return err
+		if _, err = tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, roster.OrgID(org.Int64), "account.delete", "account", accountUID)
 	})
 }

@@ -76,7 +76,10 @@ func (s *Store) CreateAPIKey(ctx context.Context, org roster.OrgID, accountUID s
 		if active >= MaxAPIKeys {
 			return roster.Errorf(roster.KindInvalid, "this account already has %d API keys: revoke one first", MaxAPIKeys)
 		}
-		return insertAPIKey(ctx, tx, accountID, org, k, t)
+		if err := insertAPIKey(ctx, tx, accountID, org, k, t); err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "api_key.create", "api_key", k.KeyID, "name")
 	})
 	return info, err
 }
@@ -106,9 +109,16 @@ func (s *Store) APIKeys(ctx context.Context, accountUID string) ([]roster.APIKey
 // RevokeAPIKey revokes one of a staff member's keys.
 func (s *Store) RevokeAPIKey(ctx context.Context, accountUID, keyID string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1
-			WHERE key_id = $2 AND revoked_at IS NULL AND account_id = (SELECT id FROM accounts WHERE uid = $3)`,
-			dbTime{now()}, keyID, accountUID)
-		return mustAffect(res, err, roster.Errorf(roster.KindNotFound, "API key not found"))
+		var org sql.NullInt64
+		err := tx.QueryRowContext(ctx, `UPDATE api_keys SET revoked_at = $1
+			WHERE key_id = $2 AND revoked_at IS NULL AND account_id = (SELECT id FROM accounts WHERE uid = $3)
+			RETURNING org_id`, dbTime{now()}, keyID, accountUID).Scan(&org)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.Errorf(roster.KindNotFound, "API key not found")
+		}
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, roster.OrgID(org.Int64), "api_key.revoke", "api_key", keyID)
 	})
 }

@@ -124,6 +124,9 @@ func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Cl
 		if err := s.moveCounts(ctx, tx, org, nil, countKeys(c.CreatedBy, c.Gender, c.PreferableActivities)); err != nil {
 			return err
 		}
+		if err := audit(ctx, tx, org, "client.create", "client", c.UID, c.ClientFields.Present()...); err != nil {
+			return err
+		}
 		// Last, so that on PostgreSQL the organization's row is locked for
 		// as short a time as possible.
 		return s.countClient(ctx, tx, org, +1)
@@ -213,6 +216,9 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		args[0] = old.id
 		if _, err := tx.ExecContext(ctx, `UPDATE clients SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...); err != nil {
 			return clientWriteError(err)
+		}
+		if err := audit(ctx, tx, org, "client.update", "client", uid, u.Changed()...); err != nil {
+			return err
 		}
 		if !u.Set["gender"] && !u.Set["preferable_activities"] {
 			return nil
@@ -305,6 +311,9 @@ func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) 
 		if err := s.moveCounts(ctx, tx, org, old.counts(), nil); err != nil {
 			return err
 		}
+		if err := audit(ctx, tx, org, "client.delete", "client", uid); err != nil {
+			return err
+		}
 		return s.countClient(ctx, tx, org, -1)
 	})
 	return photo, err
@@ -312,23 +321,14 @@ func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) 
 
 // SaveNote replaces a client's note; a nil text clears it.
 func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text *string) error {
-	return s.updateOne(ctx, `
-		UPDATE clients SET note_text = $3, note_updated_at = $4, updated_at = $4 WHERE org_id = $1 AND uid = $2`,
-		org, uid, text, dbTime{now()})
-}
-
-// updateOne runs an UPDATE of one client, whose organization and uid are
-// its first two arguments.
-func (s *Store) updateOne(ctx context.Context, query string, args ...any) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, query, args...)
-		if err != nil {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE clients SET note_text = $3, note_updated_at = $4, updated_at = $4 WHERE org_id = $1 AND uid = $2`,
+			org, uid, text, dbTime{now()})
+		if err := mustAffect(res, err, roster.ErrClientNotFound); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return cmp.Or(err, roster.ErrClientNotFound)
-		}
-		return nil
+		return audit(ctx, tx, org, "client.note", "client", uid, "notes")
 	})
 }
 
@@ -395,7 +395,10 @@ func placeholders(from, n int) string {
 // SetLastSession records when the client's latest analysis session took
 // place; the filter's date bounds select on it.
 func (s *Store) SetLastSession(ctx context.Context, org roster.OrgID, uid string, t time.Time) error {
-	return s.updateOne(ctx, `UPDATE clients SET last_session = $3 WHERE org_id = $1 AND uid = $2`, org, uid, dbTime{t})
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE clients SET last_session = $3 WHERE org_id = $1 AND uid = $2`, org, uid, dbTime{t})
+		return mustAffect(res, err, roster.ErrClientNotFound)
+	})
 }
 
 // qualified prefixes each column of a comma-separated list with a table

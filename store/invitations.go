@@ -100,6 +100,9 @@ func invite(ctx context.Context, tx *sql.Tx, org roster.OrgID, inviterUID, email
 	if err != nil {
 		return inv, err
 	}
+	if err := audit(ctx, tx, org, "invitation.create", "invitation", email, "user_email", "platform_link"); err != nil {
+		return inv, err
+	}
 	return inv, insertMail(ctx, tx, roster.InvitationMail(inv), t)
 }
 
@@ -139,8 +142,16 @@ var ErrInvitationNotFound = roster.Errorf(roster.KindNotFound, "invitation not f
 // DeleteInvitation removes one of the organization's invitations.
 func (s *Store) DeleteInvitation(ctx context.Context, org roster.OrgID, token string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM invitations WHERE org_id = $1 AND token = $2`, org, token)
-		return mustAffect(res, err, roster.Errorf(roster.KindNotFound, "invitation not found"))
+		var email string
+		err := tx.QueryRowContext(ctx, `DELETE FROM invitations WHERE org_id = $1 AND token = $2 RETURNING invitee_email`,
+			org, token).Scan(&email)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.Errorf(roster.KindNotFound, "invitation not found")
+		}
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "invitation.delete", "invitation", email)
 	})
 }
 
@@ -184,8 +195,10 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE invitations SET status = $1, responded_at = $2 WHERE id = $3`,
-			answer, dbTime{t}, id)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE invitations SET status = $1, responded_at = $2 WHERE id = $3`,
+			answer, dbTime{t}, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "invitation."+answer, "account", accountUID, "status")
 	})
 }

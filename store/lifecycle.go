@@ -58,9 +58,19 @@ func (s *Store) SetClientActive(ctx context.Context, org roster.OrgID, ref Clien
 		}
 		after := c
 		after.deactivated = !active
-		return s.moveCounts(ctx, tx, org, c.counts(), after.counts())
+		if err := s.moveCounts(ctx, tx, org, c.counts(), after.counts()); err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "client."+activeAction(active), "client", uid, "status")
 	})
 	return uid, err
+}
+
+func activeAction(active bool) string {
+	if active {
+		return "reactivate"
+	}
+	return "deactivate"
 }
 
 // activeAccount is true of an account (alias a, with its membership m
@@ -100,8 +110,10 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 		if !active {
 			at = dbTime{now()}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE accounts SET deactivated_at = $1 WHERE id = $2`, at, accountID)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE accounts SET deactivated_at = $1 WHERE id = $2`, at, accountID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "staff."+activeAction(active), "account", accountUID, "status")
 	})
 }
 
@@ -110,23 +122,25 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 // ended.
 func (s *Store) ForceLogoutClient(ctx context.Context, org roster.OrgID, ref ClientRef) (int64, error) {
 	cond, arg := ref.where()
-	return s.closeSessions(ctx, roster.ErrClientNotFound, `SELECT (SELECT a.id FROM accounts a WHERE a.email_key = c.email_key)
+	return s.closeSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM accounts a WHERE a.email_key = c.email_key), c.uid
 		FROM clients c WHERE c.org_id = $1 AND c.`+cond, org, arg)
 }
 
 // ForceLogoutStaff ends every sign-in session of a staff member of org.
 func (s *Store) ForceLogoutStaff(ctx context.Context, org roster.OrgID, accountUID string) (int64, error) {
-	return s.closeSessions(ctx, roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization"),
-		`SELECT a.id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.org_id = $1 AND a.uid = $2`,
+	return s.closeSessions(ctx, org, "account", roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization"),
+		`SELECT a.id, a.uid FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.org_id = $1 AND a.uid = $2`,
 		org, accountUID)
 }
 
 // closeSessions revokes the open sessions of the account whose id account
-// selects: no row is notFound, a NULL id a user with no account.
-func (s *Store) closeSessions(ctx context.Context, notFound error, account string, args ...any) (n int64, err error) {
+// selects, with the uid of the object (of objectType) it was found by: no
+// row is notFound, a NULL id a user with no account.
+func (s *Store) closeSessions(ctx context.Context, org roster.OrgID, objectType string, notFound error, account string, args ...any) (n int64, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id sql.NullInt64
-		err := tx.QueryRowContext(ctx, account, args...).Scan(&id)
+		var objectUID string
+		err := tx.QueryRowContext(ctx, account, args...).Scan(&id, &objectUID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return notFound
@@ -140,8 +154,10 @@ func (s *Store) closeSessions(ctx context.Context, notFound error, account strin
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
-		return err
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, objectType+".force_logout", objectType, objectUID, "sessions")
 	})
 	return n, err
 }
@@ -152,7 +168,10 @@ func (s *Store) SetStaffSessionsLimit(ctx context.Context, org roster.OrgID, acc
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET sessions_limit = $1
 			WHERE uid = $2 AND id IN (SELECT account_id FROM memberships WHERE org_id = $3)`, limit, accountUID, org)
-		return mustAffect(res, err, roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization"))
+		if err := mustAffect(res, err, roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")); err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "staff.update", "account", accountUID, "sessions_limit")
 	})
 }
 

@@ -60,7 +60,10 @@ func (s *Store) CreateOrganization(ctx context.Context, o NewOrganization) (orgU
 			accountID, orgID, roster.RoleOwner, dbTime{t}); err != nil {
 			return err
 		}
-		return insertAPIKey(ctx, tx, accountID, roster.OrgID(orgID), o.Key, t)
+		if err := insertAPIKey(ctx, tx, accountID, roster.OrgID(orgID), o.Key, t); err != nil {
+			return err
+		}
+		return audit(ctx, tx, roster.OrgID(orgID), "organization.create", "organization", orgUID, "companyName", "payment_type", "session_number", "activity")
 	})
 	return orgUID, ownerUID, err
 }

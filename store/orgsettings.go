@@ -75,12 +75,16 @@ func (s *Store) UpdateOrganization(ctx context.Context, uid string, u roster.Org
 		}
 		set("activities", string(activities))
 	}
-	query := `SELECT ` + orgColumns + ` FROM organizations WHERE uid = $1`
+	query := `SELECT id, ` + orgColumns + ` FROM organizations WHERE uid = $1`
 	if len(sets) > 0 {
-		query = `UPDATE organizations SET ` + strings.Join(sets, ", ") + ` WHERE uid = $1 RETURNING ` + orgColumns
+		query = `UPDATE organizations SET ` + strings.Join(sets, ", ") + ` WHERE uid = $1 RETURNING id, ` + orgColumns
 	}
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return scanOrganization(tx.QueryRowContext(ctx, query, args...), &o)
+		var id roster.OrgID
+		if err := scanOrganization(tx.QueryRowContext(ctx, query, args...), &o, &id); err != nil || len(sets) == 0 {
+			return err
+		}
+		return audit(ctx, tx, id, "organization.update", "organization", uid, u.Changed()...)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, roster.Errorf(roster.KindNotFound, "organization %s not found", uid)

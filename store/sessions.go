@@ -61,7 +61,10 @@ func (s *Store) RecordSession(ctx context.Context, org roster.OrgID, clientUID s
 			INSERT INTO analysis_sessions (uid, org_id, client_id, activity, started_at, duration, metrics, created_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			a.UID, org, clientID, a.Activity, dbTime{a.Time}, a.Duration, nullString(string(a.Metrics)), a.CreatedBy, dbTime{a.CreatedAt})
-		return err
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "client.session", "client", clientUID, "last_session", "sessions_count")
 	})
 	return remaining, err
 }

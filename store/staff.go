@@ -82,9 +82,11 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 		if err := mustAffect(res, err, roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
-			dbTime{now()}, accountID)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
+			dbTime{now()}, accountID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "staff.remove", "account", accountUID)
 	})
 }
 

@@ -49,7 +49,8 @@ CREATE TABLE audit_log (
     org_id      BIGINT REFERENCES organizations (id) ON DELETE CASCADE, -- NULL: an account's own change outside any organization
     at          TIMESTAMPTZ NOT NULL,
     actor_uid   TEXT NOT NULL,
-    actor_kind  TEXT NOT NULL, -- token, api_key, self, operator
+    actor_kind  TEXT NOT NULL, -- token, api_key or operator
+    actor_key   TEXT NOT NULL DEFAULT '', -- the API key's public id, for api_key
     action      TEXT NOT NULL,
     object_type TEXT NOT NULL,
     object_uid  TEXT NOT NULL,
