@@ -45,7 +45,7 @@ func (s *Server) writeStaff(w http.ResponseWriter, r *http.Request, withRole boo
 	if err != nil {
 		return err
 	}
-	staff, total, err := s.store.Staff(r.Context(), principal(r).OrgID, q.Get("start_after_id"), limit)
+	staff, total, err := s.store.Staff(r.Context(), principal(r).OrgID, roster.StaffFilter{}, q.Get("start_after_id"), limit)
 	if err != nil {
 		return err
 	}

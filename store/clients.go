@@ -318,43 +318,15 @@ func (s *Store) updateOne(ctx context.Context, query string, args ...any) error 
 
 // listChunk is how many clients EachClient reads per query. Between chunks
 // it holds no connection, so a slow reader of a long list cannot starve the
-// pool or, on SQLite, hold back WAL checkpoints.
-const listChunk = 500
+// pool or, on SQLite, hold back WAL checkpoints. A variable only so that
+// tests can cross chunk edges with few clients.
+var listChunk = 500
 
-// EachClient calls fn for every client of the organization, newest first,
-// in chunks, so that memory does not grow with their number. Clients
+// EachClient calls fn for every active client of the organization, newest
+// first, in chunks, so that memory does not grow with their number. Clients
 // created during the walk are not listed.
 func (s *Store) EachClient(ctx context.Context, org roster.OrgID, fn func(*roster.Client) error) error {
-	chunk := make([]roster.Client, 0, listChunk)
-	after := "~" // sorts after every uid
-	for {
-		args := []any{org, after}
-		rows, err := s.query(ctx, `SELECT `+listColumns+` FROM clients WHERE org_id = $1 AND uid < $2 ORDER BY uid DESC LIMIT `+
-			s.limit(&args, listChunk), args...)
-		if err != nil {
-			return err
-		}
-		chunk = chunk[:0]
-		for rows.Next() {
-			chunk = append(chunk, roster.Client{})
-			if err := scanClient(rows, &chunk[len(chunk)-1]); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
-			return err
-		}
-		for i := range chunk {
-			if err := fn(&chunk[i]); err != nil {
-				return err
-			}
-		}
-		if len(chunk) < listChunk {
-			return nil
-		}
-		after = chunk[len(chunk)-1].UID
-	}
+	return s.EachClientMatching(ctx, org, roster.ClientQuery{}, fn)
 }
 
 func nullString(s string) any {
