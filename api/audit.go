@@ -31,22 +31,22 @@ const defaultAuditLimit = 50
 // page at a time: next_before_id is the before_id of the next page, 0 at
 // the end.
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r)
+	q, err := params(r, []string{"limit", "before_id", "actor_uid", "object_uid", "action", "since", "until"})
 	if err != nil {
 		return err
 	}
-	limit, err := limitParam(q, defaultAuditLimit, "limit", "before_id", "actor_uid", "object_uid", "action", "since", "until")
+	limit, err := intParam(q, "limit", defaultAuditLimit, 1, maxLimit)
 	if err != nil {
 		return err
 	}
-	f := roster.AuditFilter{ActorUID: q.Get("actor_uid"), ObjectUID: q.Get("object_uid"), Action: q.Get("action"), Limit: limit}
-	if v := q.Get("before_id"); v != "" {
+	f := roster.AuditFilter{ActorUID: q["actor_uid"], ObjectUID: q["object_uid"], Action: q["action"], Limit: limit}
+	if v := q["before_id"]; v != "" {
 		if f.BeforeID, err = strconv.ParseInt(v, 10, 64); err != nil || f.BeforeID < 1 {
 			return invalid("before_id: must be a positive integer, the next_before_id of the previous page")
 		}
 	}
 	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
-		if v := q.Get(name); v != "" {
+		if v := q[name]; v != "" {
 			if *dst, err = time.Parse(time.RFC3339, v); err != nil {
 				return invalid("%s: must be an RFC 3339 time such as 2026-01-31T00:00:00Z", name)
 			}

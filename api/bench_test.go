@@ -3,14 +3,12 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -60,7 +58,7 @@ func benchEach(b *testing.B, fn func(b *testing.B, e *benchEnv)) {
 			e.org = storetest.NewOrg(b, st, "Enterprise")
 			e.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 			e.uids = populate(b, st, e.org, benchClients())
-			e.bare = bareServer(b, engine, dir, dbURL, e.org.ID)
+			e.bare = bareServer(b, dir, dbURL, e.org.ID)
 			b.ResetTimer()
 			fn(b, e)
 		})
@@ -109,16 +107,8 @@ func seedShape(i int) roster.ClientFields {
 
 // bareServer is the baseline: net/http and the driver, no auth, no
 // framework, reading the same table.
-func bareServer(b *testing.B, engine, dir, dbURL string, org roster.OrgID) *httptest.Server {
-	driver, dsn := "pgx", dbURL
-	if engine == "sqlite" {
-		driver, dsn = "sqlite", "file:"+filepath.Join(dir, "roster.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+func bareServer(b *testing.B, dir, dbURL string, org roster.OrgID) *httptest.Server {
+	db := rawDB(b, dir, dbURL)
 	// A table just loaded has no planner statistics yet; a running
 	// deployment has them (autovacuum on PostgreSQL), so measure that.
 	if _, err := db.Exec("ANALYZE"); err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -22,12 +21,23 @@ const (
 )
 
 func (s *Server) listClients(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
+	l, err := parseList(r)
+	if err != nil {
+		return err
+	}
+	if l.paged {
+		return s.writeClientPage(w, r, l)
+	}
+	return s.streamClients(w, r, l.ClientQuery)
+}
+
+// streamClients writes every client q matches. The list is streamed: memory
+// stays flat however many clients there are. Once the first byte is out, an
+// error can only abort the response.
+func (s *Server) streamClients(w http.ResponseWriter, r *http.Request, q roster.ClientQuery) error {
 	photoURL := s.photoURL(r)
-	// The list is streamed: memory stays flat however many clients there
-	// are. Once the first byte is out, an error can only abort the response.
 	started := false
-	err := s.store.EachClient(r.Context(), p.OrgID, func(c *roster.Client) error {
+	err := s.store.EachClientMatching(r.Context(), principal(r).OrgID, q, func(c *roster.Client) error {
 		b, err := json.Marshal(toJSON(c, photoURL, false))
 		if err != nil {
 			return err
@@ -206,11 +216,11 @@ type filterPageJSON struct {
 }
 
 func (s *Server) filterClients(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r)
+	v, err := params(r, filterParams)
 	if err != nil {
 		return err
 	}
-	f, page, err := parseFilter(q)
+	f, page, err := parseFilter(v)
 	if err != nil {
 		return err
 	}
@@ -221,67 +231,45 @@ func (s *Server) filterClients(w http.ResponseWriter, r *http.Request) error {
 	if len(res.Clients) == 0 {
 		return roster.Errorf(roster.KindNotFound, "no users found")
 	}
-	out := filterPageJSON{
+	writeJSON(w, http.StatusOK, filterPageJSON{
 		QueryCount: res.Count,
-		Users:      make([]clientJSON, len(res.Clients)),
+		Users:      summaries(res.Clients, s.photoURL(r)),
 		FirstUID:   res.Clients[0].UID,
 		LastUID:    res.Clients[len(res.Clients)-1].UID,
-	}
-	photoURL := s.photoURL(r)
-	for i := range res.Clients {
-		out.Users[i] = toJSON(&res.Clients[i], photoURL, false)
-	}
-	writeJSON(w, http.StatusOK, out)
+	})
 	return nil
 }
 
 var filterParams = []string{"start_after_id", "end_before_id", "limit", "admin_uid", "start_date",
 	"end_date", "gender", "preferable_activities", "activity"}
 
-func parseFilter(q map[string][]string) (roster.ClientFilter, roster.Page, error) {
+// parseFilter reads the filter's parameters, as params returned them.
+func parseFilter(v map[string]string) (roster.ClientFilter, roster.Page, error) {
 	var f roster.ClientFilter
-	page := roster.Page{Limit: defaultLimit}
-	for k, vs := range q {
-		if !slices.Contains(filterParams, k) {
-			return f, page, invalid("%s: unknown query parameter", k)
-		}
-		if len(vs) > 1 {
-			return f, page, invalid("%s: given more than once", k)
-		}
-	}
-	get := func(k string) string {
-		if vs := q[k]; len(vs) > 0 {
-			return vs[0]
-		}
-		return ""
-	}
+	var page roster.Page
 	var err error
-	if v := get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxLimit {
-			return f, page, invalid("limit: must be an integer from 1 to %d", maxLimit)
-		}
-		page.Limit = n
+	if page.Limit, err = intParam(v, "limit", defaultLimit, 1, maxLimit); err != nil {
+		return f, page, err
 	}
-	page.After, page.Before = get("start_after_id"), get("end_before_id")
+	page.After, page.Before = v["start_after_id"], v["end_before_id"]
 	if page.After != "" && page.Before != "" {
 		return f, page, invalid("start_after_id and end_before_id: give one, not both")
 	}
 	for _, k := range []string{"start_after_id", "end_before_id", "admin_uid"} {
-		if v := get(k); v != "" && !roster.ValidUID(v) {
+		if id := v[k]; id != "" && !roster.ValidUID(id) {
 			return f, page, invalid("%s: not a valid uid", k)
 		}
 	}
-	f.AdminUID = get("admin_uid")
-	if v := get("gender"); v != "" {
-		if f.Gender, err = roster.ParseGender(v); err != nil {
+	f.AdminUID = v["admin_uid"]
+	if g := v["gender"]; g != "" {
+		if f.Gender, err = roster.ParseGender(g); err != nil {
 			return f, page, invalid("gender: %v", err)
 		}
 	}
-	if f.From, err = parseDate(get("start_date"), "start_date"); err != nil {
+	if f.From, err = parseDate(v["start_date"], "start_date"); err != nil {
 		return f, page, err
 	}
-	if f.To, err = parseDate(get("end_date"), "end_date"); err != nil {
+	if f.To, err = parseDate(v["end_date"], "end_date"); err != nil {
 		return f, page, err
 	}
 	if !f.To.IsZero() {
@@ -290,7 +278,7 @@ func parseFilter(q map[string][]string) (roster.ClientFilter, roster.Page, error
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		return f, page, invalid("start_date: must not be after end_date")
 	}
-	activities, activity := get("preferable_activities"), get("activity")
+	activities, activity := v["preferable_activities"], v["activity"]
 	switch {
 	case activities != "" && activity != "":
 		return f, page, invalid("activity and preferable_activities: give one, not both")

@@ -3,9 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
 
 	"roster"
 )
@@ -38,15 +35,19 @@ func (s *Server) subAdmins(w http.ResponseWriter, r *http.Request) error {
 // writeStaff answers both staff lists: the sub-admins list also names each
 // member's role, as the seed's schema does.
 func (s *Server) writeStaff(w http.ResponseWriter, r *http.Request, withRole bool) error {
-	q, err := query(r)
+	v, err := params(r, staffParams)
 	if err != nil {
 		return err
 	}
-	limit, err := limitParam(q, defaultStaffLimit, "limit", "start_after_id")
+	limit, err := intParam(v, "limit", defaultStaffLimit, 1, maxLimit)
 	if err != nil {
 		return err
 	}
-	staff, total, err := s.store.Staff(r.Context(), principal(r).OrgID, q.Get("start_after_id"), limit)
+	f, err := parseStaffFilter(v)
+	if err != nil {
+		return err
+	}
+	staff, total, err := s.store.Staff(r.Context(), principal(r).OrgID, f, v["start_after_id"], limit)
 	if err != nil {
 		return err
 	}
@@ -62,28 +63,6 @@ func (s *Server) writeStaff(w http.ResponseWriter, r *http.Request, withRole boo
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// limitParam reads the limit query parameter (1 to maxLimit), rejecting
-// parameters not in allowed, so that a typo is not silently ignored.
-func limitParam(q url.Values, def int, allowed ...string) (int, error) {
-	for k, vs := range q {
-		if !slices.Contains(allowed, k) {
-			return 0, invalid("%s: unknown query parameter", k)
-		}
-		if len(vs) > 1 {
-			return 0, invalid("%s: given more than once", k)
-		}
-	}
-	v := q.Get("limit")
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > maxLimit {
-		return 0, invalid("limit: must be an integer from 1 to %d", maxLimit)
-	}
-	return n, nil
 }
 
 func (s *Server) addSubAdmin(w http.ResponseWriter, r *http.Request) error {
@@ -141,11 +120,11 @@ func toInvitationJSON(inv roster.Invitation) invitationJSON {
 }
 
 func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r)
+	v, err := params(r, []string{"limit"})
 	if err != nil {
 		return err
 	}
-	limit, err := limitParam(q, defaultStaffLimit, "limit")
+	limit, err := intParam(v, "limit", defaultStaffLimit, 1, maxLimit)
 	if err != nil {
 		return err
 	}

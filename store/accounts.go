@@ -354,6 +354,9 @@ func (s *Store) CloseSession(ctx context.Context, sessionUID string) error {
 	})
 }
 
+// notBlocked is the blocked_until of a key that has never been blocked.
+var notBlocked = time.Unix(0, 0).UTC()
+
 // ThrottleKey is a key of sign_in_failures and whether it counts an address.
 type ThrottleKey struct {
 	Key        string
@@ -380,12 +383,13 @@ func (s *Store) ClaimSignIn(ctx context.Context, t time.Time, keys ...ThrottleKe
 			var failures int
 			var until dbTime
 			err := tx.QueryRowContext(ctx, `
-				INSERT INTO sign_in_failures (key, failures, last_at, blocked_until) VALUES ($1, 1, $2, $2)
+				INSERT INTO sign_in_failures (key, failures, last_at, blocked_until) VALUES ($1, 1, $2, $4)
 				ON CONFLICT (key) DO UPDATE SET last_at = excluded.last_at, failures = CASE
 					WHEN sign_in_failures.blocked_until > excluded.last_at THEN sign_in_failures.failures
 					WHEN sign_in_failures.last_at < $3 THEN 1
 					ELSE sign_in_failures.failures + 1 END
-				RETURNING failures, blocked_until`, k.Key, dbTime{t}, dbTime{t.Add(-roster.ThrottleWindow)}).Scan(&failures, &until)
+				RETURNING failures, blocked_until`, k.Key, dbTime{t}, dbTime{t.Add(-roster.ThrottleWindow)}, dbTime{notBlocked}).
+				Scan(&failures, &until)
 			if err != nil {
 				return err
 			}
@@ -393,9 +397,14 @@ func (s *Store) ClaimSignIn(ctx context.Context, t time.Time, keys ...ThrottleKe
 				wait = max(wait, until.Sub(t))
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE sign_in_failures SET blocked_until = $1 WHERE key = $2`,
-				dbTime{t.Add(roster.ThrottleDelay(failures, k.PerAddress))}, k.Key); err != nil {
-				return err
+			// Only a real block is written: concurrent attempts carry
+			// slightly different clocks, and a block "until now" by one
+			// would block another whose now is a moment earlier.
+			if d := roster.ThrottleDelay(failures, k.PerAddress); d > 0 {
+				if _, err := tx.ExecContext(ctx, `UPDATE sign_in_failures SET blocked_until = $1 WHERE key = $2`,
+					dbTime{t.Add(d)}, k.Key); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

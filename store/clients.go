@@ -1,14 +1,12 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"roster"
 )
@@ -265,9 +263,6 @@ func (c counted) counts() []countKey {
 	return countKeys(c.createdBy, c.gender, c.activities)
 }
 
-// deactivatedKey counts an organization's deactivated clients.
-var deactivatedKey = countKey{"status", "deactivated"}
-
 // lockedClient reads a client's counted values with query, whose arguments
 // are the organization and uid; DELETE ... RETURNING serves too.
 func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org roster.OrgID, uid string) (counted, error) {
@@ -334,44 +329,15 @@ func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text
 
 // listChunk is how many clients EachClient reads per query. Between chunks
 // it holds no connection, so a slow reader of a long list cannot starve the
-// pool or, on SQLite, hold back WAL checkpoints.
-const listChunk = 500
+// pool or, on SQLite, hold back WAL checkpoints. A variable only so that
+// tests can cross chunk edges with few clients.
+var listChunk = 500
 
-// EachClient calls fn for every client of the organization, newest first,
-// in chunks, so that memory does not grow with their number. Clients
+// EachClient calls fn for every active client of the organization, newest
+// first, in chunks, so that memory does not grow with their number. Clients
 // created during the walk are not listed.
 func (s *Store) EachClient(ctx context.Context, org roster.OrgID, fn func(*roster.Client) error) error {
-	chunk := make([]roster.Client, 0, listChunk)
-	after := "~" // sorts after every uid
-	for {
-		args := []any{org, after}
-		rows, err := s.query(ctx, `SELECT `+listColumns+` FROM clients
-			WHERE org_id = $1 AND uid < $2 AND deactivated_at IS NULL ORDER BY uid DESC LIMIT `+
-			s.limit(&args, listChunk), args...)
-		if err != nil {
-			return err
-		}
-		chunk = chunk[:0]
-		for rows.Next() {
-			chunk = append(chunk, roster.Client{})
-			if err := scanClient(rows, &chunk[len(chunk)-1]); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
-			return err
-		}
-		for i := range chunk {
-			if err := fn(&chunk[i]); err != nil {
-				return err
-			}
-		}
-		if len(chunk) < listChunk {
-			return nil
-		}
-		after = chunk[len(chunk)-1].UID
-	}
+	return s.EachClientMatching(ctx, org, roster.ClientQuery{}, fn)
 }
 
 func nullString(s string) any {
@@ -390,15 +356,6 @@ func placeholders(from, n int) string {
 		fmt.Fprintf(&b, "$%d", from+i)
 	}
 	return b.String()
-}
-
-// SetLastSession records when the client's latest analysis session took
-// place; the filter's date bounds select on it.
-func (s *Store) SetLastSession(ctx context.Context, org roster.OrgID, uid string, t time.Time) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE clients SET last_session = $3 WHERE org_id = $1 AND uid = $2`, org, uid, dbTime{t})
-		return mustAffect(res, err, roster.ErrClientNotFound)
-	})
 }
 
 // qualified prefixes each column of a comma-separated list with a table

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -12,6 +13,20 @@ import (
 
 // countKey is one row of client_counts.
 type countKey struct{ dim, value string }
+
+// deactivatedKey counts the organization's deactivated clients. A client
+// being deactivated leaves its other counters as if deleted and joins this
+// one, while organizations.client_count goes on counting it (the plan's
+// limit counts deactivated clients too).
+var deactivatedKey = countKey{"status", "deactivated"}
+
+// deactivatedCount is an expression for the number of deactivated clients
+// of the organization $1; activeCount is a query for the number of active ones.
+var (
+	deactivatedCount = fmt.Sprintf(`COALESCE((SELECT n FROM client_counts WHERE org_id = $1 AND dim = '%s' AND value = '%s'), 0)`,
+		deactivatedKey.dim, deactivatedKey.value)
+	activeCount = `SELECT client_count - ` + deactivatedCount + ` FROM organizations WHERE id = $1`
+)
 
 // countKeys returns the counters a client with these values adds to.
 func countKeys(createdBy string, gender *string, activities []string) []countKey {

@@ -62,12 +62,13 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 }
 
 // countQuery returns a query for the number of clients matching f, and its
-// arguments: from the organization's counter without a filter, from
-// client_counts with a filter on one gender, activity or admin, and by
+// arguments: from the organization's counters without a filter (all its
+// clients less the deactivated ones), from client_counts with a filter on
+// one gender, activity or admin (which count active clients only), and by
 // counting rows through the filter's index otherwise.
 func countQuery(f roster.ClientFilter, where string, args []any) (string, []any) {
 	if f.IsZero() {
-		return `SELECT client_count FROM organizations WHERE id = $1`, args
+		return activeCount, args
 	}
 	if k, ok := countKeyOf(f); ok {
 		args = append(args, k.dim, k.value)
@@ -77,10 +78,11 @@ func countQuery(f roster.ClientFilter, where string, args []any) (string, []any)
 	return `SELECT count(*) FROM clients WHERE ` + where, args
 }
 
-// limit returns the LIMIT clause's value for n. On PostgreSQL it is written
-// into the query: a prepared LIMIT $n is planned without knowing n, and may
-// then sort instead of walking the index (n is an int the api package caps).
-// On SQLite it is bound, so that the store's prepared statements stay few.
+// limit returns the value of a LIMIT (or OFFSET) clause for n. On
+// PostgreSQL it is written into the query: a prepared LIMIT $n is planned
+// without knowing n, and may then sort instead of walking the index (n is
+// an int the api package caps). On SQLite it is bound, so that the store's
+// prepared statements stay few.
 func (s *Store) limit(args *[]any, n int) string {
 	if s.postgres {
 		return strconv.Itoa(n)
@@ -90,37 +92,32 @@ func (s *Store) limit(args *[]any, n int) string {
 }
 
 // filterWhere builds the WHERE clause of f; its first argument is always
-// the organization.
+// the organization. Deactivated clients are left out.
 func filterWhere(org roster.OrgID, f roster.ClientFilter) (string, []any) {
-	conds := []string{"org_id = $1"}
-	args := []any{org}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		conds = append(conds, fmt.Sprintf(cond, len(args)))
-	}
+	w := newWhere("org_id", org)
+	w.and(deactivatedCond(false))
 	if f.AdminUID != "" {
-		add("created_by = $%d", f.AdminUID)
+		w.and("created_by = " + w.arg(f.AdminUID))
 	}
 	if f.Gender != "" {
-		add("gender = $%d", f.Gender)
+		w.and("gender = " + w.arg(f.Gender))
 	}
 	if !f.From.IsZero() {
-		add("last_session >= $%d", dbTime{f.From})
+		w.and("last_session >= " + w.arg(dbTime{f.From}))
 	}
 	if !f.To.IsZero() {
-		add("last_session < $%d", dbTime{f.To})
+		w.and("last_session < " + w.arg(dbTime{f.To}))
 	}
 	if len(f.Activities) > 0 {
 		in := make([]string, len(f.Activities))
 		for i, a := range f.Activities {
-			args = append(args, a)
-			in[i] = fmt.Sprintf("$%d", len(args))
+			in[i] = w.arg(a)
 		}
 		// Correlated, so that a page walks the keyset index and checks each
 		// client's few activity rows, instead of collecting every client of
 		// the activity first.
-		conds = append(conds, `EXISTS (SELECT 1 FROM client_activities a WHERE a.client_id = clients.id AND a.activity IN (`+
-			strings.Join(in, ", ")+`))`)
+		w.and(`EXISTS (SELECT 1 FROM client_activities a WHERE a.client_id = clients.id AND a.activity IN (` +
+			strings.Join(in, ", ") + `))`)
 	}
-	return strings.Join(conds, " AND "), args
+	return w.String(), w.args
 }

@@ -8,30 +8,44 @@ import (
 	"roster"
 )
 
-// Staff returns one keyset page of an organization's staff in uid order,
-// after the uid after (or from the start), with the number of staff.
-func (s *Store) Staff(ctx context.Context, org roster.OrgID, after string, limit int) ([]roster.StaffMember, int64, error) {
-	var total int64
-	err := s.queryRow(ctx, `SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND status = 'Active'`, org).Scan(&total)
-	if err != nil {
-		return nil, 0, err
+// Staff returns one keyset page of the organization's staff that f
+// matches, in uid order, after the uid after (or from the start), with the
+// number of staff that f matches. It reads every match, counting as it
+// goes: an organization's staff are few, and a count visits each anyway.
+// So a search is matched in Go, exactly as client search matches, which
+// SQL could not do here: accounts keep no lower-cased name, and SQLite's
+// lower() folds ASCII only.
+func (s *Store) Staff(ctx context.Context, org roster.OrgID, f roster.StaffFilter, after string, limit int) ([]roster.StaffMember, int64, error) {
+	w := newWhere("m.org_id", org)
+	w.and("m.status = 'Active'")
+	if f.Email != "" {
+		w.and("a.email_key = " + w.arg(roster.EmailKey(f.Email)))
+	}
+	if f.Role != "" {
+		w.and("m.role = " + w.arg(f.Role))
 	}
 	rows, err := s.query(ctx, `
 		SELECT a.uid, a.email, a.display_name, m.role, m.status
 		FROM memberships m JOIN accounts a ON a.id = m.account_id
-		WHERE m.org_id = $1 AND m.status = 'Active' AND a.uid > $2
-		ORDER BY a.uid LIMIT $3`, org, after, limit)
+		WHERE `+w.String()+` ORDER BY a.uid`, w.args...)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
 	var staff []roster.StaffMember
+	var total int64
 	for rows.Next() {
 		var m roster.StaffMember
 		if err := rows.Scan(&m.UID, &m.Email, &m.DisplayName, &m.Role, &m.Status); err != nil {
 			return nil, 0, err
 		}
-		staff = append(staff, m)
+		if f.Search != "" && !roster.SearchMatches(f.Search, m.DisplayName, m.Email) {
+			continue
+		}
+		total++
+		if m.UID > after && len(staff) < limit {
+			staff = append(staff, m)
+		}
 	}
 	return staff, total, rows.Err()
 }

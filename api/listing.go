@@ -1,0 +1,200 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"roster"
+)
+
+// List pages hold 10 clients unless asked otherwise, and 50 at most. A page
+// is found by OFFSET, which reads and drops every client before it, so
+// pages reach maxPagedRows deep at most: beyond, a query must be narrowed
+// or walked with the filter endpoint's keyset cursor.
+const (
+	defaultPerPage = 10
+	maxPerPage     = 50
+	maxPagedRows   = 10000
+)
+
+// params returns the query string's parameters, one value each. A parameter
+// not in allowed, or given twice, is a 400 naming it, so that a typo or an
+// ambiguous request is not answered as if it were something else. An empty
+// value is the same as none.
+func params(r *http.Request, allowed []string) (map[string]string, error) {
+	q, err := query(r)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[string]string, len(q))
+	for k, vs := range q {
+		if !slices.Contains(allowed, k) {
+			return nil, invalid("%s: unknown query parameter", k)
+		}
+		if len(vs) > 1 {
+			return nil, invalid("%s: given more than once", k)
+		}
+		v[k] = vs[0]
+	}
+	return v, nil
+}
+
+// intParam reads the integer parameter name, from min to max, or def.
+func intParam(v map[string]string, name string, def, min, max int) (int, error) {
+	s := v[name]
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min || n > max {
+		return 0, invalid("%s: must be an integer from %d to %d", name, min, max)
+	}
+	return n, nil
+}
+
+// boolParam reads the boolean parameter name: true or false (1 or 0, as the
+// Publica.la document's integers), or nil when absent.
+func boolParam(v map[string]string, name string) (*bool, error) {
+	var b bool
+	switch v[name] {
+	case "":
+		return nil, nil
+	case "true", "1":
+		b = true
+	case "false", "0":
+	default:
+		return nil, invalid("%s: must be true or false", name)
+	}
+	return &b, nil
+}
+
+// searchParams reads q and email, which the client and staff lists share.
+func searchParams(v map[string]string) (search, email string, err error) {
+	search, email = v["q"], v["email"]
+	switch {
+	case !utf8.ValidString(search):
+		return "", "", invalid("q: must be valid UTF-8")
+	case utf8.RuneCountInString(search) > roster.MaxSearchLength:
+		return "", "", invalid("q: must be at most %d characters", roster.MaxSearchLength)
+	}
+	if email != "" {
+		if err := roster.ValidateEmail(email); err != nil {
+			return "", "", invalid("email: %v", err)
+		}
+	}
+	return search, email, nil
+}
+
+var listParams = []string{"page", "per_page", "q", "order_by", "order", "email", "deactivated"}
+
+// listRequest is what a list request asks for. Without page or per_page it
+// is not paged: the whole list is streamed.
+type listRequest struct {
+	roster.ClientQuery
+	paged         bool
+	page, perPage int
+}
+
+func parseList(r *http.Request) (listRequest, error) {
+	var l listRequest
+	v, err := params(r, listParams)
+	if err != nil {
+		return l, err
+	}
+	l.paged = v["page"] != "" || v["per_page"] != ""
+	if l.page, err = intParam(v, "page", 1, 1, maxPagedRows); err != nil {
+		return l, err
+	}
+	if l.perPage, err = intParam(v, "per_page", defaultPerPage, 1, maxPerPage); err != nil {
+		return l, err
+	}
+	if l.page*l.perPage > maxPagedRows {
+		return l, invalid("page: page × per_page must be at most %d; narrow the list with q or email, "+
+			"or walk it with the filter endpoint's start_after_id cursor", maxPagedRows)
+	}
+	if l.Search, l.Email, err = searchParams(v); err != nil {
+		return l, err
+	}
+	deactivated, err := boolParam(v, "deactivated")
+	if err != nil {
+		return l, err
+	}
+	l.Deactivated = deactivated != nil && *deactivated
+	l.OrderBy, l.Ascending, err = parseOrder(v)
+	return l, err
+}
+
+// parseOrder reads order_by and order; the direction's default depends on
+// the order.
+func parseOrder(v map[string]string) (roster.ClientOrder, bool, error) {
+	by := roster.OrderCreatedAt
+	if s := v["order_by"]; s != "" {
+		by = roster.ClientOrder(s)
+		if !slices.Contains(roster.ClientOrders, by) {
+			names := make([]string, len(roster.ClientOrders))
+			for i, o := range roster.ClientOrders {
+				names[i] = string(o)
+			}
+			return by, false, invalid("order_by: must be one of %s", strings.Join(names, ", "))
+		}
+	}
+	switch v["order"] {
+	case "":
+		return by, by.AscendingByDefault(), nil
+	case "asc":
+		return by, true, nil
+	case "desc":
+		return by, false, nil
+	}
+	return by, false, invalid("order: must be asc or desc")
+}
+
+// clientPageJSON is a list page: the streamed list's shape with the totals
+// of FitTrackee's pagination.
+type clientPageJSON struct {
+	Users      []clientJSON `json:"users"`
+	QueryCount int64        `json:"query_count"`
+	Page       int          `json:"page"`
+	PerPage    int          `json:"per_page"`
+	Pages      int64        `json:"pages"`
+}
+
+func (s *Server) writeClientPage(w http.ResponseWriter, r *http.Request, l listRequest) error {
+	res, err := s.store.ClientPage(r.Context(), principal(r).OrgID, l.ClientQuery, (l.page-1)*l.perPage, l.perPage)
+	if err != nil {
+		return err
+	}
+	per := int64(l.perPage)
+	writeJSON(w, http.StatusOK, clientPageJSON{Users: summaries(res.Clients, s.photoURL(r)), QueryCount: res.Count,
+		Page: l.page, PerPage: l.perPage, Pages: (res.Count + per - 1) / per})
+	return nil
+}
+
+// summaries converts clients for a list, without their notes.
+func summaries(clients []roster.Client, photoURL func(string) string) []clientJSON {
+	out := make([]clientJSON, len(clients))
+	for i := range clients {
+		out[i] = toJSON(&clients[i], photoURL, false)
+	}
+	return out
+}
+
+var staffParams = []string{"limit", "start_after_id", "q", "email", "admins"}
+
+// parseStaffFilter reads a staff list's filters: admins=true keeps the
+// Admins (the sub-admins), admins=false the Owners.
+func parseStaffFilter(v map[string]string) (roster.StaffFilter, error) {
+	var f roster.StaffFilter
+	var err error
+	if f.Search, f.Email, err = searchParams(v); err != nil {
+		return f, err
+	}
+	admins, err := boolParam(v, "admins")
+	if admins != nil {
+		f.Role = map[bool]string{true: roster.RoleAdmin, false: roster.RoleOwner}[*admins]
+	}
+	return f, err
+}

@@ -1,0 +1,57 @@
+package roster
+
+import (
+	"strings"
+)
+
+// ClientOrder is what a client list is sorted by. Ties are broken by uid,
+// in the same direction, so that pages never overlap or skip.
+type ClientOrder string
+
+// The orders of the list endpoint (FitTrackee's order_by).
+const (
+	OrderCreatedAt     ClientOrder = "created_at" // uid order, which is creation order
+	OrderDisplayName   ClientOrder = "display_name"
+	OrderEmail         ClientOrder = "email"
+	OrderLastSession   ClientOrder = "last_session" // clients without a session come last either way
+	OrderSessionsCount ClientOrder = "sessions_count"
+)
+
+// ClientOrders lists every order, in the order the API documents them.
+var ClientOrders = []ClientOrder{OrderCreatedAt, OrderDisplayName, OrderEmail, OrderLastSession, OrderSessionsCount}
+
+// AscendingByDefault reports whether o runs ascending when no direction is
+// asked for: names and emails alphabetically, and the rest newest, latest
+// or busiest first.
+func (o ClientOrder) AscendingByDefault() bool {
+	return o == OrderDisplayName || o == OrderEmail
+}
+
+// ClientQuery selects and sorts clients for the list endpoint. The zero
+// value lists the active clients, newest first.
+type ClientQuery struct {
+	Search      string      // a substring of the display name or of the email, in any letter case
+	Email       string      // exactly this email, in any letter case
+	Deactivated bool        // the deactivated clients instead of the active ones
+	OrderBy     ClientOrder // "" is OrderCreatedAt
+	Ascending   bool
+}
+
+// MaxSearchLength caps a search string, in characters.
+const MaxSearchLength = 100
+
+// StaffFilter selects staff members for the staff lists. Zero values do not
+// filter.
+type StaffFilter struct {
+	Search string // as in ClientQuery
+	Email  string // as in ClientQuery
+	Role   string // RoleOwner or RoleAdmin
+}
+
+// SearchMatches reports whether a display name or an email contains search,
+// letter case aside: what the SQL of a client search does with name_key and
+// email_key, for lists that match in Go.
+func SearchMatches(search, displayName, email string) bool {
+	s := NameKey(search)
+	return strings.Contains(NameKey(displayName), s) || strings.Contains(EmailKey(email), EmailKey(search))
+}

@@ -1,0 +1,27 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+	"time"
+
+	"roster"
+)
+
+// SetLastSession sets a client's last_session directly, for tests of the
+// filters that select on it.
+func (s *Store) SetLastSession(ctx context.Context, org roster.OrgID, uid string, t time.Time) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE clients SET last_session = $3 WHERE org_id = $1 AND uid = $2`, org, uid, dbTime{t})
+		return mustAffect(res, err, roster.ErrClientNotFound)
+	})
+}
+
+// SetListChunkForTest makes list walks read n clients per query until t
+// ends.
+func SetListChunkForTest(t testing.TB, n int) {
+	old := listChunk
+	listChunk = n
+	t.Cleanup(func() { listChunk = old })
+}

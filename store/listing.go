@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"roster"
+)
+
+// where is a WHERE clause under construction, scoped to one organization
+// by its first argument.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// newWhere starts a clause on the organization column named.
+func newWhere(column string, org roster.OrgID) *where {
+	return &where{conds: []string{column + " = $1"}, args: []any{org}}
+}
+
+// arg binds v and returns its placeholder.
+func (w *where) arg(v any) string {
+	w.args = append(w.args, v)
+	return fmt.Sprintf("$%d", len(w.args))
+}
+
+func (w *where) and(cond string) { w.conds = append(w.conds, cond) }
+
+func (w *where) String() string { return strings.Join(w.conds, " AND ") }
+
+// orderColumns are the sort columns of the list orders; created_at sorts by
+// uid alone. Each has an index on (org_id, column, uid).
+var orderColumns = map[roster.ClientOrder]string{
+	roster.OrderDisplayName:   "name_key",
+	roster.OrderEmail:         "email_key",
+	roster.OrderLastSession:   "last_session",
+	roster.OrderSessionsCount: "sessions_count",
+}
+
+// segment is a stretch of a list that one walk along an index returns in
+// order: the clients that also match cond, sorted by key (when set) and uid.
+type segment struct {
+	cond string
+	key  string
+}
+
+// segmentsOf splits q's order into segments. NULL sorts first on SQLite and
+// last on PostgreSQL, and asking either for NULLS LAST makes it sort instead
+// of walking the index in one direction or the other; so the clients with a
+// last session are listed first, then those without, each along the index.
+func segmentsOf(q roster.ClientQuery) []segment {
+	key := orderColumns[q.OrderBy]
+	if key == "last_session" {
+		return []segment{{cond: "last_session IS NOT NULL", key: key}, {cond: "last_session IS NULL"}}
+	}
+	return []segment{{key: key}}
+}
+
+// listWhere selects the clients of the organization that q matches.
+func listWhere(org roster.OrgID, q roster.ClientQuery) *where {
+	w := newWhere("org_id", org)
+	w.and(deactivatedCond(q.Deactivated))
+	if q.Email != "" {
+		w.and("email_key = " + w.arg(roster.EmailKey(q.Email)))
+	}
+	if q.Search != "" {
+		// The keys are lower-cased in Go on both engines; so is the search,
+		// and its wildcards are escaped so that they match themselves.
+		p := w.arg("%" + likeEscaper.Replace(roster.NameKey(q.Search)) + "%")
+		w.and(`(name_key LIKE ` + p + ` ESCAPE '\' OR email_key LIKE ` + p + ` ESCAPE '\')`)
+	}
+	return w
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+func deactivatedCond(deactivated bool) string {
+	if deactivated {
+		return "deactivated_at IS NOT NULL"
+	}
+	return "deactivated_at IS NULL"
+}
+
+// segmentWhere selects the clients of seg that q matches.
+func segmentWhere(org roster.OrgID, q roster.ClientQuery, seg segment) *where {
+	w := listWhere(org, q)
+	if seg.cond != "" {
+		w.and(seg.cond)
+	}
+	return w
+}
+
+// position is where a keyset walk of a segment stands: the sort key and uid
+// of the last client read.
+type position struct {
+	key any
+	uid string
+}
+
+// segmentQuery returns the query for limit clients of seg in q's order,
+// after from (when not nil) and offset rows on.
+func (s *Store) segmentQuery(org roster.OrgID, q roster.ClientQuery, seg segment, from *position, offset, limit int) (string, []any) {
+	w := segmentWhere(org, q, seg)
+	dir, cmp := "DESC", "<"
+	if q.Ascending {
+		dir, cmp = "ASC", ">"
+	}
+	cols, order := listColumns, "uid "+dir
+	switch {
+	case seg.key != "":
+		cols, order = seg.key+", "+cols, seg.key+" "+dir+", "+order
+		if from != nil {
+			w.and(fmt.Sprintf("(%s, uid) %s (%s, %s)", seg.key, cmp, w.arg(from.key), w.arg(from.uid)))
+		}
+	case from != nil:
+		w.and("uid " + cmp + " " + w.arg(from.uid))
+	}
+	query := `SELECT ` + cols + ` FROM clients WHERE ` + w.String() + ` ORDER BY ` + order + ` LIMIT ` + s.limit(&w.args, limit)
+	if offset > 0 {
+		query += ` OFFSET ` + s.limit(&w.args, offset)
+	}
+	return query, w.args
+}
+
+// listed is a client read for a list, with its sort key when the segment
+// has one.
+type listed struct {
+	c   roster.Client
+	key any
+}
+
+// readListed appends the clients query returns to dst.
+func (s *Store) readListed(ctx context.Context, seg segment, query string, args []any, dst []listed) ([]listed, error) {
+	rows, err := s.query(ctx, query, args...)
+	if err != nil {
+		return dst, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		dst = append(dst, listed{})
+		l := &dst[len(dst)-1]
+		var lead []any
+		if seg.key != "" {
+			lead = append(lead, &l.key)
+		}
+		if err := scanClient(rows, &l.c, lead...); err != nil {
+			return dst, err
+		}
+	}
+	return dst, rows.Err()
+}
+
+// EachClientMatching calls fn for every client of the organization that q
+// matches, in q's order. It reads them in keyset chunks on (sort key, uid),
+// never by OFFSET, so that memory does not grow with their number and each
+// chunk starts where the last one ended along the index. Clients created
+// during a walk by creation order are not listed; a client whose sort key
+// changes during a walk in another order may be listed twice or not at all.
+func (s *Store) EachClientMatching(ctx context.Context, org roster.OrgID, q roster.ClientQuery, fn func(*roster.Client) error) error {
+	chunk := make([]listed, 0, listChunk)
+	for _, seg := range segmentsOf(q) {
+		if err := s.walkSegment(ctx, org, q, seg, chunk, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walkSegment calls fn for each client of seg, reading chunks into chunk's
+// memory. Between chunks it holds no connection.
+func (s *Store) walkSegment(ctx context.Context, org roster.OrgID, q roster.ClientQuery, seg segment, chunk []listed,
+	fn func(*roster.Client) error) error {
+	var from *position
+	for {
+		query, args := s.segmentQuery(org, q, seg, from, 0, listChunk)
+		var err error
+		if chunk, err = s.readListed(ctx, seg, query, args, chunk[:0]); err != nil {
+			return err
+		}
+		for i := range chunk {
+			if err := fn(&chunk[i].c); err != nil {
+				return err
+			}
+		}
+		if len(chunk) < listChunk {
+			return nil
+		}
+		last := chunk[len(chunk)-1]
+		from = &position{last.key, last.c.UID}
+	}
+}
+
+// ClientPage returns up to limit clients that q matches, offset clients
+// into q's order, with the number of clients q matches. The api package
+// bounds offset, which the database reads through and drops.
+func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, offset, limit int) (roster.FilterPage, error) {
+	var page roster.FilterPage
+	count, args := listCount(org, q)
+	if err := s.queryRow(ctx, count, args...).Scan(&page.Count); err != nil || int64(offset) >= page.Count {
+		return page, err
+	}
+	var got []listed
+	for _, seg := range segmentsOf(q) {
+		if len(got) == limit {
+			break
+		}
+		before := len(got)
+		query, args := s.segmentQuery(org, q, seg, nil, offset, limit-before)
+		var err error
+		if got, err = s.readListed(ctx, seg, query, args, got); err != nil {
+			return page, err
+		}
+		switch {
+		case len(got) > before:
+			offset = 0 // the segment ended within the page
+		case offset > 0:
+			// The offset lies beyond this segment: skip all of it.
+			n, err := s.countSegment(ctx, org, q, seg, offset)
+			if err != nil {
+				return page, err
+			}
+			offset -= n
+		}
+	}
+	page.Clients = make([]roster.Client, len(got))
+	for i := range got {
+		page.Clients[i] = got[i].c
+	}
+	return page, nil
+}
+
+// countSegment counts the clients of seg, up to most.
+func (s *Store) countSegment(ctx context.Context, org roster.OrgID, q roster.ClientQuery, seg segment, most int) (int, error) {
+	w := segmentWhere(org, q, seg)
+	var n int
+	err := s.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM clients WHERE `+w.String()+` LIMIT `+s.limit(&w.args, most)+`) AS seg`,
+		w.args...).Scan(&n)
+	return n, err
+}
+
+// listCount returns a query for the number of clients q matches, and its
+// arguments. The organization's counters answer without a search or an
+// email; an email matches one client at most; a search counts the matching
+// clients, which visits every client of the organization.
+func listCount(org roster.OrgID, q roster.ClientQuery) (string, []any) {
+	switch {
+	case q.Search != "" || q.Email != "":
+		w := listWhere(org, q)
+		return `SELECT count(*) FROM clients WHERE ` + w.String(), w.args
+	case q.Deactivated:
+		return `SELECT ` + deactivatedCount, []any{org}
+	}
+	return activeCount, []any{org}
+}
