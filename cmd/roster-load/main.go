@@ -1,7 +1,8 @@
 // Command roster-load drives a running Roster server to measure it: it
 // creates clients, reads them by uid, pages through them, or streams the
-// whole list, from concurrent workers for a bounded time, and prints the
-// rate. It only ever talks to the URL it is given (loopback by default).
+// whole list (or any streamed path, such as an export), from concurrent
+// workers for a bounded time, and prints the rate. It only ever talks to
+// the URL it is given (loopback by default).
 package main
 
 import (
@@ -25,6 +26,7 @@ func main() {
 	n := flag.Int("n", 100000, "clients to create (mode create)")
 	workers := flag.Int("workers", 16, "concurrent workers")
 	duration := flag.Duration("duration", 10*time.Second, "how long get and page run")
+	path := flag.String("path", "/", "what mode list reads, after /client-management/clients: e.g. /?order_by=display_name or /export/?format=csv")
 	flag.Parse()
 	l := &load{base: *base + "/client-management/clients", key: *key,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *workers}}}
@@ -35,7 +37,7 @@ func main() {
 	case "get", "page":
 		err = l.read(*mode, *workers, *duration)
 	case "list":
-		err = l.list()
+		err = l.list(*path)
 	default:
 		err = fmt.Errorf("unknown mode %q", *mode)
 	}
@@ -154,9 +156,9 @@ func (l *load) read(mode string, workers int, d time.Duration) error {
 }
 
 // list streams every client once.
-func (l *load) list() error {
+func (l *load) list(path string) error {
 	start := time.Now()
-	status, n, err := l.do("GET", l.base+"/", nil)
+	status, n, err := l.do("GET", l.base+path, nil)
 	if err != nil {
 		return err
 	}
