@@ -28,6 +28,7 @@ const (
 type Error struct {
 	Kind    Kind
 	Message string
+	Field   string // the input field at fault, if one is; Message then starts with "Field: "
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -35,6 +36,13 @@ func (e *Error) Error() string { return e.Message }
 // Errorf returns an *Error of the given kind.
 func Errorf(kind Kind, format string, args ...any) error {
 	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrorf returns a KindInvalid *Error about one field, whose message
+// starts with the field's name, so that a caller reporting many errors (an
+// import's rows) can name the field apart from the message.
+func FieldErrorf(field, format string, args ...any) error {
+	return &Error{Kind: KindInvalid, Message: field + ": " + fmt.Sprintf(format, args...), Field: field}
 }
 
 // KindOf reports the kind of err; errors that are not *Error are internal.

@@ -53,7 +53,7 @@ func NewClientFields(raw map[string]any) (ClientFields, error) {
 	}
 	for _, name := range []string{"email", "display_name"} {
 		if !u.Set[name] {
-			return ClientFields{}, Errorf(KindInvalid, "%s: required", name)
+			return ClientFields{}, FieldErrorf(name, "required")
 		}
 	}
 	return u.ClientFields, nil
@@ -71,10 +71,10 @@ func NewClientUpdate(raw map[string]any) (ClientUpdate, error) {
 	for _, name := range names {
 		parse, ok := clientFields[name]
 		if !ok {
-			return ClientUpdate{}, Errorf(KindInvalid, "%s: unknown field", name)
+			return ClientUpdate{}, FieldErrorf(name, "unknown field")
 		}
 		if err := parse(&u.ClientFields, raw[name]); err != nil {
-			return ClientUpdate{}, Errorf(KindInvalid, "%s: %v", name, err)
+			return ClientUpdate{}, FieldErrorf(name, "%v", err)
 		}
 		u.Set[name] = true
 	}

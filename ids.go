@@ -16,6 +16,26 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 // process uids strictly increase: one made in the same millisecond as the
 // last one (or with a clock that stepped back) is the last one plus one.
 func NewUID(now time.Time) string {
+	b := reserveUIDs(now, 1)
+	return string(b[:])
+}
+
+// NewUIDs reserves n uids at once, as n calls of NewUID in a row would make
+// them, and returns the i-th of them (from 0, increasing), so that a bulk
+// import can hand them out in any order without holding them all. Every
+// later uid of this process sorts after the whole block.
+func NewUIDs(now time.Time, n int) func(i int) string {
+	first := reserveUIDs(now, uint64(max(n, 1)))
+	return func(i int) string {
+		b := first
+		add(b[9:], uint64(i))
+		return string(b[:])
+	}
+}
+
+// reserveUIDs returns the first of n consecutive uids and records the last
+// as the process's latest.
+func reserveUIDs(now time.Time, n uint64) [20]byte {
 	var b [20]byte
 	ms := uint64(now.UnixMilli())
 	for i := 8; i >= 0; i-- {
@@ -27,10 +47,11 @@ func NewUID(now time.Time) string {
 	defer lastUID.Unlock()
 	if string(b[:9]) <= string(lastUID.b[:9]) {
 		b = lastUID.b
-		increment(b[9:])
+		add(b[9:], 1)
 	}
 	lastUID.b = b
-	return string(b[:])
+	add(lastUID.b[9:], n-1)
+	return b
 }
 
 var lastUID struct {
@@ -38,15 +59,14 @@ var lastUID struct {
 	b [20]byte
 }
 
-// increment adds one to a base62 number; 11 random digits do not overflow
-// in practice, and if they did the uid would still be unique, only unordered.
-func increment(digits []byte) {
-	for i := len(digits) - 1; i >= 0; i-- {
-		if d := strings.IndexByte(base62, digits[i]); d < 61 {
-			digits[i] = base62[d+1]
-			return
-		}
-		digits[i] = base62[0]
+// add adds n to a base62 number; 11 random digits do not overflow in
+// practice (n is at most an import's 100,000), and if they did the uids
+// would still be unique, only unordered.
+func add(digits []byte, n uint64) {
+	for i := len(digits) - 1; i >= 0 && n > 0; i-- {
+		sum := uint64(strings.IndexByte(base62, digits[i])) + n
+		digits[i] = base62[sum%62]
+		n = sum / 62
 	}
 }
 

@@ -26,10 +26,34 @@ func TestNewUIDIncreases(t *testing.T) {
 	}
 }
 
-func TestIncrementCarries(t *testing.T) {
-	d := []byte("0zz")
-	increment(d)
-	if string(d) != "100" {
-		t.Errorf("0zz + 1 = %s, want 100", d)
+func TestAddCarries(t *testing.T) {
+	for _, c := range []struct {
+		from string
+		n    uint64
+		want string
+	}{{"0zz", 1, "100"}, {"000", 0, "000"}, {"000", 62*62 + 62 + 61, "11z"}, {"0z0", 62, "100"}} {
+		d := []byte(c.from)
+		add(d, c.n)
+		if string(d) != c.want {
+			t.Errorf("%s + %d = %s, want %s", c.from, c.n, d, c.want)
+		}
+	}
+}
+
+func TestNewUIDsReservesABlock(t *testing.T) {
+	now := time.Now()
+	before := NewUID(now)
+	uid := NewUIDs(now, 1000)
+	after := NewUID(now)
+	prev := before
+	for i := range 1000 {
+		u := uid(i)
+		if u <= prev || !ValidUID(u) || len(u) != 20 {
+			t.Fatalf("uid %d = %q after %q", i, u, prev)
+		}
+		prev = u
+	}
+	if after <= prev {
+		t.Errorf("NewUID after the block = %q, not after its last %q", after, prev)
 	}
 }

@@ -85,6 +85,15 @@ func TestAuditLog(t *testing.T) {
 				t.Errorf("the log shows %q", secret)
 			}
 		}
+		// An import records each client it creates.
+		csv := "email,display_name,height\nimp1@example.com,Imp One,180\nimp2@example.com,Imp Two,\n"
+		expect(t, e.do(req{Method: "POST", Path: prefixes[0] + "/import/", Key: e.org.APIKey, ContentType: "text/csv", Body: []byte(csv)}), 201)
+		imported := e.audit(e.org.APIKey, "action=client.import")
+		if len(imported.Entries) != 2 || strings.Join(imported.Entries[0].Fields, ",")+"|"+strings.Join(imported.Entries[1].Fields, ",") !=
+			"display_name,email|display_name,email,height" || imported.Entries[0].Actor.UID != e.org.OwnerUID {
+			t.Errorf("import entries: %+v", imported)
+		}
+
 		// Only the Owner reads it, and only their organization's.
 		badWant(t, e.as(admin.Token, "GET", "/admin-management/audit-log/", nil), 403, "super admin privileges")
 		if theirs := e.audit(e.other.APIKey, "limit=100"); strings.Contains(string(mustJSON(t, theirs)), c.UserUID) {

@@ -159,7 +159,7 @@ func addValues(fields map[string]any, values url.Values) error {
 
 func addField(fields map[string]any, k string, v any) error {
 	if _, dup := fields[k]; dup {
-		return invalid("%s: given more than once", k)
+		return roster.FieldErrorf(k, "given more than once")
 	}
 	fields[k] = v
 	return nil

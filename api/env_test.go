@@ -119,13 +119,18 @@ type req struct {
 	Method, Path, Key string
 	ContentType       string
 	Body              []byte
+	BodyReader        io.Reader // sent instead of Body when set, for bodies too large to build first
 	Header            map[string]string
 }
 
 // do sends r and checks the response against the OpenAPI document.
 func (e *env) do(r req) response {
 	e.t.Helper()
-	hr, err := http.NewRequest(r.Method, e.srv.URL+r.Path, bytes.NewReader(r.Body))
+	send := io.Reader(bytes.NewReader(r.Body))
+	if r.BodyReader != nil {
+		send = r.BodyReader
+	}
+	hr, err := http.NewRequest(r.Method, e.srv.URL+r.Path, send)
 	if err != nil {
 		e.t.Fatal(err)
 	}

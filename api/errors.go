@@ -25,20 +25,26 @@ var statusOf = map[roster.Kind]int{
 // writeError answers with {"error": ...}. Internal errors are logged with
 // their detail and answered with a generic message.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	kind, msg := errorMessage(r, err)
+	if kind == roster.KindUnauthorized {
+		w.Header().Set("WWW-Authenticate", `API-KEY, Bearer`)
+	}
+	writeJSON(w, statusOf[kind], map[string]string{"error": msg})
+}
+
+// errorMessage returns the kind of err and the message to show for it,
+// logging the detail of an internal error.
+func errorMessage(r *http.Request, err error) (roster.Kind, string) {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		err = roster.Errorf(roster.KindTooLarge, "request body is larger than %d bytes", tooBig.Limit)
 	}
 	kind := roster.KindOf(err)
-	msg := err.Error()
 	if kind == roster.KindInternal {
 		logFrom(r.Context()).Error("internal error", "err", err)
-		msg = "internal server error"
+		return kind, "internal server error"
 	}
-	if kind == roster.KindUnauthorized {
-		w.Header().Set("WWW-Authenticate", `API-KEY, Bearer`)
-	}
-	writeJSON(w, statusOf[kind], map[string]string{"error": msg})
+	return kind, err.Error()
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

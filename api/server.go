@@ -100,6 +100,8 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("PUT "+p+"/{$}", s.staff(s.updateClient))
 		mux.Handle("DELETE "+p+"/{$}", s.staff(s.deleteClient))
 		mux.Handle("GET "+p+"/filter/{$}", s.staff(s.filterClients))
+		mux.Handle("GET "+p+"/export/{$}", s.staff(s.exportClients))
+		mux.Handle("POST "+p+"/import/{$}", s.staff(s.importClients))
 		mux.Handle("GET "+p+"/{user_uid}", s.staff(s.clientDetails))
 		// POST .../save-notes/{user_uid} and POST .../{user_uid}/sessions
 		// both match .../save-notes/sessions, which ServeMux refuses to

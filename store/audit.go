@@ -14,11 +14,24 @@ import (
 // of ctx. org is 0 for a change outside any organization (an account's
 // own). fields are names only.
 func audit(ctx context.Context, tx *sql.Tx, org roster.OrgID, action, objectType, objectUID string, fields ...string) error {
-	a := roster.ActorFrom(ctx)
-	slices.Sort(fields)
-	names, err := json.Marshal(slices.Compact(fields))
+	values, err := auditValues(ctx, org, action, objectType, objectUID, fields)
 	if err != nil {
 		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		values...)
+	return err
+}
+
+const auditColumns = `org_id, at, actor_uid, actor_kind, actor_key, action, object_type, object_uid, fields, remote_addr`
+
+// auditValues are one entry's values, in auditColumns' order.
+func auditValues(ctx context.Context, org roster.OrgID, action, objectType, objectUID string, fields []string) ([]any, error) {
+	a := roster.ActorFrom(ctx)
+	fields = slices.Compact(slices.Sorted(slices.Values(fields)))
+	names, err := json.Marshal(fields)
+	if err != nil {
+		return nil, err
 	}
 	if fields == nil {
 		names = []byte("[]")
@@ -27,9 +40,22 @@ func audit(ctx context.Context, tx *sql.Tx, org roster.OrgID, action, objectType
 	if org != 0 {
 		orgID = org
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (org_id, at, actor_uid, actor_kind, actor_key, action, object_type, object_uid, fields, remote_addr)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		orgID, dbTime{now()}, a.UID, a.Kind, a.KeyID, action, objectType, objectUID, string(names), truncateUTF8(a.RemoteAddr, 100))
+	return []any{orgID, dbTime{now()}, a.UID, a.Kind, a.KeyID, action, objectType, objectUID, string(names),
+		truncateUTF8(a.RemoteAddr, 100)}, nil
+}
+
+// auditClients records the creation of many clients with one INSERT, for
+// imports.
+func (s *Store) auditClients(ctx context.Context, tx *sql.Tx, org roster.OrgID, action string, clients []*roster.Client) error {
+	args := make([]any, 0, 10*len(clients))
+	for _, c := range clients {
+		values, err := auditValues(ctx, org, action, "client", c.UID, c.ClientFields.Present())
+		if err != nil {
+			return err
+		}
+		args = append(args, values...)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES `+s.valueLists(10, len(clients)), args...)
 	return err
 }
 

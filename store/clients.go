@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"roster"
@@ -29,13 +30,29 @@ var fields = []struct{ name, column string }{
 	{"external_id", "external_id"}, {"sessions_limit", "sessions_limit"},
 }
 
-var insertClient = func() string {
+// insertColumns are the columns of a new client's row, in the order of
+// insertArgs.
+var insertColumns = func() []string {
 	cols := []string{"org_id", "uid", "created_by", "profile_photo", "created_at", "updated_at", "email_key", "name_key"}
 	for _, f := range fields {
 		cols = append(cols, f.column)
 	}
-	return `INSERT INTO clients (` + strings.Join(cols, ", ") + `) VALUES (` + placeholders(1, len(cols)) + `) RETURNING id`
+	return cols
 }()
+
+var insertClient = `INSERT INTO clients (` + strings.Join(insertColumns, ", ") + `) VALUES (` +
+	placeholders(1, len(insertColumns)) + `) RETURNING id`
+
+// insertArgs are the values of a new client's row, for insertColumns.
+func insertArgs(org roster.OrgID, c *roster.Client) []any {
+	values := fieldValues(&c.ClientFields)
+	args := []any{org, c.UID, c.CreatedBy, nullString(c.ProfilePhoto), dbTime{c.CreatedAt}, dbTime{c.UpdatedAt},
+		roster.EmailKey(c.Email), roster.NameKey(c.DisplayName)}
+	for _, f := range fields {
+		args = append(args, values[f.name])
+	}
+	return args
+}
 
 // fieldValues returns each field's value by API name, ready to bind; nil
 // pointers bind as NULL.
@@ -105,12 +122,7 @@ func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roste
 // CreateClient stores a new client, within the plan's client limit. The
 // caller sets uid, creator, fields, photo and times.
 func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Client) error {
-	values := fieldValues(&c.ClientFields)
-	args := []any{org, c.UID, c.CreatedBy, nullString(c.ProfilePhoto), dbTime{c.CreatedAt}, dbTime{c.UpdatedAt},
-		roster.EmailKey(c.Email), roster.NameKey(c.DisplayName)}
-	for _, f := range fields {
-		args = append(args, values[f.name])
-	}
+	args := insertArgs(org, c)
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id int64
 		if err := s.txQueryRow(ctx, tx, insertClient, args...).Scan(&id); err != nil {
@@ -132,24 +144,40 @@ func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Cl
 }
 
 // countClient keeps organizations.client_count in step and enforces the
-// plan's limit atomically: concurrent creates cannot overshoot it.
+// plan's limit atomically: concurrent creates cannot overshoot it. delta is
+// the number of clients added (an import adds many at once) or, negative,
+// removed.
 func (s *Store) countClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, delta int) error {
 	res, err := s.txExec(ctx, tx, `
 		UPDATE organizations SET client_count = client_count + $2
-		WHERE id = $1 AND ($2 < 0 OR client_limit = 0 OR client_count < client_limit)`, org, delta)
+		WHERE id = $1 AND ($2 < 0 OR client_limit = 0 OR client_count + $2 <= client_limit)`, org, delta)
 	if err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 1 {
 		return err
 	}
-	var limit int64
+	return s.roomFor(ctx, tx, org, delta, true)
+}
+
+// roomFor fails with the plan's limit unless the organization has room for
+// delta more clients; with force it fails anyway, for countClient, whose
+// conditional update has just found no room.
+func (s *Store) roomFor(ctx context.Context, tx *sql.Tx, org roster.OrgID, delta int, force bool) error {
+	var limit, count int64
 	var plan string
-	err = tx.QueryRowContext(ctx, `SELECT client_limit, payment_type FROM organizations WHERE id = $1`, org).Scan(&limit, &plan)
-	if err != nil {
+	err := tx.QueryRowContext(ctx, `SELECT client_limit, client_count, payment_type FROM organizations WHERE id = $1`,
+		org).Scan(&limit, &count, &plan)
+	switch {
+	case err != nil:
 		return err
+	case !force && (limit == 0 || count+int64(delta) <= limit):
+		return nil
+	case delta == 1:
+		return roster.Errorf(roster.KindLimit, "client limit of %d reached for the %s plan", limit, plan)
 	}
-	return roster.Errorf(roster.KindLimit, "client limit of %d reached for the %s plan", limit, plan)
+	return roster.Errorf(roster.KindLimit, "client limit of %d for the %s plan: the organization has %d clients, and %d more would exceed it",
+		limit, plan, count, delta)
 }
 
 // clientWriteError explains a unique violation by the index it hit: an
@@ -158,10 +186,11 @@ func clientWriteError(err error) error {
 	if !isUniqueViolation(err) {
 		return err
 	}
+	field := "email"
 	if strings.Contains(err.Error(), "external") {
-		return roster.Errorf(roster.KindInvalid, "external_id: a client with this external_id already exists")
+		field = "external_id"
 	}
-	return roster.Errorf(roster.KindInvalid, "email: a client with this email already exists")
+	return roster.FieldErrorf(field, "%s", roster.TakenMessage(field))
 }
 
 func (s *Store) insertActivities(ctx context.Context, tx *sql.Tx, clientID int64, activities []string) error {
@@ -348,14 +377,14 @@ func nullString(s string) any {
 }
 
 func placeholders(from, n int) string {
-	var b strings.Builder
+	b := make([]byte, 0, n*7)
 	for i := range n {
 		if i > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		fmt.Fprintf(&b, "$%d", from+i)
+		b = strconv.AppendInt(append(b, '$'), int64(from+i), 10)
 	}
-	return b.String()
+	return string(b)
 }
 
 // qualified prefixes each column of a comma-separated list with a table

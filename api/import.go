@@ -1,0 +1,350 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"roster"
+	"roster/store"
+)
+
+// progressEvery is how many rows pass between two progress lines.
+const progressEvery = 10_000
+
+// takenBatch is how many rows are checked against the organization's
+// existing clients at once: one query per batch, not per row.
+const takenBatch = 500
+
+func (s *Server) importClients(w http.ResponseWriter, r *http.Request) error {
+	skipBad, err := importMode(r)
+	if err != nil {
+		return err
+	}
+	rows, err := newRowReader(w, r)
+	if err != nil {
+		return err
+	}
+	sp, err := newSpool()
+	if err != nil {
+		return err
+	}
+	defer sp.remove()
+	p := principal(r)
+	im := &importer{store: s.store, org: p.OrgID, creator: p.AccountUID, skipBad: skipBad,
+		check: roster.NewImportRows(), spool: sp}
+	im.out = newImportAnswer(w, r, im.mayStream)
+	res, err := im.run(r.Context(), rows)
+	return im.finish(r, res, err)
+}
+
+// importMode reads the query: mode=all (the default) imports nothing when
+// any row is bad, mode=skip imports the good rows.
+func importMode(r *http.Request) (skipBad bool, err error) {
+	q, err := query(r)
+	if err != nil {
+		return false, err
+	}
+	for k, vs := range q {
+		switch {
+		case k != "mode":
+			return false, invalid("%s: unknown query parameter; only mode is accepted", k)
+		case len(vs) > 1:
+			return false, invalid("mode: given more than once")
+		case vs[0] != "all" && vs[0] != "skip":
+			return false, invalid("mode: must be all or skip")
+		}
+	}
+	return q.Get("mode") == "skip", nil
+}
+
+// importer is one import: it validates the rows into the spool, then
+// inserts the spool in one transaction.
+type importer struct {
+	store   *store.Store
+	org     roster.OrgID
+	creator string
+	skipBad bool
+	check   *roster.ImportRows
+	spool   *spool
+	out     *importAnswer
+
+	rows    int               // data rows read
+	bad     int               // rows with an error
+	errors  []roster.RowError // the first MaxListedRowErrors of them
+	pending []pendingRow      // read, not yet checked against existing clients
+}
+
+type pendingRow struct {
+	fields roster.ClientFields
+	err    *roster.RowError
+	row    int
+}
+
+// importResult is the answer to an import that wrote its rows.
+type importResult struct {
+	Imported int            `json:"imported"`
+	Skipped  int            `json:"skipped"`
+	Errors   []rowErrorJSON `json:"errors"`
+}
+
+type rowErrorJSON struct {
+	Row   int    `json:"row"`
+	Field string `json:"field"`
+	Error string `json:"error"`
+}
+
+func (im *importer) run(ctx context.Context, rows rowReader) (*importResult, error) {
+	if err := im.validate(ctx, rows); err != nil {
+		return nil, err
+	}
+	if im.bad > 0 && !im.skipBad {
+		return nil, invalid("%d of %d rows are invalid, so nothing was imported (mode=skip imports the valid ones)", im.bad, im.rows)
+	}
+	if err := im.insert(ctx); err != nil {
+		return nil, err
+	}
+	return &importResult{Imported: im.spool.n, Skipped: im.bad, Errors: im.listedErrors()}, nil
+}
+
+// validate reads every row, checks it alone, against the rows before it
+// and against the organization's clients, and spools the valid ones.
+func (im *importer) validate(ctx context.Context, rows rowReader) error {
+	for {
+		row, raw, err := rows.next()
+		var rowErr *roster.RowError
+		switch {
+		case errors.Is(err, io.EOF):
+			return im.flush(ctx)
+		case errors.As(err, &rowErr):
+			im.pending = append(im.pending, pendingRow{err: rowErr})
+		case err != nil:
+			return err
+		default:
+			f, rowErr := im.check.Check(row, raw)
+			im.pending = append(im.pending, pendingRow{fields: f, err: rowErr, row: row})
+		}
+		if im.rows++; im.rows > roster.MaxImportRows {
+			return invalid("too many rows: an import takes at most %d rows; split the file", roster.MaxImportRows)
+		}
+		if len(im.pending) == takenBatch {
+			if err := im.flush(ctx); err != nil {
+				return err
+			}
+		}
+		im.out.progress("validating", im.rows, nil)
+	}
+}
+
+// flush checks the pending rows against the organization's clients and
+// moves them, in row order, to the errors or the spool.
+func (im *importer) flush(ctx context.Context) error {
+	var emails, ids []string
+	for _, p := range im.pending {
+		if p.err == nil {
+			emails = append(emails, roster.EmailKey(p.fields.Email))
+			if p.fields.ExternalID != nil {
+				ids = append(ids, *p.fields.ExternalID)
+			}
+		}
+	}
+	takenEmails, takenIDs, err := im.store.TakenClientKeys(ctx, im.org, emails, ids)
+	if err != nil {
+		return err
+	}
+	for _, p := range im.pending {
+		switch {
+		case p.err != nil:
+			im.fail(p.err)
+		case takenEmails[roster.EmailKey(p.fields.Email)]:
+			im.fail(&roster.RowError{Row: p.row, Field: "email", Message: roster.TakenMessage("email")})
+		case p.fields.ExternalID != nil && takenIDs[*p.fields.ExternalID]:
+			im.fail(&roster.RowError{Row: p.row, Field: "external_id", Message: roster.TakenMessage("external_id")})
+		case im.bad > 0 && !im.skipBad:
+			// Nothing will be imported: the rest is only checked.
+		default:
+			if err := im.spool.add(&p.fields); err != nil {
+				return err
+			}
+		}
+	}
+	im.pending = im.pending[:0]
+	return nil
+}
+
+func (im *importer) fail(e *roster.RowError) {
+	im.bad++
+	if len(im.errors) < roster.MaxListedRowErrors {
+		im.errors = append(im.errors, *e)
+	}
+}
+
+func (im *importer) listedErrors() []rowErrorJSON {
+	out := make([]rowErrorJSON, len(im.errors))
+	for i, e := range im.errors {
+		out[i] = rowErrorJSON{Row: e.Row, Field: e.Field, Error: e.Message}
+	}
+	return out
+}
+
+// mayStream reports whether progress lines may begin: not once mode=all
+// has found a bad row, for then the answer is a plain 400 at the end.
+func (im *importer) mayStream() bool { return im.skipBad || im.bad == 0 }
+
+// insert writes the spooled rows in one transaction. Their uids are taken
+// in one block and handed out backwards, so that lists, newest first, show
+// the rows in the file's order.
+func (im *importer) insert(ctx context.Context) error {
+	n := im.spool.n
+	if n == 0 {
+		return nil
+	}
+	next, err := im.spool.rows()
+	if err != nil {
+		return err
+	}
+	t := time.Now().UTC().Truncate(time.Microsecond)
+	uid := roster.NewUIDs(t, n)
+	i := n
+	client := func() (*roster.Client, error) {
+		f, err := next()
+		if err != nil {
+			return nil, fmt.Errorf("import spool: %w", err)
+		}
+		i--
+		return &roster.Client{UID: uid(i), CreatedBy: im.creator, ClientFields: f, CreatedAt: t, UpdatedAt: t}, nil
+	}
+	if !im.out.stream {
+		return im.store.ImportClients(ctx, im.org, n, client, nil)
+	}
+	// The store reports progress from inside the transaction, where it
+	// must not wait for a slow reader: the lines are written from here, and
+	// ticks holds only the latest count.
+	done, ticks := make(chan error, 1), make(chan int, 1)
+	go func() {
+		done <- im.store.ImportClients(ctx, im.org, n, client, func(k int) {
+			for {
+				select {
+				case ticks <- k:
+					return
+				case <-ticks: // a stale count the reader has not taken
+				}
+			}
+		})
+	}()
+	for {
+		select {
+		case k := <-ticks:
+			im.out.progress("importing", k, &n)
+		case err := <-done:
+			if err == nil && len(ticks) > 0 {
+				im.out.progress("importing", <-ticks, &n)
+			}
+			return err
+		}
+	}
+}
+
+// importFailure is the answer to an import that wrote nothing: the error,
+// and the bad rows found until then.
+type importFailure struct {
+	Error      string         `json:"error"`
+	Errors     []rowErrorJSON `json:"errors"`
+	ErrorCount int            `json:"error_count"`
+}
+
+// finish writes the outcome. A 400 once rows were found bad lists them;
+// any other error is returned for writeError to answer, as long as nothing
+// has been sent.
+func (im *importer) finish(r *http.Request, res *importResult, err error) error {
+	a := im.out
+	switch {
+	case err == nil && a.stream:
+		a.line(http.StatusCreated, map[string]*importResult{"result": res})
+	case err == nil:
+		writeJSON(a.w, http.StatusCreated, res)
+	case a.started:
+		_, msg := errorMessage(r, err)
+		a.line(http.StatusOK, im.failure(msg))
+	case im.bad > 0 && roster.KindOf(err) == roster.KindInvalid:
+		writeJSON(a.w, http.StatusBadRequest, im.failure(err.Error()))
+	default:
+		return err
+	}
+	return nil
+}
+
+func (im *importer) failure(msg string) importFailure {
+	return importFailure{Error: msg, Errors: im.listedErrors(), ErrorCount: im.bad}
+}
+
+// importAnswer writes an import's answer: one JSON body, or, when the
+// caller accepts NDJSON, progress lines and then the outcome as the last
+// line. The status goes out with the first line, so an outcome known before
+// any progress line has the status it would have without progress.
+type importAnswer struct {
+	w        http.ResponseWriter
+	rc       *http.ResponseController
+	stream   bool        // the caller asked for progress lines
+	started  bool        // a line went out, and with it the status
+	mayStart func() bool // whether progress lines may begin now
+	lastRows int         // the rows of the last progress line
+	phase    string
+}
+
+func newImportAnswer(w http.ResponseWriter, r *http.Request, mayStart func() bool) *importAnswer {
+	a := &importAnswer{w: w, rc: http.NewResponseController(w), stream: acceptsNDJSON(r), mayStart: mayStart}
+	if a.stream {
+		// Progress lines go out while the body is still being read; on
+		// HTTP/1 Go would otherwise drain the body before the first one.
+		a.rc.EnableFullDuplex()
+	}
+	return a
+}
+
+func acceptsNDJSON(r *http.Request) bool {
+	for _, v := range strings.Split(r.Header.Get("Accept"), ",") {
+		if media, _, err := mime.ParseMediaType(strings.TrimSpace(v)); err == nil && media == ndjsonType {
+			return true
+		}
+	}
+	return false
+}
+
+type progressJSON struct {
+	Rows  int    `json:"rows"`
+	Total *int   `json:"total"` // unknown while validating: the body is still being read
+	Phase string `json:"phase"`
+}
+
+// progress sends a progress line when rows has passed another
+// progressEvery since the last one of the phase.
+func (a *importAnswer) progress(phase string, rows int, total *int) {
+	if phase != a.phase {
+		a.phase, a.lastRows = phase, 0
+	}
+	if !a.stream || rows/progressEvery == a.lastRows/progressEvery || !a.started && !a.mayStart() {
+		return
+	}
+	a.lastRows = rows
+	a.line(http.StatusOK, map[string]progressJSON{"progress": {Rows: rows, Total: total, Phase: phase}})
+}
+
+// line writes one NDJSON line and flushes it; the first sends status.
+func (a *importAnswer) line(status int, v any) {
+	if !a.started {
+		a.w.Header().Set("Content-Type", ndjsonType)
+		a.w.WriteHeader(status)
+		a.started = true
+	}
+	enc := json.NewEncoder(a.w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	a.rc.Flush()
+}

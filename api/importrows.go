@@ -1,0 +1,197 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"strings"
+
+	"roster"
+)
+
+// Import bodies: CSV with a header row, or NDJSON, one client object a line.
+const (
+	maxImportBody  = 100 << 20
+	maxNDJSONLine  = maxBody // one client, with room to spare
+	csvContentType = "text/csv"
+	ndjsonType     = "application/x-ndjson"
+)
+
+// rowReader reads an import body one data row at a time.
+type rowReader interface {
+	// next returns the next data row's number (from 1) and raw fields. A
+	// *roster.RowError is a bad row that reading goes on past; io.EOF ends
+	// the rows; any other error ends the import.
+	next() (row int, raw map[string]any, err error)
+}
+
+// newRowReader reads r's body by its Content-Type, at most maxImportBody
+// bytes of it.
+func newRowReader(w http.ResponseWriter, r *http.Request) (rowReader, error) {
+	ct := r.Header.Get("Content-Type")
+	media, params, err := mime.ParseMediaType(ct)
+	if err != nil && ct != "" {
+		return nil, roster.Errorf(roster.KindUnsupported, "Content-Type %q is not valid", ct)
+	}
+	if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") {
+		return nil, roster.Errorf(roster.KindUnsupported, "charset %q is not accepted: send UTF-8", cs)
+	}
+	body := http.MaxBytesReader(w, r.Body, maxImportBody)
+	switch media {
+	case csvContentType:
+		return newCSVRows(body)
+	case ndjsonType:
+		return newNDJSONRows(body), nil
+	}
+	return nil, roster.Errorf(roster.KindUnsupported, "Content-Type %q is not accepted here: send %s or %s",
+		media, csvContentType, ndjsonType)
+}
+
+// csvRows reads CSV: a header row of field names, then one client a row,
+// each cell a string as in a form, an empty cell an absent field.
+type csvRows struct {
+	r    *csv.Reader
+	cols []string // from roster.ImportColumns
+	row  int
+}
+
+func newCSVRows(body io.Reader) (*csvRows, error) {
+	r := csv.NewReader(body)
+	r.FieldsPerRecord = -1 // a row of the wrong length is a bad row, not a broken body
+	r.ReuseRecord = true
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, invalid("request body is empty: send a CSV header row of field names, then one row per client")
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	// Spreadsheets save UTF-8 CSV with a byte order mark.
+	header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	cols, err := roster.ImportColumns(header)
+	if err != nil {
+		return nil, err
+	}
+	return &csvRows{r: r, cols: cols}, nil
+}
+
+func (c *csvRows) next() (int, map[string]any, error) {
+	record, err := c.r.Read()
+	switch {
+	case errors.Is(err, io.EOF) && c.row == 0:
+		return 0, nil, invalid("the CSV body has a header row but no data rows")
+	case err != nil:
+		return 0, nil, csvError(err)
+	}
+	c.row++
+	if len(record) != len(c.cols) {
+		return c.row, nil, &roster.RowError{Row: c.row,
+			Message: fmt.Sprintf("has %d cells; the header row has %d", len(record), len(c.cols))}
+	}
+	return c.row, roster.CSVRow(c.cols, record), nil
+}
+
+// csvError explains malformed CSV, past which no row can be trusted; a
+// read error (the body limit, a broken connection) stays what it is.
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return invalid("CSV body is malformed: %v", pe)
+	}
+	return err
+}
+
+// ndjsonRows reads NDJSON: one JSON object a line, as a client is in a
+// JSON create. Row numbers are line numbers; blank lines are skipped.
+type ndjsonRows struct {
+	sc   *bufio.Scanner
+	line int
+	rows int
+}
+
+func newNDJSONRows(body io.Reader) *ndjsonRows {
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 0, 64<<10), maxNDJSONLine)
+	return &ndjsonRows{sc: sc}
+}
+
+func (n *ndjsonRows) next() (int, map[string]any, error) {
+	for n.sc.Scan() {
+		n.line++
+		line := bytes.TrimSpace(n.sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		n.rows++
+		raw := map[string]any{}
+		if err := readJSON(bytes.NewReader(line), raw); err != nil {
+			// readJSON speaks of the request body; here it is one line.
+			e := roster.NewRowError(n.line, err)
+			e.Message = strings.Replace(e.Message, "request body", "the line", 1)
+			return n.line, nil, e
+		}
+		return n.line, raw, nil
+	}
+	err := n.sc.Err()
+	switch {
+	case errors.Is(err, bufio.ErrTooLong):
+		return 0, nil, roster.Errorf(roster.KindTooLarge, "line %d is longer than %d bytes", n.line+1, maxNDJSONLine)
+	case err != nil:
+		return 0, nil, err
+	case n.rows == 0:
+		return 0, nil, invalid("request body is empty: send one JSON object per line")
+	}
+	return 0, nil, io.EOF
+}
+
+// spool keeps an import's valid rows on disk, as JSON lines, between
+// validating them and inserting them, so that memory holds neither the
+// body nor the parsed clients, however many there are.
+type spool struct {
+	f   *os.File
+	w   *bufio.Writer
+	enc *json.Encoder
+	n   int
+}
+
+func newSpool() (*spool, error) {
+	f, err := os.CreateTemp("", "roster-import-*.ndjson")
+	if err != nil {
+		return nil, err
+	}
+	w := bufio.NewWriterSize(f, 64<<10)
+	return &spool{f: f, w: w, enc: json.NewEncoder(w)}, nil
+}
+
+func (s *spool) add(f *roster.ClientFields) error {
+	s.n++
+	return s.enc.Encode(f)
+}
+
+// rows rewinds the spool and returns a reader of its rows, in order.
+func (s *spool) rows() (func() (roster.ClientFields, error), error) {
+	if err := s.w.Flush(); err != nil {
+		return nil, err
+	}
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(s.f)
+	return func() (f roster.ClientFields, err error) {
+		err = dec.Decode(&f)
+		return f, err
+	}, nil
+}
+
+// remove deletes the spool's file.
+func (s *spool) remove() {
+	s.f.Close()
+	os.Remove(s.f.Name())
+}
