@@ -9,7 +9,6 @@ import (
 	"mime/quotedprintable"
 	netmail "net/mail"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,25 +18,6 @@ import (
 	"roster/store"
 	"roster/store/storetest"
 )
-
-// syncBuffer is a log destination that the sender's goroutine writes while
-// the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -247,7 +227,7 @@ func TestSenderRestart(t *testing.T) {
 
 func TestSenderWithoutSMTPLogs(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		var logs syncBuffer
+		var logs mailtest.Buffer
 		run(t, newSender(t, st, fast("", slog.New(slog.NewTextHandler(&logs, nil)))))
 		enqueue(t, st, roster.Mail{To: "ann@example.com", Subject: "Your invitation", Body: "Open https://roster.test/i/TOKEN"})
 		waitFor(t, "the message to be marked sent", func() bool { return pending(t, st) == 0 })
@@ -262,7 +242,7 @@ func TestSenderWithoutSMTPLogs(t *testing.T) {
 func TestSenderNeverLogsPassword(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		const password = "s3cret-pw"
-		var logs syncBuffer
+		var logs mailtest.Buffer
 		s := newSender(t, st, fast("smtp://alice:"+password+"@"+mailtest.DownAddr(t), slog.New(slog.NewTextHandler(&logs, nil))))
 		stop := run(t, s)
 		enqueue(t, st, roster.Mail{To: "ann@example.com", Subject: "S", Body: "B"})

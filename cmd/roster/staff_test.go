@@ -10,7 +10,6 @@ import (
 	netmail "net/mail"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +24,7 @@ type server struct {
 	url    string
 	cancel context.CancelFunc
 	done   chan error
-	logs   *syncBuffer
+	logs   *mailtest.Buffer
 	exited bool
 }
 
@@ -35,7 +34,7 @@ func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{t: t, url: "http://" + addr, cancel: cancel, done: make(chan error, 1), logs: &syncBuffer{}}
+	s := &server{t: t, url: "http://" + addr, cancel: cancel, done: make(chan error, 1), logs: &mailtest.Buffer{}}
 	go func() { s.done <- run(ctx, append([]string{"serve", "--addr", addr}, args...), io.Discard, s.logs) }()
 	t.Cleanup(func() {
 		s.stop()
@@ -149,24 +148,6 @@ func (s *server) login(email, password string) (int, string) {
 		}
 	}
 	return status, tk.Token
-}
-
-// syncBuffer is a log destination that serve writes while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // dbArgs returns the flags of a fresh database on engine, and the directory
