@@ -117,21 +117,27 @@ func (e *csvExporter) end() error {
 	return e.w.Error()
 }
 
-// exportFormat reads the query: format=ndjson (the default) or csv.
-func exportFormat(w http.ResponseWriter, r *http.Request) (exporter, string, error) {
-	q, err := query(r)
+// exportQuery reads the query: format=ndjson (the default) or csv, and
+// deactivated=true to export the deactivated clients instead of the
+// active ones, as the list does.
+func exportQuery(w http.ResponseWriter, r *http.Request) (exporter, string, roster.ClientQuery, error) {
+	var cq roster.ClientQuery
+	q, err := params(r, []string{"format", "deactivated"})
 	if err != nil {
-		return nil, "", err
+		return nil, "", cq, err
 	}
-	for k, vs := range q {
-		switch {
-		case k != "format":
-			return nil, "", invalid("%s: unknown query parameter; only format is accepted", k)
-		case len(vs) > 1:
-			return nil, "", invalid("format: given more than once")
-		}
+	deactivated, err := boolParam(q, "deactivated")
+	if err != nil {
+		return nil, "", cq, err
 	}
-	switch q.Get("format") {
+	cq.Deactivated = deactivated != nil && *deactivated
+	ex, ext, err := exportFormat(w, q["format"])
+	return ex, ext, cq, err
+}
+
+// exportFormat returns the exporter of format.
+func exportFormat(w http.ResponseWriter, format string) (exporter, string, error) {
+	switch format {
 	case "", "ndjson":
 		w.Header().Set("Content-Type", ndjsonType)
 		return ndjsonExporter{w}, "ndjson", nil
@@ -146,7 +152,7 @@ func exportFormat(w http.ResponseWriter, r *http.Request) (exporter, string, err
 // the list does: memory stays flat however many there are. Once the first
 // byte is out, an error can only abort the response.
 func (s *Server) exportClients(w http.ResponseWriter, r *http.Request) error {
-	ex, ext, err := exportFormat(w, r)
+	ex, ext, cq, err := exportQuery(w, r)
 	if err != nil {
 		return err
 	}
@@ -157,7 +163,7 @@ func (s *Server) exportClients(w http.ResponseWriter, r *http.Request) error {
 		started = true
 		return ex.begin()
 	}
-	err = s.store.EachClient(r.Context(), principal(r).OrgID, func(c *roster.Client) error {
+	err = s.store.EachClientMatching(r.Context(), principal(r).OrgID, cq, func(c *roster.Client) error {
 		if !started {
 			if err := begin(); err != nil {
 				return err

@@ -243,3 +243,22 @@ func TestBadLifecycleRequests(t *testing.T) {
 		badWant(t, r, 403, "super admin privileges")
 	})
 }
+
+// TestExportDeactivated: an export, like a list, holds the active clients,
+// or with deactivated=true the deactivated ones.
+func TestExportDeactivated(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		kept := e.create(prefixes[0], map[string]any{"email": "kept@example.com", "display_name": "Kept"})
+		gone := e.create(prefixes[0], map[string]any{"email": "gone@example.com", "display_name": "Gone"})
+		expect(t, e.json("POST", prefixes[0]+"/deactivate/", map[string]string{"user_uid": gone.UserUID}), 200)
+		for query, want := range map[string]string{"": kept.UserUID, "?deactivated=true": gone.UserUID} {
+			r := e.get(prefixes[0] + "/export/" + query)
+			expect(t, r, 200)
+			lines := strings.Split(strings.TrimSpace(string(r.Body)), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], want) {
+				t.Errorf("export%s: %s", query, r.Body)
+			}
+		}
+		badWant(t, e.get(prefixes[0]+"/export/?deactivated=maybe"), 400, "deactivated: must be true or false")
+	})
+}

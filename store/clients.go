@@ -356,18 +356,11 @@ func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text
 	})
 }
 
-// listChunk is how many clients EachClient reads per query. Between chunks
+// listChunk is how many clients EachClientMatching reads per query. Between chunks
 // it holds no connection, so a slow reader of a long list cannot starve the
 // pool or, on SQLite, hold back WAL checkpoints. A variable only so that
 // tests can cross chunk edges with few clients.
 var listChunk = 500
-
-// EachClient calls fn for every active client of the organization, newest
-// first, in chunks, so that memory does not grow with their number. Clients
-// created during the walk are not listed.
-func (s *Store) EachClient(ctx context.Context, org roster.OrgID, fn func(*roster.Client) error) error {
-	return s.EachClientMatching(ctx, org, roster.ClientQuery{}, fn)
-}
 
 func nullString(s string) any {
 	if s == "" {

@@ -170,7 +170,7 @@ func TestClientLimitHoldsUnderConcurrency(t *testing.T) {
 			t.Errorf("created %d and refused %d; want %d each", ok, limited, limit)
 		}
 		n := 0
-		st.EachClient(ctx, org.ID, func(*roster.Client) error { n++; return nil })
+		st.EachClientMatching(ctx, org.ID, roster.ClientQuery{}, func(*roster.Client) error { n++; return nil })
 		if int64(n) != limit {
 			t.Errorf("%d clients stored, want %d", n, limit)
 		}
@@ -316,7 +316,7 @@ func TestPagingVisitsEachClientOnce(t *testing.T) {
 		// The streamed list reads in chunks of 500: across their edges it
 		// must list every client once, newest first.
 		var listed []string
-		if err := st.EachClient(ctx, org.ID, func(c *roster.Client) error {
+		if err := st.EachClientMatching(ctx, org.ID, roster.ClientQuery{}, func(c *roster.Client) error {
 			listed = append(listed, c.UID)
 			return nil
 		}); err != nil {
