@@ -90,6 +90,9 @@ func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) erro
 	}
 	// The address is the account's own, filled in by the store.
 	if err := s.store.ResendVerification(r.Context(), principal(r).AccountUID, *verification("", link)); err != nil {
+		if roster.KindOf(err) == roster.KindThrottled {
+			w.Header().Set("Retry-After", strconv.Itoa(int(store.ResendEvery/time.Second)))
+		}
 		return err
 	}
 	s.mail.Notify()

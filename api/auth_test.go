@@ -445,9 +445,14 @@ func TestEmailVerification(t *testing.T) {
 			map[string]string{"invite_token": inv.InviteToken, "user_response": "accept"})
 		badWant(t, r, 403, "verify your email address first")
 
-		// A wrong code changes nothing; the mailed one verifies.
+		// A wrong code changes nothing; asking again at once is refused (no
+		// flooding someone else's address); the mailed code verifies.
 		badWant(t, e.post("/auth/verify-email", map[string]string{"token": "rvt_wrong"}), 400, "invalid or expired verification token")
-		expect(t, e.as(squat.Token, "POST", "/auth/verify-email/resend", map[string]string{}), 200)
+		r = e.as(squat.Token, "POST", "/auth/verify-email/resend", map[string]string{})
+		badWant(t, r, 429, "less than a minute ago")
+		if r.Header.Get("Retry-After") != "60" {
+			t.Errorf("Retry-After %q", r.Header.Get("Retry-After"))
+		}
 		code := e.verificationCode("target@example.com")
 		expect(t, e.post("/auth/verify-email", map[string]string{"token": code}), 200)
 		if m := e.me(squat.Token); !m.EmailVerified {

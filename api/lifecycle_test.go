@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"roster/api"
+	"roster/auth"
 )
 
 func TestExternalIDAndSessionsLimit(t *testing.T) {
@@ -113,8 +117,11 @@ func TestDeactivateClient(t *testing.T) {
 				got.Email != email || *got.Gender != "female" {
 				t.Errorf("deactivated client: %+v", got)
 			}
-			badWant(t, e.as(athlete.Token, "GET", "/auth/me", nil), 401, "this account is deactivated")
-			badWant(t, e.post("/auth/login", map[string]string{"email": email, "password": testPassword}), 401, "this account is deactivated")
+			// The athlete's account stays theirs; the profile is out of its reach.
+			if m := e.me(athlete.Token); len(m.Clients) != 0 {
+				t.Errorf("a deactivated profile is shown to its athlete: %+v", m.Clients)
+			}
+			badWant(t, e.as(athlete.Token, "PUT", "/auth/me/clients/"+c.UserUID, map[string]any{"height": 1}), 404, badNotFound)
 			// Twice is the same as once.
 			expect(t, e.json("POST", prefix+"/deactivate/", map[string]string{"user_uid": c.UserUID}), 200)
 
@@ -123,7 +130,9 @@ func TestDeactivateClient(t *testing.T) {
 			if after.Email != before.Email || string(after.Notes) != string(before.Notes) || !strings.Contains(string(e.get(prefix+"/").Body), c.UserUID) {
 				t.Errorf("reactivated: %+v, was %+v", after, before)
 			}
-			e.me(athlete.Token)
+			if m := e.me(athlete.Token); len(m.Clients) != 1 {
+				t.Errorf("reactivated profile not shown: %+v", m.Clients)
+			}
 		}
 	})
 }
@@ -154,7 +163,10 @@ func TestForceLogout(t *testing.T) {
 
 		// A client without an account, and another organization's client.
 		plain := e.create(prefixes[1], map[string]any{"email": "plain@example.com", "display_name": "Plain"})
-		badWant(t, e.json("POST", prefixes[1]+"/force-logout/", map[string]string{"user_uid": plain.UserUID}), 404, "no account")
+		decodeAsInto(t, e.json("POST", prefixes[1]+"/force-logout/", map[string]string{"user_uid": plain.UserUID}), 200, &out)
+		if out.Sessions != 0 {
+			t.Errorf("a client without an account: %d sessions ended", out.Sessions)
+		}
 		r = e.do(req{Method: "POST", Path: prefixes[1] + "/force-logout/", Key: e.other.APIKey, ContentType: "application/json",
 			Body: []byte(`{"user_uid":"` + c.UserUID + `"}`)})
 		badWant(t, r, 404, badNotFound)
@@ -261,4 +273,45 @@ func TestExportDeactivated(t *testing.T) {
 		}
 		badWant(t, e.get(prefixes[0]+"/export/?deactivated=maybe"), 400, "deactivated: must be true or false")
 	})
+}
+
+// TestNoOrganizationReachesAnotherThroughAnEmail: a client that another
+// organization makes with the email of this one's staff gives it no power
+// over them: no force logout, no session cap, no lockout.
+func TestNoOrganizationReachesAnotherThroughAnEmail(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		admin := e.subAdmin("coach@example.com")
+		theirs := e.createAs(e.other.APIKey, prefixes[0], map[string]any{"email": "coach@example.com", "display_name": "Coach",
+			"sessions_limit": 1})
+		r := e.do(req{Method: "POST", Path: prefixes[0] + "/force-logout/", Key: e.other.APIKey, ContentType: "application/json",
+			Body: []byte(`{"user_uid":"` + theirs.UserUID + `"}`)})
+		var out struct{ Sessions int64 }
+		decodeAsInto(t, r, 200, &out)
+		if out.Sessions != 0 {
+			t.Errorf("another organization ended %d sessions", out.Sessions)
+		}
+		second := e.login("coach@example.com")
+		e.me(admin.Token) // not capped by the other organization's sessions_limit
+		e.me(second.Token)
+		r = e.do(req{Method: "POST", Path: prefixes[0] + "/deactivate/", Key: e.other.APIKey, ContentType: "application/json",
+			Body: []byte(`{"user_uid":"` + theirs.UserUID + `"}`)})
+		expect(t, r, 200)
+		expect(t, e.as(admin.Token, "GET", "/client-management/clients/", nil), 200)
+		e.login("coach@example.com")
+	})
+}
+
+// TestForceLogoutEndsProviderTokens: the identity provider's tokens have no
+// session in Roster; a force logout refuses those issued before it.
+func TestForceLogoutEndsProviderTokens(t *testing.T) {
+	p := newProvider(t)
+	each(t, func(t *testing.T, e *env) {
+		c := e.create(prefixes[0], map[string]any{"email": "fb@example.com", "display_name": "Fb"})
+		before := p.token(t, "fb@example.com", nil)
+		e.me(before)
+		expect(t, e.json("POST", prefixes[0]+"/force-logout/", map[string]string{"user_uid": c.UserUID}), 200)
+		badWant(t, e.as(before, "GET", "/auth/me", nil), 401, "this sign-in has ended")
+		after := p.token(t, "fb@example.com", func(c map[string]any) { c["iat"] = time.Now().Add(2 * time.Second).Unix() })
+		e.me(after)
+	}, func(c *api.Config) { c.OIDC = auth.NewOIDC(context.Background(), p.cfg) })
 }

@@ -118,13 +118,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /auth/refresh", s.public(s.refresh))
 	mux.Handle("POST /auth/logout", s.signedIn(s.logout))
 	mux.Handle("GET /auth/me", s.signedIn(s.me))
-	mux.Handle("PUT /auth/me", s.signedIn(s.updateMe))
+	mux.Handle("PUT /auth/me", s.signedIn(person(s.updateMe)))
 	mux.Handle("DELETE /auth/me", s.signedIn(person(s.deleteMe)))
 	mux.Handle("POST /auth/me/password", s.signedIn(person(s.changePassword)))
 	mux.Handle("PUT /auth/me/clients/{user_uid}", s.signedIn(person(s.updateOwnClient)))
 	mux.Handle("DELETE /auth/me/clients/{user_uid}", s.signedIn(person(s.deleteOwnClient)))
 	mux.Handle("POST /auth/verify-email", s.public(s.verifyEmail))
-	mux.Handle("POST /auth/verify-email/resend", s.signedIn(s.resendVerification))
+	mux.Handle("POST /auth/verify-email/resend", s.signedIn(person(s.resendVerification)))
 	// A person manages API keys, never a key: a leaked key must not be able
 	// to make itself a successor that outlives its revocation.
 	mux.Handle("GET /auth/api-keys", s.allowed(roster.PermOwnAPIKeys, person(s.listAPIKeys)))
@@ -323,7 +323,7 @@ func (s *Server) bearerPrincipal(ctx context.Context, token string) (roster.Prin
 		if err != nil {
 			return roster.Principal{}, err
 		}
-		return s.store.AccountPrincipal(ctx, uid)
+		return s.store.AccountPrincipal(ctx, uid, id.IssuedAt)
 	}
 	t := time.Now()
 	c, err := s.tokens.Verify(token, t)

@@ -69,9 +69,10 @@ func NewOIDC(ctx context.Context, c OIDCConfig) *OIDC {
 
 // Identity is who the provider says the bearer is.
 type Identity struct {
-	Subject string // the provider's id for the user
-	Email   string // as the provider spells it
-	Name    string // may be empty
+	Subject  string    // the provider's id for the user
+	Email    string    // as the provider spells it
+	Name     string    // may be empty
+	IssuedAt time.Time // when the provider issued the token
 }
 
 // Verify checks raw's signature, issuer, audience and expiry, and that it
@@ -111,7 +112,7 @@ func (o *OIDC) Verify(ctx context.Context, raw string) (Identity, error) {
 	if v := c.EmailVerified; v != true && v != "true" {
 		return Identity{}, roster.Errorf(roster.KindUnauthorized, "the identity provider has not verified this email")
 	}
-	return Identity{Subject: tok.Subject, Email: c.Email, Name: c.Name}, nil
+	return Identity{Subject: tok.Subject, Email: c.Email, Name: c.Name, IssuedAt: tok.IssuedAt}, nil
 }
 
 // keySet records a failure to fetch the keys in the context's slot, since

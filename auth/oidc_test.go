@@ -117,19 +117,26 @@ func newTestOIDC(t *testing.T, keys ...signingKey) (*OIDC, *jwks) {
 func TestOIDCValid(t *testing.T) {
 	k := newSigningKey(t, "k1")
 	o, _ := newTestOIDC(t, k)
-	want := Identity{Subject: "fb-user-1", Email: "ada@example.com", Name: "Ada Lovelace"}
-	id, err := o.Verify(context.Background(), k.sign(t, firebaseClaims()))
-	if err != nil || id != want {
+	claims := firebaseClaims()
+	want := Identity{Subject: "fb-user-1", Email: "ada@example.com", Name: "Ada Lovelace",
+		IssuedAt: time.Unix(claims["iat"].(int64), 0)}
+	id, err := o.Verify(context.Background(), k.sign(t, claims))
+	if err != nil || !sameIdentity(id, want) {
 		t.Fatalf("Verify = %+v, %v; want %+v", id, err, want)
 	}
 	// No name, and email_verified the string "true": still valid.
-	c := firebaseClaims()
+	c := claims
 	delete(c, "name")
 	want.Name = ""
 	c["email_verified"] = "true"
-	if id, err = o.Verify(context.Background(), k.sign(t, c)); err != nil || id != want {
+	if id, err = o.Verify(context.Background(), k.sign(t, c)); err != nil || !sameIdentity(id, want) {
 		t.Fatalf("email_verified \"true\": %+v, %v; want %+v", id, err, want)
 	}
+}
+
+// sameIdentity compares identities, their times as instants.
+func sameIdentity(a, b Identity) bool {
+	return a.Subject == b.Subject && a.Email == b.Email && a.Name == b.Name && a.IssuedAt.Equal(b.IssuedAt)
 }
 
 func TestOIDCRejects(t *testing.T) {

@@ -95,6 +95,9 @@ func (s *Store) VerifyEmail(ctx context.Context, tokenHash []byte) error {
 	})
 }
 
+// ResendEvery is how often an account may have its verification mail sent.
+const ResendEvery = time.Minute
+
 // ResendVerification queues a new verification mail for an account whose
 // email is not verified yet.
 func (s *Store) ResendVerification(ctx context.Context, accountUID string, v EmailVerification) error {
@@ -111,8 +114,25 @@ func (s *Store) ResendVerification(ctx context.Context, accountUID string, v Ema
 		if !verified.IsZero() {
 			return roster.Errorf(roster.KindInvalid, "the email of this account is already verified")
 		}
+		// One mail a minute at most: anyone can sign up with any address,
+		// and must not make Roster flood it. A new code replaces the old.
+		var latest dbTime
+		if err := tx.QueryRowContext(ctx, `SELECT MAX(expires_at) FROM email_verifications WHERE account_id = $1`, id).
+			Scan(&latest); err != nil {
+			return err
+		}
+		if wait := latest.Add(ResendEvery).Sub(v.ExpiresAt); wait > 0 {
+			return roster.Errorf(roster.KindThrottled, "a verification mail was sent less than a minute ago: try again in %d seconds",
+				int(wait.Seconds())+1)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM email_verifications WHERE account_id = $1`, id); err != nil {
+			return err
+		}
 		v.Mail.To = email
-		return insertVerification(ctx, tx, id, email, v, t)
+		if err := insertVerification(ctx, tx, id, email, v, t); err != nil {
+			return err
+		}
+		return audit(ctx, tx, 0, "account.resend_verification", "account", accountUID, "email_verified")
 	})
 }
 
@@ -251,13 +271,14 @@ func scanPrincipal(row *sql.Row, p *roster.Principal) error {
 }
 
 // AccountPrincipal returns the principal of an account signed in through
-// an external identity provider.
-func (s *Store) AccountPrincipal(ctx context.Context, accountUID string) (roster.Principal, error) {
+// an external identity provider, with a token issued at issued: a force
+// logout refuses the tokens issued before it.
+func (s *Store) AccountPrincipal(ctx context.Context, accountUID string, issued time.Time) (roster.Principal, error) {
 	var p roster.Principal
 	err := scanPrincipal(s.queryRow(ctx, `SELECT `+principalColumns+` FROM accounts a`+principalJoins+`
-		WHERE a.uid = $1`, accountUID), &p)
+		WHERE a.uid = $1 AND (a.tokens_valid_after IS NULL OR a.tokens_valid_after < $2)`, accountUID, dbTime{issued}), &p)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, roster.Errorf(roster.KindUnauthorized, "the account no longer exists")
+		return p, roster.Errorf(roster.KindUnauthorized, "this sign-in has ended: sign in again")
 	}
 	return p, err
 }
@@ -325,14 +346,18 @@ func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash []byte, expi
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1
-			WHERE previous_hash = $2 AND revoked_at IS NULL`, dbTime{t}, oldHash)
+		var uid string
+		err = tx.QueryRowContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1
+			WHERE previous_hash = $2 AND revoked_at IS NULL RETURNING (SELECT uid FROM accounts WHERE id = account_id)`,
+			dbTime{t}, oldHash).Scan(&uid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		reused = n > 0
-		return err
+		reused = true
+		return audit(ctx, tx, 0, "account.refresh_reused", "account", uid, "sessions")
 	})
 	switch {
 	case err != nil:
@@ -348,9 +373,16 @@ func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash []byte, expi
 // CloseSession ends a sign-in session.
 func (s *Store) CloseSession(ctx context.Context, sessionUID string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE uid = $2 AND revoked_at IS NULL`,
-			dbTime{now()}, sessionUID)
-		return err
+		var uid string
+		err := tx.QueryRowContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE uid = $2 AND revoked_at IS NULL
+			RETURNING (SELECT uid FROM accounts WHERE id = account_id)`, dbTime{now()}, sessionUID).Scan(&uid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // already ended
+		}
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, 0, "account.logout", "account", uid, "sessions")
 	})
 }
 
@@ -370,15 +402,20 @@ type ThrottleKey struct {
 // another's check and its failure. A blocked attempt is not counted. A
 // good sign-in then calls SignInSucceeded.
 func (s *Store) ClaimSignIn(ctx context.Context, t time.Time, keys ...ThrottleKey) (wait time.Duration, err error) {
+	// Counts that can no longer block anyone go on the way, so that the
+	// table holds only the last window's failures however many addresses
+	// try. Apart from the claim, and skipping rows that a claim holds, so
+	// that the two never wait on each other.
+	if err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE key IN (SELECT key FROM sign_in_failures
+			WHERE last_at < $1 AND blocked_until < $2 LIMIT 100`+s.skipLocked()+`)`,
+			dbTime{t.Add(-roster.ThrottleWindow)}, dbTime{t})
+		return err
+	}); err != nil {
+		return 0, err
+	}
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		wait = 0
-		// Counts that can no longer block anyone go on the way, so that the
-		// table holds only the last window's failures however many
-		// addresses try.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE last_at < $1 AND blocked_until < $2`,
-			dbTime{t.Add(-roster.ThrottleWindow)}, dbTime{t}); err != nil {
-			return err
-		}
 		for _, k := range keys {
 			var failures int
 			var until dbTime

@@ -74,12 +74,11 @@ func activeAction(active bool) string {
 }
 
 // activeAccount is true of an account (alias a, with its membership m
-// joined) that may act: not deactivated itself and, unless it is staff,
-// not only the account of deactivated clients. An account with no client
-// and no organization (new, or invited) is active.
-const activeAccount = `a.deactivated_at IS NULL AND (m.account_id IS NOT NULL
-	OR NOT EXISTS (SELECT 1 FROM clients c WHERE c.email_key = a.email_key)
-	OR EXISTS (SELECT 1 FROM clients c WHERE c.email_key = a.email_key AND c.deactivated_at IS NULL))`
+// joined, which the callers' queries share) that may act: one its
+// organization has not deactivated. Deactivating a client does not touch
+// an account: the client's organization hides the profile from it (see
+// OwnClients), and no organization may shut a person out of Roster.
+const activeAccount = `a.deactivated_at IS NULL`
 
 // ErrDeactivated refuses a deactivated account, on sign-in and after.
 var ErrDeactivated = roster.Errorf(roster.KindUnauthorized, "this account is deactivated")
@@ -122,7 +121,13 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 // ended.
 func (s *Store) ForceLogoutClient(ctx context.Context, org roster.OrgID, ref ClientRef) (int64, error) {
 	cond, arg := ref.where()
-	return s.closeSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM accounts a WHERE a.email_key = c.email_key), c.uid
+	// Only the account that the client's organization may speak for: one
+	// that proved it owns the email and is not another organization's
+	// staff. Whether there is one is not told: the answer is the number of
+	// sessions ended, 0 without one.
+	return s.closeSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM accounts a
+			LEFT JOIN memberships m ON m.account_id = a.id
+			WHERE a.email_key = c.email_key AND a.email_verified_at IS NOT NULL AND (m.org_id IS NULL OR m.org_id = c.org_id)), c.uid
 		FROM clients c WHERE c.org_id = $1 AND c.`+cond, org, arg)
 }
 
@@ -135,7 +140,7 @@ func (s *Store) ForceLogoutStaff(ctx context.Context, org roster.OrgID, accountU
 
 // closeSessions revokes the open sessions of the account whose id account
 // selects, with the uid of the object (of objectType) it was found by: no
-// row is notFound, a NULL id a user with no account.
+// row is notFound; a NULL id, no account to sign out, ends none.
 func (s *Store) closeSessions(ctx context.Context, org roster.OrgID, objectType string, notFound error, account string, args ...any) (n int64, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id sql.NullInt64
@@ -147,10 +152,16 @@ func (s *Store) closeSessions(ctx context.Context, org roster.OrgID, objectType 
 		case err != nil:
 			return err
 		case !id.Valid:
-			return roster.Errorf(roster.KindNotFound, "no account signs in as this user")
+			return nil
+		}
+		t := now()
+		// Tokens of the identity provider have no session here: the account
+		// refuses those issued before now.
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET tokens_valid_after = $1 WHERE id = $2`, dbTime{t}, id.Int64); err != nil {
+			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
-			dbTime{now()}, id.Int64)
+			dbTime{t}, id.Int64)
 		if err != nil {
 			return err
 		}
@@ -176,8 +187,9 @@ func (s *Store) SetStaffSessionsLimit(ctx context.Context, org roster.OrgID, acc
 }
 
 // enforceSessionsLimit ends the oldest open sessions of an account beyond
-// its sessions limit: the smallest of its own and those of its active
-// client profiles. It runs in the transaction that opens a session, after
+// its sessions limit: the smallest of its own and, for a person who is
+// nobody's staff, those of their own client profiles (see OwnClients), so
+// that no organization caps another's staff. It runs in the transaction that opens a session, after
 // the account's row is locked, so concurrent sign-ins count each other.
 func enforceSessionsLimit(ctx context.Context, tx *sql.Tx, accountID int64, t time.Time) error {
 	var limit sql.NullInt64
@@ -185,7 +197,8 @@ func enforceSessionsLimit(ctx context.Context, tx *sql.Tx, accountID int64, t ti
 			SELECT sessions_limit AS l FROM accounts WHERE id = $1
 			UNION ALL
 			SELECT c.sessions_limit FROM clients c JOIN accounts a ON a.email_key = c.email_key
-			WHERE a.id = $1 AND c.deactivated_at IS NULL
+			WHERE a.id = $1 AND c.deactivated_at IS NULL AND a.email_verified_at IS NOT NULL
+				AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id)
 		) limits`, accountID).Scan(&limit)
 	if err != nil || !limit.Valid {
 		return err
@@ -214,5 +227,12 @@ func enforceSessionsLimit(ctx context.Context, tx *sql.Tx, accountID int64, t ti
 			return err
 		}
 	}
-	return nil
+	if len(ids) == 0 {
+		return nil
+	}
+	var uid string
+	if err := tx.QueryRowContext(ctx, `SELECT uid FROM accounts WHERE id = $1`, accountID).Scan(&uid); err != nil {
+		return err
+	}
+	return audit(ctx, tx, 0, "account.sessions_limit", "account", uid, "sessions")
 }

@@ -175,3 +175,39 @@ func TestSetPasswordEndsSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestResendVerification: one mail a minute, and a new code replaces the
+// old one.
+func TestResendVerification(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		ttl := roster.DefaultVerificationTTL
+		v := func(hash string, after time.Duration) store.EmailVerification {
+			return store.EmailVerification{TokenHash: []byte(hash), ExpiresAt: time.Now().Add(ttl + after),
+				Mail: roster.Mail{Subject: "verify", Body: hash}}
+		}
+		a, err := st.CreateAccount(ctx, store.NewAccount{Email: "new@example.com", DisplayName: "New", PasswordHash: "h",
+			Verification: &store.EmailVerification{TokenHash: []byte("first"), ExpiresAt: time.Now().Add(ttl),
+				Mail: roster.Mail{To: "new@example.com", Subject: "verify"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.ResendVerification(ctx, a.UID, v("second", 0)); roster.KindOf(err) != roster.KindThrottled {
+			t.Fatalf("a resend at once: %v", err)
+		}
+		// As if two minutes had passed.
+		if err := st.ResendVerification(ctx, a.UID, v("third", 2*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.VerifyEmail(ctx, []byte("first")); roster.KindOf(err) != roster.KindInvalid {
+			t.Errorf("the replaced code still verifies: %v", err)
+		}
+		if err := st.VerifyEmail(ctx, []byte("third")); err != nil {
+			t.Errorf("the new code: %v", err)
+		}
+		mails, err := st.UnsentMail(ctx)
+		if err != nil || len(mails) != 2 || mails[1].To != "new@example.com" {
+			t.Errorf("mails %+v, %v", mails, err)
+		}
+	})
+}

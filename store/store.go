@@ -200,6 +200,15 @@ func (s *Store) forUpdate() string {
 	return ""
 }
 
+// skipLocked makes a SELECT pass over rows other transactions hold, on
+// PostgreSQL; SQLite's one writer needs no such clause.
+func (s *Store) skipLocked() string {
+	if s.postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // Engine names the database engine: "sqlite" or "postgres".
 func (s *Store) Engine() string {
 	if s.postgres {

@@ -4,9 +4,10 @@
 ALTER TABLE accounts ADD COLUMN deactivated_at TEXT;   -- NULL: active
 -- An email is verified when its owner proved they read it: only then may
 -- the account answer invitations to it. Accounts made before this are
--- taken as verified: an operator or an identity provider made them.
+-- taken as verified when they have no password: an operator or an identity
+-- provider made them.
 ALTER TABLE accounts ADD COLUMN email_verified_at TEXT;
-UPDATE accounts SET email_verified_at = created_at;
+UPDATE accounts SET email_verified_at = created_at WHERE password_hash IS NULL;
 CREATE TABLE email_verifications (
     token_hash BLOB PRIMARY KEY,
     account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
@@ -15,6 +16,8 @@ CREATE TABLE email_verifications (
 );
 CREATE INDEX email_verifications_account ON email_verifications (account_id);
 
+-- Force logout refuses the identity provider's tokens issued before it.
+ALTER TABLE accounts ADD COLUMN tokens_valid_after TEXT;
 ALTER TABLE accounts ADD COLUMN sessions_limit INTEGER; -- NULL: unlimited
 
 -- An API key opens the organization it was made in, and no other: an
@@ -73,6 +76,7 @@ ALTER TABLE clients DROP COLUMN deactivated_at;
 ALTER TABLE clients DROP COLUMN external_id;
 ALTER TABLE api_keys DROP COLUMN org_id;
 ALTER TABLE accounts DROP COLUMN sessions_limit;
+ALTER TABLE accounts DROP COLUMN tokens_valid_after;
 DROP TABLE email_verifications;
 ALTER TABLE accounts DROP COLUMN email_verified_at;
 ALTER TABLE accounts DROP COLUMN deactivated_at;
