@@ -47,7 +47,8 @@ func (s *Store) CreateOrganization(ctx context.Context, o NewOrganization) (orgU
 			return err
 		}
 		err = tx.QueryRowContext(ctx, `
-			INSERT INTO accounts (uid, email, email_key, display_name, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			INSERT INTO accounts (uid, email, email_key, display_name, email_verified_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)
+			RETURNING id`,
 			ownerUID, o.OwnerEmail, roster.EmailKey(o.OwnerEmail), o.OwnerName, dbTime{t}).Scan(&accountID)
 		if isUniqueViolation(err) {
 			return roster.Errorf(roster.KindInvalid, "email: an account with this email already exists")
