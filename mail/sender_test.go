@@ -1,12 +1,10 @@
 package mail_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"mime"
-	"mime/quotedprintable"
 	netmail "net/mail"
 	"strings"
 	"testing"
@@ -106,32 +104,21 @@ type parsed struct {
 
 func parse(t *testing.T, r mailtest.Message) parsed {
 	t.Helper()
-	msg, err := netmail.ReadMessage(bytes.NewReader(r.Data))
-	if err != nil {
-		t.Fatalf("received message does not parse: %v\n%s", err, r.Data)
-	}
+	header, b := mailtest.Read(t, r)
 	var dec mime.WordDecoder
-	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
+	subject, err := dec.DecodeHeader(header.Get("Subject"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	to, err := msg.Header.AddressList("To")
+	to, err := header.AddressList("To")
 	if err != nil || len(to) != 1 {
-		t.Fatalf("To %q: %v", msg.Header.Get("To"), err)
+		t.Fatalf("To %q: %v", header.Get("To"), err)
 	}
-	if ct := msg.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+	if ct := header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		t.Errorf("Content-Type %q, want text/plain", ct)
 	}
-	body := msg.Body
-	if msg.Header.Get("Content-Transfer-Encoding") == "quoted-printable" {
-		body = quotedprintable.NewReader(body)
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return parsed{to: to[0].Address, subject: subject, messageID: msg.Header.Get("Message-Id"),
-		body: strings.TrimRight(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n")}
+	return parsed{to: to[0].Address, subject: subject, messageID: header.Get("Message-Id"),
+		body: strings.TrimRight(strings.ReplaceAll(b, "\r\n", "\n"), "\n")}
 }
 
 func TestSenderDelivers(t *testing.T) {

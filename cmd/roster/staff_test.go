@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"mime/quotedprintable"
 	"net/http"
-	netmail "net/mail"
 	"slices"
 	"strings"
 	"testing"
@@ -171,27 +169,16 @@ func checkInvitationMail(t *testing.T, m mailtest.Message, token string) {
 	if m.From != "invites@roster.test" || len(m.To) != 1 || m.To[0] != "coach@example.com" {
 		t.Errorf("envelope from %q to %q, want invites@roster.test to coach@example.com", m.From, m.To)
 	}
-	msg, err := netmail.ReadMessage(bytes.NewReader(m.Data))
-	if err != nil {
-		t.Fatalf("received message does not parse: %v\n%s", err, m.Data)
-	}
-	from, err := msg.Header.AddressList("From")
+	header, b := mailtest.Read(t, m)
+	from, err := header.AddressList("From")
 	if err != nil || len(from) != 1 || from[0].Address != "invites@roster.test" || from[0].Name != "Roster Invites" {
-		t.Errorf("From %q (%v), want %s", msg.Header.Get("From"), err, mailFrom)
+		t.Errorf("From %q (%v), want %s", header.Get("From"), err, mailFrom)
 	}
-	to, err := msg.Header.AddressList("To")
+	to, err := header.AddressList("To")
 	if err != nil || len(to) != 1 || to[0].Address != "coach@example.com" {
-		t.Errorf("To %q (%v), want coach@example.com", msg.Header.Get("To"), err)
+		t.Errorf("To %q (%v), want coach@example.com", header.Get("To"), err)
 	}
-	body := msg.Body
-	if msg.Header.Get("Content-Transfer-Encoding") == "quoted-printable" {
-		body = quotedprintable.NewReader(body)
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if link := "https://app.example.com/join?invite_token=" + token; !strings.Contains(string(b), link) {
+	if link := "https://app.example.com/join?invite_token=" + token; !strings.Contains(b, link) {
 		t.Errorf("body lacks the link %s:\n%s", link, b)
 	}
 }

@@ -5,7 +5,9 @@ package mailtest
 import (
 	"bytes"
 	"io"
+	"mime/quotedprintable"
 	"net"
+	netmail "net/mail"
 	"sync"
 	"testing"
 	"time"
@@ -134,4 +136,23 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// Read parses a received message as a mail reader would: its header, and
+// its body with any quoted-printable encoding undone.
+func Read(t testing.TB, m Message) (netmail.Header, string) {
+	t.Helper()
+	msg, err := netmail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		t.Fatalf("received message does not parse: %v\n%s", err, m.Data)
+	}
+	body := msg.Body
+	if msg.Header.Get("Content-Transfer-Encoding") == "quoted-printable" {
+		body = quotedprintable.NewReader(body)
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msg.Header, string(b)
 }
