@@ -119,3 +119,73 @@ func TestLastOwnerCannotDeleteAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestBadSelfService sends malformed self-service requests: each fails with
+// its message and changes nothing.
+func TestBadSelfService(t *testing.T) {
+	rename := []badCase{
+		{name: "no display_name", body: `{}`, status: 400, want: "display_name: required"},
+		{name: "display_name a number", body: `{"display_name":5}`, status: 400, want: "display_name: must be a string"},
+		{name: "unknown field", body: `{"display_name":"X","email":"x@example.com"}`, status: 400, want: "email: unknown field"},
+		{name: "body over 1 MiB", body: `{"display_name":"` + badHuge + `"}`, status: 413, want: "request body is larger than"},
+	}
+	rename = append(rename, badBodyCases(`{"display_name":"X"}`)...)
+	password := []badCase{
+		{name: "no new_password", body: `{"current_password":"` + testPassword + `"}`, status: 400, want: "new_password: required"},
+		{name: "wrong current", body: `{"current_password":"nope","new_password":"a long new one"}`, status: 403, want: "wrong password"},
+		{name: "unknown field", body: `{"current_password":"x","new_password":"y","hint":"z"}`, status: 400, want: "hint: unknown field"},
+	}
+	password = append(password, badBodyCases(`{"current_password":"`+testPassword+`","new_password":"a long new one"}`)...)
+	remove := []badCase{
+		{name: "no password", body: `{}`, status: 400, want: "password: required"},
+		{name: "password a number", body: `{"password":5}`, status: 400, want: "password: must be a string"},
+		{name: "unknown field", body: `{"password":"x","force":true}`, status: 400, want: "force: unknown field"},
+	}
+	verify := []badCase{
+		{name: "no token", body: `{}`, status: 400, want: "token: required"},
+		{name: "unknown token", body: `{"token":"rvt_unknown"}`, status: 400, want: "invalid or expired verification token"},
+		{name: "token a number", body: `{"token":5}`, status: 400, want: "token: must be a string"},
+	}
+	verify = append(verify, badBodyCases(`{"token":"rvt_x"}`)...)
+	ownProfile := []badCase{
+		{name: "someone else's profile", path: "{OTHER}", body: `{"height":170}`, status: 404, want: badNotFound},
+		{name: "another organization's client with another email", path: "{THEIRS}", body: `{"height":170}`, status: 404, want: badNotFound},
+		{name: "uid with invalid characters", path: "a.b", body: `{"height":170}`, status: 404, want: badNotFound},
+	}
+	each(t, func(t *testing.T, e *env) {
+		other := e.create(prefixes[0], map[string]any{"email": "other@example.com", "display_name": "Other"})
+		theirs := e.createAs(e.other.APIKey, prefixes[0], map[string]any{"email": "theirs@example.com", "display_name": "Theirs"})
+		e.create(prefixes[0], map[string]any{"email": "self@example.com", "display_name": "Self"})
+		tk := e.signup("self@example.com")
+		vars := strings.NewReplacer("{OTHER}", other.UserUID, "{THEIRS}", theirs.UserUID)
+		state := func(e *env) string {
+			_, hash, _, _ := e.st.PasswordHash(context.Background(), "self@example.com")
+			return string(e.as(tk.Token, "GET", "/auth/me", nil).Body) + hash + badSnap(e, e.org.APIKey, prefixes[0]+"/") +
+				badSnap(e, e.other.APIKey, prefixes[0]+"/")
+		}
+		auth := bearer(tk.Token)
+		badRunWith(t, e, "PUT", "/auth/me", auth, vars, state, rename)
+		badRunWith(t, e, "POST", "/auth/me/password", auth, vars, state, password)
+		badRunWith(t, e, "DELETE", "/auth/me", auth, vars, state, remove)
+		badRunWith(t, e, "POST", "/auth/verify-email", nil, vars, state, verify)
+		for _, c := range ownProfile {
+			t.Run(c.name, func(t *testing.T) {
+				e := badBind(e, t)
+				before := state(e)
+				r := e.do(req{Method: "PUT", Path: "/auth/me/clients/" + vars.Replace(c.path), Header: auth,
+					ContentType: "application/json", Body: []byte(c.body)})
+				badWant(t, r, c.status, c.want)
+				badWant(t, e.do(req{Method: "DELETE", Path: "/auth/me/clients/" + vars.Replace(c.path), Header: auth}), c.status, c.want)
+				if after := state(e); after != before {
+					t.Errorf("a refused change changed the data: %s", badChange(before, after))
+				}
+			})
+		}
+		// Without credentials every self-service path is a 401.
+		for _, r := range []req{{Method: "PUT", Path: "/auth/me"}, {Method: "DELETE", Path: "/auth/me"},
+			{Method: "POST", Path: "/auth/me/password"}, {Method: "PUT", Path: "/auth/me/clients/" + other.UserUID},
+			{Method: "POST", Path: "/auth/verify-email/resend"}} {
+			expect(t, e.do(r), 401)
+		}
+	})
+}

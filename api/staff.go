@@ -84,14 +84,11 @@ func (s *Server) addSubAdmin(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) removeSubAdmin(w http.ResponseWriter, r *http.Request) error {
-	f, err := readStrings(w, r, []string{"user_uid"})
+	uid, err := readStaffUID(w, r)
 	if err != nil {
 		return err
 	}
-	if !roster.ValidUID(f["user_uid"]) {
-		return roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
-	}
-	if err := s.store.RemoveStaff(r.Context(), principal(r).OrgID, f["user_uid"]); err != nil {
+	if err := s.store.RemoveStaff(r.Context(), principal(r).OrgID, uid); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Sub-admin removed."})

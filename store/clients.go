@@ -273,6 +273,7 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 // counted is what a client's counters and photo depend on.
 type counted struct {
 	id          int64
+	uid         string
 	photo       string
 	createdBy   string
 	gender      *string
@@ -281,7 +282,7 @@ type counted struct {
 }
 
 // countedColumns are the columns lockedClient scans into a counted.
-const countedColumns = `id, profile_photo, created_by, gender, preferable_activities, deactivated_at IS NOT NULL`
+const countedColumns = `id, uid, profile_photo, created_by, gender, preferable_activities, deactivated_at IS NOT NULL`
 
 // counts are the counters the client adds to. A deactivated client is in
 // none of them but the count of deactivated clients.
@@ -293,12 +294,13 @@ func (c counted) counts() []countKey {
 }
 
 // lockedClient reads a client's counted values with query, whose arguments
-// are the organization and uid; DELETE ... RETURNING serves too.
-func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org roster.OrgID, uid string) (counted, error) {
+// are the organization and the client's key (uid or external_id); DELETE
+// ... RETURNING serves too.
+func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org roster.OrgID, key string) (counted, error) {
 	var c counted
 	var photo sql.NullString
 	var activities string
-	err := tx.QueryRowContext(ctx, query, org, uid).Scan(&c.id, &photo, &c.createdBy, &c.gender, &activities, &c.deactivated)
+	err := tx.QueryRowContext(ctx, query, org, key).Scan(&c.id, &c.uid, &photo, &c.createdBy, &c.gender, &activities, &c.deactivated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, roster.ErrClientNotFound
 	}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -19,7 +18,7 @@ type ClientRef struct {
 
 // where returns the condition and argument that find the client, after
 // $1, the organization.
-func (r ClientRef) where() (string, any) {
+func (r ClientRef) where() (string, string) {
 	if r.ExternalID != "" {
 		return "external_id = $2", r.ExternalID
 	}
@@ -33,19 +32,10 @@ func (r ClientRef) where() (string, any) {
 func (s *Store) SetClientActive(ctx context.Context, org roster.OrgID, ref ClientRef, active bool) (uid string, err error) {
 	cond, arg := ref.where()
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var c counted
-		var activities string
-		var photo sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT uid, `+countedColumns+` FROM clients WHERE org_id = $1 AND `+cond+s.forUpdate(),
-			org, arg).Scan(&uid, &c.id, &photo, &c.createdBy, &c.gender, &activities, &c.deactivated)
-		if errors.Is(err, sql.ErrNoRows) {
-			return roster.ErrClientNotFound
-		}
+		c, err := s.lockedClient(ctx, tx, `SELECT `+countedColumns+` FROM clients WHERE org_id = $1 AND `+cond+s.forUpdate(), org, arg)
+		uid = c.uid
 		if err != nil || c.deactivated != active {
-			return err // no change: it already is as asked
-		}
-		if err := json.Unmarshal([]byte(activities), &c.activities); err != nil {
-			return err
+			return err // or no change: it already is as asked
 		}
 		t := now()
 		var at dbTime
