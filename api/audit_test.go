@@ -34,7 +34,7 @@ func TestAuditLog(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		admin := e.subAdmin("auditor@example.com")
 		c := e.create(prefixes[0], map[string]any{"email": "ath@example.com", "display_name": "Ath", "height": 170})
-		expect(t, e.as(admin.Token, "PUT", "/user-management/users/", map[string]any{"user_uid": c.UserUID, "height": 171}), 200)
+		expect(t, e.as(admin.Token, "PUT", "/user-management/users/", map[string]any{"user_uid": c.UserUID, "height": 171.25}), 200)
 		expect(t, e.as(admin.Token, "POST", prefixes[0]+"/save-notes/"+c.UserUID, map[string]string{"note": "secret knee injury"}), 200)
 		key := e.newAPIKey(admin.Token, "ci")
 		keyID := key[4:16]
@@ -80,7 +80,7 @@ func TestAuditLog(t *testing.T) {
 		}
 		// No secret and no value reaches the log.
 		raw := string(e.do(req{Method: "GET", Path: "/admin-management/audit-log/?limit=100", Key: e.org.APIKey}).Body)
-		for _, secret := range []string{key, testPassword, "secret knee injury", admin.Token, admin.RefreshToken, "171"} {
+		for _, secret := range []string{key, testPassword, "secret knee injury", admin.Token, admin.RefreshToken, "171.25"} {
 			if strings.Contains(raw, secret) {
 				t.Errorf("the log shows %q", secret)
 			}
