@@ -30,6 +30,7 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	opts = append(opts, goose.WithGoMigrations(goMigrations()...))
 	p, err := goose.NewProvider(dialect, s.wdb, sub, opts...)
 	if err != nil {
 		return err
