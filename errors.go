@@ -6,6 +6,7 @@ package roster
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error by what the caller can do about it. The api
@@ -29,6 +30,9 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Field   string // the input field at fault, if one is; Message then starts with "Field: "
+	// RetryAfter is how long a KindThrottled caller should wait; the api
+	// package sends it as Retry-After.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -43,6 +47,15 @@ func Errorf(kind Kind, format string, args ...any) error {
 // import's rows) can name the field apart from the message.
 func FieldErrorf(field, format string, args ...any) error {
 	return &Error{Kind: KindInvalid, Message: field + ": " + fmt.Sprintf(format, args...), Field: field}
+}
+
+// Throttled returns a KindThrottled *Error that asks the caller to wait.
+// The message ends with the wait in whole seconds, rounded up, as
+// Retry-After says it.
+func Throttled(wait time.Duration, format string, args ...any) error {
+	secs := int64((wait + time.Second - 1) / time.Second)
+	return &Error{Kind: KindThrottled, RetryAfter: time.Duration(secs) * time.Second,
+		Message: fmt.Sprintf(format, args...) + fmt.Sprintf(": try again in %d seconds", secs)}
 }
 
 // KindOf reports the kind of err; errors that are not *Error are internal.

@@ -2,7 +2,6 @@ package roster
 
 import (
 	"fmt"
-	"net/url"
 	"time"
 )
 
@@ -127,19 +126,6 @@ func ParseDisplayName(name string, v any) (string, error) {
 	return s, nil
 }
 
-// ParsePlatformLink validates an invitation's optional platform_link: an
-// absolute http(s) URL, since it becomes a link in an email.
-func ParsePlatformLink(s string) (string, error) {
-	if s == "" {
-		return "", nil
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(s) > 2000 {
-		return "", Errorf(KindInvalid, "platform_link: must be an absolute http or https URL of at most 2000 characters")
-	}
-	return s, nil
-}
-
 // InvitationLink is the link an invitation email carries: the platform
 // link with the token added as invite_token, or, without a platform link,
 // the bare token for the invitee to paste.
@@ -148,31 +134,6 @@ func InvitationLink(platformLink, token string) string {
 		return token
 	}
 	return withParam(platformLink, "invite_token", token)
-}
-
-// withParam adds a query parameter to a link that ParsePlatformLink
-// accepted.
-func withParam(link, name, value string) string {
-	u, _ := url.Parse(link)
-	q := u.Query()
-	q.Set(name, value)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// DefaultVerificationTTL is how long an email verification token works.
-const DefaultVerificationTTL = 48 * time.Hour
-
-// VerificationMail is the email that proves an account owns its address:
-// it carries the token, and a link when the front end gave one.
-func VerificationMail(email, platformLink, token string) Mail {
-	body := fmt.Sprintf("Your Roster verification code is:\n\n%s\n\n", token)
-	if platformLink != "" {
-		body = fmt.Sprintf("Confirm your email address here: %s\n\nor use this code: %s\n\n",
-			withParam(platformLink, "verify_token", token), token)
-	}
-	return Mail{To: email, Subject: "Confirm your email address for Roster",
-		Body: body + "It expires in 48 hours. If you did not sign up for Roster, ignore this message.\n"}
 }
 
 // InvitationMail is the email that tells the invitee about inv.

@@ -47,3 +47,14 @@ func (s *Server) trusted(addr string) bool {
 	}
 	return false
 }
+
+// clientNet is what the mail limits count a client by: its address, or
+// for IPv6 the /64 network it is in, since one host may use a whole /64.
+func (s *Server) clientNet(r *http.Request) string {
+	a, err := netip.ParseAddr(s.clientAddr(r))
+	if err != nil || a.Unmap().Is4() {
+		return s.clientAddr(r)
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}

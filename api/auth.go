@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +22,9 @@ type tokensJSON struct {
 	RefreshExpiresIn int64  `json:"refresh_expires_in"`
 }
 
+// signup starts a sign-up: the answer is the same 202 whether or not the
+// address has an account, and the mail says which case it is. Nothing is
+// created until the mailed code comes back with the password (verifyEmail).
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if !s.signupEnabled {
 		return roster.Errorf(roster.KindForbidden, "sign-up is disabled on this server: ask an organization's owner for an invitation")
@@ -31,7 +33,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	link, err := roster.ParsePlatformLink(f["platform_link"])
+	link, err := s.linkOrigins.Check("platform_link", f["platform_link"])
 	if err != nil {
 		return err
 	}
@@ -50,33 +52,50 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.store.CreateAccount(r.Context(), store.NewAccount{Email: email, DisplayName: name, PasswordHash: hash,
-		Verification: verification(email, link)})
+	token, tok := s.emailToken(roster.SignUpTTL)
+	err = s.store.StartSignUp(r.Context(), store.SignUp{Email: email, DisplayName: name, PasswordHash: hash, Token: tok,
+		Mail: roster.SignUpMail(email, link, token), ExistsMail: roster.ExistingAccountMail(email),
+		ClientAddr: s.clientNet(r)}, s.limits)
 	if err != nil {
 		return err
 	}
 	s.mail.Notify()
-	return s.openSession(w, r, a.UID, http.StatusCreated)
+	writeJSON(w, http.StatusAccepted, message{"Check your email: it holds a code that finishes signing up, with your password."})
+	return nil
 }
 
-// verification makes the token that proves an account owns email, and
-// the mail that carries it.
-func verification(email, link string) *store.EmailVerification {
+// emailToken makes a code to mail and the token record that keeps its hash.
+func (s *Server) emailToken(ttl time.Duration) (string, store.EmailToken) {
 	token, hash := auth.NewVerificationToken()
-	return &store.EmailVerification{TokenHash: hash, ExpiresAt: time.Now().Add(roster.DefaultVerificationTTL),
-		Mail: roster.VerificationMail(email, link, token)}
+	return token, store.EmailToken{Hash: hash, ExpiresAt: time.Now().Add(ttl)}
 }
 
+// verifyEmail finishes a sign-up with the mailed code and the password
+// chosen with it, and signs the person in. The code alone is not enough:
+// a victim who follows the link of a sign-up someone else made with their
+// address would otherwise verify the address for them.
 func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) error {
-	f, err := readStrings(w, r, []string{"token"})
+	f, err := readStrings(w, r, []string{"token", "password"})
 	if err != nil {
 		return err
 	}
-	if err := s.store.VerifyEmail(r.Context(), auth.HashToken(f["token"])); err != nil {
+	tokenHash := auth.HashToken(f["token"])
+	hash, err := s.store.SignUpPassword(r.Context(), tokenHash)
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, message{"Email address verified."})
-	return nil
+	ok, err := auth.VerifyPassword(hash, f["password"])
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return roster.Errorf(roster.KindForbidden, "password: not the password chosen when signing up with this code")
+	}
+	uid, err := s.store.CompleteSignUp(r.Context(), tokenHash)
+	if err != nil {
+		return err
+	}
+	return s.openSession(w, r, uid, http.StatusOK)
 }
 
 func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) error {
@@ -84,15 +103,14 @@ func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	link, err := roster.ParsePlatformLink(f["platform_link"])
+	link, err := s.linkOrigins.Check("platform_link", f["platform_link"])
 	if err != nil {
 		return err
 	}
+	token, tok := s.emailToken(roster.SignUpTTL)
 	// The address is the account's own, filled in by the store.
-	if err := s.store.ResendVerification(r.Context(), principal(r).AccountUID, *verification("", link)); err != nil {
-		if roster.KindOf(err) == roster.KindThrottled {
-			w.Header().Set("Retry-After", strconv.Itoa(int(store.ResendEvery/time.Second)))
-		}
+	if err := s.store.ResendVerification(r.Context(), principal(r).AccountUID, s.clientNet(r), tok,
+		roster.SignUpMail("", link, token), s.limits); err != nil {
 		return err
 	}
 	s.mail.Notify()
@@ -100,12 +118,63 @@ func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// passwordReset mails a reset code to the account with the email, if
+// there is one; the answer is the same 202 either way.
+func (s *Server) passwordReset(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, []string{"email"}, "platform_link")
+	if err != nil {
+		return err
+	}
+	link, err := s.linkOrigins.Check("platform_link", f["platform_link"])
+	if err != nil {
+		return err
+	}
+	email, err := roster.ParseEmail("email", f["email"])
+	if err != nil {
+		return err
+	}
+	token, tok := s.emailToken(roster.PasswordResetTTL)
+	err = s.store.StartPasswordReset(r.Context(), store.PasswordReset{Email: email, Token: tok,
+		Mail: roster.PasswordResetMail(email, link, token), ClientAddr: s.clientNet(r)}, s.limits)
+	if err != nil {
+		return err
+	}
+	s.mail.Notify()
+	writeJSON(w, http.StatusAccepted, message{"If an account has this email, a reset code is on its way to it."})
+	return nil
+}
+
+// confirmPasswordReset sets a new password with a mailed reset code,
+// verifies the email, ends every session, and signs the person in.
+func (s *Server) confirmPasswordReset(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, []string{"token", "new_password"})
+	if err != nil {
+		return err
+	}
+	tokenHash := auth.HashToken(f["token"])
+	if _, _, err := s.store.ResetAccount(r.Context(), tokenHash); err != nil {
+		return err
+	}
+	if err := auth.CheckPassword(f["new_password"]); err != nil {
+		return roster.Errorf(roster.KindInvalid, "new_%s", err.Error())
+	}
+	hash, err := auth.HashPassword(f["new_password"], s.passwordParams)
+	if err != nil {
+		return err
+	}
+	uid, err := s.store.ResetPassword(r.Context(), tokenHash, hash)
+	if err != nil {
+		return err
+	}
+	return s.openSession(w, r, uid, http.StatusOK)
+}
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	f, err := readStrings(w, r, []string{"email", "password"})
 	if err != nil {
 		return err
 	}
-	uid, err := s.throttledCheck(w, r, f["email"], f["password"])
+	uid, err := s.throttledCheck(r, f["email"], f["password"])
 	if err != nil {
 		return err
 	}
@@ -113,25 +182,35 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 // throttledCheck checks an email and password under the sign-in throttle
-// and returns the account's uid.
-func (s *Server) throttledCheck(w http.ResponseWriter, r *http.Request, email, password string) (string, error) {
+// and returns the account's uid. Only failures count towards a block. In
+// this process the checks of one account run one at a time, so that a
+// burst of guesses meets the block its own first failures set (across
+// processes a burst gets at most one extra guess per process), while a
+// correct password is refused only by such a block, never because other
+// attempts run beside it.
+func (s *Server) throttledCheck(r *http.Request, email, password string) (string, error) {
 	ctx := r.Context()
-	keys := []store.ThrottleKey{
-		{Key: "account:" + roster.EmailKey(email)},
-		{Key: "addr:" + s.clientAddr(r), PerAddress: true},
-	}
-	wait, err := s.store.ClaimSignIn(ctx, time.Now(), keys...)
+	account := store.ThrottleKey{Key: "account:" + roster.EmailKey(email)}
+	keys := []store.ThrottleKey{account, {Key: "addr:" + s.clientAddr(r), PerAddress: true}}
+	defer s.signInLocks.lock(account.Key)()
+	wait, err := s.store.SignInWait(ctx, time.Now(), keys...)
 	if err != nil {
 		return "", err
 	}
 	if wait > 0 {
-		return "", tooManyAttempts(w, wait)
+		return "", roster.Throttled(wait, "too many failed sign-ins")
 	}
 	uid, err := s.checkPassword(ctx, email, password)
+	if errors.Is(err, store.ErrWrongCredentials) {
+		if err := s.store.SignInFailed(ctx, time.Now(), keys...); err != nil {
+			return "", err
+		}
+		return "", store.ErrWrongCredentials
+	}
 	if err != nil {
 		return "", err
 	}
-	return uid, s.store.SignInSucceeded(ctx, keys[0].Key, keys[1].Key)
+	return uid, s.store.SignInSucceeded(ctx, account.Key)
 }
 
 // checkPassword returns the uid of the account with this email and
@@ -158,12 +237,6 @@ func (s *Server) checkPassword(ctx context.Context, email, password string) (str
 		return "", store.ErrDeactivated
 	}
 	return uid, nil
-}
-
-func tooManyAttempts(w http.ResponseWriter, wait time.Duration) error {
-	secs := int64((wait + time.Second - 1) / time.Second)
-	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-	return roster.Errorf(roster.KindThrottled, "too many failed sign-ins: try again in %d seconds", secs)
 }
 
 // openSession starts a sign-in session for an account and answers with

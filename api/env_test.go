@@ -15,12 +15,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"roster"
 	"roster/api"
 	"roster/auth"
 	"roster/openapi"
@@ -48,7 +50,8 @@ func newEnv(t testing.TB, st *store.Store, options ...func(*api.Config)) *env {
 		t.Fatal(err)
 	}
 	c := api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte("test signing key")), Log: discardLog,
-		Tokens: auth.NewTokens(testTokenKey, auth.DefaultAccessTTL), PasswordParams: testPasswordParams}
+		Tokens: auth.NewTokens(testTokenKey, auth.DefaultAccessTTL), PasswordParams: testPasswordParams,
+		LinkOrigins: testLinkOrigins, Limits: testLimits}
 	for _, o := range options {
 		o(&c)
 	}
@@ -61,12 +64,12 @@ func newEnv(t testing.TB, st *store.Store, options ...func(*api.Config)) *env {
 // eachTwoProcesses runs fn on every engine with two servers on one
 // database, each with a store of its own, as two roster serve processes
 // behind a load balancer would be. Their organizations are the same.
-func eachTwoProcesses(t *testing.T, fn func(t *testing.T, e, second *env)) {
+func eachTwoProcesses(t *testing.T, fn func(t *testing.T, e, second *env), options ...func(*api.Config)) {
 	storetest.EachEngine(t, func(t *testing.T, engine string) {
 		dir, url := t.TempDir(), storetest.DatabaseURL(t, engine)
 		first, other := storetest.OpenAt(t, dir, url), storetest.OpenAt(t, dir, url)
 		t.Cleanup(func() { first.Close(); other.Close() })
-		e := newEnv(t, first)
+		e := newEnv(t, first, options...)
 		second := *e
 		second.st, second.srv = other, httptest.NewServer(api.New(other, e.cfg).Handler())
 		t.Cleanup(second.srv.Close)
@@ -78,6 +81,18 @@ var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // testTokenKey signs the test servers' access tokens.
 var testTokenKey = []byte("test access token key of 32 bytes or more")
+
+// testLinkOrigins is the front end that tests' mail may link to.
+var testLinkOrigins, _ = roster.NewLinkOrigins("https://app.example.com")
+
+// testLimits are loose enough for tests that sign up dozens of accounts
+// from one address; the tests of the limits set their own.
+var testLimits = roster.Limits{
+	MailPerAddress:        roster.Rate{Count: 1000, Per: time.Hour},
+	MailPerClient:         roster.Rate{Count: 1000, Per: time.Hour},
+	InvitationsPerOrg:     roster.Rate{Count: 1000, Per: time.Hour},
+	LinkInvitationsPerOrg: roster.Rate{Count: 1000, Per: time.Hour},
+}
 
 // testPasswordParams make argon2id cheap, so that tests that sign up dozens
 // of accounts stay fast; verification reads the parameters back from each

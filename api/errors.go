@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"roster"
 )
@@ -28,6 +30,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	kind, msg := errorMessage(r, err)
 	if kind == roster.KindUnauthorized {
 		w.Header().Set("WWW-Authenticate", `API-KEY, Bearer`)
+	}
+	var e *roster.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(e.RetryAfter/time.Second), 10))
 	}
 	writeJSON(w, statusOf[kind], map[string]string{"error": msg})
 }

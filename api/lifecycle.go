@@ -11,10 +11,21 @@ import (
 // readClientRef reads the body of the lifecycle requests on clients:
 // exactly one of user_uid and external_id.
 func readClientRef(w http.ResponseWriter, r *http.Request) (store.ClientRef, error) {
-	f, err := readStrings(w, r, nil, "user_uid", "external_id")
+	ref, _, err := readClientRefWith(w, r)
+	return ref, err
+}
+
+// readClientRefWith reads a client reference and the optional fields named.
+func readClientRefWith(w http.ResponseWriter, r *http.Request, optional ...string) (store.ClientRef, map[string]string, error) {
+	f, err := readStrings(w, r, nil, append([]string{"user_uid", "external_id"}, optional...)...)
 	if err != nil {
-		return store.ClientRef{}, err
+		return store.ClientRef{}, nil, err
 	}
+	ref, err := clientRef(f)
+	return ref, f, err
+}
+
+func clientRef(f map[string]string) (store.ClientRef, error) {
 	ref := store.ClientRef{UID: f["user_uid"], ExternalID: f["external_id"]}
 	switch {
 	case ref.UID == "" && ref.ExternalID == "":
@@ -152,5 +163,41 @@ func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Sub-admin updated."})
+	return nil
+}
+
+// inviteLink asks the person with a client's email to link their account
+// to it; until they accept, the client gives the organization no power
+// over any account.
+func (s *Server) inviteLink(w http.ResponseWriter, r *http.Request) error {
+	ref, f, err := readClientRefWith(w, r, "platform_link")
+	if err != nil {
+		return err
+	}
+	link, err := s.linkOrigins.Check("platform_link", f["platform_link"])
+	if err != nil {
+		return err
+	}
+	p := principal(r)
+	inv, err := s.store.InviteLink(r.Context(), p.OrgID, store.LinkRequest{Client: ref, InviterUID: p.AccountUID,
+		PlatformLink: link, TTL: roster.LinkInvitationTTL}, s.limits.LinkInvitationsPerOrg)
+	if err != nil {
+		return err
+	}
+	s.mail.Notify()
+	writeJSON(w, http.StatusCreated, toLinkInvitationJSON(inv))
+	return nil
+}
+
+func (s *Server) unlinkClient(w http.ResponseWriter, r *http.Request) error {
+	ref, err := readClientRef(w, r)
+	if err != nil {
+		return err
+	}
+	uid, err := s.store.Unlink(r.Context(), principal(r).OrgID, ref)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{fmt.Sprintf("User with UID %s is not linked to an account.", uid)})
 	return nil
 }

@@ -99,6 +99,7 @@ func TestDeactivateClient(t *testing.T) {
 				"gender": "female", "preferable_activities": []string{"Running"}})
 			e.json("POST", prefix+"/save-notes/"+c.UserUID, map[string]string{"note": "keep me"})
 			athlete := e.signup(email)
+			e.link(e.org.APIKey, c.UserUID, athlete.Token)
 			before := e.details(prefix, c.UserUID)
 
 			// By external_id, through the other process.
@@ -148,6 +149,7 @@ func TestForceLogout(t *testing.T) {
 	eachTwoProcesses(t, func(t *testing.T, e, second *env) {
 		c := e.create(prefixes[1], map[string]any{"email": "runner@example.com", "display_name": "Runner", "external_id": "crm-runner"})
 		first := e.signup("runner@example.com")
+		e.link(e.org.APIKey, c.UserUID, first.Token)
 		again := e.login("runner@example.com")
 		r := e.json("POST", prefixes[1]+"/force-logout/", map[string]string{"external_id": "crm-runner"})
 		var out struct{ Sessions int64 }
@@ -184,8 +186,9 @@ func TestForceLogout(t *testing.T) {
 // TestSessionsLimit: signing in beyond the limit ends the oldest session.
 func TestSessionsLimit(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		e.create(prefixes[0], map[string]any{"email": "capped@example.com", "display_name": "Capped", "sessions_limit": 2})
+		c := e.create(prefixes[0], map[string]any{"email": "capped@example.com", "display_name": "Capped", "sessions_limit": 2})
 		s1 := e.signup("capped@example.com")
+		e.link(e.org.APIKey, c.UserUID, s1.Token)
 		s2 := e.login("capped@example.com")
 		s3 := e.login("capped@example.com")
 		badWant(t, e.as(s1.Token, "GET", "/auth/me", nil), 401, "session has ended")
@@ -309,6 +312,7 @@ func TestForceLogoutEndsProviderTokens(t *testing.T) {
 		c := e.create(prefixes[0], map[string]any{"email": "fb@example.com", "display_name": "Fb"})
 		before := p.token(t, "fb@example.com", nil)
 		e.me(before)
+		e.link(e.org.APIKey, c.UserUID, before)
 		expect(t, e.json("POST", prefixes[0]+"/force-logout/", map[string]string{"user_uid": c.UserUID}), 200)
 		badWant(t, e.as(before, "GET", "/auth/me", nil), 401, "this sign-in has ended")
 		after := p.token(t, "fb@example.com", func(c map[string]any) { c["iat"] = time.Now().Add(2 * time.Second).Unix() })

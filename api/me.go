@@ -11,7 +11,7 @@ import (
 )
 
 // Self-service: what a signed-in person may do to their own account and to
-// their own client profiles (the clients with their verified email).
+// their own client profiles (the clients they linked to their account).
 
 type ownClientJSON struct {
 	OrganizationUID string     `json:"organization_uid"`
@@ -109,7 +109,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principal(r)
-	if err := s.confirmPassword(w, r, f["current_password"], "current_password"); err != nil {
+	if err := s.confirmPassword(r, f["current_password"], "current_password"); err != nil {
 		return err
 	}
 	if err := auth.CheckPassword(f["new_password"]); err != nil {
@@ -129,7 +129,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 // confirmPassword checks the signed-in account's password, as sign-in
 // does and under the same throttle, so that a stolen token cannot guess
 // it quickly. An account without a password has nothing to confirm.
-func (s *Server) confirmPassword(w http.ResponseWriter, r *http.Request, password, field string) error {
+func (s *Server) confirmPassword(r *http.Request, password, field string) error {
 	a, _, err := s.store.Me(r.Context(), principal(r).AccountUID)
 	if err != nil || !a.HasPassword {
 		return err
@@ -137,7 +137,7 @@ func (s *Server) confirmPassword(w http.ResponseWriter, r *http.Request, passwor
 	if password == "" {
 		return invalid("%s: required", field)
 	}
-	_, err = s.throttledCheck(w, r, a.Email, password)
+	_, err = s.throttledCheck(r, a.Email, password)
 	if errors.Is(err, store.ErrWrongCredentials) {
 		return roster.Errorf(roster.KindForbidden, "%s: wrong password", field)
 	}
@@ -149,12 +149,79 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.confirmPassword(w, r, f["password"], "password"); err != nil {
+	if err := s.confirmPassword(r, f["password"], "password"); err != nil {
 		return err
 	}
 	if err := s.store.DeleteAccount(r.Context(), principal(r).AccountUID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Account deleted."})
+	return nil
+}
+
+type linkInvitationJSON struct {
+	UID             string `json:"link_uid"`
+	OrganizationUID string `json:"organization_uid"`
+	CompanyName     string `json:"company_name"`
+	UserUID         string `json:"user_uid"`
+	Email           string `json:"email"`
+	PlatformLink    string `json:"platform_link,omitempty"`
+	CreatedAt       string `json:"created_at"`
+	ExpiresAt       string `json:"expires_at"`
+}
+
+func toLinkInvitationJSON(inv roster.LinkInvitation) linkInvitationJSON {
+	return linkInvitationJSON{UID: inv.UID, OrganizationUID: inv.OrgUID, CompanyName: inv.CompanyName,
+		UserUID: inv.ClientUID, Email: inv.Email, PlatformLink: inv.PlatformLink,
+		CreatedAt: timeJSON(inv.CreatedAt), ExpiresAt: timeJSON(inv.ExpiresAt)}
+}
+
+// linkInvitations lists the organizations that ask to link the signed-in
+// person's account to their profile of them.
+func (s *Server) linkInvitations(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.store.LinkInvitations(r.Context(), principal(r).AccountUID)
+	if err != nil {
+		return err
+	}
+	out := make([]linkInvitationJSON, len(list))
+	for i, inv := range list {
+		out[i] = toLinkInvitationJSON(inv)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"link_invitations": out})
+	return nil
+}
+
+func (s *Server) respondLink(w http.ResponseWriter, r *http.Request) error {
+	f, err := readStrings(w, r, []string{"link_uid", "user_response"})
+	if err != nil {
+		return err
+	}
+	accept, err := parseResponse(f["user_response"])
+	if err != nil {
+		return err
+	}
+	if !roster.ValidUID(f["link_uid"]) {
+		return store.ErrLinkInvitationNotFound
+	}
+	if err := s.store.RespondLink(r.Context(), principal(r).AccountUID, f["link_uid"], accept); err != nil {
+		return err
+	}
+	msg := "Link declined."
+	if accept {
+		msg = "Linked: the profile is yours to see and edit, and the organization may sign you out."
+	}
+	writeJSON(w, http.StatusOK, message{msg})
+	return nil
+}
+
+func (s *Server) unlinkOwnClient(w http.ResponseWriter, r *http.Request) error {
+	uid := r.PathValue("user_uid")
+	if !roster.ValidUID(uid) {
+		return roster.ErrClientNotFound
+	}
+	if err := s.store.UnlinkOwn(r.Context(), principal(r).AccountUID, uid); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{"Unlinked: the organization keeps its profile but no longer reaches your account."})
 	return nil
 }

@@ -16,6 +16,11 @@ func TestSelfService(t *testing.T) {
 		theirs := e.createAs(e.other.APIKey, prefixes[0], map[string]any{"email": "ath@example.com", "display_name": "Ath elsewhere"})
 		someone := e.create(prefixes[0], map[string]any{"email": "someone@example.com", "display_name": "Someone"})
 		tk := e.signup("ath@example.com")
+		if m := e.me(tk.Token); len(m.Clients) != 0 {
+			t.Fatalf("profiles shown before the person linked them: %+v", m.Clients)
+		}
+		e.link(e.org.APIKey, mine.UserUID, tk.Token)
+		e.link(e.other.APIKey, theirs.UserUID, tk.Token)
 
 		m := e.me(tk.Token)
 		if len(m.Clients) != 2 || m.Organization != nil {
@@ -143,10 +148,10 @@ func TestBadSelfService(t *testing.T) {
 	}
 	verify := []badCase{
 		{name: "no token", body: `{}`, status: 400, want: "token: required"},
-		{name: "unknown token", body: `{"token":"rvt_unknown"}`, status: 400, want: "invalid or expired verification token"},
+		{name: "unknown token", body: `{"token":"rvt_unknown","password":"x"}`, status: 400, want: "token: invalid, used or expired code"},
 		{name: "token a number", body: `{"token":5}`, status: 400, want: "token: must be a string"},
 	}
-	verify = append(verify, badBodyCases(`{"token":"rvt_x"}`)...)
+	verify = append(verify, badBodyCases(`{"token":"rvt_x","password":"x"}`)...)
 	ownProfile := []badCase{
 		{name: "someone else's profile", path: "{OTHER}", body: `{"height":170}`, status: 404, want: badNotFound},
 		{name: "another organization's client with another email", path: "{THEIRS}", body: `{"height":170}`, status: 404, want: badNotFound},

@@ -37,6 +37,9 @@ type Server struct {
 	invitationTTL  time.Duration
 	mail           Notifier
 	trustedProxies []netip.Prefix
+	linkOrigins    roster.LinkOrigins
+	limits         roster.Limits
+	signInLocks    keyLocks
 }
 
 // Notifier is told when a request queued mail, so that the sender need not
@@ -64,6 +67,10 @@ type Config struct {
 	// TrustedProxies are the load balancers whose X-Forwarded-For tells
 	// the client's address.
 	TrustedProxies []netip.Prefix
+	// LinkOrigins are where links in mail may point (platform_link).
+	LinkOrigins roster.LinkOrigins
+	// Limits are the abuse limits; the zero value takes DefaultLimits.
+	Limits roster.Limits
 }
 
 // DefaultRefreshTTL is how long a sign-in session lasts without a refresh.
@@ -75,7 +82,10 @@ func New(st *store.Store, c Config) *Server {
 		publicURL: strings.TrimSuffix(c.PublicURL, "/"), tokens: c.Tokens, oidc: c.OIDC,
 		passwordParams: c.PasswordParams, signupEnabled: !c.DisableSignup,
 		refreshTTL: cmp.Or(c.RefreshTTL, DefaultRefreshTTL), invitationTTL: cmp.Or(c.InvitationTTL, roster.DefaultInvitationTTL),
-		mail: c.Mail, trustedProxies: c.TrustedProxies}
+		mail: c.Mail, trustedProxies: c.TrustedProxies, linkOrigins: c.LinkOrigins, limits: c.Limits}
+	if s.limits == (roster.Limits{}) {
+		s.limits = roster.DefaultLimits
+	}
 	if s.passwordParams == (auth.PasswordParams{}) {
 		s.passwordParams = auth.DefaultPasswordParams
 	}
@@ -111,6 +121,8 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("POST "+p+"/deactivate/{$}", s.staff(s.deactivateClient))
 		mux.Handle("POST "+p+"/reactivate/{$}", s.staff(s.reactivateClient))
 		mux.Handle("POST "+p+"/force-logout/{$}", s.staff(s.forceLogoutClient))
+		mux.Handle("POST "+p+"/link/{$}", s.staff(s.inviteLink))
+		mux.Handle("DELETE "+p+"/link/{$}", s.staff(s.unlinkClient))
 	}
 
 	mux.Handle("POST /auth/signup", s.public(s.signup))
@@ -123,8 +135,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /auth/me/password", s.signedIn(person(s.changePassword)))
 	mux.Handle("PUT /auth/me/clients/{user_uid}", s.signedIn(person(s.updateOwnClient)))
 	mux.Handle("DELETE /auth/me/clients/{user_uid}", s.signedIn(person(s.deleteOwnClient)))
+	mux.Handle("DELETE /auth/me/clients/{user_uid}/link", s.signedIn(person(s.unlinkOwnClient)))
+	mux.Handle("GET /auth/me/link-invitations", s.signedIn(person(s.linkInvitations)))
+	mux.Handle("POST /auth/me/link-invitations/respond", s.signedIn(person(s.respondLink)))
 	mux.Handle("POST /auth/verify-email", s.public(s.verifyEmail))
 	mux.Handle("POST /auth/verify-email/resend", s.signedIn(person(s.resendVerification)))
+	mux.Handle("POST /auth/password-reset", s.public(s.passwordReset))
+	mux.Handle("POST /auth/password-reset/confirm", s.public(s.confirmPasswordReset))
 	// A person manages API keys, never a key: a leaked key must not be able
 	// to make itself a successor that outlives its revocation.
 	mux.Handle("GET /auth/api-keys", s.allowed(roster.PermOwnAPIKeys, person(s.listAPIKeys)))
@@ -241,8 +258,9 @@ func (s *Server) allowed(perm roster.Permission, h handlerFunc) http.Handler {
 	})
 }
 
-// badBody answers a body that is too large or of a type h does not read as
-// a 400, with the same message.
+// badBody answers a body that is too large or of a type h does not read,
+// and a reached limit, as a 400 with the same message (and Retry-After):
+// the seed's admin-management operations document no 413, 415 or 429.
 func badBody(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		err := h(w, r)
@@ -250,8 +268,11 @@ func badBody(h handlerFunc) handlerFunc {
 		if errors.As(err, &tooBig) {
 			return invalid("request body is larger than %d bytes", tooBig.Limit)
 		}
-		if k := roster.KindOf(err); k == roster.KindTooLarge || k == roster.KindUnsupported {
-			return invalid("%s", err.Error())
+		var e *roster.Error
+		if errors.As(err, &e) && (e.Kind == roster.KindTooLarge || e.Kind == roster.KindUnsupported || e.Kind == roster.KindThrottled) {
+			as400 := *e
+			as400.Kind = roster.KindInvalid
+			return &as400
 		}
 		return err
 	}

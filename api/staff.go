@@ -74,7 +74,7 @@ func (s *Server) addSubAdmin(w http.ResponseWriter, r *http.Request) error {
 		return roster.Errorf(roster.KindNotFound, "user not found")
 	}
 	p := principal(r)
-	inv, err := s.store.InviteClient(r.Context(), p.OrgID, p.AccountUID, f["user_uid"], s.invitationTTL)
+	inv, err := s.store.InviteClient(r.Context(), p.OrgID, p.AccountUID, f["user_uid"], s.invitationTTL, s.limits.InvitationsPerOrg)
 	if err != nil {
 		return err
 	}
@@ -149,12 +149,12 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	link, err := roster.ParsePlatformLink(f["platform_link"])
+	link, err := s.linkOrigins.Check("platform_link", f["platform_link"])
 	if err != nil {
 		return err
 	}
 	p := principal(r)
-	inv, err := s.store.CreateInvitation(r.Context(), p.OrgID, p.AccountUID, email, link, s.invitationTTL)
+	inv, err := s.store.CreateInvitation(r.Context(), p.OrgID, p.AccountUID, email, link, s.invitationTTL, s.limits.InvitationsPerOrg)
 	if err != nil {
 		return err
 	}
@@ -180,13 +180,9 @@ func (s *Server) respondInvitation(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	var accept bool
-	switch f["user_response"] {
-	case "accept":
-		accept = true
-	case "decline":
-	default:
-		return invalid("user_response: must be accept or decline")
+	accept, err := parseResponse(f["user_response"])
+	if err != nil {
+		return err
 	}
 	if err := s.store.RespondInvitation(r.Context(), principal(r).AccountUID, f["invite_token"], accept); err != nil {
 		return err
@@ -197,4 +193,15 @@ func (s *Server) respondInvitation(w http.ResponseWriter, r *http.Request) error
 	}
 	writeJSON(w, http.StatusOK, message{msg})
 	return nil
+}
+
+// parseResponse reads the answer to an invitation.
+func parseResponse(v string) (accept bool, err error) {
+	switch v {
+	case "accept":
+		return true, nil
+	case "decline":
+		return false, nil
+	}
+	return false, invalid("user_response: must be accept or decline")
 }

@@ -13,127 +13,42 @@ import (
 // not tell which emails have accounts.
 var ErrWrongCredentials = roster.Errorf(roster.KindUnauthorized, "wrong email or password")
 
-// NewAccount is an account to create. Verification, when set, is the
-// proof of email ownership to wait for; without it the email counts as
-// verified (an identity provider or the operator vouched for it).
+// NewAccount is an account to create.
 type NewAccount struct {
 	Email, DisplayName string
 	PasswordHash       string // "" for none
-	Verification       *EmailVerification
+	// EmailVerified says the email is proven: by a code mailed to it, an
+	// identity provider or the operator. An unverified account can sign
+	// in but not act on its email: see invitations or link profiles.
+	EmailVerified bool
 }
 
-// EmailVerification is a pending proof of email ownership: the hash of
-// the token mailed to the address, and the mail that carries it.
-type EmailVerification struct {
-	TokenHash []byte
-	ExpiresAt time.Time
-	Mail      roster.Mail
+// CreateAccount stores a new account that is nobody's staff yet.
+func (s *Store) CreateAccount(ctx context.Context, n NewAccount) (uid string, err error) {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		uid, err = insertAccount(ctx, tx, n, now())
+		return err
+	})
+	return uid, err
 }
 
-// CreateAccount stores a new account that is nobody's staff yet and, in
-// the same transaction, queues its verification mail.
-func (s *Store) CreateAccount(ctx context.Context, n NewAccount) (roster.Account, error) {
-	t := now()
-	a := roster.Account{UID: roster.NewUID(t), Email: n.Email, DisplayName: n.DisplayName,
-		HasPassword: n.PasswordHash != "", EmailVerified: n.Verification == nil, CreatedAt: t}
+func insertAccount(ctx context.Context, tx *sql.Tx, n NewAccount, t time.Time) (string, error) {
+	uid := roster.NewUID(t)
 	var verified dbTime
-	if a.EmailVerified {
+	if n.EmailVerified {
 		verified = dbTime{t}
 	}
-	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var id int64
-		err := tx.QueryRowContext(ctx, `
-			INSERT INTO accounts (uid, email, email_key, display_name, password_hash, email_verified_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			a.UID, n.Email, roster.EmailKey(n.Email), n.DisplayName, nullString(n.PasswordHash), verified, dbTime{t}).Scan(&id)
-		if isUniqueViolation(err) {
-			return roster.Errorf(roster.KindInvalid, "email: an account with this email already exists: sign in instead")
-		}
-		if err != nil {
-			return err
-		}
-		if err := audit(ctx, tx, 0, "account.create", "account", a.UID, "email", "display_name"); err != nil || n.Verification == nil {
-			return err
-		}
-		return insertVerification(ctx, tx, id, n.Email, *n.Verification, t)
-	})
-	return a, err
-}
-
-func insertVerification(ctx context.Context, tx *sql.Tx, accountID int64, email string, v EmailVerification, t time.Time) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO email_verifications (token_hash, account_id, email_key, expires_at)
-		VALUES ($1, $2, $3, $4)`, v.TokenHash, accountID, roster.EmailKey(email), dbTime{v.ExpiresAt}); err != nil {
-		return err
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO accounts (uid, email, email_key, display_name, password_hash, email_verified_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		uid, n.Email, roster.EmailKey(n.Email), n.DisplayName, nullString(n.PasswordHash), verified, dbTime{t})
+	if isUniqueViolation(err) {
+		return "", roster.FieldErrorf("email", "an account with this email already exists: sign in instead")
 	}
-	return insertMail(ctx, tx, v.Mail, t)
-}
-
-// VerifyEmail marks the email of the account that the token was mailed to
-// as verified, if the account still has that email.
-func (s *Store) VerifyEmail(ctx context.Context, tokenHash []byte) error {
-	t := now()
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var accountID int64
-		err := tx.QueryRowContext(ctx, `SELECT v.account_id FROM email_verifications v JOIN accounts a ON a.id = v.account_id
-			WHERE v.token_hash = $1 AND v.expires_at > $2 AND a.email_key = v.email_key`, tokenHash, dbTime{t}).Scan(&accountID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return roster.Errorf(roster.KindInvalid, "token: invalid or expired verification token: ask for a new one")
-		}
-		if err != nil {
-			return err
-		}
-		var uid string
-		err = tx.QueryRowContext(ctx, `UPDATE accounts SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2 RETURNING uid`,
-			dbTime{t}, accountID).Scan(&uid)
-		if err != nil {
-			return err
-		}
-		if _, err = tx.ExecContext(ctx, `DELETE FROM email_verifications WHERE account_id = $1`, accountID); err != nil {
-			return err
-		}
-		return audit(ctx, tx, 0, "account.verify_email", "account", uid, "email_verified")
-	})
-}
-
-// ResendEvery is how often an account may have its verification mail sent.
-const ResendEvery = time.Minute
-
-// ResendVerification queues a new verification mail for an account whose
-// email is not verified yet.
-func (s *Store) ResendVerification(ctx context.Context, accountUID string, v EmailVerification) error {
-	t := now()
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var id int64
-		var email string
-		var verified dbTime
-		err := tx.QueryRowContext(ctx, `SELECT id, email, email_verified_at FROM accounts WHERE uid = $1`, accountUID).
-			Scan(&id, &email, &verified)
-		if err != nil {
-			return err
-		}
-		if !verified.IsZero() {
-			return roster.Errorf(roster.KindInvalid, "the email of this account is already verified")
-		}
-		// One mail a minute at most: anyone can sign up with any address,
-		// and must not make Roster flood it. A new code replaces the old.
-		var latest dbTime
-		if err := tx.QueryRowContext(ctx, `SELECT MAX(expires_at) FROM email_verifications WHERE account_id = $1`, id).
-			Scan(&latest); err != nil {
-			return err
-		}
-		if wait := latest.Add(ResendEvery).Sub(v.ExpiresAt); wait > 0 {
-			return roster.Errorf(roster.KindThrottled, "a verification mail was sent less than a minute ago: try again in %d seconds",
-				int(wait.Seconds())+1)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM email_verifications WHERE account_id = $1`, id); err != nil {
-			return err
-		}
-		v.Mail.To = email
-		if err := insertVerification(ctx, tx, id, email, v, t); err != nil {
-			return err
-		}
-		return audit(ctx, tx, 0, "account.resend_verification", "account", accountUID, "email_verified")
-	})
+	if err != nil {
+		return "", err
+	}
+	return uid, audit(ctx, tx, 0, "account.create", "account", uid, "email", "display_name")
 }
 
 // PasswordHash returns the uid and password hash of the account with this
@@ -165,8 +80,7 @@ func (s *Store) SetPassword(ctx context.Context, email, hash string) error {
 		if err != nil {
 			return err
 		}
-		if _, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
-			dbTime{now()}, id); err != nil {
+		if err := revokeSessions(ctx, tx, id, now()); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, "account.password", "account", uid, "password")
@@ -193,32 +107,26 @@ func (s *Store) AccountByEmail(ctx context.Context, email, displayName string) (
 	if displayName == "" {
 		displayName = email
 	}
-	a, err := s.CreateAccount(ctx, NewAccount{Email: email, DisplayName: displayName})
+	uid, err = s.CreateAccount(ctx, NewAccount{Email: email, DisplayName: displayName, EmailVerified: true})
 	if roster.KindOf(err) == roster.KindInvalid {
 		// Created meanwhile by a concurrent request.
 		return s.AccountByEmail(ctx, email, displayName)
 	}
-	return a.UID, err
+	return uid, err
 }
 
-// claimEmail hands an unverified account to the verified owner of its email.
+// claimEmail hands an unverified account to the verified owner of its
+// email, without a password: the identity provider signs them in.
 func (s *Store) claimEmail(ctx context.Context, uid string) error {
-	t := now()
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id int64
-		err := tx.QueryRowContext(ctx, `UPDATE accounts SET email_verified_at = $1, password_hash = NULL
-			WHERE uid = $2 AND email_verified_at IS NULL RETURNING id`, dbTime{t}, uid).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil // verified meanwhile
+		var verified bool
+		err := tx.QueryRowContext(ctx, `SELECT id, email_verified_at IS NOT NULL FROM accounts WHERE uid = $1`+s.forUpdate(), uid).
+			Scan(&id, &verified)
+		if err != nil || verified {
+			return err // or verified meanwhile
 		}
-		if err != nil {
-			return err
-		}
-		if _, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
-			dbTime{t}, id); err != nil {
-			return err
-		}
-		return audit(ctx, tx, 0, "account.claim", "account", uid, "email_verified", "password")
+		return takeOver(ctx, tx, id, uid, now(), "account.claim", "password_hash = NULL")
 	})
 }
 
@@ -395,16 +303,31 @@ type ThrottleKey struct {
 	PerAddress bool
 }
 
-// ClaimSignIn counts a sign-in attempt against each key before its
-// password is checked, and returns how long sign-in stays blocked, or 0
-// to go ahead. Counting first, in one transaction, means a burst of
-// concurrent guesses is counted guess by guess: none can slip in between
-// another's check and its failure. A blocked attempt is not counted. A
-// good sign-in then calls SignInSucceeded.
-func (s *Store) ClaimSignIn(ctx context.Context, t time.Time, keys ...ThrottleKey) (wait time.Duration, err error) {
+// SignInWait returns how long sign-in stays blocked for any of the keys,
+// or 0. Only failures block (SignInFailed): a correct password is refused
+// only while an earlier run of failures blocks, never because other
+// attempts run at the same time.
+func (s *Store) SignInWait(ctx context.Context, t time.Time, keys ...ThrottleKey) (time.Duration, error) {
+	var wait time.Duration
+	for _, k := range keys {
+		var until dbTime
+		err := s.queryRow(ctx, `SELECT blocked_until FROM sign_in_failures WHERE key = $1`, k.Key).Scan(&until)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+		wait = max(wait, until.Sub(t))
+	}
+	return wait, nil
+}
+
+// SignInFailed counts a failed sign-in against each key, and blocks the
+// key for roster.ThrottleDelay once its recent failures call for it. The
+// count and the block are one atomic step per key: concurrent failures
+// are each counted, and the last of them sets the longest block.
+func (s *Store) SignInFailed(ctx context.Context, t time.Time, keys ...ThrottleKey) error {
 	// Counts that can no longer block anyone go on the way, so that the
 	// table holds only the last window's failures however many addresses
-	// try. Apart from the claim, and skipping rows that a claim holds, so
+	// try. Apart from the count, and skipping rows that a count holds, so
 	// that the two never wait on each other.
 	if err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE key IN (SELECT key FROM sign_in_failures
@@ -412,51 +335,36 @@ func (s *Store) ClaimSignIn(ctx context.Context, t time.Time, keys ...ThrottleKe
 			dbTime{t.Add(-roster.ThrottleWindow)}, dbTime{t})
 		return err
 	}); err != nil {
-		return 0, err
+		return err
 	}
-	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		wait = 0
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, k := range keys {
 			var failures int
-			var until dbTime
 			err := tx.QueryRowContext(ctx, `
 				INSERT INTO sign_in_failures (key, failures, last_at, blocked_until) VALUES ($1, 1, $2, $4)
 				ON CONFLICT (key) DO UPDATE SET last_at = excluded.last_at, failures = CASE
-					WHEN sign_in_failures.blocked_until > excluded.last_at THEN sign_in_failures.failures
 					WHEN sign_in_failures.last_at < $3 THEN 1
 					ELSE sign_in_failures.failures + 1 END
-				RETURNING failures, blocked_until`, k.Key, dbTime{t}, dbTime{t.Add(-roster.ThrottleWindow)}, dbTime{notBlocked}).
-				Scan(&failures, &until)
+				RETURNING failures`, k.Key, dbTime{t}, dbTime{t.Add(-roster.ThrottleWindow)}, dbTime{notBlocked}).
+				Scan(&failures)
 			if err != nil {
 				return err
 			}
-			if until.After(t) {
-				wait = max(wait, until.Sub(t))
-				continue
-			}
-			// Only a real block is written: concurrent attempts carry
-			// slightly different clocks, and a block "until now" by one
-			// would block another whose now is a moment earlier.
 			if d := roster.ThrottleDelay(failures, k.PerAddress); d > 0 {
-				if _, err := tx.ExecContext(ctx, `UPDATE sign_in_failures SET blocked_until = $1 WHERE key = $2`,
-					dbTime{t.Add(d)}, k.Key); err != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE sign_in_failures SET blocked_until = $1
+					WHERE key = $2 AND blocked_until < $1`, dbTime{t.Add(d)}, k.Key); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	})
-	return wait, err
 }
 
-// SignInSucceeded forgets the attempts of the account's key and takes the
-// good one back from the address's count.
-func (s *Store) SignInSucceeded(ctx context.Context, account, address string) error {
+// SignInSucceeded forgets the failures counted against the account.
+func (s *Store) SignInSucceeded(ctx context.Context, account string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE key = $1`, account); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE sign_in_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0`, address)
+		_, err := tx.ExecContext(ctx, `DELETE FROM sign_in_failures WHERE key = $1`, account)
 		return err
 	})
 }
@@ -473,8 +381,9 @@ func mustAffect(res sql.Result, err error, notFound error) error {
 	return err
 }
 
-// OwnClient is a client profile of the signed-in person: a client of some
-// organization with the email the account has proved it owns.
+// OwnClient is a client profile of the signed-in person: a client that
+// its organization asked the person to link to their account, and the
+// person accepted (see RespondLink).
 type OwnClient struct {
 	Org         roster.OrgID
 	OrgUID      string
@@ -485,13 +394,11 @@ type OwnClient struct {
 // maxOwnClients bounds the profiles of one person: one per organization.
 const maxOwnClients = 100
 
-// OwnClients returns the active client profiles of an account with a
-// verified email; an unverified email has none, since anyone can sign up
-// with any address.
+// OwnClients returns the active client profiles linked to an account.
 func (s *Store) OwnClients(ctx context.Context, accountUID string) ([]OwnClient, error) {
 	rows, err := s.query(ctx, `SELECT o.id, o.uid, o.company_name, `+qualified("c", listColumns)+`
-		FROM accounts a JOIN clients c ON c.email_key = a.email_key JOIN organizations o ON o.id = c.org_id
-		WHERE a.uid = $1 AND a.email_verified_at IS NOT NULL AND c.deactivated_at IS NULL
+		FROM accounts a JOIN clients c ON c.account_id = a.id JOIN organizations o ON o.id = c.org_id
+		WHERE a.uid = $1 AND c.deactivated_at IS NULL
 		ORDER BY o.id LIMIT $2`, accountUID, maxOwnClients)
 	if err != nil {
 		return nil, err
@@ -512,9 +419,8 @@ func (s *Store) OwnClients(ctx context.Context, accountUID string) ([]OwnClient,
 // client profiles, or roster.ErrClientNotFound.
 func (s *Store) OwnClientOrg(ctx context.Context, accountUID, clientUID string) (roster.OrgID, error) {
 	var org roster.OrgID
-	err := s.queryRow(ctx, `SELECT c.org_id FROM accounts a JOIN clients c ON c.email_key = a.email_key
-		WHERE a.uid = $1 AND c.uid = $2 AND a.email_verified_at IS NOT NULL AND c.deactivated_at IS NULL`,
-		accountUID, clientUID).Scan(&org)
+	err := s.queryRow(ctx, `SELECT c.org_id FROM accounts a JOIN clients c ON c.account_id = a.id
+		WHERE a.uid = $1 AND c.uid = $2 AND c.deactivated_at IS NULL`, accountUID, clientUID).Scan(&org)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, roster.ErrClientNotFound
 	}

@@ -106,20 +106,22 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 	})
 }
 
-// ForceLogoutClient ends every sign-in session of the account with the
-// email of one of the organization's clients, and returns how many it
-// ended.
+// ForceLogoutClient ends every sign-in session of the account linked to one
+// of the organization's clients, and returns how many it ended. Only a
+// link, which the person accepted, gives an organization this power, and
+// never over staff of any organization (an Owner included): a client with
+// their email is no handle on them. An unlinked client's answer is 0,
+// whoever has its email.
 func (s *Store) ForceLogoutClient(ctx context.Context, org roster.OrgID, ref ClientRef) (int64, error) {
 	cond, arg := ref.where()
-	// Only the account that the client's organization may speak for: one
-	// that proved it owns the email and is not another organization's
-	// staff. Whether there is one is not told: the answer is the number of
-	// sessions ended, 0 without one.
 	return s.closeSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM accounts a
-			LEFT JOIN memberships m ON m.account_id = a.id
-			WHERE a.email_key = c.email_key AND a.email_verified_at IS NOT NULL AND (m.org_id IS NULL OR m.org_id = c.org_id)), c.uid
+			WHERE a.id = c.account_id AND `+notStaff+`), c.uid
 		FROM clients c WHERE c.org_id = $1 AND c.`+cond, org, arg)
 }
+
+// notStaff is true of an account (alias a) that is nobody's staff: only
+// such an account answers to the organizations it linked a profile with.
+const notStaff = `NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id)`
 
 // ForceLogoutStaff ends every sign-in session of a staff member of org.
 func (s *Store) ForceLogoutStaff(ctx context.Context, org roster.OrgID, accountUID string) (int64, error) {
@@ -178,17 +180,18 @@ func (s *Store) SetStaffSessionsLimit(ctx context.Context, org roster.OrgID, acc
 
 // enforceSessionsLimit ends the oldest open sessions of an account beyond
 // its sessions limit: the smallest of its own and, for a person who is
-// nobody's staff, those of their own client profiles (see OwnClients), so
-// that no organization caps another's staff. It runs in the transaction that opens a session, after
-// the account's row is locked, so concurrent sign-ins count each other.
+// nobody's staff, those of the client profiles linked to it (see
+// OwnClients), so that no organization caps anyone who did not consent, nor
+// any organization's staff. It runs in the transaction that opens a
+// session, after the account's row is locked, so concurrent sign-ins count
+// each other.
 func enforceSessionsLimit(ctx context.Context, tx *sql.Tx, accountID int64, t time.Time) error {
 	var limit sql.NullInt64
 	err := tx.QueryRowContext(ctx, `SELECT MIN(l) FROM (
 			SELECT sessions_limit AS l FROM accounts WHERE id = $1
 			UNION ALL
-			SELECT c.sessions_limit FROM clients c JOIN accounts a ON a.email_key = c.email_key
-			WHERE a.id = $1 AND c.deactivated_at IS NULL AND a.email_verified_at IS NOT NULL
-				AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id)
+			SELECT c.sessions_limit FROM clients c JOIN accounts a ON a.id = c.account_id
+			WHERE a.id = $1 AND c.deactivated_at IS NULL AND `+notStaff+`
 		) limits`, accountID).Scan(&limit)
 	if err != nil || !limit.Valid {
 		return err

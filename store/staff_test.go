@@ -20,14 +20,14 @@ func TestConcurrentAcceptsMakeOneMembership(t *testing.T) {
 		ctx := context.Background()
 		for round := range 5 {
 			email := fmt.Sprintf("both-%d@example.com", round)
-			a, err := st.CreateAccount(ctx, store.NewAccount{Email: email, DisplayName: "Both"})
+			uid, err := st.CreateAccount(ctx, store.NewAccount{Email: email, DisplayName: "Both", EmailVerified: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			var tokens []string
 			for range 2 {
 				org := storetest.NewOrg(t, st, "Pro")
-				inv, err := st.CreateInvitation(ctx, org.ID, org.OwnerUID, email, "", time.Hour)
+				inv, err := st.CreateInvitation(ctx, org.ID, org.OwnerUID, email, "", time.Hour, roster.DefaultLimits.InvitationsPerOrg)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -36,7 +36,7 @@ func TestConcurrentAcceptsMakeOneMembership(t *testing.T) {
 			errs := make([]error, len(tokens))
 			var wg sync.WaitGroup
 			for i, tok := range tokens {
-				wg.Go(func() { errs[i] = st.RespondInvitation(ctx, a.UID, tok, true) })
+				wg.Go(func() { errs[i] = st.RespondInvitation(ctx, uid, tok, true) })
 			}
 			wg.Wait()
 			ok := 0
@@ -51,7 +51,7 @@ func TestConcurrentAcceptsMakeOneMembership(t *testing.T) {
 			if ok != 1 {
 				t.Fatalf("round %d: %d accepts succeeded, want 1 (%v)", round, ok, errs)
 			}
-			if _, m, err := st.Me(ctx, a.UID); err != nil || m == nil || m.Role != roster.RoleAdmin {
+			if _, m, err := st.Me(ctx, uid); err != nil || m == nil || m.Role != roster.RoleAdmin {
 				t.Fatalf("membership %+v, %v", m, err)
 			}
 		}
@@ -64,11 +64,11 @@ func TestConcurrentAcceptsMakeOneMembership(t *testing.T) {
 func TestConcurrentRefreshesRotateOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		a, err := st.CreateAccount(ctx, store.NewAccount{Email: "refresh@example.com", DisplayName: "Refresh"})
+		uid, err := st.CreateAccount(ctx, store.NewAccount{Email: "refresh@example.com", DisplayName: "Refresh"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := store.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: a.UID, RefreshHash: []byte("old"),
+		ss := store.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: uid, RefreshHash: []byte("old"),
 			ExpiresAt: time.Now().Add(time.Hour)}
 		if err := st.OpenSession(ctx, ss); err != nil {
 			t.Fatal(err)
@@ -93,56 +93,66 @@ func TestConcurrentRefreshesRotateOnce(t *testing.T) {
 		if ok != 1 {
 			t.Fatalf("%d refreshes succeeded, want 1: %v", ok, errs)
 		}
-		if _, err := st.SessionPrincipal(ctx, a.UID, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+		if _, err := st.SessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
 			t.Errorf("session still open after a reused refresh token: %v", err)
 		}
 	})
 }
 
-// TestSignInThrottleWindow: attempts are counted before the password is
-// checked; once over the free ones each blocks for roster.ThrottleDelay,
-// blocked attempts are not counted, and the count is forgotten after the
-// window or a good sign-in.
+// TestSignInThrottleWindow: only failures count; once over the free ones
+// each failure blocks for roster.ThrottleDelay; the count is forgotten
+// after the window or a good sign-in.
 func TestSignInThrottleWindow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		t0 := time.Now().UTC().Truncate(time.Second)
 		key := store.ThrottleKey{Key: "account:x@example.com"}
-		claim := func(at time.Time) time.Duration {
+		wait := func(at time.Time) time.Duration {
 			t.Helper()
-			wait, err := st.ClaimSignIn(ctx, at, key)
+			d, err := st.SignInWait(ctx, at, key)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return wait
+			return d
 		}
-		for i := range 5 {
-			if wait := claim(t0); wait != 0 {
-				t.Fatalf("attempt %d blocked for %v", i+1, wait)
+		fail := func(at time.Time) {
+			t.Helper()
+			if err := st.SignInFailed(ctx, at, key); err != nil {
+				t.Fatal(err)
 			}
 		}
-		if wait := claim(t0); wait != roster.ThrottleDelay(5, false) {
-			t.Errorf("sixth attempt: blocked %v, want %v", wait, roster.ThrottleDelay(5, false))
+		for i := range 4 {
+			fail(t0)
+			if d := wait(t0); d != 0 {
+				t.Fatalf("after %d failures blocked for %v", i+1, d)
+			}
+		}
+		fail(t0)
+		if d := wait(t0); d != roster.ThrottleDelay(5, false) {
+			t.Errorf("after the fifth failure: blocked %v, want %v", d, roster.ThrottleDelay(5, false))
 		}
 		later := t0.Add(roster.ThrottleDelay(5, false))
-		if wait := claim(later); wait != 0 {
-			t.Errorf("after the block: %v", wait)
+		if d := wait(later); d != 0 {
+			t.Errorf("after the block: %v", d)
 		}
-		if wait := claim(later.Add(time.Millisecond)); wait != roster.ThrottleDelay(6, false)-time.Millisecond {
-			t.Errorf("seventh attempt: blocked %v, want %v", wait, roster.ThrottleDelay(6, false)-time.Millisecond)
+		fail(later)
+		if d := wait(later.Add(time.Millisecond)); d != roster.ThrottleDelay(6, false)-time.Millisecond {
+			t.Errorf("after the sixth failure: blocked %v, want %v", d, roster.ThrottleDelay(6, false)-time.Millisecond)
 		}
 		// After the window the count starts again.
-		fresh := t0.Add(roster.ThrottleWindow + time.Minute)
-		for range 5 {
-			if wait := claim(fresh); wait != 0 {
-				t.Fatalf("after the window: blocked %v", wait)
-			}
+		fresh := t0.Add(roster.ThrottleWindow + time.Hour)
+		for range 4 {
+			fail(fresh)
 		}
-		if err := st.SignInSucceeded(ctx, key.Key, "addr:none"); err != nil {
+		if d := wait(fresh); d != 0 {
+			t.Fatalf("after the window: blocked %v", d)
+		}
+		if err := st.SignInSucceeded(ctx, key.Key); err != nil {
 			t.Fatal(err)
 		}
-		if wait := claim(fresh); wait != 0 {
-			t.Errorf("after a good sign-in: blocked %v", wait)
+		fail(fresh)
+		if d := wait(fresh); d != 0 {
+			t.Errorf("a failure after a good sign-in blocks %v: the count was not forgotten", d)
 		}
 	})
 }
@@ -152,62 +162,26 @@ func TestSignInThrottleWindow(t *testing.T) {
 func TestSetPasswordEndsSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		a, err := st.CreateAccount(ctx, store.NewAccount{Email: "reset@example.com", DisplayName: "Reset", PasswordHash: "old hash"})
+		uid, err := st.CreateAccount(ctx, store.NewAccount{Email: "reset@example.com", DisplayName: "Reset", PasswordHash: "old hash"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := store.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: a.UID, RefreshHash: []byte("r"),
+		ss := store.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: uid, RefreshHash: []byte("r"),
 			ExpiresAt: time.Now().Add(time.Hour)}
 		if err := st.OpenSession(ctx, ss); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.SessionPrincipal(ctx, a.UID, ss.UID, time.Now()); err != nil {
+		if _, err := st.SessionPrincipal(ctx, uid, ss.UID, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.SetPassword(ctx, "RESET@example.com", "new hash"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.SessionPrincipal(ctx, a.UID, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+		if _, err := st.SessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
 			t.Errorf("session after a password reset: %v", err)
 		}
 		if _, hash, _, err := st.PasswordHash(ctx, "reset@example.com"); err != nil || hash != "new hash" {
 			t.Errorf("stored %q, %v", hash, err)
-		}
-	})
-}
-
-// TestResendVerification: one mail a minute, and a new code replaces the
-// old one.
-func TestResendVerification(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		ctx := context.Background()
-		ttl := roster.DefaultVerificationTTL
-		v := func(hash string, after time.Duration) store.EmailVerification {
-			return store.EmailVerification{TokenHash: []byte(hash), ExpiresAt: time.Now().Add(ttl + after),
-				Mail: roster.Mail{Subject: "verify", Body: hash}}
-		}
-		a, err := st.CreateAccount(ctx, store.NewAccount{Email: "new@example.com", DisplayName: "New", PasswordHash: "h",
-			Verification: &store.EmailVerification{TokenHash: []byte("first"), ExpiresAt: time.Now().Add(ttl),
-				Mail: roster.Mail{To: "new@example.com", Subject: "verify"}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.ResendVerification(ctx, a.UID, v("second", 0)); roster.KindOf(err) != roster.KindThrottled {
-			t.Fatalf("a resend at once: %v", err)
-		}
-		// As if two minutes had passed.
-		if err := st.ResendVerification(ctx, a.UID, v("third", 2*time.Minute)); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.VerifyEmail(ctx, []byte("first")); roster.KindOf(err) != roster.KindInvalid {
-			t.Errorf("the replaced code still verifies: %v", err)
-		}
-		if err := st.VerifyEmail(ctx, []byte("third")); err != nil {
-			t.Errorf("the new code: %v", err)
-		}
-		mails, err := st.UnsentMail(ctx)
-		if err != nil || len(mails) != 2 || mails[1].To != "new@example.com" {
-			t.Errorf("mails %+v, %v", mails, err)
 		}
 	})
 }

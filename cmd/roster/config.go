@@ -95,6 +95,9 @@ type serveConfig struct {
 	oidc          auth.OIDCConfig
 	proxies       string
 	trusted       []netip.Prefix
+	linkOrigins   string
+	origins       roster.LinkOrigins
+	limits        roster.Limits
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -112,6 +115,13 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		"sender address of mail (env ROSTER_MAIL_FROM)")
 	fs.StringVar(&c.proxies, "trusted-proxies", env("ROSTER_TRUSTED_PROXIES", ""),
 		"comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 (env ROSTER_TRUSTED_PROXIES)")
+	fs.StringVar(&c.linkOrigins, "link-origins", env("ROSTER_LINK_ORIGINS", ""),
+		"comma-separated origins of front ends that links in mail may point to (platform_link), e.g. https://app.example.com; --public-url's origin is always allowed (env ROSTER_LINK_ORIGINS)")
+	c.limits = roster.DefaultLimits
+	for _, l := range c.limitFlags() {
+		fs.Func(l.name, l.usage+", as COUNT/DURATION, or off; default "+l.rate.String()+" (env "+typedEnv[l.name]+")",
+			func(v string) (err error) { *l.rate, err = roster.ParseRate(v); return err })
+	}
 	fs.StringVar(&c.oidc.Issuer, "oidc-issuer", env("ROSTER_OIDC_ISSUER", ""),
 		"issuer of an OpenID Connect provider whose bearer tokens to accept, e.g. https://securetoken.google.com/PROJECT (env ROSTER_OIDC_ISSUER)")
 	fs.StringVar(&c.oidc.Audience, "oidc-audience", env("ROSTER_OIDC_AUDIENCE", ""),
@@ -120,7 +130,24 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		"URL of the provider's JSON Web Key Set (env ROSTER_OIDC_JWKS_URL)")
 }
 
-func (c *serveConfig) validate(fs *flag.FlagSet) error {
+// limitFlag is the flag of one abuse limit.
+type limitFlag struct {
+	name, usage string
+	rate        *roster.Rate
+}
+
+func (c *serveConfig) limitFlags() []limitFlag {
+	return []limitFlag{
+		{"limit-mail-per-address", "sign-up, verification and password reset mails to one address", &c.limits.MailPerAddress},
+		{"limit-mail-per-client", "those mails asked for from one client address (an IPv6 /64 counts as one)", &c.limits.MailPerClient},
+		{"limit-invitations-per-org", "staff invitations an organization sends", &c.limits.InvitationsPerOrg},
+		{"limit-link-invitations-per-org", "link invitations an organization sends", &c.limits.LinkInvitationsPerOrg},
+	}
+}
+
+// validate checks the flags once parsed; publicURL is --public-url, whose
+// origin links in mail may always point to.
+func (c *serveConfig) validate(fs *flag.FlagSet, publicURL string) error {
 	if err := envFlags(fs, typedEnv); err != nil {
 		return err
 	}
@@ -145,6 +172,11 @@ func (c *serveConfig) validate(fs *flag.FlagSet) error {
 		}
 		c.trusted = append(c.trusted, prefix.Masked())
 	}
+	origins, err := roster.NewLinkOrigins(append(strings.Split(c.linkOrigins, ","), publicURL)...)
+	if err != nil {
+		return fmt.Errorf("--link-origins or --public-url: %v", err)
+	}
+	c.origins = origins
 	if c.oidc.Enabled() || c.oidc.Audience != "" || c.oidc.JWKSURL != "" {
 		return c.oidc.Validate()
 	}
@@ -155,6 +187,9 @@ func (c *serveConfig) validate(fs *flag.FlagSet) error {
 var typedEnv = map[string]string{
 	"signup": "ROSTER_SIGNUP", "access-token-ttl": "ROSTER_ACCESS_TOKEN_TTL",
 	"session-ttl": "ROSTER_SESSION_TTL", "invitation-ttl": "ROSTER_INVITATION_TTL",
+	"limit-mail-per-address": "ROSTER_LIMIT_MAIL_PER_ADDRESS", "limit-mail-per-client": "ROSTER_LIMIT_MAIL_PER_CLIENT",
+	"limit-invitations-per-org":      "ROSTER_LIMIT_INVITATIONS_PER_ORG",
+	"limit-link-invitations-per-org": "ROSTER_LIMIT_LINK_INVITATIONS_PER_ORG",
 }
 
 // envFlags sets each flag the command line left alone from its environment

@@ -36,7 +36,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := c.validate(fs); err != nil {
+	if err := c.validate(fs, *publicURL); err != nil {
 		return err
 	}
 	log := newLogger(stderr)
@@ -83,7 +83,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Handler: api.New(st, api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log,
 			PublicURL: *publicURL, Tokens: auth.NewTokens([]byte(tokenKey), c.accessTTL), OIDC: oidc,
 			DisableSignup: !c.signup, RefreshTTL: c.sessionTTL, InvitationTTL: c.invitationTTL,
-			Mail: sender, TrustedProxies: c.trusted}).Handler(),
+			Mail: sender, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,

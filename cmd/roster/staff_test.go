@@ -190,7 +190,8 @@ func TestInvitationMailThroughServe(t *testing.T) {
 		db, _, _ := dbArgs(t, engine)
 		owner := runBootstrap(t, db, "--email", "owner@example.com", "--display-name", "Owner", "--company", "Acme")
 		smtp := mailtest.Start(t, "127.0.0.1:0")
-		s := startServe(t, append(db, "--smtp-url", "smtp://"+smtp.Addr()+"?tls=none", "--mail-from", mailFrom)...)
+		s := startServe(t, append(db, "--smtp-url", "smtp://"+smtp.Addr()+"?tls=none", "--mail-from", mailFrom,
+			"--link-origins", "https://app.example.com")...)
 
 		token := s.invite(owner.APIKey)
 		got := smtp.WaitFor(t, 1, 10*time.Second)
@@ -212,7 +213,7 @@ func TestInvitationMailAfterSMTPOutage(t *testing.T) {
 		db, dir, url := dbArgs(t, engine)
 		owner := runBootstrap(t, db, "--email", "owner@example.com", "--display-name", "Owner", "--company", "Acme")
 		smtpAddr := mailtest.DownAddr(t)
-		args := append(db, "--smtp-url", "smtp://"+smtpAddr+"?tls=none", "--mail-from", mailFrom)
+		args := append(db, "--smtp-url", "smtp://"+smtpAddr+"?tls=none", "--mail-from", mailFrom, "--link-origins", "https://app.example.com")
 
 		first := startServe(t, args...)
 		token := first.invite(owner.APIKey)
@@ -326,6 +327,12 @@ func TestServeRejectsBadConfig(t *testing.T) {
 		{"", "", []string{"--oidc-issuer", "x", "--oidc-audience", "a"}, "JWKS URL"},
 		{"", "", []string{"--oidc-audience", "a"}, "issuer"},
 		{"", "", []string{"--smtp-url", "smtp://mail.example.com?tsl=none"}, "SMTP URL"},
+		{"", "", []string{"--link-origins", "app.example.com"}, "--link-origins"},
+		{"", "", []string{"--link-origins", "https://user@app.example.com"}, "--link-origins"},
+		{"", "", []string{"--public-url", "ftp://roster.example.com"}, "--public-url"},
+		{"", "", []string{"--limit-mail-per-address", "5"}, "limit-mail-per-address"},
+		{"ROSTER_LIMIT_INVITATIONS_PER_ORG", "10/forever", nil, "ROSTER_LIMIT_INVITATIONS_PER_ORG"},
+		{"", "", []string{"--limit-mail-per-client", "0/1h"}, "limit-mail-per-client"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			if tc.env != "" {
@@ -363,8 +370,8 @@ func TestServeSignupSetting(t *testing.T) {
 		}
 		off.stop()
 		on := startServe(t, append(db, "--signup=true")...)
-		if status := signup(on, "cleo@example.com"); status != 201 {
-			t.Errorf("signup with --signup=true over ROSTER_SIGNUP=false: %d, want 201", status)
+		if status := signup(on, "cleo@example.com"); status != 202 {
+			t.Errorf("signup with --signup=true over ROSTER_SIGNUP=false: %d, want 202", status)
 		}
 	})
 }

@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"roster"
+)
+
+// ErrLinkInvitationNotFound answers for a link invitation that does not
+// exist, was answered, expired, or is not addressed to the caller, alike.
+var ErrLinkInvitationNotFound = roster.Errorf(roster.KindNotFound, "link invitation not found, answered or expired")
+
+// LinkRequest asks the person with a client's email to link their account.
+type LinkRequest struct {
+	Client       ClientRef
+	InviterUID   string
+	PlatformLink string // checked against the allowed origins by the caller
+	TTL          time.Duration
+}
+
+// InviteLink sends a link invitation for one of the organization's
+// clients to the client's email, replacing any earlier one, within the
+// organization's limit. The answer says nothing about whether the address
+// has an account.
+func (s *Store) InviteLink(ctx context.Context, org roster.OrgID, lr LinkRequest, limit roster.Rate) (inv roster.LinkInvitation, err error) {
+	t := now()
+	cond, arg := lr.Client.where()
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var clientID int64
+		var linked, deactivated bool
+		err := tx.QueryRowContext(ctx, `SELECT c.id, c.uid, c.email, c.account_id IS NOT NULL, c.deactivated_at IS NOT NULL,
+				o.uid, o.company_name
+			FROM clients c JOIN organizations o ON o.id = c.org_id WHERE c.org_id = $1 AND c.`+cond, org, arg).
+			Scan(&clientID, &inv.ClientUID, &inv.Email, &linked, &deactivated, &inv.OrgUID, &inv.CompanyName)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return roster.ErrClientNotFound
+		case err != nil:
+			return err
+		case linked:
+			return roster.Errorf(roster.KindInvalid, "this client is already linked to its person's account")
+		case deactivated:
+			return roster.Errorf(roster.KindInvalid, "this client is deactivated: reactivate it first")
+		}
+		if err := hit(ctx, tx, orgKey("link_invitations", org), limit, t, "link invitations from this organization"); err != nil {
+			return err
+		}
+		inv.UID, inv.PlatformLink, inv.CreatedAt, inv.ExpiresAt = roster.NewUID(t), lr.PlatformLink, t, t.Add(lr.TTL)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM link_invitations WHERE client_id = $1`, clientID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO link_invitations
+			(uid, org_id, client_id, email_key, inviter_uid, platform_link, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, inv.UID, org, clientID, roster.EmailKey(inv.Email), lr.InviterUID,
+			nullString(lr.PlatformLink), dbTime{t}, dbTime{inv.ExpiresAt}); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, org, "client.link_invite", "client", inv.ClientUID, "account"); err != nil {
+			return err
+		}
+		return insertMail(ctx, tx, roster.LinkInvitationMail(inv), t)
+	})
+	return inv, err
+}
+
+// Unlink ends the link of one of the organization's clients to its
+// person's account, and voids a pending link invitation; it returns the
+// client's uid. The organization may always give up its power.
+func (s *Store) Unlink(ctx context.Context, org roster.OrgID, ref ClientRef) (uid string, err error) {
+	cond, arg := ref.where()
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `UPDATE clients SET account_id = NULL WHERE org_id = $1 AND `+cond+` RETURNING id, uid`,
+			org, arg).Scan(&id, &uid)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.ErrClientNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM link_invitations WHERE client_id = $1`, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "client.unlink", "client", uid, "account")
+	})
+	return uid, err
+}
+
+// maxLinkInvitations bounds the list of one person's link invitations.
+const maxLinkInvitations = 100
+
+// LinkInvitations returns the open link invitations addressed to an
+// account's email, newest first, once the account proved it owns the
+// email: anyone may sign up with any address.
+func (s *Store) LinkInvitations(ctx context.Context, accountUID string) ([]roster.LinkInvitation, error) {
+	rows, err := s.query(ctx, `SELECT li.uid, o.uid, o.company_name, c.uid, c.email, li.platform_link, li.created_at, li.expires_at
+		FROM accounts a JOIN link_invitations li ON li.email_key = a.email_key
+		JOIN clients c ON c.id = li.client_id JOIN organizations o ON o.id = li.org_id
+		WHERE a.uid = $1 AND a.email_verified_at IS NOT NULL AND li.expires_at > $2 AND c.deactivated_at IS NULL
+		ORDER BY li.id DESC LIMIT $3`, accountUID, dbTime{now()}, maxLinkInvitations)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []roster.LinkInvitation
+	for rows.Next() {
+		var inv roster.LinkInvitation
+		var link sql.NullString
+		var created, expires dbTime
+		if err := rows.Scan(&inv.UID, &inv.OrgUID, &inv.CompanyName, &inv.ClientUID, &inv.Email, &link, &created, &expires); err != nil {
+			return nil, err
+		}
+		inv.PlatformLink, inv.CreatedAt, inv.ExpiresAt = link.String, created.Time, expires.Time
+		list = append(list, inv)
+	}
+	return list, rows.Err()
+}
+
+// RespondLink answers a link invitation for the signed-in account it is
+// addressed to: accepting links the client to the account. Only the owner
+// of the address may answer: the account must have verified it, and it
+// must still be the client's address.
+func (s *Store) RespondLink(ctx context.Context, accountUID, linkUID string, accept bool) error {
+	t := now()
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var id, clientID, accountID int64
+		var org roster.OrgID
+		var clientUID string
+		var verified bool
+		err := tx.QueryRowContext(ctx, `SELECT li.id, li.client_id, li.org_id, c.uid, a.id, a.email_verified_at IS NOT NULL
+			FROM link_invitations li JOIN clients c ON c.id = li.client_id AND c.email_key = li.email_key
+			JOIN accounts a ON a.email_key = li.email_key
+			WHERE li.uid = $1 AND a.uid = $2 AND li.expires_at > $3 AND c.deactivated_at IS NULL`+s.forUpdate(),
+			linkUID, accountUID, dbTime{t}).Scan(&id, &clientID, &org, &clientUID, &accountID, &verified)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return ErrLinkInvitationNotFound
+		case err != nil:
+			return err
+		case !verified:
+			return roster.Errorf(roster.KindForbidden, "verify your email address first: sign up again or ask for a password reset to get a code")
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM link_invitations WHERE id = $1`, id); err != nil {
+			return err
+		}
+		action := "client.link_decline"
+		if accept {
+			action = "client.link"
+			if _, err := tx.ExecContext(ctx, `UPDATE clients SET account_id = $1 WHERE id = $2`, accountID, clientID); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, org, action, "client", clientUID, "account")
+	})
+}
+
+// UnlinkOwn ends the link of one of the account's own client profiles:
+// the person withdraws the consent they gave. The profile stays with its
+// organization.
+func (s *Store) UnlinkOwn(ctx context.Context, accountUID, clientUID string) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var org roster.OrgID
+		err := tx.QueryRowContext(ctx, `UPDATE clients SET account_id = NULL
+			WHERE uid = $1 AND account_id = (SELECT id FROM accounts WHERE uid = $2) RETURNING org_id`,
+			clientUID, accountUID).Scan(&org)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.ErrClientNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "client.unlink", "client", clientUID, "account")
+	})
+}

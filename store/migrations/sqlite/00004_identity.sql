@@ -1,0 +1,74 @@
+-- +goose Up
+-- Identity you can trust: a client gives its organization power over a
+-- person's account only once the person consents; sign-up and password
+-- reset prove the mailbox before they touch an account; abuse limits shared
+-- by every process.
+
+-- The account a client is linked to, by the person's consent (NULL: none).
+-- Only a linked client lets its organization end the account's sessions,
+-- cap them, and show the person their profile. An email match alone no
+-- longer does.
+ALTER TABLE clients ADD COLUMN account_id INTEGER REFERENCES accounts (id) ON DELETE SET NULL;
+CREATE INDEX clients_account ON clients (account_id);
+
+-- An organization's request that the person with a client's email link
+-- their account to it. It is answered by that person, signed in with that
+-- verified email; a change of the client's email voids it.
+CREATE TABLE link_invitations (
+    id            INTEGER PRIMARY KEY,
+    uid           TEXT NOT NULL UNIQUE,
+    org_id        INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    client_id     INTEGER NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    email_key     TEXT NOT NULL,
+    inviter_uid   TEXT NOT NULL,
+    platform_link TEXT,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL
+);
+-- One open request per client: a new one replaces it.
+CREATE UNIQUE INDEX link_invitations_client ON link_invitations (client_id);
+CREATE INDEX link_invitations_email ON link_invitations (email_key);
+
+-- Codes mailed to prove a mailbox: a sign-up waiting for its code (with
+-- the password chosen, which whoever confirms must know, so that a victim
+-- who clicks an attacker's sign-up link does not hand the attacker a
+-- verified account), or a password reset. Only hashes are kept.
+CREATE TABLE email_tokens (
+    token_hash    BLOB PRIMARY KEY,
+    purpose       TEXT NOT NULL, -- sign_up or password_reset
+    email         TEXT NOT NULL,
+    email_key     TEXT NOT NULL,
+    account_id    INTEGER REFERENCES accounts (id) ON DELETE CASCADE, -- password_reset: the account
+    display_name  TEXT NOT NULL DEFAULT '',
+    password_hash TEXT,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL
+);
+CREATE INDEX email_tokens_account ON email_tokens (account_id);
+CREATE INDEX email_tokens_expires ON email_tokens (expires_at);
+-- Sign-up codes now live in email_tokens, with the password they confirm;
+-- a code mailed before is replaced by signing up again.
+DROP TABLE email_verifications;
+
+-- Fixed-window counters of the abuse limits (mail per address and per
+-- client address, invitations per organization), shared by every process.
+CREATE TABLE rate_limits (
+    key      TEXT PRIMARY KEY,
+    hits     INTEGER NOT NULL,
+    reset_at TEXT NOT NULL
+);
+CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
+
+-- +goose Down
+DROP TABLE rate_limits;
+DROP TABLE email_tokens;
+CREATE TABLE email_verifications (
+    token_hash BLOB PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    email_key  TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX email_verifications_account ON email_verifications (account_id);
+DROP TABLE link_invitations;
+DROP INDEX clients_account;
+ALTER TABLE clients DROP COLUMN account_id;
