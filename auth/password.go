@@ -9,9 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 
 	"roster"
 )
@@ -69,8 +72,29 @@ func (p PasswordParams) check() error {
 	return nil
 }
 
-// CheckPassword enforces the rules for a new password.
+// CheckNewPassword enforces the rules for a new password of the account
+// with this email and display name (either may be empty where unknown): 8
+// characters to 256 bytes, not one of the passwords that attackers try
+// first, and nothing that someone who knows the person would try first.
+func CheckNewPassword(password, email, displayName string) error {
+	if err := checkPasswordLength(password); err != nil {
+		return err
+	}
+	folded := fold(password)
+	if isCommonPassword(folded) {
+		return roster.Errorf(roster.KindInvalid,
+			"password: is one of the most common passwords, which attackers try first; choose a less predictable one, such as a few unrelated words")
+	}
+	return checkPersonalWords(folded, email, displayName)
+}
+
+// CheckPassword is CheckNewPassword for a caller that knows neither the
+// email nor the name.
 func CheckPassword(password string) error {
+	return CheckNewPassword(password, "", "")
+}
+
+func checkPasswordLength(password string) error {
 	if utf8.RuneCountInString(password) < passwordMinRunes {
 		return roster.Errorf(roster.KindInvalid, "password: must be at least %d characters", passwordMinRunes)
 	}
@@ -78,6 +102,51 @@ func CheckPassword(password string) error {
 		return roster.Errorf(roster.KindInvalid, "password: must be at most %d bytes", passwordMaxBytes)
 	}
 	return nil
+}
+
+// minPersonalRunes is the shortest email local part or name that a password
+// may not contain: shorter ones ("jo") are in too many good passwords.
+const minPersonalRunes = 3
+
+// checkPersonalWords refuses a folded password that contains the email, its
+// local part or the display name, the first guesses of anyone who knows
+// whose account it is. Spaces do not count in names, so "Kate Smith" is
+// also "katesmith".
+func checkPersonalWords(folded, email, displayName string) error {
+	email = fold(email)
+	local := email[:max(0, strings.LastIndexByte(email, '@'))]
+	if containsWord(folded, email, 1) || containsWord(folded, local, minPersonalRunes) {
+		return roster.Errorf(roster.KindInvalid,
+			"password: must not contain your email address or the part before its @; choose one unrelated to it")
+	}
+	name := withoutSpaces(fold(displayName))
+	if containsWord(withoutSpaces(folded), name, minPersonalRunes) {
+		return roster.Errorf(roster.KindInvalid,
+			"password: must not contain your name; choose one unrelated to it")
+	}
+	return nil
+}
+
+// containsWord reports whether s contains word, a word of at least minRunes.
+func containsWord(s, word string, minRunes int) bool {
+	return utf8.RuneCountInString(word) >= minRunes && strings.Contains(s, word)
+}
+
+// fold is the form in which passwords are compared with the list and with
+// the person's email and name: NFKC, then Unicode case folding, so that
+// "ＰａｓｓＷｏｒｄ１" is "password1" and a Kelvin sign is a "k".
+func fold(s string) string {
+	// A Caser keeps state, so each call needs its own.
+	return cases.Fold().String(norm.NFKC.String(s))
+}
+
+func withoutSpaces(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // HashPassword returns the password's argon2id hash in the PHC string

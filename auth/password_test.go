@@ -146,27 +146,87 @@ func TestHashPasswordRejectsParams(t *testing.T) {
 	}
 }
 
-func TestCheckPassword(t *testing.T) {
+func TestCheckNewPassword(t *testing.T) {
+	const (
+		tooShort = "password: must be at least 8 characters"
+		tooLong  = "password: must be at most 256 bytes"
+		common   = "password: is one of the most common passwords, which attackers try first; choose a less predictable one, such as a few unrelated words"
+		hasEmail = "password: must not contain your email address or the part before its @; choose one unrelated to it"
+		hasName  = "password: must not contain your name; choose one unrelated to it"
+	)
+	const email, name = "kate.smith@example.com", "Kate Smith"
 	tests := []struct {
-		password string
-		want     string // the error message, "" for none
+		password, email, name string
+		want                  string // the error message, "" for none
 	}{
-		{"", "password: must be at least 8 characters"},
-		{"1234567", "password: must be at least 8 characters"},
-		{"ééé", "password: must be at least 8 characters"}, // 6 bytes, 3 characters
-		{"12345678", ""},
-		{"éééééééé", ""}, // 8 characters in 16 bytes
-		{strings.Repeat("a", 256), ""},
-		{strings.Repeat("a", 257), "password: must be at most 256 bytes"},
-		{strings.Repeat("é", 129), "password: must be at most 256 bytes"}, // 129 characters, 258 bytes
+		// Length, counted in characters below and in bytes above.
+		{"", "", "", tooShort},
+		{"1234567", "", "", tooShort}, // common too, but too short first
+		{"ééé", "", "", tooShort},     // 6 bytes, 3 characters
+		{"éééééééé", "", "", ""},      // 8 characters in 16 bytes
+		{strings.Repeat("a", 256), "", "", ""},
+		{strings.Repeat("a", 257), "", "", tooLong},
+		{strings.Repeat("é", 129), "", "", tooLong}, // 129 characters, 258 bytes
+
+		// The list, in any letter case or width, from its top (password1 is
+		// the 307th most common, iloveyou the 50th) to its end (0987654a is
+		// the 99,808th, 12345love the 99,445th) but not beyond (06071987a is
+		// the 100,044th).
+		{"password1", email, name, common},
+		{"Password1", email, name, common},
+		{"PASSWORD1", email, name, common},
+		{"pAsSwOrD1", email, name, common},
+		{"ＰＡＳＳＷＯＲＤ１", email, name, common}, // fullwidth
+		{"ILoveYou", "", "", common},
+		{"\u212Aatherine", "", "", common}, // Kelvin sign
+		{"0987654A", "", "", common},
+		{"12345Love", "", "", common},
+		{"06071987a", "", "", ""},
+		{"vR7#qLp2!xZw9@mTb4", email, name, ""},
+		{"correct horse battery staple", email, name, ""},
+
+		// The email and its local part, in any letter case.
+		{"kate.smith2024!", email, name, hasEmail},
+		{"KATE.SMITH-rocks", email, name, hasEmail},
+		{"mail me at Kate.Smith@Example.com", email, name, hasEmail},
+		{"kate.smitten-4ever", email, name, ""},
+		{"jo rocks forever", "jo@ex.io", "", ""}, // a local part too short to refuse
+		{"jo@ex.io forever", "jo@ex.io", "", hasEmail},
+
+		// The name, in any letter case and with or without its spaces.
+		{"KateSmith#2024", "k@example.com", name, hasName},
+		{"kate smith rules", "k@example.com", name, hasName},
+		{"k a t e s m i t h !", "k@example.com", name, hasName},
+		{"Ｋａｔｅ Ｓｍｉｔｈ 4ever", "k@example.com", name, hasName},
+		{"JÖRG MÜLLER 1999", "", "Jörg Müller", hasName},
+		{"STRASSE-forever", "", "Straße", hasName}, // ß folds to ss
+		{"Al is my pal 99", "", "Al", ""},          // a name too short to refuse
+		{"Kate's own secret", "", "", ""},          // no name given
 	}
 	for _, tt := range tests {
-		err := CheckPassword(tt.password)
+		err := CheckNewPassword(tt.password, tt.email, tt.name)
 		switch {
 		case tt.want == "" && err != nil:
-			t.Errorf("CheckPassword(%q) = %v", tt.password, err)
+			t.Errorf("CheckNewPassword(%q, %q, %q) = %v", tt.password, tt.email, tt.name, err)
 		case tt.want != "" && (err == nil || err.Error() != tt.want || roster.KindOf(err) != roster.KindInvalid):
-			t.Errorf("CheckPassword(%q) = %v; want invalid %q", tt.password, err, tt.want)
+			t.Errorf("CheckNewPassword(%q, %q, %q) = %v; want invalid %q", tt.password, tt.email, tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestCheckPasswordChecksTheList(t *testing.T) {
+	if err := CheckPassword("Password1"); roster.KindOf(err) != roster.KindInvalid {
+		t.Fatalf("CheckPassword(Password1) = %v; want invalid", err)
+	}
+	if err := CheckPassword("vR7#qLp2!xZw9@mTb4"); err != nil {
+		t.Fatalf("CheckPassword of a random password = %v", err)
+	}
+}
+
+func BenchmarkCheckNewPassword(b *testing.B) {
+	for b.Loop() {
+		if CheckNewPassword("vR7#qLp2!xZw9@mTb4", "kate.smith@example.com", "Kate Smith") != nil {
+			b.Fatal("refused")
 		}
 	}
 }
