@@ -18,6 +18,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"roster/keyring"
 )
 
 // Store is the database behind Roster. Reads go to rdb and writes to wdb;
@@ -253,15 +255,38 @@ func isUniqueViolation(err error) bool {
 }
 
 // Secret returns the named secret shared by every Roster process on this
-// database, storing generate's value the first time. A concurrent first
-// start is safe: the insert that loses is ignored and both read the winner.
-func (s *Store) Secret(ctx context.Context, name string, generate func() string) (string, error) {
+// database, storing generate's value the first time. The value is stored
+// sealed by ring, so that the database alone does not reveal it. A
+// concurrent first start is safe: the insert that loses is ignored and both
+// read the winner.
+//
+// A value stored in plain text (by a Roster from before sealing) or sealed
+// under a key other than ring's first is sealed again under the first: that
+// is how an upgrade seals and how a rotation completes. The error wraps
+// keyring.ErrUnknownKey when ring holds no key that opens the value.
+func (s *Store) Secret(ctx context.Context, ring *keyring.Ring, name string, generate func() string) (string, error) {
 	_, err := s.wdb.ExecContext(ctx,
-		`INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, generate())
+		`INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, ring.Seal(name, generate()))
 	if err != nil {
 		return "", err
 	}
-	var v string
-	err = s.wdb.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
-	return v, err
+	var stored string
+	if err := s.wdb.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&stored); err != nil {
+		return "", err
+	}
+	plain, current, err := ring.Open(name, stored)
+	if errors.Is(err, keyring.ErrNotSealed) {
+		plain, err = stored, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("setting %s: %w", name, err)
+	}
+	if !current {
+		// Compared with the value read, so that of two processes sealing at
+		// once one writes and the other changes nothing: the secret is the
+		// same either way.
+		_, err = s.wdb.ExecContext(ctx, `UPDATE settings SET value = $1 WHERE name = $2 AND value = $3`,
+			ring.Seal(name, plain), name, stored)
+	}
+	return plain, err
 }

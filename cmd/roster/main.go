@@ -19,6 +19,7 @@ commands:
   migrate    bring the database schema up to date
   set-password
              set an account's password, read from standard input
+  secret-key print a new random key for ROSTER_SECRET_KEY
   version    print the version
 
 Run "roster <command> -h" for the flags of a command.
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, args, stderr)
 	case "set-password":
 		return setPassword(ctx, args, os.Stdin, stdout, stderr)
+	case "secret-key":
+		return secretKey(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version())
 		return nil

@@ -12,7 +12,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"roster"
 	"roster/api"
 	"roster/auth"
 	"roster/mail"
@@ -56,14 +55,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// The signing key lives in the database so that every process behind a
-	// load balancer signs and verifies photo URLs alike.
-	key, err := st.Secret(ctx, "photo_url_key", func() string { return roster.NewSecret(43) })
-	if err != nil {
-		return err
-	}
-	// So does the key that signs access tokens.
-	tokenKey, err := st.Secret(ctx, "access_token_key", func() string { return roster.NewSecret(43) })
+	key, tokenKey, err := signingKeys(ctx, st, db.dataDir)
 	if err != nil {
 		return err
 	}
