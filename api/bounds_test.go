@@ -1,0 +1,93 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// deepJSON is a JSON object nested depth levels deep, itself included, with
+// leaf at the bottom.
+func deepJSON(depth int, leaf string) string {
+	return strings.Repeat(`{"a":`, depth) + leaf + strings.Repeat("}", depth)
+}
+
+// deepArray is a JSON array nested depth levels deep around leaf.
+func deepArray(depth int, leaf string) string {
+	return strings.Repeat("[", depth) + leaf + strings.Repeat("]", depth)
+}
+
+const tooDeep = "request body nests objects and arrays more than 32 levels deep"
+
+// A session nested 10,000 levels deep, which encoding/json alone would take
+// and Roster store, is refused as the body is read: nothing is recorded
+// and no quota spent. Within the limit metrics are stored as sent.
+func TestSessionMetricsDepth(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.setOrg(e.org, quota(5))
+		c := e.create(prefixes[0], map[string]any{"email": "deep@example.com", "display_name": "Deep"})
+		session := func(metrics string) string {
+			return `{"activity":"Running","duration":60,"metrics":` + metrics + `}`
+		}
+		// The body's own object is one level: metrics get the other 31.
+		for _, depth := range []int{9999, 32} {
+			badWant(t, e.record(e.org.APIKey, prefixes[0], c.UserUID, session(deepJSON(depth, "1"))), 400, tooDeep)
+		}
+		if page := e.sessions(e.org.APIKey, prefixes[0], c.UserUID, ""); len(page.Sessions) != 0 {
+			t.Fatalf("a refused session was stored: %+v", page.Sessions)
+		}
+		if n := e.sessionNumber(e.org.APIKey); n != 5 {
+			t.Fatalf("session_number = %d after refused sessions, want 5", n)
+		}
+
+		deepest := deepJSON(30, `[1,"]]]}}}"]`)
+		got := e.recorded(e.org.APIKey, prefixes[0], c.UserUID, session(deepest))
+		if string(got.Session.Metrics) != deepest || got.SessionNumber != 4 {
+			t.Fatalf("recorded metrics %s, session_number %d; want %s, 4", got.Session.Metrics, got.SessionNumber, deepest)
+		}
+		page := e.sessions(e.org.APIKey, prefixes[0], c.UserUID, "")
+		if len(page.Sessions) != 1 || string(page.Sessions[0].Metrics) != deepest {
+			t.Fatalf("stored sessions %+v, want one with metrics %s", page.Sessions, deepest)
+		}
+	})
+}
+
+// Client bodies are capped as every JSON body is. Brackets inside strings,
+// escaped quotes included, are text and do not count.
+func TestClientBodyDepth(t *testing.T) {
+	activities := func(depth int) string {
+		return `{"email":"deep@example.com","display_name":"D \\","preferable_activities":` + deepArray(depth, `"Running"`) + `}`
+	}
+	cases := []badCase{
+		{name: "33 levels", body: activities(32), status: 400, want: tooDeep},
+		// Within the limit the activities are judged, and refused, as such.
+		{name: "32 levels", body: activities(31), status: 400, want: "preferable_activities: unknown activity"},
+	}
+	badEach(t, func(t *testing.T, e *env, tag, prefix string) {
+		badRun(t, e, "POST", prefix, strings.NewReplacer(), func(e *env) string { return badSnap(e, e.org.APIKey, prefix+"/") }, cases)
+		name := `[{ \"` + strings.Repeat("[", 40) + `\" {`
+		c := e.do(req{Method: "POST", Path: prefix + "/", Key: e.org.APIKey, ContentType: "application/json",
+			Body: []byte(`{"email":"brackets-` + tag + `@example.com","display_name":"` + name + `"}`)})
+		expect(t, c, 201)
+		var out struct{ UserData client }
+		c.decode(t, &out)
+		if want := `[{ "` + strings.Repeat("[", 40) + `" {`; out.UserData.DisplayName != want {
+			t.Errorf("display_name %q, want %q", out.UserData.DisplayName, want)
+		}
+	})
+}
+
+// An NDJSON line nested too deep is a bad row like any other.
+func TestImportLineDepth(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		body := `{"email":"a@example.com","display_name":"A"}` + "\n" +
+			`{"email":"b@example.com","display_name":"B","preferable_activities":` + deepArray(32, `"Running"`) + "}\n"
+		bad := bulkRowError{Row: 2, Error: "the line nests objects and arrays more than 32 levels deep"}
+		before := e.state(e.org)
+		rejected(t, e.importAs(e.org.APIKey, prefixes[0], "", ndjsonType, strings.NewReader(body), nil),
+			"1 of 2 rows are invalid", bad)
+		if after := e.state(e.org); after != before {
+			t.Fatalf("a refused import changed the data: %s", badChange(before, after))
+		}
+		imported(t, e.importAs(e.org.APIKey, prefixes[0], "mode=skip", ndjsonType, strings.NewReader(body), nil), 1, 1, bad)
+	})
+}
