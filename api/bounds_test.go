@@ -1,8 +1,14 @@
 package api_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"roster/api"
 )
 
 // deepJSON is a JSON object nested depth levels deep, itself included, with
@@ -90,4 +96,73 @@ func TestImportLineDepth(t *testing.T) {
 		}
 		imported(t, e.importAs(e.org.APIKey, prefixes[0], "mode=skip", ndjsonType, strings.NewReader(body), nil), 1, 1, bad)
 	})
+}
+
+// repeated reads b over and over, without end.
+type repeated byte
+
+func (b repeated) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
+}
+
+// A CSV row is capped as an NDJSON line is, while it is read: a 99 MiB cell
+// is refused after about 1 MiB, however much follows, and nothing is
+// imported. The body is made as it is sent, and the server counts what its
+// handler read of it.
+func TestImportCSVRowLength(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		var consumed atomic.Int64
+		h := api.New(e.st, e.cfg).Handler()
+		counted := *e
+		counted.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Body = countingBody{r.Body, &consumed}
+			h.ServeHTTP(w, r)
+		}))
+		t.Cleanup(counted.srv.Close)
+
+		before := e.state(e.org)
+		body := io.MultiReader(strings.NewReader("email,display_name\nbig@example.com,"),
+			io.LimitReader(repeated('x'), 99<<20), strings.NewReader("\n"))
+		r := counted.importAs(e.org.APIKey, prefixes[0], "", csvType, body, nil)
+		badWant(t, r, 413, "row 1 is longer than 1048576 bytes")
+		if n := consumed.Load(); n > 1<<20+64<<10 {
+			t.Errorf("the server read %.1f MiB of the body before refusing it", mib(uint64(n)))
+		}
+		if after := e.state(e.org); after != before {
+			t.Errorf("a refused import changed the data: %s", badChange(before, after))
+		}
+
+		header := strings.Repeat("email,", 200_000) + "display_name\n"
+		badWant(t, e.importAs(e.org.APIKey, prefixes[0], "", csvType, strings.NewReader(header), nil),
+			413, "the CSV header row is longer than 1048576 bytes")
+
+		// The cap is on each row, not on the body: rows just under it,
+		// one after the other, are read (and refused for their content).
+		long := strings.Repeat("y", 1<<20-100)
+		rows := "email,display_name\n" + "l1@example.com," + long + "\n" + "l2@example.com," + long + "\n"
+		r = e.importAs(e.org.APIKey, prefixes[0], "", csvType, strings.NewReader(rows), nil)
+		var a bulkAnswer
+		r.decode(t, &a)
+		if r.Status != 400 || a.ErrorCount != 2 || a.Errors[0].Field != "display_name" || a.Errors[1].Row != 2 {
+			t.Errorf("two long rows: status %d, %+v", r.Status, a)
+		}
+		if after := e.state(e.org); after != before {
+			t.Errorf("a refused import changed the data: %s", badChange(before, after))
+		}
+	})
+}
+
+// countingBody adds what is read through it to n.
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (c countingBody) Read(p []byte) (int, error) {
+	k, err := c.ReadCloser.Read(p)
+	c.n.Add(int64(k))
+	return k, err
 }
