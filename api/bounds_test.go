@@ -166,3 +166,76 @@ func (c countingBody) Read(p []byte) (int, error) {
 	c.n.Add(int64(k))
 	return k, err
 }
+
+// Every answer but a photo carries personal data, or could: none may be
+// sniffed or stored by a browser or a cache, whatever its kind.
+func TestPrivateAnswerHeaders(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		c := e.create(prefixes[0], map[string]any{"email": "h@example.com", "display_name": "H"})
+		csvBody := "email,display_name\nimp@example.com,Imp\n"
+		progress := map[string]string{"Accept": ndjsonType}
+		cases := []struct {
+			name    string
+			r       req
+			status  int
+			unknown bool // no operation of the OpenAPI document describes it
+		}{
+			{"client", req{Method: "GET", Path: prefixes[0] + "/" + c.UserUID, Key: e.org.APIKey}, 200, false},
+			{"list page", req{Method: "GET", Path: prefixes[1] + "/?page=1&per_page=5", Key: e.org.APIKey}, 200, false},
+			{"streamed list", req{Method: "GET", Path: prefixes[0] + "/", Key: e.org.APIKey}, 200, false},
+			{"filter page", req{Method: "GET", Path: prefixes[0] + "/filter/?limit=2", Key: e.org.APIKey}, 200, false},
+			{"NDJSON export", req{Method: "GET", Path: prefixes[0] + "/export/", Key: e.org.APIKey}, 200, false},
+			{"CSV export", req{Method: "GET", Path: prefixes[0] + "/export/?format=csv", Key: e.org.APIKey}, 200, false},
+			{"import", req{Method: "POST", Path: prefixes[0] + "/import/", Key: e.org.APIKey, ContentType: csvType,
+				Body: []byte(csvBody)}, 201, false},
+			{"import progress", req{Method: "POST", Path: prefixes[0] + "/import/", Key: e.org.APIKey, ContentType: csvType,
+				Body: []byte(strings.Replace(csvBody, "imp@", "imp2@", 1)), Header: progress}, 201, false},
+			{"sessions", req{Method: "GET", Path: sessionsPath(prefixes[0], c.UserUID), Key: e.org.APIKey}, 200, false},
+			{"400", req{Method: "GET", Path: prefixes[0] + "/filter/?limit=many", Key: e.org.APIKey}, 400, false},
+			{"401", req{Method: "GET", Path: prefixes[0] + "/"}, 401, false},
+			{"413", req{Method: "POST", Path: prefixes[0] + "/", Key: e.org.APIKey, ContentType: "application/json",
+				Body: []byte(`{"email":"` + badHuge + `"}`)}, 413, false},
+			{"404 unknown path", req{Method: "GET", Path: "/no/such/path", Key: e.org.APIKey}, 404, true},
+			{"405", req{Method: "PATCH", Path: prefixes[0] + "/", Key: e.org.APIKey}, 405, true},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				e := badBind(e, t)
+				var r response
+				if tc.unknown {
+					r = sendUnchecked(t, e, tc.r.Method, tc.r.Path)
+				} else {
+					r = e.do(tc.r)
+				}
+				expect(t, r, tc.status)
+				if got := r.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+					t.Errorf("X-Content-Type-Options %q, want nosniff", got)
+				}
+				if got := r.Header.Get("Cache-Control"); got != "no-store" {
+					t.Errorf("Cache-Control %q, want no-store", got)
+				}
+			})
+		}
+	})
+}
+
+// sendUnchecked sends a request with no body that the OpenAPI document has
+// no operation for, so that e.do would refuse to check its answer.
+func sendUnchecked(t *testing.T, e *env, method, path string) response {
+	t.Helper()
+	hr, err := http.NewRequest(method, e.srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr.Header.Set("API-KEY", e.org.APIKey)
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{Status: res.StatusCode, Header: res.Header, Body: body}
+}
