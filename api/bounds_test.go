@@ -239,3 +239,62 @@ func sendUnchecked(t *testing.T, e *env, method, path string) response {
 	}
 	return response{Status: res.StatusCode, Header: res.Header, Body: body}
 }
+
+// photoLink creates a client with a photo, sending host as the request's
+// Host, and returns its profile_photo.
+func photoLink(t *testing.T, e *env, host string) string {
+	t.Helper()
+	ct, body := multipartBody(t, map[string]string{"email": "p@example.com", "display_name": "P"}, testPNG(t))
+	r := e.do(req{Method: "POST", Path: prefixes[0] + "/", Key: e.org.APIKey, ContentType: ct, Body: body,
+		Header: map[string]string{"Host": host}})
+	expect(t, r, 201)
+	var out struct{ UserData client }
+	r.decode(t, &out)
+	if out.UserData.ProfilePhoto == nil {
+		t.Fatalf("created with a photo but no profile_photo: %s", r.Body)
+	}
+	return *out.UserData.ProfilePhoto
+}
+
+// checkPhoto fetches a photo link's path and query from the test server and
+// checks the answer's headers.
+func checkPhoto(t *testing.T, e *env, link, resourcePolicy string) {
+	t.Helper()
+	r := e.do(req{Method: "GET", Path: link})
+	expect(t, r, 200)
+	want := map[string]string{
+		"Content-Type":                 "image/png",
+		"X-Content-Type-Options":       "nosniff",
+		"Content-Security-Policy":      "default-src 'none'; sandbox",
+		"Cross-Origin-Resource-Policy": resourcePolicy,
+		"Cache-Control":                "private, max-age=3600",
+	}
+	for k, v := range want {
+		if got := r.Header.Get(k); got != v {
+			t.Errorf("photo %s: %q, want %q", k, got, v)
+		}
+	}
+}
+
+// A forged Host never reaches a photo link: without a public URL links
+// are relative to the API, and they work.
+func TestPhotoLinksIgnoreHost(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		link := photoLink(t, e, "evil.example")
+		if !strings.HasPrefix(link, "/photos/"+e.org.UID+"/") || strings.Contains(link, "evil") {
+			t.Fatalf("profile_photo %q, want a link relative to the API", link)
+		}
+		checkPhoto(t, e, link, "same-site")
+	})
+}
+
+func TestPhotoLinksFromPublicURL(t *testing.T) {
+	const public = "https://roster.example/api"
+	each(t, func(t *testing.T, e *env) {
+		link := photoLink(t, e, "evil.example")
+		if !strings.HasPrefix(link, public+"/photos/"+e.org.UID+"/") {
+			t.Fatalf("profile_photo %q, want it under %s", link, public)
+		}
+		checkPhoto(t, e, strings.TrimPrefix(link, public), "cross-origin")
+	}, func(c *api.Config) { c.PublicURL, c.CrossSitePhotos = public+"/", true })
+}
