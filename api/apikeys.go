@@ -48,7 +48,6 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, map[string]string{"key_id": info.KeyID, "name": info.Name,
 		"created_at": timeJSON(info.CreatedAt), "api_key": key})
 	return nil

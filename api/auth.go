@@ -257,7 +257,6 @@ func (s *Server) writeTokens(w http.ResponseWriter, accountUID, sessionUID, refr
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, status, tokensJSON{UID: accountUID, Token: token, TokenType: "Bearer",
 		ExpiresIn: int64(s.tokens.TTL() / time.Second), RefreshToken: refresh,
 		RefreshExpiresIn: int64(s.refreshTTL / time.Second)})

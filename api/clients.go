@@ -35,7 +35,7 @@ func (s *Server) listClients(w http.ResponseWriter, r *http.Request) error {
 // stays flat however many clients there are. Once the first byte is out, an
 // error can only abort the response.
 func (s *Server) streamClients(w http.ResponseWriter, r *http.Request, q roster.ClientQuery) error {
-	photoURL := s.photoURL(r)
+	photoURL := s.photoURL()
 	started := false
 	err := s.store.EachClientMatching(r.Context(), principal(r).OrgID, q, func(c *roster.Client) error {
 		b, err := json.Marshal(toJSON(c, photoURL, false))
@@ -75,7 +75,7 @@ func (s *Server) clientDetails(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toJSON(&c, s.photoURL(r), true))
+	writeJSON(w, http.StatusOK, toJSON(&c, s.photoURL(), true))
 	return nil
 }
 
@@ -100,7 +100,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
 		s.deletePhoto(r.Context(), c.ProfilePhoto)
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"userData": toJSON(&c, s.photoURL(r), true)})
+	writeJSON(w, http.StatusCreated, map[string]any{"userData": toJSON(&c, s.photoURL(), true)})
 	return nil
 }
 
@@ -233,7 +233,7 @@ func (s *Server) filterClients(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, filterPageJSON{
 		QueryCount: res.Count,
-		Users:      summaries(res.Clients, s.photoURL(r)),
+		Users:      summaries(res.Clients, s.photoURL()),
 		FirstUID:   res.Clients[0].UID,
 		LastUID:    res.Clients[len(res.Clients)-1].UID,
 	})

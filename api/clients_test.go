@@ -170,7 +170,7 @@ func TestPhotoUploadServeReplaceDelete(t *testing.T) {
 		var out struct{ UserData client }
 		r.decode(t, &out)
 		c := out.UserData
-		if c.ProfilePhoto == nil || !strings.HasPrefix(*c.ProfilePhoto, e.srv.URL+"/photos/"+e.org.UID+"/") {
+		if c.ProfilePhoto == nil || !strings.HasPrefix(*c.ProfilePhoto, "/photos/"+e.org.UID+"/") {
 			t.Fatalf("profile_photo %v", c.ProfilePhoto)
 		}
 		first := fetchPhoto(t, e, *c.ProfilePhoto, 200)

@@ -24,6 +24,15 @@ const (
 	maxFormValue     = 64 << 10
 )
 
+// maxJSONDepth is how deeply a request's JSON may nest objects and arrays.
+// encoding/json accepts 10,000 levels, which Roster would store (in a
+// session's metrics) and hand on to consumers whose parsers give up far
+// sooner.
+const maxJSONDepth = 32
+
+var errTooDeep = roster.Errorf(roster.KindInvalid,
+	"request body nests objects and arrays more than %d levels deep", maxJSONDepth)
+
 // input is what a request carried: raw field values (see roster's fields)
 // and, from a multipart body, a normalized photo.
 type input struct {
@@ -93,7 +102,7 @@ func query(r *http.Request) (url.Values, error) {
 // integers are not rounded through float64. It walks the object's keys
 // itself because encoding/json silently keeps the last of duplicate keys.
 func readJSON(body io.Reader, fields map[string]any) error {
-	dec := json.NewDecoder(body)
+	dec := json.NewDecoder(&depthLimit{r: body})
 	dec.UseNumber()
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return jsonError(err, "request body must be a JSON object")
@@ -133,7 +142,7 @@ func truncated(err error) error {
 func jsonError(err error, msg string) error {
 	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig):
+	case errors.As(err, &tooBig), errors.Is(err, errTooDeep):
 		return err
 	case errors.Is(err, io.EOF):
 		return invalid("request body is empty: send a JSON object")
@@ -143,6 +152,46 @@ func jsonError(err error, msg string) error {
 		return invalid("request body is not valid JSON: %v", err)
 	}
 	return invalid("%s", msg)
+}
+
+// depthLimit fails a read once the JSON read through it nests objects and
+// arrays more than maxJSONDepth deep. It follows only brackets and strings
+// as the bytes stream past, in constant memory, so the decoder never holds a
+// value too deep and no second parse is needed; the decoder still judges
+// everything else.
+type depthLimit struct {
+	r                 io.Reader
+	depth             int
+	inString, escaped bool
+	err               error
+}
+
+func (d *depthLimit) Read(p []byte) (int, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
+	n, err := d.r.Read(p)
+	for i, c := range p[:n] {
+		switch {
+		case d.escaped:
+			d.escaped = false
+		case d.inString:
+			d.escaped = c == '\\'
+			d.inString = c != '"'
+		case c == '"':
+			d.inString = true
+		case c == '{' || c == '[':
+			if d.depth++; d.depth > maxJSONDepth {
+				// The bytes before it are the decoder's, to report an
+				// earlier syntax error as that.
+				d.err = errTooDeep
+				return i, d.err
+			}
+		case c == '}' || c == ']':
+			d.depth--
+		}
+	}
+	return n, err
 }
 
 func addValues(fields map[string]any, values url.Values) error {

@@ -158,6 +158,9 @@ func (e *env) do(r req) response {
 	for k, v := range r.Header {
 		hr.Header.Set(k, v)
 	}
+	if host := r.Header["Host"]; host != "" {
+		hr.Host = host // the client sends this, not a Host header
+	}
 	res, err := http.DefaultClient.Do(hr)
 	if err != nil {
 		e.t.Fatal(err)

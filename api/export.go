@@ -156,7 +156,7 @@ func (s *Server) exportClients(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	photoURL := s.photoURL(r)
+	photoURL := s.photoURL()
 	started := false
 	begin := func() error {
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="clients.%s"`, ext))

@@ -17,9 +17,11 @@ import (
 )
 
 // Import bodies: CSV with a header row, or NDJSON, one client object a line.
+// A CSV row or an NDJSON line holds one client: maxImportRow leaves room to
+// spare and keeps what a row costs in memory small.
 const (
 	maxImportBody  = 100 << 20
-	maxNDJSONLine  = maxBody // one client, with room to spare
+	maxImportRow   = maxBody
 	csvContentType = "text/csv"
 	ndjsonType     = "application/x-ndjson"
 )
@@ -57,16 +59,18 @@ func newRowReader(w http.ResponseWriter, r *http.Request) (rowReader, error) {
 // csvRows reads CSV: a header row of field names, then one client a row,
 // each cell a string as in a form, an empty cell an absent field.
 type csvRows struct {
-	r    *csv.Reader
-	cols []string // from roster.ImportColumns
-	row  int
+	r     *csv.Reader
+	limit *rowLimit
+	cols  []string // from roster.ImportColumns; nil while reading the header
+	row   int
 }
 
 func newCSVRows(body io.Reader) (*csvRows, error) {
-	r := csv.NewReader(body)
-	r.FieldsPerRecord = -1 // a row of the wrong length is a bad row, not a broken body
-	r.ReuseRecord = true
-	header, err := r.Read()
+	limit := &rowLimit{r: body}
+	c := &csvRows{r: csv.NewReader(limit), limit: limit}
+	c.r.FieldsPerRecord = -1 // a row of the wrong length is a bad row, not a broken body
+	c.r.ReuseRecord = true
+	header, err := c.read()
 	if errors.Is(err, io.EOF) {
 		return nil, invalid("request body is empty: send a CSV header row of field names, then one row per client")
 	}
@@ -75,15 +79,14 @@ func newCSVRows(body io.Reader) (*csvRows, error) {
 	}
 	// Spreadsheets save UTF-8 CSV with a byte order mark.
 	header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	cols, err := roster.ImportColumns(header)
-	if err != nil {
+	if c.cols, err = roster.ImportColumns(header); err != nil {
 		return nil, err
 	}
-	return &csvRows{r: r, cols: cols}, nil
+	return c, nil
 }
 
 func (c *csvRows) next() (int, map[string]any, error) {
-	record, err := c.r.Read()
+	record, err := c.read()
 	switch {
 	case errors.Is(err, io.EOF) && c.row == 0:
 		return 0, nil, invalid("the CSV body has a header row but no data rows")
@@ -96,6 +99,41 @@ func (c *csvRows) next() (int, map[string]any, error) {
 			Message: fmt.Sprintf("has %d cells; the header row has %d", len(record), len(c.cols))}
 	}
 	return c.row, roster.CSVRow(c.cols, record), nil
+}
+
+// read reads the next record, refusing one longer than maxImportRow.
+func (c *csvRows) read() ([]string, error) {
+	c.limit.start = c.r.InputOffset()
+	record, err := c.r.Read()
+	switch {
+	case errors.Is(err, errRowTooLong) && c.cols == nil:
+		return nil, roster.Errorf(roster.KindTooLarge, "the CSV header row is longer than %d bytes", maxImportRow)
+	case errors.Is(err, errRowTooLong):
+		return nil, roster.Errorf(roster.KindTooLarge, "row %d is longer than %d bytes", c.row+1, maxImportRow)
+	}
+	return record, err
+}
+
+var errRowTooLong = errors.New("CSV row too long")
+
+// rowLimit fails a read that would take more than maxImportRow bytes past
+// the start of the record being read. encoding/csv holds a whole record in
+// memory, however long it is, and reads no further than it needs: this
+// caps both what it holds and what it reads of an oversized record.
+type rowLimit struct {
+	r     io.Reader
+	read  int64 // bytes read so far
+	start int64 // where the record being read starts (csv.Reader.InputOffset)
+}
+
+func (l *rowLimit) Read(p []byte) (int, error) {
+	left := l.start + maxImportRow - l.read
+	if left <= 0 {
+		return 0, errRowTooLong
+	}
+	n, err := l.r.Read(p[:min(int64(len(p)), left)])
+	l.read += int64(n)
+	return n, err
 }
 
 // csvError explains malformed CSV, past which no row can be trusted; a
@@ -118,7 +156,7 @@ type ndjsonRows struct {
 
 func newNDJSONRows(body io.Reader) *ndjsonRows {
 	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 0, 64<<10), maxNDJSONLine)
+	sc.Buffer(make([]byte, 0, 64<<10), maxImportRow)
 	return &ndjsonRows{sc: sc}
 }
 
@@ -142,7 +180,7 @@ func (n *ndjsonRows) next() (int, map[string]any, error) {
 	err := n.sc.Err()
 	switch {
 	case errors.Is(err, bufio.ErrTooLong):
-		return 0, nil, roster.Errorf(roster.KindTooLarge, "line %d is longer than %d bytes", n.line+1, maxNDJSONLine)
+		return 0, nil, roster.Errorf(roster.KindTooLarge, "line %d is longer than %d bytes", n.line+1, maxImportRow)
 	case err != nil:
 		return 0, nil, err
 	case n.rows == 0:

@@ -168,7 +168,7 @@ func (s *Server) writeClientPage(w http.ResponseWriter, r *http.Request, l listR
 		return err
 	}
 	per := int64(l.perPage)
-	writeJSON(w, http.StatusOK, clientPageJSON{Users: summaries(res.Clients, s.photoURL(r)), QueryCount: res.Count,
+	writeJSON(w, http.StatusOK, clientPageJSON{Users: summaries(res.Clients, s.photoURL()), QueryCount: res.Count,
 		Page: l.page, PerPage: l.perPage, Pages: (res.Count + per - 1) / per})
 	return nil
 }

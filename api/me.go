@@ -24,7 +24,7 @@ func (s *Server) ownClients(r *http.Request) ([]ownClientJSON, error) {
 	if err != nil {
 		return nil, err
 	}
-	photoURL := s.photoURL(r)
+	photoURL := s.photoURL()
 	out := make([]ownClientJSON, len(own))
 	for i, oc := range own {
 		out[i] = ownClientJSON{OrganizationUID: oc.OrgUID, CompanyName: oc.CompanyName, Profile: toJSON(&oc.Client, photoURL, false)}

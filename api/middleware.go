@@ -31,7 +31,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // withRequestLog gives every request an id (echoed in X-Request-ID), a
-// logger that carries it, and one access-log line.
+// logger that carries it, and one access-log line; and every answer the
+// headers of a private one.
 func (s *Server) withRequestLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-ID")
@@ -39,6 +40,7 @@ func (s *Server) withRequestLog(next http.Handler) http.Handler {
 			id = roster.NewSecret(16)
 		}
 		w.Header().Set("X-Request-ID", id)
+		privateAnswer(w.Header())
 		log := s.log.With("request_id", id)
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
@@ -48,4 +50,14 @@ func (s *Server) withRequestLog(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), logKey{}, log)))
 	})
+}
+
+// privateAnswer sets the headers of an answer that carries personal data,
+// as nearly every answer does: no browser may sniff it into something it
+// would run, and no cache, shared or the browser's, may keep it. Set here,
+// before any handler runs, they cover error answers, ServeMux's own and
+// streamed bodies alike; servePhoto replaces the caching with its own.
+func privateAnswer(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
 }

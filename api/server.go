@@ -28,7 +28,8 @@ type Server struct {
 	blobs          photo.Blobs
 	signer         photo.Signer
 	log            *slog.Logger
-	publicURL      string // base of photo URLs; empty: taken from each request
+	publicURL      string // base of photo URLs; empty: links relative to the API
+	photoResource  string // Cross-Origin-Resource-Policy of photos
 	tokens         *auth.Tokens
 	oidc           *auth.OIDC // nil: no external identity provider
 	passwordParams auth.PasswordParams
@@ -71,6 +72,9 @@ type Config struct {
 	LinkOrigins roster.LinkOrigins
 	// Limits are the abuse limits; the zero value takes DefaultLimits.
 	Limits roster.Limits
+	// CrossSitePhotos lets pages of other sites embed photos, for front
+	// ends that are not on the API's site.
+	CrossSitePhotos bool
 }
 
 // DefaultRefreshTTL is how long a sign-in session lasts without a refresh.
@@ -82,9 +86,13 @@ func New(st *store.Store, c Config) *Server {
 		publicURL: strings.TrimSuffix(c.PublicURL, "/"), tokens: c.Tokens, oidc: c.OIDC,
 		passwordParams: c.PasswordParams, signupEnabled: !c.DisableSignup,
 		refreshTTL: cmp.Or(c.RefreshTTL, DefaultRefreshTTL), invitationTTL: cmp.Or(c.InvitationTTL, roster.DefaultInvitationTTL),
-		mail: c.Mail, trustedProxies: c.TrustedProxies, linkOrigins: c.LinkOrigins, limits: c.Limits}
+		mail: c.Mail, trustedProxies: c.TrustedProxies, linkOrigins: c.LinkOrigins, limits: c.Limits,
+		photoResource: "same-site"}
 	if s.limits == (roster.Limits{}) {
 		s.limits = roster.DefaultLimits
+	}
+	if c.CrossSitePhotos {
+		s.photoResource = "cross-origin"
 	}
 	if s.passwordParams == (auth.PasswordParams{}) {
 		s.passwordParams = auth.DefaultPasswordParams
@@ -378,8 +386,11 @@ func serveOpenAPI(w http.ResponseWriter, r *http.Request) error {
 }
 
 // servePhoto serves a photo to anyone holding a valid signed URL, so that an
-// <img> tag can show it; nosniff stops a browser from reading it as anything
-// but an image.
+// <img> tag can show it. nosniff (set on every answer by withRequestLog)
+// and a policy that lets the bytes run nothing stop a browser from treating
+// it as anything but an image, even opened on its own; only pages of the
+// API's site, unless CrossSitePhotos, may embed it. Its link changes only
+// hourly, so browsers may keep it that long, unlike other answers.
 func (s *Server) servePhoto(w http.ResponseWriter, r *http.Request) error {
 	key := r.PathValue("key")
 	q := r.URL.Query()
@@ -394,24 +405,20 @@ func (s *Server) servePhoto(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer f.Close()
-	w.Header().Set("Content-Type", photo.ContentType(strings.TrimPrefix(path.Ext(key), ".")))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
+	h := w.Header()
+	h.Set("Content-Type", photo.ContentType(strings.TrimPrefix(path.Ext(key), ".")))
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Cross-Origin-Resource-Policy", s.photoResource)
+	h.Set("Cache-Control", "private, max-age=3600")
 	http.ServeContent(w, r, "", time.Time{}, f)
 	return nil
 }
 
-// photoURL returns a function that signs photo keys into URLs, based on the
-// configured public URL or else the host the request came to.
-func (s *Server) photoURL(r *http.Request) func(string) string {
-	base := s.publicURL
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
-	}
+// photoURL returns a function that signs photo keys into links, all of one
+// answer with the same expiry: absolute from the configured public URL, or
+// else relative to the API. Never from the request's Host, which the caller
+// chooses: a forged one would put its site into the links Roster hands out.
+func (s *Server) photoURL() func(string) string {
 	now := time.Now()
-	return func(key string) string { return s.signer.URL(base, key, now) }
+	return func(key string) string { return s.signer.URL(s.publicURL, key, now) }
 }
