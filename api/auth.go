@@ -45,10 +45,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := auth.CheckPassword(f["password"]); err != nil {
-		return err
-	}
-	hash, err := auth.HashPassword(f["password"], s.passwordParams)
+	hash, err := s.hashNewPassword("password", f["password"], email, name)
 	if err != nil {
 		return err
 	}
@@ -62,6 +59,15 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	s.mail.Notify()
 	writeJSON(w, http.StatusAccepted, message{"Check your email: it holds a code that finishes signing up, with your password."})
 	return nil
+}
+
+// hashNewPassword checks a new password (the request's field) against the
+// rules and the person's own email and name, and hashes it.
+func (s *Server) hashNewPassword(field, password, email, name string) (string, error) {
+	if err := auth.CheckNewPassword(password, email, name); err != nil {
+		return "", roster.FieldErrorf(field, "%s", strings.TrimPrefix(err.Error(), "password: "))
+	}
+	return auth.HashPassword(password, s.passwordParams)
 }
 
 // emailToken makes a code to mail and the token record that keeps its hash.
@@ -152,13 +158,11 @@ func (s *Server) confirmPasswordReset(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	tokenHash := auth.HashToken(f["token"])
-	if _, _, err := s.store.ResetAccount(r.Context(), tokenHash); err != nil {
+	email, name, err := s.store.ResetAccount(r.Context(), tokenHash)
+	if err != nil {
 		return err
 	}
-	if err := auth.CheckPassword(f["new_password"]); err != nil {
-		return roster.Errorf(roster.KindInvalid, "new_%s", err.Error())
-	}
-	hash, err := auth.HashPassword(f["new_password"], s.passwordParams)
+	hash, err := s.hashNewPassword("new_password", f["new_password"], email, name)
 	if err != nil {
 		return err
 	}

@@ -334,6 +334,9 @@ func TestBadSignupAndLogin(t *testing.T) {
 		{name: "password a number", body: `{"email":"x@example.com","password":12345678,"display_name":"X"}`, status: 400, want: "password: must be a string"},
 		{name: "email an array", body: `{"email":["x@example.com"],"password":"` + testPassword + `","display_name":"X"}`, status: 400, want: "email: must be a string"},
 		{name: "unknown field", body: `{"email":"x@example.com","password":"` + testPassword + `","display_name":"X","role":"Owner"}`, status: 400, want: "role: unknown field"},
+		{name: "common password", body: `{"email":"x@example.com","password":"Password1","display_name":"X"}`, status: 400, want: "password: is one of the most common passwords"},
+		{name: "password with the name", body: `{"email":"x@example.com","password":"xavier rules 2026","display_name":"Xavier"}`, status: 400, want: "password: must not contain your name"},
+		{name: "password with the email", body: `{"email":"xenia@example.com","password":"i am xenia 2026","display_name":"X"}`, status: 400, want: "password: must not contain your email"},
 		{name: "platform_link elsewhere", body: `{"email":"x@example.com","password":"` + testPassword + `","display_name":"X","platform_link":"https://evil.example/"}`, status: 400, want: "platform_link: https://evil.example is not an origin"},
 		{name: "body over 1 MiB", body: `{"email":"x@example.com","password":"` + badHuge + `"}`, status: 413, want: "request body is larger than"},
 	}

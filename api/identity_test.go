@@ -252,7 +252,7 @@ func TestSquattingHasAWayBack(t *testing.T) {
 
 		// By signing up.
 		squat := e.signupUnverified("target@example.com")
-		r := e.post("/auth/signup", map[string]string{"email": "target@example.com", "password": "the owner's password", "display_name": "Owner"})
+		r := e.post("/auth/signup", map[string]string{"email": "target@example.com", "password": "the owner's password", "display_name": "Tara"})
 		expect(t, r, 202)
 		owner := e.verify(e.verificationCode("target@example.com"), "the owner's password")
 		if owner.UID != squat.UID {
@@ -260,7 +260,7 @@ func TestSquattingHasAWayBack(t *testing.T) {
 		}
 		expect(t, e.as(squat.Token, "GET", "/auth/me", nil), 401)
 		badWant(t, e.post("/auth/login", map[string]string{"email": "target@example.com", "password": testPassword}), 401, "wrong email or password")
-		if m := e.me(owner.Token); !m.EmailVerified || m.DisplayName != "Owner" {
+		if m := e.me(owner.Token); !m.EmailVerified || m.DisplayName != "Tara" {
 			t.Errorf("taken over: %+v", m)
 		}
 

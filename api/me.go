@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"roster"
-	"roster/auth"
 	"roster/store"
 )
 
@@ -112,10 +111,11 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := s.confirmPassword(r, f["current_password"], "current_password"); err != nil {
 		return err
 	}
-	if err := auth.CheckPassword(f["new_password"]); err != nil {
-		return roster.Errorf(roster.KindInvalid, "new_%s", err.Error())
+	a, _, err := s.store.Me(r.Context(), p.AccountUID)
+	if err != nil {
+		return err
 	}
-	hash, err := auth.HashPassword(f["new_password"], s.passwordParams)
+	hash, err := s.hashNewPassword("new_password", f["new_password"], a.Email, a.DisplayName)
 	if err != nil {
 		return err
 	}

@@ -88,12 +88,6 @@ func CheckNewPassword(password, email, displayName string) error {
 	return checkPersonalWords(folded, email, displayName)
 }
 
-// CheckPassword is CheckNewPassword for a caller that knows neither the
-// email nor the name.
-func CheckPassword(password string) error {
-	return CheckNewPassword(password, "", "")
-}
-
 func checkPasswordLength(password string) error {
 	if utf8.RuneCountInString(password) < passwordMinRunes {
 		return roster.Errorf(roster.KindInvalid, "password: must be at least %d characters", passwordMinRunes)

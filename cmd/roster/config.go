@@ -97,6 +97,7 @@ type serveConfig struct {
 	trusted       []netip.Prefix
 	linkOrigins   string
 	origins       roster.LinkOrigins
+	crossSite     bool
 	limits        roster.Limits
 }
 
@@ -117,6 +118,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		"comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 (env ROSTER_TRUSTED_PROXIES)")
 	fs.StringVar(&c.linkOrigins, "link-origins", env("ROSTER_LINK_ORIGINS", ""),
 		"comma-separated origins of front ends that links in mail may point to (platform_link), e.g. https://app.example.com; --public-url's origin is always allowed (env ROSTER_LINK_ORIGINS)")
+	fs.BoolVar(&c.crossSite, "cross-site-photos", false,
+		"let pages of other sites embed photos (Cross-Origin-Resource-Policy: cross-origin instead of same-site) (env ROSTER_CROSS_SITE_PHOTOS)")
 	c.limits = roster.DefaultLimits
 	for _, l := range c.limitFlags() {
 		fs.Func(l.name, l.usage+", as COUNT/DURATION, or off; default "+l.rate.String()+" (env "+typedEnv[l.name]+")",
@@ -187,6 +190,7 @@ func (c *serveConfig) validate(fs *flag.FlagSet, publicURL string) error {
 var typedEnv = map[string]string{
 	"signup": "ROSTER_SIGNUP", "access-token-ttl": "ROSTER_ACCESS_TOKEN_TTL",
 	"session-ttl": "ROSTER_SESSION_TTL", "invitation-ttl": "ROSTER_INVITATION_TTL",
+	"cross-site-photos":      "ROSTER_CROSS_SITE_PHOTOS",
 	"limit-mail-per-address": "ROSTER_LIMIT_MAIL_PER_ADDRESS", "limit-mail-per-client": "ROSTER_LIMIT_MAIL_PER_CLIENT",
 	"limit-invitations-per-org":      "ROSTER_LIMIT_INVITATIONS_PER_ORG",
 	"limit-link-invitations-per-org": "ROSTER_LIMIT_LINK_INVITATIONS_PER_ORG",

@@ -29,7 +29,7 @@ func setPassword(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return err
 	}
 	password := strings.TrimRight(line, "\r\n")
-	if err := auth.CheckPassword(password); err != nil {
+	if err := auth.CheckNewPassword(password, *email, ""); err != nil {
 		return err
 	}
 	hash, err := auth.HashPassword(password, auth.DefaultPasswordParams)

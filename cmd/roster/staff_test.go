@@ -276,7 +276,7 @@ func TestSetPassword(t *testing.T) {
 	storetest.EachEngine(t, func(t *testing.T, engine string) {
 		db, _, _ := dbArgs(t, engine)
 		runBootstrap(t, db, "--email", "owner@example.com", "--display-name", "Owner", "--company", "Acme")
-		const password = "a long owner password"
+		const password = "a long manager passphrase"
 		if out, err := setPasswordCmd(db, "Owner@Example.com", password+"\n"); err != nil || !strings.Contains(out, "password set") {
 			t.Fatalf("set-password: %q, %v", out, err)
 		}
@@ -333,6 +333,7 @@ func TestServeRejectsBadConfig(t *testing.T) {
 		{"", "", []string{"--limit-mail-per-address", "5"}, "limit-mail-per-address"},
 		{"ROSTER_LIMIT_INVITATIONS_PER_ORG", "10/forever", nil, "ROSTER_LIMIT_INVITATIONS_PER_ORG"},
 		{"", "", []string{"--limit-mail-per-client", "0/1h"}, "limit-mail-per-client"},
+		{"ROSTER_CROSS_SITE_PHOTOS", "maybe", nil, "ROSTER_CROSS_SITE_PHOTOS"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			if tc.env != "" {
