@@ -150,6 +150,7 @@ func TestBadSelfService(t *testing.T) {
 		{name: "no token", body: `{}`, status: 400, want: "token: required"},
 		{name: "unknown token", body: `{"token":"rvt_unknown","password":"x"}`, status: 400, want: "token: invalid, used or expired code"},
 		{name: "token a number", body: `{"token":5}`, status: 400, want: "token: must be a string"},
+		{name: "no password", body: `{"token":"rvt_x"}`, status: 400, want: "password: required"},
 	}
 	verify = append(verify, badBodyCases(`{"token":"rvt_x","password":"x"}`)...)
 	ownProfile := []badCase{
