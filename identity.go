@@ -114,8 +114,19 @@ func (r Rate) String() string {
 	if r.Count == 0 {
 		return "off"
 	}
-	per := strings.TrimSuffix(strings.TrimSuffix(r.Per.String(), "0s"), "0m") // 1h0m0s → 1h
-	return fmt.Sprintf("%d/%s", r.Count, per)
+	return fmt.Sprintf("%d/%s", r.Count, shortDuration(r.Per))
+}
+
+// shortDuration writes d without its zero tails: 1h, 10m, 1h30m, 90s is 1m30s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Limits are the abuse limits, shared by every process through the store.
