@@ -43,7 +43,7 @@ func ActorFrom(ctx context.Context) Actor {
 // AuditEntry is one change in the audit log. Fields names the fields that
 // changed, never their values, so that no secret can reach the log.
 type AuditEntry struct {
-	ID         int64
+	ID         string // a uid: opaque, so that it tells nothing of other organizations' entries
 	At         time.Time
 	Actor      Actor
 	Action     string // e.g. "client.update"
@@ -59,6 +59,6 @@ type AuditFilter struct {
 	Action    string
 	Since     time.Time // inclusive
 	Until     time.Time // exclusive
-	BeforeID  int64     // keyset: entries older than this one
+	BeforeID  string    // keyset: entries older than the one with this ID
 	Limit     int
 }

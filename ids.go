@@ -33,9 +33,32 @@ func NewUIDs(now time.Time, n int) func(i int) string {
 	}
 }
 
+// UIDAfter returns the uid that NewUID would make at now if last were the
+// latest: a new uid of now, or last plus one when now is not past last's
+// millisecond. It keeps a sequence apart from the process's own, such as
+// one organization's in a migration that gives uids to old rows, where
+// other organizations' rows must leave no trace.
+func UIDAfter(now time.Time, last string) string {
+	var l [20]byte
+	copy(l[:], last)
+	b := follow(uidOf(now), l)
+	return string(b[:])
+}
+
 // reserveUIDs returns the first of n consecutive uids and records the last
 // as the process's latest.
 func reserveUIDs(now time.Time, n uint64) [20]byte {
+	b := uidOf(now)
+	lastUID.Lock()
+	defer lastUID.Unlock()
+	b = follow(b, lastUID.b)
+	lastUID.b = b
+	add(lastUID.b[9:], n-1)
+	return b
+}
+
+// uidOf returns a new uid of now, whatever came before it.
+func uidOf(now time.Time) [20]byte {
 	var b [20]byte
 	ms := uint64(now.UnixMilli())
 	for i := 8; i >= 0; i-- {
@@ -43,14 +66,16 @@ func reserveUIDs(now time.Time, n uint64) [20]byte {
 		ms /= 62
 	}
 	randomBase62(b[9:])
-	lastUID.Lock()
-	defer lastUID.Unlock()
-	if string(b[:9]) <= string(lastUID.b[:9]) {
-		b = lastUID.b
+	return b
+}
+
+// follow returns b, or last plus one when b's millisecond is not past
+// last's, so that a sequence strictly increases.
+func follow(b, last [20]byte) [20]byte {
+	if string(b[:9]) <= string(last[:9]) {
+		b = last
 		add(b[9:], 1)
 	}
-	lastUID.b = b
-	add(lastUID.b[9:], n-1)
 	return b
 }
 

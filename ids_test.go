@@ -57,3 +57,23 @@ func TestNewUIDsReservesABlock(t *testing.T) {
 		t.Errorf("NewUID after the block = %q, not after its last %q", after, prev)
 	}
 }
+
+func TestUIDAfterKeepsItsOwnSequence(t *testing.T) {
+	now := time.Now()
+	first := UIDAfter(now, "")
+	// The process's own uids in between leave no trace in this sequence.
+	NewUIDs(now, 1000)
+	second := UIDAfter(now, first)
+	var want [20]byte
+	copy(want[:], first)
+	add(want[9:], 1)
+	if second != string(want[:]) {
+		t.Errorf("UIDAfter(same millisecond, %q) = %q, want %q", first, second, want)
+	}
+	if later := UIDAfter(now.Add(time.Millisecond), second); later[:9] <= second[:9] || len(later) != 20 || !ValidUID(later) {
+		t.Errorf("UIDAfter(next millisecond, %q) = %q: not a new uid of that millisecond", second, later)
+	}
+	if fresh := UIDAfter(now, ""); fresh[:9] != first[:9] || fresh == first {
+		t.Errorf("UIDAfter(now, \"\") = %q: not a new uid of now (the first was %q)", fresh, first)
+	}
+}

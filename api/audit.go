@@ -2,14 +2,14 @@ package api
 
 import (
 	"net/http"
-	"strconv"
+	"regexp"
 	"time"
 
 	"roster"
 )
 
 type auditJSON struct {
-	ID         int64     `json:"id"`
+	ID         string    `json:"id"`
 	At         string    `json:"at"`
 	Actor      actorJSON `json:"actor"`
 	Action     string    `json:"action"`
@@ -27,9 +27,13 @@ type actorJSON struct {
 
 const defaultAuditLimit = 50
 
+// auditID is the shape of an entry's id: a uid as roster.NewUID makes them.
+var auditID = regexp.MustCompile(`^[0-9A-Za-z]{20}$`)
+
 // auditLog answers the organization's audit log, newest first, a keyset
-// page at a time: next_before_id is the before_id of the next page, 0 at
-// the end.
+// page at a time: next_before_id is the before_id of the next page, "" when
+// no older entry is left. Entries are named by their uids, which tell
+// nothing of other organizations' activity, as a count would.
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	q, err := params(r, []string{"limit", "before_id", "actor_uid", "object_uid", "action", "since", "until"})
 	if err != nil {
@@ -39,11 +43,10 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := roster.AuditFilter{ActorUID: q["actor_uid"], ObjectUID: q["object_uid"], Action: q["action"], Limit: limit}
-	if v := q["before_id"]; v != "" {
-		if f.BeforeID, err = strconv.ParseInt(v, 10, 64); err != nil || f.BeforeID < 1 {
-			return invalid("before_id: must be a positive integer, the next_before_id of the previous page")
-		}
+	// One entry more than the page tells whether another page follows.
+	f := roster.AuditFilter{ActorUID: q["actor_uid"], ObjectUID: q["object_uid"], Action: q["action"], Limit: limit + 1}
+	if f.BeforeID = q["before_id"]; f.BeforeID != "" && !auditID.MatchString(f.BeforeID) {
+		return invalid("before_id: must be an entry's id, 20 letters and digits, such as the previous page's next_before_id")
 	}
 	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
 		if v := q[name]; v != "" {
@@ -56,16 +59,18 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	more := len(entries) > limit
+	entries = entries[:min(len(entries), limit)]
 	out := struct {
 		Entries      []auditJSON `json:"entries"`
-		NextBeforeID int64       `json:"next_before_id"`
+		NextBeforeID string      `json:"next_before_id"`
 	}{Entries: make([]auditJSON, len(entries))}
 	for i, e := range entries {
 		out.Entries[i] = auditJSON{ID: e.ID, At: timeJSON(e.At), Action: e.Action, ObjectType: e.ObjectType,
 			ObjectUID: e.ObjectUID, Fields: e.Fields,
 			Actor: actorJSON{UID: e.Actor.UID, Kind: e.Actor.Kind, KeyID: e.Actor.KeyID, RemoteAddr: e.Actor.RemoteAddr}}
 	}
-	if len(entries) == limit {
+	if more {
 		out.NextBeforeID = entries[len(entries)-1].ID
 	}
 	writeJSON(w, http.StatusOK, out)

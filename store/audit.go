@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"slices"
+	"time"
 
 	"roster"
 )
@@ -14,19 +14,27 @@ import (
 // of ctx. org is 0 for a change outside any organization (an account's
 // own). fields are names only.
 func audit(ctx context.Context, tx *sql.Tx, org roster.OrgID, action, objectType, objectUID string, fields ...string) error {
-	values, err := auditValues(ctx, org, action, objectType, objectUID, fields)
+	t := now()
+	values, err := auditValues(ctx, roster.NewUID(t), t, org, action, objectType, objectUID, fields)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES (`+placeholders(1, auditWidth)+`)`,
 		values...)
 	return err
 }
 
-const auditColumns = `org_id, at, actor_uid, actor_kind, actor_key, action, object_type, object_uid, fields, remote_addr`
+// auditColumns are what an entry is written with. uid is the entry's id
+// for the API: the INTEGER key counts every organization's entries, so it
+// never leaves the store.
+const (
+	auditColumns = `uid, org_id, at, actor_uid, actor_kind, actor_key, action, object_type, object_uid, fields, remote_addr`
+	auditWidth   = 11
+)
 
 // auditValues are one entry's values, in auditColumns' order.
-func auditValues(ctx context.Context, org roster.OrgID, action, objectType, objectUID string, fields []string) ([]any, error) {
+func auditValues(ctx context.Context, uid string, at time.Time, org roster.OrgID, action, objectType, objectUID string,
+	fields []string) ([]any, error) {
 	a := roster.ActorFrom(ctx)
 	fields = slices.Compact(slices.Sorted(slices.Values(fields)))
 	names, err := json.Marshal(fields)
@@ -40,53 +48,49 @@ func auditValues(ctx context.Context, org roster.OrgID, action, objectType, obje
 	if org != 0 {
 		orgID = org
 	}
-	return []any{orgID, dbTime{now()}, a.UID, a.Kind, a.KeyID, action, objectType, objectUID, string(names),
+	return []any{uid, orgID, dbTime{at}, a.UID, a.Kind, a.KeyID, action, objectType, objectUID, string(names),
 		truncateUTF8(a.RemoteAddr, 100)}, nil
 }
 
 // auditClients records the creation of many clients with one INSERT, for
-// imports.
+// imports. The uids are one block, in the clients' order, so that the log
+// lists them as if they had been created one by one.
 func (s *Store) auditClients(ctx context.Context, tx *sql.Tx, org roster.OrgID, action string, clients []*roster.Client) error {
-	args := make([]any, 0, 10*len(clients))
-	for _, c := range clients {
-		values, err := auditValues(ctx, org, action, "client", c.UID, c.ClientFields.Present())
+	t := now()
+	uid := roster.NewUIDs(t, len(clients))
+	args := make([]any, 0, auditWidth*len(clients))
+	for i, c := range clients {
+		values, err := auditValues(ctx, uid(i), t, org, action, "client", c.UID, c.ClientFields.Present())
 		if err != nil {
 			return err
 		}
 		args = append(args, values...)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES `+s.valueLists(10, len(clients)), args...)
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES `+s.valueLists(auditWidth, len(clients)), args...)
 	return err
 }
 
 // AuditLog returns one keyset page of the organization's audit log, newest
-// first.
+// first. Each filter has an index on (org_id, its column, uid).
 func (s *Store) AuditLog(ctx context.Context, org roster.OrgID, f roster.AuditFilter) ([]roster.AuditEntry, error) {
-	where, args := "org_id = $1", []any{org}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where += fmt.Sprintf(" AND "+cond, len(args))
-	}
-	if f.ActorUID != "" {
-		add("actor_uid = $%d", f.ActorUID)
-	}
-	if f.ObjectUID != "" {
-		add("object_uid = $%d", f.ObjectUID)
-	}
-	if f.Action != "" {
-		add("action = $%d", f.Action)
+	w := newWhere("org_id", org)
+	for _, c := range []struct{ column, value string }{{"actor_uid", f.ActorUID}, {"object_uid", f.ObjectUID}, {"action", f.Action}} {
+		if c.value != "" {
+			w.and(c.column + " = " + w.arg(c.value))
+		}
 	}
 	if !f.Since.IsZero() {
-		add("at >= $%d", dbTime{f.Since})
+		w.and("at >= " + w.arg(dbTime{f.Since}))
 	}
 	if !f.Until.IsZero() {
-		add("at < $%d", dbTime{f.Until})
+		w.and("at < " + w.arg(dbTime{f.Until}))
 	}
-	if f.BeforeID != 0 {
-		add("id < $%d", f.BeforeID)
+	if f.BeforeID != "" {
+		w.and("uid < " + w.arg(f.BeforeID))
 	}
-	rows, err := s.query(ctx, `SELECT id, at, actor_uid, actor_kind, actor_key, action, object_type, object_uid, fields, remote_addr
-		FROM audit_log WHERE `+where+` ORDER BY id DESC LIMIT `+s.limit(&args, f.Limit), args...)
+	args := w.args
+	rows, err := s.query(ctx, `SELECT uid, at, actor_uid, actor_kind, actor_key, action, object_type, object_uid, fields, remote_addr
+		FROM audit_log WHERE `+w.String()+` ORDER BY uid DESC LIMIT `+s.limit(&args, f.Limit), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -16,22 +16,7 @@ var migrations embed.FS
 // Migrate brings the schema up to date. On PostgreSQL a session lock makes
 // concurrent starts of several processes take turns.
 func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
-	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
-	var opts []goose.ProviderOption
-	if s.postgres {
-		dialect, dir = goose.DialectPostgres, "migrations/postgres"
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return err
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	sub, err := fs.Sub(migrations, dir)
-	if err != nil {
-		return err
-	}
-	opts = append(opts, goose.WithGoMigrations(goMigrations()...))
-	p, err := goose.NewProvider(dialect, s.wdb, sub, opts...)
+	p, err := s.provider()
 	if err != nil {
 		return err
 	}
@@ -40,4 +25,24 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 		log.Info("migrated", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
 	}
 	return err
+}
+
+// provider returns the migrations of the store's engine, SQL and Go.
+func (s *Store) provider() (*goose.Provider, error) {
+	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
+	var opts []goose.ProviderOption
+	if s.postgres {
+		dialect, dir = goose.DialectPostgres, "migrations/postgres"
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, goose.WithGoMigrations(goMigrations()...))
+	return goose.NewProvider(dialect, s.wdb, sub, opts...)
 }
