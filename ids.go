@@ -2,6 +2,7 @@ package roster
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"strings"
 	"sync"
 	"time"
@@ -34,8 +35,8 @@ func NewUIDs(now time.Time, n int) func(i int) string {
 }
 
 // UIDAfter returns the uid that NewUID would make at now if last were the
-// latest: a new uid of now, or last plus one when now is not past last's
-// millisecond. It keeps a sequence apart from the process's own, such as
+// latest: a new uid of now, or last plus a random step when now is not
+// past last's millisecond. It keeps a sequence apart from the process's own, such as
 // one organization's in a migration that gives uids to old rows, where
 // other organizations' rows must leave no trace.
 func UIDAfter(now time.Time, last string) string {
@@ -69,12 +70,17 @@ func uidOf(now time.Time) [20]byte {
 	return b
 }
 
-// follow returns b, or last plus one when b's millisecond is not past
-// last's, so that a sequence strictly increases.
+// follow returns b, or last plus a random step of 1 to 2³² when b's
+// millisecond is not past last's, so that a sequence strictly increases.
+// The step is random, not 1, so that the gap between two uids one caller
+// got in one millisecond does not count the uids that others got between
+// them: uids are shared by every organization of the process.
 func follow(b, last [20]byte) [20]byte {
 	if string(b[:9]) <= string(last[:9]) {
 		b = last
-		add(b[9:], 1)
+		var step [4]byte
+		rand.Read(step[:])
+		add(b[9:], 1+uint64(binary.BigEndian.Uint32(step[:])))
 	}
 	return b
 }
@@ -84,9 +90,9 @@ var lastUID struct {
 	b [20]byte
 }
 
-// add adds n to a base62 number; 11 random digits do not overflow in
-// practice (n is at most an import's 100,000), and if they did the uids
-// would still be unique, only unordered.
+// add adds n to a base62 number; 11 random digits (65 bits) do not
+// overflow in practice (n is at most an import's 100,000, or a step of
+// 2³²), and if they did the uids would still be unique, only unordered.
 func add(digits []byte, n uint64) {
 	for i := len(digits) - 1; i >= 0 && n > 0; i-- {
 		sum := uint64(strings.IndexByte(base62, digits[i])) + n

@@ -26,6 +26,27 @@ func TestNewUIDIncreases(t *testing.T) {
 	}
 }
 
+// TestSameMillisecondGapsTellNothing: two uids made in one millisecond
+// are not one apart, so that their gap does not count the uids made for
+// others between them.
+func TestSameMillisecondGapsTellNothing(t *testing.T) {
+	now := time.Now()
+	prev := NewUID(now)
+	ones := 0
+	for range 100 {
+		uid := NewUID(now)
+		next := []byte(prev)
+		add(next[9:], 1)
+		if uid == string(next) {
+			ones++
+		}
+		prev = uid
+	}
+	if ones > 1 {
+		t.Errorf("%d of 100 uids in one millisecond followed the last by one", ones)
+	}
+}
+
 func TestAddCarries(t *testing.T) {
 	for _, c := range []struct {
 		from string
@@ -64,11 +85,11 @@ func TestUIDAfterKeepsItsOwnSequence(t *testing.T) {
 	// The process's own uids in between leave no trace in this sequence.
 	NewUIDs(now, 1000)
 	second := UIDAfter(now, first)
-	var want [20]byte
-	copy(want[:], first)
-	add(want[9:], 1)
-	if second != string(want[:]) {
-		t.Errorf("UIDAfter(same millisecond, %q) = %q, want %q", first, second, want)
+	// A step of at most 2³² after first: the block of 1000 did not move it.
+	limit := []byte(first)
+	add(limit[9:], 1<<32)
+	if second[:9] != first[:9] || second <= first || second > string(limit) {
+		t.Errorf("UIDAfter(same millisecond, %q) = %q, not a step of 1 to 2³² after it", first, second)
 	}
 	if later := UIDAfter(now.Add(time.Millisecond), second); later[:9] <= second[:9] || len(later) != 20 || !ValidUID(later) {
 		t.Errorf("UIDAfter(next millisecond, %q) = %q: not a new uid of that millisecond", second, later)
