@@ -29,11 +29,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if !s.signupEnabled {
 		return roster.Errorf(roster.KindForbidden, "sign-up is disabled on this server: ask an organization's owner for an invitation")
 	}
-	f, err := readStrings(w, r, []string{"email", "password", "display_name"}, "platform_link")
-	if err != nil {
-		return err
-	}
-	link, err := s.linkOrigins.Check("platform_link", f["platform_link"])
+	f, link, err := s.readStringsWithLink(w, r, "email", "password", "display_name")
 	if err != nil {
 		return err
 	}
@@ -68,6 +64,17 @@ func (s *Server) hashNewPassword(field, password, email, name string) (string, e
 		return "", roster.FieldErrorf(field, "%s", strings.TrimPrefix(err.Error(), "password: "))
 	}
 	return auth.HashPassword(password, s.passwordParams)
+}
+
+// readStringsWithLink is readStrings with an optional platform_link, which
+// must be on an origin that links in mail may point to.
+func (s *Server) readStringsWithLink(w http.ResponseWriter, r *http.Request, required ...string) (map[string]string, string, error) {
+	f, err := readStrings(w, r, required, "platform_link")
+	if err != nil {
+		return nil, "", err
+	}
+	link, err := s.linkOrigins.Check("platform_link", f["platform_link"])
+	return f, link, err
 }
 
 // emailToken makes a code to mail and the token record that keeps its hash.
@@ -105,11 +112,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) error {
-	f, err := readStrings(w, r, nil, "platform_link")
-	if err != nil {
-		return err
-	}
-	link, err := s.linkOrigins.Check("platform_link", f["platform_link"])
+	_, link, err := s.readStringsWithLink(w, r)
 	if err != nil {
 		return err
 	}
@@ -127,11 +130,7 @@ func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) erro
 // passwordReset mails a reset code to the account with the email, if
 // there is one; the answer is the same 202 either way.
 func (s *Server) passwordReset(w http.ResponseWriter, r *http.Request) error {
-	f, err := readStrings(w, r, []string{"email"}, "platform_link")
-	if err != nil {
-		return err
-	}
-	link, err := s.linkOrigins.Check("platform_link", f["platform_link"])
+	f, link, err := s.readStringsWithLink(w, r, "email")
 	if err != nil {
 		return err
 	}

@@ -192,18 +192,14 @@ func (s *Server) linkInvitations(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) respondLink(w http.ResponseWriter, r *http.Request) error {
-	f, err := readStrings(w, r, []string{"link_uid", "user_response"})
+	uid, accept, err := readAnswer(w, r, "link_uid")
 	if err != nil {
 		return err
 	}
-	accept, err := parseResponse(f["user_response"])
-	if err != nil {
-		return err
-	}
-	if !roster.ValidUID(f["link_uid"]) {
+	if !roster.ValidUID(uid) {
 		return store.ErrLinkInvitationNotFound
 	}
-	if err := s.store.RespondLink(r.Context(), principal(r).AccountUID, f["link_uid"], accept); err != nil {
+	if err := s.store.RespondLink(r.Context(), principal(r).AccountUID, uid, accept); err != nil {
 		return err
 	}
 	msg := "Link declined."

@@ -141,15 +141,11 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error {
-	f, err := readStrings(w, r, []string{"user_email"}, "platform_link")
+	f, link, err := s.readStringsWithLink(w, r, "user_email")
 	if err != nil {
 		return err
 	}
 	email, err := roster.ParseEmail("user_email", f["user_email"])
-	if err != nil {
-		return err
-	}
-	link, err := s.linkOrigins.Check("platform_link", f["platform_link"])
 	if err != nil {
 		return err
 	}
@@ -176,15 +172,11 @@ func (s *Server) deleteInvitation(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) respondInvitation(w http.ResponseWriter, r *http.Request) error {
-	f, err := readStrings(w, r, []string{"invite_token", "user_response"})
+	token, accept, err := readAnswer(w, r, "invite_token")
 	if err != nil {
 		return err
 	}
-	accept, err := parseResponse(f["user_response"])
-	if err != nil {
-		return err
-	}
-	if err := s.store.RespondInvitation(r.Context(), principal(r).AccountUID, f["invite_token"], accept); err != nil {
+	if err := s.store.RespondInvitation(r.Context(), principal(r).AccountUID, token, accept); err != nil {
 		return err
 	}
 	msg := "Invitation declined."
@@ -195,13 +187,18 @@ func (s *Server) respondInvitation(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// parseResponse reads the answer to an invitation.
-func parseResponse(v string) (accept bool, err error) {
-	switch v {
-	case "accept":
-		return true, nil
-	case "decline":
-		return false, nil
+// readAnswer reads the answer to an invitation: the invitation, named by
+// field, and user_response.
+func readAnswer(w http.ResponseWriter, r *http.Request, field string) (id string, accept bool, err error) {
+	f, err := readStrings(w, r, []string{field, "user_response"})
+	if err != nil {
+		return "", false, err
 	}
-	return false, invalid("user_response: must be accept or decline")
+	switch f["user_response"] {
+	case "accept":
+		return f[field], true, nil
+	case "decline":
+		return f[field], false, nil
+	}
+	return "", false, invalid("user_response: must be accept or decline")
 }

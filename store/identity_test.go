@@ -21,6 +21,18 @@ func signUp(email, hash, code string) store.SignUp {
 		ClientAddr: "192.0.2.1"}
 }
 
+// openSession opens a sign-in session of an hour for the account, with
+// the refresh token's hash.
+func openSession(t *testing.T, st *store.Store, accountUID, refreshHash string) store.SignInSession {
+	t.Helper()
+	ss := store.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: accountUID, RefreshHash: []byte(refreshHash),
+		ExpiresAt: time.Now().Add(time.Hour)}
+	if err := st.OpenSession(context.Background(), ss); err != nil {
+		t.Fatal(err)
+	}
+	return ss
+}
+
 // mailSubjects returns the subjects of the unsent mail to email.
 func mailSubjects(t *testing.T, st *store.Store, email string) []string {
 	t.Helper()
@@ -102,11 +114,7 @@ func TestSignUpTakesOverAnUnverifiedAccount(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := store.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: squat, RefreshHash: []byte("r"),
-			ExpiresAt: time.Now().Add(time.Hour)}
-		if err := st.OpenSession(ctx, ss); err != nil {
-			t.Fatal(err)
-		}
+		ss := openSession(t, st, squat, "r")
 		if err := st.StartSignUp(ctx, signUp("taken@example.com", "owner's", "code"), roster.DefaultLimits); err != nil {
 			t.Fatal(err)
 		}
@@ -147,11 +155,7 @@ func TestPasswordReset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := store.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: uid, RefreshHash: []byte("r"),
-			ExpiresAt: time.Now().Add(time.Hour)}
-		if err := st.OpenSession(ctx, ss); err != nil {
-			t.Fatal(err)
-		}
+		ss := openSession(t, st, uid, "r")
 		for _, code := range []string{"first", "second"} {
 			if err := reset("kim@EXAMPLE.com", code); err != nil {
 				t.Fatal(err)

@@ -68,11 +68,7 @@ func TestConcurrentRefreshesRotateOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := store.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: uid, RefreshHash: []byte("old"),
-			ExpiresAt: time.Now().Add(time.Hour)}
-		if err := st.OpenSession(ctx, ss); err != nil {
-			t.Fatal(err)
-		}
+		ss := openSession(t, st, uid, "old")
 		const n = 10
 		errs := make([]error, n)
 		var wg sync.WaitGroup
@@ -166,11 +162,7 @@ func TestSetPasswordEndsSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := store.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: uid, RefreshHash: []byte("r"),
-			ExpiresAt: time.Now().Add(time.Hour)}
-		if err := st.OpenSession(ctx, ss); err != nil {
-			t.Fatal(err)
-		}
+		ss := openSession(t, st, uid, "r")
 		if _, err := st.SessionPrincipal(ctx, uid, ss.UID, time.Now()); err != nil {
 			t.Fatal(err)
 		}
