@@ -12,7 +12,9 @@ import (
 // share one sequence with the SQL files in migrations/; each runs in one
 // transaction, with the same SQL on both engines.
 func goMigrations() []*goose.Migration {
-	return []*goose.Migration{}
+	return []*goose.Migration{
+		goMigration(6, rekeyEmails),
+	}
 }
 
 // goMigration is a Go migration with no way down: like the SQL ones, it is

@@ -1,0 +1,322 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"roster"
+)
+
+// Migration 6 recomputes the stored keys with roster.EmailKey and
+// roster.NameKey. Keys were strings.ToLower of the text before, and the
+// name keys of clients older than migration 3 SQL's lower(), which folds
+// ASCII only on SQLite. An ASCII email keeps its key: only rows with other
+// characters change.
+//
+// Rows whose new email keys collide where a unique index forbids it —
+// twins, such as "kate@example.com" and "ｋate@example.com" (a full-width
+// k), or "straße@example.com" and "strasse@example.com" — do not fail the
+// migration. One of each group keeps the key; the
+// others are set aside (keyTable.setAside), and each is reported in the
+// audit log ("<object>.email_twin") and as a warning in the migration's
+// log.
+func rekeyEmails(ctx context.Context, tx *sql.Tx) error {
+	// Verifications first: they are matched against the accounts' old keys.
+	if err := rekeyVerifications(ctx, tx); err != nil {
+		return err
+	}
+	for _, t := range []*keyTable{&accountKeys, &clientKeys, &invitationKeys} {
+		if err := t.rekey(ctx, tx); err != nil {
+			return fmt.Errorf("rekey %s: %w", t.table, err)
+		}
+	}
+	return rekeyClientNames(ctx, tx)
+}
+
+// keyed is a row whose email key is recomputed.
+type keyed struct {
+	id       int64
+	uid      string // what reports name the row by
+	scope    int64  // the organization the key is unique in; 0 for accounts
+	email    string
+	old, key string // the stored key and the new one
+	unique   bool   // under the unique index (invitations: pending ones)
+	verified bool   // accounts: the email is verified
+	created  dbTime
+}
+
+// keyTable is a table whose email keys are recomputed.
+type keyTable struct {
+	table, column string // the key column
+	scope         string // the column the key is unique within, "" for the whole table
+	// columns select a keyed's fields, in its order.
+	columns string
+	// keeps reports whether a keeps the key rather than b when they are
+	// twins.
+	keeps func(a, b *keyed) bool
+	// setAside does to a twin what it needs beside the reports, and
+	// returns the key it gets.
+	setAside func(ctx context.Context, tx *sql.Tx, twin, keeper *keyed) (string, error)
+	object   string   // object type in the audit log and the log
+	fields   []string // what changes on a twin, for the audit log
+}
+
+// twinKey is the key of a twin set aside: no email's key can equal it,
+// since EmailKey folds every capital letter away, so no sign-in, invitation
+// or client finds the twin by email; and it names the row that kept the key
+// and the twin's own uid, which makes it unique where the key must be.
+func twinKey(twin, keeper *keyed) string { return "TWIN:" + keeper.uid + ":" + twin.uid }
+
+// An account keeps the key if its email is verified (its owner proved they
+// read it), else if the email is in the plain form ValidateEmail asks for
+// today (mail to it reaches the mailbox its key stands for), else if it is
+// the oldest. The others cannot sign in with the email any more: their
+// sign-in sessions end.
+var accountKeys = keyTable{
+	table: "accounts", column: "email_key",
+	columns: `id, uid, 0, email, email_key, TRUE, email_verified_at IS NOT NULL, created_at`,
+	keeps: func(a, b *keyed) bool {
+		if a.verified != b.verified {
+			return a.verified
+		}
+		return keepsPlainThenOldest(a, b)
+	},
+	setAside: func(ctx context.Context, tx *sql.Tx, twin, keeper *keyed) (string, error) {
+		_, err := tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
+			dbTime{now()}, twin.id)
+		return twinKey(twin, keeper), err
+	},
+	object: "account", fields: []string{"email_key", "sessions"},
+}
+
+// A client keeps the key if its email is plain, else if it is the oldest.
+// The others stay in their organization's lists, linked to no account,
+// until staff give them an email of their own or delete them.
+var clientKeys = keyTable{
+	table: "clients", column: "email_key", scope: "org_id",
+	columns: `id, uid, org_id, email, email_key, TRUE, FALSE, created_at`,
+	keeps:   keepsPlainThenOldest,
+	setAside: func(ctx context.Context, tx *sql.Tx, twin, keeper *keyed) (string, error) {
+		return twinKey(twin, keeper), nil
+	},
+	object: "client", fields: []string{"email_key"},
+}
+
+// Of pending invitations to one email, the newest stays pending and the
+// others expire; their inviters can invite again. Invitations have no uid:
+// reports name them by the invitee's email, as their audit entries do.
+var invitationKeys = keyTable{
+	table: "invitations", column: "invitee_email_key", scope: "org_id",
+	columns: `id, invitee_email, org_id, invitee_email, invitee_email_key, status = 'pending', FALSE, created_at`,
+	keeps: func(a, b *keyed) bool {
+		if c := a.created.Compare(b.created.Time); c != 0 {
+			return c > 0
+		}
+		return a.id > b.id
+	},
+	setAside: func(ctx context.Context, tx *sql.Tx, twin, keeper *keyed) (string, error) {
+		_, err := tx.ExecContext(ctx, `UPDATE invitations SET status = 'expired' WHERE id = $1`, twin.id)
+		return twin.key, err
+	},
+	object: "invitation", fields: []string{"status"},
+}
+
+func keepsPlainThenOldest(a, b *keyed) bool {
+	if ap, bp := roster.ValidateEmail(a.email) == nil, roster.ValidateEmail(b.email) == nil; ap != bp {
+		return ap
+	}
+	if c := a.created.Compare(b.created.Time); c != 0 {
+		return c < 0
+	}
+	return a.id < b.id
+}
+
+// rekey recomputes t's keys. Rows whose key stays need nothing; the ones
+// whose key changes may collide with each other or with rows that keep
+// theirs, found by key.
+func (t *keyTable) rekey(ctx context.Context, tx *sql.Tx) error {
+	changed, err := t.rows(ctx, tx, "", nil, func(r *keyed) bool { return r.key != r.old })
+	if err != nil {
+		return err
+	}
+	groups, err := t.twins(ctx, tx, changed)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		for _, twin := range g[1:] {
+			held := twin.key == twin.old // it keeps its key otherwise: it is not among changed
+			if twin.key, err = t.setAside(ctx, tx, twin, g[0]); err != nil {
+				return err
+			}
+			if held && twin.key != twin.old {
+				changed = append(changed, twin)
+			}
+		}
+		if err := t.report(ctx, tx, g); err != nil {
+			return err
+		}
+	}
+	// Every row whose key changes first lets go of its old one, so that no
+	// row takes a key that another still holds, whatever the order.
+	set := `UPDATE ` + t.table + ` SET ` + t.column + ` = $1 WHERE id = $2`
+	for _, r := range changed {
+		if _, err := tx.ExecContext(ctx, set, "MIGRATING:"+strconv.FormatInt(r.id, 10), r.id); err != nil {
+			return err
+		}
+	}
+	for _, r := range changed {
+		if _, err := tx.ExecContext(ctx, set, r.key, r.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rows returns t's rows that where selects and want keeps, in id order.
+// Only those are held: the scan of a whole table keeps the rows that
+// change, not the table.
+func (t *keyTable) rows(ctx context.Context, tx *sql.Tx, where string, args []any, want func(*keyed) bool) ([]*keyed, error) {
+	if where != "" {
+		where = ` WHERE ` + where
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+t.columns+` FROM `+t.table+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*keyed
+	for rows.Next() {
+		r := &keyed{}
+		if err := rows.Scan(&r.id, &r.uid, &r.scope, &r.email, &r.old, &r.unique, &r.verified, &r.created); err != nil {
+			return nil, err
+		}
+		r.key = roster.EmailKey(r.email)
+		if want(r) {
+			out = append(out, r)
+		}
+	}
+	return out, rows.Err()
+}
+
+// twins returns the groups of rows under the unique index whose new keys
+// collide, each sorted by t.keeps: the first keeps the key. A changed row
+// collides with other changed rows and with the rows that keep the key it
+// gets.
+func (t *keyTable) twins(ctx context.Context, tx *sql.Tx, changed []*keyed) ([][]*keyed, error) {
+	type place struct {
+		scope int64
+		key   string
+	}
+	moving := make(map[int64]bool, len(changed))
+	for _, r := range changed {
+		moving[r.id] = true
+	}
+	holding := func(r *keyed) bool { return r.unique && !moving[r.id] }
+	at := make(map[place][]*keyed)
+	var places []place
+	for _, r := range changed {
+		if !r.unique {
+			continue
+		}
+		p := place{r.scope, r.key}
+		if _, seen := at[p]; !seen {
+			where, args := t.column+` = $1`, []any{r.key}
+			if t.scope != "" {
+				where, args = where+` AND `+t.scope+` = $2`, append(args, r.scope)
+			}
+			held, err := t.rows(ctx, tx, where, args, holding)
+			if err != nil {
+				return nil, err
+			}
+			at[p], places = held, append(places, p)
+		}
+		at[p] = append(at[p], r)
+	}
+	var groups [][]*keyed
+	for _, p := range places {
+		if g := at[p]; len(g) > 1 {
+			slices.SortFunc(g, func(a, b *keyed) int {
+				if t.keeps(a, b) {
+					return -1
+				}
+				return 1
+			})
+			groups = append(groups, g)
+		}
+	}
+	return groups, nil
+}
+
+// report records a group of twins: an audit entry per twin set aside, in
+// the organization's log for clients and invitations (so that its staff
+// see it) and outside any for accounts, and a warning in the migration's
+// log.
+func (t *keyTable) report(ctx context.Context, tx *sql.Tx, group []*keyed) error {
+	keeper, set := group[0], make([]string, 0, len(group)-1)
+	for _, twin := range group[1:] {
+		if err := audit(ctx, tx, roster.OrgID(twin.scope), t.object+".email_twin", t.object, twin.uid, t.fields...); err != nil {
+			return err
+		}
+		set = append(set, twin.uid)
+	}
+	migrationLog(ctx).Warn("email twins: rows whose emails now have one key; one keeps it, the others are set aside",
+		"object", t.object, "organization_id", keeper.scope, "kept", keeper.uid, "set_aside", set)
+	return nil
+}
+
+// rekeyVerifications gives the pending email verifications of each
+// account's current email (those whose key is the account's) the new key
+// of that email. A twin account set aside then cannot verify: its key is
+// no email's.
+func rekeyVerifications(ctx context.Context, tx *sql.Tx) error {
+	return recompute(ctx, tx, `SELECT v.token_hash, a.email, v.email_key
+		FROM email_verifications v JOIN accounts a ON a.id = v.account_id WHERE v.email_key = a.email_key`,
+		`UPDATE email_verifications SET email_key = $1 WHERE token_hash = $2`, roster.EmailKey)
+}
+
+// rekeyClientNames recomputes the clients' name keys, which need not be
+// unique.
+func rekeyClientNames(ctx context.Context, tx *sql.Tx) error {
+	return recompute(ctx, tx, `SELECT id, display_name, name_key FROM clients`,
+		`UPDATE clients SET name_key = $1 WHERE id = $2`, roster.NameKey)
+}
+
+// recompute reads the rows of query (an id, the text a key is made of, the
+// stored key) and, where keyOf makes another key of the text, sets it with
+// update ($1 the key, $2 the id). Only the changes are held.
+func recompute(ctx context.Context, tx *sql.Tx, query, update string, keyOf func(string) string) error {
+	type change struct {
+		id  any
+		key string
+	}
+	var changes []change
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c change
+		var text, old string
+		if err := rows.Scan(&c.id, &text, &old); err != nil {
+			return err
+		}
+		if c.key = keyOf(text); c.key != old {
+			changes = append(changes, c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	for _, c := range changes {
+		if _, err := tx.ExecContext(ctx, update, c.key, c.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
