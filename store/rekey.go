@@ -22,7 +22,9 @@ import (
 // migration. One of each group keeps the key; the
 // others are set aside (keyTable.setAside), and each is reported in the
 // audit log ("<object>.email_twin") and as a warning in the migration's
-// log.
+// log. So is each email that today's rules refuse ("<object>.email_refused"),
+// such as a Kelvin sign that strings.ToLower made a k of: it holds the key
+// of an address it may not reach.
 func rekeyEmails(ctx context.Context, tx *sql.Tx) error {
 	// Verifications first: they are matched against the accounts' old keys.
 	if err := rekeyVerifications(ctx, tx); err != nil {
@@ -138,7 +140,15 @@ func keepsPlainThenOldest(a, b *keyed) bool {
 // whose key changes may collide with each other or with rows that keep
 // theirs, found by key.
 func (t *keyTable) rekey(ctx context.Context, tx *sql.Tx) error {
-	changed, err := t.rows(ctx, tx, "", nil, func(r *keyed) bool { return r.key != r.old })
+	var changed, refused []*keyed
+	err := t.each(ctx, tx, "", nil, func(r *keyed) {
+		if r.key != r.old {
+			changed = append(changed, r)
+		}
+		if r.unique && roster.ValidateEmail(r.email) != nil {
+			refused = append(refused, r)
+		}
+	})
 	if err != nil {
 		return err
 	}
@@ -147,21 +157,56 @@ func (t *keyTable) rekey(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	for _, g := range groups {
-		for _, twin := range g[1:] {
-			held := twin.key == twin.old // it keeps its key otherwise: it is not among changed
-			if twin.key, err = t.setAside(ctx, tx, twin, g[0]); err != nil {
-				return err
-			}
-			if held && twin.key != twin.old {
-				changed = append(changed, twin)
-			}
-		}
-		if err := t.report(ctx, tx, g); err != nil {
+		if changed, err = t.setTwinsAside(ctx, tx, g, changed); err != nil {
 			return err
 		}
 	}
-	// Every row whose key changes first lets go of its old one, so that no
-	// row takes a key that another still holds, whatever the order.
+	if err := t.write(ctx, tx, changed); err != nil {
+		return err
+	}
+	return t.reportRefused(ctx, tx, refused)
+}
+
+// each calls fn with each of t's rows that where selects, in id order.
+func (t *keyTable) each(ctx context.Context, tx *sql.Tx, where string, args []any, fn func(*keyed)) error {
+	if where != "" {
+		where = ` WHERE ` + where
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+t.columns+` FROM `+t.table+where+` ORDER BY id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r := &keyed{}
+		if err := rows.Scan(&r.id, &r.uid, &r.scope, &r.email, &r.old, &r.unique, &r.verified, &r.created); err != nil {
+			return err
+		}
+		r.key = roster.EmailKey(r.email)
+		fn(r)
+	}
+	return rows.Err()
+}
+
+// setTwinsAside sets aside the twins of group but its first and reports
+// them, and returns changed with the twins whose key changes only now.
+func (t *keyTable) setTwinsAside(ctx context.Context, tx *sql.Tx, group, changed []*keyed) ([]*keyed, error) {
+	for _, twin := range group[1:] {
+		held := twin.key == twin.old // it keeps its key otherwise: it is not among changed
+		var err error
+		if twin.key, err = t.setAside(ctx, tx, twin, group[0]); err != nil {
+			return nil, err
+		}
+		if held && twin.key != twin.old {
+			changed = append(changed, twin)
+		}
+	}
+	return changed, t.report(ctx, tx, group)
+}
+
+// write stores the changed keys. Every row first lets go of its old key,
+// so that no row takes a key that another still holds, whatever the order.
+func (t *keyTable) write(ctx context.Context, tx *sql.Tx, changed []*keyed) error {
 	set := `UPDATE ` + t.table + ` SET ` + t.column + ` = $1 WHERE id = $2`
 	for _, r := range changed {
 		if _, err := tx.ExecContext(ctx, set, "MIGRATING:"+strconv.FormatInt(r.id, 10), r.id); err != nil {
@@ -174,32 +219,6 @@ func (t *keyTable) rekey(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
-}
-
-// rows returns t's rows that where selects and want keeps, in id order.
-// Only those are held: the scan of a whole table keeps the rows that
-// change, not the table.
-func (t *keyTable) rows(ctx context.Context, tx *sql.Tx, where string, args []any, want func(*keyed) bool) ([]*keyed, error) {
-	if where != "" {
-		where = ` WHERE ` + where
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+t.columns+` FROM `+t.table+where+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*keyed
-	for rows.Next() {
-		r := &keyed{}
-		if err := rows.Scan(&r.id, &r.uid, &r.scope, &r.email, &r.old, &r.unique, &r.verified, &r.created); err != nil {
-			return nil, err
-		}
-		r.key = roster.EmailKey(r.email)
-		if want(r) {
-			out = append(out, r)
-		}
-	}
-	return out, rows.Err()
 }
 
 // twins returns the groups of rows under the unique index whose new keys
@@ -215,7 +234,6 @@ func (t *keyTable) twins(ctx context.Context, tx *sql.Tx, changed []*keyed) ([][
 	for _, r := range changed {
 		moving[r.id] = true
 	}
-	holding := func(r *keyed) bool { return r.unique && !moving[r.id] }
 	at := make(map[place][]*keyed)
 	var places []place
 	for _, r := range changed {
@@ -228,7 +246,12 @@ func (t *keyTable) twins(ctx context.Context, tx *sql.Tx, changed []*keyed) ([][
 			if t.scope != "" {
 				where, args = where+` AND `+t.scope+` = $2`, append(args, r.scope)
 			}
-			held, err := t.rows(ctx, tx, where, args, holding)
+			var held []*keyed
+			err := t.each(ctx, tx, where, args, func(h *keyed) {
+				if h.unique && !moving[h.id] {
+					held = append(held, h)
+				}
+			})
 			if err != nil {
 				return nil, err
 			}
@@ -265,6 +288,23 @@ func (t *keyTable) report(ctx context.Context, tx *sql.Tx, group []*keyed) error
 	}
 	migrationLog(ctx).Warn("email twins: rows whose emails now have one key; one keeps it, the others are set aside",
 		"object", t.object, "organization_id", keeper.scope, "kept", keeper.uid, "set_aside", set)
+	return nil
+}
+
+// reportRefused reports the rows (pending ones, for invitations) whose
+// email ValidateEmail refuses today, as an audit entry and a warning each:
+// mail to such an address, as a look-alike form of another (the Kelvin
+// sign for a K), may reach another mailbox than the one its key stands
+// for. They keep their key: their owner may have typed a full-width form
+// in good faith, and an operator or their organization's staff decide.
+func (t *keyTable) reportRefused(ctx context.Context, tx *sql.Tx, refused []*keyed) error {
+	for _, r := range refused {
+		if err := audit(ctx, tx, roster.OrgID(r.scope), t.object+".email_refused", t.object, r.uid, "email"); err != nil {
+			return err
+		}
+		migrationLog(ctx).Warn("a stored email that is refused today: mail to it may reach another mailbox than its key stands for",
+			"object", t.object, "organization_id", r.scope, "uid", r.uid, "reason", roster.ValidateEmail(r.email).Error())
+	}
 	return nil
 }
 

@@ -107,7 +107,8 @@ func wantValues(t *testing.T, what string, got, want map[string]string) {
 // TestRekeyEmails runs migration 6 on rows that older versions wrote:
 // every key is made anew, the twins that the new keys reveal keep the
 // migration from failing, the right one of each keeps the key, and each
-// twin is reported in the audit log and the migration's log.
+// twin, and each email refused today, is reported in the audit log and the
+// migration's log.
 func TestRekeyEmails(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
@@ -129,6 +130,9 @@ func TestRekeyEmails(t *testing.T) {
 		dotted := o.account("İnfo@i.example", 1, true)
 		fullWidthI := o.account("ｉnfo@i.example", 2, true)
 		bucher := o.account("ana@bücher.example", 1, false)
+		// The residue of the look-alike attack: a Kelvin sign that
+		// strings.ToLower made a k of holds that address's key alone.
+		kelvin := o.account("\u212Aate@kelvin.example", 1, true)
 		o.verification(bucher, "ana@bücher.example")
 		o.verification(kate, "kate@k.example")
 		sessions := map[string]string{kate: roster.NewUID(time.Now()), fullWidthKate: roster.NewUID(time.Now())}
@@ -163,6 +167,7 @@ func TestRekeyEmails(t *testing.T) {
 			ligature: "TWIN:" + finn + ":" + ligature, finn: "finn@f.example",
 			dotted: "i\u0307nfo@i.example", fullWidthI: "info@i.example",
 			bucher:        "ana@xn--bcher-kva.example",
+			kelvin:        "kate@kelvin.example",
 			orgA.OwnerUID: orgA.OwnerEmail,
 		})
 		wantValues(t, "client key", column(t, db, `SELECT uid, email_key FROM clients`), map[string]string{
@@ -193,13 +198,21 @@ func TestRekeyEmails(t *testing.T) {
 			t.Errorf("the keeper's session: %v", err)
 		}
 
-		// Reports: an audit entry per twin set aside.
+		// Reports: an audit entry per twin set aside, and per row whose
+		// email today's rules refuse (pending invitations only).
 		wantValues(t, "audit of account", column(t, db, `SELECT object_uid, action || ' ' || fields || ' ' || actor_kind
-			FROM audit_log WHERE org_id IS NULL AND action = 'account.email_twin'`), map[string]string{
-			kate:     `account.email_twin ["email_key","sessions"] operator`,
-			strasse2: `account.email_twin ["email_key","sessions"] operator`,
-			ligature: `account.email_twin ["email_key","sessions"] operator`,
+			FROM audit_log WHERE org_id IS NULL AND action LIKE 'account.email_%'`), map[string]string{
+			kate:          `account.email_twin ["email_key","sessions"] operator`,
+			strasse2:      `account.email_twin ["email_key","sessions"] operator`,
+			fullWidthKate: `account.email_refused ["email"] operator`,
+			fullWidthI:    `account.email_refused ["email"] operator`,
+			kelvin:        `account.email_refused ["email"] operator`,
 		})
+		// The ligature is both a twin set aside and refused.
+		if got := column(t, db, `SELECT action, object_uid FROM audit_log WHERE object_uid = '`+ligature+`'`); len(got) != 2 ||
+			got["account.email_twin"] != ligature || got["account.email_refused"] != ligature {
+			t.Errorf("the ligature's audit entries: %v, want a twin and a refusal", got)
+		}
 		orgAudit := func(org storetest.Org, action string) []string {
 			entries, err := st.AuditLog(ctx, org.ID, roster.AuditFilter{Action: action, Limit: 10})
 			if err != nil {
@@ -212,27 +225,39 @@ func TestRekeyEmails(t *testing.T) {
 			slices.Sort(uids)
 			return uids
 		}
-		if got, want := orgAudit(orgA, "client.email_twin"), slices.Sorted(slices.Values([]string{c2, c3})); !slices.Equal(got, want) {
-			t.Errorf("client twins in the audit log: %v, want %v", got, want)
-		}
-		if got := orgAudit(orgA, "invitation.email_twin"); !slices.Equal(got, []string{"kate@k.example"}) {
-			t.Errorf("invitation twins in the audit log: %v, want i1's invitee", got)
-		}
-		if got := orgAudit(orgB, "client.email_twin"); len(got) != 0 {
-			t.Errorf("another organization's client reported as a twin: %v", got)
+		for _, tc := range []struct {
+			org    storetest.Org
+			action string
+			want   []string
+		}{
+			{orgA, "client.email_twin", []string{c2, c3}},
+			{orgA, "client.email_refused", []string{c2, c3}},
+			{orgA, "invitation.email_twin", []string{"kate@k.example"}}, // i1's invitee
+			{orgA, "invitation.email_refused", []string{"ｋate@k.example"}},
+			{orgB, "client.email_twin", nil}, // another organization's: no twin
+			{orgB, "client.email_refused", []string{cB}},
+		} {
+			if got, want := orgAudit(tc.org, tc.action), slices.Sorted(slices.Values(tc.want)); !slices.Equal(got, want) {
+				t.Errorf("%s in the audit log: %v, want %v", tc.action, got, want)
+			}
 		}
 
-		// And a warning per group in the migration's log.
-		groups := map[string][]string{}
+		// And warnings in the migration's log: one per twin group, one per
+		// refused email.
+		groups, refused := map[string][]string{}, map[string]string{}
 		for line := range strings.Lines(logged.String()) {
 			var w struct {
-				Level, Object, Kept string
-				SetAside            []string `json:"set_aside"`
+				Level, Object, Kept, UID, Reason string
+				SetAside                         []string `json:"set_aside"`
 			}
 			if err := json.Unmarshal([]byte(line), &w); err != nil || w.Level != "WARN" {
 				t.Fatalf("log line %q (%v), want a warning", line, err)
 			}
-			groups[w.Object+" "+w.Kept] = w.SetAside
+			if w.UID != "" {
+				refused[w.Object+" "+w.UID] = w.Reason
+			} else {
+				groups[w.Object+" "+w.Kept] = w.SetAside
+			}
 		}
 		wantGroups := map[string][]string{
 			"account " + fullWidthKate: {kate}, "account " + strasse: {strasse2}, "account " + finn: {ligature},
@@ -240,6 +265,14 @@ func TestRekeyEmails(t *testing.T) {
 		}
 		if !maps.EqualFunc(groups, wantGroups, slices.Equal) {
 			t.Errorf("logged twin groups %v, want %v", groups, wantGroups)
+		}
+		wantRefused := []string{"account " + fullWidthKate, "account " + ligature, "account " + fullWidthI, "account " + kelvin,
+			"client " + c2, "client " + c3, "client " + cB, "invitation ｋate@k.example"}
+		if got := slices.Sorted(maps.Keys(refused)); !slices.Equal(got, slices.Sorted(slices.Values(wantRefused))) {
+			t.Errorf("logged refusals of %v, want %v", got, wantRefused)
+		}
+		if want := `must be written "Kate@kelvin.example": U+212A KELVIN SIGN stands for "K"`; refused["account "+kelvin] != want {
+			t.Errorf("logged refusal of the Kelvin sign: %q, want %q", refused["account "+kelvin], want)
 		}
 	})
 }
