@@ -4,12 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/mail"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -91,7 +89,8 @@ func stringValue(v any) (string, error) {
 	return s, nil
 }
 
-// text checks a single-line human-entered string.
+// text checks a single line of display text that a person typed, and keeps
+// it as typed (checkDisplayText).
 func text(v any, max int) (string, error) {
 	s, err := stringValue(v)
 	if err != nil {
@@ -104,8 +103,8 @@ func text(v any, max int) (string, error) {
 	if n := utf8.RuneCountInString(s); n > max {
 		return "", fmt.Errorf("must be at most %d characters", max)
 	}
-	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
-		return "", fmt.Errorf("must not contain control characters")
+	if err := checkDisplayText(s); err != nil {
+		return "", err
 	}
 	return s, nil
 }
@@ -130,26 +129,6 @@ func displayName(v any) (string, error) {
 		err = fmt.Errorf("required")
 	}
 	return s, err
-}
-
-// EmailKey is the form of an email that uniqueness is decided on: letter
-// case does not make two addresses different. It is computed here rather
-// than by the database because SQLite's lower() folds ASCII only.
-func EmailKey(email string) string { return strings.ToLower(email) }
-
-// NameKey is the form of a display name that lists sort and search by.
-func NameKey(name string) string { return strings.ToLower(name) }
-
-// ValidateEmail checks that s is one plain address (no display name).
-func ValidateEmail(s string) error {
-	if len(s) > 254 {
-		return fmt.Errorf("must be at most 254 characters")
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
-		return fmt.Errorf("must be a valid email address")
-	}
-	return nil
 }
 
 func emailValue(v any) (string, error) {

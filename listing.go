@@ -30,8 +30,8 @@ func (o ClientOrder) AscendingByDefault() bool {
 // ClientQuery selects and sorts clients for the list endpoint. The zero
 // value lists the active clients, newest first.
 type ClientQuery struct {
-	Search      string      // a substring of the display name or of the email, in any letter case
-	Email       string      // exactly this email, in any letter case
+	Search      string      // a substring of the display name or of the email, folded (SearchKey)
+	Email       string      // exactly this email, by its key (EmailKey)
 	Deactivated bool        // the deactivated clients instead of the active ones
 	OrderBy     ClientOrder // "" is OrderCreatedAt
 	Ascending   bool
@@ -48,10 +48,24 @@ type StaffFilter struct {
 	Role   string // RoleOwner or RoleAdmin
 }
 
+// SearchKey is a search fragment folded as the stored keys are, for
+// substring matching: Name against name keys (NameKey), Email against email
+// keys (EmailKey). They differ only after an "@", which starts a domain:
+// email keys hold domains in IDNA ASCII form, and so does Email, so that
+// "@bücher.example" finds the addresses at xn--bcher-kva.example. A part of
+// a Unicode domain without its "@" ("bücher") finds them only in that form
+// ("xn--bcher").
+type SearchKey struct{ Name, Email string }
+
+// NewSearchKey folds a search fragment.
+func NewSearchKey(fragment string) SearchKey {
+	return SearchKey{Name: NameKey(fragment), Email: EmailKey(fragment)}
+}
+
 // SearchMatches reports whether a display name or an email contains search,
-// letter case aside: what the SQL of a client search does with name_key and
-// email_key, for lists that match in Go.
+// folded: what the SQL of a client search does with name_key and email_key,
+// for lists that match in Go.
 func SearchMatches(search, displayName, email string) bool {
-	s := NameKey(search)
-	return strings.Contains(NameKey(displayName), s) || strings.Contains(EmailKey(email), EmailKey(search))
+	k := NewSearchKey(search)
+	return strings.Contains(NameKey(displayName), k.Name) || strings.Contains(EmailKey(email), k.Email)
 }

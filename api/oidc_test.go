@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +97,15 @@ func TestExternalIdentityProvider(t *testing.T) {
 		}
 		expect(t, e.as(squat.Token, "GET", "/auth/me", nil), 401)
 		expect(t, e.post("/auth/login", map[string]string{"email": "claimed@example.com", "password": testPassword}), 401)
+
+		// The provider's word for a look-alike of the owner's email, with a
+		// full-width first letter, whose key is the owner's, is not the
+		// owner's: such an email is refused.
+		twin := string(rune(e.org.OwnerEmail[0])-'!'+'！') + e.org.OwnerEmail[1:]
+		r := e.as(p.token(t, twin, nil), "GET", "/auth/me", nil)
+		if want := `"invalid bearer token: email: must be written \"` + e.org.OwnerEmail; r.Status != 401 || !strings.Contains(string(r.Body), want) {
+			t.Errorf("the owner's look-alike email: %d %s, want 401 %s", r.Status, r.Body, want)
+		}
 
 		// Roster's own tokens keep working beside the provider's.
 		tk := e.signup("local@example.com")

@@ -112,6 +112,11 @@ func (o *OIDC) Verify(ctx context.Context, raw string) (Identity, error) {
 	if v := c.EmailVerified; v != true && v != "true" {
 		return Identity{}, roster.Errorf(roster.KindUnauthorized, "the identity provider has not verified this email")
 	}
+	// Its key finds the account: a look-alike form of an address (a
+	// full-width letter) has the address's key but may be another mailbox.
+	if err := roster.ValidateEmail(c.Email); err != nil {
+		return Identity{}, roster.Errorf(roster.KindUnauthorized, "invalid bearer token: email: %v", err)
+	}
 	return Identity{Subject: tok.Subject, Email: c.Email, Name: c.Name, IssuedAt: tok.IssuedAt}, nil
 }
 

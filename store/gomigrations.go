@@ -14,6 +14,7 @@ import (
 func goMigrations() []*goose.Migration {
 	return []*goose.Migration{
 		goMigration(5, auditUIDs),
+		goMigration(6, rekeyEmails),
 	}
 }
 

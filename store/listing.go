@@ -66,13 +66,16 @@ func listWhere(org roster.OrgID, q roster.ClientQuery) *where {
 		w.and("email_key = " + w.arg(roster.EmailKey(q.Email)))
 	}
 	if q.Search != "" {
-		// The keys are lower-cased in Go on both engines; so is the search,
-		// and its wildcards are escaped so that they match themselves.
-		p := w.arg("%" + likeEscaper.Replace(roster.NameKey(q.Search)) + "%")
-		w.and(`(name_key LIKE ` + p + ` ESCAPE '\' OR email_key LIKE ` + p + ` ESCAPE '\')`)
+		// The keys are folded in Go on both engines; so is the search, and
+		// its wildcards are escaped so that they match themselves.
+		k := roster.NewSearchKey(q.Search)
+		w.and(`(name_key LIKE ` + w.arg(containing(k.Name)) + ` ESCAPE '\' OR email_key LIKE ` + w.arg(containing(k.Email)) + ` ESCAPE '\')`)
 	}
 	return w
 }
+
+// containing is the LIKE pattern of the strings that contain s.
+func containing(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 

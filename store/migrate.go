@@ -20,7 +20,7 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	results, err := p.Up(ctx)
+	results, err := p.Up(withMigrationLog(ctx, log))
 	for _, r := range results {
 		log.Info("migrated", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
 	}
@@ -45,4 +45,21 @@ func (s *Store) provider() (*goose.Provider, error) {
 	}
 	opts = append(opts, goose.WithGoMigrations(goMigrations()...))
 	return goose.NewProvider(dialect, s.wdb, sub, opts...)
+}
+
+type migrationLogKey struct{}
+
+// withMigrationLog gives the Go migrations Migrate's logger, which goose
+// does not pass them, through their context.
+func withMigrationLog(ctx context.Context, log *slog.Logger) context.Context {
+	return context.WithValue(ctx, migrationLogKey{}, log)
+}
+
+// migrationLog returns the logger of a Go migration, for what the operator
+// must know (rekeyEmails' twins); without one, what it logs is dropped.
+func migrationLog(ctx context.Context) *slog.Logger {
+	if log, ok := ctx.Value(migrationLogKey{}).(*slog.Logger); ok {
+		return log
+	}
+	return slog.New(slog.DiscardHandler)
 }
