@@ -87,7 +87,9 @@ func ValidateEmail(s string) error {
 // which IDNA2008 refuses: labels are held to letters, marks, digits and
 // hyphens.
 func domainLabels(domain string) ([]string, bool) {
-	if _, err := emailDomain.ToASCII(domain); err != nil {
+	// An ideographic full stop (U+3002) at the end maps to a trailing dot,
+	// the DNS root: "x.example。" would be a second key of "x.example".
+	if a, err := emailDomain.ToASCII(domain); err != nil || strings.HasSuffix(a, ".") || strings.Contains(a, "..") {
 		return nil, false
 	}
 	u, err := emailDomain.ToUnicode(domain)

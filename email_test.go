@@ -159,6 +159,8 @@ func TestValidateEmailRefuses(t *testing.T) {
 		{"kate@[127.0.0.1]", `must have a valid domain name, not "[127.0.0.1]"`},
 		{"kate@" + strings.Repeat("a", 64) + ".example", `must have a valid domain name, not "` + strings.Repeat("a", 64) + `.example"`},
 		{"kate@xn--ls8h.example", `must have a valid domain name, not "xn--ls8h.example"`}, // an emoji: not in IDNA2008
+		{"kate@example.com\u3002", `must have a valid domain name, not "example.com。"`},    // a trailing root dot
+		{"kate@example.com.\u3002", `must have a valid domain name, not "example.com.。"`},  // an empty label
 		{"kate@xn--bcher.example", `must have a valid domain name, not "xn--bcher.example"`},
 		{"kate@ab--cd.example", `must have a valid domain name, not "ab--cd.example"`},
 		{"kate@a\u05D0.example", `must have a valid domain name, not "aא.example"`}, // bidi rule

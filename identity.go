@@ -10,9 +10,8 @@ import (
 // How long the codes mailed to prove a mailbox work. A reset code is
 // short-lived: it replaces a password.
 const (
-	SignUpTTL         = 48 * time.Hour
-	PasswordResetTTL  = 30 * time.Minute
-	LinkInvitationTTL = DefaultInvitationTTL
+	SignUpTTL        = 48 * time.Hour
+	PasswordResetTTL = 30 * time.Minute
 )
 
 // SignUpMail carries the code that finishes a sign-up. The code alone is

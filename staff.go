@@ -136,17 +136,20 @@ func InvitationLink(platformLink, token string) string {
 	return withParam(platformLink, "invite_token", token)
 }
 
-// InvitationMail is the email that tells the invitee about inv.
+// InvitationMail is the email that tells the invitee about inv. It names
+// the inviter by email, not by display name: a name is whatever its
+// account typed, and a mail must not carry a link or text a caller chose
+// (a name such as "Security team: confirm at https://…").
 func InvitationMail(inv Invitation) Mail {
 	link := InvitationLink(inv.PlatformLink, inv.Token)
 	return Mail{
 		To:      inv.InviteeEmail,
-		Subject: fmt.Sprintf("%s invites you to %s on Roster", inv.InviterName, inv.CompanyName),
-		Body: fmt.Sprintf("%s (%s) invites you to become an admin of %s.\n\n"+
+		Subject: fmt.Sprintf("You are invited to join %s on Roster", inv.CompanyName),
+		Body: fmt.Sprintf("%s invites you to become an admin of %s.\n\n"+
 			"Accept the invitation here: %s\n\n"+
 			"Sign in or sign up with this email address (%s) to answer it. "+
 			"The invitation expires on %s.\n",
-			inv.InviterName, inv.InviterEmail, inv.CompanyName, link, inv.InviteeEmail,
+			inv.InviterEmail, inv.CompanyName, link, inv.InviteeEmail,
 			inv.ExpiresAt.UTC().Format("2 January 2006 at 15:04 UTC")),
 	}
 }

@@ -93,16 +93,21 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	tokenHash := auth.HashToken(f["token"])
-	hash, err := s.store.SignUpPassword(r.Context(), tokenHash)
+	email, hash, err := s.store.SignUpPassword(r.Context(), tokenHash)
 	if err != nil {
 		return err
 	}
-	ok, err := auth.VerifyPassword(hash, f["password"])
+	// Whoever holds a code (a forwarded mail, a leaked link) guesses its
+	// password under the sign-in throttle of the address, like a sign-in.
+	err = s.throttled(r, email, errWrongSignUpPassword, func() error {
+		ok, err := auth.VerifyPassword(hash, f["password"])
+		if err == nil && !ok {
+			err = errWrongSignUpPassword
+		}
+		return err
+	})
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return roster.Errorf(roster.KindForbidden, "password: not the password chosen when signing up with this code")
 	}
 	uid, err := s.store.CompleteSignUp(r.Context(), tokenHash)
 	if err != nil {
@@ -184,36 +189,53 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	return s.openSession(w, r, uid, http.StatusOK)
 }
 
+// errWrongSignUpPassword refuses a sign-up code with another password than
+// the one chosen with it.
+var errWrongSignUpPassword = roster.Errorf(roster.KindForbidden, "password: not the password chosen when signing up with this code")
+
 // throttledCheck checks an email and password under the sign-in throttle
-// and returns the account's uid. Only failures count towards a block. In
-// this process the checks of one account run one at a time, so that a
-// burst of guesses meets the block its own first failures set (across
-// processes a burst gets at most one extra guess per process), while a
-// correct password is refused only by such a block, never because other
-// attempts run beside it.
-func (s *Server) throttledCheck(r *http.Request, email, password string) (string, error) {
+// and returns the account's uid.
+func (s *Server) throttledCheck(r *http.Request, email, password string) (uid string, err error) {
+	err = s.throttled(r, email, store.ErrWrongCredentials, func() (err error) {
+		uid, err = s.checkPassword(r.Context(), email, password)
+		return err
+	})
+	return uid, err
+}
+
+// throttled runs check, a password check for the account with email,
+// under the sign-in throttle of that account and of the client's address
+// (an IPv6 /64 is one address, since one host may use all of it): while
+// either is blocked the answer is a 429, and when check fails with wrong,
+// the failure counts towards the next block. Only failures count. In this
+// process the checks of one account run one at a time, so that a burst of
+// guesses meets the block its own first failures set (across processes a
+// burst gets at most one extra guess per process), while a correct
+// password is refused only by such a block, never because other attempts
+// run beside it.
+func (s *Server) throttled(r *http.Request, email string, wrong error, check func() error) error {
 	ctx := r.Context()
 	account := store.ThrottleKey{Key: "account:" + roster.EmailKey(email)}
-	keys := []store.ThrottleKey{account, {Key: "addr:" + s.clientAddr(r), PerAddress: true}}
+	keys := []store.ThrottleKey{account, {Key: "addr:" + s.clientNet(r), PerAddress: true}}
 	defer s.signInLocks.lock(account.Key)()
 	wait, err := s.store.SignInWait(ctx, time.Now(), keys...)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if wait > 0 {
-		return "", roster.Throttled(wait, "too many failed sign-ins")
+		return roster.Throttled(wait, "too many failed sign-ins")
 	}
-	uid, err := s.checkPassword(ctx, email, password)
-	if errors.Is(err, store.ErrWrongCredentials) {
+	err = check()
+	if errors.Is(err, wrong) {
 		if err := s.store.SignInFailed(ctx, time.Now(), keys...); err != nil {
-			return "", err
+			return err
 		}
-		return "", store.ErrWrongCredentials
+		return wrong
 	}
 	if err != nil {
-		return "", err
+		return err
 	}
-	return uid, s.store.SignInSucceeded(ctx, account.Key)
+	return s.store.SignInSucceeded(ctx, account.Key)
 }
 
 // checkPassword returns the uid of the account with this email and

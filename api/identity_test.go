@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -424,6 +425,156 @@ func TestCorrectPasswordAmidFailures(t *testing.T) {
 			// The round's failures may have followed the success: one more
 			// success forgets them, so that each round starts from none.
 			e.login("busy@example.com")
+		}
+	})
+}
+
+// TestSignUpCodeGuessesAreThrottled: whoever holds a sign-up code (a link
+// on the front end, a forwarded mail) guesses the password that goes with
+// it under the sign-in throttle, as at /auth/login.
+func TestSignUpCodeGuessesAreThrottled(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		expect(t, e.post("/auth/signup", map[string]string{"email": "guess@example.com", "password": testPassword, "display_name": "G"}), 202)
+		code := e.verificationCode("guess@example.com")
+		throttled := 0
+		for i := range 30 {
+			r := e.post("/auth/verify-email", map[string]string{"token": code, "password": "wrong guess " + strconv.Itoa(i)})
+			if r.Status == 429 {
+				throttled++
+			} else if r.Status != 403 {
+				t.Fatalf("guess %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		// Five are checked, then each failure doubles the block (1 s, 2 s,
+		// 4 s, …): however slow the machine, few more get through.
+		if checked := 30 - throttled; checked > 12 {
+			t.Errorf("30 wrong passwords for one sign-up code: %d checked, want about 5", checked)
+		}
+	})
+}
+
+// TestSignInThrottleCountsAnIPv6Slash64: the per-address sign-in throttle
+// counts an IPv6 /64 as one address, as the mail limits do, so that one
+// host that owns a /64 cannot spray passwords from a new address each time.
+func TestSignInThrottleCountsAnIPv6Slash64(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		guess := func(i int, from string) int {
+			return e.do(req{Method: "POST", Path: "/auth/login", ContentType: "application/json",
+				Body:   []byte(`{"email":"spray` + strconv.Itoa(i) + `@example.com","password":"Summer2024!"}`),
+				Header: map[string]string{"X-Forwarded-For": from}}).Status
+		}
+		// Control: from one address the spray meets the block.
+		blocked := false
+		for i := range 40 {
+			if guess(i, "2001:db8:0:1::1") == 429 {
+				blocked = true
+				break
+			}
+		}
+		if !blocked {
+			t.Fatalf("the control never met the per-address block")
+		}
+		// The attack: the same /64, a new address for every guess.
+		for i := range 60 {
+			if s := guess(100+i, fmt.Sprintf("2001:db8:0:2::%x", i+1)); s == 429 {
+				return // the /64 was counted as one client
+			}
+		}
+		t.Errorf("60 failed sign-ins from one IPv6 /64 (a new address each), none throttled; from one address the block came within 21")
+	}, func(c *api.Config) { c.TrustedProxies = trustLoopback })
+}
+
+// TestDeactivatedLinkedClientReachesNobody: a deactivated client vanishes
+// from the person's /auth/me, so the person cannot see it to unlink it:
+// its force logout must not reach them either.
+func TestDeactivatedLinkedClientReachesNobody(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		person := e.signup("hidden@example.com")
+		c := e.create(prefixes[0], map[string]any{"email": "hidden@example.com", "display_name": "H"})
+		e.link(e.org.APIKey, c.UserUID, person.Token)
+		expect(t, e.json("POST", prefixes[0]+"/deactivate/", map[string]string{"user_uid": c.UserUID}), 200)
+		if m := e.me(person.Token); len(m.Clients) != 0 {
+			t.Fatalf("a deactivated profile is shown: %+v", m.Clients)
+		}
+		n := sessionsEnded(t, e.json("POST", prefixes[0]+"/force-logout/", map[string]string{"user_uid": c.UserUID}))
+		if n != 0 {
+			t.Errorf("through a deactivated client, which the person's /auth/me no longer shows, the organization ended %d of their sessions", n)
+		}
+		if r := e.as(person.Token, "GET", "/auth/me", nil); r.Status != 200 {
+			t.Errorf("the person is signed out: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// TestTrailingIdeographicDotIsRefused: U+3002 IDEOGRAPHIC FULL STOP,
+// which IDNA maps to ".", at the end of a domain made a second key of an
+// address ("victim@example.com。"): a second account, a second client and
+// a mail quota of its own. Such an address is refused.
+func TestTrailingIdeographicDotIsRefused(t *testing.T) {
+	limits := testLimits
+	limits.MailPerAddress = roster.Rate{Count: 2, Per: time.Hour}
+	each(t, func(t *testing.T, e *env) {
+		first := e.signup("victim@example.com")
+		accepted := 0
+		for _, variant := range []string{"victim@example.com", "victim@example.com。", "victim@example.com.。", "victim@example.com。。"} {
+			for range 2 {
+				r := e.post("/auth/signup", map[string]string{"email": variant, "password": "a long enough password", "display_name": "V"})
+				if r.Status == 202 {
+					accepted++
+				}
+			}
+		}
+		if accepted > 2 {
+			t.Errorf("%d sign-up mails for one address under a limit of 2 an hour (its trailing-dot variants have keys of their own)", accepted)
+		}
+		mails := e.mailsTo("victim@example.com。")
+		if len(mails) > 0 && strings.Contains(mails[len(mails)-1], "Finish signing up") {
+			second := e.verify(e.verificationCode("victim@example.com。"), "a long enough password")
+			if second.UID != first.UID {
+				t.Errorf("two accounts for one address as IDNA reads it: %s (victim@example.com) and %s (victim@example.com。)", first.UID, second.UID)
+			}
+		}
+		// An organization's clients, unique by email, take both too.
+		e.create(prefixes[0], map[string]any{"email": "victim@example.com", "display_name": "V"})
+		r := e.json("POST", prefixes[0]+"/", map[string]any{"email": "victim@example.com。", "display_name": "V2"})
+		if r.Status == 201 {
+			t.Errorf("two clients of one organization with one address: victim@example.com and victim@example.com。")
+		}
+	}, func(c *api.Config) { c.Limits = limits })
+}
+
+// TestOrganizationMailsOneAddressWithinItsLimit: an organization that
+// re-sends a link invitation for one client mails its address at most as
+// often as anonymous mail may.
+func TestOrganizationMailsOneAddressWithinItsLimit(t *testing.T) {
+	limits := testLimits
+	limits.LinkInvitationsPerOrg = roster.DefaultLimits.LinkInvitationsPerOrg
+	limits.MailPerAddress = roster.DefaultLimits.MailPerAddress
+	each(t, func(t *testing.T, e *env) {
+		c := e.create(prefixes[0], map[string]any{"email": "inbox@example.com", "display_name": "I"})
+		for i := range 30 {
+			r := e.json("POST", prefixes[0]+"/link/", map[string]string{"user_uid": c.UserUID})
+			if want := map[bool]int{true: 201, false: 429}[i < roster.DefaultLimits.MailPerAddress.Count]; r.Status != want {
+				t.Fatalf("link invitation %d: %d %s, want %d", i, r.Status, r.Body, want)
+			}
+		}
+		if n := len(e.mailsTo("inbox@example.com")); n != roster.DefaultLimits.MailPerAddress.Count {
+			t.Errorf("one organization mailed one address %d times (the per-address limit is %s)", n, roster.DefaultLimits.MailPerAddress)
+		}
+	}, func(c *api.Config) { c.Limits = limits })
+}
+
+// TestInviterNameStaysOutOfMail: an Owner's display name, which may hold a
+// link of the Owner's choosing, does not go into the invitation mail.
+func TestInviterNameStaysOutOfMail(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		owner := e.ownerToken(e.org.OwnerEmail)
+		expect(t, e.as(owner, "PUT", "/auth/me", map[string]string{"display_name": "Roster security: confirm at https://evil.example/confirm"}), 200)
+		e.invite(e.org.APIKey, "target@example.com")
+		for _, m := range e.mailsTo("target@example.com") {
+			if strings.Contains(m, "evil.example") {
+				t.Errorf("invitation mail carries the inviter's link: %q", m)
+			}
 		}
 	})
 }

@@ -180,7 +180,7 @@ func (s *Server) inviteLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := principal(r)
 	inv, err := s.store.InviteLink(r.Context(), p.OrgID, store.LinkRequest{Client: ref, InviterUID: p.AccountUID,
-		PlatformLink: link, TTL: roster.LinkInvitationTTL}, s.limits.LinkInvitationsPerOrg)
+		PlatformLink: link, TTL: s.invitationTTL}, s.limits)
 	if err != nil {
 		return err
 	}

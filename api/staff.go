@@ -74,7 +74,7 @@ func (s *Server) addSubAdmin(w http.ResponseWriter, r *http.Request) error {
 		return roster.Errorf(roster.KindNotFound, "user not found")
 	}
 	p := principal(r)
-	inv, err := s.store.InviteClient(r.Context(), p.OrgID, p.AccountUID, f["user_uid"], s.invitationTTL, s.limits.InvitationsPerOrg)
+	inv, err := s.store.InviteClient(r.Context(), p.OrgID, p.AccountUID, f["user_uid"], s.invitationTTL, s.limits)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	p := principal(r)
-	inv, err := s.store.CreateInvitation(r.Context(), p.OrgID, p.AccountUID, email, link, s.invitationTTL, s.limits.InvitationsPerOrg)
+	inv, err := s.store.CreateInvitation(r.Context(), p.OrgID, p.AccountUID, email, link, s.invitationTTL, s.limits)
 	if err != nil {
 		return err
 	}

@@ -75,16 +75,15 @@ func insertEmailToken(ctx context.Context, tx *sql.Tx, purpose, email, name, pas
 	return err
 }
 
-// SignUpPassword returns the password hash chosen with a pending sign-up,
-// which whoever completes it must know.
-func (s *Store) SignUpPassword(ctx context.Context, tokenHash []byte) (string, error) {
-	var hash string
-	err := s.queryRow(ctx, `SELECT password_hash FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3`,
-		tokenHash, purposeSignUp, dbTime{now()}).Scan(&hash)
+// SignUpPassword returns the email of a pending sign-up and the hash of
+// the password chosen with it, which whoever completes it must know.
+func (s *Store) SignUpPassword(ctx context.Context, tokenHash []byte) (email, passwordHash string, err error) {
+	err = s.queryRow(ctx, `SELECT email, password_hash FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3`,
+		tokenHash, purposeSignUp, dbTime{now()}).Scan(&email, &passwordHash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrBadCode
+		return "", "", ErrBadCode
 	}
-	return hash, err
+	return email, passwordHash, err
 }
 
 // CompleteSignUp uses a sign-up's code: it creates the account, verified,
@@ -213,12 +212,22 @@ func (s *Store) ResetAccount(ctx context.Context, tokenHash []byte) (email, disp
 func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, passwordHash string) (accountUID string, err error) {
 	t := now()
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// The code is deleted first, so that two confirmations at once
+		// cannot both use it: the second finds no code, or waits for the
+		// first's delete and then finds none. An error puts it back.
 		var id int64
+		var key string
+		err := tx.QueryRowContext(ctx, `DELETE FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3
+			RETURNING account_id, email_key`, tokenHash, purposeReset, dbTime{t}).Scan(&id, &key)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrBadCode
+		}
+		if err != nil {
+			return err
+		}
 		var deactivated bool
-		err := tx.QueryRowContext(ctx, `SELECT a.id, a.uid, a.deactivated_at IS NOT NULL
-			FROM email_tokens e JOIN accounts a ON a.id = e.account_id AND a.email_key = e.email_key
-			WHERE e.token_hash = $1 AND e.purpose = $2 AND e.expires_at > $3`, tokenHash, purposeReset, dbTime{t}).
-			Scan(&id, &accountUID, &deactivated)
+		err = tx.QueryRowContext(ctx, `SELECT uid, deactivated_at IS NOT NULL FROM accounts WHERE id = $1 AND email_key = $2`+s.forUpdate(),
+			id, key).Scan(&accountUID, &deactivated)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return ErrBadCode

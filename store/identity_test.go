@@ -63,8 +63,8 @@ func TestSignUpWaitsForItsCode(t *testing.T) {
 		if got := mailSubjects(t, st, "new@example.com"); len(got) != 1 || got[0] != "code" {
 			t.Fatalf("mail %v", got)
 		}
-		if hash, err := st.SignUpPassword(ctx, []byte("code")); err != nil || hash != "hash" {
-			t.Fatalf("password of the sign-up: %q, %v", hash, err)
+		if email, hash, err := st.SignUpPassword(ctx, []byte("code")); err != nil || hash != "hash" || email != "new@example.com" {
+			t.Fatalf("the sign-up: %q, %q, %v", email, hash, err)
 		}
 		uid, err := st.CompleteSignUp(ctx, []byte("code"))
 		if err != nil {
@@ -95,7 +95,7 @@ func TestSignUpOfAnExistingAddress(t *testing.T) {
 		if got := mailSubjects(t, st, "OLD@example.com"); len(got) != 1 || got[0] != "exists" {
 			t.Errorf("mail %v; want the exists mail only", got)
 		}
-		if _, err := st.SignUpPassword(ctx, []byte("code")); !errors.Is(err, store.ErrBadCode) {
+		if _, _, err := st.SignUpPassword(ctx, []byte("code")); !errors.Is(err, store.ErrBadCode) {
 			t.Errorf("a code was kept for a verified address: %v", err)
 		}
 		if _, hash, _, err := st.PasswordHash(ctx, "old@example.com"); err != nil || hash != "old" {
@@ -204,7 +204,7 @@ func TestResendVerification(t *testing.T) {
 		if err := resend(); err != nil {
 			t.Fatal(err)
 		}
-		if hash, err := st.SignUpPassword(ctx, []byte("again")); err != nil || hash != "own" {
+		if _, hash, err := st.SignUpPassword(ctx, []byte("again")); err != nil || hash != "own" {
 			t.Fatalf("the code confirms %q, %v; want the account's own password", hash, err)
 		}
 		if got, err := st.CompleteSignUp(ctx, []byte("again")); err != nil || got != uid {

@@ -30,9 +30,9 @@ func scanInvitation(row scanner, inv *roster.Invitation) error {
 // same transaction, queues the email that tells them. Whether the invitee
 // is staff of another organization is not checked here, since the answer
 // would tell one organization about another's staff: accepting fails then.
-func (s *Store) CreateInvitation(ctx context.Context, org roster.OrgID, inviterUID, email, platformLink string, ttl time.Duration, limit roster.Rate) (inv roster.Invitation, err error) {
+func (s *Store) CreateInvitation(ctx context.Context, org roster.OrgID, inviterUID, email, platformLink string, ttl time.Duration, limits roster.Limits) (inv roster.Invitation, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		inv, err = invite(ctx, tx, org, inviterUID, email, platformLink, ttl, limit)
+		inv, err = invite(ctx, tx, org, inviterUID, email, platformLink, ttl, limits)
 		return err
 	})
 	return inv, err
@@ -42,7 +42,7 @@ func (s *Store) CreateInvitation(ctx context.Context, org roster.OrgID, inviterU
 // organization's clients (the seeds' "add a sub-admin"): an invitation
 // rather than a membership, so that nobody becomes staff without saying
 // yes, and so that the answer tells nothing about other organizations.
-func (s *Store) InviteClient(ctx context.Context, org roster.OrgID, inviterUID, clientUID string, ttl time.Duration, limit roster.Rate) (inv roster.Invitation, err error) {
+func (s *Store) InviteClient(ctx context.Context, org roster.OrgID, inviterUID, clientUID string, ttl time.Duration, limits roster.Limits) (inv roster.Invitation, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var email string
 		err := tx.QueryRowContext(ctx, `SELECT email FROM clients WHERE org_id = $1 AND uid = $2`, org, clientUID).Scan(&email)
@@ -55,7 +55,7 @@ func (s *Store) InviteClient(ctx context.Context, org roster.OrgID, inviterUID, 
 		if staff, err := isStaff(ctx, tx, org, email); err != nil || staff {
 			return cmp.Or(err, roster.Errorf(roster.KindNotFound, "user is already a sub-admin of this organization"))
 		}
-		inv, err = invite(ctx, tx, org, inviterUID, email, "", ttl, limit)
+		inv, err = invite(ctx, tx, org, inviterUID, email, "", ttl, limits)
 		return err
 	})
 	return inv, err
@@ -70,9 +70,8 @@ func isStaff(ctx context.Context, tx *sql.Tx, org roster.OrgID, email string) (b
 }
 
 // invite writes an invitation and queues its mail, within the
-// organization's hourly limit, which only invitations that are written
-// count.
-func invite(ctx context.Context, tx *sql.Tx, org roster.OrgID, inviterUID, email, platformLink string, ttl time.Duration, limit roster.Rate) (roster.Invitation, error) {
+// organization's limits, which only invitations that are written count.
+func invite(ctx context.Context, tx *sql.Tx, org roster.OrgID, inviterUID, email, platformLink string, ttl time.Duration, limits roster.Limits) (roster.Invitation, error) {
 	t := now()
 	inv := roster.Invitation{Token: roster.NewSecret(32), InviterUID: inviterUID, InviteeEmail: email,
 		Status: roster.InvitationPending, PlatformLink: platformLink, CreatedAt: t, ExpiresAt: t.Add(ttl)}
@@ -106,7 +105,7 @@ func invite(ctx context.Context, tx *sql.Tx, org roster.OrgID, inviterUID, email
 	if err := audit(ctx, tx, org, "invitation.create", "invitation", email, "user_email", "platform_link"); err != nil {
 		return inv, err
 	}
-	if err := hit(ctx, tx, orgKey("invitations", org), limit, t, "invitations from this organization"); err != nil {
+	if err := orgMailLimits(ctx, tx, org, "invitations", email, limits, t); err != nil {
 		return inv, err
 	}
 	return inv, insertMail(ctx, tx, roster.InvitationMail(inv), t)

@@ -107,15 +107,16 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 }
 
 // ForceLogoutClient ends every sign-in session of the account linked to one
-// of the organization's clients, and returns how many it ended. Only a
-// link, which the person accepted, gives an organization this power, and
-// never over staff of any organization (an Owner included): a client with
-// their email is no handle on them. An unlinked client's answer is 0,
-// whoever has its email.
+// of the organization's active clients, and returns how many it ended.
+// Only a link, which the person accepted, gives an organization this power,
+// and never over staff of any organization (an Owner included): a client
+// with their email is no handle on them. A deactivated client, which the
+// person no longer sees (and so cannot unlink), gives none either. An
+// unlinked client's answer is 0, whoever has its email.
 func (s *Store) ForceLogoutClient(ctx context.Context, org roster.OrgID, ref ClientRef) (int64, error) {
 	cond, arg := ref.where()
 	return s.closeSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM accounts a
-			WHERE a.id = c.account_id AND `+notStaff+`), c.uid
+			WHERE a.id = c.account_id AND c.deactivated_at IS NULL AND `+notStaff+`), c.uid
 		FROM clients c WHERE c.org_id = $1 AND c.`+cond, org, arg)
 }
 

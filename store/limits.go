@@ -47,6 +47,22 @@ func mailLimits(ctx context.Context, tx *sql.Tx, email, clientAddr string, l ros
 	return hit(ctx, tx, "mail:to:"+roster.EmailKey(email), l.MailPerAddress, t, "mails to this email address")
 }
 
+// orgMailLimits counts an invitation an organization sends (kind names
+// which) against its limit of them, and against its limit of mail to one
+// address, the same as anonymous mail has: an organization may not mail one
+// person over and over either.
+func orgMailLimits(ctx context.Context, tx *sql.Tx, org roster.OrgID, kind, email string, l roster.Limits, t time.Time) error {
+	limit, what := l.InvitationsPerOrg, "invitations from this organization"
+	if kind == "link_invitations" {
+		limit, what = l.LinkInvitationsPerOrg, "link invitations from this organization"
+	}
+	if err := hit(ctx, tx, orgKey(kind, org), limit, t, what); err != nil {
+		return err
+	}
+	return hit(ctx, tx, orgKey("mail", org)+":to:"+roster.EmailKey(email), l.MailPerAddress, t,
+		"mails from this organization to this email address")
+}
+
 // orgKey is an organization's key in rate_limits.
 func orgKey(kind string, org roster.OrgID) string {
 	return kind + ":org:" + strconv.FormatInt(int64(org), 10)

@@ -25,16 +25,19 @@ type LinkRequest struct {
 // clients to the client's email, replacing any earlier one, within the
 // organization's limit. The answer says nothing about whether the address
 // has an account.
-func (s *Store) InviteLink(ctx context.Context, org roster.OrgID, lr LinkRequest, limit roster.Rate) (inv roster.LinkInvitation, err error) {
+func (s *Store) InviteLink(ctx context.Context, org roster.OrgID, lr LinkRequest, limits roster.Limits) (inv roster.LinkInvitation, err error) {
 	t := now()
 	cond, arg := lr.Client.where()
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// The client's row is locked (on PostgreSQL) before its invitation
+		// is replaced, as every change of a client does, so that two
+		// invitations for it, or an invitation and an email change, take
+		// turns instead of colliding.
 		var clientID int64
 		var linked, deactivated bool
-		err := tx.QueryRowContext(ctx, `SELECT c.id, c.uid, c.email, c.account_id IS NOT NULL, c.deactivated_at IS NOT NULL,
-				o.uid, o.company_name
-			FROM clients c JOIN organizations o ON o.id = c.org_id WHERE c.org_id = $1 AND c.`+cond, org, arg).
-			Scan(&clientID, &inv.ClientUID, &inv.Email, &linked, &deactivated, &inv.OrgUID, &inv.CompanyName)
+		err := tx.QueryRowContext(ctx, `SELECT id, uid, email, account_id IS NOT NULL, deactivated_at IS NOT NULL
+			FROM clients WHERE org_id = $1 AND `+cond+s.forUpdate(), org, arg).
+			Scan(&clientID, &inv.ClientUID, &inv.Email, &linked, &deactivated)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return roster.ErrClientNotFound
@@ -45,7 +48,11 @@ func (s *Store) InviteLink(ctx context.Context, org roster.OrgID, lr LinkRequest
 		case deactivated:
 			return roster.Errorf(roster.KindInvalid, "this client is deactivated: reactivate it first")
 		}
-		if err := hit(ctx, tx, orgKey("link_invitations", org), limit, t, "link invitations from this organization"); err != nil {
+		if err := orgMailLimits(ctx, tx, org, "link_invitations", inv.Email, limits, t); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT uid, company_name FROM organizations WHERE id = $1`, org).
+			Scan(&inv.OrgUID, &inv.CompanyName); err != nil {
 			return err
 		}
 		inv.UID, inv.PlatformLink, inv.CreatedAt, inv.ExpiresAt = roster.NewUID(t), lr.PlatformLink, t, t.Add(lr.TTL)
@@ -122,26 +129,34 @@ func (s *Store) LinkInvitations(ctx context.Context, accountUID string) ([]roste
 // RespondLink answers a link invitation for the signed-in account it is
 // addressed to: accepting links the client to the account. Only the owner
 // of the address may answer: the account must have verified it, and it
-// must still be the client's address.
+// must still be the client's address; anyone else gets
+// ErrLinkInvitationNotFound.
 func (s *Store) RespondLink(ctx context.Context, accountUID, linkUID string, accept bool) error {
 	t := now()
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// The client first, then its invitation, in the order every change
+		// of a client takes them (an email change, a new invitation, a
+		// delete), so that they wait on each other instead of deadlocking.
+		if _, err := tx.ExecContext(ctx, `SELECT id FROM clients
+			WHERE id = (SELECT client_id FROM link_invitations WHERE uid = $1)`+s.forUpdate(), linkUID); err != nil {
+			return err
+		}
 		var id, clientID, accountID int64
 		var org roster.OrgID
 		var clientUID string
-		var verified bool
-		err := tx.QueryRowContext(ctx, `SELECT li.id, li.client_id, li.org_id, c.uid, a.id, a.email_verified_at IS NOT NULL
+		// Only the verified owner of the address may answer; an unverified
+		// account is told nothing, not even that an invitation exists.
+		err := tx.QueryRowContext(ctx, `SELECT li.id, li.client_id, li.org_id, c.uid, a.id
 			FROM link_invitations li JOIN clients c ON c.id = li.client_id AND c.email_key = li.email_key
 			JOIN accounts a ON a.email_key = li.email_key
-			WHERE li.uid = $1 AND a.uid = $2 AND li.expires_at > $3 AND c.deactivated_at IS NULL`+s.forUpdate(),
-			linkUID, accountUID, dbTime{t}).Scan(&id, &clientID, &org, &clientUID, &accountID, &verified)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
+			WHERE li.uid = $1 AND a.uid = $2 AND li.expires_at > $3 AND c.deactivated_at IS NULL
+				AND a.email_verified_at IS NOT NULL`,
+			linkUID, accountUID, dbTime{t}).Scan(&id, &clientID, &org, &clientUID, &accountID)
+		if errors.Is(err, sql.ErrNoRows) {
 			return ErrLinkInvitationNotFound
-		case err != nil:
+		}
+		if err != nil {
 			return err
-		case !verified:
-			return roster.Errorf(roster.KindForbidden, "verify your email address first: sign up again or ask for a password reset to get a code")
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM link_invitations WHERE id = $1`, id); err != nil {
 			return err

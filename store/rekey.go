@@ -63,8 +63,14 @@ type keyTable struct {
 	// setAside does to a twin what it needs beside the reports, and
 	// returns the key it gets.
 	setAside func(ctx context.Context, tx *sql.Tx, twin, keeper *keyed) (string, error)
-	object   string   // object type in the audit log and the log
-	fields   []string // what changes on a twin, for the audit log
+	// refuse, when set, does to a row under the unique index whose email
+	// today's rules refuse what it needs (before twins are found: such a
+	// row never keeps a key), and returns the key it gets; without it, the
+	// row keeps its key and is only reported.
+	refuse       func(ctx context.Context, tx *sql.Tx, r *keyed) (string, error)
+	object       string   // object type in the audit log and the log
+	fields       []string // what changes on a twin, for the audit log
+	refuseFields []string // what changes on a refused row, for the audit log
 }
 
 // twinKey is the key of a twin set aside: no email's key can equal it,
@@ -73,11 +79,16 @@ type keyTable struct {
 // and the twin's own uid, which makes it unique where the key must be.
 func twinKey(twin, keeper *keyed) string { return "TWIN:" + keeper.uid + ":" + twin.uid }
 
-// An account keeps the key if its email is verified (its owner proved they
-// read it), else if the email is in the plain form ValidateEmail asks for
-// today (mail to it reaches the mailbox its key stands for), else if it is
-// the oldest. The others cannot sign in with the email any more: their
-// sign-in sessions end.
+// An account whose email today's rules refuse (a look-alike form such as
+// "ｋate", or the Kelvin sign that strings.ToLower made a "k" of) never
+// holds the key of the plain address: whoever verified the look-alike
+// mailbox proved nothing about the plain one, so with that key it would
+// list and accept the plain address's invitations and take its owner's
+// place. It gets a key no email has and its sessions end, until an
+// operator gives it an address of its own. Among the others, an account
+// keeps the key if its email is verified (its owner proved they read it),
+// else if it is the oldest; the rest cannot sign in with the email any
+// more: their sessions end.
 var accountKeys = keyTable{
 	table: "accounts", column: "email_key",
 	columns: `id, uid, 0, email, email_key, TRUE, email_verified_at IS NOT NULL, created_at`,
@@ -88,11 +99,12 @@ var accountKeys = keyTable{
 		return keepsPlainThenOldest(a, b)
 	},
 	setAside: func(ctx context.Context, tx *sql.Tx, twin, keeper *keyed) (string, error) {
-		_, err := tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
-			dbTime{now()}, twin.id)
-		return twinKey(twin, keeper), err
+		return twinKey(twin, keeper), revokeSessions(ctx, tx, twin.id, now())
 	},
-	object: "account", fields: []string{"email_key", "sessions"},
+	refuse: func(ctx context.Context, tx *sql.Tx, r *keyed) (string, error) {
+		return "REFUSED:" + r.uid, revokeSessions(ctx, tx, r.id, now())
+	},
+	object: "account", fields: []string{"email_key", "sessions"}, refuseFields: []string{"email_key", "sessions"},
 }
 
 // A client keeps the key if its email is plain, else if it is the oldest.
@@ -109,8 +121,10 @@ var clientKeys = keyTable{
 }
 
 // Of pending invitations to one email, the newest stays pending and the
-// others expire; their inviters can invite again. Invitations have no uid:
-// reports name them by the invitee's email, as their audit entries do.
+// others expire; their inviters can invite again. A pending invitation to
+// an email that today's rules refuse expires too: the plain address's
+// owner did not get its mail. Invitations have no uid: reports name them by
+// the invitee's email, as their audit entries do.
 var invitationKeys = keyTable{
 	table: "invitations", column: "invitee_email_key", scope: "org_id",
 	columns: `id, invitee_email, org_id, invitee_email, invitee_email_key, status = 'pending', FALSE, created_at`,
@@ -121,12 +135,21 @@ var invitationKeys = keyTable{
 		return a.id > b.id
 	},
 	setAside: func(ctx context.Context, tx *sql.Tx, twin, keeper *keyed) (string, error) {
-		_, err := tx.ExecContext(ctx, `UPDATE invitations SET status = 'expired' WHERE id = $1`, twin.id)
-		return twin.key, err
+		return twin.key, expireInvitation(ctx, tx, twin)
 	},
-	object: "invitation", fields: []string{"status"},
+	refuse: func(ctx context.Context, tx *sql.Tx, r *keyed) (string, error) {
+		r.unique = false // no longer pending: it holds no place under the index
+		return r.key, expireInvitation(ctx, tx, r)
+	},
+	object: "invitation", fields: []string{"status"}, refuseFields: []string{"status"},
 }
 
+func expireInvitation(ctx context.Context, tx *sql.Tx, r *keyed) error {
+	_, err := tx.ExecContext(ctx, `UPDATE invitations SET status = 'expired' WHERE id = $1`, r.id)
+	return err
+}
+
+// A client keeps the key if its email is plain, else if it is the oldest.
 func keepsPlainThenOldest(a, b *keyed) bool {
 	if ap, bp := roster.ValidateEmail(a.email) == nil, roster.ValidateEmail(b.email) == nil; ap != bp {
 		return ap
@@ -153,6 +176,9 @@ func (t *keyTable) rekey(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
+	if changed, err = t.refuseAll(ctx, tx, refused, changed); err != nil {
+		return err
+	}
 	groups, err := t.twins(ctx, tx, changed)
 	if err != nil {
 		return err
@@ -166,6 +192,25 @@ func (t *keyTable) rekey(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	return t.reportRefused(ctx, tx, refused)
+}
+
+// refuseAll applies t.refuse to the refused rows and returns changed with
+// the rows whose key changes only now.
+func (t *keyTable) refuseAll(ctx context.Context, tx *sql.Tx, refused, changed []*keyed) ([]*keyed, error) {
+	if t.refuse == nil {
+		return changed, nil
+	}
+	for _, r := range refused {
+		moved := r.key != r.old // already among changed
+		var err error
+		if r.key, err = t.refuse(ctx, tx, r); err != nil {
+			return nil, err
+		}
+		if !moved && r.key != r.old {
+			changed = append(changed, r)
+		}
+	}
+	return changed, nil
 }
 
 // each calls fn with each of t's rows that where selects, in id order.
@@ -296,11 +341,16 @@ func (t *keyTable) report(ctx context.Context, tx *sql.Tx, group []*keyed) error
 // email ValidateEmail refuses today, as an audit entry and a warning each:
 // mail to such an address, as a look-alike form of another (the Kelvin
 // sign for a K), may reach another mailbox than the one its key stands
-// for. They keep their key: their owner may have typed a full-width form
-// in good faith, and an operator or their organization's staff decide.
+// for. Accounts and invitations were set aside (t.refuse); clients keep
+// their key, since only a verified account that holds the plain key can
+// link them, and their staff decide.
 func (t *keyTable) reportRefused(ctx context.Context, tx *sql.Tx, refused []*keyed) error {
+	fields := t.refuseFields
+	if fields == nil {
+		fields = []string{"email"}
+	}
 	for _, r := range refused {
-		if err := audit(ctx, tx, roster.OrgID(r.scope), t.object+".email_refused", t.object, r.uid, "email"); err != nil {
+		if err := audit(ctx, tx, roster.OrgID(r.scope), t.object+".email_refused", t.object, r.uid, fields...); err != nil {
 			return err
 		}
 		migrationLog(ctx).Warn("a stored email that is refused today: mail to it may reach another mailbox than its key stands for",

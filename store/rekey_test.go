@@ -125,9 +125,9 @@ func TestRekeyEmails(t *testing.T) {
 		orgA, orgB := storetest.NewOrg(t, st, "Pro"), storetest.NewOrg(t, st, "Pro")
 		o := &oldRows{t: t, db: st.DBForTest(), day: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 
-		// Accounts: a verified twin keeps the key over an older unverified
-		// one, even in a form no longer accepted; between verified ones the
-		// oldest keeps it; between unverified ones the plain one does.
+		// Accounts: one in a form no longer accepted never keeps the key,
+		// even verified (it proved a look-alike mailbox, not the plain one);
+		// between verified ones the oldest keeps it.
 		kate := o.account("kate@k.example", 1, false)
 		fullWidthKate := o.account("ｋate@k.example", 2, true)
 		strasse := o.account("Straße@s.example", 1, true)
@@ -174,12 +174,12 @@ func TestRekeyEmails(t *testing.T) {
 
 		db := st.DBForTest()
 		wantValues(t, "account key", column(t, db, `SELECT uid, email_key FROM accounts`), map[string]string{
-			kate: "TWIN:" + fullWidthKate + ":" + kate, fullWidthKate: "kate@k.example",
+			kate: "kate@k.example", fullWidthKate: "REFUSED:" + fullWidthKate,
 			strasse: "strasse@s.example", strasse2: "TWIN:" + strasse + ":" + strasse2,
-			ligature: "TWIN:" + finn + ":" + ligature, finn: "finn@f.example",
-			dotted: "i\u0307nfo@i.example", fullWidthI: "info@i.example",
+			ligature: "REFUSED:" + ligature, finn: "finn@f.example",
+			dotted: "i\u0307nfo@i.example", fullWidthI: "REFUSED:" + fullWidthI,
 			bucher:        "ana@xn--bcher-kva.example",
-			kelvin:        "kate@kelvin.example",
+			kelvin:        "REFUSED:" + kelvin,
 			orgA.OwnerUID: orgA.OwnerEmail,
 		})
 		wantValues(t, "client key", column(t, db, `SELECT uid, email_key FROM clients`), map[string]string{
@@ -191,7 +191,7 @@ func TestRekeyEmails(t *testing.T) {
 			c1: "zoë strasse", c2: "kate", cB: "kate",
 		})
 		wantValues(t, "invitation", column(t, db, `SELECT token, status || ' ' || invitee_email_key FROM invitations`), map[string]string{
-			i1: "expired kate@k.example", i2: "pending kate@k.example", i3: "accepted kate@k.example",
+			i1: "pending kate@k.example", i2: "expired kate@k.example", i3: "accepted kate@k.example",
 		})
 		wantValues(t, "reset code", column(t, db, `SELECT a.uid, e.email_key FROM email_tokens e JOIN accounts a ON a.id = e.account_id`),
 			map[string]string{bucher: "ana@xn--bcher-kva.example", kate: "kate@k.example"})
@@ -200,17 +200,17 @@ func TestRekeyEmails(t *testing.T) {
 		wantValues(t, "link invitation", column(t, db, `SELECT uid, email_key FROM link_invitations`),
 			map[string]string{l2: "kate@k.example", lB: "kate@k.example"})
 
-		// The email signs in to the account that kept its key, in any form;
-		// the twin's sessions are over.
+		// The email signs in to the account in plain form, in any form; the
+		// look-alike's sessions are over.
 		for _, email := range []string{"kate@k.example", "KATE@k.example", "ｋate@k.example"} {
-			if uid, _, _, err := st.PasswordHash(ctx, email); err != nil || uid != fullWidthKate {
-				t.Errorf("%s signs in to %q (%v), want %q", email, uid, err, fullWidthKate)
+			if uid, _, _, err := st.PasswordHash(ctx, email); err != nil || uid != kate {
+				t.Errorf("%s signs in to %q (%v), want %q", email, uid, err, kate)
 			}
 		}
-		if _, err := st.SessionPrincipal(ctx, kate, sessions[kate], time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
-			t.Errorf("the twin's session: err %v, want it ended", err)
+		if _, err := st.SessionPrincipal(ctx, fullWidthKate, sessions[fullWidthKate], time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+			t.Errorf("the look-alike's session: err %v, want it ended", err)
 		}
-		if _, err := st.SessionPrincipal(ctx, fullWidthKate, sessions[fullWidthKate], time.Now()); err != nil {
+		if _, err := st.SessionPrincipal(ctx, kate, sessions[kate], time.Now()); err != nil {
 			t.Errorf("the keeper's session: %v", err)
 		}
 
@@ -218,17 +218,12 @@ func TestRekeyEmails(t *testing.T) {
 		// email today's rules refuse (pending invitations only).
 		wantValues(t, "audit of account", column(t, db, `SELECT object_uid, action || ' ' || fields || ' ' || actor_kind
 			FROM audit_log WHERE org_id IS NULL AND action LIKE 'account.email_%'`), map[string]string{
-			kate:          `account.email_twin ["email_key","sessions"] operator`,
 			strasse2:      `account.email_twin ["email_key","sessions"] operator`,
-			fullWidthKate: `account.email_refused ["email"] operator`,
-			fullWidthI:    `account.email_refused ["email"] operator`,
-			kelvin:        `account.email_refused ["email"] operator`,
+			fullWidthKate: `account.email_refused ["email_key","sessions"] operator`,
+			fullWidthI:    `account.email_refused ["email_key","sessions"] operator`,
+			kelvin:        `account.email_refused ["email_key","sessions"] operator`,
+			ligature:      `account.email_refused ["email_key","sessions"] operator`,
 		})
-		// The ligature is both a twin set aside and refused.
-		if got := column(t, db, `SELECT action, object_uid FROM audit_log WHERE object_uid = '`+ligature+`'`); len(got) != 2 ||
-			got["account.email_twin"] != ligature || got["account.email_refused"] != ligature {
-			t.Errorf("the ligature's audit entries: %v, want a twin and a refusal", got)
-		}
 		orgAudit := func(org storetest.Org, action string) []string {
 			entries, err := st.AuditLog(ctx, org.ID, roster.AuditFilter{Action: action, Limit: 10})
 			if err != nil {
@@ -248,7 +243,7 @@ func TestRekeyEmails(t *testing.T) {
 		}{
 			{orgA, "client.email_twin", []string{c2, c3}},
 			{orgA, "client.email_refused", []string{c2, c3}},
-			{orgA, "invitation.email_twin", []string{"kate@k.example"}}, // i1's invitee
+			{orgA, "invitation.email_twin", nil}, // i2, refused, expired before twins were sought
 			{orgA, "invitation.email_refused", []string{"ｋate@k.example"}},
 			{orgB, "client.email_twin", nil}, // another organization's: no twin
 			{orgB, "client.email_refused", []string{cB}},
@@ -276,8 +271,8 @@ func TestRekeyEmails(t *testing.T) {
 			}
 		}
 		wantGroups := map[string][]string{
-			"account " + fullWidthKate: {kate}, "account " + strasse: {strasse2}, "account " + finn: {ligature},
-			"client " + c1: {c2}, "client " + c4: {c3}, "invitation ｋate@k.example": {"kate@k.example"},
+			"account " + strasse: {strasse2},
+			"client " + c1: {c2}, "client " + c4: {c3},
 		}
 		if !maps.EqualFunc(groups, wantGroups, slices.Equal) {
 			t.Errorf("logged twin groups %v, want %v", groups, wantGroups)
@@ -289,6 +284,100 @@ func TestRekeyEmails(t *testing.T) {
 		}
 		if want := `must be written "Kate@kelvin.example": U+212A KELVIN SIGN stands for "K"`; refused["account "+kelvin] != want {
 			t.Errorf("logged refusal of the Kelvin sign: %q, want %q", refused["account "+kelvin], want)
+		}
+	})
+}
+
+// TestRekeyKeepsALookAlikeTwinOut: a full-width twin that verified its own
+// mailbox before the upgrade, beside the real owner's plain but unverified
+// account, must not get the plain address's key: with it, it would list
+// and accept the invitation sent to the plain address, and a password
+// reset asked for the plain address would be mailed to it (found by a
+// review's attack).
+func TestRekeyKeepsALookAlikeTwinOut(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Pro")
+		o := &oldRows{t: t, db: st.DBForTest(), day: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		o.account("kate@k.example", 1, false)                      // the real Kate, never verified
+		twin := o.account("ｋate@k.example", 2, true)               // a look-alike that verified its own mailbox
+		token := o.invitation(org, "kate@k.example", "pending", 3) // Kate's invitation
+		o.exec(`UPDATE invitations SET expires_at = $1 WHERE token = $2`, o.at(100000), token)
+
+		visible := func() bool {
+			list, err := st.Invitations(ctx, roster.Principal{AccountUID: twin}, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, inv := range list {
+				if inv.Token == token {
+					return true
+				}
+			}
+			return false
+		}
+		if visible() {
+			t.Fatalf("before the migration the twin already sees Kate's invitation")
+		}
+		if err := st.RekeyEmailsForTest(ctx, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))); err != nil {
+			t.Fatal(err)
+		}
+		if visible() {
+			t.Errorf("after migration 6 the full-width twin lists the invitation sent to kate@k.example, token included")
+		}
+		if err := st.RespondInvitation(ctx, twin, token, true); err == nil {
+			t.Errorf("after migration 6 the full-width twin accepted kate@k.example's invitation: it is an Admin of the organization")
+		}
+		if err := st.StartPasswordReset(ctx, store.PasswordReset{Email: "kate@k.example",
+			Token: store.EmailToken{Hash: []byte("h"), ExpiresAt: time.Now().Add(time.Hour)},
+			Mail:  roster.Mail{To: "kate@k.example", Subject: "reset", Body: "code"}}, roster.Limits{}); err != nil {
+			t.Fatal(err)
+		}
+		mails, err := st.UnsentMail(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := mails[len(mails)-1]; last.To != "kate@k.example" {
+			t.Errorf("a password reset for kate@k.example is mailed to %q", last.To)
+		}
+	})
+}
+
+// TestRekeyKeepsALoneLookAlikeOut: a look-alike account that verified its
+// own full-width mailbox before the upgrade, for an address whose owner has
+// no account yet, must not get that address's key: the owner's pending
+// invitation would become the look-alike's, and the owner's own sign-up
+// would be told the address already has an account.
+func TestRekeyKeepsALoneLookAlikeOut(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Pro")
+		o := &oldRows{t: t, db: st.DBForTest(), day: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		lookAlike := o.account("ａna@club.example", 1, true)
+		token := o.invitation(org, "ana@club.example", "pending", 2)
+		o.exec(`UPDATE invitations SET expires_at = $1 WHERE token = $2`, o.at(100000), token)
+		if err := st.RespondInvitation(ctx, lookAlike, token, true); err == nil {
+			t.Fatalf("before the migration the look-alike could already accept")
+		}
+		if err := st.RekeyEmailsForTest(ctx, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RespondInvitation(ctx, lookAlike, token, true); err == nil {
+			t.Errorf("after migration 6 the look-alike ａna@club.example accepted the invitation sent to ana@club.example")
+		}
+		su := store.SignUp{Email: "ana@club.example", DisplayName: "Ana", PasswordHash: "h",
+			Token:      store.EmailToken{Hash: []byte("s"), ExpiresAt: time.Now().Add(time.Hour)},
+			Mail:       roster.Mail{To: "ana@club.example", Subject: "Finish signing up", Body: "code"},
+			ExistsMail: roster.Mail{To: "ana@club.example", Subject: "You already have a Roster account", Body: "sign in"}}
+		if err := st.StartSignUp(ctx, su, roster.Limits{}); err != nil {
+			t.Fatal(err)
+		}
+		mails, err := st.UnsentMail(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := mails[len(mails)-1]; last.Subject != su.Mail.Subject {
+			t.Errorf("the real ana@club.example signs up and is told %q", last.Subject)
 		}
 	})
 }

@@ -27,7 +27,7 @@ func TestConcurrentAcceptsMakeOneMembership(t *testing.T) {
 			var tokens []string
 			for range 2 {
 				org := storetest.NewOrg(t, st, "Pro")
-				inv, err := st.CreateInvitation(ctx, org.ID, org.OwnerUID, email, "", time.Hour, roster.DefaultLimits.InvitationsPerOrg)
+				inv, err := st.CreateInvitation(ctx, org.ID, org.OwnerUID, email, "", time.Hour, roster.DefaultLimits)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -70,16 +71,19 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, "roster.db")
+	// The path goes into a file: URI escaped, or a "#" or "?" in the data
+	// directory would end it and put the database somewhere else.
+	uri := "file:" + (&url.URL{Path: path}).EscapedPath() + "?"
 	// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so
 	// a transaction never fails half-way when another process writes.
-	wdb, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_txlock=immediate")
+	wdb, err := sql.Open("sqlite", uri+sqlitePragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
 	// Every write goes through the batcher's one transaction at a time; the
 	// second connection lets a statement be prepared while it is open.
 	wdb.SetMaxOpenConns(2)
-	rdb, err := sql.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	rdb, err := sql.Open("sqlite", uri+sqlitePragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		wdb.Close()
 		return nil, err
