@@ -578,3 +578,26 @@ func TestInviterNameStaysOutOfMail(t *testing.T) {
 		}
 	})
 }
+
+// TestResetOfADeactivatedAccount: a reset code does not let a deactivated
+// staff member back in, and changes nothing.
+func TestResetOfADeactivatedAccount(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		admin := e.subAdmin("benched@example.com")
+		expect(t, e.json("POST", "/admin-management/sub-admins/deactivate/", map[string]string{"user_uid": admin.UID}), 200)
+		_, before, _, err := e.st.PasswordHash(context.Background(), "benched@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		expect(t, e.post("/auth/password-reset", map[string]string{"email": "benched@example.com"}), 202)
+		code := e.verificationCode("benched@example.com")
+		r := e.post("/auth/password-reset/confirm", map[string]string{"token": code, "new_password": "a way back in, maybe"})
+		badWant(t, r, 401, "this account is deactivated")
+		if _, after, _, err := e.st.PasswordHash(context.Background(), "benched@example.com"); err != nil || after != before {
+			t.Errorf("the password of a deactivated account changed: %v", err)
+		}
+		// Reactivated, the same code still works once.
+		expect(t, e.json("POST", "/admin-management/sub-admins/reactivate/", map[string]string{"user_uid": admin.UID}), 200)
+		expect(t, e.post("/auth/password-reset/confirm", map[string]string{"token": code, "new_password": "a way back in, maybe"}), 200)
+	})
+}

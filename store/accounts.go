@@ -397,7 +397,8 @@ const maxOwnClients = 100
 // OwnClients returns the active client profiles linked to an account.
 func (s *Store) OwnClients(ctx context.Context, accountUID string) ([]OwnClient, error) {
 	rows, err := s.query(ctx, `SELECT o.id, o.uid, o.company_name, `+qualified("c", listColumns)+`
-		FROM accounts a JOIN clients c ON c.account_id = a.id JOIN organizations o ON o.id = c.org_id
+		FROM accounts a JOIN client_links l ON l.account_id = a.id JOIN clients c ON c.id = l.client_id
+		JOIN organizations o ON o.id = c.org_id
 		WHERE a.uid = $1 AND c.deactivated_at IS NULL
 		ORDER BY o.id LIMIT $2`, accountUID, maxOwnClients)
 	if err != nil {
@@ -419,7 +420,7 @@ func (s *Store) OwnClients(ctx context.Context, accountUID string) ([]OwnClient,
 // client profiles, or roster.ErrClientNotFound.
 func (s *Store) OwnClientOrg(ctx context.Context, accountUID, clientUID string) (roster.OrgID, error) {
 	var org roster.OrgID
-	err := s.queryRow(ctx, `SELECT c.org_id FROM accounts a JOIN clients c ON c.account_id = a.id
+	err := s.queryRow(ctx, `SELECT c.org_id FROM accounts a JOIN client_links l ON l.account_id = a.id JOIN clients c ON c.id = l.client_id
 		WHERE a.uid = $1 AND c.uid = $2 AND c.deactivated_at IS NULL`, accountUID, clientUID).Scan(&org)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, roster.ErrClientNotFound

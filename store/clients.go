@@ -219,15 +219,8 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 	for name := range u.Set {
 		set(columnOf(name), values[name])
 	}
-	newEmail := u.Set["email"]
-	if newEmail {
-		key := roster.EmailKey(u.Email)
-		set("email_key", key)
-		// The person linked to the client consented for their address: a
-		// new address ends the link, and voids requests sent to the old one.
-		// Every SET reads the row as it was, so email_key is the old key.
-		args = append(args, key)
-		sets = append(sets, fmt.Sprintf("account_id = CASE WHEN email_key = $%d THEN account_id END", len(args)))
+	if u.Set["email"] {
+		set("email_key", roster.EmailKey(u.Email))
 	}
 	if u.Set["display_name"] {
 		set("name_key", roster.NameKey(u.DisplayName))
@@ -248,14 +241,13 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 			oldPhoto = old.photo
 		}
 		args[0] = old.id
-		if _, err := tx.ExecContext(ctx, `UPDATE clients SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...); err != nil {
-			return clientWriteError(err)
-		}
-		if newEmail {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM link_invitations WHERE client_id = $1 AND email_key <> $2`,
-				old.id, roster.EmailKey(u.Email)); err != nil {
+		if u.Set["email"] {
+			if err := unlinkOnNewEmail(ctx, tx, old.id, roster.EmailKey(u.Email)); err != nil {
 				return err
 			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE clients SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...); err != nil {
+			return clientWriteError(err)
 		}
 		if err := audit(ctx, tx, org, "client.update", "client", uid, u.Changed()...); err != nil {
 			return err

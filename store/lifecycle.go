@@ -115,8 +115,8 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 // unlinked client's answer is 0, whoever has its email.
 func (s *Store) ForceLogoutClient(ctx context.Context, org roster.OrgID, ref ClientRef) (int64, error) {
 	cond, arg := ref.where()
-	return s.closeSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM accounts a
-			WHERE a.id = c.account_id AND c.deactivated_at IS NULL AND `+notStaff+`), c.uid
+	return s.closeSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM client_links l
+			JOIN accounts a ON a.id = l.account_id WHERE l.client_id = c.id AND c.deactivated_at IS NULL AND `+notStaff+`), c.uid
 		FROM clients c WHERE c.org_id = $1 AND c.`+cond, org, arg)
 }
 
@@ -191,7 +191,7 @@ func enforceSessionsLimit(ctx context.Context, tx *sql.Tx, accountID int64, t ti
 	err := tx.QueryRowContext(ctx, `SELECT MIN(l) FROM (
 			SELECT sessions_limit AS l FROM accounts WHERE id = $1
 			UNION ALL
-			SELECT c.sessions_limit FROM clients c JOIN accounts a ON a.id = c.account_id
+			SELECT c.sessions_limit FROM client_links l JOIN clients c ON c.id = l.client_id JOIN accounts a ON a.id = l.account_id
 			WHERE a.id = $1 AND c.deactivated_at IS NULL AND `+notStaff+`
 		) limits`, accountID).Scan(&limit)
 	if err != nil || !limit.Valid {

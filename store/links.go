@@ -35,7 +35,8 @@ func (s *Store) InviteLink(ctx context.Context, org roster.OrgID, lr LinkRequest
 		// turns instead of colliding.
 		var clientID int64
 		var linked, deactivated bool
-		err := tx.QueryRowContext(ctx, `SELECT id, uid, email, account_id IS NOT NULL, deactivated_at IS NOT NULL
+		err := tx.QueryRowContext(ctx, `SELECT id, uid, email, EXISTS (SELECT 1 FROM client_links WHERE client_id = clients.id),
+				deactivated_at IS NOT NULL
 			FROM clients WHERE org_id = $1 AND `+cond+s.forUpdate(), org, arg).
 			Scan(&clientID, &inv.ClientUID, &inv.Email, &linked, &deactivated)
 		switch {
@@ -80,15 +81,15 @@ func (s *Store) Unlink(ctx context.Context, org roster.OrgID, ref ClientRef) (ui
 	cond, arg := ref.where()
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id int64
-		err := tx.QueryRowContext(ctx, `UPDATE clients SET account_id = NULL WHERE org_id = $1 AND `+cond+` RETURNING id, uid`,
-			org, arg).Scan(&id, &uid)
+		err := tx.QueryRowContext(ctx, `SELECT id, uid FROM clients WHERE org_id = $1 AND `+cond+s.forUpdate(), org, arg).
+			Scan(&id, &uid)
 		if errors.Is(err, sql.ErrNoRows) {
 			return roster.ErrClientNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM link_invitations WHERE client_id = $1`, id); err != nil {
+		if err := unlink(ctx, tx, id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, "client.unlink", "client", uid, "account")
@@ -164,7 +165,8 @@ func (s *Store) RespondLink(ctx context.Context, accountUID, linkUID string, acc
 		action := "client.link_decline"
 		if accept {
 			action = "client.link"
-			if _, err := tx.ExecContext(ctx, `UPDATE clients SET account_id = $1 WHERE id = $2`, accountID, clientID); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO client_links (client_id, account_id) VALUES ($1, $2)
+				ON CONFLICT (client_id) DO UPDATE SET account_id = excluded.account_id`, clientID, accountID); err != nil {
 				return err
 			}
 		}
@@ -178,8 +180,9 @@ func (s *Store) RespondLink(ctx context.Context, accountUID, linkUID string, acc
 func (s *Store) UnlinkOwn(ctx context.Context, accountUID, clientUID string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var org roster.OrgID
-		err := tx.QueryRowContext(ctx, `UPDATE clients SET account_id = NULL
-			WHERE uid = $1 AND account_id = (SELECT id FROM accounts WHERE uid = $2) RETURNING org_id`,
+		err := tx.QueryRowContext(ctx, `DELETE FROM client_links
+			WHERE client_id = (SELECT id FROM clients WHERE uid = $1) AND account_id = (SELECT id FROM accounts WHERE uid = $2)
+			RETURNING (SELECT org_id FROM clients WHERE id = client_id)`,
 			clientUID, accountUID).Scan(&org)
 		if errors.Is(err, sql.ErrNoRows) {
 			return roster.ErrClientNotFound
@@ -189,4 +192,27 @@ func (s *Store) UnlinkOwn(ctx context.Context, accountUID, clientUID string) err
 		}
 		return audit(ctx, tx, org, "client.unlink", "client", clientUID, "account")
 	})
+}
+
+// unlink ends a client's link and voids its pending link invitation.
+func unlink(ctx context.Context, tx *sql.Tx, clientID int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM client_links WHERE client_id = $1`, clientID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM link_invitations WHERE client_id = $1`, clientID)
+	return err
+}
+
+// unlinkOnNewEmail ends the link of a client whose email changes to one of
+// the given key, before the change: the person linked to it consented for
+// their own address. Requests sent to the old address are void too.
+func unlinkOnNewEmail(ctx context.Context, tx *sql.Tx, clientID int64, newKey string) error {
+	var oldKey string
+	if err := tx.QueryRowContext(ctx, `SELECT email_key FROM clients WHERE id = $1`, clientID).Scan(&oldKey); err != nil {
+		return err
+	}
+	if oldKey == newKey {
+		return nil
+	}
+	return unlink(ctx, tx, clientID)
 }
