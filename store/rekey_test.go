@@ -272,7 +272,7 @@ func TestRekeyEmails(t *testing.T) {
 		}
 		wantGroups := map[string][]string{
 			"account " + strasse: {strasse2},
-			"client " + c1: {c2}, "client " + c4: {c3},
+			"client " + c1:       {c2}, "client " + c4: {c3},
 		}
 		if !maps.EqualFunc(groups, wantGroups, slices.Equal) {
 			t.Errorf("logged twin groups %v, want %v", groups, wantGroups)
