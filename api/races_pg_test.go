@@ -61,6 +61,22 @@ func waitForLockWaiters(t *testing.T, db *sql.DB, n int, prefixes ...string) {
 	}
 }
 
+// holdLock begins a transaction that runs query (a SELECT ... FOR UPDATE)
+// and so holds its rows until the test commits or rolls it back; it is
+// rolled back at the latest when t ends, before the server closes.
+func holdLock(t *testing.T, db *sql.DB, query string, args ...any) *sql.Tx {
+	t.Helper()
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	if _, err := tx.Exec(query, args...); err != nil {
+		t.Fatal(err)
+	}
+	return tx
+}
+
 // rawPost posts JSON from any goroutine (env.do may call t.Fatal).
 func rawPost(url, path string, header map[string]string, v any) (int, string) {
 	b, _ := json.Marshal(v)
@@ -90,14 +106,7 @@ func TestResetCodeConfirmedTwiceAtOnce(t *testing.T) {
 		code := e.verificationCode("twice@example.com")
 
 		// Stand in for a slow first writer: hold the account's row.
-		tx, err := db.Begin()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { tx.Rollback() }) // before the server closes
-		if _, err := tx.Exec(`SELECT id FROM accounts WHERE email_key = 'twice@example.com' FOR UPDATE`); err != nil {
-			t.Fatal(err)
-		}
+		tx := holdLock(t, db, `SELECT id FROM accounts WHERE email_key = 'twice@example.com' FOR UPDATE`)
 		statuses := make([]int, 2)
 		bodies := make([]string, 2)
 		var wg sync.WaitGroup
@@ -131,14 +140,7 @@ func TestConcurrentLinkInvitations(t *testing.T) {
 	eachPG(t, func(t *testing.T, e *env, db *sql.DB) {
 		c := e.create(prefixes[0], map[string]any{"email": "twolinks@example.com", "display_name": "T"})
 		// Stand in for the first request, still in its transaction.
-		tx, err := db.Begin()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { tx.Rollback() }) // before the server closes
-		if _, err := tx.Exec(`SELECT id FROM clients WHERE uid = $1 FOR UPDATE`, c.UserUID); err != nil {
-			t.Fatal(err)
-		}
+		tx := holdLock(t, db, `SELECT id FROM clients WHERE uid = $1 FOR UPDATE`, c.UserUID)
 		if _, err := tx.Exec(`INSERT INTO link_invitations (uid, org_id, client_id, email_key, inviter_uid, created_at, expires_at)
 			SELECT $1, org_id, id, email_key, created_by, now(), now() + interval '1 day' FROM clients WHERE uid = $2`,
 			roster.NewUID(time.Now()), c.UserUID); err != nil {
@@ -173,14 +175,7 @@ func TestAcceptWhileEmailChanges(t *testing.T) {
 		person := e.signup("lockorder@example.com")
 		c := e.create(prefixes[0], map[string]any{"email": "lockorder@example.com", "display_name": "L"})
 		inv := e.inviteLink(e.org.APIKey, c.UserUID)
-		tx, err := db.Begin()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { tx.Rollback() })
-		if _, err := tx.Exec(`SELECT id FROM clients WHERE uid = $1 FOR UPDATE`, c.UserUID); err != nil {
-			t.Fatal(err)
-		}
+		tx := holdLock(t, db, `SELECT id FROM clients WHERE uid = $1 FOR UPDATE`, c.UserUID)
 		var status int
 		var body string
 		done := make(chan struct{})
