@@ -1,17 +1,41 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"io/fs"
 	"log/slog"
+	"path"
+	"testing/fstest"
+	"text/template"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
 
-//go:embed migrations
+// migrations are goose's SQL migrations, one file for both engines: each is
+// a text/template in which the functions of sqlTypes write what the
+// engines write differently, and {{if postgres}} encloses what only
+// PostgreSQL runs.
+//
+//go:embed migrations/*.sql
 var migrations embed.FS
+
+// sqlTypes are the column types the engines spell differently.
+var sqlTypes = map[string]struct{ sqlite, postgres string }{
+	// SQLite's INTEGER PRIMARY KEY is the rowid, numbered by SQLite.
+	"id":     {"INTEGER PRIMARY KEY", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"},
+	"bigint": {"INTEGER", "BIGINT"}, // SQLite's INTEGER has 64 bits
+	"double": {"REAL", "DOUBLE PRECISION"},
+	"blob":   {"BLOB", "BYTEA"},
+	// SQLite keeps times as fixed-width UTC text
+	// (2006-01-02T15:04:05.000000Z), which sorts as the times do.
+	"time": {"TEXT", "TIMESTAMPTZ"},
+	// Text compared bytewise whatever the database's collation, as SQLite
+	// compares all text: uids then sort in creation order.
+	"bytewise_text": {"TEXT", `TEXT COLLATE "C"`},
+}
 
 // Migrate brings the schema up to date. On PostgreSQL a session lock makes
 // concurrent starts of several processes take turns.
@@ -29,22 +53,54 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 
 // provider returns the migrations of the store's engine, SQL and Go.
 func (s *Store) provider() (*goose.Provider, error) {
-	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
+	dialect := goose.DialectSQLite3
 	var opts []goose.ProviderOption
 	if s.postgres {
-		dialect, dir = goose.DialectPostgres, "migrations/postgres"
+		dialect = goose.DialectPostgres
 		locker, err := lock.NewPostgresSessionLocker()
 		if err != nil {
 			return nil, err
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	sub, err := fs.Sub(migrations, dir)
+	sqlFiles, err := renderMigrations(s.postgres)
 	if err != nil {
 		return nil, err
 	}
 	opts = append(opts, goose.WithGoMigrations(goMigrations()...))
-	return goose.NewProvider(dialect, s.wdb, sub, opts...)
+	return goose.NewProvider(dialect, s.wdb, sqlFiles, opts...)
+}
+
+// renderMigrations returns the SQL migrations written out for one engine,
+// under the names goose takes their versions from.
+func renderMigrations(postgres bool) (fs.FS, error) {
+	funcs := template.FuncMap{"postgres": func() bool { return postgres }}
+	for name, spelling := range sqlTypes {
+		typ := spelling.sqlite
+		if postgres {
+			typ = spelling.postgres
+		}
+		funcs[name] = func() string { return typ }
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	// goose reads the migrations from a file system; the standard
+	// library's in-memory one holds them.
+	rendered := fstest.MapFS{}
+	for _, name := range names {
+		t, err := template.New(path.Base(name)).Funcs(funcs).ParseFS(migrations, name)
+		if err != nil {
+			return nil, err
+		}
+		var sql bytes.Buffer
+		if err := t.Execute(&sql, nil); err != nil {
+			return nil, err
+		}
+		rendered[t.Name()] = &fstest.MapFile{Data: sql.Bytes()}
+	}
+	return rendered, nil
 }
 
 type migrationLogKey struct{}

@@ -7,15 +7,15 @@ ALTER TABLE accounts ADD COLUMN password_hash TEXT; -- argon2id, PHC string; NUL
 -- one before it: presenting the previous one again means the token was
 -- copied, and ends the session.
 CREATE TABLE sign_in_sessions (
-    id            INTEGER PRIMARY KEY,
-    uid           TEXT NOT NULL UNIQUE,
-    account_id    INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    refresh_hash  BLOB NOT NULL UNIQUE,
-    previous_hash BLOB,
-    created_at    TEXT NOT NULL,
-    refreshed_at  TEXT NOT NULL,
-    expires_at    TEXT NOT NULL,
-    revoked_at    TEXT,
+    id            {{id}},
+    uid           {{bytewise_text}} NOT NULL UNIQUE,
+    account_id    {{bigint}} NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    refresh_hash  {{blob}} NOT NULL UNIQUE,
+    previous_hash {{blob}},
+    created_at    {{time}} NOT NULL,
+    refreshed_at  {{time}} NOT NULL,
+    expires_at    {{time}} NOT NULL,
+    revoked_at    {{time}},
     remote_addr   TEXT NOT NULL,
     user_agent    TEXT NOT NULL
 );
@@ -27,23 +27,23 @@ CREATE INDEX sign_in_sessions_previous ON sign_in_sessions (previous_hash);
 CREATE TABLE sign_in_failures (
     key           TEXT PRIMARY KEY,
     failures      INTEGER NOT NULL,
-    last_at       TEXT NOT NULL,
-    blocked_until TEXT NOT NULL
+    last_at       {{time}} NOT NULL,
+    blocked_until {{time}} NOT NULL
 );
 CREATE INDEX sign_in_failures_last ON sign_in_failures (last_at);
 
 CREATE TABLE invitations (
-    id                INTEGER PRIMARY KEY,
+    id                {{id}},
     token             TEXT NOT NULL UNIQUE,
-    org_id            INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    inviter_id        INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    org_id            {{bigint}} NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    inviter_id        {{bigint}} NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     invitee_email     TEXT NOT NULL,
     invitee_email_key TEXT NOT NULL,
     status            TEXT NOT NULL, -- pending, accepted, declined, expired
     platform_link     TEXT,
-    created_at        TEXT NOT NULL,
-    expires_at        TEXT NOT NULL,
-    responded_at      TEXT
+    created_at        {{time}} NOT NULL,
+    expires_at        {{time}} NOT NULL,
+    responded_at      {{time}}
 );
 -- One pending invitation per organization and email.
 CREATE UNIQUE INDEX invitations_org_pending ON invitations (org_id, invitee_email_key) WHERE status = 'pending';
@@ -54,31 +54,31 @@ CREATE INDEX invitations_invitee ON invitations (invitee_email_key, id);
 -- sender leases a message before sending so that two processes never send
 -- the same one at once.
 CREATE TABLE outbox (
-    id              INTEGER PRIMARY KEY,
+    id              {{id}},
     message_id      TEXT NOT NULL UNIQUE,
     recipient       TEXT NOT NULL,
     subject         TEXT NOT NULL,
     body            TEXT NOT NULL,
-    created_at      TEXT NOT NULL,
+    created_at      {{time}} NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT NOT NULL,
-    lease_until     TEXT,
-    sent_at         TEXT,
+    next_attempt_at {{time}} NOT NULL,
+    lease_until     {{time}},
+    sent_at         {{time}},
     last_error      TEXT
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL;
 
 CREATE TABLE analysis_sessions (
-    id         INTEGER PRIMARY KEY,
-    uid        TEXT NOT NULL,
-    org_id     INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    client_id  INTEGER NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    id         {{id}},
+    uid        {{bytewise_text}} NOT NULL,
+    org_id     {{bigint}} NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    client_id  {{bigint}} NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
     activity   TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    duration   REAL NOT NULL,
+    started_at {{time}} NOT NULL,
+    duration   {{double}} NOT NULL,
     metrics    TEXT,
     created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at {{time}} NOT NULL
 );
 -- uid is time-ordered: (org_id, client_id, uid) is a client's keyset order.
 CREATE UNIQUE INDEX analysis_sessions_client ON analysis_sessions (org_id, client_id, uid);

@@ -1,38 +1,43 @@
 -- +goose Up
 -- Account lifecycle: deactivation, session limits, external ids, richer
 -- listing and the audit log.
-ALTER TABLE accounts ADD COLUMN deactivated_at TEXT;   -- NULL: active
+ALTER TABLE accounts ADD COLUMN deactivated_at {{time}};   -- NULL: active
 -- An email is verified when its owner proved they read it: only then may
 -- the account answer invitations to it. Accounts made before this are
 -- taken as verified when they have no password: an operator or an identity
 -- provider made them.
-ALTER TABLE accounts ADD COLUMN email_verified_at TEXT;
+ALTER TABLE accounts ADD COLUMN email_verified_at {{time}};
 UPDATE accounts SET email_verified_at = created_at WHERE password_hash IS NULL;
 CREATE TABLE email_verifications (
-    token_hash BLOB PRIMARY KEY,
-    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    token_hash {{blob}} PRIMARY KEY,
+    account_id {{bigint}} NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     email_key  TEXT NOT NULL,
-    expires_at TEXT NOT NULL
+    expires_at {{time}} NOT NULL
 );
 CREATE INDEX email_verifications_account ON email_verifications (account_id);
 
 -- Force logout refuses the identity provider's tokens issued before it.
-ALTER TABLE accounts ADD COLUMN tokens_valid_after TEXT;
-ALTER TABLE accounts ADD COLUMN sessions_limit INTEGER; -- NULL: unlimited
+ALTER TABLE accounts ADD COLUMN tokens_valid_after {{time}};
+ALTER TABLE accounts ADD COLUMN sessions_limit {{bigint}}; -- NULL: unlimited
 
 -- An API key opens the organization it was made in, and no other: an
 -- account that leaves and joins another organization keeps no key to it.
-ALTER TABLE api_keys ADD COLUMN org_id INTEGER REFERENCES organizations (id) ON DELETE CASCADE;
+ALTER TABLE api_keys ADD COLUMN org_id {{bigint}} REFERENCES organizations (id) ON DELETE CASCADE;
 UPDATE api_keys SET org_id = (SELECT org_id FROM memberships WHERE memberships.account_id = api_keys.account_id);
 
-ALTER TABLE clients ADD COLUMN external_id TEXT;
-ALTER TABLE clients ADD COLUMN deactivated_at TEXT;
-ALTER TABLE clients ADD COLUMN sessions_limit INTEGER;
-ALTER TABLE clients ADD COLUMN sessions_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clients ADD COLUMN external_id {{bytewise_text}};
+ALTER TABLE clients ADD COLUMN deactivated_at {{time}};
+ALTER TABLE clients ADD COLUMN sessions_limit {{bigint}};
+ALTER TABLE clients ADD COLUMN sessions_count {{bigint}} NOT NULL DEFAULT 0;
 -- name_key is the lower-cased display name, computed in Go like email_key,
 -- so that both engines sort and search names alike.
-ALTER TABLE clients ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE clients ADD COLUMN name_key {{bytewise_text}} NOT NULL DEFAULT '';
 UPDATE clients SET name_key = lower(display_name);
+{{- if postgres}}
+-- Lists sort by email_key too: bytewise, whatever the database's
+-- collation. SQLite compares text bytewise already.
+ALTER TABLE clients ALTER COLUMN email_key TYPE {{bytewise_text}};
+{{- end}}
 CREATE UNIQUE INDEX clients_org_external ON clients (org_id, external_id);
 -- An account finds the client profiles with its email in every organization.
 CREATE INDEX clients_email ON clients (email_key);
@@ -45,9 +50,9 @@ CREATE INDEX clients_org_deactivated ON clients (org_id, deactivated_at, uid);
 -- the transaction of the change. fields lists the names of the fields
 -- changed, never their values, so that no secret can reach the log.
 CREATE TABLE audit_log (
-    id          INTEGER PRIMARY KEY,
-    org_id      INTEGER REFERENCES organizations (id) ON DELETE CASCADE, -- NULL: an account's own change outside any organization
-    at          TEXT NOT NULL,
+    id          {{id}},
+    org_id      {{bigint}} REFERENCES organizations (id) ON DELETE CASCADE, -- NULL: an account's own change outside any organization
+    at          {{time}} NOT NULL,
     actor_uid   TEXT NOT NULL,
     actor_kind  TEXT NOT NULL, -- token, api_key or operator
     actor_key   TEXT NOT NULL DEFAULT '', -- the API key's public id, for api_key
@@ -69,6 +74,9 @@ DROP INDEX clients_org_email_uid;
 DROP INDEX clients_org_name;
 DROP INDEX clients_email;
 DROP INDEX clients_org_external;
+{{- if postgres}}
+ALTER TABLE clients ALTER COLUMN email_key TYPE TEXT;
+{{- end}}
 ALTER TABLE clients DROP COLUMN name_key;
 ALTER TABLE clients DROP COLUMN sessions_count;
 ALTER TABLE clients DROP COLUMN sessions_limit;

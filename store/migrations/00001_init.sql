@@ -1,58 +1,59 @@
 -- +goose Up
--- Times are timestamptz; SQLite stores them as fixed-width UTC text.
--- uids are compared bytewise (COLLATE "C"): they sort in creation order.
+-- One file for both engines: renderMigrations (../migrate.go) writes the
+-- column types in braces as each engine spells them. uids are
+-- bytewise_text: they sort in creation order.
 CREATE TABLE settings (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 
 CREATE TABLE organizations (
-    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    uid            TEXT COLLATE "C" NOT NULL UNIQUE,
+    id             {{id}},
+    uid            {{bytewise_text}} NOT NULL UNIQUE,
     company_name   TEXT NOT NULL,
     payment_type   TEXT NOT NULL,
-    session_number BIGINT NOT NULL DEFAULT 0,
+    session_number {{bigint}} NOT NULL DEFAULT 0,
     activities     TEXT NOT NULL DEFAULT '[]',
-    client_limit   BIGINT NOT NULL DEFAULT 0, -- 0: unlimited
-    client_count   BIGINT NOT NULL DEFAULT 0, -- kept in step with clients so that totals never scan
-    created_at     TIMESTAMPTZ NOT NULL
+    client_limit   {{bigint}} NOT NULL DEFAULT 0, -- 0: unlimited
+    client_count   {{bigint}} NOT NULL DEFAULT 0, -- kept in step with clients so that totals never scan
+    created_at     {{time}} NOT NULL
 );
 
 CREATE TABLE accounts (
-    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    uid          TEXT COLLATE "C" NOT NULL UNIQUE,
+    id           {{id}},
+    uid          {{bytewise_text}} NOT NULL UNIQUE,
     email        TEXT NOT NULL,
     email_key    TEXT NOT NULL UNIQUE, -- roster.EmailKey(email): case-insensitive on both engines alike
     display_name TEXT NOT NULL,
-    created_at   TIMESTAMPTZ NOT NULL
+    created_at   {{time}} NOT NULL
 );
 
 -- The primary key makes an account staff of at most one organization.
 CREATE TABLE memberships (
-    account_id BIGINT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
-    org_id     BIGINT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    account_id {{bigint}} PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+    org_id     {{bigint}} NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     role       TEXT NOT NULL,
     status     TEXT NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL
+    created_at {{time}} NOT NULL
 );
 CREATE INDEX memberships_org ON memberships (org_id);
 
 CREATE TABLE api_keys (
-    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id           {{id}},
     key_id       TEXT NOT NULL UNIQUE,
-    secret_hash  BYTEA NOT NULL,
-    account_id   BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    secret_hash  {{blob}} NOT NULL,
+    account_id   {{bigint}} NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     name         TEXT NOT NULL,
-    created_at   TIMESTAMPTZ NOT NULL,
-    last_used_at TIMESTAMPTZ,
-    revoked_at   TIMESTAMPTZ
+    created_at   {{time}} NOT NULL,
+    last_used_at {{time}},
+    revoked_at   {{time}}
 );
 CREATE INDEX api_keys_account ON api_keys (account_id);
 
 CREATE TABLE clients (
-    id                    BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    org_id                BIGINT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    uid                   TEXT COLLATE "C" NOT NULL,
+    id                    {{id}},
+    org_id                {{bigint}} NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    uid                   {{bytewise_text}} NOT NULL,
     created_by            TEXT NOT NULL,
     email                 TEXT NOT NULL,
     email_key             TEXT NOT NULL,
@@ -60,20 +61,20 @@ CREATE TABLE clients (
     phone                 TEXT,
     age                   INTEGER,
     gender                TEXT,
-    height                DOUBLE PRECISION,
-    weight                DOUBLE PRECISION,
-    ycom                  DOUBLE PRECISION,
-    leg_length            DOUBLE PRECISION,
-    shoe_size             DOUBLE PRECISION,
+    height                {{double}},
+    weight                {{double}},
+    ycom                  {{double}},
+    leg_length            {{double}},
+    shoe_size             {{double}},
     brand                 TEXT,
     shoe_model            TEXT,
     preferable_activities TEXT NOT NULL DEFAULT '[]',
     profile_photo         TEXT,
     note_text             TEXT,
-    note_updated_at       TIMESTAMPTZ,
-    last_session          TIMESTAMPTZ,
-    created_at            TIMESTAMPTZ NOT NULL,
-    updated_at            TIMESTAMPTZ NOT NULL
+    note_updated_at       {{time}},
+    last_session          {{time}},
+    created_at            {{time}} NOT NULL,
+    updated_at            {{time}} NOT NULL
 );
 -- Every index leads with org_id: each query is scoped to one organization.
 -- uid is time-ordered, so (org_id, uid) is also the keyset order of lists.
@@ -88,7 +89,7 @@ CREATE INDEX clients_org_last_session ON clients (org_id, last_session, uid);
 -- One row per preferred activity: a filter page walks clients by
 -- (org_id, uid) and checks each one's rows through the primary key.
 CREATE TABLE client_activities (
-    client_id BIGINT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    client_id {{bigint}} NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
     activity  TEXT NOT NULL,
     PRIMARY KEY (client_id, activity)
 );
@@ -98,10 +99,10 @@ CREATE TABLE client_activities (
 -- scan. Transactions update these rows in (dim, value) order, before the
 -- organization's row, so that they never wait on each other in a cycle.
 CREATE TABLE client_counts (
-    org_id BIGINT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    org_id {{bigint}} NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     dim    TEXT NOT NULL,
     value  TEXT NOT NULL,
-    n      BIGINT NOT NULL,
+    n      {{bigint}} NOT NULL,
     PRIMARY KEY (org_id, dim, value)
 );
 

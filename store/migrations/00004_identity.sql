@@ -10,8 +10,8 @@
 -- A table of its own rather than a column of clients: every index of
 -- clients weighs on the planning of its hot reads.
 CREATE TABLE client_links (
-    client_id  INTEGER PRIMARY KEY REFERENCES clients (id) ON DELETE CASCADE,
-    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE
+    client_id  {{bigint}} PRIMARY KEY REFERENCES clients (id) ON DELETE CASCADE,
+    account_id {{bigint}} NOT NULL REFERENCES accounts (id) ON DELETE CASCADE
 );
 CREATE INDEX client_links_account ON client_links (account_id);
 
@@ -19,15 +19,15 @@ CREATE INDEX client_links_account ON client_links (account_id);
 -- their account to it. It is answered by that person, signed in with that
 -- verified email; a change of the client's email voids it.
 CREATE TABLE link_invitations (
-    id            INTEGER PRIMARY KEY,
-    uid           TEXT NOT NULL UNIQUE,
-    org_id        INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    client_id     INTEGER NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    id            {{id}},
+    uid           {{bytewise_text}} NOT NULL UNIQUE,
+    org_id        {{bigint}} NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    client_id     {{bigint}} NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
     email_key     TEXT NOT NULL,
     inviter_uid   TEXT NOT NULL,
     platform_link TEXT,
-    created_at    TEXT NOT NULL,
-    expires_at    TEXT NOT NULL
+    created_at    {{time}} NOT NULL,
+    expires_at    {{time}} NOT NULL
 );
 -- One open request per client: a new one replaces it.
 CREATE UNIQUE INDEX link_invitations_client ON link_invitations (client_id);
@@ -38,15 +38,15 @@ CREATE INDEX link_invitations_email ON link_invitations (email_key);
 -- who clicks an attacker's sign-up link does not hand the attacker a
 -- verified account), or a password reset. Only hashes are kept.
 CREATE TABLE email_tokens (
-    token_hash    BLOB PRIMARY KEY,
+    token_hash    {{blob}} PRIMARY KEY,
     purpose       TEXT NOT NULL, -- sign_up or password_reset
     email         TEXT NOT NULL,
     email_key     TEXT NOT NULL,
-    account_id    INTEGER REFERENCES accounts (id) ON DELETE CASCADE, -- password_reset: the account
+    account_id    {{bigint}} REFERENCES accounts (id) ON DELETE CASCADE, -- password_reset: the account
     display_name  TEXT NOT NULL DEFAULT '',
     password_hash TEXT,
-    created_at    TEXT NOT NULL,
-    expires_at    TEXT NOT NULL
+    created_at    {{time}} NOT NULL,
+    expires_at    {{time}} NOT NULL
 );
 CREATE INDEX email_tokens_account ON email_tokens (account_id);
 CREATE INDEX email_tokens_expires ON email_tokens (expires_at);
@@ -58,8 +58,8 @@ DROP TABLE email_verifications;
 -- client address, invitations per organization), shared by every process.
 CREATE TABLE rate_limits (
     key      TEXT PRIMARY KEY,
-    hits     INTEGER NOT NULL,
-    reset_at TEXT NOT NULL
+    hits     {{bigint}} NOT NULL,
+    reset_at {{time}} NOT NULL
 );
 CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
 
@@ -67,10 +67,10 @@ CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
 DROP TABLE rate_limits;
 DROP TABLE email_tokens;
 CREATE TABLE email_verifications (
-    token_hash BLOB PRIMARY KEY,
-    account_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    token_hash {{blob}} PRIMARY KEY,
+    account_id {{bigint}} NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     email_key  TEXT NOT NULL,
-    expires_at TEXT NOT NULL
+    expires_at {{time}} NOT NULL
 );
 CREATE INDEX email_verifications_account ON email_verifications (account_id);
 DROP TABLE link_invitations;
