@@ -17,7 +17,8 @@ import (
 // migrations are goose's SQL migrations, one file for both engines: each is
 // a text/template in which the functions of sqlTypes write what the
 // engines write differently, and {{if postgres}} encloses what only
-// PostgreSQL runs.
+// PostgreSQL runs. They have no way down, like the Go migrations: nothing
+// in Roster runs one down, and a migration is undone by restoring a backup.
 //
 //go:embed migrations/*.sql
 var migrations embed.FS

@@ -105,13 +105,3 @@ CREATE TABLE client_counts (
     n      {{bigint}} NOT NULL,
     PRIMARY KEY (org_id, dim, value)
 );
-
--- +goose Down
-DROP TABLE client_counts;
-DROP TABLE client_activities;
-DROP TABLE clients;
-DROP TABLE api_keys;
-DROP TABLE memberships;
-DROP TABLE accounts;
-DROP TABLE organizations;
-DROP TABLE settings;

@@ -82,11 +82,3 @@ CREATE TABLE analysis_sessions (
 );
 -- uid is time-ordered: (org_id, client_id, uid) is a client's keyset order.
 CREATE UNIQUE INDEX analysis_sessions_client ON analysis_sessions (org_id, client_id, uid);
-
--- +goose Down
-DROP TABLE analysis_sessions;
-DROP TABLE outbox;
-DROP TABLE invitations;
-DROP TABLE sign_in_failures;
-DROP TABLE sign_in_sessions;
-ALTER TABLE accounts DROP COLUMN password_hash;

@@ -65,26 +65,3 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_org ON audit_log (org_id, id);
 CREATE INDEX audit_log_org_object ON audit_log (org_id, object_uid, id);
 CREATE INDEX audit_log_org_actor ON audit_log (org_id, actor_uid, id);
-
--- +goose Down
-DROP TABLE audit_log;
-DROP INDEX clients_org_deactivated;
-DROP INDEX clients_org_sessions_count;
-DROP INDEX clients_org_email_uid;
-DROP INDEX clients_org_name;
-DROP INDEX clients_email;
-DROP INDEX clients_org_external;
-{{- if postgres}}
-ALTER TABLE clients ALTER COLUMN email_key TYPE TEXT;
-{{- end}}
-ALTER TABLE clients DROP COLUMN name_key;
-ALTER TABLE clients DROP COLUMN sessions_count;
-ALTER TABLE clients DROP COLUMN sessions_limit;
-ALTER TABLE clients DROP COLUMN deactivated_at;
-ALTER TABLE clients DROP COLUMN external_id;
-ALTER TABLE api_keys DROP COLUMN org_id;
-ALTER TABLE accounts DROP COLUMN sessions_limit;
-ALTER TABLE accounts DROP COLUMN tokens_valid_after;
-DROP TABLE email_verifications;
-ALTER TABLE accounts DROP COLUMN email_verified_at;
-ALTER TABLE accounts DROP COLUMN deactivated_at;

@@ -62,16 +62,3 @@ CREATE TABLE rate_limits (
     reset_at {{time}} NOT NULL
 );
 CREATE INDEX rate_limits_reset ON rate_limits (reset_at);
-
--- +goose Down
-DROP TABLE rate_limits;
-DROP TABLE email_tokens;
-CREATE TABLE email_verifications (
-    token_hash {{blob}} PRIMARY KEY,
-    account_id {{bigint}} NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    email_key  TEXT NOT NULL,
-    expires_at {{time}} NOT NULL
-);
-CREATE INDEX email_verifications_account ON email_verifications (account_id);
-DROP TABLE link_invitations;
-DROP TABLE client_links;
