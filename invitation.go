@@ -31,6 +31,10 @@ type Invitation struct {
 	ExpiresAt    time.Time
 }
 
+// ErrInvitationNotFound is the seed's 404 for an unknown or answered
+// invitation.
+var ErrInvitationNotFound = Errorf(KindNotFound, "invitation not found or already responded to")
+
 // InvitationLink is the link an invitation email carries: the platform
 // link with the token added as invite_token, or, without a platform link,
 // the bare token for the invitee to paste.

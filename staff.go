@@ -12,6 +12,16 @@ type Account struct {
 	CreatedAt     time.Time
 }
 
+// NewAccount is an account to create.
+type NewAccount struct {
+	Email, DisplayName string
+	PasswordHash       string // "" for none
+	// EmailVerified says the email is proven: by a code mailed to it, an
+	// identity provider or the operator. An unverified account can sign
+	// in but not act on its email: see invitations or link profiles.
+	EmailVerified bool
+}
+
 // Membership is an account's place in its organization, as /auth/me shows it.
 type Membership struct {
 	OrgUID      string

@@ -28,3 +28,10 @@ func ThrottleDelay(failures int, perAddress bool) time.Duration {
 	}
 	return maxThrottle
 }
+
+// ThrottleKey is what failed sign-ins are counted against, an account or an
+// address, and whether it is an address.
+type ThrottleKey struct {
+	Key        string
+	PerAddress bool
+}

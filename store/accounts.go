@@ -9,22 +9,8 @@ import (
 	"roster"
 )
 
-// ErrWrongCredentials answers every failed sign-in alike, so that it does
-// not tell which emails have accounts.
-var ErrWrongCredentials = roster.Errorf(roster.KindUnauthorized, "wrong email or password")
-
-// NewAccount is an account to create.
-type NewAccount struct {
-	Email, DisplayName string
-	PasswordHash       string // "" for none
-	// EmailVerified says the email is proven: by a code mailed to it, an
-	// identity provider or the operator. An unverified account can sign
-	// in but not act on its email: see invitations or link profiles.
-	EmailVerified bool
-}
-
 // CreateAccount stores a new account that is nobody's staff yet.
-func (s *Store) CreateAccount(ctx context.Context, n NewAccount) (uid string, err error) {
+func (s *Store) CreateAccount(ctx context.Context, n roster.NewAccount) (uid string, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		uid, err = insertAccount(ctx, tx, n, now())
 		return err
@@ -32,7 +18,7 @@ func (s *Store) CreateAccount(ctx context.Context, n NewAccount) (uid string, er
 	return uid, err
 }
 
-func insertAccount(ctx context.Context, tx *sql.Tx, n NewAccount, t time.Time) (string, error) {
+func insertAccount(ctx context.Context, tx *sql.Tx, n roster.NewAccount, t time.Time) (string, error) {
 	uid := roster.NewUID(t)
 	var verified dbTime
 	if n.EmailVerified {
@@ -54,13 +40,13 @@ func insertAccount(ctx context.Context, tx *sql.Tx, n NewAccount, t time.Time) (
 // PasswordHash returns the uid and password hash of the account with this
 // email, and whether the account may sign in (see activeAccount). An
 // account without a password, like an unknown email, is
-// ErrWrongCredentials.
+// roster.ErrWrongCredentials.
 func (s *Store) PasswordHash(ctx context.Context, email string) (uid, hash string, active bool, err error) {
 	var h sql.NullString
 	err = s.queryRow(ctx, `SELECT a.uid, a.password_hash, `+activeAccount+` FROM accounts a`+memberJoin+`
 		WHERE a.email_key = $1`, roster.EmailKey(email)).Scan(&uid, &h, &active)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !h.Valid {
-		return "", "", false, ErrWrongCredentials
+		return "", "", false, roster.ErrWrongCredentials
 	}
 	return uid, h.String, active, err
 }
@@ -107,7 +93,7 @@ func (s *Store) AccountByEmail(ctx context.Context, email, displayName string) (
 	if displayName == "" {
 		displayName = email
 	}
-	uid, err = s.CreateAccount(ctx, NewAccount{Email: email, DisplayName: displayName, EmailVerified: true})
+	uid, err = s.CreateAccount(ctx, roster.NewAccount{Email: email, DisplayName: displayName, EmailVerified: true})
 	if roster.KindOf(err) == roster.KindInvalid {
 		// Created meanwhile by a concurrent request.
 		return s.AccountByEmail(ctx, email, displayName)

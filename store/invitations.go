@@ -140,10 +140,6 @@ func (s *Store) Invitations(ctx context.Context, viewer roster.Principal, limit 
 	return list, rows.Err()
 }
 
-// ErrInvitationNotFound is the seed's 404 for an unknown or answered
-// invitation.
-var ErrInvitationNotFound = roster.Errorf(roster.KindNotFound, "invitation not found or already responded to")
-
 // DeleteInvitation removes one of the organization's invitations.
 func (s *Store) DeleteInvitation(ctx context.Context, org roster.OrgID, token string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -173,7 +169,7 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 			FROM invitations WHERE token = $1`+s.forUpdate(), token).Scan(&id, &org, &status, &inviteeKey, &expires)
 		switch {
 		case errors.Is(err, sql.ErrNoRows) || err == nil && status != roster.InvitationPending:
-			return ErrInvitationNotFound
+			return roster.ErrInvitationNotFound
 		case err != nil:
 			return err
 		case !expires.After(t):

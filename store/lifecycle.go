@@ -10,15 +10,9 @@ import (
 	"roster"
 )
 
-// ClientRef names a client of an organization by uid or by external_id.
-type ClientRef struct {
-	UID        string
-	ExternalID string
-}
-
-// where returns the condition and argument that find the client, after
-// $1, the organization.
-func (r ClientRef) where() (string, string) {
+// whereClient returns the condition and argument that find the client r
+// names, after $1, the organization.
+func whereClient(r roster.ClientRef) (string, string) {
 	if r.ExternalID != "" {
 		return "external_id = $2", r.ExternalID
 	}
@@ -29,8 +23,8 @@ func (r ClientRef) where() (string, string) {
 // returns its uid. A deactivated client keeps all its data; it leaves the
 // lists and the counters of filters, and its account can no longer use
 // it. Setting the state it already has changes nothing.
-func (s *Store) SetClientActive(ctx context.Context, org roster.OrgID, ref ClientRef, active bool) (uid string, err error) {
-	cond, arg := ref.where()
+func (s *Store) SetClientActive(ctx context.Context, org roster.OrgID, ref roster.ClientRef, active bool) (uid string, err error) {
+	cond, arg := whereClient(ref)
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		c, err := s.lockedClient(ctx, tx, `SELECT `+countedColumns+` FROM clients WHERE org_id = $1 AND `+cond+s.forUpdate(), org, arg)
 		uid = c.uid
@@ -69,9 +63,6 @@ func activeAction(active bool) string {
 // an account: the client's organization hides the profile from it (see
 // OwnClients), and no organization may shut a person out of Roster.
 const activeAccount = `a.deactivated_at IS NULL`
-
-// ErrDeactivated refuses a deactivated account, on sign-in and after.
-var ErrDeactivated = roster.Errorf(roster.KindUnauthorized, "this account is deactivated")
 
 // SetStaffActive deactivates or reactivates a staff member of org: a
 // deactivated member cannot sign in, and their tokens and API keys stop
@@ -113,8 +104,8 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 // with their email is no handle on them. A deactivated client, which the
 // person no longer sees (and so cannot unlink), gives none either. An
 // unlinked client's answer is 0, whoever has its email.
-func (s *Store) ForceLogoutClient(ctx context.Context, org roster.OrgID, ref ClientRef) (int64, error) {
-	cond, arg := ref.where()
+func (s *Store) ForceLogoutClient(ctx context.Context, org roster.OrgID, ref roster.ClientRef) (int64, error) {
+	cond, arg := whereClient(ref)
 	return s.closeSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM client_links l
 			JOIN accounts a ON a.id = l.account_id WHERE l.client_id = c.id AND c.deactivated_at IS NULL AND `+notStaff+`), c.uid
 		FROM clients c WHERE c.org_id = $1 AND c.`+cond, org, arg)

@@ -196,6 +196,6 @@ func TestFilterLeavesOutDeactivated(t *testing.T) {
 }
 
 func deactivate(st *store.Store, org roster.OrgID, uid string) error {
-	_, err := st.SetClientActive(context.Background(), org, store.ClientRef{UID: uid}, false)
+	_, err := st.SetClientActive(context.Background(), org, roster.ClientRef{UID: uid}, false)
 	return err
 }

@@ -8,21 +8,11 @@ import (
 	"roster"
 )
 
-// OwnClient is a client profile of the signed-in person: a client that
-// its organization asked the person to link to their account, and the
-// person accepted (see RespondLink).
-type OwnClient struct {
-	Org         roster.OrgID
-	OrgUID      string
-	CompanyName string
-	Client      roster.Client
-}
-
 // maxOwnClients bounds the profiles of one person: one per organization.
 const maxOwnClients = 100
 
 // OwnClients returns the active client profiles linked to an account.
-func (s *Store) OwnClients(ctx context.Context, accountUID string) ([]OwnClient, error) {
+func (s *Store) OwnClients(ctx context.Context, accountUID string) ([]roster.OwnClient, error) {
 	rows, err := s.query(ctx, `SELECT o.id, o.uid, o.company_name, `+qualified("c", listColumns)+`
 		FROM accounts a JOIN client_links l ON l.account_id = a.id JOIN clients c ON c.id = l.client_id
 		JOIN organizations o ON o.id = c.org_id
@@ -32,9 +22,9 @@ func (s *Store) OwnClients(ctx context.Context, accountUID string) ([]OwnClient,
 		return nil, err
 	}
 	defer rows.Close()
-	var own []OwnClient
+	var own []roster.OwnClient
 	for rows.Next() {
-		var oc OwnClient
+		var oc roster.OwnClient
 		if err := scanClient(rows, &oc.Client, &oc.Org, &oc.OrgUID, &oc.CompanyName); err != nil {
 			return nil, err
 		}

@@ -20,14 +20,14 @@ const (
 )
 
 // scanPrincipal scans principalColumns; an account that may no longer act
-// is ErrDeactivated.
+// is roster.ErrDeactivated.
 func scanPrincipal(row *sql.Row, p *roster.Principal) error {
 	var active bool
 	if err := row.Scan(&p.AccountUID, &p.Role, &p.OrgID, &p.OrgUID, &active); err != nil {
 		return err
 	}
 	if !active {
-		return ErrDeactivated
+		return roster.ErrDeactivated
 	}
 	return nil
 }
@@ -59,19 +59,9 @@ func (s *Store) SessionPrincipal(ctx context.Context, accountUID, sessionUID str
 	return p, err
 }
 
-// SignInSession is a new sign-in session to store.
-type SignInSession struct {
-	UID         string
-	AccountUID  string
-	RefreshHash []byte
-	ExpiresAt   time.Time
-	RemoteAddr  string
-	UserAgent   string
-}
-
 // OpenSession stores a new sign-in session for an account, ending its
 // oldest sessions beyond its sessions limit.
-func (s *Store) OpenSession(ctx context.Context, ss SignInSession) error {
+func (s *Store) OpenSession(ctx context.Context, ss roster.SignInSession) error {
 	t := now()
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var accountID int64

@@ -20,7 +20,7 @@ func TestConcurrentAcceptsMakeOneMembership(t *testing.T) {
 		ctx := context.Background()
 		for round := range 5 {
 			email := fmt.Sprintf("both-%d@example.com", round)
-			uid, err := st.CreateAccount(ctx, store.NewAccount{Email: email, DisplayName: "Both", EmailVerified: true})
+			uid, err := st.CreateAccount(ctx, roster.NewAccount{Email: email, DisplayName: "Both", EmailVerified: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +64,7 @@ func TestConcurrentAcceptsMakeOneMembership(t *testing.T) {
 func TestConcurrentRefreshesRotateOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		uid, err := st.CreateAccount(ctx, store.NewAccount{Email: "refresh@example.com", DisplayName: "Refresh"})
+		uid, err := st.CreateAccount(ctx, roster.NewAccount{Email: "refresh@example.com", DisplayName: "Refresh"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func TestSignInThrottleWindow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		t0 := time.Now().UTC().Truncate(time.Second)
-		key := store.ThrottleKey{Key: "account:x@example.com"}
+		key := roster.ThrottleKey{Key: "account:x@example.com"}
 		wait := func(at time.Time) time.Duration {
 			t.Helper()
 			d, err := st.SignInWait(ctx, at, key)
@@ -158,7 +158,7 @@ func TestSignInThrottleWindow(t *testing.T) {
 func TestSetPasswordEndsSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		uid, err := st.CreateAccount(ctx, store.NewAccount{Email: "reset@example.com", DisplayName: "Reset", PasswordHash: "old hash"})
+		uid, err := st.CreateAccount(ctx, roster.NewAccount{Email: "reset@example.com", DisplayName: "Reset", PasswordHash: "old hash"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,17 +12,11 @@ import (
 // notBlocked is the blocked_until of a key that has never been blocked.
 var notBlocked = time.Unix(0, 0).UTC()
 
-// ThrottleKey is a key of sign_in_failures and whether it counts an address.
-type ThrottleKey struct {
-	Key        string
-	PerAddress bool
-}
-
 // SignInWait returns how long sign-in stays blocked for any of the keys,
 // or 0. Only failures block (SignInFailed): a correct password is refused
 // only while an earlier run of failures blocks, never because other
 // attempts run at the same time.
-func (s *Store) SignInWait(ctx context.Context, t time.Time, keys ...ThrottleKey) (time.Duration, error) {
+func (s *Store) SignInWait(ctx context.Context, t time.Time, keys ...roster.ThrottleKey) (time.Duration, error) {
 	var wait time.Duration
 	for _, k := range keys {
 		var until dbTime
@@ -39,7 +33,7 @@ func (s *Store) SignInWait(ctx context.Context, t time.Time, keys ...ThrottleKey
 // key for roster.ThrottleDelay once its recent failures call for it. The
 // count and the block are one atomic step per key: concurrent failures
 // are each counted, and the last of them sets the longest block.
-func (s *Store) SignInFailed(ctx context.Context, t time.Time, keys ...ThrottleKey) error {
+func (s *Store) SignInFailed(ctx context.Context, t time.Time, keys ...roster.ThrottleKey) error {
 	// Counts that can no longer block anyone go on the way, so that the
 	// table holds only the last window's failures however many addresses
 	// try. Apart from the count, and skipping rows that a count holds, so
