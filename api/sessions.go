@@ -3,8 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
-	"strconv"
 	"time"
 
 	"roster"
@@ -65,11 +63,7 @@ type sessionPageJSON struct {
 }
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
-	q, err := query(r)
-	if err != nil {
-		return err
-	}
-	after, limit, err := parseSessionPage(q)
+	after, limit, err := parseSessionPage(r)
 	if err != nil {
 		return err
 	}
@@ -92,27 +86,15 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// parseSessionPage reads start_after_id and limit, refusing anything else
-// as the filter does, so that a typo is not a silently ignored parameter.
-func parseSessionPage(q map[string][]string) (after string, limit int, err error) {
-	for k, vs := range q {
-		if !slices.Contains([]string{"start_after_id", "limit"}, k) {
-			return "", 0, invalid("%s: unknown query parameter; accepted are start_after_id and limit", k)
-		}
-		if len(vs) > 1 {
-			return "", 0, invalid("%s: given more than once", k)
-		}
+// parseSessionPage reads start_after_id and limit.
+func parseSessionPage(r *http.Request) (after string, limit int, err error) {
+	v, err := params(r, []string{"start_after_id", "limit"})
+	if err != nil {
+		return "", 0, err
 	}
-	limit = defaultSessionLimit
-	if vs := q["limit"]; len(vs) > 0 {
-		if limit, err = strconv.Atoi(vs[0]); err != nil || limit < 1 || limit > maxLimit {
-			return "", 0, invalid("limit: must be an integer from 1 to %d", maxLimit)
-		}
+	if limit, err = intParam(v, "limit", defaultSessionLimit, 1, maxLimit); err != nil {
+		return "", 0, err
 	}
-	if vs := q["start_after_id"]; len(vs) > 0 {
-		if after = vs[0]; !roster.ValidUID(after) {
-			return "", 0, invalid("start_after_id: not a valid uid")
-		}
-	}
-	return after, limit, nil
+	after, err = uidParam(v, "start_after_id")
+	return after, limit, err
 }
