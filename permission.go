@@ -4,12 +4,12 @@ package roster
 // in (or the staff member an API key acts for) and that account's
 // organization. OrgID is 0 and Role "" for an account that is not staff.
 type Principal struct {
-	OrgID      OrgID
-	OrgUID     string
-	AccountUID string
-	Role       string
-	SessionUID string // the sign-in session of a Roster bearer token; "" otherwise
-	KeyID      string // the public id of the API key that authenticated the request; "" for a person
+	OrgID            OrgID
+	OrgUID           string
+	AccountUID       string
+	Role             string
+	SignInSessionUID string // the sign-in session of a Roster bearer token; "" otherwise
+	KeyID            string // the public id of the API key that authenticated the request; "" for a person
 }
 
 // RoleAdmin is the role of a sub-admin: an accepted invitation makes one.

@@ -112,7 +112,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.openSession(w, r, uid, http.StatusOK)
+	return s.openSignInSession(w, r, uid, http.StatusOK)
 }
 
 func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) error {
@@ -173,7 +173,7 @@ func (s *Server) confirmPasswordReset(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return s.openSession(w, r, uid, http.StatusOK)
+	return s.openSignInSession(w, r, uid, http.StatusOK)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
@@ -185,7 +185,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.openSession(w, r, uid, http.StatusOK)
+	return s.openSignInSession(w, r, uid, http.StatusOK)
 }
 
 // errWrongSignUpPassword refuses a sign-up code with another password than
@@ -263,14 +263,14 @@ func (s *Server) checkPassword(ctx context.Context, email, password string) (str
 	return uid, nil
 }
 
-// openSession starts a sign-in session for an account and answers with
+// openSignInSession starts a sign-in session for an account and answers with
 // its tokens.
-func (s *Server) openSession(w http.ResponseWriter, r *http.Request, accountUID string, status int) error {
+func (s *Server) openSignInSession(w http.ResponseWriter, r *http.Request, accountUID string, status int) error {
 	t := time.Now()
 	refresh, hash := auth.NewRefreshToken()
 	ss := roster.SignInSession{UID: roster.NewUID(t), AccountUID: accountUID, RefreshHash: hash,
 		ExpiresAt: t.Add(s.refreshTTL), RemoteAddr: s.clientAddr(r), UserAgent: truncate(r.UserAgent(), 200)}
-	if err := s.store.OpenSession(r.Context(), ss); err != nil {
+	if err := s.store.OpenSignInSession(r.Context(), ss); err != nil {
 		return err
 	}
 	return s.writeTokens(w, accountUID, ss.UID, refresh, status)
@@ -303,10 +303,10 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	if p.SessionUID == "" {
+	if p.SignInSessionUID == "" {
 		return invalid("logout ends a Roster sign-in session: send the bearer token Roster issued, not an API key or another provider's token")
 	}
-	if err := s.store.CloseSession(r.Context(), p.SessionUID); err != nil {
+	if err := s.store.CloseSignInSession(r.Context(), p.SignInSessionUID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Signed out."})

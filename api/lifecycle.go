@@ -158,7 +158,7 @@ func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) error {
 	if !roster.ValidUID(uid) {
 		return roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
 	}
-	if err := s.store.SetStaffSessionsLimit(r.Context(), principal(r).OrgID, uid, limit); err != nil {
+	if err := s.store.SetStaffSignInSessionsLimit(r.Context(), principal(r).OrgID, uid, limit); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Sub-admin updated."})

@@ -118,7 +118,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.ChangePassword(r.Context(), p.AccountUID, hash, p.SessionUID); err != nil {
+	if err := s.store.ChangePassword(r.Context(), p.AccountUID, hash, p.SignInSessionUID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Password changed: your other sessions were signed out."})

@@ -66,7 +66,7 @@ func (s *Store) SetPassword(ctx context.Context, email, hash string) error {
 		if err != nil {
 			return err
 		}
-		if err := revokeSessions(ctx, tx, id, now()); err != nil {
+		if err := revokeSignInSessions(ctx, tx, id, now()); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, "account.password", "account", uid, "password")

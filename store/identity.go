@@ -109,7 +109,7 @@ func takeOver(ctx context.Context, tx *sql.Tx, id int64, uid string, t time.Time
 		append([]any{dbTime{t}, id}, args...)...); err != nil {
 		return err
 	}
-	if err := revokeSessions(ctx, tx, id, t); err != nil {
+	if err := revokeSignInSessions(ctx, tx, id, t); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM email_tokens
@@ -119,7 +119,7 @@ func takeOver(ctx context.Context, tx *sql.Tx, id int64, uid string, t time.Time
 	return audit(ctx, tx, 0, action, "account", uid, "email_verified", "password", "sessions")
 }
 
-func revokeSessions(ctx context.Context, tx *sql.Tx, accountID int64, t time.Time) error {
+func revokeSignInSessions(ctx context.Context, tx *sql.Tx, accountID int64, t time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
 		dbTime{t}, accountID)
 	return err

@@ -21,13 +21,13 @@ func signUp(email, hash, code string) roster.SignUp {
 		ClientAddr: "192.0.2.1"}
 }
 
-// openSession opens a sign-in session of an hour for the account, with
+// openSignInSession opens a sign-in session of an hour for the account, with
 // the refresh token's hash.
-func openSession(t *testing.T, st *store.Store, accountUID, refreshHash string) roster.SignInSession {
+func openSignInSession(t *testing.T, st *store.Store, accountUID, refreshHash string) roster.SignInSession {
 	t.Helper()
 	ss := roster.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: accountUID, RefreshHash: []byte(refreshHash),
 		ExpiresAt: time.Now().Add(time.Hour)}
-	if err := st.OpenSession(context.Background(), ss); err != nil {
+	if err := st.OpenSignInSession(context.Background(), ss); err != nil {
 		t.Fatal(err)
 	}
 	return ss
@@ -114,7 +114,7 @@ func TestSignUpTakesOverAnUnverifiedAccount(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := openSession(t, st, squat, "r")
+		ss := openSignInSession(t, st, squat, "r")
 		if err := st.StartSignUp(ctx, signUp("taken@example.com", "owner's", "code"), roster.DefaultLimits); err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +129,7 @@ func TestSignUpTakesOverAnUnverifiedAccount(t *testing.T) {
 		if _, hash, _, err := st.PasswordHash(ctx, "taken@example.com"); err != nil || hash != "owner's" {
 			t.Errorf("password %q, %v", hash, err)
 		}
-		if _, err := st.SessionPrincipal(ctx, squat, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+		if _, err := st.SignInSessionPrincipal(ctx, squat, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
 			t.Errorf("the squatter's session survived: %v", err)
 		}
 	})
@@ -155,7 +155,7 @@ func TestPasswordReset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := openSession(t, st, uid, "r")
+		ss := openSignInSession(t, st, uid, "r")
 		for _, code := range []string{"first", "second"} {
 			if err := reset("kim@EXAMPLE.com", code); err != nil {
 				t.Fatal(err)
@@ -180,7 +180,7 @@ func TestPasswordReset(t *testing.T) {
 		if a, _, err := st.Me(ctx, uid); err != nil || !a.EmailVerified {
 			t.Errorf("a reset verifies the address: %+v, %v", a, err)
 		}
-		if _, err := st.SessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+		if _, err := st.SignInSessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
 			t.Errorf("a session survived the reset: %v", err)
 		}
 		if _, err := st.ResetPassword(ctx, []byte("second"), "again"); !errors.Is(err, roster.ErrBadCode) {

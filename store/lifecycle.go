@@ -106,7 +106,7 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 // unlinked client's answer is 0, whoever has its email.
 func (s *Store) ForceLogoutClient(ctx context.Context, org roster.OrgID, ref roster.ClientRef) (int64, error) {
 	cond, arg := whereClient(ref)
-	return s.closeSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM client_links l
+	return s.closeSignInSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM client_links l
 			JOIN accounts a ON a.id = l.account_id WHERE l.client_id = c.id AND c.deactivated_at IS NULL AND `+notStaff+`), c.uid
 		FROM clients c WHERE c.org_id = $1 AND c.`+cond, org, arg)
 }
@@ -117,15 +117,15 @@ const notStaff = `NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a
 
 // ForceLogoutStaff ends every sign-in session of a staff member of org.
 func (s *Store) ForceLogoutStaff(ctx context.Context, org roster.OrgID, accountUID string) (int64, error) {
-	return s.closeSessions(ctx, org, "account", roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization"),
+	return s.closeSignInSessions(ctx, org, "account", roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization"),
 		`SELECT a.id, a.uid FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.org_id = $1 AND a.uid = $2`,
 		org, accountUID)
 }
 
-// closeSessions revokes the open sessions of the account whose id account
+// closeSignInSessions revokes the open sessions of the account whose id account
 // selects, with the uid of the object (of objectType) it was found by: no
 // row is notFound; a NULL id, no account to sign out, ends none.
-func (s *Store) closeSessions(ctx context.Context, org roster.OrgID, objectType string, notFound error, account string, args ...any) (n int64, err error) {
+func (s *Store) closeSignInSessions(ctx context.Context, org roster.OrgID, objectType string, notFound error, account string, args ...any) (n int64, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id sql.NullInt64
 		var objectUID string
@@ -157,9 +157,9 @@ func (s *Store) closeSessions(ctx context.Context, org roster.OrgID, objectType 
 	return n, err
 }
 
-// SetStaffSessionsLimit sets (or, with nil, clears) the cap on a staff
+// SetStaffSignInSessionsLimit sets (or, with nil, clears) the cap on a staff
 // member's simultaneous sign-in sessions.
-func (s *Store) SetStaffSessionsLimit(ctx context.Context, org roster.OrgID, accountUID string, limit *int64) error {
+func (s *Store) SetStaffSignInSessionsLimit(ctx context.Context, org roster.OrgID, accountUID string, limit *int64) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET sessions_limit = $1
 			WHERE uid = $2 AND id IN (SELECT account_id FROM memberships WHERE org_id = $3)`, limit, accountUID, org)
@@ -170,14 +170,14 @@ func (s *Store) SetStaffSessionsLimit(ctx context.Context, org roster.OrgID, acc
 	})
 }
 
-// enforceSessionsLimit ends the oldest open sessions of an account beyond
+// enforceSignInSessionsLimit ends the oldest open sessions of an account beyond
 // its sessions limit: the smallest of its own and, for a person who is
 // nobody's staff, those of the client profiles linked to it (see
 // OwnClients), so that no organization caps anyone who did not consent, nor
 // any organization's staff. It runs in the transaction that opens a
 // session, after the account's row is locked, so concurrent sign-ins count
 // each other.
-func enforceSessionsLimit(ctx context.Context, tx *sql.Tx, accountID int64, t time.Time) error {
+func enforceSignInSessionsLimit(ctx context.Context, tx *sql.Tx, accountID int64, t time.Time) error {
 	var limit sql.NullInt64
 	err := tx.QueryRowContext(ctx, `SELECT MIN(l) FROM (
 			SELECT sessions_limit AS l FROM accounts WHERE id = $1

@@ -147,7 +147,7 @@ func TestRekeyEmails(t *testing.T) {
 		o.reset(kate, "kate@k.example")
 		sessions := map[string]string{kate: roster.NewUID(time.Now()), fullWidthKate: roster.NewUID(time.Now())}
 		for account, session := range sessions {
-			if err := st.OpenSession(ctx, roster.SignInSession{UID: session, AccountUID: account,
+			if err := st.OpenSignInSession(ctx, roster.SignInSession{UID: session, AccountUID: account,
 				RefreshHash: []byte(session), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
@@ -207,10 +207,10 @@ func TestRekeyEmails(t *testing.T) {
 				t.Errorf("%s signs in to %q (%v), want %q", email, uid, err, kate)
 			}
 		}
-		if _, err := st.SessionPrincipal(ctx, fullWidthKate, sessions[fullWidthKate], time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+		if _, err := st.SignInSessionPrincipal(ctx, fullWidthKate, sessions[fullWidthKate], time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
 			t.Errorf("the look-alike's session: err %v, want it ended", err)
 		}
-		if _, err := st.SessionPrincipal(ctx, kate, sessions[kate], time.Now()); err != nil {
+		if _, err := st.SignInSessionPrincipal(ctx, kate, sessions[kate], time.Now()); err != nil {
 			t.Errorf("the keeper's session: %v", err)
 		}
 

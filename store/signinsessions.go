@@ -45,10 +45,10 @@ func (s *Store) AccountPrincipal(ctx context.Context, accountUID string, issued 
 	return p, err
 }
 
-// SessionPrincipal returns the principal of a Roster access token: its
+// SignInSessionPrincipal returns the principal of a Roster access token: its
 // sign-in session must still be open.
-func (s *Store) SessionPrincipal(ctx context.Context, accountUID, sessionUID string, t time.Time) (roster.Principal, error) {
-	p := roster.Principal{SessionUID: sessionUID}
+func (s *Store) SignInSessionPrincipal(ctx context.Context, accountUID, sessionUID string, t time.Time) (roster.Principal, error) {
+	p := roster.Principal{SignInSessionUID: sessionUID}
 	err := scanPrincipal(s.queryRow(ctx, `SELECT `+principalColumns+`
 		FROM sign_in_sessions ss JOIN accounts a ON a.id = ss.account_id`+principalJoins+`
 		WHERE ss.uid = $1 AND a.uid = $2 AND ss.revoked_at IS NULL AND ss.expires_at > $3`,
@@ -59,9 +59,9 @@ func (s *Store) SessionPrincipal(ctx context.Context, accountUID, sessionUID str
 	return p, err
 }
 
-// OpenSession stores a new sign-in session for an account, ending its
+// OpenSignInSession stores a new sign-in session for an account, ending its
 // oldest sessions beyond its sessions limit.
-func (s *Store) OpenSession(ctx context.Context, ss roster.SignInSession) error {
+func (s *Store) OpenSignInSession(ctx context.Context, ss roster.SignInSession) error {
 	t := now()
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var accountID int64
@@ -78,7 +78,7 @@ func (s *Store) OpenSession(ctx context.Context, ss roster.SignInSession) error 
 			ss.UID, accountID, ss.RefreshHash, dbTime{t}, dbTime{ss.ExpiresAt}, ss.RemoteAddr, ss.UserAgent); err != nil {
 			return err
 		}
-		return enforceSessionsLimit(ctx, tx, accountID, t)
+		return enforceSignInSessionsLimit(ctx, tx, accountID, t)
 	})
 }
 
@@ -122,8 +122,8 @@ func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash []byte, expi
 	return accountUID, sessionUID, nil
 }
 
-// CloseSession ends a sign-in session.
-func (s *Store) CloseSession(ctx context.Context, sessionUID string) error {
+// CloseSignInSession ends a sign-in session.
+func (s *Store) CloseSignInSession(ctx context.Context, sessionUID string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var uid string
 		err := tx.QueryRowContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE uid = $2 AND revoked_at IS NULL

@@ -68,7 +68,7 @@ func TestConcurrentRefreshesRotateOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := openSession(t, st, uid, "old")
+		ss := openSignInSession(t, st, uid, "old")
 		const n = 10
 		errs := make([]error, n)
 		var wg sync.WaitGroup
@@ -89,7 +89,7 @@ func TestConcurrentRefreshesRotateOnce(t *testing.T) {
 		if ok != 1 {
 			t.Fatalf("%d refreshes succeeded, want 1: %v", ok, errs)
 		}
-		if _, err := st.SessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+		if _, err := st.SignInSessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
 			t.Errorf("session still open after a reused refresh token: %v", err)
 		}
 	})
@@ -153,23 +153,23 @@ func TestSignInThrottleWindow(t *testing.T) {
 	})
 }
 
-// TestSetPasswordEndsSessions: a reset password ends the sessions that the
+// TestSetPasswordEndsSignInSessions: a reset password ends the sessions that the
 // old one opened.
-func TestSetPasswordEndsSessions(t *testing.T) {
+func TestSetPasswordEndsSignInSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		uid, err := st.CreateAccount(ctx, roster.NewAccount{Email: "reset@example.com", DisplayName: "Reset", PasswordHash: "old hash"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := openSession(t, st, uid, "r")
-		if _, err := st.SessionPrincipal(ctx, uid, ss.UID, time.Now()); err != nil {
+		ss := openSignInSession(t, st, uid, "r")
+		if _, err := st.SignInSessionPrincipal(ctx, uid, ss.UID, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.SetPassword(ctx, "RESET@example.com", "new hash"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.SessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+		if _, err := st.SignInSessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
 			t.Errorf("session after a password reset: %v", err)
 		}
 		if _, hash, _, err := st.PasswordHash(ctx, "reset@example.com"); err != nil || hash != "new hash" {

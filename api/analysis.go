@@ -10,10 +10,10 @@ import (
 
 // Session pages hold 20 sessions unless asked otherwise, and never more
 // than maxLimit.
-const defaultSessionLimit = 20
+const defaultAnalysisSessionLimit = 20
 
-// sessionJSON is an analysis session as the API shows it.
-type sessionJSON struct {
+// analysisSessionJSON is an analysis session as the API shows it.
+type analysisSessionJSON struct {
 	SessionUID string          `json:"session_uid"`
 	UserUID    string          `json:"user_uid"`
 	Activity   string          `json:"activity"`
@@ -23,14 +23,14 @@ type sessionJSON struct {
 	CreatedAt  string          `json:"created_at"`
 }
 
-func toSessionJSON(a *roster.AnalysisSession) sessionJSON {
-	return sessionJSON{SessionUID: a.UID, UserUID: a.ClientUID, Activity: a.Activity, Time: timeJSON(a.Time),
+func toAnalysisSessionJSON(a *roster.AnalysisSession) analysisSessionJSON {
+	return analysisSessionJSON{SessionUID: a.UID, UserUID: a.ClientUID, Activity: a.Activity, Time: timeJSON(a.Time),
 		Duration: a.Duration, Metrics: a.Metrics, CreatedAt: timeJSON(a.CreatedAt)}
 }
 
-type sessionRecordedJSON struct {
-	Session       sessionJSON `json:"session"`
-	SessionNumber int64       `json:"session_number"` // sessions the organization has left
+type analysisSessionRecordedJSON struct {
+	Session       analysisSessionJSON `json:"session"`
+	SessionNumber int64               `json:"session_number"` // sessions the organization has left
 }
 
 func (s *Server) recordSession(w http.ResponseWriter, r *http.Request) error {
@@ -49,21 +49,21 @@ func (s *Server) recordSession(w http.ResponseWriter, r *http.Request) error {
 		return roster.ErrClientNotFound
 	}
 	a.UID, a.CreatedBy, a.CreatedAt = roster.NewUID(now), p.AccountUID, now
-	remaining, err := s.store.RecordSession(r.Context(), p.OrgID, uid, &a)
+	remaining, err := s.store.RecordAnalysisSession(r.Context(), p.OrgID, uid, &a)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, sessionRecordedJSON{Session: toSessionJSON(&a), SessionNumber: remaining})
+	writeJSON(w, http.StatusCreated, analysisSessionRecordedJSON{Session: toAnalysisSessionJSON(&a), SessionNumber: remaining})
 	return nil
 }
 
-type sessionPageJSON struct {
-	Sessions []sessionJSON `json:"sessions"`
-	LastUID  string        `json:"last_uid"` // pass as start_after_id for the next page; "" on an empty page
+type analysisSessionPageJSON struct {
+	Sessions []analysisSessionJSON `json:"sessions"`
+	LastUID  string                `json:"last_uid"` // pass as start_after_id for the next page; "" on an empty page
 }
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
-	after, limit, err := parseSessionPage(r)
+	after, limit, err := parseAnalysisSessionPage(r)
 	if err != nil {
 		return err
 	}
@@ -71,13 +71,13 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	if !roster.ValidUID(uid) {
 		return roster.ErrClientNotFound
 	}
-	sessions, err := s.store.ClientSessions(r.Context(), principal(r).OrgID, uid, after, limit)
+	sessions, err := s.store.ClientAnalysisSessions(r.Context(), principal(r).OrgID, uid, after, limit)
 	if err != nil {
 		return err
 	}
-	out := sessionPageJSON{Sessions: make([]sessionJSON, len(sessions))}
+	out := analysisSessionPageJSON{Sessions: make([]analysisSessionJSON, len(sessions))}
 	for i := range sessions {
-		out.Sessions[i] = toSessionJSON(&sessions[i])
+		out.Sessions[i] = toAnalysisSessionJSON(&sessions[i])
 	}
 	if len(sessions) > 0 {
 		out.LastUID = sessions[len(sessions)-1].UID
@@ -86,13 +86,13 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// parseSessionPage reads start_after_id and limit.
-func parseSessionPage(r *http.Request) (after string, limit int, err error) {
+// parseAnalysisSessionPage reads start_after_id and limit.
+func parseAnalysisSessionPage(r *http.Request) (after string, limit int, err error) {
 	v, err := params(r, []string{"start_after_id", "limit"})
 	if err != nil {
 		return "", 0, err
 	}
-	if limit, err = intParam(v, "limit", defaultSessionLimit, 1, maxLimit); err != nil {
+	if limit, err = intParam(v, "limit", defaultAnalysisSessionLimit, 1, maxLimit); err != nil {
 		return "", 0, err
 	}
 	after, err = uidParam(v, "start_after_id")
