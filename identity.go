@@ -44,6 +44,37 @@ func PasswordResetMail(email, platformLink, token string) Mail {
 			"If you did not ask for this, ignore this message: your password stays as it is.\n"}
 }
 
+// EmailToken is a code mailed to prove a mailbox. Only its hash is kept.
+type EmailToken struct {
+	Hash      []byte
+	ExpiresAt time.Time
+}
+
+// ErrBadCode answers a sign-up or reset code that is unknown, used or
+// expired, alike.
+var ErrBadCode = FieldErrorf("token", "invalid, used or expired code: ask for a new one")
+
+// SignUp is a sign-up to start: nothing is created until its code comes
+// back with its password (the store's CompleteSignUp).
+type SignUp struct {
+	Email, DisplayName, PasswordHash string
+	Token                            EmailToken
+	Mail                             Mail // carries the code
+	// ExistsMail goes instead when the address already has a verified
+	// account: the caller's answer is the same, the mail tells which case
+	// it is.
+	ExistsMail Mail
+	ClientAddr string // the address of the client that asked, for its mail limit
+}
+
+// PasswordReset is a password reset to start.
+type PasswordReset struct {
+	Email      string
+	Token      EmailToken
+	Mail       Mail
+	ClientAddr string
+}
+
 // LinkInvitationMail asks the person with a client's email to link their
 // account to the organization's profile of them.
 func LinkInvitationMail(inv LinkInvitation) Mail {
@@ -81,6 +112,28 @@ type LinkInvitation struct {
 	PlatformLink string
 	CreatedAt    time.Time
 	ExpiresAt    time.Time
+}
+
+// ErrLinkInvitationNotFound answers for a link invitation that does not
+// exist, was answered, expired, or is not addressed to the caller, alike.
+var ErrLinkInvitationNotFound = Errorf(KindNotFound, "link invitation not found, answered or expired")
+
+// LinkRequest asks the person with a client's email to link their account.
+type LinkRequest struct {
+	Client       ClientRef
+	InviterUID   string
+	PlatformLink string // checked against the allowed origins by the caller
+	TTL          time.Duration
+}
+
+// OwnClient is a client profile of the signed-in person: a client that
+// its organization asked the person to link to their account, and the
+// person accepted (see the store's RespondLink).
+type OwnClient struct {
+	Org         OrgID
+	OrgUID      string
+	CompanyName string
+	Client      Client
 }
 
 // Rate is an abuse limit: at most Count events per window of Per. A zero

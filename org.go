@@ -15,15 +15,3 @@ var PlanClientLimits = map[string]int64{
 	"Pro":        1000,
 	"Enterprise": 0,
 }
-
-// Principal is the authenticated caller of a request: the account signed
-// in (or the staff member an API key acts for) and that account's
-// organization. OrgID is 0 and Role "" for an account that is not staff.
-type Principal struct {
-	OrgID      OrgID
-	OrgUID     string
-	AccountUID string
-	Role       string
-	SessionUID string // the sign-in session of a Roster bearer token; "" otherwise
-	KeyID      string // the public id of the API key that authenticated the request; "" for a person
-}

@@ -19,6 +19,19 @@ type Organization struct {
 	ClientLimit   int64 // 0: unlimited
 }
 
+// NewOrganization is what bootstrap creates: an organization, its owner
+// and the owner's first API key.
+type NewOrganization struct {
+	CompanyName   string
+	PaymentType   string
+	SessionNumber int64
+	Activities    []string
+	ClientLimit   int64
+	OwnerEmail    string
+	OwnerName     string
+	Key           NewAPIKey
+}
+
 // OrganizationStatus is what a staff member sees of their organization:
 // its settings, and who they are in it.
 type OrganizationStatus struct {

@@ -6,7 +6,6 @@ import (
 
 	"roster"
 	"roster/auth"
-	"roster/store"
 )
 
 type apiKeyJSON struct {
@@ -44,7 +43,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	key, keyID, hash := auth.NewAPIKey()
 	p := principal(r)
 	info, err := s.store.CreateAPIKey(r.Context(), p.OrgID, p.AccountUID,
-		store.NewAPIKey{KeyID: keyID, SecretHash: hash, Name: f["name"]})
+		roster.NewAPIKey{KeyID: keyID, SecretHash: hash, Name: f["name"]})
 	if err != nil {
 		return err
 	}

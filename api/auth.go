@@ -9,7 +9,6 @@ import (
 
 	"roster"
 	"roster/auth"
-	"roster/store"
 )
 
 // tokensJSON answers a successful sign-up, sign-in or refresh.
@@ -46,7 +45,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	token, tok := s.emailToken(roster.SignUpTTL)
-	err = s.store.StartSignUp(r.Context(), store.SignUp{Email: email, DisplayName: name, PasswordHash: hash, Token: tok,
+	err = s.store.StartSignUp(r.Context(), roster.SignUp{Email: email, DisplayName: name, PasswordHash: hash, Token: tok,
 		Mail: roster.SignUpMail(email, link, token), ExistsMail: roster.ExistingAccountMail(email),
 		ClientAddr: s.clientNet(r)}, s.limits)
 	if err != nil {
@@ -78,9 +77,9 @@ func (s *Server) readStringsWithLink(w http.ResponseWriter, r *http.Request, req
 }
 
 // emailToken makes a code to mail and the token record that keeps its hash.
-func (s *Server) emailToken(ttl time.Duration) (string, store.EmailToken) {
+func (s *Server) emailToken(ttl time.Duration) (string, roster.EmailToken) {
 	token, hash := auth.NewVerificationToken()
-	return token, store.EmailToken{Hash: hash, ExpiresAt: time.Now().Add(ttl)}
+	return token, roster.EmailToken{Hash: hash, ExpiresAt: time.Now().Add(ttl)}
 }
 
 // verifyEmail finishes a sign-up with the mailed code and the password
@@ -113,7 +112,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.openSession(w, r, uid, http.StatusOK)
+	return s.openSignInSession(w, r, uid, http.StatusOK)
 }
 
 func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) error {
@@ -144,7 +143,7 @@ func (s *Server) passwordReset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	token, tok := s.emailToken(roster.PasswordResetTTL)
-	err = s.store.StartPasswordReset(r.Context(), store.PasswordReset{Email: email, Token: tok,
+	err = s.store.StartPasswordReset(r.Context(), roster.PasswordReset{Email: email, Token: tok,
 		Mail: roster.PasswordResetMail(email, link, token), ClientAddr: s.clientNet(r)}, s.limits)
 	if err != nil {
 		return err
@@ -174,7 +173,7 @@ func (s *Server) confirmPasswordReset(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return s.openSession(w, r, uid, http.StatusOK)
+	return s.openSignInSession(w, r, uid, http.StatusOK)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
@@ -186,7 +185,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.openSession(w, r, uid, http.StatusOK)
+	return s.openSignInSession(w, r, uid, http.StatusOK)
 }
 
 // errWrongSignUpPassword refuses a sign-up code with another password than
@@ -196,7 +195,7 @@ var errWrongSignUpPassword = roster.Errorf(roster.KindForbidden, "password: not 
 // throttledCheck checks an email and password under the sign-in throttle
 // and returns the account's uid.
 func (s *Server) throttledCheck(r *http.Request, email, password string) (uid string, err error) {
-	err = s.throttled(r, email, store.ErrWrongCredentials, func() (err error) {
+	err = s.throttled(r, email, roster.ErrWrongCredentials, func() (err error) {
 		uid, err = s.checkPassword(r.Context(), email, password)
 		return err
 	})
@@ -215,8 +214,8 @@ func (s *Server) throttledCheck(r *http.Request, email, password string) (uid st
 // run beside it.
 func (s *Server) throttled(r *http.Request, email string, wrong error, check func() error) error {
 	ctx := r.Context()
-	account := store.ThrottleKey{Key: "account:" + roster.EmailKey(email)}
-	keys := []store.ThrottleKey{account, {Key: "addr:" + s.clientNet(r), PerAddress: true}}
+	account := roster.ThrottleKey{Key: "account:" + roster.EmailKey(email)}
+	keys := []roster.ThrottleKey{account, {Key: "addr:" + s.clientNet(r), PerAddress: true}}
 	defer s.signInLocks.lock(account.Key)()
 	wait, err := s.store.SignInWait(ctx, time.Now(), keys...)
 	if err != nil {
@@ -239,12 +238,12 @@ func (s *Server) throttled(r *http.Request, email string, wrong error, check fun
 }
 
 // checkPassword returns the uid of the account with this email and
-// password, or store.ErrWrongCredentials; a deactivated account, once its
-// password is right, is store.ErrDeactivated. An unknown email costs as much
+// password, or roster.ErrWrongCredentials; a deactivated account, once its
+// password is right, is roster.ErrDeactivated. An unknown email costs as much
 // time as a wrong password, so that timing does not tell them apart.
 func (s *Server) checkPassword(ctx context.Context, email, password string) (string, error) {
 	uid, hash, active, err := s.store.PasswordHash(ctx, email)
-	if errors.Is(err, store.ErrWrongCredentials) {
+	if errors.Is(err, roster.ErrWrongCredentials) {
 		auth.VerifyAbsent(password)
 		return "", err
 	}
@@ -256,22 +255,22 @@ func (s *Server) checkPassword(ctx context.Context, email, password string) (str
 		return "", err
 	}
 	if !ok {
-		return "", store.ErrWrongCredentials
+		return "", roster.ErrWrongCredentials
 	}
 	if !active {
-		return "", store.ErrDeactivated
+		return "", roster.ErrDeactivated
 	}
 	return uid, nil
 }
 
-// openSession starts a sign-in session for an account and answers with
+// openSignInSession starts a sign-in session for an account and answers with
 // its tokens.
-func (s *Server) openSession(w http.ResponseWriter, r *http.Request, accountUID string, status int) error {
+func (s *Server) openSignInSession(w http.ResponseWriter, r *http.Request, accountUID string, status int) error {
 	t := time.Now()
 	refresh, hash := auth.NewRefreshToken()
-	ss := store.SignInSession{UID: roster.NewUID(t), AccountUID: accountUID, RefreshHash: hash,
+	ss := roster.SignInSession{UID: roster.NewUID(t), AccountUID: accountUID, RefreshHash: hash,
 		ExpiresAt: t.Add(s.refreshTTL), RemoteAddr: s.clientAddr(r), UserAgent: truncate(r.UserAgent(), 200)}
-	if err := s.store.OpenSession(r.Context(), ss); err != nil {
+	if err := s.store.OpenSignInSession(r.Context(), ss); err != nil {
 		return err
 	}
 	return s.writeTokens(w, accountUID, ss.UID, refresh, status)
@@ -304,10 +303,10 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	if p.SessionUID == "" {
+	if p.SignInSessionUID == "" {
 		return invalid("logout ends a Roster sign-in session: send the bearer token Roster issued, not an API key or another provider's token")
 	}
-	if err := s.store.CloseSession(r.Context(), p.SessionUID); err != nil {
+	if err := s.store.CloseSignInSession(r.Context(), p.SignInSessionUID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Signed out."})

@@ -12,9 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"roster"
+
 	"roster/api"
 	"roster/auth"
-	"roster/store"
 )
 
 // tokens is the body of a successful sign-up, sign-in or refresh.
@@ -83,7 +84,7 @@ func (e *env) signupUnverified(email string) tokens {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.st.CreateAccount(context.Background(), store.NewAccount{Email: email, DisplayName: "Squatter " + email,
+	if _, err := e.st.CreateAccount(context.Background(), roster.NewAccount{Email: email, DisplayName: "Squatter " + email,
 		PasswordHash: hash}); err != nil {
 		e.t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ const tooDeep = "request body nests objects and arrays more than 32 levels deep"
 // A session nested 10,000 levels deep, which encoding/json alone would take
 // and Roster store, is refused as the body is read: nothing is recorded
 // and no quota spent. Within the limit metrics are stored as sent.
-func TestSessionMetricsDepth(t *testing.T) {
+func TestAnalysisSessionMetricsDepth(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		e.setOrg(e.org, quota(5))
 		c := e.create(prefixes[0], map[string]any{"email": "deep@example.com", "display_name": "Deep"})
@@ -38,7 +38,7 @@ func TestSessionMetricsDepth(t *testing.T) {
 		for _, depth := range []int{9999, 32} {
 			badWant(t, e.record(e.org.APIKey, prefixes[0], c.UserUID, session(deepJSON(depth, "1"))), 400, tooDeep)
 		}
-		if page := e.sessions(e.org.APIKey, prefixes[0], c.UserUID, ""); len(page.Sessions) != 0 {
+		if page := e.analysisSessions(e.org.APIKey, prefixes[0], c.UserUID, ""); len(page.Sessions) != 0 {
 			t.Fatalf("a refused session was stored: %+v", page.Sessions)
 		}
 		if n := e.sessionNumber(e.org.APIKey); n != 5 {
@@ -50,7 +50,7 @@ func TestSessionMetricsDepth(t *testing.T) {
 		if string(got.Session.Metrics) != deepest || got.SessionNumber != 4 {
 			t.Fatalf("recorded metrics %s, session_number %d; want %s, 4", got.Session.Metrics, got.SessionNumber, deepest)
 		}
-		page := e.sessions(e.org.APIKey, prefixes[0], c.UserUID, "")
+		page := e.analysisSessions(e.org.APIKey, prefixes[0], c.UserUID, "")
 		if len(page.Sessions) != 1 || string(page.Sessions[0].Metrics) != deepest {
 			t.Fatalf("stored sessions %+v, want one with metrics %s", page.Sessions, deepest)
 		}
@@ -190,7 +190,7 @@ func TestPrivateAnswerHeaders(t *testing.T) {
 				Body: []byte(csvBody)}, 201, false},
 			{"import progress", req{Method: "POST", Path: prefixes[0] + "/import/", Key: e.org.APIKey, ContentType: csvType,
 				Body: []byte(strings.Replace(csvBody, "imp@", "imp2@", 1)), Header: progress}, 201, false},
-			{"sessions", req{Method: "GET", Path: sessionsPath(prefixes[0], c.UserUID), Key: e.org.APIKey}, 200, false},
+			{"sessions", req{Method: "GET", Path: analysisSessionsPath(prefixes[0], c.UserUID), Key: e.org.APIKey}, 200, false},
 			{"400", req{Method: "GET", Path: prefixes[0] + "/filter/?limit=many", Key: e.org.APIKey}, 400, false},
 			{"401", req{Method: "GET", Path: prefixes[0] + "/"}, 401, false},
 			{"413", req{Method: "POST", Path: prefixes[0] + "/", Key: e.org.APIKey, ContentType: "application/json",

@@ -531,6 +531,9 @@ func TestImportBadRequests(t *testing.T) {
 		{name: "NDJSON line too long", ct: ndjsonType, body: huge + "\n", status: 413, want: "line 1 is longer than 1048576 bytes"},
 		{name: "unknown mode", query: "mode=some", ct: csvType, body: "email,display_name\na@example.com,A\n", status: 400,
 			want: "mode: must be all or skip"},
+		// An empty value is the default, as everywhere in a query: mode=all.
+		{name: "empty mode", query: "mode=", ct: csvType, body: "email,display_name\nnot an email,A\nb@example.com,B\n",
+			status: 400, want: "1 of 2 rows are invalid, so nothing was imported"},
 		{name: "mode twice", query: "mode=all&mode=skip", ct: csvType, body: "email,display_name\na@example.com,A\n",
 			status: 400, want: "mode: given more than once"},
 		{name: "unknown parameter", query: "format=csv", ct: csvType, body: "email,display_name\na@example.com,A\n",
@@ -756,7 +759,7 @@ func TestExportFormats(t *testing.T) {
 			{name: "unknown format", path: "/export/", query: "format=xml", status: 400, want: "format: must be csv or ndjson"},
 			{name: "format twice", path: "/export/", query: "format=csv&format=csv", status: 400, want: "format: given more than once"},
 			{name: "unknown parameter", path: "/export/", query: "mode=all", status: 400,
-				want: "mode: unknown query parameter"},
+				want: "mode: unknown query parameter; accepted are format, deactivated"},
 		})
 		r = e.do(req{Method: "GET", Path: prefix + "/export/"})
 		badWant(t, r, 401, "missing credentials")

@@ -256,8 +256,8 @@ func parseFilter(v map[string]string) (roster.ClientFilter, roster.Page, error) 
 		return f, page, invalid("start_after_id and end_before_id: give one, not both")
 	}
 	for _, k := range []string{"start_after_id", "end_before_id", "admin_uid"} {
-		if id := v[k]; id != "" && !roster.ValidUID(id) {
-			return f, page, invalid("%s: not a valid uid", k)
+		if _, err := uidParam(v, k); err != nil {
+			return f, page, err
 		}
 	}
 	f.AdminUID = v["admin_uid"]

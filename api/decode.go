@@ -88,16 +88,6 @@ func readInput(w http.ResponseWriter, r *http.Request, withQuery, withPhoto bool
 		media, map[bool]string{true: " or multipart/form-data", false: ""}[withPhoto])
 }
 
-// query parses the query string. r.URL.Query drops malformed pairs
-// silently, which would turn a typo into an ignored field or filter.
-func query(r *http.Request) (url.Values, error) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, invalid("query string: %v", err)
-	}
-	return q, nil
-}
-
 // readJSON decodes one JSON object, keeping numbers as json.Number so that
 // integers are not rounded through float64. It walks the object's keys
 // itself because encoding/json silently keeps the last of duplicate keys.

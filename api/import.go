@@ -47,21 +47,17 @@ func (s *Server) importClients(w http.ResponseWriter, r *http.Request) error {
 // importMode reads the query: mode=all (the default) imports nothing when
 // any row is bad, mode=skip imports the good rows.
 func importMode(r *http.Request) (skipBad bool, err error) {
-	q, err := query(r)
+	v, err := params(r, []string{"mode"})
 	if err != nil {
 		return false, err
 	}
-	for k, vs := range q {
-		switch {
-		case k != "mode":
-			return false, invalid("%s: unknown query parameter; only mode is accepted", k)
-		case len(vs) > 1:
-			return false, invalid("mode: given more than once")
-		case vs[0] != "all" && vs[0] != "skip":
-			return false, invalid("mode: must be all or skip")
-		}
+	switch v["mode"] {
+	case "", "all":
+		return false, nil
+	case "skip":
+		return true, nil
 	}
-	return q.Get("mode") == "skip", nil
+	return false, invalid("mode: must be all or skip")
 }
 
 // importer is one import: it validates the rows into the spool, then

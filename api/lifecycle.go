@@ -5,28 +5,27 @@ import (
 	"net/http"
 
 	"roster"
-	"roster/store"
 )
 
 // readClientRef reads the body of the lifecycle requests on clients:
 // exactly one of user_uid and external_id.
-func readClientRef(w http.ResponseWriter, r *http.Request) (store.ClientRef, error) {
+func readClientRef(w http.ResponseWriter, r *http.Request) (roster.ClientRef, error) {
 	ref, _, err := readClientRefWith(w, r)
 	return ref, err
 }
 
 // readClientRefWith reads a client reference and the optional fields named.
-func readClientRefWith(w http.ResponseWriter, r *http.Request, optional ...string) (store.ClientRef, map[string]string, error) {
+func readClientRefWith(w http.ResponseWriter, r *http.Request, optional ...string) (roster.ClientRef, map[string]string, error) {
 	f, err := readStrings(w, r, nil, append([]string{"user_uid", "external_id"}, optional...)...)
 	if err != nil {
-		return store.ClientRef{}, nil, err
+		return roster.ClientRef{}, nil, err
 	}
 	ref, err := clientRef(f)
 	return ref, f, err
 }
 
-func clientRef(f map[string]string) (store.ClientRef, error) {
-	ref := store.ClientRef{UID: f["user_uid"], ExternalID: f["external_id"]}
+func clientRef(f map[string]string) (roster.ClientRef, error) {
+	ref := roster.ClientRef{UID: f["user_uid"], ExternalID: f["external_id"]}
 	switch {
 	case ref.UID == "" && ref.ExternalID == "":
 		return ref, invalid("user_uid: required (or external_id)")
@@ -159,7 +158,7 @@ func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) error {
 	if !roster.ValidUID(uid) {
 		return roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
 	}
-	if err := s.store.SetStaffSessionsLimit(r.Context(), principal(r).OrgID, uid, limit); err != nil {
+	if err := s.store.SetStaffSignInSessionsLimit(r.Context(), principal(r).OrgID, uid, limit); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Sub-admin updated."})
@@ -179,7 +178,7 @@ func (s *Server) inviteLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principal(r)
-	inv, err := s.store.InviteLink(r.Context(), p.OrgID, store.LinkRequest{Client: ref, InviterUID: p.AccountUID,
+	inv, err := s.store.InviteLink(r.Context(), p.OrgID, roster.LinkRequest{Client: ref, InviterUID: p.AccountUID,
 		PlatformLink: link, TTL: s.invitationTTL}, s.limits)
 	if err != nil {
 		return err

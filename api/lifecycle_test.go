@@ -183,8 +183,8 @@ func TestForceLogout(t *testing.T) {
 	})
 }
 
-// TestSessionsLimit: signing in beyond the limit ends the oldest session.
-func TestSessionsLimit(t *testing.T) {
+// TestSignInSessionsLimit: signing in beyond the limit ends the oldest session.
+func TestSignInSessionsLimit(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		c := e.create(prefixes[0], map[string]any{"email": "capped@example.com", "display_name": "Capped", "sessions_limit": 2})
 		s1 := e.signup("capped@example.com")

@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -19,57 +18,6 @@ const (
 	maxPerPage     = 50
 	maxPagedRows   = 10000
 )
-
-// params returns the query string's parameters, one value each. A parameter
-// not in allowed, or given twice, is a 400 naming it, so that a typo or an
-// ambiguous request is not answered as if it were something else. An empty
-// value is the same as none.
-func params(r *http.Request, allowed []string) (map[string]string, error) {
-	q, err := query(r)
-	if err != nil {
-		return nil, err
-	}
-	v := make(map[string]string, len(q))
-	for k, vs := range q {
-		if !slices.Contains(allowed, k) {
-			return nil, invalid("%s: unknown query parameter", k)
-		}
-		if len(vs) > 1 {
-			return nil, invalid("%s: given more than once", k)
-		}
-		v[k] = vs[0]
-	}
-	return v, nil
-}
-
-// intParam reads the integer parameter name, from min to max, or def.
-func intParam(v map[string]string, name string, def, min, max int) (int, error) {
-	s := v[name]
-	if s == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < min || n > max {
-		return 0, invalid("%s: must be an integer from %d to %d", name, min, max)
-	}
-	return n, nil
-}
-
-// boolParam reads the boolean parameter name: true or false (1 or 0, as the
-// Publica.la document's integers), or nil when absent.
-func boolParam(v map[string]string, name string) (*bool, error) {
-	var b bool
-	switch v[name] {
-	case "":
-		return nil, nil
-	case "true", "1":
-		b = true
-	case "false", "0":
-	default:
-		return nil, invalid("%s: must be true or false", name)
-	}
-	return &b, nil
-}
 
 // searchParams reads q and email, which the client and staff lists share.
 func searchParams(v map[string]string) (search, email string, err error) {

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"roster"
-	"roster/store"
 )
 
 // Self-service: what a signed-in person may do to their own account and to
@@ -119,7 +118,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.ChangePassword(r.Context(), p.AccountUID, hash, p.SessionUID); err != nil {
+	if err := s.store.ChangePassword(r.Context(), p.AccountUID, hash, p.SignInSessionUID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Password changed: your other sessions were signed out."})
@@ -138,7 +137,7 @@ func (s *Server) confirmPassword(r *http.Request, password, field string) error 
 		return invalid("%s: required", field)
 	}
 	_, err = s.throttledCheck(r, a.Email, password)
-	if errors.Is(err, store.ErrWrongCredentials) {
+	if errors.Is(err, roster.ErrWrongCredentials) {
 		return roster.Errorf(roster.KindForbidden, "%s: wrong password", field)
 	}
 	return err
@@ -197,7 +196,7 @@ func (s *Server) respondLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !roster.ValidUID(uid) {
-		return store.ErrLinkInvitationNotFound
+		return roster.ErrLinkInvitationNotFound
 	}
 	if err := s.store.RespondLink(r.Context(), principal(r).AccountUID, uid, accept); err != nil {
 		return err

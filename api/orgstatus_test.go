@@ -8,7 +8,6 @@ import (
 
 	"roster"
 	"roster/auth"
-	"roster/store"
 )
 
 const orgStatusPath = "/user-management/organization-status/"
@@ -28,10 +27,10 @@ func TestOrganizationStatus(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		key, keyID, hash := auth.NewAPIKey()
-		orgUID, ownerUID, err := e.st.CreateOrganization(ctx, store.NewOrganization{
+		orgUID, ownerUID, err := e.st.CreateOrganization(ctx, roster.NewOrganization{
 			CompanyName: "Apple", PaymentType: "Enterprise", SessionNumber: 50, ClientLimit: 0,
 			Activities: []string{"Running", "Weightlifting"}, OwnerEmail: "olivia@example.com", OwnerName: "Olivia Owner",
-			Key: store.NewAPIKey{KeyID: keyID, SecretHash: hash, Name: "test"},
+			Key: roster.NewAPIKey{KeyID: keyID, SecretHash: hash, Name: "test"},
 		})
 		if err != nil {
 			t.Fatal(err)

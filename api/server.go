@@ -359,7 +359,7 @@ func (s *Server) bearerPrincipal(ctx context.Context, token string) (roster.Prin
 	if err != nil {
 		return roster.Principal{}, err
 	}
-	return s.store.SessionPrincipal(ctx, c.AccountUID, c.SessionUID, t)
+	return s.store.SignInSessionPrincipal(ctx, c.AccountUID, c.SignInSessionUID, t)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {

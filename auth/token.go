@@ -45,13 +45,13 @@ func (t *Tokens) TTL() time.Duration { return t.ttl }
 
 // Claims are what a valid access token says.
 type Claims struct {
-	AccountUID, SessionUID string
-	ExpiresAt              time.Time
+	AccountUID, SignInSessionUID string
+	ExpiresAt                    time.Time
 }
 
 type tokenClaims struct {
 	jwt.RegisteredClaims
-	SessionUID string `json:"sid"`
+	SignInSessionUID string `json:"sid"`
 }
 
 // Issue returns an access token for the account's session. Times in a JWT
@@ -67,7 +67,7 @@ func (t *Tokens) Issue(accountUID, sessionUID string, now time.Time) (string, er
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(t.ttl)),
 		},
-		SessionUID: sessionUID,
+		SignInSessionUID: sessionUID,
 	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(t.key)
 }
@@ -85,10 +85,10 @@ func (t *Tokens) Verify(token string, now time.Time) (Claims, error) {
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return Claims{}, roster.Errorf(roster.KindUnauthorized, "bearer token has expired: refresh it")
-	case err != nil || c.Subject == "" || c.SessionUID == "":
+	case err != nil || c.Subject == "" || c.SignInSessionUID == "":
 		return Claims{}, roster.Errorf(roster.KindUnauthorized, "invalid or expired bearer token")
 	}
-	return Claims{AccountUID: c.Subject, SessionUID: c.SessionUID, ExpiresAt: c.ExpiresAt.Time}, nil
+	return Claims{AccountUID: c.Subject, SignInSessionUID: c.SignInSessionUID, ExpiresAt: c.ExpiresAt.Time}, nil
 }
 
 // IsRosterToken reports whether token claims to be one of Roster's, without

@@ -38,10 +38,10 @@ func TestTokenRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Claims{AccountUID: "acc1", SessionUID: "ses1", ExpiresAt: at.Add(DefaultAccessTTL)}
+	want := Claims{AccountUID: "acc1", SignInSessionUID: "ses1", ExpiresAt: at.Add(DefaultAccessTTL)}
 	for _, now := range []time.Time{at, at.Add(DefaultAccessTTL - time.Second)} {
 		c, err := tk.Verify(tok, now)
-		if err != nil || c.AccountUID != want.AccountUID || c.SessionUID != want.SessionUID || !c.ExpiresAt.Equal(want.ExpiresAt) {
+		if err != nil || c.AccountUID != want.AccountUID || c.SignInSessionUID != want.SignInSessionUID || !c.ExpiresAt.Equal(want.ExpiresAt) {
 			t.Errorf("Verify at %v = %+v, %v; want %+v", now, c, err, want)
 		}
 	}
@@ -129,7 +129,7 @@ func TestTokenClaimsRequired(t *testing.T) {
 	}
 	// The same claims with all of them verify, so the cases above fail for
 	// the claim they lack.
-	if c, err := tk.Verify(sign(claimsFor("roster")), at); err != nil || c.AccountUID != "acc1" || c.SessionUID != "ses1" {
+	if c, err := tk.Verify(sign(claimsFor("roster")), at); err != nil || c.AccountUID != "acc1" || c.SignInSessionUID != "ses1" {
 		t.Fatalf("complete claims: %+v, %v", c, err)
 	}
 }

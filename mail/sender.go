@@ -13,7 +13,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
-	"roster/store"
+	"roster"
 )
 
 // Config configures a Sender. Zero fields take the defaults below.
@@ -46,11 +46,20 @@ func DefaultBackoff(attempt int) time.Duration {
 	return min(d, time.Hour)
 }
 
+// Outbox is the queue a Sender delivers from: the methods it claims a due
+// message with and records the outcome by. The store's outbox is one; the
+// sender needs no more of the store.
+type Outbox interface {
+	ClaimMail(ctx context.Context, now time.Time, lease time.Duration) (m roster.OutboxMessage, ok bool, err error)
+	MarkMailSent(ctx context.Context, id int64, now time.Time) error
+	MarkMailFailed(ctx context.Context, id int64, next time.Time, errText string) error
+}
+
 // Sender delivers the outbox's messages, one at a time. Several senders,
 // in one process or many, may share a database: the store's lease keeps
 // them from sending the same message at once.
 type Sender struct {
-	st      *store.Store
+	outbox  Outbox
 	client  *gomail.Client // nil: log instead of sending
 	server  string         // the URL without its password, for logs
 	from    string
@@ -61,9 +70,9 @@ type Sender struct {
 	wake    chan struct{}
 }
 
-// NewSender checks c and returns a Sender for st's outbox.
-func NewSender(st *store.Store, c Config) (*Sender, error) {
-	s := &Sender{st: st, from: c.From, log: c.Log, backoff: c.Backoff, poll: c.Poll, lease: c.Lease,
+// NewSender checks c and returns a Sender for outbox.
+func NewSender(outbox Outbox, c Config) (*Sender, error) {
+	s := &Sender{outbox: outbox, from: c.From, log: c.Log, backoff: c.Backoff, poll: c.Poll, lease: c.Lease,
 		wake: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -184,7 +193,7 @@ func (s *Sender) Run(ctx context.Context) {
 // sendOne claims one due message and tries to deliver it. It reports
 // whether there was one, so that Run looks again at once.
 func (s *Sender) sendOne(ctx context.Context) bool {
-	m, ok, err := s.st.ClaimMail(ctx, time.Now(), s.lease)
+	m, ok, err := s.outbox.ClaimMail(ctx, time.Now(), s.lease)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("mail: claim failed", "err", err)
@@ -201,7 +210,7 @@ func (s *Sender) sendOne(ctx context.Context) bool {
 	if err := s.deliver(ctx, m); err != nil {
 		next := time.Now().Add(s.backoff(m.Attempts))
 		log.Warn("mail delivery failed", "err", err, "next_attempt", next)
-		if err := s.st.MarkMailFailed(ctx, m.ID, next, err.Error()); err != nil {
+		if err := s.outbox.MarkMailFailed(ctx, m.ID, next, err.Error()); err != nil {
 			log.Error("mail: recording the failure failed", "err", err)
 		}
 		return true
@@ -213,14 +222,14 @@ func (s *Sender) sendOne(ctx context.Context) bool {
 	}
 	// If this fails the message is sent again after the lease, with the
 	// same Message-ID.
-	if err := s.st.MarkMailSent(ctx, m.ID, time.Now()); err != nil {
+	if err := s.outbox.MarkMailSent(ctx, m.ID, time.Now()); err != nil {
 		log.Error("mail: recording the delivery failed", "err", err)
 	}
 	return true
 }
 
 // deliver sends m over SMTP; without a client it does nothing.
-func (s *Sender) deliver(ctx context.Context, m store.OutboxMessage) error {
+func (s *Sender) deliver(ctx context.Context, m roster.OutboxMessage) error {
 	if s.client == nil {
 		return nil
 	}

@@ -85,7 +85,7 @@ func pending(t *testing.T, st *store.Store) int64 {
 }
 
 // unsent returns the one unsent message.
-func unsent(t *testing.T, st *store.Store) store.OutboxMessage {
+func unsent(t *testing.T, st *store.Store) roster.OutboxMessage {
 	t.Helper()
 	ms, err := st.UnsentMail(context.Background())
 	if err != nil {
@@ -185,7 +185,7 @@ func TestSenderRetriesUntilServerUp(t *testing.T) {
 func TestSenderRestart(t *testing.T) {
 	storetest.EachEngine(t, func(t *testing.T, engine string) {
 		dir, url := t.TempDir(), storetest.DatabaseURL(t, engine)
-		var queued store.OutboxMessage
+		var queued roster.OutboxMessage
 		func() {
 			st := storetest.OpenAt(t, dir, url)
 			defer st.Close()

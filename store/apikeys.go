@@ -9,14 +9,7 @@ import (
 	"roster"
 )
 
-// APIKey is a stored key as authentication needs it.
-type APIKey struct {
-	SecretHash []byte
-	LastUsedAt time.Time
-	Principal  roster.Principal
-}
-
-func insertAPIKey(ctx context.Context, tx *sql.Tx, accountID int64, org roster.OrgID, k NewAPIKey, t time.Time) error {
+func insertAPIKey(ctx context.Context, tx *sql.Tx, accountID int64, org roster.OrgID, k roster.NewAPIKey, t time.Time) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO api_keys (key_id, secret_hash, account_id, org_id, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		k.KeyID, k.SecretHash, accountID, org, k.Name, dbTime{t})
@@ -26,8 +19,8 @@ func insertAPIKey(ctx context.Context, tx *sql.Tx, accountID int64, org roster.O
 // APIKeyByID returns the unrevoked key with this id together with the staff
 // member it acts for. The membership is joined on every call so that a
 // removed staff member's keys stop working at once, on every process.
-func (s *Store) APIKeyByID(ctx context.Context, keyID string) (APIKey, error) {
-	var k APIKey
+func (s *Store) APIKeyByID(ctx context.Context, keyID string) (roster.APIKey, error) {
+	var k roster.APIKey
 	var used dbTime
 	err := s.queryRow(ctx, `
 		SELECT k.secret_hash, k.last_used_at, a.uid, m.role, o.id, o.uid
@@ -38,7 +31,7 @@ func (s *Store) APIKeyByID(ctx context.Context, keyID string) (APIKey, error) {
 		WHERE k.key_id = $1 AND k.revoked_at IS NULL AND a.deactivated_at IS NULL`, keyID).
 		Scan(&k.SecretHash, &used, &k.Principal.AccountUID, &k.Principal.Role, &k.Principal.OrgID, &k.Principal.OrgUID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return APIKey{}, roster.Errorf(roster.KindUnauthorized, "invalid API key")
+		return roster.APIKey{}, roster.Errorf(roster.KindUnauthorized, "invalid API key")
 	}
 	k.LastUsedAt = used.Time
 	return k, err
@@ -52,14 +45,10 @@ func (s *Store) TouchAPIKey(ctx context.Context, keyID string, t time.Time) erro
 	})
 }
 
-// MaxAPIKeys bounds the unrevoked keys of one account, so that its key
-// list is short enough to return whole.
-const MaxAPIKeys = 100
-
 // CreateAPIKey stores a new key for a staff member of org, which opens
 // that organization only. The membership is read in the transaction, so
 // a member removed meanwhile gets no key.
-func (s *Store) CreateAPIKey(ctx context.Context, org roster.OrgID, accountUID string, k NewAPIKey) (roster.APIKeyInfo, error) {
+func (s *Store) CreateAPIKey(ctx context.Context, org roster.OrgID, accountUID string, k roster.NewAPIKey) (roster.APIKeyInfo, error) {
 	t := now()
 	info := roster.APIKeyInfo{KeyID: k.KeyID, Name: k.Name, CreatedAt: t}
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -73,8 +62,8 @@ func (s *Store) CreateAPIKey(ctx context.Context, org roster.OrgID, accountUID s
 		if err != nil {
 			return err
 		}
-		if active >= MaxAPIKeys {
-			return roster.Errorf(roster.KindInvalid, "this account already has %d API keys: revoke one first", MaxAPIKeys)
+		if active >= roster.MaxAPIKeys {
+			return roster.Errorf(roster.KindInvalid, "this account already has %d API keys: revoke one first", roster.MaxAPIKeys)
 		}
 		if err := insertAPIKey(ctx, tx, accountID, org, k, t); err != nil {
 			return err
@@ -88,7 +77,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, org roster.OrgID, accountUID s
 func (s *Store) APIKeys(ctx context.Context, accountUID string) ([]roster.APIKeyInfo, error) {
 	rows, err := s.query(ctx, `
 		SELECT k.key_id, k.name, k.created_at, k.last_used_at FROM api_keys k JOIN accounts a ON a.id = k.account_id
-		WHERE a.uid = $1 AND k.revoked_at IS NULL ORDER BY k.id DESC LIMIT $2`, accountUID, MaxAPIKeys)
+		WHERE a.uid = $1 AND k.revoked_at IS NULL ORDER BY k.id DESC LIMIT $2`, accountUID, roster.MaxAPIKeys)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ func TestAuditEntriesHaveUIDs(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		org := storetest.NewOrg(t, st, "Enterprise")
-		if _, err := st.CreateAccount(ctx, store.NewAccount{Email: "own@example.com", DisplayName: "Own"}); err != nil {
+		if _, err := st.CreateAccount(ctx, roster.NewAccount{Email: "own@example.com", DisplayName: "Own"}); err != nil {
 			t.Fatal(err)
 		}
 		clients := importable(org, 1200, nil) // three chunks

@@ -9,40 +9,17 @@ import (
 	"roster"
 )
 
-// EmailToken is a code mailed to prove a mailbox. Only its hash is kept.
-type EmailToken struct {
-	Hash      []byte
-	ExpiresAt time.Time
-}
-
 // What an email token proves the mailbox for.
 const (
 	purposeSignUp = "sign_up"
 	purposeReset  = "password_reset"
 )
 
-// ErrBadCode answers a sign-up or reset code that is unknown, used or
-// expired, alike.
-var ErrBadCode = roster.FieldErrorf("token", "invalid, used or expired code: ask for a new one")
-
-// SignUp is a sign-up to start: nothing is created until its code comes
-// back with its password (CompleteSignUp).
-type SignUp struct {
-	Email, DisplayName, PasswordHash string
-	Token                            EmailToken
-	Mail                             roster.Mail // carries the code
-	// ExistsMail goes instead when the address already has a verified
-	// account: the caller's answer is the same, the mail tells which case
-	// it is.
-	ExistsMail roster.Mail
-	ClientAddr string // the address of the client that asked, for its mail limit
-}
-
 // StartSignUp records a sign-up waiting for its code and queues the mail
 // that carries the code, within the mail limits. An address whose account
 // never proved it owns it is not blocked by that account: completing the
 // sign-up takes the account over.
-func (s *Store) StartSignUp(ctx context.Context, su SignUp, l roster.Limits) error {
+func (s *Store) StartSignUp(ctx context.Context, su roster.SignUp, l roster.Limits) error {
 	t := now()
 	if err := s.forgetExpired(ctx, t); err != nil {
 		return err
@@ -67,7 +44,7 @@ func (s *Store) StartSignUp(ctx context.Context, su SignUp, l roster.Limits) err
 	})
 }
 
-func insertEmailToken(ctx context.Context, tx *sql.Tx, purpose, email, name, passwordHash string, accountID *int64, tok EmailToken, t time.Time) error {
+func insertEmailToken(ctx context.Context, tx *sql.Tx, purpose, email, name, passwordHash string, accountID *int64, tok roster.EmailToken, t time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO email_tokens
 		(token_hash, purpose, email, email_key, account_id, display_name, password_hash, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -81,7 +58,7 @@ func (s *Store) SignUpPassword(ctx context.Context, tokenHash []byte) (email, pa
 	err = s.queryRow(ctx, `SELECT email, password_hash FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3`,
 		tokenHash, purposeSignUp, dbTime{now()}).Scan(&email, &passwordHash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", ErrBadCode
+		return "", "", roster.ErrBadCode
 	}
 	return email, passwordHash, err
 }
@@ -98,7 +75,7 @@ func (s *Store) CompleteSignUp(ctx context.Context, tokenHash []byte) (accountUI
 			RETURNING email, email_key, display_name, password_hash`, tokenHash, purposeSignUp, dbTime{t}).
 			Scan(&email, &key, &name, &hash)
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrBadCode
+			return roster.ErrBadCode
 		}
 		if err != nil {
 			return err
@@ -109,7 +86,7 @@ func (s *Store) CompleteSignUp(ctx context.Context, tokenHash []byte) (accountUI
 			key).Scan(&id, &accountUID, &verified)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			accountUID, err = insertAccount(ctx, tx, NewAccount{Email: email, DisplayName: name, PasswordHash: hash, EmailVerified: true}, t)
+			accountUID, err = insertAccount(ctx, tx, roster.NewAccount{Email: email, DisplayName: name, PasswordHash: hash, EmailVerified: true}, t)
 			return err
 		case err != nil:
 			return err
@@ -132,7 +109,7 @@ func takeOver(ctx context.Context, tx *sql.Tx, id int64, uid string, t time.Time
 		append([]any{dbTime{t}, id}, args...)...); err != nil {
 		return err
 	}
-	if err := revokeSessions(ctx, tx, id, t); err != nil {
+	if err := revokeSignInSessions(ctx, tx, id, t); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM email_tokens
@@ -142,25 +119,17 @@ func takeOver(ctx context.Context, tx *sql.Tx, id int64, uid string, t time.Time
 	return audit(ctx, tx, 0, action, "account", uid, "email_verified", "password", "sessions")
 }
 
-func revokeSessions(ctx context.Context, tx *sql.Tx, accountID int64, t time.Time) error {
+func revokeSignInSessions(ctx context.Context, tx *sql.Tx, accountID int64, t time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
 		dbTime{t}, accountID)
 	return err
-}
-
-// PasswordReset is a password reset to start.
-type PasswordReset struct {
-	Email      string
-	Token      EmailToken
-	Mail       roster.Mail
-	ClientAddr string
 }
 
 // StartPasswordReset queues a reset code for the account with the email,
 // within the mail limits, which count whether or not there is one: the
 // caller answers the same either way. A new code replaces the account's
 // previous one.
-func (s *Store) StartPasswordReset(ctx context.Context, pr PasswordReset, l roster.Limits) error {
+func (s *Store) StartPasswordReset(ctx context.Context, pr roster.PasswordReset, l roster.Limits) error {
 	t := now()
 	if err := s.forgetExpired(ctx, t); err != nil {
 		return err
@@ -200,7 +169,7 @@ func (s *Store) ResetAccount(ctx context.Context, tokenHash []byte) (email, disp
 		WHERE e.token_hash = $1 AND e.purpose = $2 AND e.expires_at > $3`, tokenHash, purposeReset, dbTime{now()}).
 		Scan(&email, &displayName)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", ErrBadCode
+		return "", "", roster.ErrBadCode
 	}
 	return email, displayName, err
 }
@@ -220,7 +189,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, passwordHas
 		err := tx.QueryRowContext(ctx, `DELETE FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3
 			RETURNING account_id, email_key`, tokenHash, purposeReset, dbTime{t}).Scan(&id, &key)
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrBadCode
+			return roster.ErrBadCode
 		}
 		if err != nil {
 			return err
@@ -230,11 +199,11 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, passwordHas
 			id, key).Scan(&accountUID, &deactivated)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			return ErrBadCode
+			return roster.ErrBadCode
 		case err != nil:
 			return err
 		case deactivated:
-			return ErrDeactivated
+			return roster.ErrDeactivated
 		}
 		// The identity provider's tokens end too: a reset ends everything.
 		return takeOver(ctx, tx, id, accountUID, t, "account.password_reset", "password_hash = $3, tokens_valid_after = $1", passwordHash)
@@ -245,7 +214,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, passwordHas
 // ResendVerification queues a new sign-up code for an account that has
 // not verified its email yet (one made before codes had to come back with
 // their password): using it verifies the account, with its own password.
-func (s *Store) ResendVerification(ctx context.Context, accountUID, clientAddr string, tok EmailToken, mail roster.Mail, l roster.Limits) error {
+func (s *Store) ResendVerification(ctx context.Context, accountUID, clientAddr string, tok roster.EmailToken, mail roster.Mail, l roster.Limits) error {
 	t := now()
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var email, name string

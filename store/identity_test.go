@@ -11,23 +11,23 @@ import (
 	"roster/store/storetest"
 )
 
-func token(hash string, ttl time.Duration) store.EmailToken {
-	return store.EmailToken{Hash: []byte(hash), ExpiresAt: time.Now().Add(ttl)}
+func token(hash string, ttl time.Duration) roster.EmailToken {
+	return roster.EmailToken{Hash: []byte(hash), ExpiresAt: time.Now().Add(ttl)}
 }
 
-func signUp(email, hash, code string) store.SignUp {
-	return store.SignUp{Email: email, DisplayName: "Person", PasswordHash: hash, Token: token(code, time.Hour),
+func signUp(email, hash, code string) roster.SignUp {
+	return roster.SignUp{Email: email, DisplayName: "Person", PasswordHash: hash, Token: token(code, time.Hour),
 		Mail: roster.Mail{To: email, Subject: "code", Body: code}, ExistsMail: roster.Mail{To: email, Subject: "exists"},
 		ClientAddr: "192.0.2.1"}
 }
 
-// openSession opens a sign-in session of an hour for the account, with
+// openSignInSession opens a sign-in session of an hour for the account, with
 // the refresh token's hash.
-func openSession(t *testing.T, st *store.Store, accountUID, refreshHash string) store.SignInSession {
+func openSignInSession(t *testing.T, st *store.Store, accountUID, refreshHash string) roster.SignInSession {
 	t.Helper()
-	ss := store.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: accountUID, RefreshHash: []byte(refreshHash),
+	ss := roster.SignInSession{UID: roster.NewUID(time.Now()), AccountUID: accountUID, RefreshHash: []byte(refreshHash),
 		ExpiresAt: time.Now().Add(time.Hour)}
-	if err := st.OpenSession(context.Background(), ss); err != nil {
+	if err := st.OpenSignInSession(context.Background(), ss); err != nil {
 		t.Fatal(err)
 	}
 	return ss
@@ -57,7 +57,7 @@ func TestSignUpWaitsForItsCode(t *testing.T) {
 		if err := st.StartSignUp(ctx, signUp("new@example.com", "hash", "code"), roster.DefaultLimits); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, _, err := st.PasswordHash(ctx, "new@example.com"); !errors.Is(err, store.ErrWrongCredentials) {
+		if _, _, _, err := st.PasswordHash(ctx, "new@example.com"); !errors.Is(err, roster.ErrWrongCredentials) {
 			t.Fatalf("an account exists before its code came back: %v", err)
 		}
 		if got := mailSubjects(t, st, "new@example.com"); len(got) != 1 || got[0] != "code" {
@@ -74,7 +74,7 @@ func TestSignUpWaitsForItsCode(t *testing.T) {
 		if err != nil || !a.EmailVerified || a.Email != "new@example.com" || a.DisplayName != "Person" {
 			t.Fatalf("account %+v, %v", a, err)
 		}
-		if _, err := st.CompleteSignUp(ctx, []byte("code")); !errors.Is(err, store.ErrBadCode) {
+		if _, err := st.CompleteSignUp(ctx, []byte("code")); !errors.Is(err, roster.ErrBadCode) {
 			t.Errorf("a code used twice: %v", err)
 		}
 	})
@@ -85,7 +85,7 @@ func TestSignUpWaitsForItsCode(t *testing.T) {
 func TestSignUpOfAnExistingAddress(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		if _, err := st.CreateAccount(ctx, store.NewAccount{Email: "old@example.com", DisplayName: "Old",
+		if _, err := st.CreateAccount(ctx, roster.NewAccount{Email: "old@example.com", DisplayName: "Old",
 			PasswordHash: "old", EmailVerified: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +95,7 @@ func TestSignUpOfAnExistingAddress(t *testing.T) {
 		if got := mailSubjects(t, st, "OLD@example.com"); len(got) != 1 || got[0] != "exists" {
 			t.Errorf("mail %v; want the exists mail only", got)
 		}
-		if _, _, err := st.SignUpPassword(ctx, []byte("code")); !errors.Is(err, store.ErrBadCode) {
+		if _, _, err := st.SignUpPassword(ctx, []byte("code")); !errors.Is(err, roster.ErrBadCode) {
 			t.Errorf("a code was kept for a verified address: %v", err)
 		}
 		if _, hash, _, err := st.PasswordHash(ctx, "old@example.com"); err != nil || hash != "old" {
@@ -110,11 +110,11 @@ func TestSignUpOfAnExistingAddress(t *testing.T) {
 func TestSignUpTakesOverAnUnverifiedAccount(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		squat, err := st.CreateAccount(ctx, store.NewAccount{Email: "taken@example.com", DisplayName: "Squatter", PasswordHash: "squatter's"})
+		squat, err := st.CreateAccount(ctx, roster.NewAccount{Email: "taken@example.com", DisplayName: "Squatter", PasswordHash: "squatter's"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := openSession(t, st, squat, "r")
+		ss := openSignInSession(t, st, squat, "r")
 		if err := st.StartSignUp(ctx, signUp("taken@example.com", "owner's", "code"), roster.DefaultLimits); err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +129,7 @@ func TestSignUpTakesOverAnUnverifiedAccount(t *testing.T) {
 		if _, hash, _, err := st.PasswordHash(ctx, "taken@example.com"); err != nil || hash != "owner's" {
 			t.Errorf("password %q, %v", hash, err)
 		}
-		if _, err := st.SessionPrincipal(ctx, squat, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+		if _, err := st.SignInSessionPrincipal(ctx, squat, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
 			t.Errorf("the squatter's session survived: %v", err)
 		}
 	})
@@ -142,7 +142,7 @@ func TestPasswordReset(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		reset := func(email, code string) error {
-			return st.StartPasswordReset(ctx, store.PasswordReset{Email: email, Token: token(code, time.Hour),
+			return st.StartPasswordReset(ctx, roster.PasswordReset{Email: email, Token: token(code, time.Hour),
 				Mail: roster.Mail{Subject: "reset " + code}, ClientAddr: "192.0.2.1"}, roster.DefaultLimits)
 		}
 		if err := reset("nobody@example.com", "none"); err != nil {
@@ -151,11 +151,11 @@ func TestPasswordReset(t *testing.T) {
 		if got := mailSubjects(t, st, "nobody@example.com"); len(got) != 0 {
 			t.Errorf("mail to an address without an account: %v", got)
 		}
-		uid, err := st.CreateAccount(ctx, store.NewAccount{Email: "Kim@example.com", DisplayName: "Kim", PasswordHash: "old"})
+		uid, err := st.CreateAccount(ctx, roster.NewAccount{Email: "Kim@example.com", DisplayName: "Kim", PasswordHash: "old"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := openSession(t, st, uid, "r")
+		ss := openSignInSession(t, st, uid, "r")
 		for _, code := range []string{"first", "second"} {
 			if err := reset("kim@EXAMPLE.com", code); err != nil {
 				t.Fatal(err)
@@ -164,7 +164,7 @@ func TestPasswordReset(t *testing.T) {
 		if got := mailSubjects(t, st, "Kim@example.com"); len(got) != 2 || got[1] != "reset second" {
 			t.Errorf("mail to the account's own address: %v", got)
 		}
-		if _, err := st.ResetPassword(ctx, []byte("first"), "new"); !errors.Is(err, store.ErrBadCode) {
+		if _, err := st.ResetPassword(ctx, []byte("first"), "new"); !errors.Is(err, roster.ErrBadCode) {
 			t.Errorf("a replaced code still works: %v", err)
 		}
 		if email, name, err := st.ResetAccount(ctx, []byte("second")); err != nil || email != "Kim@example.com" || name != "Kim" {
@@ -180,10 +180,10 @@ func TestPasswordReset(t *testing.T) {
 		if a, _, err := st.Me(ctx, uid); err != nil || !a.EmailVerified {
 			t.Errorf("a reset verifies the address: %+v, %v", a, err)
 		}
-		if _, err := st.SessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+		if _, err := st.SignInSessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
 			t.Errorf("a session survived the reset: %v", err)
 		}
-		if _, err := st.ResetPassword(ctx, []byte("second"), "again"); !errors.Is(err, store.ErrBadCode) {
+		if _, err := st.ResetPassword(ctx, []byte("second"), "again"); !errors.Is(err, roster.ErrBadCode) {
 			t.Errorf("a code used twice: %v", err)
 		}
 	})
@@ -194,7 +194,7 @@ func TestPasswordReset(t *testing.T) {
 func TestResendVerification(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		uid, err := st.CreateAccount(ctx, store.NewAccount{Email: "late@example.com", DisplayName: "Late", PasswordHash: "own"})
+		uid, err := st.CreateAccount(ctx, roster.NewAccount{Email: "late@example.com", DisplayName: "Late", PasswordHash: "own"})
 		if err != nil {
 			t.Fatal(err)
 		}

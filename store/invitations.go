@@ -111,20 +111,17 @@ func invite(ctx context.Context, tx *sql.Tx, org roster.OrgID, inviterUID, email
 	return inv, insertMail(ctx, tx, roster.InvitationMail(inv), t)
 }
 
-// Invitations returns the pending invitations that viewer may see, newest
-// first: those addressed to the viewer's email, once the viewer proved it
-// owns it, and, for an Owner, those the organization sent.
+// Invitations returns the pending invitations that viewer may see (see
+// roster.InvitationScopeOf), newest first.
 func (s *Store) Invitations(ctx context.Context, viewer roster.Principal, limit int) ([]roster.Invitation, error) {
-	sentBy := roster.OrgID(-1) // matches no organization
-	if viewer.Can(roster.PermManageStaff) {
-		sentBy = viewer.OrgID
-	}
+	scope := roster.InvitationScopeOf(viewer)
+	// A SentBy of 0 matches no organization: ids start at 1.
 	rows, err := s.query(ctx, `SELECT `+invitationColumns+invitationJoins+`
 		WHERE i.status = $1 AND i.expires_at > $2
 		AND (i.org_id = $3 OR i.invitee_email_key =
 			(SELECT email_key FROM accounts WHERE uid = $4 AND email_verified_at IS NOT NULL))
 		ORDER BY i.id DESC LIMIT $5`,
-		roster.InvitationPending, dbTime{now()}, sentBy, viewer.AccountUID, limit)
+		roster.InvitationPending, dbTime{now()}, scope.SentBy, scope.InviteeUID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -139,10 +136,6 @@ func (s *Store) Invitations(ctx context.Context, viewer roster.Principal, limit 
 	}
 	return list, rows.Err()
 }
-
-// ErrInvitationNotFound is the seed's 404 for an unknown or answered
-// invitation.
-var ErrInvitationNotFound = roster.Errorf(roster.KindNotFound, "invitation not found or already responded to")
 
 // DeleteInvitation removes one of the organization's invitations.
 func (s *Store) DeleteInvitation(ctx context.Context, org roster.OrgID, token string) error {
@@ -171,27 +164,24 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 		var expires dbTime
 		err := tx.QueryRowContext(ctx, `SELECT id, org_id, status, invitee_email_key, expires_at
 			FROM invitations WHERE token = $1`+s.forUpdate(), token).Scan(&id, &org, &status, &inviteeKey, &expires)
-		switch {
-		case errors.Is(err, sql.ErrNoRows) || err == nil && status != roster.InvitationPending:
-			return ErrInvitationNotFound
-		case err != nil:
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.ErrInvitationNotFound
+		}
+		if err != nil {
 			return err
-		case !expires.After(t):
-			return roster.Errorf(roster.KindNotFound, "invitation has expired: ask for a new one")
+		}
+		if err := roster.CheckInvitationOpen(status, expires.Time, t); err != nil {
+			return err
 		}
 		var accountID int64
-		var accountKey string
-		var verified bool
+		var who roster.Respondent
 		err = tx.QueryRowContext(ctx, `SELECT id, email_key, email_verified_at IS NOT NULL FROM accounts WHERE uid = $1`,
-			accountUID).Scan(&accountID, &accountKey, &verified)
-		switch {
-		case err != nil:
+			accountUID).Scan(&accountID, &who.EmailKey, &who.EmailVerified)
+		if err != nil {
 			return err
-		case accountKey != inviteeKey:
-			return roster.Errorf(roster.KindForbidden, "this invitation is addressed to another email address")
-		case !verified:
-			// Anyone can sign up with any address: only its owner may answer.
-			return roster.Errorf(roster.KindForbidden, "verify your email address first: see the mail sent when you signed up")
+		}
+		if err := roster.CheckRespondent(inviteeKey, who); err != nil {
+			return err
 		}
 		answer := roster.InvitationDeclined
 		if accept {

@@ -10,15 +10,9 @@ import (
 	"roster"
 )
 
-// ClientRef names a client of an organization by uid or by external_id.
-type ClientRef struct {
-	UID        string
-	ExternalID string
-}
-
-// where returns the condition and argument that find the client, after
-// $1, the organization.
-func (r ClientRef) where() (string, string) {
+// whereClient returns the condition and argument that find the client r
+// names, after $1, the organization.
+func whereClient(r roster.ClientRef) (string, string) {
 	if r.ExternalID != "" {
 		return "external_id = $2", r.ExternalID
 	}
@@ -29,8 +23,8 @@ func (r ClientRef) where() (string, string) {
 // returns its uid. A deactivated client keeps all its data; it leaves the
 // lists and the counters of filters, and its account can no longer use
 // it. Setting the state it already has changes nothing.
-func (s *Store) SetClientActive(ctx context.Context, org roster.OrgID, ref ClientRef, active bool) (uid string, err error) {
-	cond, arg := ref.where()
+func (s *Store) SetClientActive(ctx context.Context, org roster.OrgID, ref roster.ClientRef, active bool) (uid string, err error) {
+	cond, arg := whereClient(ref)
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		c, err := s.lockedClient(ctx, tx, `SELECT `+countedColumns+` FROM clients WHERE org_id = $1 AND `+cond+s.forUpdate(), org, arg)
 		uid = c.uid
@@ -69,9 +63,6 @@ func activeAction(active bool) string {
 // an account: the client's organization hides the profile from it (see
 // OwnClients), and no organization may shut a person out of Roster.
 const activeAccount = `a.deactivated_at IS NULL`
-
-// ErrDeactivated refuses a deactivated account, on sign-in and after.
-var ErrDeactivated = roster.Errorf(roster.KindUnauthorized, "this account is deactivated")
 
 // SetStaffActive deactivates or reactivates a staff member of org: a
 // deactivated member cannot sign in, and their tokens and API keys stop
@@ -113,9 +104,9 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 // with their email is no handle on them. A deactivated client, which the
 // person no longer sees (and so cannot unlink), gives none either. An
 // unlinked client's answer is 0, whoever has its email.
-func (s *Store) ForceLogoutClient(ctx context.Context, org roster.OrgID, ref ClientRef) (int64, error) {
-	cond, arg := ref.where()
-	return s.closeSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM client_links l
+func (s *Store) ForceLogoutClient(ctx context.Context, org roster.OrgID, ref roster.ClientRef) (int64, error) {
+	cond, arg := whereClient(ref)
+	return s.closeSignInSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM client_links l
 			JOIN accounts a ON a.id = l.account_id WHERE l.client_id = c.id AND c.deactivated_at IS NULL AND `+notStaff+`), c.uid
 		FROM clients c WHERE c.org_id = $1 AND c.`+cond, org, arg)
 }
@@ -126,15 +117,15 @@ const notStaff = `NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a
 
 // ForceLogoutStaff ends every sign-in session of a staff member of org.
 func (s *Store) ForceLogoutStaff(ctx context.Context, org roster.OrgID, accountUID string) (int64, error) {
-	return s.closeSessions(ctx, org, "account", roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization"),
+	return s.closeSignInSessions(ctx, org, "account", roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization"),
 		`SELECT a.id, a.uid FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.org_id = $1 AND a.uid = $2`,
 		org, accountUID)
 }
 
-// closeSessions revokes the open sessions of the account whose id account
+// closeSignInSessions revokes the open sessions of the account whose id account
 // selects, with the uid of the object (of objectType) it was found by: no
 // row is notFound; a NULL id, no account to sign out, ends none.
-func (s *Store) closeSessions(ctx context.Context, org roster.OrgID, objectType string, notFound error, account string, args ...any) (n int64, err error) {
+func (s *Store) closeSignInSessions(ctx context.Context, org roster.OrgID, objectType string, notFound error, account string, args ...any) (n int64, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id sql.NullInt64
 		var objectUID string
@@ -166,9 +157,9 @@ func (s *Store) closeSessions(ctx context.Context, org roster.OrgID, objectType 
 	return n, err
 }
 
-// SetStaffSessionsLimit sets (or, with nil, clears) the cap on a staff
+// SetStaffSignInSessionsLimit sets (or, with nil, clears) the cap on a staff
 // member's simultaneous sign-in sessions.
-func (s *Store) SetStaffSessionsLimit(ctx context.Context, org roster.OrgID, accountUID string, limit *int64) error {
+func (s *Store) SetStaffSignInSessionsLimit(ctx context.Context, org roster.OrgID, accountUID string, limit *int64) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET sessions_limit = $1
 			WHERE uid = $2 AND id IN (SELECT account_id FROM memberships WHERE org_id = $3)`, limit, accountUID, org)
@@ -179,14 +170,14 @@ func (s *Store) SetStaffSessionsLimit(ctx context.Context, org roster.OrgID, acc
 	})
 }
 
-// enforceSessionsLimit ends the oldest open sessions of an account beyond
+// enforceSignInSessionsLimit ends the oldest open sessions of an account beyond
 // its sessions limit: the smallest of its own and, for a person who is
 // nobody's staff, those of the client profiles linked to it (see
 // OwnClients), so that no organization caps anyone who did not consent, nor
 // any organization's staff. It runs in the transaction that opens a
 // session, after the account's row is locked, so concurrent sign-ins count
 // each other.
-func enforceSessionsLimit(ctx context.Context, tx *sql.Tx, accountID int64, t time.Time) error {
+func enforceSignInSessionsLimit(ctx context.Context, tx *sql.Tx, accountID int64, t time.Time) error {
 	var limit sql.NullInt64
 	err := tx.QueryRowContext(ctx, `SELECT MIN(l) FROM (
 			SELECT sessions_limit AS l FROM accounts WHERE id = $1

@@ -4,30 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"roster"
 )
-
-// ErrLinkInvitationNotFound answers for a link invitation that does not
-// exist, was answered, expired, or is not addressed to the caller, alike.
-var ErrLinkInvitationNotFound = roster.Errorf(roster.KindNotFound, "link invitation not found, answered or expired")
-
-// LinkRequest asks the person with a client's email to link their account.
-type LinkRequest struct {
-	Client       ClientRef
-	InviterUID   string
-	PlatformLink string // checked against the allowed origins by the caller
-	TTL          time.Duration
-}
 
 // InviteLink sends a link invitation for one of the organization's
 // clients to the client's email, replacing any earlier one, within the
 // organization's limit. The answer says nothing about whether the address
 // has an account.
-func (s *Store) InviteLink(ctx context.Context, org roster.OrgID, lr LinkRequest, limits roster.Limits) (inv roster.LinkInvitation, err error) {
+func (s *Store) InviteLink(ctx context.Context, org roster.OrgID, lr roster.LinkRequest, limits roster.Limits) (inv roster.LinkInvitation, err error) {
 	t := now()
-	cond, arg := lr.Client.where()
+	cond, arg := whereClient(lr.Client)
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// The client's row is locked (on PostgreSQL) before its invitation
 		// is replaced, as every change of a client does, so that two
@@ -77,8 +64,8 @@ func (s *Store) InviteLink(ctx context.Context, org roster.OrgID, lr LinkRequest
 // Unlink ends the link of one of the organization's clients to its
 // person's account, and voids a pending link invitation; it returns the
 // client's uid. The organization may always give up its power.
-func (s *Store) Unlink(ctx context.Context, org roster.OrgID, ref ClientRef) (uid string, err error) {
-	cond, arg := ref.where()
+func (s *Store) Unlink(ctx context.Context, org roster.OrgID, ref roster.ClientRef) (uid string, err error) {
+	cond, arg := whereClient(ref)
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, `SELECT id, uid FROM clients WHERE org_id = $1 AND `+cond+s.forUpdate(), org, arg).
@@ -131,7 +118,7 @@ func (s *Store) LinkInvitations(ctx context.Context, accountUID string) ([]roste
 // addressed to: accepting links the client to the account. Only the owner
 // of the address may answer: the account must have verified it, and it
 // must still be the client's address; anyone else gets
-// ErrLinkInvitationNotFound.
+// roster.ErrLinkInvitationNotFound.
 func (s *Store) RespondLink(ctx context.Context, accountUID, linkUID string, accept bool) error {
 	t := now()
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -154,7 +141,7 @@ func (s *Store) RespondLink(ctx context.Context, accountUID, linkUID string, acc
 				AND a.email_verified_at IS NOT NULL`,
 			linkUID, accountUID, dbTime{t}).Scan(&id, &clientID, &org, &clientUID, &accountID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrLinkInvitationNotFound
+			return roster.ErrLinkInvitationNotFound
 		}
 		if err != nil {
 			return err

@@ -42,7 +42,7 @@ func listFixture(t *testing.T, st *store.Store, org, other storetest.Org) []rost
 		for range i % 4 {
 			s := &roster.AnalysisSession{UID: roster.NewUID(time.Now()), Activity: "Running", Duration: 60,
 				Time: base.Add(time.Duration(i%3) * time.Hour), CreatedBy: org.OwnerUID, CreatedAt: time.Now().UTC()}
-			if _, err := st.RecordSession(ctx, org.ID, c.UID, s); err != nil {
+			if _, err := st.RecordAnalysisSession(ctx, org.ID, c.UID, s); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -196,6 +196,6 @@ func TestFilterLeavesOutDeactivated(t *testing.T) {
 }
 
 func deactivate(st *store.Store, org roster.OrgID, uid string) error {
-	_, err := st.SetClientActive(context.Background(), org, store.ClientRef{UID: uid}, false)
+	_, err := st.SetClientActive(context.Background(), org, roster.ClientRef{UID: uid}, false)
 	return err
 }

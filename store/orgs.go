@@ -8,29 +8,9 @@ import (
 	"roster"
 )
 
-// NewOrganization is what bootstrap creates: an organization, its owner
-// and the owner's first API key.
-type NewOrganization struct {
-	CompanyName   string
-	PaymentType   string
-	SessionNumber int64
-	Activities    []string
-	ClientLimit   int64
-	OwnerEmail    string
-	OwnerName     string
-	Key           NewAPIKey
-}
-
-// NewAPIKey is an API key to store: its public id and the hash of its secret.
-type NewAPIKey struct {
-	KeyID      string
-	SecretHash []byte
-	Name       string
-}
-
 // CreateOrganization creates an organization with its owner account and
 // first API key, all or nothing. It returns the organization and owner uids.
-func (s *Store) CreateOrganization(ctx context.Context, o NewOrganization) (orgUID, ownerUID string, err error) {
+func (s *Store) CreateOrganization(ctx context.Context, o roster.NewOrganization) (orgUID, ownerUID string, err error) {
 	t := now()
 	orgUID, ownerUID = roster.NewUID(t), roster.NewUID(t)
 	activities, err := json.Marshal(o.Activities)

@@ -11,16 +11,6 @@ import (
 	"roster"
 )
 
-// OutboxMessage is a queued mail as a sender sees it.
-type OutboxMessage struct {
-	ID        int64
-	MessageID string // the Message-ID header, without angle brackets
-	roster.Mail
-	Attempts  int    // delivery attempts so far, counting the one just claimed
-	LastError string // why the previous attempt failed; "" if none did
-	CreatedAt time.Time
-}
-
 // maxErrorLen bounds a stored delivery error; an SMTP server's reply can
 // be long, and only its start says what went wrong.
 const maxErrorLen = 1000
@@ -52,7 +42,7 @@ const outboxDue = `sent_at IS NULL AND next_attempt_at <= $1 AND (lease_until IS
 // ClaimMail leases the oldest message due at now until now+lease and counts
 // the attempt; ok is false when none is due. While the lease holds no other
 // claim returns the message, from this process or another.
-func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duration) (m OutboxMessage, ok bool, err error) {
+func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duration) (m roster.OutboxMessage, ok bool, err error) {
 	// On PostgreSQL two claimers can pick the same id in the subquery; the
 	// second waits for the first's row lock and then re-evaluates the outer
 	// WHERE on the updated row, which is no longer due, so it updates
@@ -76,10 +66,10 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, lease time.Duratio
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		return OutboxMessage{}, false, nil
+		return roster.OutboxMessage{}, false, nil
 	}
 	if err != nil {
-		return OutboxMessage{}, false, err
+		return roster.OutboxMessage{}, false, err
 	}
 	return m, true, nil
 }
@@ -130,7 +120,7 @@ func (s *Store) PendingMail(ctx context.Context) (int64, error) {
 
 // UnsentMail lists up to 100 unsent messages, oldest first, with their
 // attempts and last error: what is stuck and why.
-func (s *Store) UnsentMail(ctx context.Context) ([]OutboxMessage, error) {
+func (s *Store) UnsentMail(ctx context.Context) ([]roster.OutboxMessage, error) {
 	rows, err := s.query(ctx, `
 		SELECT id, message_id, recipient, subject, body, attempts, last_error, created_at
 		FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 100`)
@@ -138,9 +128,9 @@ func (s *Store) UnsentMail(ctx context.Context) ([]OutboxMessage, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var ms []OutboxMessage
+	var ms []roster.OutboxMessage
 	for rows.Next() {
-		var m OutboxMessage
+		var m roster.OutboxMessage
 		var lastError sql.NullString
 		var created dbTime
 		if err := rows.Scan(&m.ID, &m.MessageID, &m.To, &m.Subject, &m.Body, &m.Attempts, &lastError, &created); err != nil {

@@ -24,7 +24,7 @@ func enqueue(t *testing.T, st *store.Store, ms ...roster.Mail) {
 	}
 }
 
-func claim(t *testing.T, st *store.Store, now time.Time) (store.OutboxMessage, bool) {
+func claim(t *testing.T, st *store.Store, now time.Time) (roster.OutboxMessage, bool) {
 	t.Helper()
 	m, ok, err := st.ClaimMail(context.Background(), now, time.Minute)
 	if err != nil {

@@ -147,7 +147,7 @@ func TestRekeyEmails(t *testing.T) {
 		o.reset(kate, "kate@k.example")
 		sessions := map[string]string{kate: roster.NewUID(time.Now()), fullWidthKate: roster.NewUID(time.Now())}
 		for account, session := range sessions {
-			if err := st.OpenSession(ctx, store.SignInSession{UID: session, AccountUID: account,
+			if err := st.OpenSignInSession(ctx, roster.SignInSession{UID: session, AccountUID: account,
 				RefreshHash: []byte(session), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
@@ -207,10 +207,10 @@ func TestRekeyEmails(t *testing.T) {
 				t.Errorf("%s signs in to %q (%v), want %q", email, uid, err, kate)
 			}
 		}
-		if _, err := st.SessionPrincipal(ctx, fullWidthKate, sessions[fullWidthKate], time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+		if _, err := st.SignInSessionPrincipal(ctx, fullWidthKate, sessions[fullWidthKate], time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
 			t.Errorf("the look-alike's session: err %v, want it ended", err)
 		}
-		if _, err := st.SessionPrincipal(ctx, kate, sessions[kate], time.Now()); err != nil {
+		if _, err := st.SignInSessionPrincipal(ctx, kate, sessions[kate], time.Now()); err != nil {
 			t.Errorf("the keeper's session: %v", err)
 		}
 
@@ -328,8 +328,8 @@ func TestRekeyKeepsALookAlikeTwinOut(t *testing.T) {
 		if err := st.RespondInvitation(ctx, twin, token, true); err == nil {
 			t.Errorf("after migration 6 the full-width twin accepted kate@k.example's invitation: it is an Admin of the organization")
 		}
-		if err := st.StartPasswordReset(ctx, store.PasswordReset{Email: "kate@k.example",
-			Token: store.EmailToken{Hash: []byte("h"), ExpiresAt: time.Now().Add(time.Hour)},
+		if err := st.StartPasswordReset(ctx, roster.PasswordReset{Email: "kate@k.example",
+			Token: roster.EmailToken{Hash: []byte("h"), ExpiresAt: time.Now().Add(time.Hour)},
 			Mail:  roster.Mail{To: "kate@k.example", Subject: "reset", Body: "code"}}, roster.Limits{}); err != nil {
 			t.Fatal(err)
 		}
@@ -365,8 +365,8 @@ func TestRekeyKeepsALoneLookAlikeOut(t *testing.T) {
 		if err := st.RespondInvitation(ctx, lookAlike, token, true); err == nil {
 			t.Errorf("after migration 6 the look-alike ａna@club.example accepted the invitation sent to ana@club.example")
 		}
-		su := store.SignUp{Email: "ana@club.example", DisplayName: "Ana", PasswordHash: "h",
-			Token:      store.EmailToken{Hash: []byte("s"), ExpiresAt: time.Now().Add(time.Hour)},
+		su := roster.SignUp{Email: "ana@club.example", DisplayName: "Ana", PasswordHash: "h",
+			Token:      roster.EmailToken{Hash: []byte("s"), ExpiresAt: time.Now().Add(time.Hour)},
 			Mail:       roster.Mail{To: "ana@club.example", Subject: "Finish signing up", Body: "code"},
 			ExistsMail: roster.Mail{To: "ana@club.example", Subject: "You already have a Roster account", Body: "sign in"}}
 		if err := st.StartSignUp(ctx, su, roster.Limits{}); err != nil {

@@ -20,7 +20,7 @@ func TestConcurrentAcceptsMakeOneMembership(t *testing.T) {
 		ctx := context.Background()
 		for round := range 5 {
 			email := fmt.Sprintf("both-%d@example.com", round)
-			uid, err := st.CreateAccount(ctx, store.NewAccount{Email: email, DisplayName: "Both", EmailVerified: true})
+			uid, err := st.CreateAccount(ctx, roster.NewAccount{Email: email, DisplayName: "Both", EmailVerified: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,11 +64,11 @@ func TestConcurrentAcceptsMakeOneMembership(t *testing.T) {
 func TestConcurrentRefreshesRotateOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		uid, err := st.CreateAccount(ctx, store.NewAccount{Email: "refresh@example.com", DisplayName: "Refresh"})
+		uid, err := st.CreateAccount(ctx, roster.NewAccount{Email: "refresh@example.com", DisplayName: "Refresh"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := openSession(t, st, uid, "old")
+		ss := openSignInSession(t, st, uid, "old")
 		const n = 10
 		errs := make([]error, n)
 		var wg sync.WaitGroup
@@ -89,7 +89,7 @@ func TestConcurrentRefreshesRotateOnce(t *testing.T) {
 		if ok != 1 {
 			t.Fatalf("%d refreshes succeeded, want 1: %v", ok, errs)
 		}
-		if _, err := st.SessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+		if _, err := st.SignInSessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
 			t.Errorf("session still open after a reused refresh token: %v", err)
 		}
 	})
@@ -102,7 +102,7 @@ func TestSignInThrottleWindow(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		t0 := time.Now().UTC().Truncate(time.Second)
-		key := store.ThrottleKey{Key: "account:x@example.com"}
+		key := roster.ThrottleKey{Key: "account:x@example.com"}
 		wait := func(at time.Time) time.Duration {
 			t.Helper()
 			d, err := st.SignInWait(ctx, at, key)
@@ -153,23 +153,23 @@ func TestSignInThrottleWindow(t *testing.T) {
 	})
 }
 
-// TestSetPasswordEndsSessions: a reset password ends the sessions that the
+// TestSetPasswordEndsSignInSessions: a reset password ends the sessions that the
 // old one opened.
-func TestSetPasswordEndsSessions(t *testing.T) {
+func TestSetPasswordEndsSignInSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		uid, err := st.CreateAccount(ctx, store.NewAccount{Email: "reset@example.com", DisplayName: "Reset", PasswordHash: "old hash"})
+		uid, err := st.CreateAccount(ctx, roster.NewAccount{Email: "reset@example.com", DisplayName: "Reset", PasswordHash: "old hash"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := openSession(t, st, uid, "r")
-		if _, err := st.SessionPrincipal(ctx, uid, ss.UID, time.Now()); err != nil {
+		ss := openSignInSession(t, st, uid, "r")
+		if _, err := st.SignInSessionPrincipal(ctx, uid, ss.UID, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.SetPassword(ctx, "RESET@example.com", "new hash"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.SessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+		if _, err := st.SignInSessionPrincipal(ctx, uid, ss.UID, time.Now()); roster.KindOf(err) != roster.KindUnauthorized {
 			t.Errorf("session after a password reset: %v", err)
 		}
 		if _, hash, _, err := st.PasswordHash(ctx, "reset@example.com"); err != nil || hash != "new hash" {

@@ -9,7 +9,6 @@ import (
 
 	"roster"
 	"roster/auth"
-	"roster/store"
 )
 
 func bootstrap(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -30,7 +29,7 @@ func bootstrap(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	key, keyID, hash := auth.NewAPIKey()
-	o.Key = store.NewAPIKey{KeyID: keyID, SecretHash: hash, Name: "bootstrap"}
+	o.Key = roster.NewAPIKey{KeyID: keyID, SecretHash: hash, Name: "bootstrap"}
 	st, err := db.open(ctx, newLogger(stderr))
 	if err != nil {
 		return err
@@ -45,8 +44,8 @@ func bootstrap(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	})
 }
 
-func newOrganization(email, name, company, plan string, sessions int64, activities string) (store.NewOrganization, error) {
-	o := store.NewOrganization{CompanyName: strings.TrimSpace(company), PaymentType: plan, SessionNumber: sessions,
+func newOrganization(email, name, company, plan string, sessions int64, activities string) (roster.NewOrganization, error) {
+	o := roster.NewOrganization{CompanyName: strings.TrimSpace(company), PaymentType: plan, SessionNumber: sessions,
 		OwnerEmail: strings.TrimSpace(email), OwnerName: strings.TrimSpace(name)}
 	switch {
 	case o.OwnerEmail == "" || o.OwnerName == "" || o.CompanyName == "":

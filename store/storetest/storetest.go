@@ -117,10 +117,10 @@ func NewOrg(t testing.TB, st *store.Store, plan string) Org {
 	ctx := context.Background()
 	key, keyID, hash := auth.NewAPIKey()
 	owner := strings.ToLower(roster.NewSecret(8)) + "@example.com"
-	orgUID, ownerUID, err := st.CreateOrganization(ctx, store.NewOrganization{
+	orgUID, ownerUID, err := st.CreateOrganization(ctx, roster.NewOrganization{
 		CompanyName: "Club " + owner, PaymentType: plan, ClientLimit: roster.PlanClientLimits[plan],
 		Activities: roster.Activities, OwnerEmail: owner, OwnerName: "Owner",
-		Key: store.NewAPIKey{KeyID: keyID, SecretHash: hash, Name: "test"},
+		Key: roster.NewAPIKey{KeyID: keyID, SecretHash: hash, Name: "test"},
 	})
 	if err != nil {
 		t.Fatal(err)

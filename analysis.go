@@ -17,13 +17,13 @@ import (
 // unset clock's 1970 or a time a zone ahead would otherwise stick there.
 // Five minutes of slack allow for a device clock that runs a little fast.
 const (
-	MaxSessionDuration = 24 * 60 * 60 // seconds
-	MaxMetricsBytes    = 64 << 10
-	MaxSessionAhead    = 5 * time.Minute
+	MaxAnalysisSessionDuration = 24 * 60 * 60 // seconds
+	MaxMetricsBytes            = 64 << 10
+	MaxAnalysisSessionAhead    = 5 * time.Minute
 )
 
-// EarliestSession is the earliest time a session may have taken place.
-var EarliestSession = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+// EarliestAnalysisSession is the earliest time a session may have taken place.
+var EarliestAnalysisSession = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // AnalysisSession is a completed session of an activity for a client.
 type AnalysisSession struct {
@@ -37,22 +37,22 @@ type AnalysisSession struct {
 	CreatedAt time.Time
 }
 
-// ErrNoSessionsLeft answers a recording when the organization's quota of
+// ErrNoAnalysisSessionsLeft answers a recording when the organization's quota of
 // analysis sessions is spent.
-var ErrNoSessionsLeft = Errorf(KindForbidden,
+var ErrNoAnalysisSessionsLeft = Errorf(KindForbidden,
 	"no analysis sessions left: the organization's session_number is 0; ask the operator to raise it")
 
-// sessionFields parse one raw value each (see fields.go for raw values).
-var sessionFields = map[string]func(s *AnalysisSession, v any, now time.Time) error{
-	"activity": func(s *AnalysisSession, v any, _ time.Time) (err error) { s.Activity, err = sessionActivity(v); return },
-	"time":     func(s *AnalysisSession, v any, now time.Time) (err error) { s.Time, err = sessionTime(v, now); return },
-	"duration": func(s *AnalysisSession, v any, _ time.Time) (err error) { s.Duration, err = sessionDuration(v); return },
-	"metrics":  func(s *AnalysisSession, v any, _ time.Time) (err error) { s.Metrics, err = sessionMetrics(v); return },
+// analysisFields parse one raw value each (see fields.go for raw values).
+var analysisFields = map[string]func(s *AnalysisSession, v any, now time.Time) error{
+	"activity": func(s *AnalysisSession, v any, _ time.Time) (err error) { s.Activity, err = activityField(v); return },
+	"time":     func(s *AnalysisSession, v any, now time.Time) (err error) { s.Time, err = timeField(v, now); return },
+	"duration": func(s *AnalysisSession, v any, _ time.Time) (err error) { s.Duration, err = durationField(v); return },
+	"metrics":  func(s *AnalysisSession, v any, _ time.Time) (err error) { s.Metrics, err = metricsField(v); return },
 }
 
 // NewAnalysisSession validates the fields of a session to record, taking
 // now as the present. Whether the organization has the activity enabled is
-// for CheckSessionActivity, with the organization's list. Fields are
+// for CheckAnalysisSessionActivity, with the organization's list. Fields are
 // checked in name order so that the first error reported is stable.
 func NewAnalysisSession(raw map[string]any, now time.Time) (AnalysisSession, error) {
 	s := AnalysisSession{Time: now}
@@ -62,7 +62,7 @@ func NewAnalysisSession(raw map[string]any, now time.Time) (AnalysisSession, err
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		parse, ok := sessionFields[name]
+		parse, ok := analysisFields[name]
 		if !ok {
 			return AnalysisSession{}, Errorf(KindInvalid, "%s: unknown field; accepted are activity, time, duration and metrics", name)
 		}
@@ -81,16 +81,16 @@ func NewAnalysisSession(raw map[string]any, now time.Time) (AnalysisSession, err
 	return s, nil
 }
 
-func sessionActivity(v any) (string, error) {
+func activityField(v any) (string, error) {
 	if isEmpty(v) {
 		return "", fmt.Errorf("required")
 	}
 	return stringValue(v)
 }
 
-// CheckSessionActivity reports whether a session of activity may be
+// CheckAnalysisSessionActivity reports whether a session of activity may be
 // recorded by an organization that has enabled these activities.
-func CheckSessionActivity(activity string, enabled []string) error {
+func CheckAnalysisSessionActivity(activity string, enabled []string) error {
 	switch {
 	case slices.Contains(enabled, activity):
 		return nil
@@ -101,8 +101,8 @@ func CheckSessionActivity(activity string, enabled []string) error {
 		jsonText(activity), strings.Join(enabled, ", "))
 }
 
-// sessionTime parses an RFC 3339 time; null means now.
-func sessionTime(v any, now time.Time) (time.Time, error) {
+// timeField parses an RFC 3339 time; null means now.
+func timeField(v any, now time.Time) (time.Time, error) {
 	if v == nil {
 		return now, nil
 	}
@@ -116,17 +116,17 @@ func sessionTime(v any, now time.Time) (time.Time, error) {
 	}
 	t = t.UTC().Truncate(time.Microsecond) // the store's precision
 	switch {
-	case t.Before(EarliestSession):
-		return time.Time{}, fmt.Errorf("must not be before %s", EarliestSession.Format(time.DateOnly))
-	case t.After(now.Add(MaxSessionAhead)):
-		return time.Time{}, fmt.Errorf("must not be more than %d minutes in the future", int(MaxSessionAhead.Minutes()))
+	case t.Before(EarliestAnalysisSession):
+		return time.Time{}, fmt.Errorf("must not be before %s", EarliestAnalysisSession.Format(time.DateOnly))
+	case t.After(now.Add(MaxAnalysisSessionAhead)):
+		return time.Time{}, fmt.Errorf("must not be more than %d minutes in the future", int(MaxAnalysisSessionAhead.Minutes()))
 	}
 	return t, nil
 }
 
-// sessionDuration takes a JSON number only: unlike the seeds' client
+// durationField takes a JSON number only: unlike the seeds' client
 // fields, no existing integration sends it as a string.
-func sessionDuration(v any) (float64, error) {
+func durationField(v any) (float64, error) {
 	if v == nil {
 		return 0, fmt.Errorf("required")
 	}
@@ -138,15 +138,15 @@ func sessionDuration(v any) (float64, error) {
 	if err != nil && !math.IsInf(d, 0) {
 		return 0, fmt.Errorf("must be a number of seconds")
 	}
-	if !(d > 0 && d <= MaxSessionDuration) {
-		return 0, fmt.Errorf("must be more than 0 and at most %d seconds", MaxSessionDuration)
+	if !(d > 0 && d <= MaxAnalysisSessionDuration) {
+		return 0, fmt.Errorf("must be more than 0 and at most %d seconds", MaxAnalysisSessionDuration)
 	}
 	return d, nil
 }
 
-// sessionMetrics re-encodes a metrics object; null means none. Encoding
+// metricsField re-encodes a metrics object; null means none. Encoding
 // without HTML escaping keeps strings as the caller wrote them.
-func sessionMetrics(v any) (json.RawMessage, error) {
+func metricsField(v any) (json.RawMessage, error) {
 	if v == nil {
 		return nil, nil
 	}

@@ -11,11 +11,11 @@ import (
 	"roster"
 )
 
-// RecordSession stores an analysis session of the organization's client,
+// RecordAnalysisSession stores an analysis session of the organization's client,
 // moves the client's last_session forward to it, and takes one unit of the
 // organization's session_number, all or nothing. It returns the sessions
 // left. The caller sets the session's uid, time, creator and created_at.
-func (s *Store) RecordSession(ctx context.Context, org roster.OrgID, clientUID string, a *roster.AnalysisSession) (remaining int64, err error) {
+func (s *Store) RecordAnalysisSession(ctx context.Context, org roster.OrgID, clientUID string, a *roster.AnalysisSession) (remaining int64, err error) {
 	a.ClientUID = clientUID
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// The client's row first, then the organization's: the order of
@@ -44,7 +44,7 @@ func (s *Store) RecordSession(ctx context.Context, org roster.OrgID, clientUID s
 		if err := json.Unmarshal([]byte(activities), &enabled); err != nil {
 			return fmt.Errorf("organization %d: activities: %w", org, err)
 		}
-		if err := roster.CheckSessionActivity(a.Activity, enabled); err != nil {
+		if err := roster.CheckAnalysisSessionActivity(a.Activity, enabled); err != nil {
 			return err
 		}
 		// Conditional and atomic: concurrent recordings cannot overspend.
@@ -52,7 +52,7 @@ func (s *Store) RecordSession(ctx context.Context, org roster.OrgID, clientUID s
 			UPDATE organizations SET session_number = session_number - 1
 			WHERE id = $1 AND session_number > 0 RETURNING session_number`, org).Scan(&remaining)
 		if errors.Is(err, sql.ErrNoRows) {
-			return roster.ErrNoSessionsLeft
+			return roster.ErrNoAnalysisSessionsLeft
 		}
 		if err != nil {
 			return err
@@ -69,9 +69,9 @@ func (s *Store) RecordSession(ctx context.Context, org roster.OrgID, clientUID s
 	return remaining, err
 }
 
-// ClientSessions returns up to limit of the client's sessions older than
+// ClientAnalysisSessions returns up to limit of the client's sessions older than
 // the session uid after ("" for the newest), newest first.
-func (s *Store) ClientSessions(ctx context.Context, org roster.OrgID, clientUID, after string, limit int) ([]roster.AnalysisSession, error) {
+func (s *Store) ClientAnalysisSessions(ctx context.Context, org roster.OrgID, clientUID, after string, limit int) ([]roster.AnalysisSession, error) {
 	// Looked up apart, so that a client without sessions is told from one
 	// that does not exist, and the page then walks the session index.
 	var clientID int64

@@ -7,7 +7,7 @@ import (
 
 // The session and organization status schemas accept what Roster sends and
 // refuse stray, missing or mistyped fields.
-func TestSessionSchemas(t *testing.T) {
+func TestAnalysisSessionSchemas(t *testing.T) {
 	doc := load(t)
 	session := `{"session_uid": "0TzQ7xVbWcE4nKd8ZqR3", "user_uid": "0TzQ5pVbWcE4nKd8ZqR2", "activity": "Running",
 		"time": "2025-07-14T09:30:00.000Z", "duration": 1800.5, "created_at": "2025-07-14T10:01:12.345Z"`

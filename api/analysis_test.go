@@ -18,8 +18,8 @@ import (
 	"roster/store/storetest"
 )
 
-// sessionOut is an analysis session of the API, as a test reads it.
-type sessionOut struct {
+// analysisSessionOut is an analysis session of the API, as a test reads it.
+type analysisSessionOut struct {
 	SessionUID string          `json:"session_uid"`
 	UserUID    string          `json:"user_uid"`
 	Activity   string          `json:"activity"`
@@ -30,13 +30,13 @@ type sessionOut struct {
 }
 
 type recordedOut struct {
-	Session       sessionOut `json:"session"`
-	SessionNumber int64      `json:"session_number"`
+	Session       analysisSessionOut `json:"session"`
+	SessionNumber int64              `json:"session_number"`
 }
 
-type sessionPageOut struct {
-	Sessions []sessionOut `json:"sessions"`
-	LastUID  string       `json:"last_uid"`
+type analysisSessionPageOut struct {
+	Sessions []analysisSessionOut `json:"sessions"`
+	LastUID  string               `json:"last_uid"`
 }
 
 const noSessionsLeft = "no analysis sessions left: the organization's session_number is 0; ask the operator to raise it"
@@ -52,12 +52,12 @@ func (e *env) setOrg(org storetest.Org, u roster.OrganizationUpdate) {
 
 func quota(n int64) roster.OrganizationUpdate { return roster.OrganizationUpdate{SessionNumber: &n} }
 
-func sessionsPath(prefix, uid string) string { return prefix + "/" + uid + "/sessions" }
+func analysisSessionsPath(prefix, uid string) string { return prefix + "/" + uid + "/sessions" }
 
 // record posts a session body for the client as key.
 func (e *env) record(key, prefix, uid, body string) response {
 	e.t.Helper()
-	return e.do(req{Method: "POST", Path: sessionsPath(prefix, uid), Key: key, ContentType: "application/json", Body: []byte(body)})
+	return e.do(req{Method: "POST", Path: analysisSessionsPath(prefix, uid), Key: key, ContentType: "application/json", Body: []byte(body)})
 }
 
 // recorded records a session that must succeed and returns the answer.
@@ -70,12 +70,12 @@ func (e *env) recorded(key, prefix, uid, body string) recordedOut {
 	return out
 }
 
-// sessions reads one page of the client's sessions as key.
-func (e *env) sessions(key, prefix, uid, query string) sessionPageOut {
+// analysisSessions reads one page of the client's analysisSessions as key.
+func (e *env) analysisSessions(key, prefix, uid, query string) analysisSessionPageOut {
 	e.t.Helper()
-	r := e.do(req{Method: "GET", Path: sessionsPath(prefix, uid) + "?" + query, Key: key})
+	r := e.do(req{Method: "GET", Path: analysisSessionsPath(prefix, uid) + "?" + query, Key: key})
 	expect(e.t, r, 200)
-	var page sessionPageOut
+	var page analysisSessionPageOut
 	r.decode(e.t, &page)
 	return page
 }
@@ -107,7 +107,7 @@ func (e *env) sessionNumber(key string) int64 {
 
 func apiTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-func TestRecordAndListSessions(t *testing.T) {
+func TestRecordAndListAnalysisSessions(t *testing.T) {
 	for _, prefix := range prefixes {
 		t.Run(prefix, func(t *testing.T) {
 			each(t, func(t *testing.T, e *env) {
@@ -160,19 +160,23 @@ func TestRecordAndListSessions(t *testing.T) {
 					t.Errorf("last_session %v, want %s", last, third.Session.Time)
 				}
 
-				want := []sessionOut{third.Session, second.Session, first.Session}
+				want := []analysisSessionOut{third.Session, second.Session, first.Session}
 				for _, p := range prefixes {
-					if page := e.sessions(e.org.APIKey, p, c.UserUID, ""); !reflect.DeepEqual(page.Sessions, want) || page.LastUID != s.SessionUID {
+					if page := e.analysisSessions(e.org.APIKey, p, c.UserUID, ""); !reflect.DeepEqual(page.Sessions, want) || page.LastUID != s.SessionUID {
 						t.Errorf("list under %s: %+v", p, page)
 					}
 				}
-				p1 := e.sessions(e.org.APIKey, prefix, c.UserUID, "limit=2")
-				p2 := e.sessions(e.org.APIKey, prefix, c.UserUID, "limit=2&start_after_id="+p1.LastUID)
-				p3 := e.sessions(e.org.APIKey, prefix, c.UserUID, "start_after_id="+p2.LastUID)
-				if !reflect.DeepEqual(p1, sessionPageOut{want[:2], second.Session.SessionUID}) ||
-					!reflect.DeepEqual(p2, sessionPageOut{want[2:], s.SessionUID}) ||
-					!reflect.DeepEqual(p3, sessionPageOut{[]sessionOut{}, ""}) {
+				p1 := e.analysisSessions(e.org.APIKey, prefix, c.UserUID, "limit=2")
+				p2 := e.analysisSessions(e.org.APIKey, prefix, c.UserUID, "limit=2&start_after_id="+p1.LastUID)
+				p3 := e.analysisSessions(e.org.APIKey, prefix, c.UserUID, "start_after_id="+p2.LastUID)
+				if !reflect.DeepEqual(p1, analysisSessionPageOut{want[:2], second.Session.SessionUID}) ||
+					!reflect.DeepEqual(p2, analysisSessionPageOut{want[2:], s.SessionUID}) ||
+					!reflect.DeepEqual(p3, analysisSessionPageOut{[]analysisSessionOut{}, ""}) {
 					t.Errorf("pages:\n%+v\n%+v\n%+v", p1, p2, p3)
+				}
+				// Empty values are absent ones, as in every query.
+				if page := e.analysisSessions(e.org.APIKey, prefix, c.UserUID, "limit=&start_after_id="); !reflect.DeepEqual(page.Sessions, want) {
+					t.Errorf("empty limit and start_after_id: %+v", page)
 				}
 				if n := e.sessionNumber(e.org.APIKey); n != 2 {
 					t.Errorf("session_number %d after 3 of 5, want 2", n)
@@ -181,7 +185,7 @@ func TestRecordAndListSessions(t *testing.T) {
 					t.Errorf("the other organization's session_number moved to %d", n)
 				}
 
-				stored, err := e.st.ClientSessions(context.Background(), e.org.ID, c.UserUID, "", 100)
+				stored, err := e.st.ClientAnalysisSessions(context.Background(), e.org.ID, c.UserUID, "", 100)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -199,7 +203,7 @@ func TestRecordAndListSessions(t *testing.T) {
 	}
 }
 
-func TestBadRecordSession(t *testing.T) {
+func TestBadRecordAnalysisSession(t *testing.T) {
 	const valid = `{"activity":"Running","duration":60}`
 	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	withBody := func(name, body string, status int, want string) badCase {
@@ -269,9 +273,9 @@ func TestBadRecordSession(t *testing.T) {
 		e.recorded(e.other.APIKey, prefix, o, `{"activity":"Mobility Assessment","duration":60}`)
 		vars := strings.NewReplacer("{A}", a, "{O}", o)
 		state := func(e *env) string {
-			return badSnap(e, e.org.APIKey, sessionsPath(prefix, a)) + badSnap(e, e.org.APIKey, prefix+"/"+a) +
+			return badSnap(e, e.org.APIKey, analysisSessionsPath(prefix, a)) + badSnap(e, e.org.APIKey, prefix+"/"+a) +
 				badSnap(e, e.org.APIKey, "/user-management/organization-status/") +
-				badSnap(e, e.other.APIKey, sessionsPath(prefix, o)) + badSnap(e, e.other.APIKey, prefix+"/"+o) +
+				badSnap(e, e.other.APIKey, analysisSessionsPath(prefix, o)) + badSnap(e, e.other.APIKey, prefix+"/"+o) +
 				badSnap(e, e.other.APIKey, "/user-management/organization-status/")
 		}
 		badRun(t, e, "POST", prefix, vars, state, cases)
@@ -287,7 +291,7 @@ func TestBadRecordSession(t *testing.T) {
 			} {
 				e.recorded(e.org.APIKey, prefix, a, body)
 			}
-			if page := e.sessions(e.org.APIKey, prefix, a, "limit=100"); len(page.Sessions) != 6 {
+			if page := e.analysisSessions(e.org.APIKey, prefix, a, "limit=100"); len(page.Sessions) != 6 {
 				t.Errorf("%d sessions after 5 good recordings, want 6", len(page.Sessions))
 			}
 			if n := e.sessionNumber(e.org.APIKey); n != 94 {
@@ -297,15 +301,14 @@ func TestBadRecordSession(t *testing.T) {
 	})
 }
 
-func TestBadListSessions(t *testing.T) {
+func TestBadListAnalysisSessions(t *testing.T) {
 	cases := []badCase{
 		{name: "limit 0", query: "limit=0", status: 400, want: "limit: must be an integer from 1 to 100"},
 		{name: "limit 101", query: "limit=101", status: 400, want: "limit: must be an integer from 1 to 100"},
 		{name: "limit text", query: "limit=ten", status: 400, want: "limit: must be an integer"},
-		{name: "limit empty", query: "limit=", status: 400, want: "limit: must be an integer"},
 		{name: "limit twice", query: "limit=1&limit=2", status: 400, want: "limit: given more than once"},
 		{name: "start_after_id not a uid", query: "start_after_id=a.b", status: 400, want: "start_after_id: not a valid uid"},
-		{name: "unknown parameter", query: "offset=3", status: 400, want: "offset: unknown query parameter"},
+		{name: "unknown parameter", query: "offset=3", status: 400, want: "offset: unknown query parameter; accepted are start_after_id, limit"},
 		{name: "malformed query", query: "limit=%zz", status: 400, want: "query string: invalid URL escape"},
 		{name: "other organization's client", path: "/{O}/sessions", status: 404, want: badNotFound},
 		{name: "unknown client", path: "/" + badUnknownUID + "/sessions", status: 404, want: badNotFound},
@@ -322,13 +325,13 @@ func TestBadListSessions(t *testing.T) {
 		o := badClient(e, e.other.APIKey, prefix, `{"email":"o-`+tag+`@example.com","display_name":"O"}`)
 		e.recorded(e.other.APIKey, prefix, o, `{"activity":"Running","duration":60}`)
 		badRun(t, e, "GET", prefix, strings.NewReplacer("{A}", a, "{O}", o), nil, cases)
-		if page := e.sessions(e.org.APIKey, prefix, a, ""); len(page.Sessions) != 0 || page.LastUID != "" {
+		if page := e.analysisSessions(e.org.APIKey, prefix, a, ""); len(page.Sessions) != 0 || page.LastUID != "" {
 			t.Errorf("a client without sessions: %+v", page)
 		}
 	})
 }
 
-func TestSessionQuotaSpent(t *testing.T) {
+func TestAnalysisSessionQuotaSpent(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		const prefix = "/client-management/clients"
 		e.setOrg(e.org, quota(1))
@@ -338,7 +341,7 @@ func TestSessionQuotaSpent(t *testing.T) {
 			t.Fatalf("the last session left answered session_number %d", got.SessionNumber)
 		}
 		snap := func() string {
-			return badSnap(e, e.org.APIKey, sessionsPath(prefix, c.UserUID)) + badSnap(e, e.org.APIKey, prefix+"/"+c.UserUID) +
+			return badSnap(e, e.org.APIKey, analysisSessionsPath(prefix, c.UserUID)) + badSnap(e, e.org.APIKey, prefix+"/"+c.UserUID) +
 				badSnap(e, e.org.APIKey, "/user-management/organization-status/")
 		}
 		before := snap()
@@ -357,7 +360,7 @@ func TestSessionQuotaSpent(t *testing.T) {
 		// Bad input and unknown clients are told as such, quota or not.
 		badWant(t, e.record(e.org.APIKey, prefix, badUnknownUID, `{"activity":"Running","duration":60}`), 404, badNotFound)
 		badWant(t, e.record(e.org.APIKey, prefix, c.UserUID, `{"activity":"Swimming","duration":60}`), 400, "activity:")
-		if n, _ := e.st.ClientSessions(context.Background(), e.org.ID, c.UserUID, "", 100); len(n) != 1 {
+		if n, _ := e.st.ClientAnalysisSessions(context.Background(), e.org.ID, c.UserUID, "", 100); len(n) != 1 {
 			t.Errorf("%d sessions stored, want 1", len(n))
 		}
 
@@ -373,10 +376,10 @@ func TestSessionQuotaSpent(t *testing.T) {
 	})
 }
 
-// TestSessionQuotaHoldsUnderConcurrency records 50 sessions at once for five
+// TestAnalysisSessionQuotaHoldsUnderConcurrency records 50 sessions at once for five
 // clients against a quota of 10: exactly 10 are recorded, each told a
 // different number of sessions left.
-func TestSessionQuotaHoldsUnderConcurrency(t *testing.T) {
+func TestAnalysisSessionQuotaHoldsUnderConcurrency(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		const prefix, attempts, limit = "/user-management/users", 50, 10
 		e.setOrg(e.org, quota(limit))
@@ -393,7 +396,7 @@ func TestSessionQuotaHoldsUnderConcurrency(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range attempts {
 			wg.Go(func() {
-				hr, _ := http.NewRequest("POST", e.srv.URL+sessionsPath(prefix, clients[i%len(clients)]),
+				hr, _ := http.NewRequest("POST", e.srv.URL+analysisSessionsPath(prefix, clients[i%len(clients)]),
 					strings.NewReader(`{"activity":"Running","duration":60}`))
 				hr.Header.Set("Content-Type", "application/json")
 				hr.Header.Set("API-KEY", e.org.APIKey)
@@ -436,7 +439,7 @@ func TestSessionQuotaHoldsUnderConcurrency(t *testing.T) {
 		}
 		stored, counted := 0, int64(0)
 		for _, c := range clients {
-			n := len(e.sessions(e.org.APIKey, prefix, c, "limit=100").Sessions)
+			n := len(e.analysisSessions(e.org.APIKey, prefix, c, "limit=100").Sessions)
 			stored += n
 			got, err := e.st.Client(context.Background(), e.org.ID, c)
 			if err != nil || got.SessionsCount != int64(n) {

@@ -1,0 +1,29 @@
+package roster
+
+import "time"
+
+// APIKeyInfo describes an API key without its secret.
+type APIKeyInfo struct {
+	KeyID      string
+	Name       string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+}
+
+// NewAPIKey is an API key to store: its public id and the hash of its secret.
+type NewAPIKey struct {
+	KeyID      string
+	SecretHash []byte
+	Name       string
+}
+
+// APIKey is a stored key as authentication needs it.
+type APIKey struct {
+	SecretHash []byte
+	LastUsedAt time.Time
+	Principal  Principal
+}
+
+// MaxAPIKeys bounds the unrevoked keys of one account, so that its key
+// list is short enough to return whole.
+const MaxAPIKeys = 100
