@@ -13,7 +13,7 @@ import (
 // route cannot forget documentation, roles or tenancy.
 type Route struct {
 	// Pattern is ServeMux's "METHOD /path"; a client route's path is under
-	// each of ClientPrefixes.
+	// each of clientPrefixes.
 	Pattern string
 	Clients bool
 	Guard   Guard
@@ -39,9 +39,9 @@ type Route struct {
 	serve func(*Server, http.ResponseWriter, *http.Request) error
 }
 
-// ClientPrefixes are the v2 and v1 paths of the client routes. They share
+// clientPrefixes are the v2 and v1 paths of the client routes. They share
 // their handlers, so they cannot drift apart.
-var ClientPrefixes = []string{"/client-management/clients", "/user-management/users"}
+var clientPrefixes = []string{"/client-management/clients", "/user-management/users"}
 
 // Guard is who may call a route, checked in this order: credentials, the
 // role's permission, whether an API key may. The zero Guard is no guard:
@@ -209,8 +209,8 @@ func (rt Route) prefixed(path string) []string {
 	if !rt.Clients {
 		return []string{method + " " + path}
 	}
-	out := make([]string, len(ClientPrefixes))
-	for i, prefix := range ClientPrefixes {
+	out := make([]string, len(clientPrefixes))
+	for i, prefix := range clientPrefixes {
 		out[i] = method + " " + prefix + path
 	}
 	return out
