@@ -103,95 +103,6 @@ func New(st *store.Store, c Config) *Server {
 	return s
 }
 
-// Handler returns the whole API. Every route is here, on one screen.
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", s.public(s.healthz))
-	mux.Handle("GET /readyz", s.public(s.readyz))
-	mux.Handle("GET /openapi.json", s.public(serveOpenAPI))
-	mux.Handle("GET /photos/{key...}", s.public(s.servePhoto))
-
-	// v2 and v1 paths share their handlers, so they cannot drift apart.
-	for _, p := range []string{"/client-management/clients", "/user-management/users"} {
-		mux.Handle("GET "+p+"/{$}", s.staff(s.listClients))
-		mux.Handle("POST "+p+"/{$}", s.staff(s.createClient))
-		mux.Handle("PUT "+p+"/{$}", s.staff(s.updateClient))
-		mux.Handle("DELETE "+p+"/{$}", s.staff(s.deleteClient))
-		mux.Handle("GET "+p+"/filter/{$}", s.staff(s.filterClients))
-		mux.Handle("GET "+p+"/export/{$}", s.staff(s.exportClients))
-		mux.Handle("POST "+p+"/import/{$}", s.staff(s.importClients))
-		mux.Handle("GET "+p+"/{user_uid}", s.staff(s.clientDetails))
-		// POST .../save-notes/{user_uid} and POST .../{user_uid}/sessions
-		// both match .../save-notes/sessions, which ServeMux refuses to
-		// register: one pattern takes both (see postUnderClient).
-		mux.Handle("POST "+p+"/{first}/{second}", s.staff(s.postUnderClient))
-		mux.Handle("GET "+p+"/{user_uid}/sessions", s.staff(s.listSessions))
-		mux.Handle("POST "+p+"/deactivate/{$}", s.staff(s.deactivateClient))
-		mux.Handle("POST "+p+"/reactivate/{$}", s.staff(s.reactivateClient))
-		mux.Handle("POST "+p+"/force-logout/{$}", s.staff(s.forceLogoutClient))
-		mux.Handle("POST "+p+"/link/{$}", s.staff(s.inviteLink))
-		mux.Handle("DELETE "+p+"/link/{$}", s.staff(s.unlinkClient))
-	}
-
-	mux.Handle("POST /auth/signup", s.public(s.signup))
-	mux.Handle("POST /auth/login", s.public(s.login))
-	mux.Handle("POST /auth/refresh", s.public(s.refresh))
-	mux.Handle("POST /auth/logout", s.signedIn(s.logout))
-	mux.Handle("GET /auth/me", s.signedIn(s.me))
-	mux.Handle("PUT /auth/me", s.signedIn(person(s.updateMe)))
-	mux.Handle("DELETE /auth/me", s.signedIn(person(s.deleteMe)))
-	mux.Handle("POST /auth/me/password", s.signedIn(person(s.changePassword)))
-	mux.Handle("PUT /auth/me/clients/{user_uid}", s.signedIn(person(s.updateOwnClient)))
-	mux.Handle("DELETE /auth/me/clients/{user_uid}", s.signedIn(person(s.deleteOwnClient)))
-	mux.Handle("DELETE /auth/me/clients/{user_uid}/link", s.signedIn(person(s.unlinkOwnClient)))
-	mux.Handle("GET /auth/me/link-invitations", s.signedIn(person(s.linkInvitations)))
-	mux.Handle("POST /auth/me/link-invitations/respond", s.signedIn(person(s.respondLink)))
-	mux.Handle("POST /auth/verify-email", s.public(s.verifyEmail))
-	mux.Handle("POST /auth/verify-email/resend", s.signedIn(person(s.resendVerification)))
-	mux.Handle("POST /auth/password-reset", s.public(s.passwordReset))
-	mux.Handle("POST /auth/password-reset/confirm", s.public(s.confirmPasswordReset))
-	// A person manages API keys, never a key: a leaked key must not be able
-	// to make itself a successor that outlives its revocation.
-	mux.Handle("GET /auth/api-keys", s.allowed(roster.PermOwnAPIKeys, person(s.listAPIKeys)))
-	mux.Handle("POST /auth/api-keys", s.allowed(roster.PermOwnAPIKeys, person(s.createAPIKey)))
-	mux.Handle("DELETE /auth/api-keys/{key_id}", s.allowed(roster.PermOwnAPIKeys, person(s.revokeAPIKey)))
-
-	// The seed's admin-management operations document no 413 or 415: a
-	// body too large or of the wrong type is a 400 there.
-	const admin = "/admin-management"
-	mux.Handle("GET "+admin+"/admins-list/{$}", s.allowed(roster.PermReadStaff, s.adminsList))
-	mux.Handle("GET "+admin+"/sub-admins/{$}", s.allowed(roster.PermReadStaff, s.subAdmins))
-	mux.Handle("POST "+admin+"/sub-admins/{$}", s.allowed(roster.PermManageStaff, badBody(s.addSubAdmin)))
-	mux.Handle("DELETE "+admin+"/sub-admins/{$}", s.allowed(roster.PermManageStaff, badBody(s.removeSubAdmin)))
-	mux.Handle("PUT "+admin+"/sub-admins/{$}", s.allowed(roster.PermManageStaff, badBody(s.updateStaff)))
-	mux.Handle("POST "+admin+"/sub-admins/deactivate/{$}", s.allowed(roster.PermManageStaff, badBody(s.deactivateStaff)))
-	mux.Handle("POST "+admin+"/sub-admins/reactivate/{$}", s.allowed(roster.PermManageStaff, badBody(s.reactivateStaff)))
-	mux.Handle("POST "+admin+"/sub-admins/force-logout/{$}", s.allowed(roster.PermManageStaff, badBody(s.forceLogoutStaff)))
-	mux.Handle("GET "+admin+"/invitation/{$}", s.signedIn(s.listInvitations))
-	mux.Handle("POST "+admin+"/invitation/{$}", s.allowed(roster.PermManageStaff, badBody(s.createInvitation)))
-	mux.Handle("DELETE "+admin+"/invitation/{$}", s.allowed(roster.PermManageStaff, badBody(s.deleteInvitation)))
-	mux.Handle("POST "+admin+"/invitation/respond/{$}", s.signedIn(badBody(s.respondInvitation)))
-	mux.Handle("GET "+admin+"/audit-log/{$}", s.allowed(roster.PermAuditLog, s.auditLog))
-
-	mux.Handle("GET /user-management/organization-status/{$}", s.allowed(roster.PermReadStaff, s.organizationStatus))
-	return s.withRequestLog(jsonMuxErrors(mux))
-}
-
-// postUnderClient serves POST .../save-notes/{user_uid} (saveNote) and
-// POST .../{user_uid}/sessions (recordSession). No uid is "save-notes".
-func (s *Server) postUnderClient(w http.ResponseWriter, r *http.Request) error {
-	first, second := r.PathValue("first"), r.PathValue("second")
-	switch {
-	case first == "save-notes":
-		r.SetPathValue("user_uid", second)
-		return s.saveNote(w, r)
-	case second == "sessions":
-		r.SetPathValue("user_uid", first)
-		return s.recordSession(w, r)
-	}
-	return roster.Errorf(roster.KindNotFound, "no such path: %s", r.URL.Path)
-}
-
 // jsonMuxErrors answers the requests that match no route with the JSON
 // error body of every other error, keeping ServeMux's status (404, or 405
 // with its Allow header).
@@ -290,14 +201,20 @@ func badBody(h handlerFunc) handlerFunc {
 func person(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if principal(r).KeyID != "" {
-			return roster.Errorf(roster.KindForbidden, "API keys are managed by a signed-in person: send a bearer token, not an API key")
+			return errPersonOnly
 		}
 		return h(w, r)
 	}
 }
 
-// staff serves h to staff who may work with the organization's clients.
-func (s *Server) staff(h handlerFunc) http.Handler { return s.allowed(roster.PermClients, h) }
+// The guards' refusals of a caller without credentials, and of an API key
+// where only a person may.
+var (
+	errNoCredentials = roster.Errorf(roster.KindUnauthorized,
+		"missing credentials: send the header API-KEY: <key> or Authorization: Bearer <token>")
+	errPersonOnly = roster.Errorf(roster.KindForbidden,
+		"API keys are managed by a signed-in person: send a bearer token, not an API key")
+)
 
 type principalKey struct{}
 
@@ -313,8 +230,7 @@ const touchEvery = time.Minute
 func (s *Server) authenticate(r *http.Request) (roster.Principal, error) {
 	cred, ok := auth.FromRequest(r)
 	if !ok {
-		return roster.Principal{}, roster.Errorf(roster.KindUnauthorized,
-			"missing credentials: send the header API-KEY: <key> or Authorization: Bearer <token>")
+		return roster.Principal{}, errNoCredentials
 	}
 	if cred.Bearer != "" {
 		return s.bearerPrincipal(r.Context(), cred.Bearer)
@@ -379,7 +295,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func serveOpenAPI(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/json")
 	_, err := w.Write(openapi.Document)
 	return err

@@ -62,7 +62,13 @@ func (e *env) staff(key, path string) staffList {
 // organization; it returns the new Admin's tokens.
 func (e *env) subAdmin(email string) tokens {
 	e.t.Helper()
-	inv := e.invite(e.org.APIKey, email)
+	return e.subAdminOf(e.org.APIKey, email)
+}
+
+// subAdminOf makes email an Admin of the organization of key, as subAdmin.
+func (e *env) subAdminOf(key, email string) tokens {
+	e.t.Helper()
+	inv := e.invite(key, email)
 	tk := e.signup(email)
 	r := e.as(tk.Token, "POST", "/admin-management/invitation/respond/",
 		map[string]string{"invite_token": inv.InviteToken, "user_response": "accept"})

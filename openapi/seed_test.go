@@ -1,63 +1,24 @@
 package openapi
 
 import (
-	"errors"
-	"io/fs"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"roster/openapi/openapitest"
 )
 
-// The AiKYNETIX admin-management seed, relative to this package: a document
-// with four of its operations, and a page that embeds each of its eight
-// operations as a JSON OpenAPI fragment in a ```json block.
-const (
-	seedPath      = "../../shared/seeds/admin-management.openapi.json"
-	seedPagesPath = "../../shared/seeds/002_77e6c5f79eee7fc8.txt"
-)
-
-func readSeed(t *testing.T, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-// loadSeeds returns the seed document followed by the page's fragments,
-// skipping the test when the seed file is absent.
+// loadSeeds returns the seed's documents, skipping the test when the seed
+// file is absent.
 func loadSeeds(t *testing.T) []*openapi3.T {
 	t.Helper()
-	data := readSeed(t, seedPath)
-	if data == nil {
+	seeds := openapitest.Seeds(t)
+	if seeds == nil {
 		t.Skip("seed not present")
 	}
-	docs := [][]byte{data}
-	page := string(readSeed(t, seedPagesPath))
-	for {
-		_, rest, ok := strings.Cut(page, "```json\n")
-		if !ok {
-			break
-		}
-		block, after, _ := strings.Cut(rest, "\n```")
-		docs, page = append(docs, []byte(block)), after
-	}
-	var out []*openapi3.T
-	for i, d := range docs {
-		doc, err := openapi3.NewLoader().LoadFromData(d)
-		if err != nil {
-			t.Fatalf("load seed %d: %v", i, err)
-		}
-		out = append(out, doc)
-	}
-	return out
+	return seeds
 }
 
 // Roster's responses are checked against both Roster's document and the

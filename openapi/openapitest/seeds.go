@@ -1,0 +1,69 @@
+// Package openapitest reads the AiKYNETIX seed's OpenAPI documents, for the
+// tests that check Roster against them.
+package openapitest
+
+import (
+	"cmp"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// The admin-management seed: a document with four of its operations, and a
+// page that embeds each of its eight operations as a JSON OpenAPI fragment
+// in a ```json block. The seeds live beside the repository, not in it: by
+// default in shared/seeds beside the checkout, seen from a package one
+// level below it; EnvDir names another directory (a git worktree's).
+const (
+	seedFile      = "admin-management.openapi.json"
+	seedPagesFile = "002_77e6c5f79eee7fc8.txt"
+	defaultDir    = "../../shared/seeds"
+	EnvDir        = "ROSTER_TEST_SEEDS"
+)
+
+// Seeds returns the seed document followed by the page's fragments, or
+// nil when the seed file is absent (a clone without the seeds beside it).
+func Seeds(t testing.TB) []*openapi3.T {
+	t.Helper()
+	dir := cmp.Or(os.Getenv(EnvDir), defaultDir)
+	data := read(t, filepath.Join(dir, seedFile))
+	if data == nil {
+		return nil
+	}
+	docs := [][]byte{data}
+	page := string(read(t, filepath.Join(dir, seedPagesFile)))
+	for {
+		_, rest, ok := strings.Cut(page, "```json\n")
+		if !ok {
+			break
+		}
+		block, after, _ := strings.Cut(rest, "\n```")
+		docs, page = append(docs, []byte(block)), after
+	}
+	var out []*openapi3.T
+	for i, d := range docs {
+		doc, err := openapi3.NewLoader().LoadFromData(d)
+		if err != nil {
+			t.Fatalf("load seed %d: %v", i, err)
+		}
+		out = append(out, doc)
+	}
+	return out
+}
+
+func read(t testing.TB, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
