@@ -23,22 +23,22 @@ const (
 	defaultMemoryLimit = 40 << 20
 )
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var db dbConfig
-	fs := newFlagSet("serve", stderr)
+	fs := newFlagSet("serve")
 	db.register(fs)
 	addr := fs.String("addr", env("ROSTER_ADDR", "127.0.0.1:8080"), "address to listen on (env ROSTER_ADDR)")
 	publicURL := fs.String("public-url", env("ROSTER_PUBLIC_URL", ""),
-		"base URL clients reach Roster at, for photo links; default: the request's host (env ROSTER_PUBLIC_URL)")
+		"base URL clients reach Roster at, for photo links, e.g. https://roster.example.com; default: relative links (env ROSTER_PUBLIC_URL)")
 	var c serveConfig
 	c.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	if err := c.validate(fs, *publicURL); err != nil {
+	if err := c.validate(*publicURL); err != nil {
 		return err
 	}
-	log := newLogger(stderr)
+	log := db.logger(stderr)
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit makes the collector run before the heap doubles:
 		// measured, it keeps peak RSS under 64 MB under load on SQLite
