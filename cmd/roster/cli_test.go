@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,6 +61,53 @@ func TestHelp(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"roster migrate -h" lists the flags`) || errOut.Len() != 0 {
 		t.Errorf("migrate with an unknown flag: %v, stderr %q", err, errOut.String())
 	}
+}
+
+// TestServeListensBeforeMigrating: a taken address fails serve before it
+// opens the database, which it would otherwise create and migrate.
+func TestServeListensBeforeMigrating(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := filepath.Join(t.TempDir(), "data")
+	err = run(context.Background(), []string{"serve", "--addr", ln.Addr().String(), "--data", dir}, io.Discard, io.Discard)
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("serve on a taken address: %v, want address already in use", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("serve on a taken address created its data directory (%v)", err)
+	}
+}
+
+// TestStartGate: until the database is migrated, serve is alive but not
+// ready, and serves nothing else; then the API answers everything.
+func TestStartGate(t *testing.T) {
+	gate := &startGate{}
+	check := func(method, path string, status int, body string) {
+		t.Helper()
+		w := httptest.NewRecorder()
+		gate.ServeHTTP(w, httptest.NewRequest(method, path, nil))
+		if w.Code != status || w.Body.String() != body {
+			t.Errorf("%s %s: %d %q, want %d %q", method, path, w.Code, w.Body.String(), status, body)
+		}
+		if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+			t.Errorf("%s %s: a 503 without Retry-After", method, path)
+		}
+	}
+	const starting = `{"error":"starting: migrating the database"}` + "\n"
+	check("GET", "/healthz", 200, `{"status":"ok"}`+"\n")
+	check("GET", "/readyz", 503, starting)
+	check("POST", "/healthz", 503, starting)
+	check("GET", "/client-management/clients/", 503, starting)
+
+	gate.open(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, r.URL.Path)
+	}))
+	check("GET", "/readyz", http.StatusTeapot, "/readyz")
+	check("GET", "/healthz", http.StatusTeapot, "/healthz")
 }
 
 // logLines decodes a log of JSON lines.
