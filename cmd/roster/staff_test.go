@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/internal/nettest"
 	"roster/mail/mailtest"
 	"roster/store"
 	"roster/store/storetest"
@@ -30,7 +31,7 @@ type server struct {
 // and stops it when t ends unless the test stops it first.
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := nettest.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{t: t, url: "http://" + addr, cancel: cancel, done: make(chan error, 1), logs: &mailtest.Buffer{}}
 	go func() { s.done <- run(ctx, append([]string{"serve", "--addr", addr}, args...), io.Discard, s.logs) }()
@@ -347,7 +348,7 @@ func TestServeRejectsBadConfig(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			args := append([]string{"serve", "--addr", freeAddr(t), "--data", t.TempDir()}, tc.args...)
+			args := append([]string{"serve", "--addr", nettest.FreeAddr(t), "--data", t.TempDir()}, tc.args...)
 			if err := run(ctx, args, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%s=%q %v: err %v, want one mentioning %s", tc.env, tc.val, tc.args, err, tc.want)
 			}

@@ -6,7 +6,6 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/internal/nettest"
 	"roster/store/storetest"
 )
 
@@ -52,7 +52,7 @@ func TestREADME(t *testing.T) {
 		if url := storetest.DatabaseURL(t, engine); url != "" {
 			env = append(env, "ROSTER_DATABASE_URL="+url)
 		}
-		addr := freeAddr(t)
+		addr := nettest.FreeAddr(t)
 		script, err := walkthrough(string(md), addr)
 		if err != nil {
 			t.Fatal(err)
@@ -174,26 +174,13 @@ func logTail(dir string) string {
 	return b.String()
 }
 
-// topLevel lists the names at the repository's root.
+// topLevel lists the files and directories at the repository's root.
 func topLevel(t *testing.T) []string {
-	entries, err := os.ReadDir(root)
+	names, err := filepath.Glob(filepath.Join(root, "*"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
 	}
 	return names
-}
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func TestWalkthroughScript(t *testing.T) {
