@@ -49,6 +49,10 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 	for _, r := range results {
 		log.Info("migrated", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
 	}
+	if err == nil && len(results) == 0 {
+		sources := p.ListSources()
+		log.Info("schema is current", "version", sources[len(sources)-1].Version)
+	}
 	return err
 }
 

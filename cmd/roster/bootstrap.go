@@ -13,7 +13,7 @@ import (
 
 func bootstrap(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var db dbConfig
-	fs := newFlagSet("bootstrap", stderr)
+	fs := newFlagSet("bootstrap")
 	db.register(fs)
 	email := fs.String("email", "", "owner's email (required)")
 	name := fs.String("display-name", "", "owner's display name (required)")
@@ -21,7 +21,7 @@ func bootstrap(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	plan := fs.String("plan", "Free", "plan: Free, Pro or Enterprise")
 	sessions := fs.Int64("sessions", 0, "analysis sessions the organization may record")
 	activities := fs.String("activities", strings.Join(roster.Activities, ","), "comma-separated enabled activities")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	o, err := newOrganization(*email, *name, *company, *plan, *sessions, *activities)
@@ -30,7 +30,7 @@ func bootstrap(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	key, keyID, hash := auth.NewAPIKey()
 	o.Key = roster.NewAPIKey{KeyID: keyID, SecretHash: hash, Name: "bootstrap"}
-	st, err := db.open(ctx, newLogger(stderr))
+	st, err := db.open(ctx, db.logger(stderr))
 	if err != nil {
 		return err
 	}

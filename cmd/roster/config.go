@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -18,11 +19,13 @@ import (
 	"roster/store"
 )
 
-// dbConfig is where the data lives; every subcommand that opens the
-// database takes these flags.
+// dbConfig is where the data lives and how much to log; every subcommand
+// that opens the database takes these flags, and logs the migrations it
+// runs.
 type dbConfig struct {
 	dataDir     string
 	databaseURL string
+	logLevel    slog.Level
 }
 
 // env returns the environment variable name's value, or def.
@@ -33,10 +36,32 @@ func env(name, def string) string {
 	return def
 }
 
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet returns the flags of the command name. It prints nothing
+// itself: parseFlags prints the help asked for, and run the errors.
+func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("roster "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	return fs
+}
+
+// parseFlags parses a command's arguments, none of which may be left over,
+// then sets the flags the arguments left alone from their environment
+// variables. With -h it prints the flags to stdout and returns
+// flag.ErrHelp, which run takes for success.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(stdout, "usage: %s [flags]\n\nflags:\n", fs.Name())
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return err
+	case err != nil:
+		return fmt.Errorf("%w (%q lists the flags)", err, fs.Name()+" -h")
+	case fs.NArg() > 0:
+		return fmt.Errorf("unexpected argument %q (%q lists the flags)", fs.Arg(0), fs.Name()+" -h")
+	}
+	return envFlags(fs, typedEnv)
 }
 
 func (c *dbConfig) register(fs *flag.FlagSet) {
@@ -44,6 +69,12 @@ func (c *dbConfig) register(fs *flag.FlagSet) {
 		"directory of the embedded SQLite database and stored photos (env ROSTER_DATA_DIR)")
 	fs.StringVar(&c.databaseURL, "database-url", env("ROSTER_DATABASE_URL", ""),
 		"postgres:// URL: use PostgreSQL instead of SQLite (env ROSTER_DATABASE_URL)")
+	fs.Var(levelValue{&c.logLevel}, "log-level", "least severe `level` to log: debug, info, warn or error (env ROSTER_LOG_LEVEL)")
+}
+
+// logger returns the logger of the command, writing to w.
+func (c *dbConfig) logger(w io.Writer) *slog.Logger {
+	return newLogger(w, c.logLevel)
 }
 
 // open opens and migrates the database.
@@ -59,25 +90,14 @@ func (c *dbConfig) open(ctx context.Context, log *slog.Logger) (*store.Store, er
 	return st, nil
 }
 
-func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, nil))
-}
-
-func version() string {
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return "roster " + info.Main.Version
-	}
-	return "roster (devel)"
-}
-
-func migrate(ctx context.Context, args []string, stderr io.Writer) error {
+func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var db dbConfig
-	fs := newFlagSet("migrate", stderr)
+	fs := newFlagSet("migrate")
 	db.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	st, err := db.open(ctx, newLogger(stderr))
+	st, err := db.open(ctx, db.logger(stderr))
 	if err != nil {
 		return err
 	}
@@ -104,12 +124,9 @@ type serveConfig struct {
 func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.signup, "signup", true,
 		"let anyone create an account with POST /auth/signup (env ROSTER_SIGNUP)")
-	fs.DurationVar(&c.accessTTL, "access-token-ttl", auth.DefaultAccessTTL,
-		"lifetime of an access token (env ROSTER_ACCESS_TOKEN_TTL)")
-	fs.DurationVar(&c.sessionTTL, "session-ttl", api.DefaultRefreshTTL,
-		"how long a sign-in session lasts without a refresh (env ROSTER_SESSION_TTL)")
-	fs.DurationVar(&c.invitationTTL, "invitation-ttl", roster.DefaultInvitationTTL,
-		"how long an invitation can be answered (env ROSTER_INVITATION_TTL)")
+	durationFlag(fs, &c.accessTTL, "access-token-ttl", auth.DefaultAccessTTL, "lifetime of an access token")
+	durationFlag(fs, &c.sessionTTL, "session-ttl", api.DefaultRefreshTTL, "how long a sign-in session lasts without a refresh")
+	durationFlag(fs, &c.invitationTTL, "invitation-ttl", roster.DefaultInvitationTTL, "how long an invitation can be answered")
 	fs.StringVar(&c.smtpURL, "smtp-url", env("ROSTER_SMTP_URL", ""),
 		"smtp://user:password@host:587 or smtps://...:465 to send mail; empty: log mail instead (env ROSTER_SMTP_URL)")
 	fs.StringVar(&c.mailFrom, "mail-from", env("ROSTER_MAIL_FROM", "Roster <roster@localhost>"),
@@ -122,7 +139,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		"let pages of other sites embed photos (Cross-Origin-Resource-Policy: cross-origin instead of same-site) (env ROSTER_CROSS_SITE_PHOTOS)")
 	c.limits = roster.DefaultLimits
 	for _, l := range c.limitFlags() {
-		fs.Func(l.name, l.usage+", as COUNT/DURATION, or off; default "+l.rate.String()+" (env "+typedEnv[l.name]+")",
+		fs.Func(l.name, l.usage+", as `COUNT/DURATION`, or off; default "+l.rate.String()+" (env "+typedEnv[l.name]+")",
 			func(v string) (err error) { *l.rate, err = roster.ParseRate(v); return err })
 	}
 	fs.StringVar(&c.oidc.Issuer, "oidc-issuer", env("ROSTER_OIDC_ISSUER", ""),
@@ -150,15 +167,9 @@ func (c *serveConfig) limitFlags() []limitFlag {
 
 // validate checks the flags once parsed; publicURL is --public-url, whose
 // origin links in mail may always point to.
-func (c *serveConfig) validate(fs *flag.FlagSet, publicURL string) error {
-	if err := envFlags(fs, typedEnv); err != nil {
+func (c *serveConfig) validate(publicURL string) error {
+	if err := checkPublicURL(publicURL); err != nil {
 		return err
-	}
-	for name, d := range map[string]time.Duration{"--access-token-ttl": c.accessTTL, "--session-ttl": c.sessionTTL,
-		"--invitation-ttl": c.invitationTTL} {
-		if d <= 0 {
-			return fmt.Errorf("%s must be positive", name)
-		}
 	}
 	for _, p := range strings.Split(c.proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {
@@ -186,9 +197,54 @@ func (c *serveConfig) validate(fs *flag.FlagSet, publicURL string) error {
 	return nil
 }
 
-// typedEnv names the variables of serve's flags that are not strings.
+// checkPublicURL refuses a --public-url that photo links could not start
+// with: one without a scheme would make them relative to the page showing
+// them.
+func checkPublicURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("--public-url %q: %v", s, err)
+	case u.Host == "" || u.Opaque != "":
+		return fmt.Errorf("--public-url %q has no scheme: use https://%s (or http://)", s, s)
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Errorf("--public-url %q: use an https or http URL", s)
+	}
+	return nil
+}
+
+// durationFlag defines the flag name of a positive duration, def unless set.
+func durationFlag(fs *flag.FlagSet, d *time.Duration, name string, def time.Duration, usage string) {
+	*d = def
+	fs.Var(durationValue{d}, name, usage+", a `duration` with its unit, e.g. 15m (env "+typedEnv[name]+")")
+}
+
+// durationValue is the value of a durationFlag.
+type durationValue struct{ d *time.Duration }
+
+func (v durationValue) String() string {
+	if v.d == nil {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("use a positive duration with its unit, such as 15m, 1h30m or 720h")
+	}
+	*v.d = d
+	return nil
+}
+
+// typedEnv names the variables of the flags that are not strings.
 var typedEnv = map[string]string{
-	"signup": "ROSTER_SIGNUP", "access-token-ttl": "ROSTER_ACCESS_TOKEN_TTL",
+	"log-level": "ROSTER_LOG_LEVEL",
+	"signup":    "ROSTER_SIGNUP", "access-token-ttl": "ROSTER_ACCESS_TOKEN_TTL",
 	"session-ttl": "ROSTER_SESSION_TTL", "invitation-ttl": "ROSTER_INVITATION_TTL",
 	"cross-site-photos":      "ROSTER_CROSS_SITE_PHOTOS",
 	"limit-mail-per-address": "ROSTER_LIMIT_MAIL_PER_ADDRESS", "limit-mail-per-client": "ROSTER_LIMIT_MAIL_PER_CLIENT",
@@ -203,6 +259,9 @@ func envFlags(fs *flag.FlagSet, vars map[string]string) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	for name, envName := range vars {
+		if fs.Lookup(name) == nil {
+			continue
+		}
 		if v, ok := os.LookupEnv(envName); ok && !given[name] {
 			if err := fs.Set(name, v); err != nil {
 				return fmt.Errorf("%s=%q: %v", envName, v, err)

@@ -3,27 +3,49 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
-const usage = `usage: roster <command> [flags]
+// command is one subcommand: its name, its line in the usage, and what runs
+// it with the arguments after its name.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
 
-commands:
-  serve      run the HTTP server (migrates the database first)
-  bootstrap  create an organization, its owner and a first API key
-  organization  change an organization's plan, session quota or activities
-  migrate    bring the database schema up to date
-  set-password
-             set an account's password, read from standard input
-  secret-key print a new random key for ROSTER_SECRET_KEY
-  version    print the version
+// commands lists the subcommands in the order the usage shows them. It is a
+// function, not a variable: the commands' own code reads the usage.
+func commands() []command {
+	return []command{
+		{"serve", "run the HTTP server (migrates the database first)", serve},
+		{"bootstrap", "create an organization, its owner and a first API key", bootstrap},
+		{"organization", "change an organization's plan, session quota or activities", organization},
+		{"migrate", "bring the database schema up to date", migrate},
+		{"set-password", "set an account's password, read from standard input",
+			func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+				return setPassword(ctx, args, os.Stdin, stdout, stderr)
+			}},
+		{"secret-key", "print a new random key for ROSTER_SECRET_KEY", secretKey},
+		{"version", "print the version and the commit it was built from", printVersion},
+	}
+}
 
-Run "roster <command> -h" for the flags of a command.
-`
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: roster <command> [flags]\n\ncommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-13s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun \"roster <command> -h\" for the flags of a command.\n")
+	return b.String()
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -36,30 +58,24 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return fmt.Errorf("no command given")
 	}
-	cmd, args := args[0], args[1:]
-	switch cmd {
-	case "serve":
-		return serve(ctx, args, stderr)
-	case "bootstrap":
-		return bootstrap(ctx, args, stdout, stderr)
-	case "organization":
-		return organization(ctx, args, stdout, stderr)
-	case "migrate":
-		return migrate(ctx, args, stderr)
-	case "set-password":
-		return setPassword(ctx, args, os.Stdin, stdout, stderr)
-	case "secret-key":
-		return secretKey(args, stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, version())
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+	name, args := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage())
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	for _, c := range commands() {
+		if c.name == name {
+			// Help asked for is an answer, not a failure.
+			if err := c.run(ctx, args, stdout, stderr); !errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return nil
+		}
+	}
+	fmt.Fprint(stderr, usage())
+	return fmt.Errorf("unknown command %q", name)
 }

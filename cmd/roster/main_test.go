@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"roster/internal/nettest"
 	"roster/store/storetest"
 )
 
@@ -31,7 +31,7 @@ func TestServeAndBootstrap(t *testing.T) {
 			}
 			first := runBootstrap(t, db, "--email", "owner@example.com", "--display-name", "Owner", "--company", "Acme", "--plan", "Pro")
 
-			addr := freeAddr(t)
+			addr := nettest.FreeAddr(t)
 			ctx, stop := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, append([]string{"serve", "--addr", addr}, db...), io.Discard, io.Discard) }()
@@ -110,15 +110,6 @@ func TestBootstrapRejectsBadFlags(t *testing.T) {
 	if err := run(context.Background(), []string{"version"}, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "roster ") {
 		t.Errorf("version: %q, %v", out.String(), err)
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func waitReady(t *testing.T, url string) {

@@ -24,26 +24,23 @@ type organizationJSON struct {
 // name, and prints the organization; without such flags it only prints it.
 func organization(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var db dbConfig
-	fs := newFlagSet("organization", stderr)
+	fs := newFlagSet("organization")
 	db.register(fs)
 	uid := fs.String("uid", "", "the organization's uid (required)")
 	fs.String("plan", "", "new plan: Free, Pro or Enterprise; sets the plan's client limit too")
 	fs.Int64("sessions", 0, "new number of analysis sessions the organization may record")
 	fs.String("activities", "", "new comma-separated enabled activities, e.g. Running,Weightlifting")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case *uid == "":
+	if *uid == "" {
 		return fmt.Errorf("--uid is required")
 	}
 	u, err := organizationUpdate(fs)
 	if err != nil {
 		return err
 	}
-	st, err := db.open(ctx, newLogger(stderr))
+	st, err := db.open(ctx, db.logger(stderr))
 	if err != nil {
 		return err
 	}

@@ -15,10 +15,10 @@ import (
 // owner that bootstrap creates gets a password to sign in with.
 func setPassword(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var db dbConfig
-	fs := newFlagSet("set-password", stderr)
+	fs := newFlagSet("set-password")
 	db.register(fs)
 	email := fs.String("email", "", "email of the account (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if *email == "" {
@@ -36,7 +36,7 @@ func setPassword(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if err != nil {
 		return err
 	}
-	st, err := db.open(ctx, newLogger(stderr))
+	st, err := db.open(ctx, db.logger(stderr))
 	if err != nil {
 		return err
 	}

@@ -23,13 +23,9 @@ const secretKeyEnv = "ROSTER_SECRET_KEY"
 const secretKeyFile = "secret.key"
 
 // secretKey prints a new key in the form ROSTER_SECRET_KEY takes.
-func secretKey(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("secret-key", stderr)
-	if err := fs.Parse(args); err != nil {
+func secretKey(_ context.Context, args []string, stdout, _ io.Writer) error {
+	if err := parseFlags(newFlagSet("secret-key"), args, stdout); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("secret-key takes no arguments")
 	}
 	_, err := fmt.Fprintln(stdout, keyring.NewKey())
 	return err

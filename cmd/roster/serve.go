@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"roster/api"
@@ -23,22 +25,22 @@ const (
 	defaultMemoryLimit = 40 << 20
 )
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var db dbConfig
-	fs := newFlagSet("serve", stderr)
+	fs := newFlagSet("serve")
 	db.register(fs)
 	addr := fs.String("addr", env("ROSTER_ADDR", "127.0.0.1:8080"), "address to listen on (env ROSTER_ADDR)")
 	publicURL := fs.String("public-url", env("ROSTER_PUBLIC_URL", ""),
-		"base URL clients reach Roster at, for photo links; default: the request's host (env ROSTER_PUBLIC_URL)")
+		"base URL clients reach Roster at, for photo links, e.g. https://roster.example.com; default: relative links (env ROSTER_PUBLIC_URL)")
 	var c serveConfig
 	c.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	if err := c.validate(fs, *publicURL); err != nil {
+	if err := c.validate(*publicURL); err != nil {
 		return err
 	}
-	log := newLogger(stderr)
+	log := db.logger(stderr)
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit makes the collector run before the heap doubles:
 		// measured, it keeps peak RSS under 64 MB under load on SQLite
@@ -46,47 +48,31 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		// overrides it.
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	st, err := db.open(ctx, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	blobs, err := photo.NewDir(filepath.Join(db.dataDir, "photos"))
-	if err != nil {
-		return err
-	}
-	key, tokenKey, err := signingKeys(ctx, st, db.dataDir)
-	if err != nil {
-		return err
-	}
-	sender, err := mail.NewSender(st, mail.Config{URL: c.smtpURL, From: c.mailFrom, Log: log})
-	if err != nil {
-		return err
-	}
-	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
-	mailDone := make(chan struct{})
-	go func() { defer close(mailDone); sender.Run(mailCtx) }()
-	defer func() { stopMail(); <-mailDone }()
-	var oidc *auth.OIDC
-	if c.oidc.Enabled() {
-		oidc = auth.NewOIDC(ctx, c.oidc)
-	}
-	srv := &http.Server{
-		Handler: api.New(st, api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log,
-			PublicURL: *publicURL, Tokens: auth.NewTokens([]byte(tokenKey), c.accessTTL), OIDC: oidc,
-			DisableSignup: !c.signup, RefreshTTL: c.sessionTTL, InvitationTTL: c.invitationTTL,
-			Mail: sender, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits, CrossSitePhotos: c.crossSite}).Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-	}
+	// Listen first: a taken port fails at once rather than after the
+	// migrations, and while they run the gate tells probes so.
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "engine", st.Engine(), "version", version())
+	gate := &startGate{}
+	srv := &http.Server{
+		Handler:           gate,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening; migrating the database", "addr", ln.Addr().String(), "version", version())
+	app, err := start(ctx, db, c, *publicURL, log)
+	if err != nil {
+		srv.Close()
+		<-errc
+		return err
+	}
+	defer app.stop()
+	gate.open(app.handler)
+	log.Info("serving", "addr", ln.Addr().String(), "engine", app.engine)
 	select {
 	case err := <-errc:
 		return err
@@ -102,4 +88,75 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// app is what serve serves once the database is migrated.
+type app struct {
+	handler http.Handler
+	engine  string
+	stop    func() // stops the mail sender and closes the store, once no request runs
+}
+
+// start opens and migrates the database, starts the mail sender, and
+// returns the API over them.
+func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, log *slog.Logger) (_ *app, err error) {
+	st, err := db.open(ctx, log)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+	blobs, err := photo.NewDir(filepath.Join(db.dataDir, "photos"))
+	if err != nil {
+		return nil, err
+	}
+	key, tokenKey, err := signingKeys(ctx, st, db.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	sender, err := mail.NewSender(st, mail.Config{URL: c.smtpURL, From: c.mailFrom, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	var oidc *auth.OIDC
+	if c.oidc.Enabled() {
+		oidc = auth.NewOIDC(ctx, c.oidc)
+	}
+	h := api.New(st, api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log,
+		PublicURL: publicURL, Tokens: auth.NewTokens([]byte(tokenKey), c.accessTTL), OIDC: oidc,
+		DisableSignup: !c.signup, RefreshTTL: c.sessionTTL, InvitationTTL: c.invitationTTL,
+		Mail: sender, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits, CrossSitePhotos: c.crossSite}).Handler()
+	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
+	mailDone := make(chan struct{})
+	go func() { defer close(mailDone); sender.Run(mailCtx) }()
+	return &app{handler: h, engine: st.Engine(), stop: func() { stopMail(); <-mailDone; st.Close() }}, nil
+}
+
+// startGate is serve's handler. Until open it answers for a process that
+// is up (GET /healthz) but not ready: /readyz and every other request get
+// a 503, so that probes and load balancers wait for the migrations. Then
+// it hands every request to the API.
+type startGate struct{ api atomic.Pointer[http.Handler] }
+
+func (g *startGate) open(h http.Handler) { g.api.Store(&h) }
+
+func (g *startGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := g.api.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		io.WriteString(w, `{"status":"ok"}`+"\n")
+		return
+	}
+	h.Set("Retry-After", "1")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	io.WriteString(w, `{"error":"starting: migrating the database"}`+"\n")
 }

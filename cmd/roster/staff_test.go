@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/internal/nettest"
 	"roster/mail/mailtest"
 	"roster/store"
 	"roster/store/storetest"
@@ -30,7 +31,7 @@ type server struct {
 // and stops it when t ends unless the test stops it first.
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := nettest.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{t: t, url: "http://" + addr, cancel: cancel, done: make(chan error, 1), logs: &mailtest.Buffer{}}
 	go func() { s.done <- run(ctx, append([]string{"serve", "--addr", addr}, args...), io.Discard, s.logs) }()
@@ -319,10 +320,16 @@ func TestServeRejectsBadConfig(t *testing.T) {
 		want     string // in the error
 	}{
 		{"ROSTER_SIGNUP", "maybe", nil, "ROSTER_SIGNUP"},
-		{"ROSTER_INVITATION_TTL", "-1h", nil, "--invitation-ttl"},
-		{"ROSTER_SESSION_TTL", "soon", nil, "ROSTER_SESSION_TTL"},
-		{"", "", []string{"--invitation-ttl", "0s"}, "--invitation-ttl"},
-		{"", "", []string{"--access-token-ttl", "-1s"}, "--access-token-ttl"},
+		{"ROSTER_INVITATION_TTL", "-1h", nil, `ROSTER_INVITATION_TTL="-1h": use a positive duration with its unit, such as 15m`},
+		{"ROSTER_SESSION_TTL", "soon", nil, `ROSTER_SESSION_TTL="soon": use a positive duration`},
+		{"", "", []string{"--invitation-ttl", "0s"}, "flag -invitation-ttl: use a positive duration"},
+		{"", "", []string{"--access-token-ttl", "-1s"}, "flag -access-token-ttl: use a positive duration"},
+		{"", "", []string{"--session-ttl", "15"}, `invalid value "15" for flag -session-ttl: use a positive duration with its unit, such as 15m`},
+		{"", "", []string{"--public-url", "roster.example.com"}, `--public-url "roster.example.com" has no scheme: use https://roster.example.com`},
+		{"", "", []string{"--public-url", "localhost:8080"}, `--public-url "localhost:8080" has no scheme: use https://localhost:8080`},
+		{"", "", []string{"--log-level", "verbose"}, "flag -log-level: use debug, info, warn or error"},
+		{"ROSTER_LOG_LEVEL", "loud", nil, `ROSTER_LOG_LEVEL="loud": use debug, info, warn or error`},
+		{"", "", []string{"extra"}, `unexpected argument "extra"`},
 		{"", "", []string{"--oidc-issuer", "x"}, "audience"},
 		{"", "", []string{"--oidc-issuer", "x", "--oidc-audience", "a"}, "JWKS URL"},
 		{"", "", []string{"--oidc-audience", "a"}, "issuer"},
@@ -341,7 +348,7 @@ func TestServeRejectsBadConfig(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			args := append([]string{"serve", "--addr", freeAddr(t), "--data", t.TempDir()}, tc.args...)
+			args := append([]string{"serve", "--addr", nettest.FreeAddr(t), "--data", t.TempDir()}, tc.args...)
 			if err := run(ctx, args, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%s=%q %v: err %v, want one mentioning %s", tc.env, tc.val, tc.args, err, tc.want)
 			}
