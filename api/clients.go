@@ -118,7 +118,7 @@ func (s *Server) updateClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if len(u.Set) == 0 && in.photo == nil {
+	if u.Set == 0 && in.photo == nil {
 		return invalid("nothing to update: give at least one field besides user_uid")
 	}
 	if !roster.ValidUID(uid) {

@@ -14,7 +14,7 @@ import (
 
 // exportColumns are a CSV export's columns: the writable fields, then the
 // read-only ones an import ignores.
-var exportColumns = slices.Concat(roster.ClientFieldNames, roster.ReadOnlyFields)
+var exportColumns = slices.Concat(roster.CSVFieldNames, roster.ReadOnlyFields)
 
 // csvCells gives each export column's cell from a client's JSON form, so
 // that CSV shows every value as JSON does; an empty cell is null.
