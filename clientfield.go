@@ -138,14 +138,23 @@ func FieldNamed(name string) (Field, bool) {
 	return f, ok
 }
 
-// FieldNames returns the names of the fields that go to every place of use,
-// in the registry's order.
+// FieldsFor returns the fields that go to every place of use, in the
+// registry's order.
+func FieldsFor(use FieldUse) []*FieldSpec {
+	var specs []*FieldSpec
+	for i := range Fields {
+		if Fields[i].Uses.Has(use) {
+			specs = append(specs, &Fields[i])
+		}
+	}
+	return specs
+}
+
+// FieldNames returns the names of FieldsFor(use).
 func FieldNames(use FieldUse) []string {
 	var names []string
-	for _, spec := range Fields {
-		if spec.Uses.Has(use) {
-			names = append(names, spec.Name)
-		}
+	for _, spec := range FieldsFor(use) {
+		names = append(names, spec.Name)
 	}
 	return names
 }
