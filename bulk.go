@@ -18,10 +18,9 @@ const (
 	MaxListedRowErrors = 1000
 )
 
-// ClientFieldNames are the fields a caller may set, in the order exports
-// list them.
-var ClientFieldNames = []string{"email", "display_name", "phone", "age", "gender", "height", "weight", "ycom",
-	"leg_length", "shoeSize", "brand", "shoeModel", "preferable_activities", "external_id", "sessions_limit"}
+// CSVFieldNames are the fields CSV carries, in the registry's order: the
+// first columns of an export, and the columns an import may set.
+var CSVFieldNames = FieldNames(UseCSV)
 
 // ReadOnlyFields are the exported fields that Roster sets itself. An import
 // accepts and ignores them, so that an export imports back.
@@ -118,16 +117,16 @@ func ImportColumns(header []string) ([]string, error) {
 		case slices.Contains(header[:i], name):
 			return nil, FieldErrorf(name, "column given more than once")
 		case IgnoredOnImport(name):
-		case slices.Contains(ClientFieldNames, name):
+		case slices.Contains(CSVFieldNames, name):
 			cols[i] = name
 		default:
 			return nil, FieldErrorf(name, "unknown column; the columns are %s, and the read-only %s, which an import ignores",
-				strings.Join(ClientFieldNames, ", "), strings.Join(ReadOnlyFields, ", "))
+				strings.Join(CSVFieldNames, ", "), strings.Join(ReadOnlyFields, ", "))
 		}
 	}
-	for _, name := range []string{"email", "display_name"} {
-		if !slices.Contains(cols, name) {
-			return nil, FieldErrorf(name, "required column missing from the CSV header")
+	for _, spec := range Fields {
+		if spec.Required && !slices.Contains(cols, spec.Name) {
+			return nil, FieldErrorf(spec.Name, "required column missing from the CSV header")
 		}
 	}
 	return cols, nil

@@ -1,19 +1,10 @@
 package roster
 
 import (
-	"maps"
 	"slices"
 	"strings"
 	"testing"
 )
-
-// Every field a client create takes is a column of imports and exports.
-func TestClientFieldNamesAreTheFields(t *testing.T) {
-	got, want := slices.Sorted(slices.Values(ClientFieldNames)), slices.Sorted(maps.Keys(clientFields))
-	if !slices.Equal(got, want) {
-		t.Errorf("ClientFieldNames %v, want the fields %v", got, want)
-	}
-}
 
 func TestGuardCellRoundTrips(t *testing.T) {
 	for _, c := range []struct{ value, cell string }{

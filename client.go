@@ -57,33 +57,22 @@ const MaxSessionsLimit = 999999
 
 // Present names the fields that have a value, for the audit log.
 func (f ClientFields) Present() []string {
-	names := []string{"email", "display_name"}
-	add := func(name string, set bool) {
-		if set {
-			names = append(names, name)
+	names := make([]string, 0, len(Fields))
+	for i := range Fields {
+		if Fields[i].IsSet(&f) {
+			names = append(names, Fields[i].Name)
 		}
 	}
-	add("phone", f.Phone != nil)
-	add("age", f.Age != nil)
-	add("gender", f.Gender != nil)
-	add("height", f.Height != nil)
-	add("weight", f.Weight != nil)
-	add("ycom", f.YCOM != nil)
-	add("leg_length", f.LegLength != nil)
-	add("shoeSize", f.ShoeSize != nil)
-	add("brand", f.Brand != nil)
-	add("shoeModel", f.ShoeModel != nil)
-	add("preferable_activities", len(f.PreferableActivities) > 0)
-	add("external_id", f.ExternalID != nil)
-	add("sessions_limit", f.SessionsLimit != nil)
 	return names
 }
 
 // Changed names the fields an update sets, for the audit log.
 func (u ClientUpdate) Changed() []string {
-	names := make([]string, 0, len(u.Set)+1)
-	for name := range u.Set {
-		names = append(names, name)
+	names := make([]string, 0, len(Fields)+1)
+	for i, spec := range Fields {
+		if u.Set.Has(Field(i)) {
+			names = append(names, spec.Name)
+		}
 	}
 	if u.Photo != nil {
 		names = append(names, "profile_photo")
@@ -94,8 +83,8 @@ func (u ClientUpdate) Changed() []string {
 // ClientUpdate is a partial update: only the fields named in Set change.
 type ClientUpdate struct {
 	ClientFields
-	Set   map[string]bool // by API field name, e.g. "shoeSize"
-	Photo *string         // a new photo's blob key, or nil to keep the photo
+	Set   FieldSet
+	Photo *string // a new photo's blob key, or nil to keep the photo
 }
 
 // ClientFilter selects clients for a filter page. Zero values do not filter.

@@ -3,9 +3,9 @@ package roster
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -15,32 +15,29 @@ import (
 // query strings, or JSON strings), a json.Number, a []any, a bool, or nil
 // (JSON null).
 
-// clientField parses one raw value into f. A nil or empty value clears an
-// optional field.
-type clientField func(f *ClientFields, v any) error
-
-var clientFields = map[string]clientField{
-	"email":        func(f *ClientFields, v any) (err error) { f.Email, err = emailValue(v); return },
-	"display_name": func(f *ClientFields, v any) (err error) { f.DisplayName, err = displayName(v); return },
-	"phone":        func(f *ClientFields, v any) (err error) { f.Phone, err = optString(v, 32); return },
-	"age":          func(f *ClientFields, v any) (err error) { f.Age, err = optInt(v, 0, 150); return },
-	"gender":       func(f *ClientFields, v any) (err error) { f.Gender, err = gender(v); return },
-	"height":       func(f *ClientFields, v any) (err error) { f.Height, err = optFloat(v); return },
-	"weight":       func(f *ClientFields, v any) (err error) { f.Weight, err = optFloat(v); return },
-	"ycom":         func(f *ClientFields, v any) (err error) { f.YCOM, err = optFloat(v); return },
-	"leg_length":   func(f *ClientFields, v any) (err error) { f.LegLength, err = optFloat(v); return },
-	"shoeSize":     func(f *ClientFields, v any) (err error) { f.ShoeSize, err = optFloat(v); return },
-	"brand":        func(f *ClientFields, v any) (err error) { f.Brand, err = optString(v, 100); return },
-	"shoeModel":    func(f *ClientFields, v any) (err error) { f.ShoeModel, err = optString(v, 100); return },
-	"external_id":  func(f *ClientFields, v any) (err error) { f.ExternalID, err = optString(v, 255); return },
-	"sessions_limit": func(f *ClientFields, v any) (err error) {
-		f.SessionsLimit, err = optInt(v, 1, MaxSessionsLimit)
-		return
-	},
-	"preferable_activities": func(f *ClientFields, v any) (err error) {
-		f.PreferableActivities, err = ParseActivities(v)
-		return
-	},
+// parse parses one raw value into the field of f, by the field's type and
+// limits. A nil or empty value clears an optional field.
+func (s *FieldSpec) parse(f *ClientFields, v any) (err error) {
+	ref := s.ref(f)
+	switch s.Type {
+	case TypeEmail:
+		*ref.(*string), err = emailValue(v)
+	case TypeText:
+		if s.Required {
+			*ref.(*string), err = requiredText(v, s.Max)
+		} else {
+			*ref.(**string), err = optString(v, s.Max)
+		}
+	case TypeGender:
+		*ref.(**string), err = gender(v)
+	case TypeInteger:
+		*ref.(**int64), err = optInt(v, s.Min, s.Max)
+	case TypeMeasure:
+		*ref.(**float64), err = optFloat(v, s.Min, s.Max)
+	case TypeActivities:
+		*ref.(*[]string), err = ParseActivities(v)
+	}
+	return err
 }
 
 // NewClientFields validates the fields of a client to create.
@@ -49,9 +46,9 @@ func NewClientFields(raw map[string]any) (ClientFields, error) {
 	if err != nil {
 		return ClientFields{}, err
 	}
-	for _, name := range []string{"email", "display_name"} {
-		if !u.Set[name] {
-			return ClientFields{}, FieldErrorf(name, "required")
+	for i, spec := range Fields {
+		if spec.Required && !u.Set.Has(Field(i)) {
+			return ClientFields{}, FieldErrorf(spec.Name, "required")
 		}
 	}
 	return u.ClientFields, nil
@@ -60,21 +57,16 @@ func NewClientFields(raw map[string]any) (ClientFields, error) {
 // NewClientUpdate validates the fields of a partial update. Fields are
 // checked in name order so that the first error reported is stable.
 func NewClientUpdate(raw map[string]any) (ClientUpdate, error) {
-	u := ClientUpdate{Set: make(map[string]bool, len(raw))}
-	names := make([]string, 0, len(raw))
-	for name := range raw {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		parse, ok := clientFields[name]
+	var u ClientUpdate
+	for _, name := range slices.Sorted(maps.Keys(raw)) {
+		field, ok := FieldNamed(name)
 		if !ok {
 			return ClientUpdate{}, FieldErrorf(name, "unknown field")
 		}
-		if err := parse(&u.ClientFields, raw[name]); err != nil {
+		if err := Fields[field].parse(&u.ClientFields, raw[name]); err != nil {
 			return ClientUpdate{}, FieldErrorf(name, "%v", err)
 		}
-		u.Set[name] = true
+		u.Set |= FieldsOf(field)
 	}
 	return u, nil
 }
@@ -91,7 +83,7 @@ func stringValue(v any) (string, error) {
 
 // text checks a single line of display text that a person typed, and keeps
 // it as typed (checkDisplayText).
-func text(v any, max int) (string, error) {
+func text(v any, max int64) (string, error) {
 	s, err := stringValue(v)
 	if err != nil {
 		return "", err
@@ -100,7 +92,7 @@ func text(v any, max int) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", fmt.Errorf("must be valid UTF-8")
 	}
-	if n := utf8.RuneCountInString(s); n > max {
+	if n := utf8.RuneCountInString(s); int64(n) > max {
 		return "", fmt.Errorf("must be at most %d characters", max)
 	}
 	if err := checkDisplayText(s); err != nil {
@@ -109,7 +101,7 @@ func text(v any, max int) (string, error) {
 	return s, nil
 }
 
-func optString(v any, max int) (*string, error) {
+func optString(v any, max int64) (*string, error) {
 	if isEmpty(v) {
 		return nil, nil
 	}
@@ -120,11 +112,14 @@ func optString(v any, max int) (*string, error) {
 	return &s, nil
 }
 
-func displayName(v any) (string, error) {
+func displayName(v any) (string, error) { return requiredText(v, maxDisplayName) }
+
+// requiredText is text that may not be empty.
+func requiredText(v any, max int64) (string, error) {
 	if isEmpty(v) {
 		return "", fmt.Errorf("required")
 	}
-	s, err := text(v, 200)
+	s, err := text(v, max)
 	if err == nil && s == "" {
 		err = fmt.Errorf("required")
 	}
@@ -202,11 +197,7 @@ func optInt(v any, min, max int64) (*int64, error) {
 	return &n, nil
 }
 
-// maxMeasure bounds physical measures: no real height, weight or shoe size
-// comes near it, and it keeps absurd values out of the data.
-const maxMeasure = 1000
-
-func optFloat(v any) (*float64, error) {
+func optFloat(v any, min, max int64) (*float64, error) {
 	if isEmpty(v) {
 		return nil, nil
 	}
@@ -218,8 +209,8 @@ func optFloat(v any) (*float64, error) {
 	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 		return nil, fmt.Errorf("must be a number")
 	}
-	if x < 0 || x > maxMeasure {
-		return nil, fmt.Errorf("must be between 0 and %d", maxMeasure)
+	if x < float64(min) || x > float64(max) {
+		return nil, fmt.Errorf("must be between %d and %d", min, max)
 	}
 	return &x, nil
 }
@@ -263,9 +254,10 @@ func jsonText(v any) string {
 // ParseSessionsLimit validates a sessions_limit given on its own; nil (or
 // an empty value) means no limit.
 func ParseSessionsLimit(v any) (*int64, error) {
-	n, err := optInt(v, 1, MaxSessionsLimit)
-	if err != nil {
-		return nil, Errorf(KindInvalid, "sessions_limit: %v", err)
+	var f ClientFields
+	spec := &Fields[FieldSessionsLimit]
+	if err := spec.parse(&f, v); err != nil {
+		return nil, Errorf(KindInvalid, "%s: %v", spec.Name, err)
 	}
-	return n, nil
+	return f.SessionsLimit, nil
 }

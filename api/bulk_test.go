@@ -56,7 +56,7 @@ const (
 )
 
 // bulkRow is the i-th generated client as CSV cells under
-// roster.ClientFieldNames: every field varies with i, and some cells need
+// roster.CSVFieldNames: every field varies with i, and some cells need
 // the formula guard or CSV quoting.
 func bulkRow(tag string, i int) []string {
 	pick := func(c bool, a, b string) string {
@@ -90,7 +90,7 @@ func bulkCSV(tag string, n int, mod func(i int, row []string)) io.Reader {
 	pr, pw := io.Pipe()
 	go func() {
 		w := csv.NewWriter(pw)
-		w.Write(roster.ClientFieldNames)
+		w.Write(roster.CSVFieldNames)
 		for i := 1; i <= n; i++ {
 			row := bulkRow(tag, i)
 			if mod != nil {
@@ -115,7 +115,7 @@ func csvText(rows ...[]string) string {
 // bulkExpected is a generated row's field data as a JSON export shows it.
 func bulkExpected(row []string) map[string]any {
 	out := map[string]any{}
-	for i, name := range roster.ClientFieldNames {
+	for i, name := range roster.CSVFieldNames {
 		cell := row[i]
 		var v any
 		switch {
@@ -137,7 +137,7 @@ func bulkExpected(row []string) map[string]any {
 // fieldData keeps the fields of an exported client that a caller sets.
 func fieldData(obj map[string]any) map[string]any {
 	out := map[string]any{}
-	for _, name := range roster.ClientFieldNames {
+	for _, name := range roster.CSVFieldNames {
 		out[name] = obj[name]
 	}
 	return out
@@ -735,7 +735,7 @@ func TestExportRoundTripsThroughImport(t *testing.T) {
 			}
 			_, again := e.exportCSV(org.APIKey, prefix)
 			for i := range again {
-				if w := len(roster.ClientFieldNames); !slices.Equal(again[i][:w], records[i][:w]) {
+				if w := len(roster.CSVFieldNames); !slices.Equal(again[i][:w], records[i][:w]) {
 					t.Errorf("CSV row %d after the round trip %q, want %q", i+1, again[i][:w], records[i][:w])
 				}
 			}

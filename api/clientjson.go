@@ -2,41 +2,27 @@ package api
 
 import (
 	"encoding/json"
+	"math"
+	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"roster"
 )
 
-// clientJSON is a client as the seeds show it. age and shoeSize are strings
-// because the seeds' list and details schemas say so; every other field has
-// its natural type, and absent values are null.
+// clientJSON is a client as the seeds show it: user_uid, the fields of
+// roster.Fields in its order, then what Roster keeps about the client.
+// Numbers the registry marks NumberAsString (age, shoeSize) are strings
+// because the seeds' list and details schemas say so; absent values are
+// null. It is written by hand from the registry, without reflection, and
+// the busiest answers write it straight into their body (writeRawJSON):
+// encoding/json would check and copy a Marshaler's output byte by byte,
+// which costs more than writing it.
 type clientJSON struct {
-	UserUID              string          `json:"user_uid"`
-	Email                string          `json:"email"`
-	DisplayName          string          `json:"display_name"`
-	Phone                *string         `json:"phone"`
-	Age                  *string         `json:"age"`
-	Gender               *string         `json:"gender"`
-	Height               *float64        `json:"height"`
-	Weight               *float64        `json:"weight"`
-	YCOM                 *float64        `json:"ycom"`
-	LegLength            *float64        `json:"leg_length"`
-	ShoeSize             *string         `json:"shoeSize"`
-	Brand                *string         `json:"brand"`
-	ShoeModel            *string         `json:"shoeModel"`
-	PreferableActivities []string        `json:"preferable_activities"`
-	ProfilePhoto         *string         `json:"profile_photo"`
-	Notes                json.RawMessage `json:"notes,omitempty"` // only in details and on create
-	LastSession          *string         `json:"last_session"`
-	SessionsCount        int64           `json:"sessions_count"`
-	ExternalID           *string         `json:"external_id"`
-	SessionsLimit        *int64          `json:"sessions_limit"`
-	Status               string          `json:"status"` // active or deactivated
-	DeactivatedAt        *string         `json:"deactivated_at"`
-	AdminUID             string          `json:"admin_uid"`
-	CreatedAt            string          `json:"created_at"`
-	UpdatedAt            string          `json:"updated_at"`
+	c         *roster.Client
+	photoURL  string // "" without a photo
+	withNotes bool   // only in details and on create
 }
 
 type noteJSON struct {
@@ -44,51 +30,193 @@ type noteJSON struct {
 	UpdatedAt string  `json:"updated_at"`
 }
 
-// timeJSON formats times as the seeds do: UTC with milliseconds.
-func timeJSON(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+// timeLayout formats times as the seeds do: UTC with milliseconds.
+const timeLayout = "2006-01-02T15:04:05.000Z"
 
-// optTimeJSON formats a time that may be absent.
-func optTimeJSON(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := timeJSON(*t)
-	return &s
-}
+// timeJSON formats a time as the seeds do.
+func timeJSON(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 // toJSON converts a client; photoURL turns a blob key into a signed URL.
 func toJSON(c *roster.Client, photoURL func(key string) string, withNotes bool) clientJSON {
-	j := clientJSON{
-		UserUID: c.UID, Email: c.Email, DisplayName: c.DisplayName, Phone: c.Phone,
-		Gender: c.Gender, Height: c.Height, Weight: c.Weight, YCOM: c.YCOM, LegLength: c.LegLength,
-		Brand: c.Brand, ShoeModel: c.ShoeModel, PreferableActivities: c.PreferableActivities,
-		AdminUID: c.CreatedBy, CreatedAt: timeJSON(c.CreatedAt), UpdatedAt: timeJSON(c.UpdatedAt),
-		SessionsCount: c.SessionsCount, ExternalID: c.ExternalID, SessionsLimit: c.SessionsLimit, Status: "active",
-		LastSession: optTimeJSON(c.LastSession), DeactivatedAt: optTimeJSON(c.DeactivatedAt),
-	}
-	if c.DeactivatedAt != nil {
-		j.Status = "deactivated"
-	}
-	if j.PreferableActivities == nil {
-		j.PreferableActivities = []string{}
-	}
-	if c.Age != nil {
-		s := strconv.FormatInt(*c.Age, 10)
-		j.Age = &s
-	}
-	if c.ShoeSize != nil {
-		s := strconv.FormatFloat(*c.ShoeSize, 'f', -1, 64)
-		j.ShoeSize = &s
-	}
+	j := clientJSON{c: c, withNotes: withNotes}
 	if c.ProfilePhoto != "" {
-		u := photoURL(c.ProfilePhoto)
-		j.ProfilePhoto = &u
-	}
-	if withNotes {
-		j.Notes = json.RawMessage("null")
-		if c.Note != nil {
-			j.Notes, _ = json.Marshal(noteJSON{Text: c.Note.Text, UpdatedAt: timeJSON(c.Note.UpdatedAt)})
-		}
+		j.photoURL = photoURL(c.ProfilePhoto)
 	}
 	return j
+}
+
+// status is active or deactivated.
+func status(c *roster.Client) string {
+	if c.DeactivatedAt != nil {
+		return "deactivated"
+	}
+	return "active"
+}
+
+// MarshalJSON lets encoding/json write a client within another value,
+// escaping HTML or not as its caller asked.
+func (j clientJSON) MarshalJSON() ([]byte, error) { return j.appendJSON(nil, false), nil }
+
+// appendJSON appends the client. escapeHTML escapes <, > and & as
+// json.Marshal does; writeJSON does not.
+func (j clientJSON) appendJSON(b []byte, escapeHTML bool) []byte {
+	c := j.c
+	str := func(b []byte, s string) []byte { return appendJSONString(b, s, escapeHTML) }
+	b = str(append(b, `{"user_uid":`...), c.UID)
+	for i := range roster.Fields {
+		spec := &roster.Fields[i]
+		b = append(append(append(b, `,"`...), spec.Name...), `":`...)
+		b = appendFieldJSON(b, spec, &c.ClientFields, escapeHTML)
+	}
+	b = append(b, `,"profile_photo":`...)
+	if j.photoURL == "" {
+		b = append(b, "null"...)
+	} else {
+		b = str(b, j.photoURL)
+	}
+	if j.withNotes {
+		b = append(b, `,"notes":`...)
+		if c.Note == nil {
+			b = append(b, "null"...)
+		} else {
+			// json.Marshal escapes HTML in a note whatever escapeHTML
+			// says, as Roster always has.
+			note, _ := json.Marshal(noteJSON{Text: c.Note.Text, UpdatedAt: timeJSON(c.Note.UpdatedAt)})
+			b = append(b, note...)
+		}
+	}
+	b = appendTimeJSON(append(b, `,"last_session":`...), c.LastSession)
+	b = strconv.AppendInt(append(b, `,"sessions_count":`...), c.SessionsCount, 10)
+	b = str(append(b, `,"status":`...), status(c))
+	b = appendTimeJSON(append(b, `,"deactivated_at":`...), c.DeactivatedAt)
+	b = str(append(b, `,"admin_uid":`...), c.CreatedBy)
+	b = appendTimeJSON(append(b, `,"created_at":`...), &c.CreatedAt)
+	b = appendTimeJSON(append(b, `,"updated_at":`...), &c.UpdatedAt)
+	return append(b, '}')
+}
+
+// appendClients appends a JSON array of the clients, without their notes,
+// as writeJSON would write it.
+func appendClients(b []byte, clients []roster.Client, photoURL func(key string) string) []byte {
+	b = append(b, '[')
+	for i := range clients {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = toJSON(&clients[i], photoURL, false).appendJSON(b, false)
+	}
+	return append(b, ']')
+}
+
+// clientJSONSize is about the length of a client's JSON, to size buffers.
+const clientJSONSize = 1024
+
+// writeRawJSON writes a JSON body that is already encoded, as writeJSON
+// writes one.
+func writeRawJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+// appendFieldJSON appends the field's value in f as encoding/json would
+// write its Go value, but a NumberAsString number as a string.
+func appendFieldJSON(b []byte, spec *roster.FieldSpec, f *roster.ClientFields, escapeHTML bool) []byte {
+	switch p := spec.Ref(f).(type) {
+	case *string:
+		return appendJSONString(b, *p, escapeHTML)
+	case *[]string:
+		b = append(b, '[')
+		for i, s := range *p {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, s, escapeHTML)
+		}
+		return append(b, ']')
+	case **string:
+		if *p != nil {
+			return appendJSONString(b, **p, escapeHTML)
+		}
+	case **float64:
+		if *p != nil && !spec.NumberAsString {
+			return appendJSONFloat(b, **p)
+		}
+	case **int64:
+		if *p != nil && !spec.NumberAsString {
+			return strconv.AppendInt(b, **p, 10)
+		}
+	}
+	if !spec.IsSet(f) {
+		return append(b, "null"...)
+	}
+	// A number shown as a string: its text has nothing to escape.
+	return append(spec.AppendText(append(b, '"'), f), '"')
+}
+
+// appendTimeJSON appends a time as the seeds show it, or null.
+func appendTimeJSON(b []byte, t *time.Time) []byte {
+	if t == nil {
+		return append(b, "null"...)
+	}
+	return append(t.UTC().AppendFormat(append(b, '"'), timeLayout), '"')
+}
+
+// appendJSONFloat appends x as encoding/json writes a float64: like %g,
+// with the exponent from 1e21 and below 1e-6, and written unpadded.
+func appendJSONFloat(b []byte, x float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(x); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, x, format, -1, 64)
+	if n := len(b); format == 'e' && n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+		b[n-2] = b[n-1] // e-07 → e-7
+		b = b[:n-1]
+	}
+	return b
+}
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it: escapeHTML escapes <, > and & too.
+func appendJSONString(b []byte, s string, escapeHTML bool) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf && c >= 0x20 && c != '"' && c != '\\' && (!escapeHTML || c != '<' && c != '>' && c != '&') {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if size > 1 && r != '\u2028' && r != '\u2029' {
+			i += size
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\b':
+			b = append(b, '\\', 'b')
+		case c == '\f':
+			b = append(b, '\\', 'f')
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < utf8.RuneSelf: // other control characters, and HTML's
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		case r == utf8.RuneError:
+			b = append(b, `\ufffd`...)
+		default: // U+2028 and U+2029, which JavaScript does not take in a string
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+		}
+		i += size
+		start = i
+	}
+	return append(append(b, s[start:]...), '"')
 }

@@ -2,10 +2,10 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -37,11 +37,9 @@ func (s *Server) listClients(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) streamClients(w http.ResponseWriter, r *http.Request, q roster.ClientQuery) error {
 	photoURL := s.photoURL()
 	started := false
+	var b []byte
 	err := s.store.EachClientMatching(r.Context(), principal(r).OrgID, q, func(c *roster.Client) error {
-		b, err := json.Marshal(toJSON(c, photoURL, false))
-		if err != nil {
-			return err
-		}
+		b = toJSON(c, photoURL, false).appendJSON(b[:0], true) // escaping HTML, as the list always has
 		sep := ","
 		if !started {
 			w.Header().Set("Content-Type", "application/json")
@@ -49,7 +47,7 @@ func (s *Server) streamClients(w http.ResponseWriter, r *http.Request, q roster.
 			started, sep = true, ""
 		}
 		w.Write([]byte(sep))
-		_, err = w.Write(b)
+		_, err := w.Write(b)
 		return err
 	})
 	switch {
@@ -75,7 +73,7 @@ func (s *Server) clientDetails(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toJSON(&c, s.photoURL(), true))
+	writeRawJSON(w, http.StatusOK, toJSON(&c, s.photoURL(), true).appendJSON(make([]byte, 0, clientJSONSize), false))
 	return nil
 }
 
@@ -118,7 +116,7 @@ func (s *Server) updateClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if len(u.Set) == 0 && in.photo == nil {
+	if u.Set == 0 && in.photo == nil {
 		return invalid("nothing to update: give at least one field besides user_uid")
 	}
 	if !roster.ValidUID(uid) {
@@ -208,13 +206,6 @@ func (s *Server) saveNote(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type filterPageJSON struct {
-	QueryCount int64        `json:"query_count"`
-	Users      []clientJSON `json:"users"`
-	FirstUID   string       `json:"first_uid"`
-	LastUID    string       `json:"last_uid"`
-}
-
 func (s *Server) filterClients(w http.ResponseWriter, r *http.Request) error {
 	v, err := params(r, filterParams)
 	if err != nil {
@@ -231,12 +222,13 @@ func (s *Server) filterClients(w http.ResponseWriter, r *http.Request) error {
 	if len(res.Clients) == 0 {
 		return roster.Errorf(roster.KindNotFound, "no users found")
 	}
-	writeJSON(w, http.StatusOK, filterPageJSON{
-		QueryCount: res.Count,
-		Users:      summaries(res.Clients, s.photoURL()),
-		FirstUID:   res.Clients[0].UID,
-		LastUID:    res.Clients[len(res.Clients)-1].UID,
-	})
+	// {query_count, users, first_uid, last_uid}, written as clientJSON is.
+	b := make([]byte, 0, 128+clientJSONSize*len(res.Clients))
+	b = strconv.AppendInt(append(b, `{"query_count":`...), res.Count, 10)
+	b = appendClients(append(b, `,"users":`...), res.Clients, s.photoURL())
+	b = appendJSONString(append(b, `,"first_uid":`...), res.Clients[0].UID, false)
+	b = appendJSONString(append(b, `,"last_uid":`...), res.Clients[len(res.Clients)-1].UID, false)
+	writeRawJSON(w, http.StatusOK, append(b, '}'))
 	return nil
 }
 

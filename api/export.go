@@ -2,76 +2,50 @@ package api
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"roster"
 )
 
-// exportColumns are a CSV export's columns: the writable fields, then the
-// read-only ones an import ignores.
-var exportColumns = slices.Concat(roster.ClientFieldNames, roster.ReadOnlyFields)
+// exportColumns are a CSV export's columns: the fields CSV carries, then
+// the read-only ones an import ignores.
+var exportColumns = slices.Concat(roster.CSVFieldNames, roster.ReadOnlyFields)
 
-// csvCells gives each export column's cell from a client's JSON form, so
-// that CSV shows every value as JSON does; an empty cell is null.
-var csvCells = map[string]func(j *clientJSON) string{
-	"email":        func(j *clientJSON) string { return j.Email },
-	"display_name": func(j *clientJSON) string { return j.DisplayName },
-	"phone":        func(j *clientJSON) string { return deref(j.Phone) },
-	"age":          func(j *clientJSON) string { return deref(j.Age) },
-	"gender":       func(j *clientJSON) string { return deref(j.Gender) },
-	"height":       func(j *clientJSON) string { return floatCell(j.Height) },
-	"weight":       func(j *clientJSON) string { return floatCell(j.Weight) },
-	"ycom":         func(j *clientJSON) string { return floatCell(j.YCOM) },
-	"leg_length":   func(j *clientJSON) string { return floatCell(j.LegLength) },
-	"shoeSize":     func(j *clientJSON) string { return deref(j.ShoeSize) },
-	"brand":        func(j *clientJSON) string { return deref(j.Brand) },
-	"shoeModel":    func(j *clientJSON) string { return deref(j.ShoeModel) },
-	"preferable_activities": func(j *clientJSON) string {
-		b, _ := json.Marshal(j.PreferableActivities)
-		return string(b)
-	},
-	"external_id": func(j *clientJSON) string { return deref(j.ExternalID) },
-	"sessions_limit": func(j *clientJSON) string {
-		if j.SessionsLimit == nil {
-			return ""
-		}
-		return strconv.FormatInt(*j.SessionsLimit, 10)
-	},
-	"user_uid":       func(j *clientJSON) string { return j.UserUID },
-	"admin_uid":      func(j *clientJSON) string { return j.AdminUID },
-	"created_at":     func(j *clientJSON) string { return j.CreatedAt },
-	"updated_at":     func(j *clientJSON) string { return j.UpdatedAt },
-	"last_session":   func(j *clientJSON) string { return deref(j.LastSession) },
-	"sessions_count": func(j *clientJSON) string { return strconv.FormatInt(j.SessionsCount, 10) },
-	"status":         func(j *clientJSON) string { return j.Status },
-	"deactivated_at": func(j *clientJSON) string { return deref(j.DeactivatedAt) },
-}
+// csvFields are the fields of the export's first columns.
+var csvFields = roster.FieldsFor(roster.UseCSV)
 
-func init() {
-	for _, c := range exportColumns {
-		if csvCells[c] == nil {
-			panic("api: no CSV cell for the export column " + c)
+// readOnlyCells give each read-only column's cell, in the order of
+// roster.ReadOnlyFields, as JSON shows the value; an empty cell is null.
+var readOnlyCells = func() []func(c *roster.Client) string {
+	cells := map[string]func(c *roster.Client) string{
+		"user_uid":       func(c *roster.Client) string { return c.UID },
+		"admin_uid":      func(c *roster.Client) string { return c.CreatedBy },
+		"created_at":     func(c *roster.Client) string { return timeJSON(c.CreatedAt) },
+		"updated_at":     func(c *roster.Client) string { return timeJSON(c.UpdatedAt) },
+		"last_session":   func(c *roster.Client) string { return optTimeCell(c.LastSession) },
+		"sessions_count": func(c *roster.Client) string { return strconv.FormatInt(c.SessionsCount, 10) },
+		"status":         status,
+		"deactivated_at": func(c *roster.Client) string { return optTimeCell(c.DeactivatedAt) },
+	}
+	list := make([]func(c *roster.Client) string, len(roster.ReadOnlyFields))
+	for i, name := range roster.ReadOnlyFields {
+		if list[i] = cells[name]; list[i] == nil {
+			panic("api: no CSV cell for the export column " + name)
 		}
 	}
-}
+	return list
+}()
 
-func deref(s *string) string {
-	if s == nil {
+func optTimeCell(t *time.Time) string {
+	if t == nil {
 		return ""
 	}
-	return *s
-}
-
-func floatCell(x *float64) string {
-	if x == nil {
-		return ""
-	}
-	return strconv.FormatFloat(*x, 'f', -1, 64)
+	return timeJSON(*t)
 }
 
 // exporter writes clients in one export format.
@@ -81,17 +55,18 @@ type exporter interface {
 	end() error
 }
 
-type ndjsonExporter struct{ w io.Writer }
+type ndjsonExporter struct {
+	w    io.Writer
+	line []byte
+}
 
-func (e ndjsonExporter) begin() error { return nil }
-func (e ndjsonExporter) end() error   { return nil }
+func (e *ndjsonExporter) begin() error { return nil }
+func (e *ndjsonExporter) end() error   { return nil }
 
-func (e ndjsonExporter) client(j *clientJSON) error {
-	b, err := json.Marshal(j)
-	if err != nil {
-		return err
-	}
-	_, err = e.w.Write(append(b, '\n'))
+// client writes one line, escaping HTML as the export always has.
+func (e *ndjsonExporter) client(j *clientJSON) error {
+	e.line = append(j.appendJSON(e.line[:0], true), '\n')
+	_, err := e.w.Write(e.line)
 	return err
 }
 
@@ -106,8 +81,11 @@ func (e *csvExporter) begin() error { return e.w.Write(exportColumns) }
 // in a spreadsheet (roster.GuardCell; an import takes the guard off).
 func (e *csvExporter) client(j *clientJSON) error {
 	e.record = e.record[:0]
-	for _, c := range exportColumns {
-		e.record = append(e.record, roster.GuardCell(csvCells[c](j)))
+	for _, spec := range csvFields {
+		e.record = append(e.record, roster.GuardCell(spec.Text(&j.c.ClientFields)))
+	}
+	for _, cell := range readOnlyCells {
+		e.record = append(e.record, roster.GuardCell(cell(j.c)))
 	}
 	return e.w.Write(e.record)
 }
@@ -140,7 +118,7 @@ func exportFormat(w http.ResponseWriter, format string) (exporter, string, error
 	switch format {
 	case "", "ndjson":
 		w.Header().Set("Content-Type", ndjsonType)
-		return ndjsonExporter{w}, "ndjson", nil
+		return &ndjsonExporter{w: w}, "ndjson", nil
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		return &csvExporter{w: csv.NewWriter(w)}, "csv", nil

@@ -100,34 +100,23 @@ func parseOrder(v map[string]string) (roster.ClientOrder, bool, error) {
 	return by, false, invalid("order: must be asc or desc")
 }
 
-// clientPageJSON is a list page: the streamed list's shape with the totals
-// of FitTrackee's pagination.
-type clientPageJSON struct {
-	Users      []clientJSON `json:"users"`
-	QueryCount int64        `json:"query_count"`
-	Page       int          `json:"page"`
-	PerPage    int          `json:"per_page"`
-	Pages      int64        `json:"pages"`
-}
-
 func (s *Server) writeClientPage(w http.ResponseWriter, r *http.Request, l listRequest) error {
 	res, err := s.store.ClientPage(r.Context(), principal(r).OrgID, l.ClientQuery, (l.page-1)*l.perPage, l.perPage)
 	if err != nil {
 		return err
 	}
+	// A list page is the streamed list's shape with the totals of
+	// FitTrackee's pagination: {users, query_count, page, per_page, pages},
+	// written as clientJSON is.
 	per := int64(l.perPage)
-	writeJSON(w, http.StatusOK, clientPageJSON{Users: summaries(res.Clients, s.photoURL()), QueryCount: res.Count,
-		Page: l.page, PerPage: l.perPage, Pages: (res.Count + per - 1) / per})
+	b := make([]byte, 0, 128+clientJSONSize*len(res.Clients))
+	b = appendClients(append(b, `{"users":`...), res.Clients, s.photoURL())
+	b = strconv.AppendInt(append(b, `,"query_count":`...), res.Count, 10)
+	b = strconv.AppendInt(append(b, `,"page":`...), int64(l.page), 10)
+	b = strconv.AppendInt(append(b, `,"per_page":`...), per, 10)
+	b = strconv.AppendInt(append(b, `,"pages":`...), (res.Count+per-1)/per, 10)
+	writeRawJSON(w, http.StatusOK, append(b, '}'))
 	return nil
-}
-
-// summaries converts clients for a list, without their notes.
-func summaries(clients []roster.Client, photoURL func(string) string) []clientJSON {
-	out := make([]clientJSON, len(clients))
-	for i := range clients {
-		out[i] = toJSON(&clients[i], photoURL, false)
-	}
-	return out
 }
 
 var staffParams = []string{"limit", "start_after_id", "q", "email", "admins"}

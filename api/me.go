@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"net/http"
-	"slices"
 
 	"roster"
 )
@@ -45,18 +44,15 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) error {
 	return s.me(w, r)
 }
 
-// selfEditable are the fields of their own client profile a person may
-// change; email, external_id and sessions_limit are the organization's.
-var selfEditable = []string{"display_name", "phone", "age", "gender", "height", "weight", "ycom", "leg_length",
-	"shoeSize", "brand", "shoeModel", "preferable_activities"}
-
 func (s *Server) updateOwnClient(w http.ResponseWriter, r *http.Request) error {
 	in, err := readInput(w, r, false, false)
 	if err != nil {
 		return err
 	}
+	// The registry marks the fields of their own profile a person may
+	// change (roster.UseOwn); the rest are the organization's.
 	for k := range in.fields {
-		if !slices.Contains(selfEditable, k) {
+		if f, ok := roster.FieldNamed(k); !ok || !roster.Fields[f].Uses.Has(roster.UseOwn) {
 			return invalid("%s: not a field you may change in your own profile", k)
 		}
 	}
@@ -64,7 +60,7 @@ func (s *Server) updateOwnClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if len(u.Set) == 0 {
+	if u.Set == 0 {
 		return invalid("nothing to update: give at least one field")
 	}
 	uid := r.PathValue("user_uid")

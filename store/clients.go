@@ -12,71 +12,78 @@ import (
 	"roster"
 )
 
-const clientColumns = `uid, created_by, email, display_name, phone, age, gender, height, weight, ycom,
-	leg_length, shoe_size, brand, shoe_model, preferable_activities, external_id, sessions_limit, profile_photo,
+// clientColumns are a client's columns in scanClient's order: the
+// registry's field columns (roster.Fields) between the client's identity
+// and what Roster keeps about it.
+var clientColumns = "uid, created_by, " + strings.Join(fieldColumns(), ", ") + `, profile_photo,
 	note_text, note_updated_at, last_session, sessions_count, deactivated_at, created_at, updated_at`
 
 // listColumns are clientColumns without the note, which lists leave out and
 // which may hold 100 kB per client.
 var listColumns = strings.Replace(clientColumns, "note_text, note_updated_at", "NULL, NULL", 1)
 
-// fields lists the API's field names with their columns, in the order of
-// every INSERT, so that its text is always the same and stays prepared.
-var fields = []struct{ name, column string }{
-	{"email", "email"}, {"display_name", "display_name"}, {"phone", "phone"}, {"age", "age"},
-	{"gender", "gender"}, {"height", "height"}, {"weight", "weight"}, {"ycom", "ycom"},
-	{"leg_length", "leg_length"}, {"shoeSize", "shoe_size"}, {"brand", "brand"},
-	{"shoeModel", "shoe_model"}, {"preferable_activities", "preferable_activities"},
-	{"external_id", "external_id"}, {"sessions_limit", "sessions_limit"},
+// fieldColumns are the columns of the registry's fields, in its order.
+func fieldColumns() []string {
+	cols := make([]string, len(roster.Fields))
+	for i, spec := range roster.Fields {
+		cols[i] = spec.Column
+	}
+	return cols
 }
 
 // insertColumns are the columns of a new client's row, in the order of
-// insertArgs.
-var insertColumns = func() []string {
-	cols := []string{"org_id", "uid", "created_by", "profile_photo", "created_at", "updated_at", "email_key", "name_key"}
-	for _, f := range fields {
-		cols = append(cols, f.column)
-	}
-	return cols
-}()
+// insertArgs. Their order never changes, so that the INSERT's text is
+// always the same and stays prepared.
+var insertColumns = append([]string{"org_id", "uid", "created_by", "profile_photo", "created_at", "updated_at",
+	"email_key", "name_key"}, fieldColumns()...)
 
 var insertClient = `INSERT INTO clients (` + strings.Join(insertColumns, ", ") + `) VALUES (` +
 	placeholders(1, len(insertColumns)) + `) RETURNING id`
 
 // insertArgs are the values of a new client's row, for insertColumns.
 func insertArgs(org roster.OrgID, c *roster.Client) []any {
-	values := fieldValues(&c.ClientFields)
-	args := []any{org, c.UID, c.CreatedBy, nullString(c.ProfilePhoto), dbTime{c.CreatedAt}, dbTime{c.UpdatedAt},
-		roster.EmailKey(c.Email), roster.NameKey(c.DisplayName)}
-	for _, f := range fields {
-		args = append(args, values[f.name])
+	args := make([]any, 0, len(insertColumns))
+	args = append(args, org, c.UID, c.CreatedBy, nullString(c.ProfilePhoto), dbTime{c.CreatedAt}, dbTime{c.UpdatedAt},
+		roster.EmailKey(c.Email), roster.NameKey(c.DisplayName))
+	for i := range roster.Fields {
+		args = append(args, fieldArg(&roster.Fields[i], &c.ClientFields))
 	}
 	return args
 }
 
-// fieldValues returns each field's value by API name, ready to bind; nil
-// pointers bind as NULL.
-func fieldValues(f *roster.ClientFields) map[string]any {
-	activities, _ := json.Marshal(f.PreferableActivities)
-	if f.PreferableActivities == nil {
-		activities = []byte("[]")
+// fieldArg is the field's value in f, ready to bind: a nil pointer binds as
+// NULL, a list as its JSON text.
+func fieldArg(spec *roster.FieldSpec, f *roster.ClientFields) any {
+	switch p := spec.Ref(f).(type) {
+	case *string:
+		return *p
+	case **string:
+		return *p
+	case **int64:
+		return *p
+	case **float64:
+		return *p
+	case *[]string:
+		if *p == nil {
+			return "[]"
+		}
+		list, _ := json.Marshal(*p)
+		return string(list)
 	}
-	return map[string]any{
-		"email": f.Email, "display_name": f.DisplayName, "phone": f.Phone, "age": f.Age,
-		"gender": f.Gender, "height": f.Height, "weight": f.Weight, "ycom": f.YCOM,
-		"leg_length": f.LegLength, "shoeSize": f.ShoeSize, "brand": f.Brand,
-		"shoeModel": f.ShoeModel, "preferable_activities": string(activities),
-		"external_id": f.ExternalID, "sessions_limit": f.SessionsLimit,
-	}
+	panic("store: no column type for client field " + spec.Name)
 }
 
-func columnOf(name string) string {
-	for _, f := range fields {
-		if f.name == name {
-			return f.column
-		}
+// jsonList scans a list column, a JSON array, into the list it points at.
+type jsonList struct{ list *[]string }
+
+func (l jsonList) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		return json.Unmarshal([]byte(v), l.list)
+	case []byte:
+		return json.Unmarshal(v, l.list)
 	}
-	panic("store: unknown client field " + name)
+	return fmt.Errorf("a list column holds %T, not JSON text", src)
 }
 
 type scanner interface{ Scan(...any) error }
@@ -84,18 +91,20 @@ type scanner interface{ Scan(...any) error }
 // scanClient scans clientColumns (or listColumns) into c, after the
 // columns that lead selects before them.
 func scanClient(row scanner, c *roster.Client, lead ...any) error {
-	var activities string
 	var photo, note sql.NullString
 	var noteAt, last, deactivated, created, updated dbTime
-	err := row.Scan(append(lead, &c.UID, &c.CreatedBy, &c.Email, &c.DisplayName, &c.Phone, &c.Age, &c.Gender,
-		&c.Height, &c.Weight, &c.YCOM, &c.LegLength, &c.ShoeSize, &c.Brand, &c.ShoeModel,
-		&activities, &c.ExternalID, &c.SessionsLimit, &photo, &note, &noteAt, &last, &c.SessionsCount, &deactivated,
-		&created, &updated)...)
-	if err != nil {
-		return err
+	dest := make([]any, 0, len(lead)+len(roster.Fields)+10)
+	dest = append(append(dest, lead...), &c.UID, &c.CreatedBy)
+	for i := range roster.Fields {
+		ref := roster.Fields[i].Ref(&c.ClientFields)
+		if list, ok := ref.(*[]string); ok {
+			ref = jsonList{list}
+		}
+		dest = append(dest, ref)
 	}
-	if err := json.Unmarshal([]byte(activities), &c.PreferableActivities); err != nil {
-		return fmt.Errorf("client %s: preferable_activities: %w", c.UID, err)
+	dest = append(dest, &photo, &note, &noteAt, &last, &c.SessionsCount, &deactivated, &created, &updated)
+	if err := row.Scan(dest...); err != nil {
+		return err
 	}
 	c.ProfilePhoto = photo.String
 	c.Note = nil
@@ -186,9 +195,9 @@ func clientWriteError(err error) error {
 	if !isUniqueViolation(err) {
 		return err
 	}
-	field := "email"
+	field := roster.Fields[roster.FieldEmail].Name
 	if strings.Contains(err.Error(), "external") {
-		field = "external_id"
+		field = roster.Fields[roster.FieldExternalID].Name
 	}
 	return roster.FieldErrorf(field, "%s", roster.TakenMessage(field))
 }
@@ -215,14 +224,15 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		sets = append(sets, fmt.Sprintf("%s = $%d", column, len(args)))
 	}
 	set("updated_at", dbTime{now()})
-	values := fieldValues(&u.ClientFields)
-	for name := range u.Set {
-		set(columnOf(name), values[name])
+	for i := range roster.Fields {
+		if u.Set.Has(roster.Field(i)) {
+			set(roster.Fields[i].Column, fieldArg(&roster.Fields[i], &u.ClientFields))
+		}
 	}
-	if u.Set["email"] {
+	if u.Set.Has(roster.FieldEmail) {
 		set("email_key", roster.EmailKey(u.Email))
 	}
-	if u.Set["display_name"] {
+	if u.Set.Has(roster.FieldDisplayName) {
 		set("name_key", roster.NameKey(u.DisplayName))
 	}
 	if u.Photo != nil {
@@ -241,7 +251,7 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 			oldPhoto = old.photo
 		}
 		args[0] = old.id
-		if u.Set["email"] {
+		if u.Set.Has(roster.FieldEmail) {
 			if err := unlinkOnNewEmail(ctx, tx, old.id, roster.EmailKey(u.Email)); err != nil {
 				return err
 			}
@@ -252,14 +262,14 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		if err := audit(ctx, tx, org, "client.update", "client", uid, u.Changed()...); err != nil {
 			return err
 		}
-		if !u.Set["gender"] && !u.Set["preferable_activities"] {
+		if !u.Set.Has(roster.FieldGender) && !u.Set.Has(roster.FieldPreferableActivities) {
 			return nil
 		}
 		gender, activities := old.gender, old.activities
-		if u.Set["gender"] {
+		if u.Set.Has(roster.FieldGender) {
 			gender = u.Gender
 		}
-		if u.Set["preferable_activities"] {
+		if u.Set.Has(roster.FieldPreferableActivities) {
 			activities = u.PreferableActivities
 			if _, err := tx.ExecContext(ctx, `DELETE FROM client_activities WHERE client_id = $1`, old.id); err != nil {
 				return err

@@ -86,7 +86,7 @@ func TestUpdateAndDeleteAreScoped(t *testing.T) {
 		if err := st.CreateClient(ctx, org.ID, c); err != nil {
 			t.Fatal(err)
 		}
-		u := roster.ClientUpdate{Set: map[string]bool{"phone": true, "brand": true, "preferable_activities": true},
+		u := roster.ClientUpdate{Set: roster.FieldsOf(roster.FieldPhone, roster.FieldBrand, roster.FieldPreferableActivities),
 			ClientFields: roster.ClientFields{Brand: ptr("Nike"), PreferableActivities: []string{"Mobility Assessment"}},
 			Photo:        ptr("new.jpg")}
 		if _, err := st.UpdateClient(ctx, other.ID, c.UID, u); err != roster.ErrClientNotFound {
@@ -416,13 +416,13 @@ func TestCountersFollowChanges(t *testing.T) {
 					t.Fatal(err)
 				}
 			case 1:
-				u := roster.ClientUpdate{Set: map[string]bool{"gender": true, "preferable_activities": true},
+				u := roster.ClientUpdate{Set: roster.FieldsOf(roster.FieldGender, roster.FieldPreferableActivities),
 					ClientFields: roster.ClientFields{Gender: ptr("female"), PreferableActivities: []string{"Running", "Weightlifting"}}}
 				if _, err := st.UpdateClient(ctx, org.ID, uid, u); err != nil {
 					t.Fatal(err)
 				}
 			case 2:
-				u := roster.ClientUpdate{Set: map[string]bool{"gender": true}} // cleared
+				u := roster.ClientUpdate{Set: roster.FieldsOf(roster.FieldGender)} // cleared
 				if _, err := st.UpdateClient(ctx, org.ID, uid, u); err != nil {
 					t.Fatal(err)
 				}
@@ -469,7 +469,7 @@ func TestConcurrentUpdatesKeepCounters(t *testing.T) {
 					g, a = "male", "Weightlifting"
 				}
 				_, err := st.UpdateClient(ctx, org.ID, c.UID, roster.ClientUpdate{
-					Set:          map[string]bool{"gender": true, "preferable_activities": true},
+					Set:          roster.FieldsOf(roster.FieldGender, roster.FieldPreferableActivities),
 					ClientFields: roster.ClientFields{Gender: &g, PreferableActivities: []string{a}}})
 				errs <- err
 			}()

@@ -1,0 +1,159 @@
+package openapi
+
+import (
+	"bufio"
+	"encoding/json"
+	"maps"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"roster"
+)
+
+// nonFields are the properties of a client object that are not fields of
+// roster.Fields: the uid that names the client, and what Roster keeps about
+// it (a photo is uploaded, not set as a field).
+var nonFields = []string{"user_uid", "profile_photo", "notes", "last_session", "sessions_count", "status",
+	"deactivated_at", "admin_uid", "created_at", "updated_at"}
+
+// fieldNames returns names without the non-fields, sorted and without
+// repeats.
+func fieldNames(names []string) []string {
+	names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(nonFields, n) })
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// checkFields fails unless names, without the non-fields, are exactly the
+// registry's fields.
+func checkFields(t *testing.T, what string, names []string) {
+	t.Helper()
+	got, want := fieldNames(names), fieldNames(roster.FieldNames(0))
+	if !slices.Equal(got, want) {
+		missing := slices.DeleteFunc(slices.Clone(want), func(n string) bool { return slices.Contains(got, n) })
+		extra := slices.DeleteFunc(slices.Clone(got), func(n string) bool { return slices.Contains(want, n) })
+		t.Errorf("%s: not the registry's fields: missing %v, not in the registry %v", what, missing, extra)
+	}
+}
+
+// Every client schema of the document, request or response, and the
+// query-string update's parameters list exactly the registry's fields.
+func TestClientSchemasListTheFields(t *testing.T) {
+	doc := load(t)
+	for _, name := range []string{"Client", "ClientSummary", "ClientDetails", "ClientFields", "ClientCreate",
+		"ClientCreateMultipart", "ClientUpdate", "ClientUpdateMultipart"} {
+		ref := doc.Components.Schemas[name]
+		if ref == nil {
+			t.Fatalf("no schema %s", name)
+		}
+		checkFields(t, "schema "+name, properties(ref.Value))
+	}
+	for _, prefix := range prefixes {
+		path := prefix + "/"
+		item := doc.Paths.Value(path)
+		if item == nil || item.Put == nil {
+			t.Fatalf("no PUT %s", path)
+		}
+		var query []string
+		for _, p := range item.Put.Parameters {
+			if p.Value.In == openapi3.ParameterInQuery {
+				query = append(query, p.Value.Name)
+			}
+		}
+		checkFields(t, "PUT "+path+" query parameters", query)
+	}
+}
+
+// properties names a schema's properties, with those of the schemas it
+// extends (allOf).
+func properties(s *openapi3.Schema) []string {
+	names := slices.Collect(maps.Keys(s.Properties))
+	for _, ref := range s.AllOf {
+		names = append(names, properties(ref.Value)...)
+	}
+	return names
+}
+
+// publicaFields are the registry's fields that the AiKYNETIX seeds do not
+// show: Roster takes them from the Publica.la seed.
+var publicaFields = []string{"external_id", "sessions_limit"}
+
+// The client objects of the AiKYNETIX seeds (v1 /user-management, v2
+// /client-management), request or response, hold only registry fields and
+// non-fields, and together, with the Publica.la seed's, every registry
+// field.
+func TestSeedClientsListTheFields(t *testing.T) {
+	dir := filepath.Dir(seedPath)
+	v1, v2 := readSeed(t, filepath.Join(dir, "000_9df076f09a14b67c.txt")), readSeed(t, filepath.Join(dir, "001_02308a79b590223b.txt"))
+	publica := readSeed(t, filepath.Join(dir, "004_7520d3f540b647d4.txt"))
+	if v1 == nil || v2 == nil || publica == nil {
+		t.Skip("seeds not present")
+	}
+	all := slices.Clone(publicaFields)
+	for _, name := range publicaFields {
+		if !strings.Contains(string(publica), name) {
+			t.Errorf("the Publica.la seed has no %s", name)
+		}
+	}
+	registry := roster.FieldNames(0)
+	objects := append(seedClients(string(v1)), seedClients(string(v2))...)
+	if len(objects) < 10 {
+		t.Fatalf("only %d client objects found in the seeds", len(objects))
+	}
+	for _, keys := range objects {
+		for _, k := range keys {
+			if !slices.Contains(registry, k) && !slices.Contains(nonFields, k) {
+				t.Errorf("a seed's client has %s, which is neither a registry field nor a non-field: %v", k, keys)
+			}
+		}
+		all = append(all, keys...)
+	}
+	checkFields(t, "the seeds' clients", all)
+}
+
+// seedClients returns the keys of each client a seed shows: every JSON
+// object with a display_name, and every form body (a quoted line of
+// name='value' pairs).
+func seedClients(seed string) [][]string {
+	var out [][]string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if _, ok := v["display_name"]; ok {
+				out = append(out, slices.Collect(maps.Keys(v)))
+			}
+			for _, e := range v {
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	for rest := seed; strings.Contains(rest, "{"); {
+		rest = rest[strings.IndexByte(rest, '{'):]
+		dec := json.NewDecoder(strings.NewReader(rest))
+		var v any
+		if dec.Decode(&v) == nil {
+			walk(v)
+			rest = rest[dec.InputOffset():]
+		} else {
+			rest = rest[1:]
+		}
+	}
+	sc := bufio.NewScanner(strings.NewReader(seed))
+	for sc.Scan() {
+		line := strings.Trim(sc.Text(), `"`)
+		if form, err := url.ParseQuery(line); err == nil && form.Has("display_name") {
+			out = append(out, slices.Collect(maps.Keys(form)))
+		}
+	}
+	return out
+}
