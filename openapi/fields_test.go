@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"maps"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"roster"
+	"roster/openapi/openapitest"
 )
 
 // nonFields are the properties of a client object that are not fields of
@@ -88,9 +88,8 @@ var publicaFields = []string{"external_id", "sessions_limit"}
 // non-fields, and together, with the Publica.la seed's, every registry
 // field.
 func TestSeedClientsListTheFields(t *testing.T) {
-	dir := filepath.Dir(seedPath)
-	v1, v2 := readSeed(t, filepath.Join(dir, "000_9df076f09a14b67c.txt")), readSeed(t, filepath.Join(dir, "001_02308a79b590223b.txt"))
-	publica := readSeed(t, filepath.Join(dir, "004_7520d3f540b647d4.txt"))
+	v1, v2 := openapitest.Read(t, "000_9df076f09a14b67c.txt"), openapitest.Read(t, "001_02308a79b590223b.txt")
+	publica := openapitest.Read(t, "004_7520d3f540b647d4.txt")
 	if v1 == nil || v2 == nil || publica == nil {
 		t.Skip("seeds not present")
 	}

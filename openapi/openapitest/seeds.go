@@ -30,13 +30,12 @@ const (
 // nil when the seed file is absent (a clone without the seeds beside it).
 func Seeds(t testing.TB) []*openapi3.T {
 	t.Helper()
-	dir := cmp.Or(os.Getenv(EnvDir), defaultDir)
-	data := read(t, filepath.Join(dir, seedFile))
+	data := Read(t, seedFile)
 	if data == nil {
 		return nil
 	}
 	docs := [][]byte{data}
-	page := string(read(t, filepath.Join(dir, seedPagesFile)))
+	page := string(Read(t, seedPagesFile))
 	for {
 		_, rest, ok := strings.Cut(page, "```json\n")
 		if !ok {
@@ -56,9 +55,10 @@ func Seeds(t testing.TB) []*openapi3.T {
 	return out
 }
 
-func read(t testing.TB, path string) []byte {
+// Read returns the seed file name, or nil when it is absent.
+func Read(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(filepath.Join(cmp.Or(os.Getenv(EnvDir), defaultDir), name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
