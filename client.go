@@ -31,8 +31,8 @@ type Note struct {
 	UpdatedAt time.Time
 }
 
-// ClientFields are the client attributes a caller may set. A nil pointer is
-// an empty (null) value.
+// ClientFields are the client attributes a caller may set, each described
+// by its row of Fields. A nil pointer is an empty (null) value.
 type ClientFields struct {
 	Email                string
 	DisplayName          string

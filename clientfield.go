@@ -89,7 +89,8 @@ const maxDisplayName = 200
 const maxMeasure = 1000
 
 // Fields is the registry, indexed by Field. Its order is the order of CSV
-// columns and of the fields in a client's JSON.
+// columns and of the fields in a client's JSON. email, external_id and
+// sessions_limit are the organization's, not the athlete's to change.
 var Fields = []FieldSpec{
 	FieldEmail: {Name: "email", Column: "email", Type: TypeEmail, Required: true, Uses: UseCSV | UseSCIM,
 		ref: func(f *ClientFields) any { return &f.Email }},
@@ -117,7 +118,6 @@ var Fields = []FieldSpec{
 		ref: func(f *ClientFields) any { return &f.ShoeModel }},
 	FieldPreferableActivities: {Name: "preferable_activities", Column: "preferable_activities", Type: TypeActivities,
 		Uses: UseOwn | UseCSV, ref: func(f *ClientFields) any { return &f.PreferableActivities }},
-	// The organization's own: not the athlete's to change.
 	FieldExternalID: {Name: "external_id", Column: "external_id", Type: TypeText, Max: 255, Uses: UseCSV | UseSCIM,
 		ref: func(f *ClientFields) any { return &f.ExternalID }},
 	FieldSessionsLimit: {Name: "sessions_limit", Column: "sessions_limit", Type: TypeInteger, Min: 1,
