@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -16,7 +17,7 @@ import (
 // Numbers the registry marks NumberAsString (age, shoeSize) are strings
 // because the seeds' list and details schemas say so; absent values are
 // null. It is written by hand from the registry, without reflection, and
-// the busiest answers write it straight into their body (writeRawJSON):
+// the busiest answers write it straight into their body (writeBody):
 // encoding/json would check and copy a Marshaler's output byte by byte,
 // which costs more than writing it.
 type clientJSON struct {
@@ -108,15 +109,26 @@ func appendClients(b []byte, clients []roster.Client, photoURL func(key string) 
 	return append(b, ']')
 }
 
-// clientJSONSize is about the length of a client's JSON, to size buffers.
-const clientJSONSize = 1024
+// bodies recycles the buffers of writeBody, as encoding/json recycles its
+// own.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
 
-// writeRawJSON writes a JSON body that is already encoded, as writeJSON
-// writes one.
-func writeRawJSON(w http.ResponseWriter, status int, body []byte) {
+// maxKeptBody is the largest buffer bodies keeps: a page of 50 clients
+// fits, a rare larger answer is left to the garbage collector.
+const maxKeptBody = 64 << 10
+
+// writeBody writes the JSON that fill appends to a buffer, as writeJSON
+// writes a value.
+func writeBody(w http.ResponseWriter, status int, fill func(b []byte) []byte) {
+	buf := bodies.Get().(*[]byte)
+	b := append(fill((*buf)[:0]), '\n')
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(append(body, '\n'))
+	w.Write(b)
+	if cap(b) <= maxKeptBody {
+		*buf = b
+		bodies.Put(buf)
+	}
 }
 
 // appendFieldJSON appends the field's value in f as encoding/json would

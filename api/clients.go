@@ -73,7 +73,8 @@ func (s *Server) clientDetails(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeRawJSON(w, http.StatusOK, toJSON(&c, s.photoURL(), true).appendJSON(make([]byte, 0, clientJSONSize), false))
+	j := toJSON(&c, s.photoURL(), true)
+	writeBody(w, http.StatusOK, func(b []byte) []byte { return j.appendJSON(b, false) })
 	return nil
 }
 
@@ -223,12 +224,14 @@ func (s *Server) filterClients(w http.ResponseWriter, r *http.Request) error {
 		return roster.Errorf(roster.KindNotFound, "no users found")
 	}
 	// {query_count, users, first_uid, last_uid}, written as clientJSON is.
-	b := make([]byte, 0, 128+clientJSONSize*len(res.Clients))
-	b = strconv.AppendInt(append(b, `{"query_count":`...), res.Count, 10)
-	b = appendClients(append(b, `,"users":`...), res.Clients, s.photoURL())
-	b = appendJSONString(append(b, `,"first_uid":`...), res.Clients[0].UID, false)
-	b = appendJSONString(append(b, `,"last_uid":`...), res.Clients[len(res.Clients)-1].UID, false)
-	writeRawJSON(w, http.StatusOK, append(b, '}'))
+	photoURL := s.photoURL()
+	writeBody(w, http.StatusOK, func(b []byte) []byte {
+		b = strconv.AppendInt(append(b, `{"query_count":`...), res.Count, 10)
+		b = appendClients(append(b, `,"users":`...), res.Clients, photoURL)
+		b = appendJSONString(append(b, `,"first_uid":`...), res.Clients[0].UID, false)
+		b = appendJSONString(append(b, `,"last_uid":`...), res.Clients[len(res.Clients)-1].UID, false)
+		return append(b, '}')
+	})
 	return nil
 }
 

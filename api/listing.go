@@ -109,14 +109,15 @@ func (s *Server) writeClientPage(w http.ResponseWriter, r *http.Request, l listR
 	// A list page is the streamed list's shape with the totals of
 	// FitTrackee's pagination: {users, query_count, page, per_page, pages},
 	// written as clientJSON is.
-	per := int64(l.perPage)
-	b := make([]byte, 0, 128+clientJSONSize*len(res.Clients))
-	b = appendClients(append(b, `{"users":`...), res.Clients, s.photoURL())
-	b = strconv.AppendInt(append(b, `,"query_count":`...), res.Count, 10)
-	b = strconv.AppendInt(append(b, `,"page":`...), int64(l.page), 10)
-	b = strconv.AppendInt(append(b, `,"per_page":`...), per, 10)
-	b = strconv.AppendInt(append(b, `,"pages":`...), (res.Count+per-1)/per, 10)
-	writeRawJSON(w, http.StatusOK, append(b, '}'))
+	per, photoURL := int64(l.perPage), s.photoURL()
+	writeBody(w, http.StatusOK, func(b []byte) []byte {
+		b = appendClients(append(b, `{"users":`...), res.Clients, photoURL)
+		b = strconv.AppendInt(append(b, `,"query_count":`...), res.Count, 10)
+		b = strconv.AppendInt(append(b, `,"page":`...), int64(l.page), 10)
+		b = strconv.AppendInt(append(b, `,"per_page":`...), per, 10)
+		b = strconv.AppendInt(append(b, `,"pages":`...), (res.Count+per-1)/per, 10)
+		return append(b, '}')
+	})
 	return nil
 }
 
