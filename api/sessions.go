@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 
 	"roster"
 )
@@ -41,7 +40,7 @@ func (s *Server) recordSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	a, err := roster.NewAnalysisSession(fields, now)
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ type NewAccount struct {
 // CreateAccount stores a new account that is nobody's staff yet.
 func (s *Store) CreateAccount(ctx context.Context, n NewAccount) (uid string, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		uid, err = insertAccount(ctx, tx, n, now())
+		uid, err = insertAccount(ctx, tx, n, s.now())
 		return err
 	})
 	return uid, err
@@ -80,7 +80,7 @@ func (s *Store) SetPassword(ctx context.Context, email, hash string) error {
 		if err != nil {
 			return err
 		}
-		if err := revokeSessions(ctx, tx, id, now()); err != nil {
+		if err := revokeSessions(ctx, tx, id, s.now()); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, "account.password", "account", uid, "password")
@@ -126,7 +126,7 @@ func (s *Store) claimEmail(ctx context.Context, uid string) error {
 		if err != nil || verified {
 			return err // or verified meanwhile
 		}
-		return takeOver(ctx, tx, id, uid, now(), "account.claim", "password_hash = NULL")
+		return takeOver(ctx, tx, id, uid, s.now(), "account.claim", "password_hash = NULL")
 	})
 }
 
@@ -218,7 +218,7 @@ type SignInSession struct {
 // OpenSession stores a new sign-in session for an account, ending its
 // oldest sessions beyond its sessions limit.
 func (s *Store) OpenSession(ctx context.Context, ss SignInSession) error {
-	t := now()
+	t := s.now()
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var accountID int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM accounts WHERE uid = $1`+s.forUpdate(), ss.AccountUID).Scan(&accountID)
@@ -242,7 +242,7 @@ func (s *Store) OpenSession(ctx context.Context, ss SignInSession) error {
 // that was already rotated away is presented again only if it was copied:
 // the session is then ended, for the thief and the owner alike.
 func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash []byte, expires time.Time) (accountUID, sessionUID string, err error) {
-	t := now()
+	t := s.now()
 	var reused bool
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `
@@ -283,7 +283,7 @@ func (s *Store) CloseSession(ctx context.Context, sessionUID string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var uid string
 		err := tx.QueryRowContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE uid = $2 AND revoked_at IS NULL
-			RETURNING (SELECT uid FROM accounts WHERE id = account_id)`, dbTime{now()}, sessionUID).Scan(&uid)
+			RETURNING (SELECT uid FROM accounts WHERE id = account_id)`, dbTime{s.now()}, sessionUID).Scan(&uid)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // already ended
 		}
@@ -448,7 +448,7 @@ func (s *Store) ChangePassword(ctx context.Context, accountUID, hash, keep strin
 			return err
 		}
 		if _, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1
-			WHERE account_id = $2 AND revoked_at IS NULL AND uid <> $3`, dbTime{now()}, id, keep); err != nil {
+			WHERE account_id = $2 AND revoked_at IS NULL AND uid <> $3`, dbTime{s.now()}, id, keep); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, "account.password", "account", accountUID, "password")

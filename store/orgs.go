@@ -31,7 +31,7 @@ type NewAPIKey struct {
 // CreateOrganization creates an organization with its owner account and
 // first API key, all or nothing. It returns the organization and owner uids.
 func (s *Store) CreateOrganization(ctx context.Context, o NewOrganization) (orgUID, ownerUID string, err error) {
-	t := now()
+	t := s.now()
 	orgUID, ownerUID = roster.NewUID(t), roster.NewUID(t)
 	activities, err := json.Marshal(o.Activities)
 	if err != nil {
