@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"roster"
 )
@@ -39,7 +38,7 @@ func (s *Server) recordSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	a, err := roster.NewAnalysisSession(fields, now)
 	if err != nil {
 		return err

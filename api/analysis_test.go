@@ -117,8 +117,8 @@ func TestRecordAndListAnalysisSessions(t *testing.T) {
 					t.Fatalf("a new client has last_session %s", *last)
 				}
 
-				start := time.Now().UTC().Truncate(time.Millisecond)
-				t1 := start.Add(-time.Hour)
+				now := e.clock.Now()
+				t1 := now.Truncate(time.Millisecond).Add(-time.Hour)
 				first := e.recorded(e.org.APIKey, prefix, c.UserUID, fmt.Sprintf(
 					`{"activity":"Running","time":%q,"duration":1800.5,"metrics":{"note":"<ok> & fine","cadence":172}}`,
 					t1.In(time.FixedZone("", 2*3600)).Format(time.RFC3339Nano)))
@@ -127,8 +127,8 @@ func TestRecordAndListAnalysisSessions(t *testing.T) {
 					s.Duration != 1800.5 || string(s.Metrics) != `{"cadence":172,"note":"<ok> & fine"}` || first.SessionNumber != 4 {
 					t.Fatalf("recorded: %+v, metrics %s", first, s.Metrics)
 				}
-				if created, _ := time.Parse(time.RFC3339, s.CreatedAt); created.Before(start) || created.After(time.Now()) {
-					t.Errorf("created_at %s is not the time of recording", s.CreatedAt)
+				if s.CreatedAt != apiTime(now) {
+					t.Errorf("created_at %s, want the time of recording, %s", s.CreatedAt, apiTime(now))
 				}
 				if last, updated := e.clientTimes(prefix, c.UserUID); last == nil || *last != apiTime(t1) || updated != s.CreatedAt {
 					t.Errorf("after the first session: last_session %v, updated_at %s; want %s, %s", last, updated, apiTime(t1), s.CreatedAt)
@@ -286,7 +286,7 @@ func TestBadRecordAnalysisSession(t *testing.T) {
 				`{"activity":"Weightlifting","duration":86400}`,
 				`{"activity":"Running","duration":0.001,"time":"2000-01-01T00:00:00Z"}`,
 				`{"activity":"Running","duration":1,"time":"2025-07-14T11:30:00.5+02:00","metrics":{}}`,
-				`{"activity":"Running","duration":1,"time":"` + time.Now().Add(4*time.Minute).UTC().Format(time.RFC3339) + `"}`,
+				`{"activity":"Running","duration":1,"time":"` + e.clock.Now().Add(4*time.Minute).Format(time.RFC3339) + `"}`,
 				`{"activity":"Running","duration":1,"metrics":{"pad":"` + strings.Repeat("m", 65526) + `"}}`,
 			} {
 				e.recorded(e.org.APIKey, prefix, a, body)
@@ -336,7 +336,7 @@ func TestAnalysisSessionQuotaSpent(t *testing.T) {
 		const prefix = "/client-management/clients"
 		e.setOrg(e.org, quota(1))
 		c := e.create(prefix, map[string]any{"email": "q@example.com", "display_name": "Q"})
-		old := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
+		old := e.clock.Now().Add(-48 * time.Hour).Truncate(time.Second)
 		if got := e.recorded(e.org.APIKey, prefix, c.UserUID, `{"activity":"Running","duration":60,"time":"`+old.Format(time.RFC3339)+`"}`); got.SessionNumber != 0 {
 			t.Fatalf("the last session left answered session_number %d", got.SessionNumber)
 		}

@@ -79,7 +79,7 @@ func (s *Server) readStringsWithLink(w http.ResponseWriter, r *http.Request, req
 // emailToken makes a code to mail and the token record that keeps its hash.
 func (s *Server) emailToken(ttl time.Duration) (string, roster.EmailToken) {
 	token, hash := auth.NewVerificationToken()
-	return token, roster.EmailToken{Hash: hash, ExpiresAt: time.Now().Add(ttl)}
+	return token, roster.EmailToken{Hash: hash, ExpiresAt: s.now().Add(ttl)}
 }
 
 // verifyEmail finishes a sign-up with the mailed code and the password
@@ -217,7 +217,7 @@ func (s *Server) throttled(r *http.Request, email string, wrong error, check fun
 	account := roster.ThrottleKey{Key: "account:" + roster.EmailKey(email)}
 	keys := []roster.ThrottleKey{account, {Key: "addr:" + s.clientNet(r), PerAddress: true}}
 	defer s.signInLocks.lock(account.Key)()
-	wait, err := s.store.SignInWait(ctx, time.Now(), keys...)
+	wait, err := s.store.SignInWait(ctx, s.now(), keys...)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (s *Server) throttled(r *http.Request, email string, wrong error, check fun
 	}
 	err = check()
 	if errors.Is(err, wrong) {
-		if err := s.store.SignInFailed(ctx, time.Now(), keys...); err != nil {
+		if err := s.store.SignInFailed(ctx, s.now(), keys...); err != nil {
 			return err
 		}
 		return wrong
@@ -266,7 +266,7 @@ func (s *Server) checkPassword(ctx context.Context, email, password string) (str
 // openSignInSession starts a sign-in session for an account and answers with
 // its tokens.
 func (s *Server) openSignInSession(w http.ResponseWriter, r *http.Request, accountUID string, status int) error {
-	t := time.Now()
+	t := s.now()
 	refresh, hash := auth.NewRefreshToken()
 	ss := roster.SignInSession{UID: roster.NewUID(t), AccountUID: accountUID, RefreshHash: hash,
 		ExpiresAt: t.Add(s.refreshTTL), RemoteAddr: s.clientAddr(r), UserAgent: truncate(r.UserAgent(), 200)}
@@ -277,7 +277,7 @@ func (s *Server) openSignInSession(w http.ResponseWriter, r *http.Request, accou
 }
 
 func (s *Server) writeTokens(w http.ResponseWriter, accountUID, sessionUID, refresh string, status int) error {
-	token, err := s.tokens.Issue(accountUID, sessionUID, time.Now())
+	token, err := s.tokens.Issue(accountUID, sessionUID, s.now())
 	if err != nil {
 		return err
 	}
@@ -294,7 +294,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 	}
 	refresh, hash := auth.NewRefreshToken()
 	accountUID, sessionUID, err := s.store.RotateRefresh(r.Context(), auth.HashToken(f["refresh_token"]), hash,
-		time.Now().Add(s.refreshTTL))
+		s.now().Add(s.refreshTTL))
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"roster"
-
 	"roster/api"
 	"roster/auth"
 )
@@ -105,7 +104,7 @@ func (e *env) verificationCode(email string) string {
 	for i := len(mails) - 1; i >= 0; i-- {
 		m := mails[i]
 		if code := verificationCode.FindString(m.Body); code != "" && m.To == email {
-			if err := e.st.MarkMailSent(ctx, m.ID, time.Now()); err != nil {
+			if err := e.st.MarkMailSent(ctx, m.ID, e.clock.Now()); err != nil {
 				e.t.Fatal(err)
 			}
 			return code
@@ -258,11 +257,11 @@ func TestLogout(t *testing.T) {
 func TestBearerTokensThatAreRefused(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		tk := e.signup("eve@example.com")
-		forged, err := auth.NewTokens([]byte("another access token key, 32 bytes or more"), time.Hour).Issue(tk.UID, "session", time.Now())
+		forged, err := auth.NewTokens([]byte("another access token key, 32 bytes or more"), time.Hour).Issue(tk.UID, "session", e.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		expired, err := auth.NewTokens(testTokenKey, time.Minute).Issue(tk.UID, "session", time.Now().Add(-time.Hour))
+		expired, err := auth.NewTokens(testTokenKey, time.Minute).Issue(tk.UID, "session", e.clock.Now().Add(-time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,15 +296,21 @@ func TestLoginThrottle(t *testing.T) {
 				t.Fatalf("failure %d: %d %s", i+1, r.Status, r.Body)
 			}
 		}
-		// Blocked now, even with the right password.
-		r := e.post("/auth/login", map[string]string{"email": "gus@example.com", "password": testPassword})
+		// Blocked now, even with the right password, until the block's
+		// last moment.
+		right := map[string]string{"email": "gus@example.com", "password": testPassword}
+		r := e.post("/auth/login", right)
 		badWant(t, r, 429, "too many failed sign-ins")
 		if ra := r.Header.Get("Retry-After"); ra != "1" {
 			t.Errorf("Retry-After %q, want 1 (the first block lasts a second)", ra)
 		}
+		e.clock.Advance(roster.ThrottleDelay(5, false) - time.Microsecond)
+		badWant(t, e.post("/auth/login", right), 429, "too many failed sign-ins")
 		// Another account from the same address is not blocked yet.
 		e.signup("hal@example.com")
 		e.login("hal@example.com")
+		e.clock.Advance(time.Microsecond)
+		e.login("gus@example.com")
 	})
 }
 
@@ -321,6 +326,8 @@ func TestLoginThrottlePerAddress(t *testing.T) {
 		}
 		r := e.post("/auth/login", map[string]string{"email": "ida@example.com", "password": testPassword})
 		badWant(t, r, 429, "too many failed sign-ins")
+		e.clock.Advance(roster.ThrottleDelay(20, true))
+		e.login("ida@example.com")
 	})
 }
 

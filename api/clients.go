@@ -88,7 +88,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t := time.Now().UTC().Truncate(time.Microsecond)
+	t := s.now()
 	c := roster.Client{UID: roster.NewUID(t), CreatedBy: p.AccountUID, ClientFields: fields, CreatedAt: t, UpdatedAt: t}
 	if in.photo != nil {
 		if c.ProfilePhoto, err = s.putPhoto(r.Context(), p.OrgUID, c.UID, in); err != nil {

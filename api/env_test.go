@@ -40,6 +40,10 @@ type env struct {
 	cfg   api.Config
 	org   storetest.Org // the organization the helpers act for
 	other storetest.Org // a second organization, for tenancy checks
+	// clock is the server's and the store's time. It stands still unless
+	// the test moves it, so that no block lifts and nothing expires while
+	// a slow machine runs the test.
+	clock *storetest.Clock
 }
 
 // newEnv starts a server over st; options change its configuration.
@@ -49,14 +53,16 @@ func newEnv(t testing.TB, st *store.Store, options ...func(*api.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	clock := storetest.NewClock()
+	st.SetClock(clock.Now)
 	c := api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte("test signing key")), Log: discardLog,
 		Tokens: auth.NewTokens(testTokenKey, auth.DefaultAccessTTL), PasswordParams: testPasswordParams,
-		LinkOrigins: testLinkOrigins, Limits: testLimits}
+		LinkOrigins: testLinkOrigins, Limits: testLimits, Now: clock.Now}
 	for _, o := range options {
 		o(&c)
 	}
 	e := &env{t: t, st: st, srv: httptest.NewServer(api.New(st, c).Handler()), blobs: blobs, cfg: c,
-		org: storetest.NewOrg(t, st, "Pro"), other: storetest.NewOrg(t, st, "Pro")}
+		org: storetest.NewOrg(t, st, "Pro"), other: storetest.NewOrg(t, st, "Pro"), clock: clock}
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -70,6 +76,7 @@ func eachTwoProcesses(t *testing.T, fn func(t *testing.T, e, second *env), optio
 		first, other := storetest.OpenAt(t, dir, url), storetest.OpenAt(t, dir, url)
 		t.Cleanup(func() { first.Close(); other.Close() })
 		e := newEnv(t, first, options...)
+		other.SetClock(e.clock.Now)
 		second := *e
 		second.st, second.srv = other, httptest.NewServer(api.New(other, e.cfg).Handler())
 		t.Cleanup(second.srv.Close)

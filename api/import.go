@@ -38,7 +38,7 @@ func (s *Server) importClients(w http.ResponseWriter, r *http.Request) error {
 	defer sp.remove()
 	p := principal(r)
 	im := &importer{store: s.store, org: p.OrgID, creator: p.AccountUID, skipBad: skipBad,
-		check: roster.NewImportRows(), spool: sp}
+		check: roster.NewImportRows(), spool: sp, now: s.now}
 	im.out = newImportAnswer(w, r, im.mayStream)
 	res, err := im.run(r.Context(), rows)
 	return im.finish(r, res, err)
@@ -70,6 +70,7 @@ type importer struct {
 	check   *roster.ImportRows
 	spool   *spool
 	out     *importAnswer
+	now     func() time.Time // the server's clock
 
 	rows    int               // data rows read
 	bad     int               // rows with an error
@@ -205,7 +206,7 @@ func (im *importer) insert(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	t := time.Now().UTC().Truncate(time.Microsecond)
+	t := im.now()
 	uid := roster.NewUIDs(t, n)
 	i := n
 	client := func() (*roster.Client, error) {

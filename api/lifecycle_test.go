@@ -310,12 +310,12 @@ func TestForceLogoutEndsProviderTokens(t *testing.T) {
 	p := newProvider(t)
 	each(t, func(t *testing.T, e *env) {
 		c := e.create(prefixes[0], map[string]any{"email": "fb@example.com", "display_name": "Fb"})
-		before := p.token(t, "fb@example.com", nil)
+		before := p.token(e, "fb@example.com", nil)
 		e.me(before)
 		e.link(e.org.APIKey, c.UserUID, before)
 		expect(t, e.json("POST", prefixes[0]+"/force-logout/", map[string]string{"user_uid": c.UserUID}), 200)
 		badWant(t, e.as(before, "GET", "/auth/me", nil), 401, "this sign-in has ended")
-		after := p.token(t, "fb@example.com", func(c map[string]any) { c["iat"] = time.Now().Add(2 * time.Second).Unix() })
+		after := p.token(e, "fb@example.com", func(c map[string]any) { c["iat"] = e.clock.Now().Add(2 * time.Second).Unix() })
 		e.me(after)
 	}, func(c *api.Config) { c.OIDC = auth.NewOIDC(context.Background(), p.cfg) })
 }

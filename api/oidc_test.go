@@ -42,11 +42,12 @@ func newProvider(t *testing.T) *provider {
 		Issuer: "https://securetoken.google.com/roster-test", Audience: "roster-test", JWKSURL: jwks.URL}}
 }
 
-// token signs an ID token for email with the provider's key; change
-// alters the claims first.
-func (p *provider) token(t *testing.T, email string, change func(map[string]any)) string {
+// token signs an ID token for email with the provider's key, issued at the
+// time of e's clock; change alters the claims first.
+func (p *provider) token(e *env, email string, change func(map[string]any)) string {
+	t := e.t
 	t.Helper()
-	now := time.Now()
+	now := e.clock.Now()
 	claims := map[string]any{"iss": p.cfg.Issuer, "aud": p.cfg.Audience, "sub": "firebase-" + email,
 		"email": email, "email_verified": true, "name": "From Firebase",
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
@@ -71,19 +72,19 @@ func TestExternalIdentityProvider(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		// The organization's owner signs in through the provider and works
 		// with the clients.
-		owner := p.token(t, e.org.OwnerEmail, nil)
+		owner := p.token(e, e.org.OwnerEmail, nil)
 		if m := e.me(owner); m.UID != e.org.OwnerUID || m.Organization == nil || m.Organization.Role != "Owner" {
 			t.Fatalf("owner through the provider: %+v", m)
 		}
 		expect(t, e.as(owner, "GET", "/client-management/clients/", nil), 200)
 
 		// A new email gets an account of its own, with no organization.
-		newcomer := p.token(t, "New@Example.com", nil)
+		newcomer := p.token(e, "New@Example.com", nil)
 		m := e.me(newcomer)
 		if m.Email != "New@Example.com" || m.DisplayName != "From Firebase" || m.HasPassword || m.Organization != nil {
 			t.Fatalf("new account: %+v", m)
 		}
-		if again := e.me(p.token(t, "new@example.com", nil)); again.UID != m.UID {
+		if again := e.me(p.token(e, "new@example.com", nil)); again.UID != m.UID {
 			t.Errorf("the same email made a second account: %s and %s", m.UID, again.UID)
 		}
 		expect(t, e.as(newcomer, "GET", "/client-management/clients/", nil), 403)
@@ -92,7 +93,7 @@ func TestExternalIdentityProvider(t *testing.T) {
 		// provider's verified owner of that email: the squatter's password
 		// and sessions go.
 		squat := e.signupUnverified("claimed@example.com")
-		if m := e.me(p.token(t, "claimed@example.com", nil)); m.UID != squat.UID || !m.EmailVerified || m.HasPassword {
+		if m := e.me(p.token(e, "claimed@example.com", nil)); m.UID != squat.UID || !m.EmailVerified || m.HasPassword {
 			t.Errorf("claimed account: %+v", m)
 		}
 		expect(t, e.as(squat.Token, "GET", "/auth/me", nil), 401)
@@ -102,7 +103,7 @@ func TestExternalIdentityProvider(t *testing.T) {
 		// full-width first letter, whose key is the owner's, is not the
 		// owner's: such an email is refused.
 		twin := string(rune(e.org.OwnerEmail[0])-'!'+'！') + e.org.OwnerEmail[1:]
-		r := e.as(p.token(t, twin, nil), "GET", "/auth/me", nil)
+		r := e.as(p.token(e, twin, nil), "GET", "/auth/me", nil)
 		if want := `"invalid bearer token: email: must be written \"` + e.org.OwnerEmail; r.Status != 401 || !strings.Contains(string(r.Body), want) {
 			t.Errorf("the owner's look-alike email: %d %s, want 401 %s", r.Status, r.Body, want)
 		}
@@ -114,11 +115,11 @@ func TestExternalIdentityProvider(t *testing.T) {
 		for name, change := range map[string]func(map[string]any){
 			"wrong audience":   func(c map[string]any) { c["aud"] = "someone-else" },
 			"wrong issuer":     func(c map[string]any) { c["iss"] = "https://evil.example.com" },
-			"expired":          func(c map[string]any) { c["exp"] = time.Now().Add(-time.Minute).Unix() },
+			"expired":          func(c map[string]any) { c["exp"] = e.clock.Now().Add(-time.Minute).Unix() },
 			"unverified email": func(c map[string]any) { c["email_verified"] = false },
 			"no email":         func(c map[string]any) { delete(c, "email") },
 		} {
-			r := e.as(p.token(t, "x@example.com", change), "GET", "/auth/me", nil)
+			r := e.as(p.token(e, "x@example.com", change), "GET", "/auth/me", nil)
 			if r.Status != 401 {
 				t.Errorf("%s: %d %s", name, r.Status, r.Body)
 			}

@@ -41,6 +41,7 @@ type Server struct {
 	linkOrigins    roster.LinkOrigins
 	limits         roster.Limits
 	signInLocks    keyLocks
+	clock          func() time.Time
 }
 
 // Notifier is told when a request queued mail, so that the sender need not
@@ -75,6 +76,11 @@ type Config struct {
 	// CrossSitePhotos lets pages of other sites embed photos, for front
 	// ends that are not on the API's site.
 	CrossSitePhotos bool
+	// Now tells the time for what expires or is blocked until a time
+	// (tokens, codes, photo links, sign-in blocks) and for the times the
+	// server stamps; nil is the system clock. Tests give the server and
+	// its store one clock that moves only when they move it.
+	Now func() time.Time
 }
 
 // DefaultRefreshTTL is how long a sign-in session lasts without a refresh.
@@ -87,7 +93,7 @@ func New(st *store.Store, c Config) *Server {
 		passwordParams: c.PasswordParams, signupEnabled: !c.DisableSignup,
 		refreshTTL: cmp.Or(c.RefreshTTL, DefaultRefreshTTL), invitationTTL: cmp.Or(c.InvitationTTL, roster.DefaultInvitationTTL),
 		mail: c.Mail, trustedProxies: c.TrustedProxies, linkOrigins: c.LinkOrigins, limits: c.Limits,
-		photoResource: "same-site"}
+		photoResource: "same-site", clock: c.Now}
 	if s.limits == (roster.Limits{}) {
 		s.limits = roster.DefaultLimits
 	}
@@ -99,6 +105,9 @@ func New(st *store.Store, c Config) *Server {
 	}
 	if s.mail == nil {
 		s.mail = noNotifier{}
+	}
+	if s.clock == nil {
+		s.clock = time.Now
 	}
 	return s
 }
@@ -247,7 +256,7 @@ func (s *Server) authenticate(r *http.Request) (roster.Principal, error) {
 		return roster.Principal{}, roster.Errorf(roster.KindUnauthorized, "invalid API key")
 	}
 	k.Principal.KeyID = keyID
-	if now := time.Now(); now.Sub(k.LastUsedAt) > touchEvery {
+	if now := s.now(); now.Sub(k.LastUsedAt) > touchEvery {
 		if err := s.store.TouchAPIKey(r.Context(), keyID, now); err != nil {
 			logFrom(r.Context()).Warn("API key last use not recorded", "err", err)
 		}
@@ -270,7 +279,7 @@ func (s *Server) bearerPrincipal(ctx context.Context, token string) (roster.Prin
 		}
 		return s.store.AccountPrincipal(ctx, uid, id.IssuedAt)
 	}
-	t := time.Now()
+	t := s.now()
 	c, err := s.tokens.Verify(token, t)
 	if err != nil {
 		return roster.Principal{}, err
@@ -310,7 +319,7 @@ func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) servePhoto(w http.ResponseWriter, r *http.Request) error {
 	key := r.PathValue("key")
 	q := r.URL.Query()
-	if err := s.signer.Verify(key, q.Get("exp"), q.Get("sig"), time.Now()); err != nil {
+	if err := s.signer.Verify(key, q.Get("exp"), q.Get("sig"), s.now()); err != nil {
 		return err
 	}
 	f, err := s.blobs.Open(r.Context(), key)
@@ -335,6 +344,10 @@ func (s *Server) servePhoto(w http.ResponseWriter, r *http.Request) error {
 // else relative to the API. Never from the request's Host, which the caller
 // chooses: a forged one would put its site into the links Roster hands out.
 func (s *Server) photoURL() func(string) string {
-	now := time.Now()
+	now := s.now()
 	return func(key string) string { return s.signer.URL(s.publicURL, key, now) }
 }
+
+// now is the server's time, at the precision the store keeps, so that a
+// time it stamps reads back from the store unchanged.
+func (s *Server) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"roster"
-	"roster/api"
 )
 
 type invitation struct {
@@ -91,7 +90,7 @@ func TestInvitationRoundTrip(t *testing.T) {
 		}
 
 		// The email was queued with the invitation, with the link.
-		m, ok, err := e.st.ClaimMail(ctx, time.Now(), time.Minute)
+		m, ok, err := e.st.ClaimMail(ctx, e.clock.Now(), time.Minute)
 		if err != nil || !ok {
 			t.Fatalf("no mail queued: %v", err)
 		}
@@ -201,7 +200,13 @@ func TestInvitationDecline(t *testing.T) {
 func TestInvitationExpiry(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		inv := e.invite(e.org.APIKey, "xia@example.com")
-		xia := e.signup("xia@example.com")
+		e.signup("xia@example.com")
+		e.clock.Advance(roster.DefaultInvitationTTL - time.Microsecond)
+		xia := e.login("xia@example.com")
+		if got := e.invitations(xia.Token); len(got) != 1 {
+			t.Fatalf("an invitation at its last moment: %+v", got)
+		}
+		e.clock.Advance(time.Microsecond)
 		if got := e.invitations(xia.Token); len(got) != 0 {
 			t.Errorf("expired invitation listed: %+v", got)
 		}
@@ -213,7 +218,7 @@ func TestInvitationExpiry(t *testing.T) {
 		}
 		// The expired invitation no longer holds the place of a new one.
 		e.invite(e.org.APIKey, "xia@example.com")
-	}, func(c *api.Config) { c.InvitationTTL = time.Millisecond })
+	})
 }
 
 // newAPIKey creates an API key with a bearer token and returns the key.

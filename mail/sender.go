@@ -31,6 +31,7 @@ type Config struct {
 	Backoff func(attempt int) time.Duration // wait after a failed attempt; default DefaultBackoff
 	Poll    time.Duration                   // how often to look for due mail when not notified; default 5s
 	Lease   time.Duration                   // how long a claimed message is reserved for one attempt; default 2m
+	Now     func() time.Time                // the clock that says which mail is due; default time.Now
 }
 
 // sendTimeout bounds one delivery, from dial to QUIT.
@@ -67,13 +68,17 @@ type Sender struct {
 	backoff func(int) time.Duration
 	poll    time.Duration
 	lease   time.Duration
+	now     func() time.Time
 	wake    chan struct{}
 }
 
 // NewSender checks c and returns a Sender for outbox.
 func NewSender(outbox Outbox, c Config) (*Sender, error) {
 	s := &Sender{outbox: outbox, from: c.From, log: c.Log, backoff: c.Backoff, poll: c.Poll, lease: c.Lease,
-		wake: make(chan struct{}, 1)}
+		now: c.Now, wake: make(chan struct{}, 1)}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -193,7 +198,7 @@ func (s *Sender) Run(ctx context.Context) {
 // sendOne claims one due message and tries to deliver it. It reports
 // whether there was one, so that Run looks again at once.
 func (s *Sender) sendOne(ctx context.Context) bool {
-	m, ok, err := s.outbox.ClaimMail(ctx, time.Now(), s.lease)
+	m, ok, err := s.outbox.ClaimMail(ctx, s.now(), s.lease)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("mail: claim failed", "err", err)
@@ -208,7 +213,7 @@ func (s *Sender) sendOne(ctx context.Context) bool {
 	ctx = context.WithoutCancel(ctx)
 	log := s.log.With("id", m.ID, "message_id", m.MessageID, "to", m.To, "attempt", m.Attempts)
 	if err := s.deliver(ctx, m); err != nil {
-		next := time.Now().Add(s.backoff(m.Attempts))
+		next := s.now().Add(s.backoff(m.Attempts))
 		log.Warn("mail delivery failed", "err", err, "next_attempt", next)
 		if err := s.outbox.MarkMailFailed(ctx, m.ID, next, err.Error()); err != nil {
 			log.Error("mail: recording the failure failed", "err", err)
@@ -222,7 +227,7 @@ func (s *Sender) sendOne(ctx context.Context) bool {
 	}
 	// If this fails the message is sent again after the lease, with the
 	// same Message-ID.
-	if err := s.outbox.MarkMailSent(ctx, m.ID, time.Now()); err != nil {
+	if err := s.outbox.MarkMailSent(ctx, m.ID, s.now()); err != nil {
 		log.Error("mail: recording the delivery failed", "err", err)
 	}
 	return true

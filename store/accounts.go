@@ -12,7 +12,7 @@ import (
 // CreateAccount stores a new account that is nobody's staff yet.
 func (s *Store) CreateAccount(ctx context.Context, n roster.NewAccount) (uid string, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		uid, err = insertAccount(ctx, tx, n, now())
+		uid, err = insertAccount(ctx, tx, n, s.now())
 		return err
 	})
 	return uid, err
@@ -66,7 +66,7 @@ func (s *Store) SetPassword(ctx context.Context, email, hash string) error {
 		if err != nil {
 			return err
 		}
-		if err := revokeSignInSessions(ctx, tx, id, now()); err != nil {
+		if err := revokeSignInSessions(ctx, tx, id, s.now()); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, "account.password", "account", uid, "password")
@@ -112,7 +112,7 @@ func (s *Store) claimEmail(ctx context.Context, uid string) error {
 		if err != nil || verified {
 			return err // or verified meanwhile
 		}
-		return takeOver(ctx, tx, id, uid, now(), "account.claim", "password_hash = NULL")
+		return takeOver(ctx, tx, id, uid, s.now(), "account.claim", "password_hash = NULL")
 	})
 }
 
@@ -173,7 +173,7 @@ func (s *Store) ChangePassword(ctx context.Context, accountUID, hash, keep strin
 			return err
 		}
 		if _, err = tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1
-			WHERE account_id = $2 AND revoked_at IS NULL AND uid <> $3`, dbTime{now()}, id, keep); err != nil {
+			WHERE account_id = $2 AND revoked_at IS NULL AND uid <> $3`, dbTime{s.now()}, id, keep); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, "account.password", "account", accountUID, "password")

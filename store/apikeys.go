@@ -49,7 +49,7 @@ func (s *Store) TouchAPIKey(ctx context.Context, keyID string, t time.Time) erro
 // that organization only. The membership is read in the transaction, so
 // a member removed meanwhile gets no key.
 func (s *Store) CreateAPIKey(ctx context.Context, org roster.OrgID, accountUID string, k roster.NewAPIKey) (roster.APIKeyInfo, error) {
-	t := now()
+	t := s.now()
 	info := roster.APIKeyInfo{KeyID: k.KeyID, Name: k.Name, CreatedAt: t}
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var accountID, active int64
@@ -101,7 +101,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, accountUID, keyID string) erro
 		var org sql.NullInt64
 		err := tx.QueryRowContext(ctx, `UPDATE api_keys SET revoked_at = $1
 			WHERE key_id = $2 AND revoked_at IS NULL AND account_id = (SELECT id FROM accounts WHERE uid = $3)
-			RETURNING org_id`, dbTime{now()}, keyID, accountUID).Scan(&org)
+			RETURNING org_id`, dbTime{s.now()}, keyID, accountUID).Scan(&org)
 		if errors.Is(err, sql.ErrNoRows) {
 			return roster.Errorf(roster.KindNotFound, "API key not found")
 		}

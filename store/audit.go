@@ -14,7 +14,7 @@ import (
 // of ctx. org is 0 for a change outside any organization (an account's
 // own). fields are names only.
 func audit(ctx context.Context, tx *sql.Tx, org roster.OrgID, action, objectType, objectUID string, fields ...string) error {
-	t := now()
+	t := systemNow()
 	values, err := auditValues(ctx, roster.NewUID(t), t, org, action, objectType, objectUID, fields)
 	if err != nil {
 		return err
@@ -56,7 +56,7 @@ func auditValues(ctx context.Context, uid string, at time.Time, org roster.OrgID
 // imports. The uids are one block, in the clients' order, so that the log
 // lists them as if they had been created one by one.
 func (s *Store) auditClients(ctx context.Context, tx *sql.Tx, org roster.OrgID, action string, clients []*roster.Client) error {
-	t := now()
+	t := systemNow()
 	uid := roster.NewUIDs(t, len(clients))
 	args := make([]any, 0, auditWidth*len(clients))
 	for i, c := range clients {

@@ -223,7 +223,7 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		args = append(args, v)
 		sets = append(sets, fmt.Sprintf("%s = $%d", column, len(args)))
 	}
-	set("updated_at", dbTime{now()})
+	set("updated_at", dbTime{s.now()})
 	for i := range roster.Fields {
 		if u.Set.Has(roster.Field(i)) {
 			set(roster.Fields[i].Column, fieldArg(&roster.Fields[i], &u.ClientFields))
@@ -365,7 +365,7 @@ func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE clients SET note_text = $3, note_updated_at = $4, updated_at = $4 WHERE org_id = $1 AND uid = $2`,
-			org, uid, text, dbTime{now()})
+			org, uid, text, dbTime{s.now()})
 		if err := mustAffect(res, err, roster.ErrClientNotFound); err != nil {
 			return err
 		}

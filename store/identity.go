@@ -20,7 +20,7 @@ const (
 // never proved it owns it is not blocked by that account: completing the
 // sign-up takes the account over.
 func (s *Store) StartSignUp(ctx context.Context, su roster.SignUp, l roster.Limits) error {
-	t := now()
+	t := s.now()
 	if err := s.forgetExpired(ctx, t); err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func insertEmailToken(ctx context.Context, tx *sql.Tx, purpose, email, name, pas
 // the password chosen with it, which whoever completes it must know.
 func (s *Store) SignUpPassword(ctx context.Context, tokenHash []byte) (email, passwordHash string, err error) {
 	err = s.queryRow(ctx, `SELECT email, password_hash FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3`,
-		tokenHash, purposeSignUp, dbTime{now()}).Scan(&email, &passwordHash)
+		tokenHash, purposeSignUp, dbTime{s.now()}).Scan(&email, &passwordHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", roster.ErrBadCode
 	}
@@ -68,7 +68,7 @@ func (s *Store) SignUpPassword(ctx context.Context, tokenHash []byte) (email, pa
 // password, name and sessions give way to the mailbox's owner). It returns
 // the account's uid. The code works once.
 func (s *Store) CompleteSignUp(ctx context.Context, tokenHash []byte) (accountUID string, err error) {
-	t := now()
+	t := s.now()
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var email, key, name, hash string
 		err := tx.QueryRowContext(ctx, `DELETE FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3
@@ -130,7 +130,7 @@ func revokeSignInSessions(ctx context.Context, tx *sql.Tx, accountID int64, t ti
 // caller answers the same either way. A new code replaces the account's
 // previous one.
 func (s *Store) StartPasswordReset(ctx context.Context, pr roster.PasswordReset, l roster.Limits) error {
-	t := now()
+	t := s.now()
 	if err := s.forgetExpired(ctx, t); err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (s *Store) StartPasswordReset(ctx context.Context, pr roster.PasswordReset,
 // code is for, so that the new password can be checked against them.
 func (s *Store) ResetAccount(ctx context.Context, tokenHash []byte) (email, displayName string, err error) {
 	err = s.queryRow(ctx, `SELECT a.email, a.display_name FROM email_tokens e JOIN accounts a ON a.id = e.account_id
-		WHERE e.token_hash = $1 AND e.purpose = $2 AND e.expires_at > $3`, tokenHash, purposeReset, dbTime{now()}).
+		WHERE e.token_hash = $1 AND e.purpose = $2 AND e.expires_at > $3`, tokenHash, purposeReset, dbTime{s.now()}).
 		Scan(&email, &displayName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", roster.ErrBadCode
@@ -179,7 +179,7 @@ func (s *Store) ResetAccount(ctx context.Context, tokenHash []byte) (email, disp
 // it ends, so that whoever knew the old password is out. The code works
 // once. A deactivated account is refused and left as it is.
 func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, passwordHash string) (accountUID string, err error) {
-	t := now()
+	t := s.now()
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// The code is deleted first, so that two confirmations at once
 		// cannot both use it: the second finds no code, or waits for the
@@ -215,7 +215,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, passwordHas
 // not verified its email yet (one made before codes had to come back with
 // their password): using it verifies the account, with its own password.
 func (s *Store) ResendVerification(ctx context.Context, accountUID, clientAddr string, tok roster.EmailToken, mail roster.Mail, l roster.Limits) error {
-	t := now()
+	t := s.now()
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var email, name string
 		var hash sql.NullString

@@ -32,7 +32,7 @@ func scanInvitation(row scanner, inv *roster.Invitation) error {
 // would tell one organization about another's staff: accepting fails then.
 func (s *Store) CreateInvitation(ctx context.Context, org roster.OrgID, inviterUID, email, platformLink string, ttl time.Duration, limits roster.Limits) (inv roster.Invitation, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		inv, err = invite(ctx, tx, org, inviterUID, email, platformLink, ttl, limits)
+		inv, err = s.invite(ctx, tx, org, inviterUID, email, platformLink, ttl, limits)
 		return err
 	})
 	return inv, err
@@ -55,7 +55,7 @@ func (s *Store) InviteClient(ctx context.Context, org roster.OrgID, inviterUID, 
 		if staff, err := isStaff(ctx, tx, org, email); err != nil || staff {
 			return cmp.Or(err, roster.Errorf(roster.KindNotFound, "user is already a sub-admin of this organization"))
 		}
-		inv, err = invite(ctx, tx, org, inviterUID, email, "", ttl, limits)
+		inv, err = s.invite(ctx, tx, org, inviterUID, email, "", ttl, limits)
 		return err
 	})
 	return inv, err
@@ -71,8 +71,8 @@ func isStaff(ctx context.Context, tx *sql.Tx, org roster.OrgID, email string) (b
 
 // invite writes an invitation and queues its mail, within the
 // organization's limits, which only invitations that are written count.
-func invite(ctx context.Context, tx *sql.Tx, org roster.OrgID, inviterUID, email, platformLink string, ttl time.Duration, limits roster.Limits) (roster.Invitation, error) {
-	t := now()
+func (s *Store) invite(ctx context.Context, tx *sql.Tx, org roster.OrgID, inviterUID, email, platformLink string, ttl time.Duration, limits roster.Limits) (roster.Invitation, error) {
+	t := s.now()
 	inv := roster.Invitation{Token: roster.NewSecret(32), InviterUID: inviterUID, InviteeEmail: email,
 		Status: roster.InvitationPending, PlatformLink: platformLink, CreatedAt: t, ExpiresAt: t.Add(ttl)}
 	key := roster.EmailKey(email)
@@ -121,7 +121,7 @@ func (s *Store) Invitations(ctx context.Context, viewer roster.Principal, limit 
 		AND (i.org_id = $3 OR i.invitee_email_key =
 			(SELECT email_key FROM accounts WHERE uid = $4 AND email_verified_at IS NOT NULL))
 		ORDER BY i.id DESC LIMIT $5`,
-		roster.InvitationPending, dbTime{now()}, scope.SentBy, scope.InviteeUID, limit)
+		roster.InvitationPending, dbTime{s.now()}, scope.SentBy, scope.InviteeUID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (s *Store) DeleteInvitation(ctx context.Context, org roster.OrgID, token st
 // RespondInvitation answers an invitation for the signed-in account it was
 // addressed to. Accepting makes the account an Admin of the organization.
 func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string, accept bool) error {
-	t := now()
+	t := s.now()
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var id int64
 		var org roster.OrgID
@@ -186,7 +186,7 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 		answer := roster.InvitationDeclined
 		if accept {
 			answer = roster.InvitationAccepted
-			if err := addMember(ctx, tx, org, accountID, roster.RoleAdmin); err != nil {
+			if err := addMember(ctx, tx, org, accountID, roster.RoleAdmin, t); err != nil {
 				return err
 			}
 		}

@@ -31,7 +31,7 @@ func (s *Store) SetClientActive(ctx context.Context, org roster.OrgID, ref roste
 		if err != nil || c.deactivated != active {
 			return err // or no change: it already is as asked
 		}
-		t := now()
+		t := s.now()
 		var at dbTime
 		if !active {
 			at = dbTime{t}
@@ -88,7 +88,7 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 		}
 		var at dbTime
 		if !active {
-			at = dbTime{now()}
+			at = dbTime{s.now()}
 		}
 		if _, err = tx.ExecContext(ctx, `UPDATE accounts SET deactivated_at = $1 WHERE id = $2`, at, accountID); err != nil {
 			return err
@@ -138,7 +138,7 @@ func (s *Store) closeSignInSessions(ctx context.Context, org roster.OrgID, objec
 		case !id.Valid:
 			return nil
 		}
-		t := now()
+		t := s.now()
 		// Tokens of the identity provider have no session here: the account
 		// refuses those issued before now.
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET tokens_valid_after = $1 WHERE id = $2`, dbTime{t}, id.Int64); err != nil {

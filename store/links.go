@@ -13,7 +13,7 @@ import (
 // organization's limit. The answer says nothing about whether the address
 // has an account.
 func (s *Store) InviteLink(ctx context.Context, org roster.OrgID, lr roster.LinkRequest, limits roster.Limits) (inv roster.LinkInvitation, err error) {
-	t := now()
+	t := s.now()
 	cond, arg := whereClient(lr.Client)
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// The client's row is locked (on PostgreSQL) before its invitation
@@ -95,7 +95,7 @@ func (s *Store) LinkInvitations(ctx context.Context, accountUID string) ([]roste
 		FROM accounts a JOIN link_invitations li ON li.email_key = a.email_key
 		JOIN clients c ON c.id = li.client_id JOIN organizations o ON o.id = li.org_id
 		WHERE a.uid = $1 AND a.email_verified_at IS NOT NULL AND li.expires_at > $2 AND c.deactivated_at IS NULL
-		ORDER BY li.id DESC LIMIT $3`, accountUID, dbTime{now()}, maxLinkInvitations)
+		ORDER BY li.id DESC LIMIT $3`, accountUID, dbTime{s.now()}, maxLinkInvitations)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (s *Store) LinkInvitations(ctx context.Context, accountUID string) ([]roste
 // must still be the client's address; anyone else gets
 // roster.ErrLinkInvitationNotFound.
 func (s *Store) RespondLink(ctx context.Context, accountUID, linkUID string, accept bool) error {
-	t := now()
+	t := s.now()
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// The client first, then its invitation, in the order every change
 		// of a client takes them (an email change, a new invitation, a

@@ -11,7 +11,7 @@ import (
 // CreateOrganization creates an organization with its owner account and
 // first API key, all or nothing. It returns the organization and owner uids.
 func (s *Store) CreateOrganization(ctx context.Context, o roster.NewOrganization) (orgUID, ownerUID string, err error) {
-	t := now()
+	t := s.now()
 	orgUID, ownerUID = roster.NewUID(t), roster.NewUID(t)
 	activities, err := json.Marshal(o.Activities)
 	if err != nil {

@@ -31,7 +31,7 @@ func insertMail(ctx context.Context, tx *sql.Tx, m roster.Mail, t time.Time) err
 // EnqueueMail queues m for delivery, due at once.
 func (s *Store) EnqueueMail(ctx context.Context, m roster.Mail) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return insertMail(ctx, tx, m, now())
+		return insertMail(ctx, tx, m, s.now())
 	})
 }
 

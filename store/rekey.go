@@ -99,10 +99,10 @@ var accountKeys = keyTable{
 		return keepsPlainThenOldest(a, b)
 	},
 	setAside: func(ctx context.Context, tx *sql.Tx, twin, keeper *keyed) (string, error) {
-		return twinKey(twin, keeper), revokeSignInSessions(ctx, tx, twin.id, now())
+		return twinKey(twin, keeper), revokeSignInSessions(ctx, tx, twin.id, systemNow())
 	},
 	refuse: func(ctx context.Context, tx *sql.Tx, r *keyed) (string, error) {
-		return "REFUSED:" + r.uid, revokeSignInSessions(ctx, tx, r.id, now())
+		return "REFUSED:" + r.uid, revokeSignInSessions(ctx, tx, r.id, systemNow())
 	},
 	object: "account", fields: []string{"email_key", "sessions"}, refuseFields: []string{"email_key", "sessions"},
 }

@@ -62,7 +62,7 @@ func (s *Store) SignInSessionPrincipal(ctx context.Context, accountUID, sessionU
 // OpenSignInSession stores a new sign-in session for an account, ending its
 // oldest sessions beyond its sessions limit.
 func (s *Store) OpenSignInSession(ctx context.Context, ss roster.SignInSession) error {
-	t := now()
+	t := s.now()
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var accountID int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM accounts WHERE uid = $1`+s.forUpdate(), ss.AccountUID).Scan(&accountID)
@@ -86,7 +86,7 @@ func (s *Store) OpenSignInSession(ctx context.Context, ss roster.SignInSession) 
 // that was already rotated away is presented again only if it was copied:
 // the session is then ended, for the thief and the owner alike.
 func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash []byte, expires time.Time) (accountUID, sessionUID string, err error) {
-	t := now()
+	t := s.now()
 	var reused bool
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `
@@ -127,7 +127,7 @@ func (s *Store) CloseSignInSession(ctx context.Context, sessionUID string) error
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var uid string
 		err := tx.QueryRowContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE uid = $2 AND revoked_at IS NULL
-			RETURNING (SELECT uid FROM accounts WHERE id = account_id)`, dbTime{now()}, sessionUID).Scan(&uid)
+			RETURNING (SELECT uid FROM accounts WHERE id = account_id)`, dbTime{s.now()}, sessionUID).Scan(&uid)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // already ended
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"roster"
 )
@@ -52,7 +53,7 @@ func (s *Store) Staff(ctx context.Context, org roster.OrgID, f roster.StaffFilte
 
 // addMember makes an account staff of org. An account is staff of one
 // organization at most (memberships' primary key).
-func addMember(ctx context.Context, tx *sql.Tx, org roster.OrgID, accountID int64, role string) error {
+func addMember(ctx context.Context, tx *sql.Tx, org roster.OrgID, accountID int64, role string, t time.Time) error {
 	var memberOf roster.OrgID
 	err := tx.QueryRowContext(ctx, `SELECT org_id FROM memberships WHERE account_id = $1`, accountID).Scan(&memberOf)
 	switch {
@@ -64,7 +65,7 @@ func addMember(ctx context.Context, tx *sql.Tx, org roster.OrgID, accountID int6
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO memberships (account_id, org_id, role, status, created_at)
-		VALUES ($1, $2, $3, 'Active', $4)`, accountID, org, role, dbTime{now()})
+		VALUES ($1, $2, $3, 'Active', $4)`, accountID, org, role, dbTime{t})
 	if isUniqueViolation(err) {
 		// A concurrent transaction made the account staff meanwhile.
 		return roster.Errorf(roster.KindInvalid, "user is already staff of an organization: they must leave it first")
@@ -97,7 +98,7 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 			return err
 		}
 		if _, err = tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
-			dbTime{now()}, accountID); err != nil {
+			dbTime{s.now()}, accountID); err != nil {
 			return err
 		}
 		// The deactivation was this organization's to make: once the member

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -31,6 +32,7 @@ type Store struct {
 	postgres bool
 	batch    *batcher // SQLite's group commit; nil on PostgreSQL
 	stmts    sync.Map // query text → *sql.Stmt on rdb
+	clock    func() time.Time
 }
 
 // Open connects to PostgreSQL when databaseURL is set, and otherwise to the
@@ -56,7 +58,7 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	return &Store{rdb: db, wdb: db, postgres: true}, nil
+	return &Store{rdb: db, wdb: db, postgres: true, clock: time.Now}, nil
 }
 
 // sqlitePragmas: WAL lets readers run beside the writer; synchronous(FULL)
@@ -91,7 +93,7 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	s := &Store{rdb: rdb, wdb: wdb, batch: newBatcher(wdb)}
+	s := &Store{rdb: rdb, wdb: wdb, batch: newBatcher(wdb), clock: time.Now}
 	if err := wdb.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

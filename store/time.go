@@ -60,5 +60,19 @@ func (t dbTime) ptr() *time.Time {
 	return &t.Time
 }
 
-// now is the current time at the precision the store keeps.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+// SetClock makes the store take the time from now instead of the system
+// clock: for what expires (codes, invitations, sessions), what a limit's
+// window counts and what it stamps. Tests set a clock that moves only when
+// told, so that nothing expires, or outlasts its window, because the
+// machine is slow. Call it before the store is used.
+func (s *Store) SetClock(now func() time.Time) { s.clock = now }
+
+// now is the store's current time at the precision it keeps.
+func (s *Store) now() time.Time { return atPrecision(s.clock()) }
+
+// systemNow is the system clock's time at the precision the store keeps,
+// for what happens outside any clock a test sets: migrations, and the
+// audit log's timestamps, which no rule compares.
+func systemNow() time.Time { return atPrecision(time.Now()) }
+
+func atPrecision(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
