@@ -87,7 +87,7 @@ func toJSON(c *roster.Client, photoURL func(key string) string, withNotes bool) 
 	if withNotes {
 		j.Notes = json.RawMessage("null")
 		if c.Note != nil {
-			j.Notes, _ = json.Marshal(noteJSON{Text: c.Note.Text, UpdatedAt: timeJSON(c.Note.UpdatedAt)})
+			j.Notes, _ = marshalJSON(noteJSON{Text: c.Note.Text, UpdatedAt: timeJSON(c.Note.UpdatedAt)})
 		}
 	}
 	return j

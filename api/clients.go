@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -38,7 +37,7 @@ func (s *Server) streamClients(w http.ResponseWriter, r *http.Request, q roster.
 	photoURL := s.photoURL()
 	started := false
 	err := s.store.EachClientMatching(r.Context(), principal(r).OrgID, q, func(c *roster.Client) error {
-		b, err := json.Marshal(toJSON(c, photoURL, false))
+		b, err := marshalJSON(toJSON(c, photoURL, false))
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -99,6 +100,19 @@ func errorMessage(r *http.Request, err error) (roster.Kind, string) {
 		return kind, "internal server error"
 	}
 	return kind, err.Error()
+}
+
+// marshalJSON is json.Marshal that leaves &, < and > as they are, as
+// writeJSON does. Their escapes guard JSON pasted into HTML; Roster's
+// answers are JSON, NDJSON or CSV, all with nosniff, never a page.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

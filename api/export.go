@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,7 +31,7 @@ var csvCells = map[string]func(j *clientJSON) string{
 	"brand":        func(j *clientJSON) string { return deref(j.Brand) },
 	"shoeModel":    func(j *clientJSON) string { return deref(j.ShoeModel) },
 	"preferable_activities": func(j *clientJSON) string {
-		b, _ := json.Marshal(j.PreferableActivities)
+		b, _ := marshalJSON(j.PreferableActivities)
 		return string(b)
 	},
 	"external_id": func(j *clientJSON) string { return deref(j.ExternalID) },
@@ -87,7 +86,7 @@ func (e ndjsonExporter) begin() error { return nil }
 func (e ndjsonExporter) end() error   { return nil }
 
 func (e ndjsonExporter) client(j *clientJSON) error {
-	b, err := json.Marshal(j)
+	b, err := marshalJSON(j)
 	if err != nil {
 		return err
 	}
