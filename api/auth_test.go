@@ -332,7 +332,9 @@ func TestLoginThrottle(t *testing.T) {
 		// last moment.
 		right := map[string]string{"email": "gus@example.com", "password": testPassword}
 		r := e.post("/auth/login", right)
-		badWant(t, r, 429, "too many failed sign-ins")
+		if msg := r.errorText(t); r.Status != 429 || msg != "too many failed sign-ins: try again in 1 second" {
+			t.Errorf("%d %q, want 429 and a second to wait", r.Status, msg)
+		}
 		if ra := r.Header.Get("Retry-After"); ra != "1" {
 			t.Errorf("Retry-After %q, want 1 (the first block lasts a second)", ra)
 		}

@@ -271,6 +271,7 @@ var (
 		[]string{"a9@example.com", "Cleo", "", "Male", "x9", ""},
 		[]string{"a10@example.com", "Dan", "", "other", "", ""},
 		[]string{"a11@example.com", "Eve", "", "", "x9", ""},
+		[]string{"a12@example.com"},
 	)
 	badRowsErrors = []bulkRowError{
 		{2, "age", "must be between 0 and 150"},
@@ -282,6 +283,7 @@ var (
 		{8, "preferable_activities", `unknown activity "Swimming": allowed are Running, Vertical Jump, Weightlifting, Mobility Assessment`},
 		{10, "gender", "must be male or female"},
 		{11, "external_id", "the same as row 9's"},
+		{12, "", "has 1 cell; the header row has 6"},
 	}
 )
 
@@ -325,7 +327,7 @@ func TestImportWithBadRowsChangesNothing(t *testing.T) {
 		withTaken(e, prefix)
 		before := e.state(e.org)
 		rejected(t, e.importAs(e.org.APIKey, prefix, "", csvType, strings.NewReader(badRowsCSV), nil),
-			"9 of 11 rows are invalid, so nothing was imported", badRowsErrors...)
+			"10 of 12 rows are invalid, so nothing was imported", badRowsErrors...)
 		rejected(t, e.importAs(e.org.APIKey, prefix, "mode=all", ndjsonType, strings.NewReader(badLinesNDJSON), nil),
 			"8 of 10 rows are invalid", badLinesErrors...)
 		if after := e.state(e.org); after != before {
@@ -338,7 +340,7 @@ func TestImportSkipsBadRows(t *testing.T) {
 	badEach(t, func(t *testing.T, e *env, tag, prefix string) {
 		withTaken(e, prefix)
 		imported(t, e.importAs(e.org.APIKey, prefix, "mode=skip", csvType, strings.NewReader(badRowsCSV), nil),
-			2, 9, badRowsErrors...)
+			2, 10, badRowsErrors...)
 		imported(t, e.importAs(e.org.APIKey, prefix, "mode=skip", ndjsonType, strings.NewReader(badLinesNDJSON), nil),
 			2, 8, badLinesErrors...)
 		// Newest first: the NDJSON rows, then the CSV rows, each in file order.
@@ -483,7 +485,10 @@ func TestImportPlanLimit(t *testing.T) {
 			}
 			return strings.NewReader(text.String())
 		}
-		imported(t, e.importAs(free.APIKey, prefixes[0], "", csvType, rows("f", 20), nil), 20, 0)
+		imported(t, e.importAs(free.APIKey, prefixes[0], "", csvType, rows("f", 1), nil), 1, 0)
+		badWant(t, e.importAs(free.APIKey, prefixes[0], "", csvType, rows("h", 25), nil), 404,
+			"client limit of 25 for the Free plan: the organization has 1 client, and 25 more would exceed it")
+		imported(t, e.importAs(free.APIKey, prefixes[0], "", csvType, rows("e", 19), nil), 19, 0)
 		before := e.state(free)
 		r := e.importAs(free.APIKey, prefixes[0], "", csvType, rows("g", 6), nil)
 		badWant(t, r, 404, "client limit of 25 for the Free plan: the organization has 20 clients, and 6 more would exceed it")
@@ -702,12 +707,12 @@ func TestImportProgress(t *testing.T) {
 			}
 		}
 		r := e.importAs(big.APIKey, prefixes[0], "", csvType, bulkCSV("p", n, bad(5)), accept)
-		rejected(t, r, "1 of 12000 rows are invalid", bulkRowError{5, "age", "must be between 0 and 150"})
+		rejected(t, r, "1 of 12000 rows is invalid", bulkRowError{5, "age", "must be between 0 and 150"})
 		// A bad row after it: the outcome is the last line.
 		r = e.importAs(big.APIKey, prefixes[1], "", csvType, bulkCSV("p", n, bad(11_000)), accept)
 		expect(t, r, 200)
 		last := progressOf(t, streamed(t, r), 10_000, 0)
-		if !strings.Contains(last.Error, "1 of 12000 rows are invalid") || last.ErrorCount != 1 ||
+		if !strings.Contains(last.Error, "1 of 12000 rows is invalid") || last.ErrorCount != 1 ||
 			!reflect.DeepEqual(last.Errors, []bulkRowError{{11_000, "age", "must be between 0 and 150"}}) {
 			t.Errorf("last line %+v", last)
 		}
