@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/clocktest"
 	"roster/store/storetest"
 )
 
@@ -64,7 +65,7 @@ func TestServeAndBootstrap(t *testing.T) {
 				if err != nil {
 					t.Errorf("serve after shutdown: %v", err)
 				}
-			case <-time.After(10 * time.Second):
+			case <-time.After(time.Until(clocktest.Deadline(t))):
 				t.Fatal("serve did not stop")
 			}
 		})
@@ -122,7 +123,7 @@ func freeAddr(t *testing.T) string {
 }
 
 func waitReady(t *testing.T, url string) {
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := clocktest.Deadline(t)
 	for time.Now().Before(deadline) {
 		if res, err := http.Get(url); err == nil {
 			res.Body.Close()
