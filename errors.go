@@ -55,7 +55,7 @@ func FieldErrorf(field, format string, args ...any) error {
 func Throttled(wait time.Duration, format string, args ...any) error {
 	secs := int64((wait + time.Second - 1) / time.Second)
 	return &Error{Kind: KindThrottled, RetryAfter: time.Duration(secs) * time.Second,
-		Message: fmt.Sprintf(format, args...) + fmt.Sprintf(": try again in %d seconds", secs)}
+		Message: fmt.Sprintf(format, args...) + ": try again in " + Count(secs, "second")}
 }
 
 // KindOf reports the kind of err; errors that are not *Error are internal.

@@ -246,9 +246,14 @@ func ParseActivities(v any) ([]string, error) {
 	return out, nil
 }
 
+// jsonText quotes v for a message as JSON does, but leaves &, < and > as
+// they are: messages go out in JSON answers, which are never pages.
 func jsonText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // ParseSessionsLimit validates a sessions_limit given on its own; nil (or

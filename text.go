@@ -2,6 +2,7 @@ package roster
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -209,4 +210,14 @@ func joinerInContext(s string, i int) bool {
 	}
 	_, err := joinerRules.String(s[start:end])
 	return err == nil
+}
+
+// Count writes n and the noun, in the plural unless n is 1: "1 session",
+// "2 sessions", "0 sessions". Roster's messages count only nouns whose
+// plural ends in s.
+func Count[N ~int | ~int64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.FormatInt(int64(n), 10) + " " + noun + "s"
 }

@@ -287,6 +287,37 @@ func TestSignupDisabled(t *testing.T) {
 	}, func(c *api.Config) { c.DisableSignup = true })
 }
 
+// TestUnauthorizedChallenges: every 401 says how to authenticate
+// (WWW-Authenticate). Refused credentials are answered in their own
+// scheme, a bearer token with RFC 6750's invalid_token and the reason;
+// any other 401 names both schemes, without an error code.
+func TestUnauthorizedChallenges(t *testing.T) {
+	const both = `Bearer realm="roster" | API-KEY realm="roster"`
+	invalidToken := func(reason string) string {
+		return `Bearer realm="roster", error="invalid_token", error_description="` + reason + `"`
+	}
+	each(t, func(t *testing.T, e *env) {
+		tk := e.signup("wes@example.com")
+		e.clock.Advance(auth.DefaultAccessTTL)
+		clients := prefixes[0] + "/"
+		for name, c := range map[string]struct {
+			r    response
+			want string
+		}{
+			"no credentials":  {e.do(req{Method: "GET", Path: clients}), both},
+			"expired token":   {e.as(tk.Token, "GET", "/auth/me", nil), invalidToken("bearer token has expired: refresh it")},
+			"garbage token":   {e.as("x", "GET", clients, nil), invalidToken("invalid or expired bearer token")},
+			"unknown API key": {e.do(req{Method: "GET", Path: clients, Key: "rst_unknown"}), `API-KEY realm="roster"`},
+			"wrong password":  {e.post("/auth/login", map[string]string{"email": "wes@example.com", "password": "not it"}), both},
+			"refresh token":   {e.post("/auth/refresh", map[string]string{"refresh_token": "rrt_unknown"}), both},
+		} {
+			if got := strings.Join(c.r.Header.Values("WWW-Authenticate"), " | "); c.r.Status != 401 || got != c.want {
+				t.Errorf("%s: %d with WWW-Authenticate %q, want 401 with %q", name, c.r.Status, got, c.want)
+			}
+		}
+	})
+}
+
 func TestLoginThrottle(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		e.signup("gus@example.com")
@@ -300,7 +331,9 @@ func TestLoginThrottle(t *testing.T) {
 		// last moment.
 		right := map[string]string{"email": "gus@example.com", "password": testPassword}
 		r := e.post("/auth/login", right)
-		badWant(t, r, 429, "too many failed sign-ins")
+		if msg := r.errorText(t); r.Status != 429 || msg != "too many failed sign-ins: try again in 1 second" {
+			t.Errorf("%d %q, want 429 and a second to wait", r.Status, msg)
+		}
 		if ra := r.Header.Get("Retry-After"); ra != "1" {
 			t.Errorf("Retry-After %q, want 1 (the first block lasts a second)", ra)
 		}

@@ -90,7 +90,7 @@ func TestImportLineDepth(t *testing.T) {
 		bad := bulkRowError{Row: 2, Error: "the line nests objects and arrays more than 32 levels deep"}
 		before := e.state(e.org)
 		rejected(t, e.importAs(e.org.APIKey, prefixes[0], "", ndjsonType, strings.NewReader(body), nil),
-			"1 of 2 rows are invalid", bad)
+			"1 of 2 rows is invalid", bad)
 		if after := e.state(e.org); after != before {
 			t.Fatalf("a refused import changed the data: %s", badChange(before, after))
 		}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"math"
 	"net/http"
 	"strconv"
@@ -54,20 +53,19 @@ func status(c *roster.Client) string {
 	return "active"
 }
 
-// MarshalJSON lets encoding/json write a client within another value,
-// escaping HTML or not as its caller asked.
-func (j clientJSON) MarshalJSON() ([]byte, error) { return j.appendJSON(nil, false), nil }
+// MarshalJSON lets encoding/json write a client within another value.
+func (j clientJSON) MarshalJSON() ([]byte, error) { return j.appendJSON(nil), nil }
 
-// appendJSON appends the client. escapeHTML escapes <, > and & as
-// json.Marshal does; writeJSON does not.
-func (j clientJSON) appendJSON(b []byte, escapeHTML bool) []byte {
+// appendJSON appends the client as writeJSON writes a value: <, > and &
+// as they are.
+func (j clientJSON) appendJSON(b []byte) []byte {
 	c := j.c
-	str := func(b []byte, s string) []byte { return appendJSONString(b, s, escapeHTML) }
+	str := appendJSONString
 	b = str(append(b, `{"user_uid":`...), c.UID)
 	for i := range roster.Fields {
 		spec := &roster.Fields[i]
 		b = append(append(append(b, `,"`...), spec.Name...), `":`...)
-		b = appendFieldJSON(b, spec, &c.ClientFields, escapeHTML)
+		b = appendFieldJSON(b, spec, &c.ClientFields)
 	}
 	b = append(b, `,"profile_photo":`...)
 	if j.photoURL == "" {
@@ -80,9 +78,7 @@ func (j clientJSON) appendJSON(b []byte, escapeHTML bool) []byte {
 		if c.Note == nil {
 			b = append(b, "null"...)
 		} else {
-			// json.Marshal escapes HTML in a note whatever escapeHTML
-			// says, as Roster always has.
-			note, _ := json.Marshal(noteJSON{Text: c.Note.Text, UpdatedAt: timeJSON(c.Note.UpdatedAt)})
+			note, _ := marshalJSON(noteJSON{Text: c.Note.Text, UpdatedAt: timeJSON(c.Note.UpdatedAt)})
 			b = append(b, note...)
 		}
 	}
@@ -104,7 +100,7 @@ func appendClients(b []byte, clients []roster.Client, photoURL func(key string) 
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = toJSON(&clients[i], photoURL, false).appendJSON(b, false)
+		b = toJSON(&clients[i], photoURL, false).appendJSON(b)
 	}
 	return append(b, ']')
 }
@@ -133,22 +129,22 @@ func writeBody(w http.ResponseWriter, status int, fill func(b []byte) []byte) {
 
 // appendFieldJSON appends the field's value in f as encoding/json would
 // write its Go value, but a NumberAsString number as a string.
-func appendFieldJSON(b []byte, spec *roster.FieldSpec, f *roster.ClientFields, escapeHTML bool) []byte {
+func appendFieldJSON(b []byte, spec *roster.FieldSpec, f *roster.ClientFields) []byte {
 	switch p := spec.Ref(f).(type) {
 	case *string:
-		return appendJSONString(b, *p, escapeHTML)
+		return appendJSONString(b, *p)
 	case *[]string:
 		b = append(b, '[')
 		for i, s := range *p {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, s, escapeHTML)
+			b = appendJSONString(b, s)
 		}
 		return append(b, ']')
 	case **string:
 		if *p != nil {
-			return appendJSONString(b, **p, escapeHTML)
+			return appendJSONString(b, **p)
 		}
 	case **float64:
 		if *p != nil && !spec.NumberAsString {
@@ -189,15 +185,15 @@ func appendJSONFloat(b []byte, x float64) []byte {
 	return b
 }
 
-// appendJSONString appends s as a JSON string, escaped as encoding/json
-// escapes it: escapeHTML escapes <, > and & too.
-func appendJSONString(b []byte, s string, escapeHTML bool) []byte {
+// appendJSONString appends s as a JSON string, escaped as an
+// encoding/json Encoder escapes it with SetEscapeHTML(false).
+func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf && c >= 0x20 && c != '"' && c != '\\' && (!escapeHTML || c != '<' && c != '>' && c != '&') {
+		if c < utf8.RuneSelf && c >= 0x20 && c != '"' && c != '\\' {
 			i++
 			continue
 		}

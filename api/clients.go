@@ -39,7 +39,7 @@ func (s *Server) streamClients(w http.ResponseWriter, r *http.Request, q roster.
 	started := false
 	var b []byte
 	err := s.store.EachClientMatching(r.Context(), principal(r).OrgID, q, func(c *roster.Client) error {
-		b = toJSON(c, photoURL, false).appendJSON(b[:0], true) // escaping HTML, as the list always has
+		b = toJSON(c, photoURL, false).appendJSON(b[:0])
 		sep := ","
 		if !started {
 			w.Header().Set("Content-Type", "application/json")
@@ -74,7 +74,7 @@ func (s *Server) clientDetails(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	j := toJSON(&c, s.photoURL(), true)
-	writeBody(w, http.StatusOK, func(b []byte) []byte { return j.appendJSON(b, false) })
+	writeBody(w, http.StatusOK, func(b []byte) []byte { return j.appendJSON(b) })
 	return nil
 }
 
@@ -228,8 +228,8 @@ func (s *Server) filterClients(w http.ResponseWriter, r *http.Request) error {
 	writeBody(w, http.StatusOK, func(b []byte) []byte {
 		b = strconv.AppendInt(append(b, `{"query_count":`...), res.Count, 10)
 		b = appendClients(append(b, `,"users":`...), res.Clients, photoURL)
-		b = appendJSONString(append(b, `,"first_uid":`...), res.Clients[0].UID, false)
-		b = appendJSONString(append(b, `,"last_uid":`...), res.Clients[len(res.Clients)-1].UID, false)
+		b = appendJSONString(append(b, `,"first_uid":`...), res.Clients[0].UID)
+		b = appendJSONString(append(b, `,"last_uid":`...), res.Clients[len(res.Clients)-1].UID)
 		return append(b, '}')
 	})
 	return nil

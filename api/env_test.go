@@ -25,6 +25,7 @@ import (
 	"roster"
 	"roster/api"
 	"roster/auth"
+	"roster/clocktest"
 	"roster/openapi"
 	"roster/photo"
 	"roster/store"
@@ -43,7 +44,7 @@ type env struct {
 	// clock is the server's and the store's time. It stands still unless
 	// the test moves it, so that no block lifts and nothing expires while
 	// a slow machine runs the test.
-	clock *storetest.Clock
+	clock *clocktest.Clock
 }
 
 // newEnv starts a server over st; options change its configuration.
@@ -53,7 +54,7 @@ func newEnv(t testing.TB, st *store.Store, options ...func(*api.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := storetest.NewClock()
+	clock := clocktest.NewClock()
 	st.SetClock(clock.Now)
 	c := api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte("test signing key")), Log: discardLog,
 		Tokens: auth.NewTokens(testTokenKey, auth.DefaultAccessTTL), PasswordParams: testPasswordParams,

@@ -1,14 +1,17 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"roster"
+	"roster/auth"
 )
 
 // statusOf is the one place where an error kind becomes an HTTP status.
@@ -29,13 +32,59 @@ var statusOf = map[roster.Kind]int{
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	kind, msg := errorMessage(r, err)
 	if kind == roster.KindUnauthorized {
-		w.Header().Set("WWW-Authenticate", `API-KEY, Bearer`)
+		for _, c := range challenges(r, err, msg) {
+			w.Header().Add("WWW-Authenticate", c)
+		}
 	}
 	var e *roster.Error
 	if errors.As(err, &e) && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.FormatInt(int64(e.RetryAfter/time.Second), 10))
 	}
 	writeJSON(w, statusOf[kind], map[string]string{"error": msg})
+}
+
+// credentialsRefused is a 401 for the credentials the request sent, so
+// that its challenge can say what was wrong with them.
+type credentialsRefused struct{ error }
+
+func (e credentialsRefused) Unwrap() error { return e.error }
+
+// The challenges of a 401 (RFC 9110 §11.6.1), one per scheme: a bearer
+// token ("Authorization: Bearer <token>") and an API key ("API-KEY: <key>"
+// or "Authorization: API-KEY <key>").
+const (
+	bearerChallenge = `Bearer realm="roster"`
+	apiKeyChallenge = `API-KEY realm="roster"`
+)
+
+// challenges returns the WWW-Authenticate values of a 401. Refused
+// credentials are answered in their own scheme, a bearer token with RFC
+// 6750's invalid_token and the reason; any other 401 (none sent, or a
+// wrong password at /auth/login) names both schemes, without an error
+// code (RFC 6750 §3.1).
+func challenges(r *http.Request, err error, msg string) []string {
+	cred, sent := auth.FromRequest(r)
+	switch {
+	case !sent || !errors.As(err, new(credentialsRefused)):
+		return []string{bearerChallenge, apiKeyChallenge}
+	case cred.Bearer != "":
+		return []string{bearerChallenge + `, error="invalid_token", error_description="` + quotable(msg) + `"`}
+	}
+	return []string{apiKeyChallenge}
+}
+
+// quotable makes msg fit a quoted error_description, which holds printable
+// ASCII but for " and \ (RFC 6750 §3).
+func quotable(msg string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '"':
+			return '\''
+		case r < 0x20 || r > 0x7e || r == '\\':
+			return '?'
+		}
+		return r
+	}, msg)
 }
 
 // errorMessage returns the kind of err and the message to show for it,
@@ -51,6 +100,19 @@ func errorMessage(r *http.Request, err error) (roster.Kind, string) {
 		return kind, "internal server error"
 	}
 	return kind, err.Error()
+}
+
+// marshalJSON is json.Marshal that leaves &, < and > as they are, as
+// writeJSON does. Their escapes guard JSON pasted into HTML; Roster's
+// answers are JSON, NDJSON or CSV, all with nosniff, never a page.
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

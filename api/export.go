@@ -63,9 +63,9 @@ type ndjsonExporter struct {
 func (e *ndjsonExporter) begin() error { return nil }
 func (e *ndjsonExporter) end() error   { return nil }
 
-// client writes one line, escaping HTML as the export always has.
+// client writes one line.
 func (e *ndjsonExporter) client(j *clientJSON) error {
-	e.line = append(j.appendJSON(e.line[:0], true), '\n')
+	e.line = append(j.appendJSON(e.line[:0]), '\n')
 	_, err := e.w.Write(e.line)
 	return err
 }

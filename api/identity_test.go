@@ -301,9 +301,15 @@ func TestSignUpNeedsItsCodeAndPassword(t *testing.T) {
 		}
 		badWant(t, e.post("/auth/verify-email", map[string]string{"token": code, "password": testPassword}), 400, "invalid, used or expired")
 
+		// An unverified account sees no invitation addressed to it and is
+		// told to verify, in the same words whether there is one or not.
 		old := e.signupUnverified("old@example.com")
-		if got := e.invitations(old.Token); len(got) != 0 {
-			t.Errorf("an unverified account lists invitations: %+v", got)
+		e.invite(e.org.APIKey, "old@example.com")
+		list := func(token string) response { return e.as(token, "GET", "/admin-management/invitation/", nil) }
+		toOld, toNobody := list(old.Token), list(e.signupUnverified("nobody@example.com").Token)
+		badWant(t, toOld, 403, "verify your email address first")
+		if string(toOld.Body) != string(toNobody.Body) {
+			t.Errorf("an invitation shows through: %s, and with none %s", toOld.Body, toNobody.Body)
 		}
 		expect(t, e.as(old.Token, "POST", "/auth/verify-email/resend", map[string]string{"platform_link": "https://app.example.com/v"}), 200)
 		badWant(t, e.as(old.Token, "POST", "/auth/verify-email/resend", map[string]string{"platform_link": "https://evil.example/v"}), 400, "platform_link")
@@ -311,6 +317,9 @@ func TestSignUpNeedsItsCodeAndPassword(t *testing.T) {
 		fresh := e.login("old@example.com")
 		if m := e.me(fresh.Token); !m.EmailVerified {
 			t.Errorf("not verified: %+v", m)
+		}
+		if got := e.invitations(fresh.Token); len(got) != 1 {
+			t.Errorf("once verified, the invitations: %+v", got)
 		}
 		badWant(t, e.as(fresh.Token, "POST", "/auth/verify-email/resend", map[string]string{}), 400, "already verified")
 	})

@@ -102,7 +102,9 @@ func (im *importer) run(ctx context.Context, rows rowReader) (*importResult, err
 		return nil, err
 	}
 	if im.bad > 0 && !im.skipBad {
-		return nil, invalid("%d of %d rows are invalid, so nothing was imported (mode=skip imports the valid ones)", im.bad, im.rows)
+		verb := map[bool]string{true: "is", false: "are"}[im.bad == 1]
+		return nil, invalid("%d of %s %s invalid, so nothing was imported (mode=skip imports the valid ones)",
+			im.bad, roster.Count(im.rows, "row"), verb)
 	}
 	if err := im.insert(ctx); err != nil {
 		return nil, err

@@ -96,7 +96,7 @@ func (c *csvRows) next() (int, map[string]any, error) {
 	c.row++
 	if len(record) != len(c.cols) {
 		return c.row, nil, &roster.RowError{Row: c.row,
-			Message: fmt.Sprintf("has %d cells; the header row has %d", len(record), len(c.cols))}
+			Message: fmt.Sprintf("has %s; the header row has %d", roster.Count(len(record), "cell"), len(c.cols))}
 	}
 	return c.row, roster.CSVRow(c.cols, record), nil
 }

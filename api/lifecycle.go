@@ -84,7 +84,7 @@ type signedOutJSON struct {
 }
 
 func signedOut(n int64) signedOutJSON {
-	return signedOutJSON{Message: fmt.Sprintf("Signed out of %d sessions.", n), Sessions: n}
+	return signedOutJSON{Message: "Signed out of " + roster.Count(n, "session") + ".", Sessions: n}
 }
 
 // readStaffUID reads the body of the lifecycle requests on staff.

@@ -152,10 +152,13 @@ func TestForceLogout(t *testing.T) {
 		e.link(e.org.APIKey, c.UserUID, first.Token)
 		again := e.login("runner@example.com")
 		r := e.json("POST", prefixes[1]+"/force-logout/", map[string]string{"external_id": "crm-runner"})
-		var out struct{ Sessions int64 }
+		var out struct {
+			Sessions int64
+			Message  string
+		}
 		decodeAsInto(t, r, 200, &out)
-		if out.Sessions != 2 {
-			t.Errorf("ended %d sessions, want 2", out.Sessions)
+		if out.Sessions != 2 || out.Message != "Signed out of 2 sessions." {
+			t.Errorf("ended %d sessions (%q), want 2", out.Sessions, out.Message)
 		}
 		for _, tk := range []tokens{first, again} {
 			expect(t, second.as(tk.Token, "GET", "/auth/me", nil), 401)
@@ -166,8 +169,8 @@ func TestForceLogout(t *testing.T) {
 		// A client without an account, and another organization's client.
 		plain := e.create(prefixes[1], map[string]any{"email": "plain@example.com", "display_name": "Plain"})
 		decodeAsInto(t, e.json("POST", prefixes[1]+"/force-logout/", map[string]string{"user_uid": plain.UserUID}), 200, &out)
-		if out.Sessions != 0 {
-			t.Errorf("a client without an account: %d sessions ended", out.Sessions)
+		if out.Sessions != 0 || out.Message != "Signed out of 0 sessions." {
+			t.Errorf("a client without an account: %d sessions ended (%q)", out.Sessions, out.Message)
 		}
 		r = e.do(req{Method: "POST", Path: prefixes[1] + "/force-logout/", Key: e.other.APIKey, ContentType: "application/json",
 			Body: []byte(`{"user_uid":"` + c.UserUID + `"}`)})
@@ -176,8 +179,8 @@ func TestForceLogout(t *testing.T) {
 		// Staff, by the owner.
 		admin := e.subAdmin("coach@example.com")
 		decodeAsInto(t, e.json("POST", "/admin-management/sub-admins/force-logout/", map[string]string{"user_uid": admin.UID}), 200, &out)
-		if out.Sessions != 1 {
-			t.Errorf("ended %d staff sessions, want 1", out.Sessions)
+		if out.Sessions != 1 || out.Message != "Signed out of 1 session." {
+			t.Errorf("ended %d staff sessions (%q), want 1", out.Sessions, out.Message)
 		}
 		expect(t, second.as(admin.Token, "GET", "/client-management/clients/", nil), 401)
 	})

@@ -107,6 +107,11 @@ func TestExternalIdentityProvider(t *testing.T) {
 		if want := `"invalid bearer token: email: must be written \"` + e.org.OwnerEmail; r.Status != 401 || !strings.Contains(string(r.Body), want) {
 			t.Errorf("the owner's look-alike email: %d %s, want 401 %s", r.Status, r.Body, want)
 		}
+		// Its reason, in the challenge, is quoted as RFC 6750 allows: ASCII,
+		// without " or \.
+		if want := "error_description=\"invalid bearer token: email: must be written '" + e.org.OwnerEmail + "':"; !strings.Contains(r.Header.Get("WWW-Authenticate"), want) {
+			t.Errorf("the challenge %q lacks %q", r.Header.Get("WWW-Authenticate"), want)
+		}
 
 		// Roster's own tokens keep working beside the provider's.
 		tk := e.signup("local@example.com")

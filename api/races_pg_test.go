@@ -20,6 +20,7 @@ import (
 
 	"roster"
 	"roster/api"
+	"roster/clocktest"
 	"roster/store/storetest"
 )
 
@@ -40,25 +41,18 @@ func eachPG(t *testing.T, fn func(t *testing.T, e *env, db *sql.DB), options ...
 
 // waitForLockWaiters waits until n other backends wait on a lock while
 // running a query that starts with one of the prefixes. It waits on a
-// condition, not a time; the bound only stops a broken test.
+// condition, not a time.
 func waitForLockWaiters(t *testing.T, db *sql.DB, n int, prefixes ...string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	clocktest.Eventually(t, fmt.Sprintf("%d requests to wait on the lock", n), func() bool {
 		var waiting int
 		if err := db.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
 			AND EXISTS (SELECT 1 FROM unnest($1::text[]) p WHERE ltrim(query, E' \t\n') LIKE p || '%')`,
 			prefixes).Scan(&waiting); err != nil {
 			t.Fatal(err)
 		}
-		if waiting >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d requests reached the lock, want %d", waiting, n)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+		return waiting >= n
+	})
 }
 
 // holdLock begins a transaction that runs query (a SELECT ... FOR UPDATE)

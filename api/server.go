@@ -163,7 +163,7 @@ func (s *Server) signedIn(h handlerFunc) http.Handler {
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.authenticate(r)
 		if err != nil {
-			return err
+			return credentialsRefused{err}
 		}
 		kind := roster.ActorToken
 		if p.KeyID != "" {

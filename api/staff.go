@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
@@ -130,7 +131,7 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(list) == 0 {
-		return roster.Errorf(roster.KindNotFound, "no invitations found")
+		return s.noInvitations(r.Context(), principal(r).AccountUID)
 	}
 	out := make([]invitationJSON, len(list))
 	for i, inv := range list {
@@ -138,6 +139,22 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"invitations": out})
 	return nil
+}
+
+// noInvitations answers a list with none in it. An account whose email is
+// not verified is shown none addressed to it, whether there are any or not
+// (anyone may sign up with any address), so it is told to verify rather
+// than that there are none.
+func (s *Server) noInvitations(ctx context.Context, accountUID string) error {
+	a, _, err := s.store.Me(ctx, accountUID)
+	if err != nil {
+		return err
+	}
+	if !a.EmailVerified {
+		return roster.Errorf(roster.KindForbidden,
+			"verify your email address first: the invitations addressed to it are listed once you have (see the mail sent when you signed up)")
+	}
+	return roster.Errorf(roster.KindNotFound, "no invitations found")
 }
 
 func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error {

@@ -16,6 +16,7 @@ import (
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 
 	"roster"
+	"roster/clocktest"
 )
 
 const (
@@ -193,11 +194,12 @@ func TestOIDCKeyRotation(t *testing.T) {
 	}
 	// Before the provider publishes k2, its tokens fail, after a fetch (a
 	// try right after the first fetch may share its result; see below).
-	for deadline := time.Now().Add(5 * time.Second); j.fetches.Load() < 2 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	clocktest.Eventually(t, "a fetch for the unknown kid", func() bool {
 		if _, err := o.Verify(ctx, k2.sign(t, firebaseClaims())); err == nil {
 			t.Fatal("a token signed with an unpublished key verified")
 		}
-	}
+		return j.fetches.Load() >= 2
+	})
 	if n := j.fetches.Load(); n != 2 {
 		t.Fatalf("an unknown kid made %d fetches in all; want 2", n)
 	}
@@ -206,14 +208,13 @@ func TestOIDCKeyRotation(t *testing.T) {
 	// start, so a request right after one may still get the old keys: the
 	// new key is seen on a later try, as a provider's clients see it.
 	var id Identity
-	var err error
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if id, err = o.Verify(ctx, k2.sign(t, firebaseClaims())); err == nil {
-			break
-		}
-	}
-	if err != nil || id.Subject != "fb-user-1" {
-		t.Fatalf("k2 token after rotation: %+v, %v", id, err)
+	clocktest.Eventually(t, "the rotated key to verify", func() bool {
+		var err error
+		id, err = o.Verify(ctx, k2.sign(t, firebaseClaims()))
+		return err == nil
+	})
+	if id.Subject != "fb-user-1" {
+		t.Fatalf("k2 token after rotation: %+v", id)
 	}
 	fetched := j.fetches.Load()
 	if fetched < 3 {

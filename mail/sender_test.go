@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/clocktest"
 	"roster/mail"
 	"roster/mail/mailtest"
 	"roster/store"
@@ -19,10 +21,18 @@ import (
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// fast returns a config that retries and polls quickly.
-func fast(url string, log *slog.Logger) mail.Config {
-	return mail.Config{URL: url, From: "Roster <noreply@roster.test>", Log: log,
-		Backoff: func(int) time.Duration { return 50 * time.Millisecond }, Poll: 20 * time.Millisecond}
+// clocked gives st a clock that moves only when the test moves it.
+func clocked(st *store.Store) *clocktest.Clock {
+	clock := clocktest.NewClock()
+	st.SetClock(clock.Now)
+	return clock
+}
+
+// config returns a sender's config on clock, the store's: mail whose
+// back-off has not run out on it is not due. The sender looks for mail
+// only when notified, or when Run starts.
+func config(url string, log *slog.Logger, clock *clocktest.Clock) mail.Config {
+	return mail.Config{URL: url, From: "Roster <noreply@roster.test>", Log: log, Now: clock.Now, Poll: time.Hour}
 }
 
 // run starts s.Run and returns a function that stops it and waits for Run
@@ -37,11 +47,14 @@ func run(t *testing.T, s *mail.Sender) (stop func()) {
 	}()
 	stop = func() {
 		cancel()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			t.Error("Run did not return after its context ended")
-		}
+		clocktest.Eventually(t, "Run to return after its context ended", func() bool {
+			select {
+			case <-done:
+				return true
+			default:
+				return false
+			}
+		})
 	}
 	t.Cleanup(stop)
 	return stop
@@ -54,18 +67,6 @@ func newSender(t *testing.T, st *store.Store, c mail.Config) *mail.Sender {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// waitFor polls cond until it holds, for at most a few seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func enqueue(t *testing.T, st *store.Store, m roster.Mail) {
@@ -124,9 +125,7 @@ func parse(t *testing.T, r mailtest.Message) parsed {
 func TestSenderDelivers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		srv := mailtest.Start(t, "127.0.0.1:0")
-		c := fast("smtp://"+srv.Addr(), discard)
-		c.Poll = time.Hour // only Notify can wake the sender in time
-		s := newSender(t, st, c)
+		s := newSender(t, st, config("smtp://"+srv.Addr(), discard, clocked(st)))
 		run(t, s)
 
 		// The second message is queued while the sender waits.
@@ -137,7 +136,7 @@ func TestSenderDelivers(t *testing.T) {
 			enqueue(t, st, m)
 			id := unsent(t, st).MessageID
 			s.Notify()
-			waitFor(t, "the message to be sent", func() bool { return pending(t, st) == 0 })
+			clocktest.Eventually(t, "the message to be sent", func() bool { return pending(t, st) == 0 })
 			got := srv.Received()
 			if len(got) != i+1 {
 				t.Fatalf("server received %d messages, want %d", len(got), i+1)
@@ -155,29 +154,51 @@ func TestSenderDelivers(t *testing.T) {
 	})
 }
 
+// failed waits for the message's attempt n to fail.
+func failed(t *testing.T, st *store.Store, n int) roster.OutboxMessage {
+	t.Helper()
+	clocktest.Eventually(t, fmt.Sprintf("failed attempt %d", n), func() bool {
+		m := unsent(t, st)
+		return m.Attempts >= n && m.LastError != ""
+	})
+	return unsent(t, st)
+}
+
+// TestSenderRetriesUntilServerUp: a failed delivery is tried again once
+// its back-off has run out, and not before.
 func TestSenderRetriesUntilServerUp(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		addr := mailtest.DownAddr(t)
-		run(t, newSender(t, st, fast("smtp://"+addr+"?tls=none", discard)))
+		addr, clock := mailtest.DownAddr(t), clocked(st)
+		s := newSender(t, st, config("smtp://"+addr+"?tls=none", discard, clock))
+		run(t, s)
 		enqueue(t, st, roster.Mail{To: "ann@example.com", Subject: "Retry", Body: "Eventually."})
-
-		waitFor(t, "a second failed attempt", func() bool {
-			m := unsent(t, st)
-			return m.Attempts >= 2 && m.LastError != ""
-		})
-		if m := unsent(t, st); !strings.Contains(m.LastError, "refused") {
+		s.Notify()
+		failed(t, st, 1)
+		clock.Advance(mail.DefaultBackoff(1))
+		s.Notify()
+		m := failed(t, st, 2)
+		if !strings.Contains(m.LastError, "refused") {
 			t.Errorf("last error %q does not say the connection was refused", m.LastError)
 		}
-		id := unsent(t, st).MessageID
 
+		// With the server up, a new message goes at once; the failed one
+		// waits out its back-off.
 		srv := mailtest.Start(t, addr)
-		waitFor(t, "the message to be sent", func() bool { return pending(t, st) == 0 })
-		got := srv.Received()
-		if len(got) != 1 {
-			t.Fatalf("server received %d messages, want exactly 1", len(got))
+		enqueue(t, st, roster.Mail{To: "bob@example.com", Subject: "New", Body: "At once."})
+		s.Notify()
+		clocktest.Eventually(t, "the new message to be sent", func() bool { return pending(t, st) == 1 })
+		if again := unsent(t, st); again.MessageID != m.MessageID || again.Attempts != 2 {
+			t.Errorf("before its back-off ran out, the failed message is %+v", again)
 		}
-		if p := parse(t, got[0]); p.messageID != "<"+id+">" || p.subject != "Retry" {
-			t.Errorf("received %+v, want the queued message %s", p, id)
+		clock.Advance(mail.DefaultBackoff(2))
+		s.Notify()
+		clocktest.Eventually(t, "the failed message to be sent", func() bool { return pending(t, st) == 0 })
+		got := srv.Received()
+		if len(got) != 2 {
+			t.Fatalf("server received %d messages, want exactly 2", len(got))
+		}
+		if p := parse(t, got[1]); p.messageID != "<"+m.MessageID+">" || p.subject != "Retry" {
+			t.Errorf("received %+v, want the queued message %s", p, m.MessageID)
 		}
 	})
 }
@@ -186,21 +207,26 @@ func TestSenderRestart(t *testing.T) {
 	storetest.EachEngine(t, func(t *testing.T, engine string) {
 		dir, url := t.TempDir(), storetest.DatabaseURL(t, engine)
 		var queued roster.OutboxMessage
+		clock := clocktest.NewClock()
 		func() {
 			st := storetest.OpenAt(t, dir, url)
 			defer st.Close()
-			stop := run(t, newSender(t, st, fast("smtp://"+mailtest.DownAddr(t), discard)))
+			st.SetClock(clock.Now)
+			s := newSender(t, st, config("smtp://"+mailtest.DownAddr(t), discard, clock))
+			stop := run(t, s)
 			enqueue(t, st, roster.Mail{To: "ann@example.com", Subject: "Survives", Body: "a restart"})
-			waitFor(t, "a failed attempt", func() bool { return unsent(t, st).LastError != "" })
+			s.Notify()
+			queued = failed(t, st, 1)
 			stop()
-			queued = unsent(t, st)
 		}()
 
 		st := storetest.OpenAt(t, dir, url)
 		t.Cleanup(func() { st.Close() })
+		st.SetClock(clock.Now)
+		clock.Advance(mail.DefaultBackoff(1))
 		srv := mailtest.Start(t, "127.0.0.1:0")
-		run(t, newSender(t, st, fast("smtp://"+srv.Addr(), discard)))
-		waitFor(t, "the message to be sent", func() bool { return pending(t, st) == 0 })
+		run(t, newSender(t, st, config("smtp://"+srv.Addr(), discard, clock))) // Run looks at once
+		clocktest.Eventually(t, "the message to be sent", func() bool { return pending(t, st) == 0 })
 		got := srv.Received()
 		if len(got) != 1 {
 			t.Fatalf("server received %d messages, want exactly 1", len(got))
@@ -215,9 +241,11 @@ func TestSenderRestart(t *testing.T) {
 func TestSenderWithoutSMTPLogs(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		var logs mailtest.Buffer
-		run(t, newSender(t, st, fast("", slog.New(slog.NewTextHandler(&logs, nil)))))
+		s := newSender(t, st, config("", slog.New(slog.NewTextHandler(&logs, nil)), clocked(st)))
+		run(t, s)
 		enqueue(t, st, roster.Mail{To: "ann@example.com", Subject: "Your invitation", Body: "Open https://roster.test/i/TOKEN"})
-		waitFor(t, "the message to be marked sent", func() bool { return pending(t, st) == 0 })
+		s.Notify()
+		clocktest.Eventually(t, "the message to be marked sent", func() bool { return pending(t, st) == 0 })
 		for _, want := range []string{"level=INFO", "ann@example.com", "Your invitation", "https://roster.test/i/TOKEN"} {
 			if !strings.Contains(logs.String(), want) {
 				t.Errorf("log lacks %q:\n%s", want, logs.String())
@@ -230,10 +258,11 @@ func TestSenderNeverLogsPassword(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		const password = "s3cret-pw"
 		var logs mailtest.Buffer
-		s := newSender(t, st, fast("smtp://alice:"+password+"@"+mailtest.DownAddr(t), slog.New(slog.NewTextHandler(&logs, nil))))
+		s := newSender(t, st, config("smtp://alice:"+password+"@"+mailtest.DownAddr(t), slog.New(slog.NewTextHandler(&logs, nil)), clocked(st)))
 		stop := run(t, s)
 		enqueue(t, st, roster.Mail{To: "ann@example.com", Subject: "S", Body: "B"})
-		waitFor(t, "a failed attempt", func() bool { return unsent(t, st).LastError != "" })
+		s.Notify()
+		failed(t, st, 1)
 		stop()
 		out := logs.String()
 		if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "alice") {

@@ -185,8 +185,8 @@ func (s *Store) roomFor(ctx context.Context, tx *sql.Tx, org roster.OrgID, delta
 	case delta == 1:
 		return roster.Errorf(roster.KindLimit, "client limit of %d reached for the %s plan", limit, plan)
 	}
-	return roster.Errorf(roster.KindLimit, "client limit of %d for the %s plan: the organization has %d clients, and %d more would exceed it",
-		limit, plan, count, delta)
+	return roster.Errorf(roster.KindLimit, "client limit of %d for the %s plan: the organization has %s, and %d more would exceed it",
+		limit, plan, roster.Count(count, "client"), delta)
 }
 
 // clientWriteError explains a unique violation by the index it hit: an

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"roster"
+	"roster/clocktest"
 	"roster/store"
 	"roster/store/storetest"
 )
@@ -44,7 +45,8 @@ func pending(t *testing.T, st *store.Store) int64 {
 
 func TestClaimMailOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		before := time.Now().Add(-time.Millisecond)
+		clock := clocktest.NewClock()
+		st.SetClock(clock.Now)
 		want := []roster.Mail{
 			{To: "a@example.com", Subject: "First", Body: "one"},
 			{To: "Bé <b@example.com>", Subject: "Deuxième", Body: "deux\nlignes"},
@@ -54,7 +56,7 @@ func TestClaimMailOrder(t *testing.T) {
 		if n := pending(t, st); n != 3 {
 			t.Errorf("PendingMail = %d, want 3", n)
 		}
-		now := time.Now()
+		now := clock.Now()
 		ids := map[string]bool{}
 		for i, w := range want {
 			m, ok := claim(t, st, now)
@@ -68,8 +70,8 @@ func TestClaimMailOrder(t *testing.T) {
 				t.Errorf("claim %d: Message-ID %q is not a fresh ...@roster", i, m.MessageID)
 			}
 			ids[m.MessageID] = true
-			if m.CreatedAt.Before(before) || m.CreatedAt.After(now) {
-				t.Errorf("claim %d: CreatedAt %v not between %v and %v", i, m.CreatedAt, before, now)
+			if !m.CreatedAt.Equal(now) {
+				t.Errorf("claim %d: CreatedAt %v, want the time it was queued, %v", i, m.CreatedAt, now)
 			}
 		}
 		if m, ok := claim(t, st, now); ok {
@@ -183,7 +185,7 @@ func TestClaimMailConcurrent(t *testing.T) {
 		var mu sync.Mutex
 		claims := map[int64]int{}
 		var claimed atomic.Int64
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := clocktest.Deadline(t)
 		var wg sync.WaitGroup
 		for g := range 8 {
 			st := []*store.Store{a, b}[g%2]

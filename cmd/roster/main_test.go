@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/clocktest"
 	"roster/internal/nettest"
 	"roster/store/storetest"
 )
@@ -64,7 +65,7 @@ func TestServeAndBootstrap(t *testing.T) {
 				if err != nil {
 					t.Errorf("serve after shutdown: %v", err)
 				}
-			case <-time.After(10 * time.Second):
+			case <-time.After(time.Until(clocktest.Deadline(t))):
 				t.Fatal("serve did not stop")
 			}
 		})
@@ -113,7 +114,7 @@ func TestBootstrapRejectsBadFlags(t *testing.T) {
 }
 
 func waitReady(t *testing.T, url string) {
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := clocktest.Deadline(t)
 	for time.Now().Before(deadline) {
 		if res, err := http.Get(url); err == nil {
 			res.Body.Close()

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/clocktest"
 	"roster/internal/nettest"
 	"roster/mail/mailtest"
 	"roster/store"
@@ -48,7 +49,7 @@ func startServe(t *testing.T, args ...string) *server {
 // waitReady polls /readyz, and gives up early if serve has already exited.
 func (s *server) waitReady() {
 	s.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := clocktest.Deadline(s.t)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-s.done:
@@ -81,7 +82,7 @@ func (s *server) stop() {
 		if err != nil {
 			s.t.Errorf("serve after shutdown: %v", err)
 		}
-	case <-time.After(45 * time.Second):
+	case <-time.After(time.Until(clocktest.Deadline(s.t))):
 		s.t.Error("serve did not stop")
 	}
 }
@@ -195,7 +196,7 @@ func TestInvitationMailThroughServe(t *testing.T) {
 			"--link-origins", "https://app.example.com")...)
 
 		token := s.invite(owner.APIKey)
-		got := smtp.WaitFor(t, 1, 10*time.Second)
+		got := smtp.WaitFor(t, 1)
 		if len(got) != 1 {
 			t.Fatalf("received %d messages, want 1", len(got))
 		}
@@ -220,7 +221,7 @@ func TestInvitationMailAfterSMTPOutage(t *testing.T) {
 		token := first.invite(owner.APIKey)
 		st := storetest.OpenAt(t, dir, url)
 		defer st.Close()
-		poll(t, "a failed delivery attempt", 10*time.Second, func() bool {
+		clocktest.Eventually(t, "a failed delivery attempt", func() bool {
 			ms, err := st.UnsentMail(context.Background())
 			return err == nil && len(ms) == 1 && strings.Contains(ms[0].LastError, "refused")
 		})
@@ -230,9 +231,9 @@ func TestInvitationMailAfterSMTPOutage(t *testing.T) {
 		// and the new sender looks every 5 s.
 		smtp := mailtest.Start(t, smtpAddr)
 		startServe(t, args...)
-		got := smtp.WaitFor(t, 1, 20*time.Second)
+		got := smtp.WaitFor(t, 1)
 		checkInvitationMail(t, got[0], token)
-		poll(t, "the message to be marked sent", 5*time.Second, func() bool { return pending(t, st) == 0 })
+		clocktest.Eventually(t, "the message to be marked sent", func() bool { return pending(t, st) == 0 })
 		// Marked sent, it cannot be claimed again; a duplicate would have
 		// to be on its way already.
 		deadline := time.Now().Add(time.Second)
@@ -252,18 +253,6 @@ func pending(t *testing.T, st *store.Store) int64 {
 		t.Fatal(err)
 	}
 	return n
-}
-
-// poll waits until cond holds, for at most timeout.
-func poll(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // setPasswordCmd runs set-password with the password on standard input.

@@ -4,6 +4,7 @@ package mailtest
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"mime/quotedprintable"
 	"net"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"roster/clocktest"
 )
 
 // Message is a message as the server received it: the envelope and the raw
@@ -58,21 +61,16 @@ func (s *Server) Received() []Message {
 	return append([]Message(nil), s.msgs...)
 }
 
-// WaitFor polls until the server has received at least n messages and
-// returns them all; it fails t if that takes longer than timeout.
-func (s *Server) WaitFor(t testing.TB, n int, timeout time.Duration) []Message {
+// WaitFor waits until the server has received at least n messages and
+// returns them all (see clocktest.Eventually).
+func (s *Server) WaitFor(t testing.TB, n int) []Message {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		got := s.Received()
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("SMTP server %s received %d messages in %v, want %d", s.addr, len(got), timeout, n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	var got []Message
+	clocktest.Eventually(t, fmt.Sprintf("SMTP server %s to receive %d messages", s.addr, n), func() bool {
+		got = s.Received()
+		return len(got) >= n
+	})
+	return got
 }
 
 type session struct {
