@@ -411,7 +411,7 @@ func TestImportBadRequests(t *testing.T) {
 			want: "mode: must be all or skip"},
 		// An empty value is the default, as everywhere in a query: mode=all.
 		{name: "empty mode", query: "mode=", ct: csvType, body: "email,display_name\nnot an email,A\nb@example.com,B\n",
-			status: 400, want: "1 of 2 rows are invalid, so nothing was imported"},
+			status: 400, want: "1 of 2 rows is invalid, so nothing was imported"},
 		{name: "mode twice", query: "mode=all&mode=skip", ct: csvType, body: "email,display_name\na@example.com,A\n",
 			status: 400, want: "mode: given more than once"},
 		{name: "unknown parameter", query: "format=csv", ct: csvType, body: "email,display_name\na@example.com,A\n",
