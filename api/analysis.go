@@ -32,7 +32,7 @@ type analysisSessionRecordedJSON struct {
 	SessionNumber int64               `json:"session_number"` // sessions the organization has left
 }
 
-func (s *Server) recordSession(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) recordAnalysisSession(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	fields, err := readJSONOnly(w, r)
 	if err != nil {
@@ -61,7 +61,7 @@ type analysisSessionPageJSON struct {
 	LastUID  string                `json:"last_uid"` // pass as start_after_id for the next page; "" on an empty page
 }
 
-func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) listAnalysisSessions(w http.ResponseWriter, r *http.Request) error {
 	after, limit, err := parseAnalysisSessionPage(r)
 	if err != nil {
 		return err
