@@ -33,6 +33,9 @@ func TestFieldsAreDistinct(t *testing.T) {
 	if n := reflect.TypeFor[ClientFields]().NumField(); len(covered) != n {
 		t.Errorf("the registry covers %d of the %d fields of ClientFields", len(covered), n)
 	}
+	if len(Fields) > 64 {
+		t.Errorf("%d fields: a FieldSet holds 64", len(Fields))
+	}
 }
 
 // Each field's type, limits and uses agree with the Go value it points at.

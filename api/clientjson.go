@@ -106,8 +106,9 @@ func appendClients(b []byte, clients []roster.Client, photoURL func(key string) 
 }
 
 // bodies recycles the buffers of writeBody, as encoding/json recycles its
-// own.
-var bodies = sync.Pool{New: func() any { return new([]byte) }}
+// own. A new one holds a filter page of 5 at once: growing it from nothing
+// after each garbage collection empties the pool would cost more.
+var bodies = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 // maxKeptBody is the largest buffer bodies keeps: a page of 50 clients
 // fits, a rare larger answer is left to the garbage collector.

@@ -118,10 +118,14 @@ func scanClient(row scanner, c *roster.Client, lead ...any) error {
 	return nil
 }
 
+// clientByUID reads one client; built once, as clientColumns is no
+// constant.
+var clientByUID = `SELECT ` + clientColumns + ` FROM clients WHERE org_id = $1 AND uid = $2`
+
 // Client returns one client of the organization.
 func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roster.Client, error) {
 	var c roster.Client
-	err := scanClient(s.queryRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE org_id = $1 AND uid = $2`, org, uid), &c)
+	err := scanClient(s.queryRow(ctx, clientByUID, org, uid), &c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, roster.ErrClientNotFound
 	}
