@@ -244,7 +244,7 @@ func (s *Server) throttled(r *http.Request, email string, wrong error, check fun
 func (s *Server) checkPassword(ctx context.Context, email, password string) (string, error) {
 	uid, hash, active, err := s.store.PasswordHash(ctx, email)
 	if errors.Is(err, roster.ErrWrongCredentials) {
-		auth.VerifyAbsent(password)
+		auth.VerifyAbsent(password, s.passwordParams)
 		return "", err
 	}
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -226,19 +225,19 @@ func paramValue(s, prefix string, bits int) (uint64, error) {
 	return strconv.ParseUint(digits, 10, bits)
 }
 
-// dummyHash is a hash no password matches (its key is random), with the
-// default params, made without hashing anything.
-var dummyHash = sync.OnceValue(func() string {
+// absentHash is a hash with the params p that no password matches (its key
+// is random), made without hashing anything.
+func absentHash(p PasswordParams) string {
 	salt, key := make([]byte, saltLen), make([]byte, keyLen)
 	rand.Read(salt)
 	rand.Read(key)
-	return encodeHash(DefaultPasswordParams, salt, key)
-})
+	return encodeHash(p, salt, key)
+}
 
-// VerifyAbsent spends the time of a verification when no account has the
-// email, so that how long a sign-in takes does not tell which emails have
-// accounts.
-func VerifyAbsent(password string) {
+// VerifyAbsent spends the time of verifying a password hashed with p, the
+// params that new passwords get, when no account has the email, so that
+// how long a sign-in takes does not tell which emails have accounts.
+func VerifyAbsent(password string, p PasswordParams) {
 	// The hash is well-formed, so there is no error; and nothing matches it.
-	_, _ = VerifyPassword(dummyHash(), password)
+	_, _ = VerifyPassword(absentHash(p), password)
 }

@@ -223,18 +223,17 @@ func BenchmarkCheckNewPassword(b *testing.B) {
 }
 
 func TestVerifyAbsent(t *testing.T) {
-	h := dummyHash()
-	if h != dummyHash() {
-		t.Fatal("the dummy hash changes")
+	for _, want := range []PasswordParams{DefaultPasswordParams, cheap} {
+		h := absentHash(want)
+		p, _, key, err := decodeHash(h)
+		if err != nil || p != want || len(key) != 32 {
+			t.Fatalf("absent hash %q: %+v, %d-byte key, %v; want %+v", h, p, len(key), err, want)
+		}
+		if ok, err := VerifyPassword(h, ""); ok || err != nil {
+			t.Fatalf("the absent hash matched: %v, %v", ok, err)
+		}
+		VerifyAbsent("anything at all", want)
 	}
-	p, _, key, err := decodeHash(h)
-	if err != nil || p != DefaultPasswordParams || len(key) != 32 {
-		t.Fatalf("dummy hash %q: %+v, %d-byte key, %v", h, p, len(key), err)
-	}
-	if ok, err := VerifyPassword(h, ""); ok || err != nil {
-		t.Fatalf("the dummy hash matched: %v, %v", ok, err)
-	}
-	VerifyAbsent("anything at all")
 }
 
 func TestHashingWaitsForASlot(t *testing.T) {
