@@ -27,6 +27,7 @@ import (
 	"roster/auth"
 	"roster/clocktest"
 	"roster/openapi"
+	"roster/openapi/openapitest"
 	"roster/photo"
 	"roster/store"
 	"roster/store/storetest"
@@ -218,8 +219,6 @@ type document struct {
 // document, which Roster's admin-management responses must satisfy too.
 var spec, seed document
 
-const seedFile = "../../shared/seeds/admin-management.openapi.json"
-
 func (d *document) load(t testing.TB, data func() ([]byte, error)) routers.Router {
 	t.Helper()
 	d.once.Do(func() {
@@ -263,7 +262,7 @@ func checkOpenAPI(t testing.TB, r *http.Request, res response) {
 	}
 	// Without the seed's file beside the clone (CI has it) only Roster's
 	// own document is checked.
-	seeds := seed.load(t, func() ([]byte, error) { return os.ReadFile(seedFile) })
+	seeds := seed.load(t, func() ([]byte, error) { return os.ReadFile(openapitest.Path(openapitest.SeedFile)) })
 	if seeds == nil {
 		return
 	}

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"roster/openapi/openapitest"
 )
 
 var prefixes = []string{"/client-management/clients", "/user-management/users"}
@@ -190,7 +192,7 @@ func TestSchemaExamplesAreValid(t *testing.T) {
 // The admin-management seed is the specification Roster's admin endpoints
 // must satisfy; this checks that kin-openapi can read and validate it.
 func TestAdminManagementSeedIsValid(t *testing.T) {
-	data, err := os.ReadFile("../../shared/seeds/admin-management.openapi.json")
+	data, err := os.ReadFile(openapitest.Path(openapitest.SeedFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		t.Skip("seed not present")
 	}

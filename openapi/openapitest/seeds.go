@@ -20,7 +20,8 @@ import (
 // default in shared/seeds beside the checkout, seen from a package one
 // level below it; EnvDir names another directory (a git worktree's).
 const (
-	seedFile      = "admin-management.openapi.json"
+	// SeedFile is the admin-management seed's document.
+	SeedFile      = "admin-management.openapi.json"
 	seedPagesFile = "002_77e6c5f79eee7fc8.txt"
 	defaultDir    = "../../shared/seeds"
 	EnvDir        = "ROSTER_TEST_SEEDS"
@@ -30,7 +31,7 @@ const (
 // nil when the seed file is absent (a clone without the seeds beside it).
 func Seeds(t testing.TB) []*openapi3.T {
 	t.Helper()
-	data := Read(t, seedFile)
+	data := Read(t, SeedFile)
 	if data == nil {
 		return nil
 	}
@@ -55,10 +56,13 @@ func Seeds(t testing.TB) []*openapi3.T {
 	return out
 }
 
+// Path is where the seed file name is.
+func Path(name string) string { return filepath.Join(cmp.Or(os.Getenv(EnvDir), defaultDir), name) }
+
 // Read returns the seed file name, or nil when it is absent.
 func Read(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(cmp.Or(os.Getenv(EnvDir), defaultDir), name))
+	data, err := os.ReadFile(Path(name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
