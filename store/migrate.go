@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"hash/fnv"
 	"embed"
 	"io/fs"
 	"log/slog"
@@ -41,7 +42,7 @@ var sqlTypes = map[string]struct{ sqlite, postgres string }{
 // Migrate brings the schema up to date. On PostgreSQL a session lock makes
 // concurrent starts of several processes take turns.
 func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
-	p, err := s.provider()
+	p, err := s.provider(ctx)
 	if err != nil {
 		return err
 	}
@@ -57,12 +58,20 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 }
 
 // provider returns the migrations of the store's engine, SQL and Go.
-func (s *Store) provider() (*goose.Provider, error) {
+func (s *Store) provider(ctx context.Context) (*goose.Provider, error) {
 	dialect := goose.DialectSQLite3
 	var opts []goose.ProviderOption
 	if s.postgres {
 		dialect = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
+		id, err := s.migrationLockID(ctx)
+		if err != nil {
+			return nil, err
+		}
+		// Processes that migrate one schema take turns; those that migrate
+		// others (the tests' schemas, other deployments on one server) need
+		// not wait for them. A second between tries, not goose's five, since
+		// a migration of Roster's takes well under one.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, err
 		}
@@ -74,6 +83,18 @@ func (s *Store) provider() (*goose.Provider, error) {
 	}
 	opts = append(opts, goose.WithGoMigrations(goMigrations()...))
 	return goose.NewProvider(dialect, s.wdb, sqlFiles, opts...)
+}
+
+// migrationLockID is the advisory lock of the schema that migrations
+// write to: the first on the search path.
+func (s *Store) migrationLockID(ctx context.Context) (int64, error) {
+	var schema string
+	if err := s.wdb.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return 0, err
+	}
+	h := fnv.New64a()
+	h.Write([]byte("roster migrations " + schema))
+	return int64(h.Sum64()), nil
 }
 
 // renderMigrations returns the SQL migrations written out for one engine,
