@@ -3,8 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
-	"hash/fnv"
 	"embed"
+	"hash/fnv"
 	"io/fs"
 	"log/slog"
 	"path"
