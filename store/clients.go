@@ -137,6 +137,9 @@ func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roste
 func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Client) error {
 	args := insertArgs(org, c)
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := s.reserve(ctx, tx, org, 1); err != nil {
+			return err
+		}
 		var id int64
 		if err := s.txQueryRow(ctx, tx, insertClient, args...).Scan(&id); err != nil {
 			return clientWriteError(err)
@@ -144,53 +147,12 @@ func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Cl
 		if err := s.insertActivities(ctx, tx, id, c.PreferableActivities); err != nil {
 			return err
 		}
-		if err := s.moveCounts(ctx, tx, org, nil, countKeys(c.CreatedBy, c.Gender, c.PreferableActivities)); err != nil {
+		counts := append(countKeys(c.CreatedBy, c.Gender, c.PreferableActivities), totalKey)
+		if err := s.moveCounts(ctx, tx, org, nil, counts); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, org, "client.create", "client", c.UID, c.ClientFields.Present()...); err != nil {
-			return err
-		}
-		// Last, so that on PostgreSQL the organization's row is locked for
-		// as short a time as possible.
-		return s.countClient(ctx, tx, org, +1)
+		return audit(ctx, tx, org, "client.create", "client", c.UID, c.ClientFields.Present()...)
 	})
-}
-
-// countClient keeps organizations.client_count in step and enforces the
-// plan's limit atomically: concurrent creates cannot overshoot it. delta is
-// the number of clients added (an import adds many at once) or, negative,
-// removed.
-func (s *Store) countClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, delta int) error {
-	res, err := s.txExec(ctx, tx, `
-		UPDATE organizations SET client_count = client_count + $2
-		WHERE id = $1 AND ($2 < 0 OR client_limit = 0 OR client_count + $2 <= client_limit)`, org, delta)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return err
-	}
-	return s.roomFor(ctx, tx, org, delta, true)
-}
-
-// roomFor fails with the plan's limit unless the organization has room for
-// delta more clients; with force it fails anyway, for countClient, whose
-// conditional update has just found no room.
-func (s *Store) roomFor(ctx context.Context, tx *sql.Tx, org roster.OrgID, delta int, force bool) error {
-	var limit, count int64
-	var plan string
-	err := tx.QueryRowContext(ctx, `SELECT client_limit, client_count, payment_type FROM organizations WHERE id = $1`,
-		org).Scan(&limit, &count, &plan)
-	switch {
-	case err != nil:
-		return err
-	case !force && (limit == 0 || count+int64(delta) <= limit):
-		return nil
-	case delta == 1:
-		return roster.Errorf(roster.KindLimit, "client limit of %d reached for the %s plan", limit, plan)
-	}
-	return roster.Errorf(roster.KindLimit, "client limit of %d for the %s plan: the organization has %s, and %d more would exceed it",
-		limit, plan, roster.Count(count, "client"), delta)
 }
 
 // clientWriteError explains a unique violation by the index it hit: an
@@ -206,14 +168,18 @@ func clientWriteError(err error) error {
 	return roster.FieldErrorf(field, "%s", roster.TakenMessage(field))
 }
 
+// insertActivities writes a client's activities with one statement.
 func (s *Store) insertActivities(ctx context.Context, tx *sql.Tx, clientID int64, activities []string) error {
-	for _, a := range activities {
-		if _, err := s.txExec(ctx, tx, `INSERT INTO client_activities (client_id, activity) VALUES ($1, $2)`,
-			clientID, a); err != nil {
-			return err
-		}
+	if len(activities) == 0 {
+		return nil
 	}
-	return nil
+	args := make([]any, 0, 2*len(activities))
+	for _, a := range activities {
+		args = append(args, clientID, a)
+	}
+	_, err := s.txExec(ctx, tx, `INSERT INTO client_activities (client_id, activity) VALUES `+
+		s.valueLists(2, len(activities)), args...)
+	return err
 }
 
 // UpdateClient applies a partial update. It returns the previous photo key
@@ -353,13 +319,10 @@ func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) 
 			return err
 		}
 		photo = old.photo
-		if err := s.moveCounts(ctx, tx, org, old.counts(), nil); err != nil {
+		if err := s.moveCounts(ctx, tx, org, append(old.counts(), totalKey), nil); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, org, "client.delete", "client", uid); err != nil {
-			return err
-		}
-		return s.countClient(ctx, tx, org, -1)
+		return audit(ctx, tx, org, "client.delete", "client", uid)
 	})
 	return photo, err
 }

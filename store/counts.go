@@ -5,30 +5,52 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
 	"roster"
 )
 
-// countKey is one row of client_counts.
+// countKey is one counter of client_count_slots.
 type countKey struct{ dim, value string }
 
-// deactivatedKey counts the organization's deactivated clients. A client
-// being deactivated leaves its other counters as if deleted and joins this
-// one, while organizations.client_count goes on counting it (the plan's
-// limit counts deactivated clients too).
-var deactivatedKey = countKey{"status", "deactivated"}
-
-// deactivatedCount is an expression for the number of deactivated clients
-// of the organization $1; activeCount is a query for the number of active ones.
 var (
-	deactivatedCount = fmt.Sprintf(`COALESCE((SELECT n FROM client_counts WHERE org_id = $1 AND dim = '%s' AND value = '%s'), 0)`,
-		deactivatedKey.dim, deactivatedKey.value)
-	activeCount = `SELECT client_count - ` + deactivatedCount + ` FROM organizations WHERE id = $1`
+	// totalKey counts all of the organization's clients, deactivated ones
+	// too: the plan's limit counts them.
+	totalKey = countKey{"all", ""}
+	// deactivatedKey counts the organization's deactivated clients. A
+	// client being deactivated leaves its other counters as if deleted and
+	// joins this one, while totalKey goes on counting it.
+	deactivatedKey = countKey{"status", "deactivated"}
 )
 
-// countKeys returns the counters a client with these values adds to.
+// counterSlots is how many rows each counter is split into on PostgreSQL.
+// A transaction adds to one slot chosen at random, so concurrent creates
+// of one organization rarely wait on the same row lock, and each row is
+// updated by a small share of the writes, which keeps its dead versions
+// few. A read sums the slots through the primary key. SQLite has one
+// writer at a time and keeps one slot.
+const counterSlots = 32
+
+// counterSum is a query for the value of the counter ($2, $3) of the
+// organization $1, with the argument numbers given.
+func counterSum(dim, value string) string {
+	return `SELECT COALESCE(SUM(n), 0) FROM client_count_slots WHERE org_id = $1 AND dim = ` + dim + ` AND value = ` + value
+}
+
+// deactivatedCount is an expression for the number of deactivated clients
+// of the organization $1; activeCount is a query for the number of active
+// ones.
+var (
+	deactivatedCount = fmt.Sprintf(`(%s)`, counterSum(quote(deactivatedKey.dim), quote(deactivatedKey.value)))
+	activeCount      = fmt.Sprintf(`SELECT (%s) - %s`, counterSum(quote(totalKey.dim), quote(totalKey.value)), deactivatedCount)
+)
+
+func quote(s string) string { return "'" + s + "'" }
+
+// countKeys returns the counters an active client with these values adds
+// to, the organization's total aside.
 func countKeys(createdBy string, gender *string, activities []string) []countKey {
 	keys := []countKey{{"admin", createdBy}}
 	if gender != nil {
@@ -40,10 +62,10 @@ func countKeys(createdBy string, gender *string, activities []string) []countKey
 	return keys
 }
 
-// adjustCounts adds each delta to its counter, in (dim, value) order: every
-// transaction takes these row locks in the same order, before the
-// organization's row, so that on PostgreSQL none waits on another in a
-// cycle.
+// adjustCounts adds each delta to its counter, with one statement, in one
+// slot. A transaction calls it once: the rows are then locked in (dim,
+// value) order, the same in every transaction, so that on PostgreSQL none
+// waits on another in a cycle.
 func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, deltas map[countKey]int) error {
 	keys := make([]countKey, 0, len(deltas))
 	for k, d := range deltas {
@@ -51,18 +73,59 @@ func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, 
 			keys = append(keys, k)
 		}
 	}
+	if len(keys) == 0 {
+		return nil
+	}
 	slices.SortFunc(keys, func(a, b countKey) int {
 		return cmp.Or(strings.Compare(a.dim, b.dim), strings.Compare(a.value, b.value))
 	})
-	for _, k := range keys {
-		if _, err := s.txExec(ctx, tx, `
-			INSERT INTO client_counts (org_id, dim, value, n) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (org_id, dim, value) DO UPDATE SET n = client_counts.n + excluded.n`,
-			org, k.dim, k.value, deltas[k]); err != nil {
-			return err
-		}
+	slot := 0
+	if s.postgres {
+		slot = rand.IntN(counterSlots)
 	}
-	return nil
+	args := make([]any, 0, 5*len(keys))
+	for _, k := range keys {
+		args = append(args, org, k.dim, k.value, slot, deltas[k])
+	}
+	_, err := s.txExec(ctx, tx, `INSERT INTO client_count_slots (org_id, dim, value, slot, n) VALUES `+
+		s.valueLists(5, len(keys))+`
+		ON CONFLICT (org_id, dim, value, slot) DO UPDATE SET n = client_count_slots.n + excluded.n`, args...)
+	return err
+}
+
+// reserve fails with the plan's limit unless the organization has room
+// for n more clients, and keeps that room until the transaction ends. An
+// unlimited plan locks nothing. A limited one locks the organization's
+// row (a lock, not an update: readers of the row never wait and it gains
+// no dead version) and then counts, so concurrent creates of a limited
+// organization take turns and cannot overshoot. The count is a statement
+// of its own, after the lock: on PostgreSQL it then sees every create that
+// held the lock before.
+func (s *Store) reserve(ctx context.Context, tx *sql.Tx, org roster.OrgID, n int) error {
+	var limit int64
+	if err := s.txQueryRow(ctx, tx, `SELECT client_limit FROM organizations WHERE id = $1`, org).Scan(&limit); err != nil {
+		return err
+	}
+	if limit == 0 {
+		return nil
+	}
+	var plan string
+	var count int64
+	err := s.txQueryRow(ctx, tx, `SELECT client_limit, payment_type FROM organizations WHERE id = $1`+s.forNoKeyUpdate(),
+		org).Scan(&limit, &plan)
+	if err == nil && limit != 0 {
+		err = s.txQueryRow(ctx, tx, counterSum("$2", "$3"), org, totalKey.dim, totalKey.value).Scan(&count)
+	}
+	switch {
+	case err != nil:
+		return err
+	case limit == 0 || count+int64(n) <= limit:
+		return nil
+	case n == 1:
+		return roster.Errorf(roster.KindLimit, "client limit of %d reached for the %s plan", limit, plan)
+	}
+	return roster.Errorf(roster.KindLimit, "client limit of %d for the %s plan: the organization has %s, and %d more would exceed it",
+		limit, plan, roster.Count(count, "client"), n)
 }
 
 // countKeyOf returns the one counter that answers the count of f, if any.

@@ -63,7 +63,7 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 
 // countQuery returns a query for the number of clients matching f, and its
 // arguments: from the organization's counters without a filter (all its
-// clients less the deactivated ones), from client_counts with a filter on
+// clients less the deactivated ones), from client_count_slots with a filter on
 // one gender, activity or admin (which count active clients only), and by
 // counting rows through the filter's index otherwise.
 func countQuery(f roster.ClientFilter, where string, args []any) (string, []any) {
@@ -72,8 +72,7 @@ func countQuery(f roster.ClientFilter, where string, args []any) (string, []any)
 	}
 	if k, ok := countKeyOf(f); ok {
 		args = append(args, k.dim, k.value)
-		return fmt.Sprintf(`SELECT COALESCE((SELECT n FROM client_counts WHERE org_id = $1 AND dim = $%d AND value = $%d), 0)`,
-			len(args)-1, len(args)), args
+		return counterSum(fmt.Sprintf("$%d", len(args)-1), fmt.Sprintf("$%d", len(args))), args
 	}
 	return `SELECT count(*) FROM clients WHERE ` + where, args
 }

@@ -33,7 +33,7 @@ func (s *Store) ImportClients(ctx context.Context, org roster.OrgID, n int, next
 		// sort every matching row for each chunk (30 ms a chunk of 500 at
 		// 100,000 clients, instead of under one). The import has succeeded
 		// whatever ANALYZE answers.
-		s.wdb.ExecContext(ctx, `ANALYZE clients, client_activities, client_counts`)
+		s.wdb.ExecContext(ctx, `ANALYZE clients, client_activities, client_count_slots`)
 	}
 	return err
 }
@@ -46,11 +46,11 @@ func (s *Store) importClients(ctx context.Context, org roster.OrgID, n int, next
 	progress func(done int)) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// Refused before the work, rather than after writing every row;
-		// countClient, last, decides under concurrent creates.
-		if err := s.roomFor(ctx, tx, org, n, false); err != nil {
+		// the room is kept until the import commits.
+		if err := s.reserve(ctx, tx, org, n); err != nil {
 			return err
 		}
-		deltas := map[countKey]int{}
+		deltas := map[countKey]int{totalKey: n}
 		chunk := make([]*roster.Client, 0, importChunk)
 		for done := 0; done < n; {
 			chunk = chunk[:0]
@@ -72,10 +72,7 @@ func (s *Store) importClients(ctx context.Context, org roster.OrgID, n int, next
 				progress(done)
 			}
 		}
-		if err := s.adjustCounts(ctx, tx, org, deltas); err != nil {
-			return err
-		}
-		return s.countClient(ctx, tx, org, n)
+		return s.adjustCounts(ctx, tx, org, deltas)
 	})
 }
 
