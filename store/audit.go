@@ -15,7 +15,8 @@ import (
 // own). fields are names only.
 func audit(ctx context.Context, tx *sql.Tx, org roster.OrgID, action, objectType, objectUID string, fields ...string) error {
 	t := systemNow()
-	values, err := auditValues(ctx, roster.NewUID(t), t, org, action, objectType, objectUID, fields)
+	e := auditEntry{actor: roster.ActorFrom(ctx), org: org, action: action, objectType: objectType, objectUID: objectUID, fields: fields}
+	values, err := e.values(roster.NewUID(t), t)
 	if err != nil {
 		return err
 	}
@@ -32,11 +33,17 @@ const (
 	auditWidth   = 11
 )
 
-// auditValues are one entry's values, in auditColumns' order.
-func auditValues(ctx context.Context, uid string, at time.Time, org roster.OrgID, action, objectType, objectUID string,
-	fields []string) ([]any, error) {
-	a := roster.ActorFrom(ctx)
-	fields = slices.Compact(slices.Sorted(slices.Values(fields)))
+// auditEntry is a change to record; fields are names only.
+type auditEntry struct {
+	actor                         roster.Actor
+	org                           roster.OrgID
+	action, objectType, objectUID string
+	fields                        []string
+}
+
+// values are the entry's values, in auditColumns' order.
+func (e auditEntry) values(uid string, at time.Time) ([]any, error) {
+	fields := slices.Compact(slices.Sorted(slices.Values(e.fields)))
 	names, err := json.Marshal(fields)
 	if err != nil {
 		return nil, err
@@ -45,28 +52,41 @@ func auditValues(ctx context.Context, uid string, at time.Time, org roster.OrgID
 		names = []byte("[]")
 	}
 	var orgID any
-	if org != 0 {
-		orgID = org
+	if e.org != 0 {
+		orgID = e.org
 	}
-	return []any{uid, orgID, dbTime{at}, a.UID, a.Kind, a.KeyID, action, objectType, objectUID, string(names),
-		truncateUTF8(a.RemoteAddr, 100)}, nil
+	return []any{uid, orgID, dbTime{at}, e.actor.UID, e.actor.Kind, e.actor.KeyID, e.action, e.objectType, e.objectUID,
+		string(names), truncateUTF8(e.actor.RemoteAddr, 100)}, nil
 }
 
-// auditClients records the creation of many clients with one INSERT, for
-// imports. The uids are one block, in the clients' order, so that the log
-// lists them as if they had been created one by one.
-func (s *Store) auditClients(ctx context.Context, tx *sql.Tx, org roster.OrgID, action string, clients []*roster.Client) error {
-	t := systemNow()
-	uid := roster.NewUIDs(t, len(clients))
-	args := make([]any, 0, auditWidth*len(clients))
+// clientEntries are the entries of clients created by the actor of ctx.
+func clientEntries(ctx context.Context, org roster.OrgID, action string, clients []*roster.Client) []auditEntry {
+	entries := make([]auditEntry, len(clients))
 	for i, c := range clients {
-		values, err := auditValues(ctx, uid(i), t, org, action, "client", c.UID, c.ClientFields.Present())
+		entries[i] = auditEntry{actor: roster.ActorFrom(ctx), org: org, action: action, objectType: "client",
+			objectUID: c.UID, fields: c.ClientFields.Present()}
+	}
+	return entries
+}
+
+// insertAudit records many changes with one INSERT, for imports and
+// batches of creates. The uids are one block, in the entries' order, so
+// that the log lists them as if they had been made one by one.
+func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, entries []auditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	t := systemNow()
+	uid := roster.NewUIDs(t, len(entries))
+	args := make([]any, 0, auditWidth*len(entries))
+	for i, e := range entries {
+		values, err := e.values(uid(i), t)
 		if err != nil {
 			return err
 		}
 		args = append(args, values...)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES `+s.valueLists(auditWidth, len(clients)), args...)
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES `+s.valueLists(auditWidth, len(entries)), args...)
 	return err
 }
 

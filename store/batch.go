@@ -44,12 +44,15 @@ func (b *batcher) do(ctx context.Context, fn txFunc) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-b.done:
-		return errors.New("store: closed")
+		return errClosed
 	}
 	// Once queued, the outcome is awaited even if ctx ends: the caller must
 	// not report failure for a write that then commits.
 	return <-r.err
 }
+
+// errClosed answers writes that come after Close.
+var errClosed = errors.New("store: closed")
 
 func (b *batcher) close() { close(b.done) }
 

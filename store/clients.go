@@ -133,8 +133,14 @@ func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roste
 }
 
 // CreateClient stores a new client, within the plan's client limit. The
-// caller sets uid, creator, fields, photo and times.
+// caller sets uid, creator, fields, photo and times. Concurrent creates
+// share a transaction (see creates).
 func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Client) error {
+	return s.creates.do(ctx, org, c)
+}
+
+// createClient stores a new client in a transaction of its own.
+func (s *Store) createClient(ctx context.Context, org roster.OrgID, c *roster.Client) error {
 	args := insertArgs(org, c)
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.reserve(ctx, tx, org, 1); err != nil {
@@ -168,18 +174,39 @@ func clientWriteError(err error) error {
 	return roster.FieldErrorf(field, "%s", roster.TakenMessage(field))
 }
 
-// insertActivities writes a client's activities with one statement.
+// insertActivities writes a client's activities.
 func (s *Store) insertActivities(ctx context.Context, tx *sql.Tx, clientID int64, activities []string) error {
-	if len(activities) == 0 {
-		return nil
-	}
-	args := make([]any, 0, 2*len(activities))
+	pairs := make([]any, 0, 2*len(activities))
 	for _, a := range activities {
-		args = append(args, clientID, a)
+		pairs = append(pairs, clientID, a)
 	}
-	_, err := s.txExec(ctx, tx, `INSERT INTO client_activities (client_id, activity) VALUES `+
-		s.valueLists(2, len(activities)), args...)
-	return err
+	return s.insertActivityPairs(ctx, tx, pairs)
+}
+
+// insertActivitiesOf writes the activities of clients whose ids are known
+// by uid.
+func (s *Store) insertActivitiesOf(ctx context.Context, tx *sql.Tx, clients []*roster.Client, ids map[string]int64) error {
+	var pairs []any
+	for _, c := range clients {
+		for _, a := range c.PreferableActivities {
+			pairs = append(pairs, ids[c.UID], a)
+		}
+	}
+	return s.insertActivityPairs(ctx, tx, pairs)
+}
+
+// insertActivityPairs writes activities given as (client id, activity)
+// pairs, at most 1,000 rows a statement.
+func (s *Store) insertActivityPairs(ctx context.Context, tx *sql.Tx, pairs []any) error {
+	for len(pairs) > 0 {
+		part := pairs[:min(len(pairs), 2000)]
+		pairs = pairs[len(part):]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO client_activities (client_id, activity) VALUES `+
+			s.valueLists(2, len(part)/2), part...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UpdateClient applies a partial update. It returns the previous photo key

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"strings"
@@ -83,44 +82,36 @@ func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, c
 	for _, c := range chunk {
 		args = append(args, insertArgs(org, c)...)
 	}
-	rows, err := tx.QueryContext(ctx, `INSERT INTO clients (`+strings.Join(insertColumns, ", ")+`) VALUES `+
-		s.valueLists(len(insertColumns), len(chunk))+` RETURNING id, uid`, args...)
+	ids, err := s.insertClients(ctx, tx, `INSERT INTO clients (`+strings.Join(insertColumns, ", ")+`) VALUES `+
+		s.valueLists(len(insertColumns), len(chunk))+` RETURNING id, uid`, args)
 	if err != nil {
 		return importWriteError(err)
 	}
-	// RETURNING lists the rows in no promised order: the uid tells them apart.
-	ids := make(map[string]int64, len(chunk))
+	if err := s.insertAudit(ctx, tx, clientEntries(ctx, org, "client.import", chunk)); err != nil {
+		return err
+	}
+	return s.insertActivitiesOf(ctx, tx, chunk, ids)
+}
+
+// insertClients runs an INSERT of clients ... RETURNING id, uid and
+// returns the ids of the rows written by uid: RETURNING lists them in no
+// promised order.
+func (s *Store) insertClients(ctx context.Context, tx *sql.Tx, query string, args []any) (map[string]int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := map[string]int64{}
 	for rows.Next() {
 		var id int64
 		var uid string
 		if err := rows.Scan(&id, &uid); err != nil {
-			rows.Close()
-			return err
+			return nil, err
 		}
 		ids[uid] = id
 	}
-	if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
-		return importWriteError(err)
-	}
-	if err := s.auditClients(ctx, tx, org, "client.import", chunk); err != nil {
-		return err
-	}
-	var pairs []any
-	for _, c := range chunk {
-		for _, a := range c.PreferableActivities {
-			pairs = append(pairs, ids[c.UID], a)
-		}
-	}
-	// Two values a row, at most 1,000 rows a statement.
-	for len(pairs) > 0 {
-		part := pairs[:min(len(pairs), 4*importChunk)]
-		pairs = pairs[len(part):]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO client_activities (client_id, activity) VALUES `+
-			s.valueLists(2, len(part)/2), part...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return ids, rows.Err()
 }
 
 // valueLists returns rows parenthesised lists of width placeholders each.

@@ -31,6 +31,7 @@ type Store struct {
 	rdb, wdb *sql.DB
 	postgres bool
 	batch    *batcher // SQLite's group commit; nil on PostgreSQL
+	creates  *creates // client creates' group commit, on both engines
 	stmts    sync.Map // query text → *sql.Stmt on rdb
 	clock    func() time.Time
 }
@@ -58,7 +59,11 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	return &Store{rdb: db, wdb: db, postgres: true, clock: time.Now}, nil
+	s := &Store{rdb: db, wdb: db, postgres: true, clock: time.Now}
+	// Batches of creates in flight at once: enough to overlap one's commit
+	// with the next one's statements, few enough to leave the pool to reads.
+	s.creates = newCreates(s, 4)
+	return s, nil
 }
 
 // sqlitePragmas: WAL lets readers run beside the writer; synchronous(FULL)
@@ -94,6 +99,8 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
 	s := &Store{rdb: rdb, wdb: wdb, batch: newBatcher(wdb), clock: time.Now}
+	// Two batches of creates: one is written while the other gathers.
+	s.creates = newCreates(s, 2)
 	if err := wdb.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -184,6 +191,7 @@ func (s *Store) Close() error {
 		st.(*sql.Stmt).Close()
 		return true
 	})
+	s.creates.close()
 	if s.batch != nil {
 		s.batch.close()
 	}
