@@ -237,7 +237,7 @@ func (s *spool) rows() (func() (roster.ClientFields, error), error) {
 	}, nil
 }
 
-// remove deletes the spool's file, unlinked since newSpool.
+// remove closes the spool: its file, unlinked since newSpool, goes with it.
 func (s *spool) remove() {
 	s.f.Close()
 }

@@ -47,17 +47,22 @@ func run(t *testing.T, s *mail.Sender) (stop func()) {
 	}()
 	stop = func() {
 		cancel()
-		clocktest.Eventually(t, "Run to return after its context ended", func() bool {
-			select {
-			case <-done:
-				return true
-			default:
-				return false
-			}
-		})
+		clocktest.Eventually(t, "Run to return after its context ended", closed(done))
 	}
 	t.Cleanup(stop)
 	return stop
+}
+
+// closed returns a condition that holds once ch is closed.
+func closed(ch <-chan struct{}) func() bool {
+	return func() bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
 }
 
 func newSender(t *testing.T, st *store.Store, c mail.Config) *mail.Sender {
@@ -342,20 +347,11 @@ func TestSenderShutdownGivesUpStuckDelivery(t *testing.T) {
 		go func() { s.Shutdown(deadline); close(returned) }()
 		// Before its deadline Shutdown waits for the delivery, which the
 		// server never lets end.
-		select {
-		case <-returned:
+		if closed(returned)() {
 			t.Fatal("Shutdown returned before its deadline, with a delivery under way")
-		default:
 		}
 		passed()
-		clocktest.Eventually(t, "Shutdown to return once its deadline passed", func() bool {
-			select {
-			case <-returned:
-				return true
-			default:
-				return false
-			}
-		})
+		clocktest.Eventually(t, "Shutdown to return once its deadline passed", closed(returned))
 
 		ms, err := st.UnsentMail(context.Background())
 		if err != nil {
