@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -253,4 +255,31 @@ func rawDB(t *testing.T, dataDir, databaseURL string) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestMigrateDownToCommand: migrate --down-to does nothing at the current
+// version, refuses to undo the one-way Go migrations with the way out, and
+// refuses a version that is not one.
+func TestMigrateDownToCommand(t *testing.T) {
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		db, _, _ := dbArgs(t, engine)
+		ctx := context.Background()
+		if err := run(ctx, append([]string{"migrate"}, db...), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		if err := run(ctx, append([]string{"migrate", "--down-to", "6"}, db...), io.Discard, &log); err != nil ||
+			!strings.Contains(log.String(), "nothing to roll back") {
+			t.Errorf("migrate --down-to 6 on version 6: %v, logged %s", err, log.String())
+		}
+		err := run(ctx, append([]string{"migrate", "--down-to", "5"}, db...), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "migration 6 (") || !strings.Contains(err.Error(), "is one-way") ||
+			!strings.Contains(err.Error(), "Restore a backup") {
+			t.Errorf("migrate --down-to 5: %v", err)
+		}
+		err = run(ctx, append([]string{"migrate", "--down-to", "-1"}, db...), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "want a schema version") {
+			t.Errorf("migrate --down-to -1: %v", err)
+		}
+	})
 }
