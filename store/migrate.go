@@ -98,9 +98,6 @@ func latest(p *goose.Provider) int64 {
 // when one of them is one-way or unknown to this binary; it does nothing
 // at or above the current version.
 func (s *Store) MigrateDownTo(ctx context.Context, version int64, log *slog.Logger) error {
-	if version < 0 {
-		return fmt.Errorf("--down-to %d: a version is 0 or more", version)
-	}
 	p, oneWay, err := s.provider(ctx)
 	if err != nil {
 		return err
