@@ -199,9 +199,18 @@ type spool struct {
 	n   int
 }
 
+// spoolPattern names spool files in the temporary directory.
+const spoolPattern = "roster-import-*.ndjson"
+
 func newSpool() (*spool, error) {
-	f, err := os.CreateTemp("", "roster-import-*.ndjson")
+	f, err := os.CreateTemp("", spoolPattern)
 	if err != nil {
+		return nil, err
+	}
+	// The rows hold clients' emails: unlinked at once, the file goes with
+	// the process however it ends (see RemoveImportLeftovers for older ones).
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
 		return nil, err
 	}
 	w := bufio.NewWriterSize(f, 64<<10)
@@ -228,8 +237,7 @@ func (s *spool) rows() (func() (roster.ClientFields, error), error) {
 	}, nil
 }
 
-// remove deletes the spool's file.
+// remove closes the spool: its file, unlinked since newSpool, goes with it.
 func (s *spool) remove() {
 	s.f.Close()
-	os.Remove(s.f.Name())
 }

@@ -42,6 +42,7 @@ type Server struct {
 	limits         roster.Limits
 	signInLocks    keyLocks
 	clock          func() time.Time
+	ready          readiness // /readyz's write probe
 }
 
 // Notifier is told when a request queued mail, so that the sender need not
@@ -298,6 +299,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.Ping(ctx); err != nil {
 		logFrom(ctx).Error("database not reachable", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "database not reachable"})
+		return nil
+	}
+	if err := s.ready.check(ctx, s.now, s.store.CheckWritable); err != nil {
+		logFrom(ctx).Error("database cannot write", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "database cannot write"})
 		return nil
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -9,6 +9,7 @@ import (
 	netmail "net/mail"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -36,6 +37,13 @@ type Config struct {
 
 // sendTimeout bounds one delivery, from dial to QUIT.
 const sendTimeout = 30 * time.Second
+
+// recordTimeout bounds recording the outcome of a delivery given up at
+// shutdown, which the process waits for before it exits.
+const recordTimeout = 2 * time.Second
+
+// errInterrupted is the outcome of a delivery given up at shutdown.
+var errInterrupted = errors.New("delivery interrupted: the sender shut down")
 
 // DefaultBackoff waits 10s after the first failed attempt and twice as long
 // after each further one, up to an hour.
@@ -70,12 +78,16 @@ type Sender struct {
 	lease   time.Duration
 	now     func() time.Time
 	wake    chan struct{}
+
+	quit, abort         chan struct{} // closed by Shutdown: claim nothing more; give up the delivery under way
+	done                chan struct{} // closed when Run returns
+	quitOnce, abortOnce sync.Once
 }
 
 // NewSender checks c and returns a Sender for outbox.
 func NewSender(outbox Outbox, c Config) (*Sender, error) {
 	s := &Sender{outbox: outbox, from: c.From, log: c.Log, backoff: c.Backoff, poll: c.Poll, lease: c.Lease,
-		now: c.Now, wake: make(chan struct{}, 1)}
+		now: c.Now, wake: make(chan struct{}, 1), quit: make(chan struct{}), abort: make(chan struct{}), done: make(chan struct{})}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -172,26 +184,54 @@ func (s *Sender) Notify() {
 	}
 }
 
-// Run delivers due mail until ctx ends. A delivery under way when ctx ends
-// is finished and recorded, so that Run can take up to the send timeout to
-// return.
+// Run delivers due mail until Shutdown, or until ctx ends, which gives up
+// a delivery under way at once. Call it once.
 func (s *Sender) Run(ctx context.Context) {
+	defer close(s.done)
 	if s.client == nil {
 		s.log.Info("mail sender started without SMTP: mail is logged, not sent")
 	} else {
 		s.log.Info("mail sender started", "smtp", s.server)
 	}
-	for ctx.Err() == nil {
+	for s.claiming(ctx) {
 		if s.sendOne(ctx) {
 			continue
 		}
 		wait := time.NewTimer(s.poll)
 		select {
 		case <-ctx.Done():
+		case <-s.quit:
 		case <-s.wake:
 		case <-wait.C:
 		}
 		wait.Stop()
+	}
+}
+
+// Shutdown stops Run. Run claims no more mail from now on; a delivery
+// under way may finish until ctx ends, and is then given up, its message
+// left due at once for the next start. Shutdown returns once Run has
+// returned, so Run must have been called (it may not have started yet).
+func (s *Sender) Shutdown(ctx context.Context) {
+	s.quitOnce.Do(func() { close(s.quit) })
+	select {
+	case <-s.done:
+		return
+	case <-ctx.Done():
+	}
+	s.abortOnce.Do(func() { close(s.abort) })
+	<-s.done
+}
+
+// claiming reports whether Run may claim more mail.
+func (s *Sender) claiming(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-s.quit:
+		return false
+	default:
+		return true
 	}
 }
 
@@ -208,29 +248,63 @@ func (s *Sender) sendOne(ctx context.Context) bool {
 	if !ok {
 		return false
 	}
-	// The message is ours for the lease; stopping half-way would only
-	// leave it to be sent again later.
-	ctx = context.WithoutCancel(ctx)
 	log := s.log.With("id", m.ID, "message_id", m.MessageID, "to", m.To, "attempt", m.Attempts)
-	if err := s.deliver(ctx, m); err != nil {
+	err = s.attempt(ctx, m)
+	// The outcome is recorded even when ctx has ended: left unrecorded,
+	// the message would wait for its lease to run out.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	switch {
+	case errors.Is(err, errInterrupted):
+		// Not the server's fault, as far as we know: due at once.
+		log.Warn("mail delivery given up at shutdown; it is sent again at the next start")
+		if err := s.outbox.MarkMailFailed(rctx, m.ID, s.now(), err.Error()); err != nil {
+			log.Error("mail: recording the interruption failed; the message is sent once its lease runs out", "err", err)
+		}
+	case err != nil:
 		next := s.now().Add(s.backoff(m.Attempts))
 		log.Warn("mail delivery failed", "err", err, "next_attempt", next)
-		if err := s.outbox.MarkMailFailed(ctx, m.ID, next, err.Error()); err != nil {
+		if err := s.outbox.MarkMailFailed(rctx, m.ID, next, err.Error()); err != nil {
 			log.Error("mail: recording the failure failed", "err", err)
 		}
-		return true
-	}
-	if s.client == nil {
-		log.Info("mail logged, not sent: no SMTP URL", "subject", m.Subject, "body", m.Body)
-	} else {
-		log.Info("mail sent", "subject", m.Subject)
-	}
-	// If this fails the message is sent again after the lease, with the
-	// same Message-ID.
-	if err := s.outbox.MarkMailSent(ctx, m.ID, s.now()); err != nil {
-		log.Error("mail: recording the delivery failed", "err", err)
+	default:
+		if s.client == nil {
+			log.Info("mail logged, not sent: no SMTP URL", "subject", m.Subject, "body", m.Body)
+		} else {
+			log.Info("mail sent", "subject", m.Subject)
+		}
+		// If this fails the message is sent again after the lease, with
+		// the same Message-ID.
+		if err := s.outbox.MarkMailSent(rctx, m.ID, s.now()); err != nil {
+			log.Error("mail: recording the delivery failed", "err", err)
+		}
 	}
 	return true
+}
+
+// attempt delivers m, unless Shutdown's deadline passes or ctx ends first:
+// then it returns errInterrupted at once. go-mail stops watching its context
+// once connected, so a delivery given up is left to end by itself, within
+// the send timeout; its outcome is dropped, and the message, recorded as
+// due, may then be sent twice, with one Message-ID, as after a lease that
+// ran out.
+func (s *Sender) attempt(ctx context.Context, m roster.OutboxMessage) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	result := make(chan error, 1)
+	go func() { result <- s.deliver(ctx, m) }()
+	select {
+	case err := <-result:
+		return err
+	case <-s.abort:
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-result: // it ended meanwhile: its outcome stands
+		return err
+	default:
+		return errInterrupted
+	}
 }
 
 // deliver sends m over SMTP; without a client it does nothing.

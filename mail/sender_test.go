@@ -47,17 +47,22 @@ func run(t *testing.T, s *mail.Sender) (stop func()) {
 	}()
 	stop = func() {
 		cancel()
-		clocktest.Eventually(t, "Run to return after its context ended", func() bool {
-			select {
-			case <-done:
-				return true
-			default:
-				return false
-			}
-		})
+		clocktest.Eventually(t, "Run to return after its context ended", closed(done))
 	}
 	t.Cleanup(stop)
 	return stop
+}
+
+// closed returns a condition that holds once ch is closed.
+func closed(ch <-chan struct{}) func() bool {
+	return func() bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	}
 }
 
 func newSender(t *testing.T, st *store.Store, c mail.Config) *mail.Sender {
@@ -322,4 +327,59 @@ func TestDefaultBackoff(t *testing.T) {
 			t.Errorf("DefaultBackoff(%d) = %v, want %v", attempt, got, want)
 		}
 	}
+}
+
+// TestSenderShutdownGivesUpStuckDelivery: on Shutdown the sender claims no
+// more mail at once, gives up a delivery to a server that never answers
+// when Shutdown's deadline passes, and leaves its message due at once.
+func TestSenderShutdownGivesUpStuckDelivery(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		srv, clock := mailtest.StartMute(t), clocked(st)
+		s := newSender(t, st, config("smtp://"+srv.Addr()+"?tls=none", discard, clock))
+		run(t, s)
+		enqueue(t, st, roster.Mail{To: "ann@example.com", Subject: "Stuck", Body: "never greeted"})
+		enqueue(t, st, roster.Mail{To: "bob@example.com", Subject: "Queued", Body: "behind it"})
+		s.Notify()
+		srv.WaitAccepted(t, 1)
+
+		deadline, passed := context.WithCancel(context.Background())
+		returned := make(chan struct{})
+		go func() { s.Shutdown(deadline); close(returned) }()
+		// Before its deadline Shutdown waits for the delivery, which the
+		// server never lets end.
+		if closed(returned)() {
+			t.Fatal("Shutdown returned before its deadline, with a delivery under way")
+		}
+		passed()
+		clocktest.Eventually(t, "Shutdown to return once its deadline passed", closed(returned))
+
+		ms, err := st.UnsentMail(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) != 2 || ms[0].Attempts != 1 || !strings.Contains(ms[0].LastError, "shut down") || ms[1].Attempts != 0 {
+			t.Fatalf("after shutdown the outbox holds %+v; want the stuck message interrupted once and the other never claimed", ms)
+		}
+		// Due at once, not after a back-off or the lease: the next start
+		// sends it first.
+		m, ok, err := st.ClaimMail(context.Background(), clock.Now(), 2*time.Minute)
+		if err != nil || !ok || m.ID != ms[0].ID {
+			t.Errorf("claim after shutdown: %+v, %v, %v; want message %d", m, ok, err, ms[0].ID)
+		}
+	})
+}
+
+// TestSenderShutdownWhileIdle: Shutdown of an idle sender returns without
+// waiting for its deadline.
+func TestSenderShutdownWhileIdle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := newSender(t, st, config("", discard, clocked(st)))
+		run(t, s)
+		s.Shutdown(context.Background()) // no deadline: it would never return if it waited
+		enqueue(t, st, roster.Mail{To: "ann@example.com", Subject: "Later", Body: "after shutdown"})
+		s.Notify()
+		if n := pending(t, st); n != 1 {
+			t.Errorf("%d messages pending after shutdown, want 1", n)
+		}
+	})
 }

@@ -9,7 +9,7 @@ import (
 // MigrateTo brings the schema up to version and no further, so that a test
 // can write rows as an older Roster did before the next migrations run.
 func (s *Store) MigrateTo(ctx context.Context, version int64) error {
-	p, err := s.provider(ctx)
+	p, _, err := s.provider(ctx)
 	if err != nil {
 		return err
 	}

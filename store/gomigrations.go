@@ -18,8 +18,14 @@ func goMigrations() []*goose.Migration {
 	}
 }
 
-// goMigration is a Go migration with no way down: like the SQL ones, it is
-// undone by restoring a backup.
+// goOneWay says why each Go migration has no way down, for the refusal of
+// MigrateDownTo: it is undone by restoring a backup.
+var goOneWay = map[int64]string{
+	5: "it replaced the audit log's ids by uids computed in Go, and an older roster would write entries without one",
+	6: "it re-keyed emails and names with Unicode folding and set twins aside; the old keys are not kept",
+}
+
+// goMigration is a Go migration with no way down (see goOneWay).
 func goMigration(version int64, up func(ctx context.Context, tx *sql.Tx) error) *goose.Migration {
 	return goose.NewGoMigration(version, &goose.GoFunc{RunTx: up}, nil)
 }

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"testing/fstest"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -34,6 +35,8 @@ type Store struct {
 	creates  *creates // client creates' group commit, on both engines
 	stmts    sync.Map // query text → *sql.Stmt on rdb
 	clock    func() time.Time
+
+	extraMigrations fstest.MapFS // tests' own, beside the embedded ones (see export_migrate_test.go)
 }
 
 // Open connects to PostgreSQL when databaseURL is set, and otherwise to the

@@ -90,20 +90,6 @@ func (c *dbConfig) open(ctx context.Context, log *slog.Logger) (*store.Store, er
 	return st, nil
 }
 
-func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var db dbConfig
-	fs := newFlagSet("migrate")
-	db.register(fs)
-	if err := parseFlags(fs, args, stdout); err != nil {
-		return err
-	}
-	st, err := db.open(ctx, db.logger(stderr))
-	if err != nil {
-		return err
-	}
-	return st.Close()
-}
-
 // serveConfig is serve's sign-in, mail and identity provider settings.
 type serveConfig struct {
 	signup        bool
@@ -119,6 +105,7 @@ type serveConfig struct {
 	origins       roster.LinkOrigins
 	crossSite     bool
 	limits        roster.Limits
+	grace         time.Duration
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -127,6 +114,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	durationFlag(fs, &c.accessTTL, "access-token-ttl", auth.DefaultAccessTTL, "lifetime of an access token")
 	durationFlag(fs, &c.sessionTTL, "session-ttl", api.DefaultRefreshTTL, "how long a sign-in session lasts without a refresh")
 	durationFlag(fs, &c.invitationTTL, "invitation-ttl", roster.DefaultInvitationTTL, "how long an invitation can be answered")
+	durationFlag(fs, &c.grace, "shutdown-grace", 30*time.Second,
+		"how long requests and a mail delivery under way may run after SIGTERM or SIGINT")
 	fs.StringVar(&c.smtpURL, "smtp-url", env("ROSTER_SMTP_URL", ""),
 		"smtp://user:password@host:587 or smtps://...:465 to send mail; empty: log mail instead (env ROSTER_SMTP_URL)")
 	fs.StringVar(&c.mailFrom, "mail-from", env("ROSTER_MAIL_FROM", "Roster <roster@localhost>"),
@@ -246,6 +235,7 @@ var typedEnv = map[string]string{
 	"log-level": "ROSTER_LOG_LEVEL",
 	"signup":    "ROSTER_SIGNUP", "access-token-ttl": "ROSTER_ACCESS_TOKEN_TTL",
 	"session-ttl": "ROSTER_SESSION_TTL", "invitation-ttl": "ROSTER_INVITATION_TTL",
+	"shutdown-grace":         "ROSTER_SHUTDOWN_GRACE",
 	"cross-site-photos":      "ROSTER_CROSS_SITE_PHOTOS",
 	"limit-mail-per-address": "ROSTER_LIMIT_MAIL_PER_ADDRESS", "limit-mail-per-client": "ROSTER_LIMIT_MAIL_PER_CLIENT",
 	"limit-invitations-per-org":      "ROSTER_LIMIT_INVITATIONS_PER_ORG",

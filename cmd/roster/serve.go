@@ -18,12 +18,10 @@ import (
 	"roster/auth"
 	"roster/mail"
 	"roster/photo"
+	"roster/store"
 )
 
-const (
-	shutdownGrace      = 30 * time.Second // how long in-flight requests may run after a signal
-	defaultMemoryLimit = 40 << 20
-)
+const defaultMemoryLimit = 40 << 20
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var db dbConfig
@@ -63,6 +61,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	unlock, err := db.lockSQLite()
+	if err != nil {
+		srv.Close()
+		<-errc
+		return err
+	}
+	defer unlock()
 	log.Info("listening; migrating the database", "addr", ln.Addr().String(), "version", version())
 	app, err := start(ctx, db, c, *publicURL, log)
 	if err != nil {
@@ -70,17 +75,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		<-errc
 		return err
 	}
-	defer app.stop()
+	defer app.st.Close()
 	gate.open(app.handler)
-	log.Info("serving", "addr", ln.Addr().String(), "engine", app.engine)
+	log.Info("serving", "addr", ln.Addr().String(), "engine", app.st.Engine())
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
 	case <-ctx.Done():
+		log.Info("shutting down: finishing in-flight requests and mail", "grace", c.grace)
 	}
-	log.Info("shutting down: finishing in-flight requests", "grace", shutdownGrace)
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	// The mail sender stops claiming at once, beside the requests that
+	// finish; both have until the grace runs out.
+	sctx, cancel := context.WithTimeout(context.Background(), c.grace)
 	defer cancel()
+	mailStopped := make(chan struct{})
+	go func() { app.mail.Shutdown(sctx); close(mailStopped) }()
+	defer func() { <-mailStopped }()
+	if serveErr != nil {
+		return serveErr
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -93,12 +106,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // app is what serve serves once the database is migrated.
 type app struct {
 	handler http.Handler
-	engine  string
-	stop    func() // stops the mail sender and closes the store, once no request runs
+	st      *store.Store // closed once no request runs and the mail sender has stopped
+	mail    *mail.Sender
 }
 
-// start opens and migrates the database, starts the mail sender, and
-// returns the API over them.
+// start opens and migrates the database, removes what a crash left
+// behind, starts the mail sender, and returns the API over them.
 func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, log *slog.Logger) (_ *app, err error) {
 	st, err := db.open(ctx, log)
 	if err != nil {
@@ -113,6 +126,7 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 	if err != nil {
 		return nil, err
 	}
+	removeLeftovers(blobs, time.Now(), log)
 	key, tokenKey, err := signingKeys(ctx, st, db.dataDir)
 	if err != nil {
 		return nil, err
@@ -129,10 +143,10 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 		PublicURL: publicURL, Tokens: auth.NewTokens([]byte(tokenKey), c.accessTTL), OIDC: oidc,
 		DisableSignup: !c.signup, RefreshTTL: c.sessionTTL, InvitationTTL: c.invitationTTL,
 		Mail: sender, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits, CrossSitePhotos: c.crossSite}).Handler()
-	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
-	mailDone := make(chan struct{})
-	go func() { defer close(mailDone); sender.Run(mailCtx) }()
-	return &app{handler: h, engine: st.Engine(), stop: func() { stopMail(); <-mailDone; st.Close() }}, nil
+	// Shutdown, not a signal, stops the sender: it must stop claiming at
+	// once but may finish a delivery within the grace.
+	go sender.Run(context.WithoutCancel(ctx))
+	return &app{handler: h, st: st, mail: sender}, nil
 }
 
 // startGate is serve's handler. Until open it answers for a process that

@@ -154,3 +154,57 @@ func Read(t testing.TB, m Message) (netmail.Header, string) {
 	}
 	return msg.Header, string(b)
 }
+
+// Mute is an SMTP server that accepts connections and never answers: not
+// even the greeting a client waits for first.
+type Mute struct {
+	addr     string
+	mu       sync.Mutex
+	accepted int
+}
+
+// StartMute listens on 127.0.0.1 until t ends, then closes the connections
+// it holds.
+func StartMute(t testing.TB) *Mute {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Mute{addr: ln.Addr().String()}
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			m.mu.Lock()
+			m.accepted++
+			conns = append(conns, c)
+			m.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return m
+}
+
+// Addr is the host:port the server listens on.
+func (m *Mute) Addr() string { return m.addr }
+
+// WaitAccepted waits until the server has accepted n connections.
+func (m *Mute) WaitAccepted(t testing.TB, n int) {
+	t.Helper()
+	clocktest.Eventually(t, fmt.Sprintf("%d connections to the mute SMTP server", n), func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return m.accepted >= n
+	})
+}

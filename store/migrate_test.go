@@ -1,0 +1,126 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"roster/store"
+	"roster/store/storetest"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// schemaVersion is the highest version goose recorded.
+func schemaVersion(t *testing.T, st *store.Store) int64 {
+	t.Helper()
+	var v int64
+	if err := st.DB().QueryRow(`SELECT max(version_id) FROM goose_db_version`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// hasTable reports whether table can be read.
+func hasTable(st *store.Store, table string) bool {
+	_, err := st.DB().Exec(`SELECT count(*) FROM ` + table)
+	return err == nil
+}
+
+// recordNewerVersion records version as migrated, as a newer roster would.
+func recordNewerVersion(t *testing.T, st *store.Store, version int64) {
+	t.Helper()
+	if _, err := st.DB().Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES ($1, true)`, version); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMigrateDownTo: a rollback undoes the migrations above its version,
+// newest first; it refuses, changing nothing, when one of them is one-way,
+// and does nothing where there is nothing above.
+func TestMigrateDownTo(t *testing.T) {
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		st, err := store.Open(ctx, t.TempDir(), storetest.DatabaseURL(t, engine))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		st.AddMigrationsForTest(fstest.MapFS{
+			"01000_a.sql": {Data: []byte("-- +goose Up\nCREATE TABLE rollback_a (n INTEGER);\n-- +goose Down\nDROP TABLE rollback_a;\n")},
+			"01001_b.sql": {Data: []byte("-- +goose Up\nCREATE TABLE rollback_b (n INTEGER);\n")},
+			"01002_c.sql": {Data: []byte("-- +goose Up\nCREATE TABLE rollback_c (n INTEGER);\n-- +goose Down\n-- the table goes\nDROP TABLE rollback_c;\n")},
+		})
+		if err := st.Migrate(ctx, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if v := schemaVersion(t, st); v != 1002 || !hasTable(st, "rollback_c") {
+			t.Fatalf("migrated to version %d, want 1002 with rollback_c", v)
+		}
+
+		// Down to 1000 would undo 1001, which has no Down: refused before
+		// 1002 is undone.
+		err = st.MigrateDownTo(ctx, 1000, quiet)
+		if err == nil || !strings.Contains(err.Error(), "migration 1001 (01001_b.sql) is one-way") {
+			t.Errorf("down to 1000 across a one-way migration: %v", err)
+		}
+		if v := schemaVersion(t, st); v != 1002 || !hasTable(st, "rollback_c") {
+			t.Errorf("a refused rollback left version %d (rollback_c: %v), want 1002 untouched", v, hasTable(st, "rollback_c"))
+		}
+
+		if err := st.MigrateDownTo(ctx, 1001, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if v := schemaVersion(t, st); v != 1001 || hasTable(st, "rollback_c") || !hasTable(st, "rollback_b") {
+			t.Errorf("down to 1001: version %d, rollback_c %v, rollback_b %v; want 1001, gone, kept",
+				v, hasTable(st, "rollback_c"), hasTable(st, "rollback_b"))
+		}
+		if err := st.MigrateDownTo(ctx, 1001, quiet); err != nil || schemaVersion(t, st) != 1001 {
+			t.Errorf("down to the current version: %v, version %d", err, schemaVersion(t, st))
+		}
+		// Up again: the migration undone runs again.
+		if err := st.Migrate(ctx, quiet); err != nil || schemaVersion(t, st) != 1002 || !hasTable(st, "rollback_c") {
+			t.Errorf("migrate after the rollback: %v, version %d", err, schemaVersion(t, st))
+		}
+	})
+}
+
+// TestMigrateDownToOneWayGoMigrations: Roster's own migrations 5 and 6 are
+// one-way, and the refusal says why.
+func TestMigrateDownToOneWayGoMigrations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		before := schemaVersion(t, st)
+		err := st.MigrateDownTo(ctx, 5, quiet)
+		if err == nil || !strings.Contains(err.Error(), "migration 6") || !strings.Contains(err.Error(), "re-keyed emails") ||
+			!strings.Contains(err.Error(), "Restore a backup") {
+			t.Errorf("down to 5: %v", err)
+		}
+		if v := schemaVersion(t, st); v != before {
+			t.Errorf("a refused rollback moved the schema from %d to %d", before, v)
+		}
+	})
+}
+
+// TestMigrateRefusesNewerSchema: a schema a newer roster migrated is
+// refused, by Migrate and by a rollback this binary cannot know how to do.
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		known := schemaVersion(t, st)
+		recordNewerVersion(t, st, known+100)
+		err := st.Migrate(ctx, quiet)
+		var newer *store.NewerSchemaError
+		if !errors.As(err, &newer) || newer.Current != known+100 || newer.Known != known {
+			t.Fatalf("Migrate on a newer schema: %v, want a NewerSchemaError of %d over %d", err, known+100, known)
+		}
+		err = st.MigrateDownTo(ctx, known, quiet)
+		if err == nil || !strings.Contains(err.Error(), "newer than this roster knows") {
+			t.Errorf("down to %d from a version unknown to this binary: %v", known, err)
+		}
+	})
+}
