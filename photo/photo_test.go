@@ -11,6 +11,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"runtime"
+	"slices"
 	"testing"
 
 	"roster"
@@ -54,11 +55,11 @@ func wantError(t *testing.T, err error, kind roster.Kind, msg string) {
 
 func TestNormalizePNG(t *testing.T) {
 	src := testImage(40, 30)
-	data, ext, err := Normalize(bytes.NewReader(encodePNG(t, src)))
-	if err != nil || ext != "png" {
-		t.Fatalf("Normalize = %q, %v; want png, nil", ext, err)
+	up, err := Normalize(bytes.NewReader(encodePNG(t, src)))
+	if err != nil || up.Ext != "png" {
+		t.Fatalf("Normalize = %v, %v; want png, nil", up, err)
 	}
-	got, err := png.Decode(bytes.NewReader(data))
+	got, err := png.Decode(bytes.NewReader(up.Data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,33 +76,202 @@ func TestNormalizePNG(t *testing.T) {
 }
 
 func TestNormalizeJPEG(t *testing.T) {
-	data, ext, err := Normalize(bytes.NewReader(encodeJPEG(t, testImage(40, 30))))
-	if err != nil || ext != "jpg" {
-		t.Fatalf("Normalize = %q, %v; want jpg, nil", ext, err)
+	up, err := Normalize(bytes.NewReader(encodeJPEG(t, testImage(40, 30))))
+	if err != nil || up.Ext != "jpg" {
+		t.Fatalf("Normalize = %v, %v; want jpg, nil", up, err)
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || format != "jpeg" || cfg.Width != 40 || cfg.Height != 30 {
-		t.Fatalf("output: %s %dx%d, %v; want jpeg 40x30", format, cfg.Width, cfg.Height, err)
+	for _, data := range [][]byte{up.Data, up.Thumbnail} {
+		cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+		if err != nil || format != "jpeg" || cfg.Width != 40 || cfg.Height != 30 {
+			t.Fatalf("output: %s %dx%d, %v; want jpeg 40x30", format, cfg.Width, cfg.Height, err)
+		}
+	}
+}
+
+// withAPP1 returns a JPEG with an APP1 segment holding payload after its
+// start marker, where cameras put their EXIF block.
+func withAPP1(t *testing.T, jpg, payload []byte) []byte {
+	t.Helper()
+	app1 := []byte{0xFF, 0xE1, 0, 0}
+	binary.BigEndian.PutUint16(app1[2:], uint16(2+len(payload)))
+	app1 = append(app1, payload...)
+	in := append(append(jpg[:2:2], app1...), jpg[2:]...)
+	if _, err := jpeg.Decode(bytes.NewReader(in)); err != nil {
+		t.Fatalf("test input is not a valid JPEG: %v", err)
+	}
+	return in
+}
+
+// exifBlock returns an EXIF block whose first directory holds orientation
+// o, in the byte order a camera may choose.
+func exifBlock(o uint16, order binary.AppendByteOrder) []byte {
+	b := []byte("Exif\x00\x00")
+	if order == binary.BigEndian {
+		b = append(b, "MM"...)
+	} else {
+		b = append(b, "II"...)
+	}
+	b = order.AppendUint16(b, 42)
+	b = order.AppendUint32(b, 8)      // the first directory follows the header
+	b = order.AppendUint16(b, 2)      // entries
+	b = order.AppendUint16(b, 0x010F) // Make, first as cameras write it
+	b = order.AppendUint16(b, 2)
+	b = order.AppendUint32(b, 4)
+	b = append(b, "Cam\x00"...)
+	b = order.AppendUint16(b, 0x0112) // Orientation: SHORT, one value
+	b = order.AppendUint16(b, 3)
+	b = order.AppendUint32(b, 1)
+	b = order.AppendUint16(b, o)
+	b = order.AppendUint16(b, 0)
+	return order.AppendUint32(b, 0) // no next directory
+}
+
+// quadrants is a w×h image whose four quarters are red, green (top),
+// blue and white (bottom), so that where each lands shows a turn.
+func quadrants(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			c := [2][2]color.RGBA{{red, green}, {blue, white}}[2*y/h][2*x/w]
+			img.SetRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+var (
+	red   = color.RGBA{255, 0, 0, 255}
+	green = color.RGBA{0, 255, 0, 255}
+	blue  = color.RGBA{0, 0, 255, 255}
+	white = color.RGBA{255, 255, 255, 255}
+)
+
+// corners returns the colours near the corners of img, top left, top
+// right, bottom left, bottom right, as the nearest of the quadrants'.
+func corners(img image.Image) [4]color.RGBA {
+	b := img.Bounds()
+	dx, dy := b.Dx()/8, b.Dy()/8
+	var out [4]color.RGBA
+	for i, p := range []image.Point{{dx, dy}, {b.Dx() - 1 - dx, dy}, {dx, b.Dy() - 1 - dy}, {b.Dx() - 1 - dx, b.Dy() - 1 - dy}} {
+		r, g, bl, _ := img.At(b.Min.X+p.X, b.Min.Y+p.Y).RGBA()
+		out[i] = color.RGBA{uint8(r >> 15 * 255), uint8(g >> 15 * 255), uint8(bl >> 15 * 255), 255}
+	}
+	return out
+}
+
+// A JPEG whose EXIF block says the camera was turned is stored upright,
+// photo and thumbnail, and the EXIF block is gone.
+func TestNormalizeAppliesOrientation(t *testing.T) {
+	src := encodeJPEG(t, quadrants(600, 300)) // larger than a thumbnail
+	for _, tc := range []struct {
+		o      uint16
+		order  binary.AppendByteOrder
+		w, h   int
+		corner [4]color.RGBA
+	}{
+		{1, binary.LittleEndian, 600, 300, [4]color.RGBA{red, green, blue, white}},
+		{3, binary.BigEndian, 600, 300, [4]color.RGBA{white, blue, green, red}},
+		// 6, the usual portrait photo: turned right to be seen.
+		{6, binary.BigEndian, 300, 600, [4]color.RGBA{blue, red, white, green}},
+		{6, binary.LittleEndian, 300, 600, [4]color.RGBA{blue, red, white, green}},
+		{8, binary.LittleEndian, 300, 600, [4]color.RGBA{green, white, red, blue}},
+		{2, binary.LittleEndian, 600, 300, [4]color.RGBA{green, red, white, blue}},
+		{5, binary.LittleEndian, 300, 600, [4]color.RGBA{red, blue, green, white}},
+		{7, binary.LittleEndian, 300, 600, [4]color.RGBA{white, green, blue, red}},
+		{4, binary.LittleEndian, 600, 300, [4]color.RGBA{blue, white, red, green}},
+	} {
+		in := withAPP1(t, src, exifBlock(tc.o, tc.order))
+		if got := exifOrientation(in); got != int(tc.o) {
+			t.Fatalf("orientation %d read as %d", tc.o, got)
+		}
+		up, err := Normalize(bytes.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(up.Data, []byte("Exif")) {
+			t.Errorf("orientation %d: the EXIF block is still there", tc.o)
+		}
+		for _, out := range []struct {
+			data []byte
+			w, h int
+		}{{up.Data, tc.w, tc.h}, {up.Thumbnail, tc.w * 256 / 600, tc.h * 256 / 600}} {
+			img, err := jpeg.Decode(bytes.NewReader(out.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := img.Bounds(); b.Dx() != out.w || b.Dy() != out.h {
+				t.Errorf("orientation %d: %dx%d, want %dx%d", tc.o, b.Dx(), b.Dy(), out.w, out.h)
+			}
+			if got := corners(img); got != tc.corner {
+				t.Errorf("orientation %d %dx%d: corners %v, want %v", tc.o, out.w, out.h, got, tc.corner)
+			}
+		}
+	}
+}
+
+// Broken EXIF blocks are read as upright, never past their end.
+func TestEXIFOrientationBroken(t *testing.T) {
+	good := exifBlock(6, binary.LittleEndian)
+	for _, body := range [][]byte{
+		good[:len(good)-10], // cut inside the orientation entry
+		good[:10],           // cut inside the TIFF header
+		[]byte("Exif\x00\x00XX*\x00\x08\x00\x00\x00"),                    // unknown byte order
+		[]byte("Exif\x00\x00II*\x00\xff\xff\xff\x7f"),                    // directory far past the end
+		append(slices.Clone(good[:len(good)-8]), 9, 0, 0, 0, 0, 0, 0, 0), // orientation 9
+	} {
+		in := withAPP1(t, encodeJPEG(t, testImage(8, 8)), body)
+		if got := exifOrientation(in); got != 1 {
+			t.Errorf("orientation of %q = %d, want 1", body, got)
+		}
+	}
+}
+
+// A thumbnail keeps the photo's proportions and format, and its pixels are
+// the means of the photo's.
+func TestNormalizeThumbnail(t *testing.T) {
+	for _, tc := range []struct {
+		w, h, tw, th int
+	}{{1000, 500, 256, 128}, {300, 1200, 64, 256}, {256, 256, 256, 256}, {100, 50, 100, 50}} {
+		up, err := Normalize(bytes.NewReader(encodePNG(t, quadrants(tc.w, tc.h))))
+		if err != nil || up.Ext != "png" {
+			t.Fatalf("Normalize = %v, %v", up, err)
+		}
+		img, err := png.Decode(bytes.NewReader(up.Thumbnail))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := img.Bounds(); b.Dx() != tc.tw || b.Dy() != tc.th {
+			t.Errorf("%dx%d: thumbnail %dx%d, want %dx%d", tc.w, tc.h, b.Dx(), b.Dy(), tc.tw, tc.th)
+		}
+		if got, want := corners(img), [4]color.RGBA{red, green, blue, white}; got != want {
+			t.Errorf("%dx%d: corners %v, want %v", tc.w, tc.h, got, want)
+		}
+	}
+	// A stripe of one colour in four thumbnail pixels becomes their mean.
+	src := image.NewRGBA(image.Rect(0, 0, 1024, 4))
+	for y := range 4 {
+		for x := range 1024 {
+			if x%4 == 0 {
+				src.SetRGBA(x, y, white)
+			} else {
+				src.SetRGBA(x, y, color.RGBA{0, 0, 0, 255})
+			}
+		}
+	}
+	if got := thumbnail(src).RGBAAt(10, 0); got != (color.RGBA{63, 63, 63, 255}) {
+		t.Errorf("mean of 1 white and 3 black pixels = %v, want grey 63", got)
 	}
 }
 
 func TestNormalizeDropsEXIF(t *testing.T) {
-	plain := encodeJPEG(t, testImage(16, 16))
-	payload := []byte("Exif\x00\x00II*\x00\x08\x00\x00\x00GPSLatitude\x0051 30 N")
-	app1 := []byte{0xFF, 0xE1, 0, 0}
-	binary.BigEndian.PutUint16(app1[2:], uint16(2+len(payload)))
-	app1 = append(app1, payload...)
-	in := append(append(plain[:2:2], app1...), plain[2:]...)
-	if _, err := jpeg.Decode(bytes.NewReader(in)); err != nil {
-		t.Fatalf("test input is not a valid JPEG: %v", err)
-	}
+	in := withAPP1(t, encodeJPEG(t, testImage(16, 16)), []byte("Exif\x00\x00II*\x00\x08\x00\x00\x00GPSLatitude\x0051 30 N"))
 
-	out, ext, err := Normalize(bytes.NewReader(in))
-	if err != nil || ext != "jpg" {
-		t.Fatalf("Normalize = %q, %v; want jpg, nil", ext, err)
+	up, err := Normalize(bytes.NewReader(in))
+	if err != nil || up.Ext != "jpg" {
+		t.Fatalf("Normalize = %v, %v; want jpg, nil", up, err)
 	}
 	for _, s := range []string{"GPSLatitude", "Exif"} {
-		if bytes.Contains(out, []byte(s)) {
+		if bytes.Contains(up.Data, []byte(s)) || bytes.Contains(up.Thumbnail, []byte(s)) {
 			t.Errorf("output still contains %q", s)
 		}
 	}
@@ -127,7 +297,7 @@ func TestNormalizeRejectsFormats(t *testing.T) {
 		{"png header only", pngData[:20], corrupt},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := Normalize(bytes.NewReader(tc.data))
+			_, err := Normalize(bytes.NewReader(tc.data))
 			wantError(t, err, roster.KindInvalid, tc.msg)
 		})
 	}
@@ -169,7 +339,7 @@ func TestNormalizeRejectsHugeImages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			_, _, err := Normalize(bytes.NewReader(tc.data))
+			_, err := Normalize(bytes.NewReader(tc.data))
 			runtime.ReadMemStats(&after)
 			wantError(t, err, roster.KindInvalid, tc.msg)
 			if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
@@ -180,7 +350,7 @@ func TestNormalizeRejectsHugeImages(t *testing.T) {
 
 	// At the limits (4000x4000 RGBA is exactly 64 MB), the header is
 	// accepted and decoding fails on the missing pixel data instead.
-	_, _, err := Normalize(bytes.NewReader(pngHeader(4000, 4000)))
+	_, err := Normalize(bytes.NewReader(pngHeader(4000, 4000)))
 	wantError(t, err, roster.KindInvalid, "profile_photo: not a valid JPEG or PNG image")
 }
 
@@ -191,13 +361,13 @@ func (endless) Read(p []byte) (int, error) { return len(p), nil }
 
 func TestNormalizeSize(t *testing.T) {
 	const msg = "profile_photo: larger than 10 MB"
-	_, _, err := Normalize(bytes.NewReader(make([]byte, MaxBytes+1)))
+	_, err := Normalize(bytes.NewReader(make([]byte, MaxBytes+1)))
 	wantError(t, err, roster.KindTooLarge, msg)
-	_, _, err = Normalize(endless{})
+	_, err = Normalize(endless{})
 	wantError(t, err, roster.KindTooLarge, msg)
 
 	// Exactly MaxBytes is within the limit and fails for its content.
-	_, _, err = Normalize(bytes.NewReader(make([]byte, MaxBytes)))
+	_, err = Normalize(bytes.NewReader(make([]byte, MaxBytes)))
 	wantError(t, err, roster.KindInvalid, "profile_photo: must be a JPEG or PNG image")
 }
 

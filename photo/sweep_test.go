@@ -1,0 +1,125 @@
+package photo_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"slices"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/photo"
+	"roster/store"
+	"roster/store/storetest"
+)
+
+// The sweep deletes, a bounded batch a pass, the blobs no client names and
+// that are older than the grace period, and nothing else: on both engines
+// and both blob stores.
+func TestSweep(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		eachStore(t, func(t *testing.T, b blobStore) {
+			ctx := context.Background()
+			org := storetest.NewOrg(t, st, "Pro")
+			const grace = time.Hour
+			base := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Second)
+			old, young := base, base.Add(grace)
+			now := base.Add(grace + time.Minute) // young is a minute old, old is past the grace period
+
+			newClient := func(photoKey string) *roster.Client {
+				c := &roster.Client{UID: roster.NewUID(base), CreatedBy: org.OwnerUID, CreatedAt: base, UpdatedAt: base,
+					ClientFields: roster.ClientFields{Email: roster.NewUID(base) + "@example.com", DisplayName: "C"},
+					ProfilePhoto: photoKey}
+				if err := st.CreateClient(ctx, org.ID, c); err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			put := func(key string, when time.Time) {
+				b.putAt(t, key, []byte("x"), when)
+			}
+
+			// Kept: a client's photo and thumbnail, even old ones.
+			kept := newClient("")
+			keptKey := photo.NewKey(org.UID, kept.UID, "jpg")
+			if _, err := st.UpdateClient(ctx, org.ID, kept.UID, roster.ClientUpdate{Photo: &keptKey}); err != nil {
+				t.Fatal(err)
+			}
+			put(keptKey, old)
+			put(photo.ThumbnailKey(keptKey), old)
+			// Swept: the photo it had before (a delete that failed).
+			replaced := photo.NewKey(org.UID, kept.UID, "jpg")
+			put(replaced, old)
+			put(photo.ThumbnailKey(replaced), old)
+			// Swept: a crash between the blobs' Put and the commit.
+			crashed := photo.NewKey(org.UID, roster.NewUID(base), "png")
+			put(crashed, old)
+			put(photo.ThumbnailKey(crashed), old)
+			// Swept: a photo with the key of another organization's client.
+			other := storetest.NewOrg(t, st, "Pro")
+			stolen := photo.NewKey(other.UID, kept.UID, "jpg")
+			put(stolen, old)
+			// Swept: a temporary file a crash left.
+			put(org.UID+"/.tmp-123456", old)
+			// Kept: an upload in flight, whose client is not committed yet.
+			inFlight := photo.NewKey(org.UID, roster.NewUID(base), "jpg")
+			put(inFlight, young)
+			put(photo.ThumbnailKey(inFlight), young)
+			// Kept: what Roster did not write.
+			put("README.txt", old)
+			put(org.UID+"/notes.jpg", old)
+
+			const batch = 3
+			sweeper := photo.NewSweeper(b, st.PhotoNamed, photo.SweepConfig{Grace: grace, Batch: batch,
+				Now: func() time.Time { return now }})
+			total := 0
+			for range 5 { // 12 blobs, 3 a pass, and a pass that finds the end
+				n, err := sweeper.Pass(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n > batch {
+					t.Fatalf("a pass deleted %d blobs, more than its batch of %d", n, batch)
+				}
+				total += n
+			}
+			want := []string{keptKey, photo.ThumbnailKey(keptKey), inFlight, photo.ThumbnailKey(inFlight),
+				"README.txt", org.UID + "/notes.jpg"}
+			if got := all(t, b); !slices.Equal(got, slices.Sorted(slices.Values(want))) || total != 6 {
+				t.Fatalf("after the sweep: %d deleted, left %q; want 6 deleted, left %q", total, got, want)
+			}
+			for _, gone := range []string{replaced, crashed, stolen} {
+				if _, err := b.Open(ctx, gone); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("%s: %v, want it swept", gone, err)
+				}
+			}
+
+			// Past the grace period the commit that never came is given up on.
+			now = now.Add(grace)
+			for range 3 {
+				if _, err := sweeper.Pass(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := all(t, b); len(got) != 4 || slices.Contains(got, inFlight) || !slices.Contains(got, keptKey) {
+				t.Fatalf("after the grace period: left %q", got)
+			}
+		})
+	})
+}
+
+// all returns every key of a store, sorted.
+func all(t *testing.T, b photo.Blobs) []string {
+	t.Helper()
+	infos, err := b.List(context.Background(), "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, in := range infos {
+		keys = append(keys, in.Key)
+	}
+	slices.Sort(keys)
+	return keys
+}
