@@ -1,4 +1,4 @@
-package photo
+package photo_test
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"roster"
+	"roster/photo"
+	"roster/photo/phototest"
 )
 
 func testImage(w, h int) *image.RGBA {
@@ -27,24 +29,6 @@ func testImage(w, h int) *image.RGBA {
 	return img
 }
 
-func encodePNG(t *testing.T, img image.Image) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func encodeJPEG(t *testing.T, img image.Image) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, nil); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 func wantError(t *testing.T, err error, kind roster.Kind, msg string) {
 	t.Helper()
 	var e *roster.Error
@@ -55,7 +39,7 @@ func wantError(t *testing.T, err error, kind roster.Kind, msg string) {
 
 func TestNormalizePNG(t *testing.T) {
 	src := testImage(40, 30)
-	up, err := Normalize(bytes.NewReader(encodePNG(t, src)))
+	up, err := photo.Normalize(bytes.NewReader(phototest.EncodePNG(t, src)))
 	if err != nil || up.Ext != "png" {
 		t.Fatalf("Normalize = %v, %v; want png, nil", up, err)
 	}
@@ -76,7 +60,7 @@ func TestNormalizePNG(t *testing.T) {
 }
 
 func TestNormalizeJPEG(t *testing.T) {
-	up, err := Normalize(bytes.NewReader(encodeJPEG(t, testImage(40, 30))))
+	up, err := photo.Normalize(bytes.NewReader(phototest.EncodeJPEG(t, testImage(40, 30))))
 	if err != nil || up.Ext != "jpg" {
 		t.Fatalf("Normalize = %v, %v; want jpg, nil", up, err)
 	}
@@ -88,103 +72,29 @@ func TestNormalizeJPEG(t *testing.T) {
 	}
 }
 
-// withAPP1 returns a JPEG with an APP1 segment holding payload after its
-// start marker, where cameras put their EXIF block.
-func withAPP1(t *testing.T, jpg, payload []byte) []byte {
-	t.Helper()
-	app1 := []byte{0xFF, 0xE1, 0, 0}
-	binary.BigEndian.PutUint16(app1[2:], uint16(2+len(payload)))
-	app1 = append(app1, payload...)
-	in := append(append(jpg[:2:2], app1...), jpg[2:]...)
-	if _, err := jpeg.Decode(bytes.NewReader(in)); err != nil {
-		t.Fatalf("test input is not a valid JPEG: %v", err)
-	}
-	return in
-}
-
-// exifBlock returns an EXIF block whose first directory holds orientation
-// o, in the byte order a camera may choose.
-func exifBlock(o uint16, order binary.AppendByteOrder) []byte {
-	b := []byte("Exif\x00\x00")
-	if order == binary.BigEndian {
-		b = append(b, "MM"...)
-	} else {
-		b = append(b, "II"...)
-	}
-	b = order.AppendUint16(b, 42)
-	b = order.AppendUint32(b, 8)      // the first directory follows the header
-	b = order.AppendUint16(b, 2)      // entries
-	b = order.AppendUint16(b, 0x010F) // Make, first as cameras write it
-	b = order.AppendUint16(b, 2)
-	b = order.AppendUint32(b, 4)
-	b = append(b, "Cam\x00"...)
-	b = order.AppendUint16(b, 0x0112) // Orientation: SHORT, one value
-	b = order.AppendUint16(b, 3)
-	b = order.AppendUint32(b, 1)
-	b = order.AppendUint16(b, o)
-	b = order.AppendUint16(b, 0)
-	return order.AppendUint32(b, 0) // no next directory
-}
-
-// quadrants is a w×h image whose four quarters are red, green (top),
-// blue and white (bottom), so that where each lands shows a turn.
-func quadrants(w, h int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			c := [2][2]color.RGBA{{red, green}, {blue, white}}[2*y/h][2*x/w]
-			img.SetRGBA(x, y, c)
-		}
-	}
-	return img
-}
-
-var (
-	red   = color.RGBA{255, 0, 0, 255}
-	green = color.RGBA{0, 255, 0, 255}
-	blue  = color.RGBA{0, 0, 255, 255}
-	white = color.RGBA{255, 255, 255, 255}
-)
-
-// corners returns the colours near the corners of img, top left, top
-// right, bottom left, bottom right, as the nearest of the quadrants'.
-func corners(img image.Image) [4]color.RGBA {
-	b := img.Bounds()
-	dx, dy := b.Dx()/8, b.Dy()/8
-	var out [4]color.RGBA
-	for i, p := range []image.Point{{dx, dy}, {b.Dx() - 1 - dx, dy}, {dx, b.Dy() - 1 - dy}, {b.Dx() - 1 - dx, b.Dy() - 1 - dy}} {
-		r, g, bl, _ := img.At(b.Min.X+p.X, b.Min.Y+p.Y).RGBA()
-		out[i] = color.RGBA{uint8(r >> 15 * 255), uint8(g >> 15 * 255), uint8(bl >> 15 * 255), 255}
-	}
-	return out
-}
-
 // A JPEG whose EXIF block says the camera was turned is stored upright,
 // photo and thumbnail, and the EXIF block is gone.
 func TestNormalizeAppliesOrientation(t *testing.T) {
-	src := encodeJPEG(t, quadrants(600, 300)) // larger than a thumbnail
+	src := phototest.EncodeJPEG(t, phototest.Quadrants(600, 300)) // larger than a thumbnail
 	for _, tc := range []struct {
 		o      uint16
 		order  binary.AppendByteOrder
 		w, h   int
 		corner [4]color.RGBA
 	}{
-		{1, binary.LittleEndian, 600, 300, [4]color.RGBA{red, green, blue, white}},
-		{3, binary.BigEndian, 600, 300, [4]color.RGBA{white, blue, green, red}},
+		{1, binary.LittleEndian, 600, 300, [4]color.RGBA{phototest.Red, phototest.Green, phototest.Blue, phototest.White}},
+		{3, binary.BigEndian, 600, 300, [4]color.RGBA{phototest.White, phototest.Blue, phototest.Green, phototest.Red}},
 		// 6, the usual portrait photo: turned right to be seen.
-		{6, binary.BigEndian, 300, 600, [4]color.RGBA{blue, red, white, green}},
-		{6, binary.LittleEndian, 300, 600, [4]color.RGBA{blue, red, white, green}},
-		{8, binary.LittleEndian, 300, 600, [4]color.RGBA{green, white, red, blue}},
-		{2, binary.LittleEndian, 600, 300, [4]color.RGBA{green, red, white, blue}},
-		{5, binary.LittleEndian, 300, 600, [4]color.RGBA{red, blue, green, white}},
-		{7, binary.LittleEndian, 300, 600, [4]color.RGBA{white, green, blue, red}},
-		{4, binary.LittleEndian, 600, 300, [4]color.RGBA{blue, white, red, green}},
+		{6, binary.BigEndian, 300, 600, [4]color.RGBA{phototest.Blue, phototest.Red, phototest.White, phototest.Green}},
+		{6, binary.LittleEndian, 300, 600, [4]color.RGBA{phototest.Blue, phototest.Red, phototest.White, phototest.Green}},
+		{8, binary.LittleEndian, 300, 600, [4]color.RGBA{phototest.Green, phototest.White, phototest.Red, phototest.Blue}},
+		{2, binary.LittleEndian, 600, 300, [4]color.RGBA{phototest.Green, phototest.Red, phototest.White, phototest.Blue}},
+		{5, binary.LittleEndian, 300, 600, [4]color.RGBA{phototest.Red, phototest.Blue, phototest.Green, phototest.White}},
+		{7, binary.LittleEndian, 300, 600, [4]color.RGBA{phototest.White, phototest.Green, phototest.Blue, phototest.Red}},
+		{4, binary.LittleEndian, 600, 300, [4]color.RGBA{phototest.Blue, phototest.White, phototest.Red, phototest.Green}},
 	} {
-		in := withAPP1(t, src, exifBlock(tc.o, tc.order))
-		if got := exifOrientation(in); got != int(tc.o) {
-			t.Fatalf("orientation %d read as %d", tc.o, got)
-		}
-		up, err := Normalize(bytes.NewReader(in))
+		in := phototest.WithAPP1(t, src, phototest.EXIFBlock(tc.o, tc.order))
+		up, err := photo.Normalize(bytes.NewReader(in))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +112,7 @@ func TestNormalizeAppliesOrientation(t *testing.T) {
 			if b := img.Bounds(); b.Dx() != out.w || b.Dy() != out.h {
 				t.Errorf("orientation %d: %dx%d, want %dx%d", tc.o, b.Dx(), b.Dy(), out.w, out.h)
 			}
-			if got := corners(img); got != tc.corner {
+			if got := phototest.Corners(img); got != tc.corner {
 				t.Errorf("orientation %d %dx%d: corners %v, want %v", tc.o, out.w, out.h, got, tc.corner)
 			}
 		}
@@ -211,7 +121,7 @@ func TestNormalizeAppliesOrientation(t *testing.T) {
 
 // Broken EXIF blocks are read as upright, never past their end.
 func TestEXIFOrientationBroken(t *testing.T) {
-	good := exifBlock(6, binary.LittleEndian)
+	good := phototest.EXIFBlock(6, binary.LittleEndian)
 	for _, body := range [][]byte{
 		good[:len(good)-10], // cut inside the orientation entry
 		good[:10],           // cut inside the TIFF header
@@ -219,9 +129,17 @@ func TestEXIFOrientationBroken(t *testing.T) {
 		[]byte("Exif\x00\x00II*\x00\xff\xff\xff\x7f"),                    // directory far past the end
 		append(slices.Clone(good[:len(good)-8]), 9, 0, 0, 0, 0, 0, 0, 0), // orientation 9
 	} {
-		in := withAPP1(t, encodeJPEG(t, testImage(8, 8)), body)
-		if got := exifOrientation(in); got != 1 {
-			t.Errorf("orientation of %q = %d, want 1", body, got)
+		in := phototest.WithAPP1(t, phototest.EncodeJPEG(t, phototest.Quadrants(16, 8)), body)
+		up, err := photo.Normalize(bytes.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := jpeg.Decode(bytes.NewReader(up.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := phototest.Corners(img), phototest.Corners(phototest.Quadrants(16, 8)); img.Bounds().Dx() != 16 || got != want {
+			t.Errorf("EXIF block %q: %v, corners %v; want upright", body, img.Bounds(), got)
 		}
 	}
 }
@@ -232,7 +150,7 @@ func TestNormalizeThumbnail(t *testing.T) {
 	for _, tc := range []struct {
 		w, h, tw, th int
 	}{{1000, 500, 256, 128}, {300, 1200, 64, 256}, {256, 256, 256, 256}, {100, 50, 100, 50}} {
-		up, err := Normalize(bytes.NewReader(encodePNG(t, quadrants(tc.w, tc.h))))
+		up, err := photo.Normalize(bytes.NewReader(phototest.EncodePNG(t, phototest.Quadrants(tc.w, tc.h))))
 		if err != nil || up.Ext != "png" {
 			t.Fatalf("Normalize = %v, %v", up, err)
 		}
@@ -243,7 +161,7 @@ func TestNormalizeThumbnail(t *testing.T) {
 		if b := img.Bounds(); b.Dx() != tc.tw || b.Dy() != tc.th {
 			t.Errorf("%dx%d: thumbnail %dx%d, want %dx%d", tc.w, tc.h, b.Dx(), b.Dy(), tc.tw, tc.th)
 		}
-		if got, want := corners(img), [4]color.RGBA{red, green, blue, white}; got != want {
+		if got, want := phototest.Corners(img), [4]color.RGBA{phototest.Red, phototest.Green, phototest.Blue, phototest.White}; got != want {
 			t.Errorf("%dx%d: corners %v, want %v", tc.w, tc.h, got, want)
 		}
 	}
@@ -252,21 +170,29 @@ func TestNormalizeThumbnail(t *testing.T) {
 	for y := range 4 {
 		for x := range 1024 {
 			if x%4 == 0 {
-				src.SetRGBA(x, y, white)
+				src.SetRGBA(x, y, phototest.White)
 			} else {
 				src.SetRGBA(x, y, color.RGBA{0, 0, 0, 255})
 			}
 		}
 	}
-	if got := thumbnail(src).RGBAAt(10, 0); got != (color.RGBA{63, 63, 63, 255}) {
+	up, err := photo.Normalize(bytes.NewReader(phototest.EncodePNG(t, src)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	thumb, err := png.Decode(bytes.NewReader(up.Thumbnail))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := color.RGBAModel.Convert(thumb.At(10, 0)); got != (color.RGBA{63, 63, 63, 255}) {
 		t.Errorf("mean of 1 white and 3 black pixels = %v, want grey 63", got)
 	}
 }
 
 func TestNormalizeDropsEXIF(t *testing.T) {
-	in := withAPP1(t, encodeJPEG(t, testImage(16, 16)), []byte("Exif\x00\x00II*\x00\x08\x00\x00\x00GPSLatitude\x0051 30 N"))
+	in := phototest.WithAPP1(t, phototest.EncodeJPEG(t, testImage(16, 16)), []byte("Exif\x00\x00II*\x00\x08\x00\x00\x00GPSLatitude\x0051 30 N"))
 
-	up, err := Normalize(bytes.NewReader(in))
+	up, err := photo.Normalize(bytes.NewReader(in))
 	if err != nil || up.Ext != "jpg" {
 		t.Fatalf("Normalize = %v, %v; want jpg, nil", up, err)
 	}
@@ -282,7 +208,7 @@ func TestNormalizeRejectsFormats(t *testing.T) {
 	if err := gif.Encode(&gifData, testImage(8, 8), nil); err != nil {
 		t.Fatal(err)
 	}
-	pngData := encodePNG(t, testImage(64, 64))
+	pngData := phototest.EncodePNG(t, testImage(64, 64))
 	const notImage = "profile_photo: must be a JPEG or PNG image"
 	const corrupt = "profile_photo: not a valid JPEG or PNG image"
 	for _, tc := range []struct {
@@ -297,7 +223,7 @@ func TestNormalizeRejectsFormats(t *testing.T) {
 		{"png header only", pngData[:20], corrupt},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Normalize(bytes.NewReader(tc.data))
+			_, err := photo.Normalize(bytes.NewReader(tc.data))
 			wantError(t, err, roster.KindInvalid, tc.msg)
 		})
 	}
@@ -317,7 +243,7 @@ func pngHeader(w, h uint32) []byte {
 
 func TestNormalizeRejectsHugeImages(t *testing.T) {
 	// A JPEG whose frame header says 0x0.
-	zero := encodeJPEG(t, testImage(8, 8))
+	zero := phototest.EncodeJPEG(t, testImage(8, 8))
 	sof := bytes.Index(zero, []byte{0xFF, 0xC0})
 	copy(zero[sof+5:], []byte{0, 0, 0, 0})
 
@@ -339,7 +265,7 @@ func TestNormalizeRejectsHugeImages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			_, err := Normalize(bytes.NewReader(tc.data))
+			_, err := photo.Normalize(bytes.NewReader(tc.data))
 			runtime.ReadMemStats(&after)
 			wantError(t, err, roster.KindInvalid, tc.msg)
 			if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
@@ -350,7 +276,7 @@ func TestNormalizeRejectsHugeImages(t *testing.T) {
 
 	// At the limits (4000x4000 RGBA is exactly 64 MB), the header is
 	// accepted and decoding fails on the missing pixel data instead.
-	_, err := Normalize(bytes.NewReader(pngHeader(4000, 4000)))
+	_, err := photo.Normalize(bytes.NewReader(pngHeader(4000, 4000)))
 	wantError(t, err, roster.KindInvalid, "profile_photo: not a valid JPEG or PNG image")
 }
 
@@ -361,20 +287,20 @@ func (endless) Read(p []byte) (int, error) { return len(p), nil }
 
 func TestNormalizeSize(t *testing.T) {
 	const msg = "profile_photo: larger than 10 MB"
-	_, err := Normalize(bytes.NewReader(make([]byte, MaxBytes+1)))
+	_, err := photo.Normalize(bytes.NewReader(make([]byte, photo.MaxBytes+1)))
 	wantError(t, err, roster.KindTooLarge, msg)
-	_, err = Normalize(endless{})
+	_, err = photo.Normalize(endless{})
 	wantError(t, err, roster.KindTooLarge, msg)
 
-	// Exactly MaxBytes is within the limit and fails for its content.
-	_, err = Normalize(bytes.NewReader(make([]byte, MaxBytes)))
+	// Exactly photo.MaxBytes is within the limit and fails for its content.
+	_, err = photo.Normalize(bytes.NewReader(make([]byte, photo.MaxBytes)))
 	wantError(t, err, roster.KindInvalid, "profile_photo: must be a JPEG or PNG image")
 }
 
 func TestContentType(t *testing.T) {
 	for ext, want := range map[string]string{"jpg": "image/jpeg", "png": "image/png", "gif": "", "": ""} {
-		if got := ContentType(ext); got != want {
-			t.Errorf("ContentType(%q) = %q, want %q", ext, got, want)
+		if got := photo.ContentType(ext); got != want {
+			t.Errorf("photo.ContentType(%q) = %q, want %q", ext, got, want)
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -109,10 +108,15 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 			st.Close()
 		}
 	}()
-	blobs, err := photo.NewDir(filepath.Join(db.dataDir, "photos"))
+	blobs, stopSweep, err := openPhotos(ctx, c.blobURL, db.dataDir, st, log)
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			stopSweep()
+		}
+	}()
 	key, tokenKey, err := signingKeys(ctx, st, db.dataDir)
 	if err != nil {
 		return nil, err
@@ -132,7 +136,7 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); sender.Run(mailCtx) }()
-	return &app{handler: h, engine: st.Engine(), stop: func() { stopMail(); <-mailDone; st.Close() }}, nil
+	return &app{handler: h, engine: st.Engine(), stop: func() { stopMail(); <-mailDone; stopSweep(); st.Close() }}, nil
 }
 
 // startGate is serve's handler. Until open it answers for a process that
