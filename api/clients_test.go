@@ -210,7 +210,7 @@ func checkPhotoLifecycle(t *testing.T, e *env) {
 			t.Errorf("%s: %v, want %dx%d", tc.link, b, tc.w, tc.h)
 		}
 	}
-	stored := storedKeys(t, e)
+	stored := phototest.Keys(t, e.blobs)
 	if len(stored) != 2 {
 		t.Fatalf("stored %q, want the photo and its thumbnail", stored)
 	}
@@ -233,30 +233,16 @@ func checkPhotoLifecycle(t *testing.T, e *env) {
 	fetchPhoto(t, e, *now.PhotoThumbnail, 200)
 	fetchPhoto(t, e, *c.ProfilePhoto, 404)
 	fetchPhoto(t, e, *c.PhotoThumbnail, 404)
-	if got := storedKeys(t, e); len(got) != 2 || slices.Contains(got, stored[0]) || slices.Contains(got, stored[1]) {
+	if got := phototest.Keys(t, e.blobs); len(got) != 2 || slices.Contains(got, stored[0]) || slices.Contains(got, stored[1]) {
 		t.Fatalf("after the replace: stored %q, want only the new photo and thumbnail", got)
 	}
 
 	expect(t, e.json("DELETE", "/client-management/clients/", map[string]string{"user_uid": c.UserUID}), 200)
 	fetchPhoto(t, e, *now.ProfilePhoto, 404)
 	fetchPhoto(t, e, *now.PhotoThumbnail, 404)
-	if got := storedKeys(t, e); len(got) != 0 {
+	if got := phototest.Keys(t, e.blobs); len(got) != 0 {
 		t.Fatalf("after the delete: stored %q", got)
 	}
-}
-
-// storedKeys lists every blob the server's store holds.
-func storedKeys(t *testing.T, e *env) []string {
-	t.Helper()
-	infos, err := e.blobs.List(context.Background(), "", 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys []string
-	for _, in := range infos {
-		keys = append(keys, in.Key)
-	}
-	return keys
 }
 
 // A photo stored before thumbnails were made is served whole under its
@@ -268,7 +254,7 @@ func TestThumbnailOfOlderPhoto(t *testing.T) {
 		expect(t, r, 201)
 		var out struct{ UserData client }
 		r.decode(t, &out)
-		keys := storedKeys(t, e)
+		keys := phototest.Keys(t, e.blobs)
 		for _, k := range keys {
 			if _, ok := photo.PhotoOfThumbnail(k); ok {
 				if err := e.blobs.Delete(context.Background(), k); err != nil {

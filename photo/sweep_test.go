@@ -10,6 +10,7 @@ import (
 
 	"roster"
 	"roster/photo"
+	"roster/photo/phototest"
 	"roster/store"
 	"roster/store/storetest"
 )
@@ -86,7 +87,7 @@ func TestSweep(t *testing.T) {
 			}
 			want := []string{keptKey, photo.ThumbnailKey(keptKey), inFlight, photo.ThumbnailKey(inFlight),
 				"README.txt", org.UID + "/notes.jpg"}
-			if got := all(t, b); !slices.Equal(got, slices.Sorted(slices.Values(want))) || total != 6 {
+			if got := phototest.Keys(t, b); !slices.Equal(got, slices.Sorted(slices.Values(want))) || total != 6 {
 				t.Fatalf("after the sweep: %d deleted, left %q; want 6 deleted, left %q", total, got, want)
 			}
 			for _, gone := range []string{replaced, crashed, stolen} {
@@ -102,24 +103,9 @@ func TestSweep(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if got := all(t, b); len(got) != 4 || slices.Contains(got, inFlight) || !slices.Contains(got, keptKey) {
+			if got := phototest.Keys(t, b); len(got) != 4 || slices.Contains(got, inFlight) || !slices.Contains(got, keptKey) {
 				t.Fatalf("after the grace period: left %q", got)
 			}
 		})
 	})
-}
-
-// all returns every key of a store, sorted.
-func all(t *testing.T, b photo.Blobs) []string {
-	t.Helper()
-	infos, err := b.List(context.Background(), "", 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys []string
-	for _, in := range infos {
-		keys = append(keys, in.Key)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -21,7 +21,6 @@ import (
 	"roster/clocktest"
 	"roster/internal/nettest"
 	"roster/mail/mailtest"
-	"roster/photo"
 	"roster/photo/phototest"
 )
 
@@ -208,7 +207,7 @@ func TestTwoProcessesSharePhotos(t *testing.T) {
 		t.Errorf("new photo %v, want 40 wide", img.Bounds())
 	}
 	bucket := s3.Open(t, "shared/photos")
-	if keys := listKeys(t, bucket); len(keys) != 2 {
+	if keys := phototest.Keys(t, bucket); len(keys) != 2 {
 		t.Errorf("bucket after the replace: %q, want the new photo and thumbnail", keys)
 	}
 
@@ -220,23 +219,9 @@ func TestTwoProcessesSharePhotos(t *testing.T) {
 	if status, _ := b.do("GET", *now.Thumb, "", "", nil); status != 404 {
 		t.Errorf("thumbnail of a deleted client: %d, want 404", status)
 	}
-	if keys := listKeys(t, bucket); len(keys) != 0 {
+	if keys := phototest.Keys(t, bucket); len(keys) != 0 {
 		t.Errorf("bucket after the delete: %q", keys)
 	}
-}
-
-// listKeys returns the keys b holds.
-func listKeys(t *testing.T, b photo.Blobs) []string {
-	t.Helper()
-	infos, err := b.List(context.Background(), "", 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys []string
-	for _, in := range infos {
-		keys = append(keys, in.Key)
-	}
-	return keys
 }
 
 // serve refuses a --blob-url it cannot use, before it starts.

@@ -6,6 +6,7 @@ package phototest
 import (
 	"context"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -76,3 +77,18 @@ type clock func() time.Time
 
 func (c clock) Now() time.Time                  { return c() }
 func (c clock) Since(t time.Time) time.Duration { return c().Sub(t) }
+
+// Keys returns every key b holds (at most 1000), sorted.
+func Keys(t testing.TB, b photo.Blobs) []string {
+	t.Helper()
+	infos, err := b.List(context.Background(), "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 0, len(infos))
+	for _, in := range infos {
+		keys = append(keys, in.Key)
+	}
+	slices.Sort(keys)
+	return keys
+}
