@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
 
 	"roster"
+	"roster/clocktest"
 	"roster/photo"
 	"roster/photo/phototest"
 	"roster/store"
@@ -109,3 +111,31 @@ func TestSweep(t *testing.T) {
 		})
 	})
 }
+
+// Run sweeps at once, then at each tick, and returns when its context ends.
+func TestSweepRun(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		root := t.TempDir()
+		d, err := photo.NewDir(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := blobStore{Blobs: d, root: root}
+		org := storetest.NewOrg(t, st, "Pro")
+		old := time.Now().Add(-48 * time.Hour)
+		b.putAt(t, photo.NewKey(org.UID, roster.NewUID(old), "jpg"), []byte("x"), old)
+		sweeper := photo.NewSweeper(d, st.PhotoNamed, photo.SweepConfig{Grace: time.Hour, Batch: 10, Now: time.Now})
+		ctx, cancel := context.WithCancel(context.Background())
+		ticks, done := make(chan time.Time), make(chan struct{})
+		go func() { defer close(done); sweeper.Run(ctx, ticks, discard) }()
+
+		clocktest.Eventually(t, "the first pass", func() bool { return len(phototest.Keys(t, d)) == 0 })
+		b.putAt(t, photo.NewKey(org.UID, roster.NewUID(old), "png"), []byte("x"), old)
+		ticks <- time.Now() // taken only once the first pass is over
+		clocktest.Eventually(t, "the pass of a tick", func() bool { return len(phototest.Keys(t, d)) == 0 })
+		cancel()
+		<-done
+	})
+}
+
+var discard = slog.New(slog.DiscardHandler)
