@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"roster"
+	"roster/photo"
 )
 
 // clientJSON is a client as the seeds show it: user_uid, the fields of
@@ -22,6 +23,7 @@ import (
 type clientJSON struct {
 	c         *roster.Client
 	photoURL  string // "" without a photo
+	thumbURL  string // its thumbnail's
 	withNotes bool   // only in details and on create
 }
 
@@ -41,6 +43,7 @@ func toJSON(c *roster.Client, photoURL func(key string) string, withNotes bool) 
 	j := clientJSON{c: c, withNotes: withNotes}
 	if c.ProfilePhoto != "" {
 		j.photoURL = photoURL(c.ProfilePhoto)
+		j.thumbURL = photoURL(photo.ThumbnailKey(c.ProfilePhoto))
 	}
 	return j
 }
@@ -67,12 +70,8 @@ func (j clientJSON) appendJSON(b []byte) []byte {
 		b = append(append(append(b, `,"`...), spec.Name...), `":`...)
 		b = appendFieldJSON(b, spec, &c.ClientFields)
 	}
-	b = append(b, `,"profile_photo":`...)
-	if j.photoURL == "" {
-		b = append(b, "null"...)
-	} else {
-		b = str(b, j.photoURL)
-	}
+	b = appendURLJSON(append(b, `,"profile_photo":`...), j.photoURL)
+	b = appendURLJSON(append(b, `,"profile_photo_thumbnail":`...), j.thumbURL)
 	if j.withNotes {
 		b = append(b, `,"notes":`...)
 		if c.Note == nil {
@@ -161,6 +160,14 @@ func appendFieldJSON(b []byte, spec *roster.FieldSpec, f *roster.ClientFields) [
 	}
 	// A number shown as a string: its text has nothing to escape.
 	return append(spec.AppendText(append(b, '"'), f), '"')
+}
+
+// appendURLJSON appends a link, or null for "".
+func appendURLJSON(b []byte, url string) []byte {
+	if url == "" {
+		return append(b, "null"...)
+	}
+	return appendJSONString(b, url)
 }
 
 // appendTimeJSON appends a time as the seeds show it, or null.

@@ -73,12 +73,12 @@ func TestClientJSONKeys(t *testing.T) {
 		keys = append(keys, k.(string))
 		values[k.(string)] = v
 	}
-	want := append(append([]string{"user_uid"}, roster.FieldNames(0)...), "profile_photo", "notes", "last_session",
+	want := append(append([]string{"user_uid"}, roster.FieldNames(0)...), "profile_photo", "profile_photo_thumbnail", "notes", "last_session",
 		"sessions_count", "status", "deactivated_at", "admin_uid", "created_at", "updated_at")
 	if strings.Join(keys, " ") != strings.Join(want, " ") {
 		t.Errorf("keys %v\nwant %v", keys, want)
 	}
-	for k, w := range map[string]any{"age": "30", "shoeSize": "8.5", "phone": nil, "height": nil,
+	for k, w := range map[string]any{"age": "30", "shoeSize": "8.5", "phone": nil, "height": nil, "profile_photo_thumbnail": nil,
 		"preferable_activities": []any{}, "status": "deactivated", "deactivated_at": "2024-12-02T19:17:30.371Z",
 		"notes": map[string]any{"text": nil, "updated_at": "2024-12-02T19:17:30.371Z"}, "sessions_count": 0.0} {
 		if !reflect.DeepEqual(values[k], w) {

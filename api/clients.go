@@ -306,19 +306,29 @@ func parseDate(v, name string) (time.Time, error) {
 	return t, nil
 }
 
-// putPhoto stores an uploaded photo under a fresh key.
+// putPhoto stores an uploaded photo and its thumbnail under a fresh key;
+// after an error neither remains.
 func (s *Server) putPhoto(ctx context.Context, orgUID, clientUID string, in input) (string, error) {
-	key := photo.NewKey(orgUID, clientUID, in.photoExt)
-	return key, s.blobs.Put(ctx, key, in.photo)
+	key := photo.NewKey(orgUID, clientUID, in.photo.Ext)
+	err := s.blobs.Put(ctx, key, in.photo.Data)
+	if err == nil {
+		if err = s.blobs.Put(ctx, photo.ThumbnailKey(key), in.photo.Thumbnail); err != nil {
+			s.deletePhoto(ctx, key)
+		}
+	}
+	return key, err
 }
 
-// deletePhoto removes a photo that is no longer referenced. A failure leaves
-// an orphaned file, never a broken client, so it is logged, not returned.
+// deletePhoto removes a photo that is no longer referenced, with its
+// thumbnail. A failure leaves an orphaned blob, never a broken client, so
+// it is logged, not returned; the photo sweep removes the blob later.
 func (s *Server) deletePhoto(ctx context.Context, key string) {
 	if key == "" {
 		return
 	}
-	if err := s.blobs.Delete(context.WithoutCancel(ctx), key); err != nil {
-		logFrom(ctx).Warn("photo not deleted", "key", key, "err", err)
+	for _, k := range []string{key, photo.ThumbnailKey(key)} {
+		if err := s.blobs.Delete(context.WithoutCancel(ctx), k); err != nil {
+			logFrom(ctx).Warn("photo not deleted", "key", k, "err", err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -9,8 +10,13 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"roster/api"
+	"roster/photo"
+	"roster/photo/phototest"
 )
 
 var prefixes = []string{"/client-management/clients", "/user-management/users"}
@@ -28,6 +34,7 @@ type client struct {
 	Brand                *string         `json:"brand"`
 	PreferableActivities []string        `json:"preferable_activities"`
 	ProfilePhoto         *string         `json:"profile_photo"`
+	PhotoThumbnail       *string         `json:"profile_photo_thumbnail"`
 	Notes                json.RawMessage `json:"notes"`
 	AdminUID             string          `json:"admin_uid"`
 }
@@ -161,42 +168,104 @@ func multipartBody(t *testing.T, fields map[string]string, photo []byte) (string
 	return w.FormDataContentType(), b.Bytes()
 }
 
+// A photo and its thumbnail are stored, served through their signed
+// links, and both deleted when replaced or when their client is: on local
+// disk and in an S3 bucket.
 func TestPhotoUploadServeReplaceDelete(t *testing.T) {
+	for _, store := range []string{"dir", "s3"} {
+		t.Run(store, func(t *testing.T) {
+			var options []func(*api.Config)
+			if store == "s3" { // a bucket of each engine's own
+				options = append(options, func(c *api.Config) { c.Blobs = phototest.NewS3Server(t, nil).Open(t, "photos") })
+			}
+			each(t, func(t *testing.T, e *env) { checkPhotoLifecycle(t, e) }, options...)
+		})
+	}
+}
+
+func checkPhotoLifecycle(t *testing.T, e *env) {
+	pic := phototest.EncodePNG(t, phototest.Quadrants(600, 300))
+	ct, body := multipartBody(t, map[string]string{"email": "pic@example.com", "display_name": "Pic"}, pic)
+	r := e.do(req{Method: "POST", Path: "/client-management/clients/", Key: e.org.APIKey, ContentType: ct, Body: body})
+	expect(t, r, 201)
+	var out struct{ UserData client }
+	r.decode(t, &out)
+	c := out.UserData
+	if c.ProfilePhoto == nil || !strings.HasPrefix(*c.ProfilePhoto, "/photos/"+e.org.UID+"/") {
+		t.Fatalf("profile_photo %v", c.ProfilePhoto)
+	}
+	if c.PhotoThumbnail == nil || !strings.HasPrefix(*c.PhotoThumbnail, "/photos/"+e.org.UID+"/") ||
+		*c.PhotoThumbnail == *c.ProfilePhoto {
+		t.Fatalf("profile_photo_thumbnail %v", c.PhotoThumbnail)
+	}
+	for _, tc := range []struct {
+		link string
+		w, h int
+	}{{*c.ProfilePhoto, 600, 300}, {*c.PhotoThumbnail, 256, 128}} {
+		img, err := png.Decode(bytes.NewReader(fetchPhoto(t, e, tc.link, 200)))
+		if err != nil {
+			t.Fatalf("served photo is not a PNG: %v", err)
+		}
+		if b := img.Bounds(); b.Dx() != tc.w || b.Dy() != tc.h {
+			t.Errorf("%s: %v, want %dx%d", tc.link, b, tc.w, tc.h)
+		}
+	}
+	stored := phototest.Keys(t, e.blobs)
+	if len(stored) != 2 {
+		t.Fatalf("stored %q, want the photo and its thumbnail", stored)
+	}
+
+	// Without its signature, or with a forged one, the photo is not found.
+	u, _ := url.Parse(*c.ProfilePhoto)
+	fetchPhoto(t, e, e.srv.URL+u.Path, 404)
+	q := u.Query()
+	q.Set("sig", "AAAA"+q.Get("sig")[4:])
+	fetchPhoto(t, e, e.srv.URL+u.Path+"?"+q.Encode(), 404)
+
+	// A new photo replaces the old one, whose links then stop working.
+	ct, body = multipartBody(t, map[string]string{"user_uid": c.UserUID}, testPNG(t))
+	expect(t, e.do(req{Method: "PUT", Path: "/client-management/clients/", Key: e.org.APIKey, ContentType: ct, Body: body}), 200)
+	now := e.details("/client-management/clients", c.UserUID)
+	if *now.ProfilePhoto == *c.ProfilePhoto || *now.PhotoThumbnail == *c.PhotoThumbnail {
+		t.Fatal("photo links unchanged after a new upload")
+	}
+	fetchPhoto(t, e, *now.ProfilePhoto, 200)
+	fetchPhoto(t, e, *now.PhotoThumbnail, 200)
+	fetchPhoto(t, e, *c.ProfilePhoto, 404)
+	fetchPhoto(t, e, *c.PhotoThumbnail, 404)
+	if got := phototest.Keys(t, e.blobs); len(got) != 2 || slices.Contains(got, stored[0]) || slices.Contains(got, stored[1]) {
+		t.Fatalf("after the replace: stored %q, want only the new photo and thumbnail", got)
+	}
+
+	expect(t, e.json("DELETE", "/client-management/clients/", map[string]string{"user_uid": c.UserUID}), 200)
+	fetchPhoto(t, e, *now.ProfilePhoto, 404)
+	fetchPhoto(t, e, *now.PhotoThumbnail, 404)
+	if got := phototest.Keys(t, e.blobs); len(got) != 0 {
+		t.Fatalf("after the delete: stored %q", got)
+	}
+}
+
+// A photo stored before thumbnails were made is served whole under its
+// thumbnail link.
+func TestThumbnailOfOlderPhoto(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		pic := testPNG(t)
-		ct, body := multipartBody(t, map[string]string{"email": "pic@example.com", "display_name": "Pic"}, pic)
+		ct, body := multipartBody(t, map[string]string{"email": "old@example.com", "display_name": "Old"}, testPNG(t))
 		r := e.do(req{Method: "POST", Path: "/client-management/clients/", Key: e.org.APIKey, ContentType: ct, Body: body})
 		expect(t, r, 201)
 		var out struct{ UserData client }
 		r.decode(t, &out)
-		c := out.UserData
-		if c.ProfilePhoto == nil || !strings.HasPrefix(*c.ProfilePhoto, "/photos/"+e.org.UID+"/") {
-			t.Fatalf("profile_photo %v", c.ProfilePhoto)
+		keys := phototest.Keys(t, e.blobs)
+		for _, k := range keys {
+			if _, ok := photo.PhotoOfThumbnail(k); ok {
+				if err := e.blobs.Delete(context.Background(), k); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
-		first := fetchPhoto(t, e, *c.ProfilePhoto, 200)
-		if _, err := png.Decode(bytes.NewReader(first)); err != nil {
-			t.Errorf("served photo is not a PNG: %v", err)
+		whole := fetchPhoto(t, e, *out.UserData.ProfilePhoto, 200)
+		if got := fetchPhoto(t, e, *out.UserData.PhotoThumbnail, 200); !bytes.Equal(got, whole) {
+			t.Errorf("thumbnail link of a photo without one served %d bytes, want the photo's %d", len(got), len(whole))
 		}
-
-		// Without its signature, or with a forged one, the photo is not found.
-		u, _ := url.Parse(*c.ProfilePhoto)
-		fetchPhoto(t, e, e.srv.URL+u.Path, 404)
-		q := u.Query()
-		q.Set("sig", "AAAA"+q.Get("sig")[4:])
-		fetchPhoto(t, e, e.srv.URL+u.Path+"?"+q.Encode(), 404)
-
-		// A new photo replaces the old one, whose URL then stops working.
-		ct, body = multipartBody(t, map[string]string{"user_uid": c.UserUID}, pic)
-		expect(t, e.do(req{Method: "PUT", Path: "/client-management/clients/", Key: e.org.APIKey, ContentType: ct, Body: body}), 200)
-		now := e.details("/client-management/clients", c.UserUID)
-		if *now.ProfilePhoto == *c.ProfilePhoto {
-			t.Fatal("photo URL unchanged after a new upload")
-		}
-		fetchPhoto(t, e, *now.ProfilePhoto, 200)
-		fetchPhoto(t, e, *c.ProfilePhoto, 404)
-
-		expect(t, e.json("DELETE", "/client-management/clients/", map[string]string{"user_uid": c.UserUID}), 200)
-		fetchPhoto(t, e, *now.ProfilePhoto, 404)
 	})
 }
 

@@ -36,9 +36,8 @@ var errTooDeep = roster.Errorf(roster.KindInvalid,
 // input is what a request carried: raw field values (see roster's fields)
 // and, from a multipart body, a normalized photo.
 type input struct {
-	fields   map[string]any
-	photo    []byte
-	photoExt string
+	fields map[string]any
+	photo  *photo.Upload
 }
 
 // readInput reads the fields of a request from its body (JSON, form or
@@ -219,7 +218,7 @@ func readMultipart(mr *multipart.Reader, in *input) error {
 			if in.photo != nil {
 				return invalid("profile_photo: given more than once")
 			}
-			if in.photo, in.photoExt, err = photo.Normalize(part); err != nil {
+			if in.photo, err = photo.Normalize(part); err != nil {
 				return err
 			}
 		case name == "profile_photo":

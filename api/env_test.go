@@ -38,7 +38,7 @@ type env struct {
 	t     testing.TB
 	st    *store.Store
 	srv   *httptest.Server
-	blobs *photo.Dir
+	blobs photo.Blobs
 	cfg   api.Config
 	org   storetest.Org // the organization the helpers act for
 	other storetest.Org // a second organization, for tenancy checks
@@ -63,7 +63,7 @@ func newEnv(t testing.TB, st *store.Store, options ...func(*api.Config)) *env {
 	for _, o := range options {
 		o(&c)
 	}
-	e := &env{t: t, st: st, srv: httptest.NewServer(api.New(st, c).Handler()), blobs: blobs, cfg: c,
+	e := &env{t: t, st: st, srv: httptest.NewServer(api.New(st, c).Handler()), blobs: c.Blobs, cfg: c,
 		org: storetest.NewOrg(t, st, "Pro"), other: storetest.NewOrg(t, st, "Pro"), clock: clock}
 	t.Cleanup(e.srv.Close)
 	return e

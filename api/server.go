@@ -329,6 +329,11 @@ func (s *Server) servePhoto(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f, err := s.blobs.Open(r.Context(), key)
+	if photoKey, ok := photo.PhotoOfThumbnail(key); ok && errors.Is(err, fs.ErrNotExist) {
+		// A photo stored before thumbnails were made has none: its
+		// thumbnail link serves the photo itself.
+		f, err = s.blobs.Open(r.Context(), photoKey)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return roster.Errorf(roster.KindNotFound, "photo not found")
 	}

@@ -17,9 +17,12 @@ import (
 
 // nonFields are the properties of a client object that are not fields of
 // roster.Fields: the uid that names the client, and what Roster keeps about
-// it (a photo is uploaded, not set as a field).
-var nonFields = []string{"user_uid", "profile_photo", "notes", "last_session", "sessions_count", "status",
-	"deactivated_at", "admin_uid", "created_at", "updated_at"}
+// it. A photo is uploaded, not set as a field, and its thumbnail is made
+// from it: neither is a registry field, and the thumbnail, which no seed
+// shows, is in the document only where profile_photo is
+// (TestThumbnailBesidePhoto).
+var nonFields = []string{"user_uid", "profile_photo", "profile_photo_thumbnail", "notes", "last_session",
+	"sessions_count", "status", "deactivated_at", "admin_uid", "created_at", "updated_at"}
 
 // fieldNames returns names without the non-fields, sorted and without
 // repeats.
@@ -66,6 +69,34 @@ func TestClientSchemasListTheFields(t *testing.T) {
 			}
 		}
 		checkFields(t, "PUT "+path+" query parameters", query)
+	}
+}
+
+// Every schema of the document that shows a client's profile_photo link
+// shows its profile_photo_thumbnail link too, and no other schema does:
+// the uploads' schemas carry the photo's file, never a thumbnail.
+func TestThumbnailBesidePhoto(t *testing.T) {
+	doc := load(t)
+	links := 0
+	for name, ref := range doc.Components.Schemas {
+		photo := ref.Value.Properties["profile_photo"]
+		thumb := ref.Value.Properties["profile_photo_thumbnail"]
+		switch {
+		case photo != nil && photo.Value.Format == "binary":
+			if thumb != nil {
+				t.Errorf("schema %s: an upload has a profile_photo_thumbnail", name)
+			}
+		case (photo == nil) != (thumb == nil):
+			t.Errorf("schema %s: profile_photo %v, profile_photo_thumbnail %v; want both or neither", name, photo != nil, thumb != nil)
+		case photo != nil:
+			links++
+			if !slices.Contains(ref.Value.Required, "profile_photo_thumbnail") {
+				t.Errorf("schema %s: profile_photo_thumbnail is not required", name)
+			}
+		}
+	}
+	if links == 0 {
+		t.Error("no schema shows a profile_photo link")
 	}
 }
 

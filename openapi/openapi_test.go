@@ -130,6 +130,7 @@ func TestSchemasAcceptAndRejectBodies(t *testing.T) {
 		"ycom": 1.01, "leg_length": null, "shoeSize": "8.5", "brand": null, "shoeModel": null,
 		"preferable_activities": ["Running", "Vertical Jump"],
 		"profile_photo": "https://roster.example/photos/org/c.jpg?exp=1&sig=x",
+		"profile_photo_thumbnail": "https://roster.example/photos/org/c.thumb.jpg?exp=1&sig=x",
 		"last_session": null, "admin_uid": "0TzPx1LmNoPqRsTuVwXy",
 		"created_at": "2024-12-02T19:17:30.371Z", "updated_at": "2024-12-02T19:17:30.371Z",
 		"sessions_count": 0, "external_id": null, "sessions_limit": null, "status": "active", "deactivated_at": null`

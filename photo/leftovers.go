@@ -8,10 +8,6 @@ import (
 	"time"
 )
 
-// tmpPrefix begins the names of the files Put writes before renaming them
-// into place.
-const tmpPrefix = ".tmp-"
-
 // RemoveLeftovers removes the temporary files of Puts that a crash
 // interrupted, last written before before: a Put under way in another
 // process sharing root (on PostgreSQL) writes a newer one. It returns how
@@ -19,7 +15,7 @@ const tmpPrefix = ".tmp-"
 func (d *Dir) RemoveLeftovers(before time.Time) (int, error) {
 	n := 0
 	err := filepath.WalkDir(d.root, func(path string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || !strings.HasPrefix(e.Name(), tmpPrefix) {
+		if err != nil || e.IsDir() || !strings.HasPrefix(e.Name(), tempPrefix) {
 			return err
 		}
 		info, err := e.Info()

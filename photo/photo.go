@@ -47,56 +47,90 @@ func bytesPerPixel(m color.Model) int {
 	return 8
 }
 
+// Upload is a photo as Roster stores it.
+type Upload struct {
+	Data      []byte // the photo, re-encoded
+	Thumbnail []byte // the photo at most ThumbSide pixels a side, same format
+	Ext       string // "jpg" or "png"
+}
+
 // Normalize checks that r holds a JPEG or PNG image within the limits and
-// returns it re-encoded, with ext "jpg" or "png". Re-encoding keeps only the
-// pixels, so metadata such as EXIF GPS positions never reaches storage. EXIF
-// orientation is not applied either: a photo stored rotated by its camera
-// comes back unrotated.
-func Normalize(r io.Reader) (data []byte, ext string, err error) {
+// returns it re-encoded, upright and with its thumbnail. Re-encoding keeps
+// only the pixels, so metadata such as EXIF GPS positions never reaches
+// storage; a JPEG's EXIF orientation is applied first, so that a photo
+// taken with the camera turned shows the right way up without it.
+func Normalize(r io.Reader) (*Upload, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
-		return nil, "", fmt.Errorf("photo: read upload: %w", err)
+		return nil, fmt.Errorf("photo: read upload: %w", err)
 	}
 	if len(raw) > MaxBytes {
-		return nil, "", roster.Errorf(roster.KindTooLarge, "profile_photo: larger than 10 MB")
+		return nil, roster.Errorf(roster.KindTooLarge, "profile_photo: larger than 10 MB")
 	}
-
-	// The header alone gives the size, so a decompression bomb is refused
-	// before the decoder allocates its pixels.
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(raw))
-	switch {
-	case errors.Is(err, image.ErrFormat), err == nil && format != "jpeg" && format != "png":
-		return nil, "", roster.Errorf(roster.KindInvalid, "profile_photo: must be a JPEG or PNG image")
-	case err != nil:
-		return nil, "", invalidImage()
-	case cfg.Width <= 0 || cfg.Height <= 0:
-		return nil, "", roster.Errorf(roster.KindInvalid, "profile_photo: image has no pixels")
-	case cfg.Width > MaxSide || cfg.Height > MaxSide:
-		return nil, "", roster.Errorf(roster.KindInvalid, "profile_photo: width and height must be at most %d pixels", MaxSide)
-	case cfg.Width*cfg.Height > MaxPixels:
-		return nil, "", roster.Errorf(roster.KindInvalid, "profile_photo: must be at most %d pixels in total", MaxPixels)
-	case cfg.Width*cfg.Height*bytesPerPixel(cfg.ColorModel) > MaxDecodeBytes:
-		return nil, "", roster.Errorf(roster.KindInvalid,
-			"profile_photo: %dx%d pixels at this colour depth would take more than %d MB to process; send a smaller image",
-			cfg.Width, cfg.Height, MaxDecodeBytes>>20)
+	format, err := checkHeader(raw)
+	if err != nil {
+		return nil, err
 	}
 
 	decoding <- struct{}{}
 	defer func() { <-decoding }()
 	img, _, err := image.Decode(bytes.NewReader(raw))
 	if err != nil {
-		return nil, "", invalidImage()
+		return nil, invalidImage()
 	}
-	var buf bytes.Buffer
+	o := 1
 	if format == "jpeg" {
-		ext, err = "jpg", jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90})
-	} else {
-		ext, err = "png", png.Encode(&buf, img)
+		o = exifOrientation(raw)
+	}
+	// The thumbnail is scaled from the stored pixels and turned after, so
+	// that turning reads only its few pixels.
+	up := &Upload{Ext: "png"}
+	if format == "jpeg" {
+		up.Ext = "jpg"
+	}
+	if up.Data, err = encode(orient(img, o), up.Ext); err == nil {
+		up.Thumbnail, err = encode(orient(thumbnail(img), o), up.Ext)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("photo: encode %s: %w", format, err)
+		return nil, fmt.Errorf("photo: encode %s: %w", format, err)
 	}
-	return buf.Bytes(), ext, nil
+	return up, nil
+}
+
+// checkHeader returns the format of an upload whose header is within the
+// limits. The header alone gives the size, so a decompression bomb is
+// refused before the decoder allocates its pixels.
+func checkHeader(raw []byte) (format string, err error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(raw))
+	switch {
+	case errors.Is(err, image.ErrFormat), err == nil && format != "jpeg" && format != "png":
+		return "", roster.Errorf(roster.KindInvalid, "profile_photo: must be a JPEG or PNG image")
+	case err != nil:
+		return "", invalidImage()
+	case cfg.Width <= 0 || cfg.Height <= 0:
+		return "", roster.Errorf(roster.KindInvalid, "profile_photo: image has no pixels")
+	case cfg.Width > MaxSide || cfg.Height > MaxSide:
+		return "", roster.Errorf(roster.KindInvalid, "profile_photo: width and height must be at most %d pixels", MaxSide)
+	case cfg.Width*cfg.Height > MaxPixels:
+		return "", roster.Errorf(roster.KindInvalid, "profile_photo: must be at most %d pixels in total", MaxPixels)
+	case cfg.Width*cfg.Height*bytesPerPixel(cfg.ColorModel) > MaxDecodeBytes:
+		return "", roster.Errorf(roster.KindInvalid,
+			"profile_photo: %dx%d pixels at this colour depth would take more than %d MB to process; send a smaller image",
+			cfg.Width, cfg.Height, MaxDecodeBytes>>20)
+	}
+	return format, nil
+}
+
+// encode encodes img as ext says.
+func encode(img image.Image, ext string) ([]byte, error) {
+	var buf bytes.Buffer
+	var err error
+	if ext == "jpg" {
+		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90})
+	} else {
+		err = png.Encode(&buf, img)
+	}
+	return buf.Bytes(), err
 }
 
 func invalidImage() error {

@@ -1,4 +1,4 @@
-package photo
+package photo_test
 
 import (
 	"crypto/hmac"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/photo"
 )
 
 const testKey = "org1/client1-0123abcd.jpg"
@@ -35,7 +36,7 @@ func wantNotFound(t *testing.T, err error) {
 }
 
 func TestSignerURL(t *testing.T) {
-	s := NewSigner([]byte("secret"))
+	s := photo.NewSigner([]byte("secret"))
 	now := time.Date(2025, 3, 4, 10, 20, 30, 0, time.UTC)
 	raw := s.URL("https://api.example.com/", testKey, now)
 	if want := "https://api.example.com/photos/" + testKey + "?exp=1741089600&sig="; !strings.HasPrefix(raw, want) {
@@ -69,14 +70,14 @@ func TestSignerURL(t *testing.T) {
 	wantNotFound(t, s.Verify("org1/client2-0123abcd.jpg", exp, sig, now))
 	wantNotFound(t, s.Verify(key, "1741093200", sig, now))
 	wantNotFound(t, s.Verify(key, "+1741089600", sig, now))
-	wantNotFound(t, NewSigner([]byte("other")).Verify(key, exp, sig, now))
+	wantNotFound(t, photo.NewSigner([]byte("other")).Verify(key, exp, sig, now))
 	// A zero Signer has no key, and an HMAC with an empty key is forgeable.
-	_, exp0, sig0 := parse(t, Signer{}.URL("", key, now))
-	wantNotFound(t, Signer{}.Verify(key, exp0, sig0, now))
+	_, exp0, sig0 := parse(t, photo.Signer{}.URL("", key, now))
+	wantNotFound(t, photo.Signer{}.Verify(key, exp0, sig0, now))
 }
 
 func TestSignerURLStableWithinHour(t *testing.T) {
-	s := NewSigner([]byte("secret"))
+	s := photo.NewSigner([]byte("secret"))
 	start := time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
 	a := s.URL("https://x", testKey, start)
 	b := s.URL("https://x", testKey, start.Add(59*time.Minute+59*time.Second))
@@ -95,7 +96,7 @@ func TestSignerURLStableWithinHour(t *testing.T) {
 }
 
 func TestSignerURLEscapes(t *testing.T) {
-	s := NewSigner([]byte("secret"))
+	s := photo.NewSigner([]byte("secret"))
 	now := time.Unix(1741083630, 0)
 	const key = "org 1/a?b#c%d"
 	raw := s.URL("https://x/base", key, now)

@@ -16,6 +16,7 @@ import (
 	"roster"
 	"roster/api"
 	"roster/auth"
+	"roster/photo"
 	"roster/store"
 )
 
@@ -106,6 +107,7 @@ type serveConfig struct {
 	crossSite     bool
 	limits        roster.Limits
 	grace         time.Duration
+	blobURL       string
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -126,6 +128,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		"comma-separated origins of front ends that links in mail may point to (platform_link), e.g. https://app.example.com; --public-url's origin is always allowed (env ROSTER_LINK_ORIGINS)")
 	fs.BoolVar(&c.crossSite, "cross-site-photos", false,
 		"let pages of other sites embed photos (Cross-Origin-Resource-Policy: cross-origin instead of same-site) (env ROSTER_CROSS_SITE_PHOTOS)")
+	fs.StringVar(&c.blobURL, "blob-url", env("ROSTER_BLOB_URL", ""),
+		"where photos are stored: s3://BUCKET/PREFIX?endpoint=http://host:9000&region=us-east-1 (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), shared by every process; empty or file: the data directory (env ROSTER_BLOB_URL)")
 	c.limits = roster.DefaultLimits
 	for _, l := range c.limitFlags() {
 		fs.Func(l.name, l.usage+", as `COUNT/DURATION`, or off; default "+l.rate.String()+" (env "+typedEnv[l.name]+")",
@@ -159,6 +163,9 @@ func (c *serveConfig) limitFlags() []limitFlag {
 func (c *serveConfig) validate(publicURL string) error {
 	if err := checkPublicURL(publicURL); err != nil {
 		return err
+	}
+	if _, err := photo.ParseURL(c.blobURL); err != nil {
+		return fmt.Errorf("--blob-url: %w", err)
 	}
 	for _, p := range strings.Split(c.proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {

@@ -16,14 +16,18 @@ const photoTmpAge = 10 * time.Minute
 // removeLeftovers removes what a crash left behind: import spools, which
 // hold clients' emails, and the temporary files of photos being stored. A
 // failure is logged, not fatal: what is left costs disk, not data.
-func removeLeftovers(blobs *photo.Dir, now time.Time, log *slog.Logger) {
-	for _, l := range []struct {
+func removeLeftovers(blobs photo.Blobs, now time.Time, log *slog.Logger) {
+	type leftover struct {
 		what   string
 		remove func() (int, error)
-	}{
-		{"import spools", api.RemoveImportLeftovers},
-		{"temporary photo files", func() (int, error) { return blobs.RemoveLeftovers(now.Add(-photoTmpAge)) }},
-	} {
+	}
+	leftovers := []leftover{{"import spools", api.RemoveImportLeftovers}}
+	// Object storage has no temporary files: an upload is all or nothing.
+	if dir, ok := blobs.(*photo.Dir); ok {
+		leftovers = append(leftovers, leftover{"temporary photo files",
+			func() (int, error) { return dir.RemoveLeftovers(now.Add(-photoTmpAge)) }})
+	}
+	for _, l := range leftovers {
 		if n, err := l.remove(); err != nil {
 			log.Warn("removing "+l.what+" left by a crash", "removed", n, "err", err)
 		} else if n > 0 {

@@ -35,6 +35,7 @@ func buildRoster(t *testing.T) string {
 // process is a roster command running in a process of its own.
 type process struct {
 	t    *testing.T
+	url  string // of serve, once started by startProcess
 	cmd  *exec.Cmd
 	out  *mailtest.Buffer // standard output and error
 	done chan struct{}

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -76,6 +75,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer app.st.Close()
+	defer app.stopSweep()
 	gate.open(app.handler)
 	log.Info("serving", "addr", ln.Addr().String(), "engine", app.st.Engine())
 	var serveErr error
@@ -108,6 +108,8 @@ type app struct {
 	handler http.Handler
 	st      *store.Store // closed once no request runs and the mail sender has stopped
 	mail    *mail.Sender
+	// stopSweep stops the photo sweep, before the store closes.
+	stopSweep func()
 }
 
 // start opens and migrates the database, removes what a crash left
@@ -122,10 +124,15 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 			st.Close()
 		}
 	}()
-	blobs, err := photo.NewDir(filepath.Join(db.dataDir, "photos"))
+	blobs, stopSweep, err := openPhotos(ctx, c.blobURL, db.dataDir, st, log)
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			stopSweep()
+		}
+	}()
 	removeLeftovers(blobs, time.Now(), log)
 	key, tokenKey, err := signingKeys(ctx, st, db.dataDir)
 	if err != nil {
@@ -146,7 +153,7 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 	// Shutdown, not a signal, stops the sender: it must stop claiming at
 	// once but may finish a delivery within the grace.
 	go sender.Run(context.WithoutCancel(ctx))
-	return &app{handler: h, st: st, mail: sender}, nil
+	return &app{handler: h, st: st, mail: sender, stopSweep: stopSweep}, nil
 }
 
 // startGate is serve's handler. Until open it answers for a process that
