@@ -3,12 +3,14 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"roster"
 	"roster/store"
 	"roster/store/storetest"
 )
@@ -122,5 +124,34 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "newer than this roster knows") {
 			t.Errorf("down to %d from a version unknown to this binary: %v", known, err)
 		}
+	})
+}
+
+// TestCounterSlotsRollBack: migration 7 rolls back to one counter row and
+// the organization's total, summed from the slots, and forward again.
+func TestCounterSlotsRollBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		for i := range 5 {
+			c := newClient(org, fmt.Sprintf("r%d@example.com", i), func(c *roster.Client) { c.Gender = ptr("male") })
+			if err := st.CreateClient(ctx, org.ID, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.MigrateDownTo(ctx, 6, quiet); err != nil {
+			t.Fatal(err)
+		}
+		var total, male int64
+		err := st.DB().QueryRow(`SELECT client_count, (SELECT n FROM client_counts c WHERE c.org_id = o.id AND dim = 'gender' AND value = 'male')
+			FROM organizations o WHERE id = $1`, org.ID).Scan(&total, &male)
+		if err != nil || total != 5 || male != 5 {
+			t.Fatalf("schema 6 counts: %d clients, %d male (%v); want 5 and 5", total, male, err)
+		}
+		if err := st.Migrate(ctx, quiet); err != nil {
+			t.Fatal(err)
+		}
+		assertCount(t, st, org, 5)
+		assertFilterCounts(t, st, org)
 	})
 }
