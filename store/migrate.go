@@ -82,7 +82,7 @@ func (s *Store) provider(ctx context.Context) (*goose.Provider, error) {
 		return nil, err
 	}
 	opts = append(opts, goose.WithGoMigrations(goMigrations()...))
-	return goose.NewProvider(dialect, s.wdb, sqlFiles, opts...)
+	return goose.NewProvider(dialect, s.mdb, sqlFiles, opts...)
 }
 
 // migrationLockID is the advisory lock of the schema that migrations
