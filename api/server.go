@@ -105,7 +105,7 @@ const (
 	DefaultBudget             = 15 * time.Second
 	DefaultStreamWriteTimeout = 30 * time.Second
 	DefaultStreamsPerCaller   = 4
-	DefaultStreams            = 32
+	DefaultStreams            = 16
 )
 
 // DefaultRefreshTTL is how long a sign-in session lasts without a refresh.
