@@ -23,6 +23,7 @@ const (
 	KindTooLarge                 // the body or an upload is over its limit
 	KindUnsupported              // a content type Roster does not accept
 	KindThrottled                // too many attempts: wait and try again
+	KindUnavailable              // the database or the disk cannot serve now: try again
 )
 
 // Error is an error whose message is safe to show to the caller.

@@ -35,10 +35,15 @@ func (s *Server) listClients(w http.ResponseWriter, r *http.Request) error {
 // stays flat however many clients there are. Once the first byte is out, an
 // error can only abort the response.
 func (s *Server) streamClients(w http.ResponseWriter, r *http.Request, q roster.ClientQuery) error {
+	release, err := s.streams.take(principal(r))
+	if err != nil {
+		return err
+	}
+	defer release()
 	photoURL := s.photoURL()
 	started := false
 	var b []byte
-	err := s.store.EachClientMatching(r.Context(), principal(r).OrgID, q, func(c *roster.Client) error {
+	err = s.store.EachClientMatching(r.Context(), principal(r).OrgID, q, func(c *roster.Client) error {
 		b = toJSON(c, photoURL, false).appendJSON(b[:0])
 		sep := ","
 		if !started {

@@ -150,11 +150,17 @@ type req struct {
 // do sends r and checks the response against the OpenAPI document.
 func (e *env) do(r req) response {
 	e.t.Helper()
+	return e.doAt(e.srv.URL, http.DefaultClient, r)
+}
+
+// doAt is do to the server at base, through client.
+func (e *env) doAt(base string, client *http.Client, r req) response {
+	e.t.Helper()
 	send := io.Reader(bytes.NewReader(r.Body))
 	if r.BodyReader != nil {
 		send = r.BodyReader
 	}
-	hr, err := http.NewRequest(r.Method, e.srv.URL+r.Path, send)
+	hr, err := http.NewRequest(r.Method, base+r.Path, send)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -170,7 +176,7 @@ func (e *env) do(r req) response {
 	if host := r.Header["Host"]; host != "" {
 		hr.Host = host // the client sends this, not a Host header
 	}
-	res, err := http.DefaultClient.Do(hr)
+	res, err := client.Do(hr)
 	if err != nil {
 		e.t.Fatal(err)
 	}

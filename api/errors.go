@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"roster"
 	"roster/auth"
+	"roster/store"
 )
 
 // statusOf is the one place where an error kind becomes an HTTP status.
@@ -25,11 +27,13 @@ var statusOf = map[roster.Kind]int{
 	roster.KindTooLarge:     http.StatusRequestEntityTooLarge,
 	roster.KindUnsupported:  http.StatusUnsupportedMediaType,
 	roster.KindThrottled:    http.StatusTooManyRequests,
+	roster.KindUnavailable:  http.StatusServiceUnavailable,
 }
 
 // writeError answers with {"error": ...}. Internal errors are logged with
 // their detail and answered with a generic message.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	err = shown(r, err)
 	kind, msg := errorMessage(r, err)
 	if kind == roster.KindUnauthorized {
 		for _, c := range challenges(r, err, msg) {
@@ -90,16 +94,43 @@ func quotable(msg string) string {
 // errorMessage returns the kind of err and the message to show for it,
 // logging the detail of an internal error.
 func errorMessage(r *http.Request, err error) (roster.Kind, string) {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		err = roster.Errorf(roster.KindTooLarge, "request body is larger than %d bytes", tooBig.Limit)
-	}
+	err = shown(r, err)
 	kind := roster.KindOf(err)
 	if kind == roster.KindInternal {
 		logFrom(r.Context()).Error("internal error", "err", err)
 		return kind, "internal server error"
 	}
 	return kind, err.Error()
+}
+
+// unavailableRetry is the Retry-After of a 503: long enough for a pool to
+// free a connection or a failed-over database to answer, short enough that
+// a client does not give up on a blip.
+const unavailableRetry = 2 * time.Second
+
+// shown is err as the caller is told of it: a body over its limit is
+// KindTooLarge, and an infrastructure fault is KindUnavailable, answered
+// with 503 and Retry-After rather than a 500, since the request may well
+// succeed when sent again. Such a fault is one the store recognises (a
+// connection refused or reset, PostgreSQL out of connections or shutting
+// down, SQLite busy, a disk full or failing) or the request's budget spent
+// waiting, for the database, a pool connection or a lock.
+func shown(r *http.Request, err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return roster.Errorf(roster.KindTooLarge, "request body is larger than %d bytes", tooBig.Limit)
+	}
+	if roster.KindOf(err) != roster.KindInternal {
+		return err
+	}
+	spent := errors.Is(context.Cause(r.Context()), context.DeadlineExceeded)
+	if !spent && !store.Unavailable(err) {
+		return err
+	}
+	logFrom(r.Context()).Warn("unavailable", "err", err, "budget_spent", spent)
+	return &roster.Error{Kind: roster.KindUnavailable, RetryAfter: unavailableRetry,
+		Message: "service unavailable: the database or storage did not answer in time; try again in " +
+			roster.Count(int64(unavailableRetry/time.Second), "second")}
 }
 
 // marshalJSON is json.Marshal that leaves &, < and > as they are, as

@@ -134,6 +134,11 @@ func (s *Server) exportClients(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	release, err := s.streams.take(principal(r))
+	if err != nil {
+		return err
+	}
+	defer release()
 	photoURL := s.photoURL()
 	started := false
 	begin := func() error {

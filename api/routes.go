@@ -1,8 +1,10 @@
 package api
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
+	"time"
 
 	"roster"
 )
@@ -36,8 +38,21 @@ type Route struct {
 	// registered once, under it, and the first in the table whose path
 	// matches serves the request.
 	Under string
-	serve func(*Server, http.ResponseWriter, *http.Request) error
+	// Budget is how long a request may take, authentication and database
+	// included; zero is the server's (Config.Budget), Unbounded none. At
+	// the end of its budget a request's database calls end and it is
+	// answered 503 with Retry-After.
+	Budget time.Duration
+	// Stream: the answer may take long to read (the unpaged list, the
+	// export, an import's progress lines). Each write renews its budget,
+	// and must itself finish within Config.StreamWriteTimeout.
+	Stream bool
+	serve  func(*Server, http.ResponseWriter, *http.Request) error
 }
+
+// uploadBudget is the budget of the routes that take a photo, whose body
+// may take a while to arrive and whose photo to decode and encode.
+const uploadBudget = time.Minute
 
 // clientPrefixes are the v2 and v1 paths of the client routes. They share
 // their handlers, so they cannot drift apart.
@@ -121,13 +136,13 @@ var routes = []Route{
 	{Pattern: "GET /openapi.json", Guard: anyone, serve: (*Server).serveOpenAPI},
 	{Pattern: "GET /photos/{key...}", Guard: anyone, IDs: []ID{{PhotoKey, InPath, "key"}}, serve: (*Server).servePhoto},
 
-	{Pattern: "GET /{$}", Clients: true, Guard: staff, serve: (*Server).listClients},
-	{Pattern: "POST /{$}", Clients: true, Guard: staff, serve: (*Server).createClient},
-	{Pattern: "PUT /{$}", Clients: true, Guard: staff, IDs: clientInBody, serve: (*Server).updateClient},
+	{Pattern: "GET /{$}", Clients: true, Guard: staff, Stream: true, serve: (*Server).listClients},
+	{Pattern: "POST /{$}", Clients: true, Guard: staff, Budget: uploadBudget, serve: (*Server).createClient},
+	{Pattern: "PUT /{$}", Clients: true, Guard: staff, IDs: clientInBody, Budget: uploadBudget, serve: (*Server).updateClient},
 	{Pattern: "DELETE /{$}", Clients: true, Guard: staff, IDs: clientInBody, serve: (*Server).deleteClient},
 	{Pattern: "GET /filter/{$}", Clients: true, Guard: staff, IDs: []ID{{StaffUID, InQuery, "admin_uid"}}, serve: (*Server).filterClients},
-	{Pattern: "GET /export/{$}", Clients: true, Guard: staff, serve: (*Server).exportClients},
-	{Pattern: "POST /import/{$}", Clients: true, Guard: staff, serve: (*Server).importClients},
+	{Pattern: "GET /export/{$}", Clients: true, Guard: staff, Stream: true, serve: (*Server).exportClients},
+	{Pattern: "POST /import/{$}", Clients: true, Guard: staff, Stream: true, Budget: Unbounded, serve: (*Server).importClients},
 	{Pattern: "GET /{user_uid}", Clients: true, Guard: staff, IDs: clientInPath, serve: (*Server).clientDetails},
 	{Pattern: "POST /save-notes/{user_uid}", Clients: true, Guard: staff, IDs: clientInPath, Under: "/{first}/{second}", serve: (*Server).saveNote},
 	{Pattern: "POST /{user_uid}/sessions", Clients: true, Guard: staff, IDs: clientInPath, Under: "/{first}/{second}", serve: (*Server).recordAnalysisSession},
@@ -146,7 +161,7 @@ var routes = []Route{
 	{Pattern: "PUT /auth/me", Guard: self, serve: (*Server).updateMe},
 	{Pattern: "DELETE /auth/me", Guard: self, serve: (*Server).deleteMe},
 	{Pattern: "POST /auth/me/password", Guard: self, serve: (*Server).changePassword},
-	{Pattern: "PUT /auth/me/clients/{user_uid}", Guard: self, IDs: clientInPath, serve: (*Server).updateOwnClient},
+	{Pattern: "PUT /auth/me/clients/{user_uid}", Guard: self, IDs: clientInPath, Budget: uploadBudget, serve: (*Server).updateOwnClient},
 	{Pattern: "DELETE /auth/me/clients/{user_uid}", Guard: self, IDs: clientInPath, serve: (*Server).deleteOwnClient},
 	{Pattern: "DELETE /auth/me/clients/{user_uid}/link", Guard: self, IDs: clientInPath, serve: (*Server).unlinkOwnClient},
 	{Pattern: "GET /auth/me/link-invitations", Guard: self, serve: (*Server).linkInvitations},
@@ -183,7 +198,7 @@ func (s *Server) Handler() http.Handler {
 	for _, rt := range routes {
 		if rt.Under == "" {
 			for _, pattern := range rt.Patterns() {
-				mux.Handle(pattern, s.guarded(rt, rt.handler(s)))
+				mux.Handle(pattern, s.bounded(rt, s.guarded(rt, rt.handler(s))))
 			}
 			continue
 		}
@@ -192,9 +207,21 @@ func (s *Server) Handler() http.Handler {
 		}
 	}
 	for pattern, shared := range under {
-		mux.Handle(pattern, s.guarded(shared[0], s.firstMatch(shared)))
+		mux.Handle(pattern, s.bounded(shared[0], s.guarded(shared[0], s.firstMatch(shared))))
 	}
 	return s.withRequestLog(jsonMuxErrors(mux))
+}
+
+// LongestBudget is the longest budget of a route that is not a stream,
+// given the server's budget: the server's WriteTimeout must leave it room.
+func LongestBudget(budget time.Duration) time.Duration {
+	longest := cmp.Or(budget, DefaultBudget)
+	for _, rt := range routes {
+		if !rt.Stream {
+			longest = max(longest, rt.Budget)
+		}
+	}
+	return longest
 }
 
 // Patterns are the route's ServeMux patterns: one for each client prefix
@@ -248,8 +275,8 @@ func (s *Server) guarded(rt Route, h handlerFunc) http.Handler {
 // as for any route.
 func (s *Server) firstMatch(shared []Route) handlerFunc {
 	for _, rt := range shared[1:] {
-		if rt.Guard != shared[0].Guard {
-			panic("api: routes under " + rt.Under + " have different guards")
+		if rt.Guard != shared[0].Guard || rt.Budget != shared[0].Budget || rt.Stream != shared[0].Stream {
+			panic("api: routes under " + rt.Under + " have different guards or budgets")
 		}
 	}
 	handlers := make([]handlerFunc, len(shared))

@@ -43,6 +43,10 @@ type Server struct {
 	signInLocks    keyLocks
 	clock          func() time.Time
 	ready          readiness // /readyz's write probe
+	// budget is a request's, unless its route has its own (Route.Budget).
+	budget             time.Duration
+	streamWriteTimeout time.Duration
+	streams            *streamSlots
 }
 
 // Notifier is told when a request queued mail, so that the sender need not
@@ -82,7 +86,28 @@ type Config struct {
 	// server stamps; nil is the system clock. Tests give the server and
 	// its store one clock that moves only when they move it.
 	Now func() time.Time
+	// Budget is how long a request may take unless its route says
+	// otherwise (Route.Budget); zero: DefaultBudget.
+	Budget time.Duration
+	// StreamWriteTimeout is how long one write of a streamed answer may
+	// take: a reader that reads nothing for that long is dropped. Zero:
+	// DefaultStreamWriteTimeout.
+	StreamWriteTimeout time.Duration
+	// StreamsPerCaller caps the streamed answers (the unpaged list, the
+	// export) one API key or signed-in person may have open at once, and
+	// Streams those of the whole server. Zero: the defaults.
+	StreamsPerCaller, Streams int
 }
+
+// The defaults of a request's budget and of the streams' bounds. A
+// stalled stream holds a chunk of rows, about a megabyte: the default caps
+// keep that within a small server's memory.
+const (
+	DefaultBudget             = 15 * time.Second
+	DefaultStreamWriteTimeout = 30 * time.Second
+	DefaultStreamsPerCaller   = 4
+	DefaultStreams            = 16
+)
 
 // DefaultRefreshTTL is how long a sign-in session lasts without a refresh.
 const DefaultRefreshTTL = 30 * 24 * time.Hour
@@ -94,7 +119,10 @@ func New(st *store.Store, c Config) *Server {
 		passwordParams: c.PasswordParams, signupEnabled: !c.DisableSignup,
 		refreshTTL: cmp.Or(c.RefreshTTL, DefaultRefreshTTL), invitationTTL: cmp.Or(c.InvitationTTL, roster.DefaultInvitationTTL),
 		mail: c.Mail, trustedProxies: c.TrustedProxies, linkOrigins: c.LinkOrigins, limits: c.Limits,
-		photoResource: "same-site", clock: c.Now}
+		photoResource: "same-site", clock: c.Now, budget: cmp.Or(c.Budget, DefaultBudget),
+		streamWriteTimeout: cmp.Or(c.StreamWriteTimeout, DefaultStreamWriteTimeout),
+		streams: &streamSlots{perCaller: cmp.Or(c.StreamsPerCaller, DefaultStreamsPerCaller),
+			total: cmp.Or(c.Streams, DefaultStreams), open: map[string]int{}}}
 	if s.limits == (roster.Limits{}) {
 		s.limits = roster.DefaultLimits
 	}
@@ -162,7 +190,7 @@ func (s *Server) public(h handlerFunc) http.Handler {
 // signedIn serves h to any authenticated caller, staff or not.
 func (s *Server) signedIn(h handlerFunc) http.Handler {
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := s.authenticate(r)
+		p, err := s.authenticateWithin(r)
 		if err != nil {
 			return credentialsRefused{err}
 		}
@@ -231,6 +259,14 @@ type principalKey struct{}
 // principal is the caller of a request that passed staff.
 func principal(r *http.Request) roster.Principal {
 	return r.Context().Value(principalKey{}).(roster.Principal)
+}
+
+// authenticateWithin authenticates r within the server's budget, which
+// bounds it on routes that have none of their own.
+func (s *Server) authenticateWithin(r *http.Request) (roster.Principal, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.budget)
+	defer cancel()
+	return s.authenticate(r.WithContext(ctx))
 }
 
 // touchEvery limits the last-used bookkeeping of an API key to one write a

@@ -120,7 +120,10 @@ func inSavepoint(tx *sql.Tx, r *writeReq) (err, fatal error) {
 	}
 	if err := r.fn(context.WithoutCancel(r.ctx), tx); err != nil {
 		if _, rerr := tx.Exec("ROLLBACK TO w"); rerr != nil {
-			return err, rerr
+			// An I/O error or a full disk rolls the whole transaction
+			// back, savepoint and all: the batch fails of err, which
+			// tells its callers what happened.
+			return err, fmt.Errorf("%w (and rolling back to its savepoint: %w)", err, rerr)
 		}
 		_, rerr := tx.Exec("RELEASE w")
 		return err, rerr

@@ -25,3 +25,21 @@ func SetListChunkForTest(t testing.TB, n int) {
 	listChunk = n
 	t.Cleanup(func() { listChunk = old })
 }
+
+// SettingForTest returns a PostgreSQL setting (SHOW name) of the store's
+// pool, or of its migrations' when migrations is set.
+func (s *Store) SettingForTest(ctx context.Context, migrations bool, name string) (string, error) {
+	db := s.rdb
+	if migrations {
+		db = s.mdb
+	}
+	var v string
+	err := db.QueryRowContext(ctx, "SHOW "+name).Scan(&v)
+	return v, err
+}
+
+// QueryForTest runs query on the store's pool, for tests of its limits.
+func (s *Store) QueryForTest(ctx context.Context, query string) error {
+	_, err := s.rdb.ExecContext(ctx, query)
+	return err
+}

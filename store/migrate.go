@@ -166,7 +166,7 @@ func (s *Store) provider(ctx context.Context) (*goose.Provider, map[int64]string
 		}
 	}
 	opts = append(opts, goose.WithGoMigrations(goMigs...))
-	p, err := goose.NewProvider(dialect, s.wdb, sqlFiles, opts...)
+	p, err := goose.NewProvider(dialect, s.mdb, sqlFiles, opts...)
 	return p, oneWay, err
 }
 

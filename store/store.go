@@ -6,19 +6,24 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -30,6 +35,7 @@ import (
 // SQLITE_BUSY, and on PostgreSQL rdb and wdb are the same pool.
 type Store struct {
 	rdb, wdb *sql.DB
+	mdb      *sql.DB // the migrations': wdb, but on PostgreSQL without statement timeout
 	postgres bool
 	batch    *batcher // SQLite's group commit; nil on PostgreSQL
 	creates  *creates // client creates' group commit, on both engines
@@ -41,28 +47,64 @@ type Store struct {
 
 // Open connects to PostgreSQL when databaseURL is set, and otherwise to the
 // SQLite database roster.db in dataDir, creating it. It does not migrate.
+// PostgreSQL's connections get DefaultPostgresTimeouts.
 func Open(ctx context.Context, dataDir, databaseURL string) (*Store, error) {
+	return OpenWith(ctx, dataDir, databaseURL, DefaultPostgresTimeouts)
+}
+
+// OpenWith is Open with PostgreSQL's timeouts.
+func OpenWith(ctx context.Context, dataDir, databaseURL string, t PostgresTimeouts) (*Store, error) {
 	if databaseURL != "" {
-		return openPostgres(ctx, databaseURL)
+		return openPostgres(ctx, databaseURL, t)
 	}
 	return openSQLite(ctx, dataDir)
 }
 
-func openPostgres(ctx context.Context, url string) (*Store, error) {
+// PostgresTimeouts bound what a PostgreSQL connection may wait for, so
+// that a database that is unreachable without being down (a partition, a
+// lock held for ever) ends in an error rather than in requests that never
+// return: Connect is a new connection's dial and handshake (pgx's
+// connect_timeout), Statement each statement on the server (PostgreSQL's
+// statement_timeout). A database URL that sets connect_timeout or
+// statement_timeout keeps its own; zero is no limit.
+type PostgresTimeouts struct {
+	Connect, Statement time.Duration
+}
+
+// DefaultPostgresTimeouts leave a statement twice the default request
+// budget: the budget ends a request's wait first, the statement timeout
+// ends what the server does for a statement nobody waits for any more.
+var DefaultPostgresTimeouts = PostgresTimeouts{Connect: 5 * time.Second, Statement: 30 * time.Second}
+
+func openPostgres(ctx context.Context, url string, t PostgresTimeouts) (*Store, error) {
 	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
 		return nil, fmt.Errorf("database URL must start with postgres://")
 	}
-	db, err := sql.Open("pgx", url)
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, err
 	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = t.Connect
+	}
+	// Migrations may build an index over every row, which takes as long as
+	// it takes: they run without a statement timeout, on a pool of their
+	// own that keeps no connection once they are done.
+	mcfg := cfg.Copy()
+	mcfg.RuntimeParams["statement_timeout"] = "0"
+	if _, set := cfg.RuntimeParams["statement_timeout"]; !set && t.Statement > 0 {
+		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(t.Statement.Milliseconds(), 10)
+	}
+	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(4 * runtime.GOMAXPROCS(0))
 	db.SetMaxIdleConns(4 * runtime.GOMAXPROCS(0))
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	s := &Store{rdb: db, wdb: db, postgres: true, clock: time.Now}
+	mdb := stdlib.OpenDB(*mcfg)
+	mdb.SetMaxIdleConns(0)
+	s := &Store{rdb: db, wdb: db, mdb: mdb, postgres: true, clock: time.Now}
 	// Batches of creates in flight at once: enough to overlap one's commit
 	// with the next one's statements, few enough to leave the pool to reads.
 	s.creates = newCreates(s, 4)
@@ -101,7 +143,7 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	s := &Store{rdb: rdb, wdb: wdb, batch: newBatcher(wdb), clock: time.Now}
+	s := &Store{rdb: rdb, wdb: wdb, mdb: wdb, batch: newBatcher(wdb), clock: time.Now}
 	// Two batches of creates: one is written while the other gathers.
 	s.creates = newCreates(s, 2)
 	if err := wdb.PingContext(ctx); err != nil {
@@ -202,6 +244,9 @@ func (s *Store) Close() error {
 	if s.rdb != s.wdb {
 		err = errors.Join(err, s.rdb.Close())
 	}
+	if s.mdb != s.wdb {
+		err = errors.Join(err, s.mdb.Close())
+	}
 	return err
 }
 
@@ -269,6 +314,45 @@ func (s *Store) inTx(ctx context.Context, fn txFunc) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// Unavailable reports whether err is the database or the disk failing to
+// serve now, rather than a fault of the request or of the code, so that
+// the same request may succeed when sent again: a deadline reached waiting
+// for a connection, a lock or an answer; a connection refused, reset or
+// timed out; PostgreSQL shutting down, refusing connections, out of them
+// or of space, or cancelling a statement at its statement_timeout; SQLite
+// busy or locked by another process, its disk full or failing, or a
+// statement of its interrupted at a deadline.
+func Unavailable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, sql.ErrConnDone) || pgconn.Timeout(err) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// 08 connection exception, 53 insufficient resources, 57 operator
+		// intervention (statement timeout, shutdown), 58 system error.
+		switch pe.Code[:2] {
+		case "08", "53", "57", "58":
+			return true
+		}
+		return false
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff { // the primary code of an extended one
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_IOERR,
+			sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_INTERRUPT:
+			return true
+		}
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var oe *net.OpError
+	return errors.As(err, &ce) || errors.As(err, &oe) || errors.Is(err, syscall.ENOSPC) ||
+		errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG) || errors.Is(err, syscall.EIO) ||
+		errors.Is(err, syscall.EROFS)
 }
 
 // isUniqueViolation reports whether err is a unique-constraint failure, on

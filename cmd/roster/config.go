@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type dbConfig struct {
 	dataDir     string
 	databaseURL string
 	logLevel    slog.Level
+	pgTimeouts  store.PostgresTimeouts
 }
 
 // env returns the environment variable name's value, or def.
@@ -71,6 +73,10 @@ func (c *dbConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.databaseURL, "database-url", env("ROSTER_DATABASE_URL", ""),
 		"postgres:// URL: use PostgreSQL instead of SQLite (env ROSTER_DATABASE_URL)")
 	fs.Var(levelValue{&c.logLevel}, "log-level", "least severe `level` to log: debug, info, warn or error (env ROSTER_LOG_LEVEL)")
+	durationFlag(fs, &c.pgTimeouts.Connect, "db-connect-timeout", store.DefaultPostgresTimeouts.Connect,
+		"PostgreSQL: how long opening a connection may take, unless the URL sets connect_timeout")
+	durationFlag(fs, &c.pgTimeouts.Statement, "db-statement-timeout", store.DefaultPostgresTimeouts.Statement,
+		"PostgreSQL: how long a statement may run (statement_timeout; migrations have none), unless the URL sets statement_timeout")
 }
 
 // logger returns the logger of the command, writing to w.
@@ -80,7 +86,7 @@ func (c *dbConfig) logger(w io.Writer) *slog.Logger {
 
 // open opens and migrates the database.
 func (c *dbConfig) open(ctx context.Context, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, c.dataDir, c.databaseURL)
+	st, err := store.OpenWith(ctx, c.dataDir, c.databaseURL, c.pgTimeouts)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +114,24 @@ type serveConfig struct {
 	limits        roster.Limits
 	grace         time.Duration
 	blobURL       string
+	bounds        requestBounds
+}
+
+// requestBounds are how long requests may take and how many streamed
+// answers may be open.
+type requestBounds struct {
+	budget, streamWriteTimeout time.Duration
+	streamsPerCaller, streams  int
+}
+
+func (b *requestBounds) register(fs *flag.FlagSet) {
+	durationFlag(fs, &b.budget, "request-budget", api.DefaultBudget,
+		"how long a request may take before it is answered 503 (routes that take a photo: 1m; streams: between writes)")
+	durationFlag(fs, &b.streamWriteTimeout, "stream-write-timeout", api.DefaultStreamWriteTimeout,
+		"how long one write of a streamed answer (unpaged list, export, import progress) may wait for a reader that reads nothing")
+	countFlag(fs, &b.streamsPerCaller, "max-streams-per-caller", api.DefaultStreamsPerCaller,
+		"streamed answers one API key or person may have open at once; beyond, 429")
+	countFlag(fs, &b.streams, "max-streams", api.DefaultStreams, "streamed answers the server may have open at once; beyond, 503")
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -135,6 +159,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		fs.Func(l.name, l.usage+", as `COUNT/DURATION`, or off; default "+l.rate.String()+" (env "+typedEnv[l.name]+")",
 			func(v string) (err error) { *l.rate, err = roster.ParseRate(v); return err })
 	}
+	c.bounds.register(fs)
 	fs.StringVar(&c.oidc.Issuer, "oidc-issuer", env("ROSTER_OIDC_ISSUER", ""),
 		"issuer of an OpenID Connect provider whose bearer tokens to accept, e.g. https://securetoken.google.com/PROJECT (env ROSTER_OIDC_ISSUER)")
 	fs.StringVar(&c.oidc.Audience, "oidc-audience", env("ROSTER_OIDC_AUDIENCE", ""),
@@ -237,6 +262,19 @@ func (v durationValue) Set(s string) error {
 	return nil
 }
 
+// countFlag defines the flag name of a positive count, def unless set.
+func countFlag(fs *flag.FlagSet, n *int, name string, def int, usage string) {
+	*n = def
+	fs.Func(name, fmt.Sprintf("%s, a `count`; default %d (env %s)", usage, def, typedEnv[name]), func(v string) error {
+		c, err := strconv.Atoi(v)
+		if err != nil || c <= 0 {
+			return fmt.Errorf("use a positive whole number")
+		}
+		*n = c
+		return nil
+	})
+}
+
 // typedEnv names the variables of the flags that are not strings.
 var typedEnv = map[string]string{
 	"log-level": "ROSTER_LOG_LEVEL",
@@ -247,6 +285,9 @@ var typedEnv = map[string]string{
 	"limit-mail-per-address": "ROSTER_LIMIT_MAIL_PER_ADDRESS", "limit-mail-per-client": "ROSTER_LIMIT_MAIL_PER_CLIENT",
 	"limit-invitations-per-org":      "ROSTER_LIMIT_INVITATIONS_PER_ORG",
 	"limit-link-invitations-per-org": "ROSTER_LIMIT_LINK_INVITATIONS_PER_ORG",
+	"db-connect-timeout":             "ROSTER_DB_CONNECT_TIMEOUT", "db-statement-timeout": "ROSTER_DB_STATEMENT_TIMEOUT",
+	"request-budget": "ROSTER_REQUEST_BUDGET", "stream-write-timeout": "ROSTER_STREAM_WRITE_TIMEOUT",
+	"max-streams-per-caller": "ROSTER_MAX_STREAMS_PER_CALLER", "max-streams": "ROSTER_MAX_STREAMS",
 }
 
 // envFlags sets each flag the command line left alone from its environment

@@ -52,10 +52,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	gate := &startGate{}
+	// A request's budget bounds its handler; WriteTimeout, the backstop,
+	// leaves the longest budget room to write its answer (streams renew
+	// their own write deadline). ReadTimeout bounds a body's upload, an
+	// import's CSV included.
 	srv := &http.Server{
 		Handler:           gate,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      api.LongestBudget(c.bounds.budget) + 10*time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
 	errc := make(chan error, 1)
@@ -149,7 +154,9 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 	h := api.New(st, api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log,
 		PublicURL: publicURL, Tokens: auth.NewTokens([]byte(tokenKey), c.accessTTL), OIDC: oidc,
 		DisableSignup: !c.signup, RefreshTTL: c.sessionTTL, InvitationTTL: c.invitationTTL,
-		Mail: sender, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits, CrossSitePhotos: c.crossSite}).Handler()
+		Mail: sender, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits, CrossSitePhotos: c.crossSite,
+		Budget: c.bounds.budget, StreamWriteTimeout: c.bounds.streamWriteTimeout,
+		StreamsPerCaller: c.bounds.streamsPerCaller, Streams: c.bounds.streams}).Handler()
 	// Shutdown, not a signal, stops the sender: it must stop claiming at
 	// once but may finish a delivery within the grace.
 	go sender.Run(context.WithoutCancel(ctx))

@@ -330,6 +330,12 @@ func TestServeRejectsBadConfig(t *testing.T) {
 		{"ROSTER_LIMIT_INVITATIONS_PER_ORG", "10/forever", nil, "ROSTER_LIMIT_INVITATIONS_PER_ORG"},
 		{"", "", []string{"--limit-mail-per-client", "0/1h"}, "limit-mail-per-client"},
 		{"ROSTER_CROSS_SITE_PHOTOS", "maybe", nil, "ROSTER_CROSS_SITE_PHOTOS"},
+		{"ROSTER_REQUEST_BUDGET", "15", nil, `ROSTER_REQUEST_BUDGET="15": use a positive duration`},
+		{"", "", []string{"--stream-write-timeout", "0s"}, "flag -stream-write-timeout: use a positive duration"},
+		{"ROSTER_DB_STATEMENT_TIMEOUT", "-1s", nil, "ROSTER_DB_STATEMENT_TIMEOUT"},
+		{"", "", []string{"--db-connect-timeout", "soon"}, "flag -db-connect-timeout"},
+		{"", "", []string{"--max-streams-per-caller", "0"}, "flag -max-streams-per-caller: use a positive whole number"},
+		{"ROSTER_MAX_STREAMS", "many", nil, `ROSTER_MAX_STREAMS="many": use a positive whole number`},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			if tc.env != "" {
