@@ -238,8 +238,8 @@ func TestSweepImports(t *testing.T) {
 		}
 		clients := importable(org, 1000, nil)
 		died(clients)
-		if imports, rows, _ := st.ImportLeftovers(ctx); imports != 1 || rows != 500 {
-			t.Fatalf("a dead import left %d imports, %d rows; want 1, 500", imports, rows)
+		if imports, rows, _ := st.ImportLeftovers(ctx); imports != 1 || rows != 700 {
+			t.Fatalf("a dead import left %d imports, %d rows; want 1, 700", imports, rows)
 		}
 		if err := st.CreateClient(ctx, org.ID, newClient(org, clients[0].Email)); err == nil {
 			t.Fatal("a staged email was taken while its import lives")
