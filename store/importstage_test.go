@@ -70,10 +70,10 @@ func TestImportIsHiddenUntilPublished(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		org := storetest.NewOrg(t, st, "Enterprise")
-		clients := importable(org, 1200, func(i int, c *roster.Client) { c.ExternalID = ptr(fmt.Sprintf("x-%d", i)) })
+		clients := importable(org, 350, func(i int, c *roster.Client) { c.ExternalID = ptr(fmt.Sprintf("x-%d", i)) })
 		checked := 0
 		next := hooked(clients, func(i int) {
-			if i == 500 || i == 1000 { // the chunks before i's are committed
+			if i == 100 || i == 300 { // the chunks before i's are committed
 				assertHidden(t, st, org, clients[0], 0)
 				assertHidden(t, st, org, clients[i-1], 0)
 				checked++
@@ -92,10 +92,10 @@ func TestImportIsHiddenUntilPublished(t *testing.T) {
 		if checked != 3 {
 			t.Fatalf("checked %d times, want 3", checked)
 		}
-		assertCount(t, st, org, 1200)
-		assertFilterCount(t, st, org, roster.ClientFilter{Gender: "female"}, 600)
-		page, err := st.ClientPage(ctx, org.ID, roster.ClientQuery{Search: "c1199@"}, 0, 10)
-		if err != nil || page.Count != 1 || len(page.Clients) != 1 || page.Clients[0].UID != clients[1199].UID {
+		assertCount(t, st, org, 350)
+		assertFilterCount(t, st, org, roster.ClientFilter{Gender: "female"}, 175)
+		page, err := st.ClientPage(ctx, org.ID, roster.ClientQuery{Search: "c349@"}, 0, 10)
+		if err != nil || page.Count != 1 || len(page.Clients) != 1 || page.Clients[0].UID != clients[349].UID {
 			t.Errorf("search for the last row: %+v (%v)", page, err)
 		}
 		if uid, err := st.SetClientActive(ctx, org.ID, roster.ClientRef{ExternalID: "x-0"}, false); err != nil || uid != clients[0].UID {
@@ -111,11 +111,11 @@ func TestImportFailingLateLeavesNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		org := storetest.NewOrg(t, st, "Enterprise")
-		clients := importable(org, 2100, nil)
+		clients := importable(org, 1000, nil)
 		broken := errors.New("the spool broke")
 		i := 0
 		err := st.ImportClients(ctx, org.ID, len(clients), func() (*roster.Client, error) {
-			if i == 2050 {
+			if i == 950 {
 				return nil, broken
 			}
 			i++
@@ -145,10 +145,10 @@ func TestImportRacesCreates(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		org := storetest.NewOrg(t, st, "Enterprise")
-		clients := importable(org, 1200, nil)
+		clients := importable(org, 350, nil)
 		var staged, fresh error
 		next := hooked(clients, func(i int) {
-			if i == 600 {
+			if i == 200 {
 				staged = st.CreateClient(ctx, org.ID, newClient(org, strings.ToUpper(clients[10].Email)))
 				fresh = st.CreateClient(ctx, org.ID, newClient(org, "fresh@example.com"))
 			}
@@ -162,15 +162,15 @@ func TestImportRacesCreates(t *testing.T) {
 		if fresh != nil {
 			t.Errorf("create beside the import: %v", fresh)
 		}
-		assertCount(t, st, org, 1201)
-		assertFilterCount(t, st, org, roster.ClientFilter{AdminUID: org.OwnerUID}, 1201)
+		assertCount(t, st, org, 351)
+		assertFilterCount(t, st, org, roster.ClientFilter{AdminUID: org.OwnerUID}, 351)
 
 		other := storetest.NewOrg(t, st, "Enterprise")
-		clients = importable(other, 1200, nil)
+		clients = importable(other, 350, nil)
 		var first error
 		next = hooked(clients, func(i int) {
-			if i == 600 {
-				first = st.CreateClient(ctx, other.ID, newClient(other, clients[1100].Email))
+			if i == 200 {
+				first = st.CreateClient(ctx, other.ID, newClient(other, clients[300].Email))
 			}
 		})
 		err := st.ImportClients(ctx, other.ID, len(clients), next, nil)
@@ -231,15 +231,15 @@ func TestSweepImports(t *testing.T) {
 		died := func(clients []*roster.Client) {
 			defer func() { recover() }()
 			st.ImportClients(ctx, org.ID, len(clients), hooked(clients, func(i int) {
-				if i == 700 {
+				if i == 250 {
 					panic("the process dies")
 				}
 			}), nil)
 		}
-		clients := importable(org, 1000, nil)
+		clients := importable(org, 300, nil)
 		died(clients)
-		if imports, rows, _ := st.ImportLeftovers(ctx); imports != 1 || rows != 700 {
-			t.Fatalf("a dead import left %d imports, %d rows; want 1, 700", imports, rows)
+		if imports, rows, _ := st.ImportLeftovers(ctx); imports != 1 || rows != 200 {
+			t.Fatalf("a dead import left %d imports, %d rows; want 1, 200", imports, rows)
 		}
 		if err := st.CreateClient(ctx, org.ID, newClient(org, clients[0].Email)); err == nil {
 			t.Fatal("a staged email was taken while its import lives")
@@ -260,15 +260,15 @@ func TestSweepImports(t *testing.T) {
 			t.Errorf("create with a swept import's email: %v", err)
 		}
 
-		died(importable(org, 1000, func(i int, c *roster.Client) { c.Email = fmt.Sprintf("d%d@example.com", i) }))
+		died(importable(org, 300, func(i int, c *roster.Client) { c.Email = fmt.Sprintf("d%d@example.com", i) }))
 		if err := st.SweepImports(ctx, true); err != nil {
 			t.Fatal(err)
 		}
 		assertNoLeftovers(t, st)
 
-		live := importable(org, 1200, func(i int, c *roster.Client) { c.Email = fmt.Sprintf("l%d@example.com", i) })
+		live := importable(org, 350, func(i int, c *roster.Client) { c.Email = fmt.Sprintf("l%d@example.com", i) })
 		err := st.ImportClients(ctx, org.ID, len(live), hooked(live, func(i int) {
-			if i == 600 {
+			if i == 200 {
 				if err := st.SweepImports(ctx, true); err != nil {
 					t.Error(err)
 				}
