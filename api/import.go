@@ -61,7 +61,7 @@ func importMode(r *http.Request) (skipBad bool, err error) {
 }
 
 // importer is one import: it validates the rows into the spool, then
-// inserts the spool in one transaction.
+// imports the spool, all or nothing (see store.ImportClients).
 type importer struct {
 	store   *store.Store
 	org     roster.OrgID
@@ -196,7 +196,7 @@ func (im *importer) listedErrors() []rowErrorJSON {
 // has found a bad row, for then the answer is a plain 400 at the end.
 func (im *importer) mayStream() bool { return im.skipBad || im.bad == 0 }
 
-// insert writes the spooled rows in one transaction. Their uids are taken
+// insert imports the spooled rows. Their uids are taken
 // in one block and handed out backwards, so that lists, newest first, show
 // the rows in the file's order.
 func (im *importer) insert(ctx context.Context) error {
@@ -222,9 +222,10 @@ func (im *importer) insert(ctx context.Context) error {
 	if !im.out.stream {
 		return im.store.ImportClients(ctx, im.org, n, client, nil)
 	}
-	// The store reports progress from inside the transaction, where it
-	// must not wait for a slow reader: the lines are written from here, and
-	// ticks holds only the latest count.
+	// The store reports progress between the import's chunks, which must
+	// not wait for a slow reader: an import that stops writing holds its
+	// hidden rows, and their emails, until it is swept. The lines are
+	// written from here, and ticks holds only the latest count.
 	done, ticks := make(chan error, 1), make(chan int, 1)
 	go func() {
 		done <- im.store.ImportClients(ctx, im.org, n, client, func(k int) {

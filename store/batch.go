@@ -19,9 +19,10 @@ const maxBatch = 256
 // others untouched; a failed commit fails them all. Nobody is told of
 // success before the commit is durable.
 type batcher struct {
-	db   *sql.DB
-	reqs chan *writeReq
-	done chan struct{}
+	db     *sql.DB
+	reqs   chan *writeReq
+	alones chan *aloneReq
+	done   chan struct{}
 }
 
 type writeReq struct {
@@ -30,8 +31,15 @@ type writeReq struct {
 	err chan error
 }
 
+// aloneReq is work for the write connection outside any transaction.
+type aloneReq struct {
+	ctx context.Context
+	fn  func(ctx context.Context, conn *sql.Conn) error
+	err chan error
+}
+
 func newBatcher(db *sql.DB) *batcher {
-	b := &batcher{db: db, reqs: make(chan *writeReq), done: make(chan struct{})}
+	b := &batcher{db: db, reqs: make(chan *writeReq), alones: make(chan *aloneReq), done: make(chan struct{})}
 	go b.run()
 	return b
 }
@@ -54,6 +62,21 @@ func (b *batcher) do(ctx context.Context, fn txFunc) error {
 // errClosed answers writes that come after Close.
 var errClosed = errors.New("store: closed")
 
+// alone runs fn on a write connection between two batches, while no write
+// transaction of this process is open (a checkpoint that truncates the
+// write-ahead log needs the writer), and returns its error.
+func (b *batcher) alone(ctx context.Context, fn func(ctx context.Context, conn *sql.Conn) error) error {
+	r := &aloneReq{ctx: ctx, fn: fn, err: make(chan error, 1)}
+	select {
+	case b.alones <- r:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.done:
+		return errClosed
+	}
+	return <-r.err
+}
+
 func (b *batcher) close() { close(b.done) }
 
 func (b *batcher) run() {
@@ -61,6 +84,9 @@ func (b *batcher) run() {
 		var first *writeReq
 		select {
 		case first = <-b.reqs:
+		case r := <-b.alones:
+			r.err <- b.runAlone(r)
+			continue
 		case <-b.done:
 			return
 		}
@@ -99,6 +125,15 @@ func (b *batcher) commit(batch []*writeReq) {
 		}
 		r.err <- errs[i]
 	}
+}
+
+func (b *batcher) runAlone(r *aloneReq) error {
+	conn, err := b.db.Conn(r.ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return r.fn(r.ctx, conn)
 }
 
 // inSavepoint runs r's transaction in a savepoint and returns its error. A

@@ -120,7 +120,7 @@ func scanClient(row scanner, c *roster.Client, lead ...any) error {
 
 // clientByUID reads one client; built once, as clientColumns is no
 // constant.
-var clientByUID = `SELECT ` + clientColumns + ` FROM clients WHERE org_id = $1 AND uid = $2`
+var clientByUID = `SELECT ` + clientColumns + ` FROM clients WHERE org_id = $1 AND uid = $2 AND ` + visible
 
 // Client returns one client of the organization.
 func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roster.Client, error) {

@@ -95,6 +95,7 @@ func (s *Store) limit(args *[]any, n int) string {
 func filterWhere(org roster.OrgID, f roster.ClientFilter) (string, []any) {
 	w := newWhere("org_id", org)
 	w.and(deactivatedCond(false))
+	w.and(visible)
 	if f.AdminUID != "" {
 		w.and("created_by = " + w.arg(f.AdminUID))
 	}

@@ -1,89 +1,182 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"errors"
+	"strconv"
 	"strings"
+	"time"
 
 	"roster"
 )
 
-// importChunk is how many clients one multi-row INSERT of an import writes:
-// 500 rows bind 11,500 values, within both engines' limits (SQLite 32,766,
-// PostgreSQL 65,535), and take a five-hundredth of the round trips. The
-// statements are not kept prepared: parsing one costs less than a
-// millisecond per 500 rows, and a prepared statement for every tail size
-// would pile up in the store's cache.
-const importChunk = 500
+// importChunk is how many clients one multi-row INSERT of an import writes,
+// each chunk in a transaction of its own, which is as long as a create
+// queued behind it waits for SQLite's writer: 100 rows, with their audit
+// entries and activities, hold it a fifth as long as 500 (measured beside
+// other work on 2 cores, 500 took 70 to 800 ms), and bind 2,400 values,
+// far within both engines' limits. The statements are not kept prepared:
+// parsing one costs less than a millisecond, and a prepared statement for
+// every tail size would pile up in the store's cache.
+const importChunk = 100
 
-// ImportClients creates n clients in one transaction, all or none: next is
-// called n times, in order, for the clients, which the caller has
-// validated and given uids and times. The plan's limit is checked on the
-// total first, and the counters move once, by the sums of what each client
-// would have moved. progress, if set, is called with the number of clients
-// written so far after each chunk, from inside the transaction: it must not
-// block (on SQLite every other write waits for the import).
+// importLease is how long an import may go without writing a chunk before
+// SweepImports takes it for dead. A live import writes one every few tens
+// of milliseconds: it never waits for its caller while it writes.
+const importLease = 5 * time.Minute
+
+// visible is true of a client row that is not one of an unpublished
+// import's. Every query that reads clients must include it; writes by uid
+// may leave it out, since only the import knows its uids until it is
+// published. import_id
+// is NULL on every row but those of an import being written or tidied, so
+// the subquery runs for few rows and only for a short while.
+const visible = `(import_id IS NULL OR EXISTS (SELECT 1 FROM client_imports
+	WHERE client_imports.id = import_id AND client_imports.state = 'published'))`
+
+// errImportSwept is the answer to an import that went without writing for
+// longer than importLease, and which SweepImports has since removed.
+var errImportSwept = errors.New("store: the import stalled for too long and was abandoned; nothing was imported")
+
+// ImportClients creates n clients, all or none: next is called n times, in
+// order, for the clients, which the caller has validated and given uids and
+// times. The plan's limit is checked on the total first. The rows are
+// written in chunks, each committed alone so that other writes go on
+// between them, and hidden until one short transaction publishes them all
+// and moves the counters once, by the sums of what each client would have
+// moved, within the plan's limit. A failure removes what was written.
+// progress, if set, is called with the number of clients written so far
+// after each chunk, outside any transaction.
 func (s *Store) ImportClients(ctx context.Context, org roster.OrgID, n int, next func() (*roster.Client, error),
 	progress func(done int)) error {
-	err := s.importClients(ctx, org, n, next, progress)
-	if err == nil && s.postgres && n >= analyzeAfter {
-		// PostgreSQL plans by statistics that autovacuum refreshes only
-		// within a minute or so: until then a list of the new rows would
-		// sort every matching row for each chunk (30 ms a chunk of 500 at
-		// 100,000 clients, instead of under one). The import has succeeded
-		// whatever ANALYZE answers.
-		s.wdb.ExecContext(ctx, `ANALYZE clients, client_activities, client_count_slots`)
+	// What imports that died left behind would otherwise hold their emails
+	// until the next start.
+	if err := s.SweepImports(ctx, false); err != nil {
+		return err
 	}
-	return err
+	id, err := s.beginImport(ctx, org, n)
+	if err != nil {
+		return err
+	}
+	// The rows are removed and tidied whatever the request's fate: a client
+	// that hangs up must not leave them for the sweep.
+	bg := context.WithoutCancel(ctx)
+	if err := s.stageAndPublish(ctx, org, id, n, next, progress); err != nil {
+		return errors.Join(err, s.discardImport(bg, id))
+	}
+	// Published: what follows only tidies, and the sweep finishes it should
+	// this fail.
+	s.tidyImport(bg, id)
+	if n >= analyzeAfter {
+		s.afterLargeImport(bg)
+	}
+	return nil
 }
 
 // analyzeAfter is the size of import after which PostgreSQL's statistics
-// are refreshed at once.
+// are refreshed and SQLite's write-ahead log is truncated at once.
 const analyzeAfter = 10_000
 
-func (s *Store) importClients(ctx context.Context, org roster.OrgID, n int, next func() (*roster.Client, error),
-	progress func(done int)) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+// afterLargeImport leaves the database as a large import should not find
+// it. PostgreSQL plans by statistics that autovacuum refreshes only within
+// a minute or so: until then a list of the new rows would sort every
+// matching row for each list chunk (30 ms a chunk of 500 at 100,000 clients,
+// instead of under one). SQLite's write-ahead log has grown by every page
+// the import wrote and keeps that size on disk until it is truncated. The
+// import has succeeded whatever either answers.
+func (s *Store) afterLargeImport(ctx context.Context) {
+	if s.postgres {
+		s.wdb.ExecContext(ctx, `ANALYZE clients, client_activities, client_count_slots`)
+		return
+	}
+	s.truncateWAL(ctx)
+}
+
+// beginImport checks the plan's room for n more clients and registers an
+// import for the organization.
+func (s *Store) beginImport(ctx context.Context, org roster.OrgID, n int) (id int64, err error) {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// Refused before the work, rather than after writing every row;
-		// the room is kept until the import commits.
+		// The publication reserves the room again, for good.
 		if err := s.reserve(ctx, tx, org, n); err != nil {
 			return err
 		}
-		deltas := map[countKey]int{totalKey: n}
-		chunk := make([]*roster.Client, 0, importChunk)
-		for done := 0; done < n; {
-			chunk = chunk[:0]
-			for len(chunk) < importChunk && done+len(chunk) < n {
-				c, err := next()
-				if err != nil {
-					return err
-				}
-				chunk = append(chunk, c)
-				for _, k := range countKeys(c.CreatedBy, c.Gender, c.PreferableActivities) {
-					deltas[k]++
-				}
-			}
-			if err := s.insertChunk(ctx, tx, org, chunk); err != nil {
+		return tx.QueryRowContext(ctx, `INSERT INTO client_imports (org_id, state, renewed_at)
+			VALUES ($1, 'staging', $2) RETURNING id`, org, dbTime{s.now()}).Scan(&id)
+	})
+	return id, err
+}
+
+// stageAndPublish writes the import's rows chunk by chunk, then publishes
+// them.
+func (s *Store) stageAndPublish(ctx context.Context, org roster.OrgID, id int64, n int, next func() (*roster.Client, error),
+	progress func(done int)) error {
+	deltas := map[countKey]int{totalKey: n}
+	chunk := make([]*roster.Client, 0, importChunk)
+	for done := 0; done < n; {
+		chunk = chunk[:0]
+		for len(chunk) < importChunk && done+len(chunk) < n {
+			c, err := next()
+			if err != nil {
 				return err
 			}
-			done += len(chunk)
-			if progress != nil {
-				progress(done)
+			chunk = append(chunk, c)
+			for _, k := range countKeys(c.CreatedBy, c.Gender, c.PreferableActivities) {
+				deltas[k]++
 			}
+		}
+		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			if err := s.renewImport(ctx, tx, id); err != nil {
+				return err
+			}
+			return s.insertChunk(ctx, tx, org, id, chunk)
+		})
+		if err != nil {
+			return err
+		}
+		done += len(chunk)
+		if progress != nil {
+			progress(done)
+		}
+	}
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// First, so that on PostgreSQL a sweep that found the import
+		// stalled either waits for this transaction or is waited for.
+		res, err := tx.ExecContext(ctx, `UPDATE client_imports SET state = 'published' WHERE id = $1 AND state = 'staging'`, id)
+		if err := mustAffect(res, err, errImportSwept); err != nil {
+			return err
+		}
+		// Within the plan's limit, under concurrent creates.
+		if err := s.reserve(ctx, tx, org, n); err != nil {
+			return err
 		}
 		return s.adjustCounts(ctx, tx, org, deltas)
 	})
 }
 
-// insertChunk writes up to importChunk clients with one INSERT, and their
-// activities with as few more as their number needs.
-func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, chunk []*roster.Client) error {
-	args := make([]any, 0, len(chunk)*len(insertColumns))
+// renewImport renews the import's lease, which it must still hold: once a
+// sweep has taken it for dead, no more of its rows may be written.
+func (s *Store) renewImport(ctx context.Context, tx *sql.Tx, id int64) error {
+	res, err := tx.ExecContext(ctx, `UPDATE client_imports SET renewed_at = $2 WHERE id = $1 AND state = 'staging'`,
+		id, dbTime{s.now()})
+	return mustAffect(res, err, errImportSwept)
+}
+
+// importColumns are insertColumns and the import that hides the row.
+var importColumns = append(insertColumns[:len(insertColumns):len(insertColumns)], "import_id")
+
+// insertChunk writes up to importChunk clients of the import with one
+// INSERT, and their activities with as few more as their number needs.
+func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, id int64, chunk []*roster.Client) error {
+	columns := importColumns
+	args := make([]any, 0, len(chunk)*len(columns))
 	for _, c := range chunk {
-		args = append(args, insertArgs(org, c)...)
+		args = append(append(args, insertArgs(org, c)...), id)
 	}
-	ids, err := s.insertClients(ctx, tx, `INSERT INTO clients (`+strings.Join(insertColumns, ", ")+`) VALUES `+
-		s.valueLists(len(insertColumns), len(chunk))+` RETURNING id, uid`, args)
+	ids, err := s.insertClients(ctx, tx, `INSERT INTO clients (`+strings.Join(columns, ", ")+`) VALUES `+
+		s.valueLists(len(columns), len(chunk))+` RETURNING id, uid`, args)
 	if err != nil {
 		return importWriteError(err)
 	}
@@ -112,6 +205,171 @@ func (s *Store) insertClients(ctx context.Context, tx *sql.Tx, query string, arg
 		ids[uid] = id
 	}
 	return ids, rows.Err()
+}
+
+// discardImport removes a failed import's rows, with their audit entries,
+// and then the import. It is marked failed first, in a transaction of its
+// own, so that no chunk of it can be written after; an import found
+// published (its publication committed, whatever was answered) is left.
+func (s *Store) discardImport(ctx context.Context, id int64) error {
+	var failed bool
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE client_imports SET state = 'failed' WHERE id = $1 AND state <> 'published'`, id)
+		n, _ := rowsAffected(res, err)
+		failed = n == 1
+		return err
+	})
+	if err != nil || !failed {
+		return err
+	}
+	return s.tidyRows(ctx, id, s.deleteImportChunk)
+}
+
+// tidyImport clears import_id from a published import's rows, so that
+// reading them no longer costs visible's subquery, and then forgets the
+// import. A failure leaves it for SweepImports.
+func (s *Store) tidyImport(ctx context.Context, id int64) error {
+	return s.tidyRows(ctx, id, func(ctx context.Context, tx *sql.Tx, id int64) (int64, error) {
+		return rowsAffected(tx.ExecContext(ctx, `UPDATE clients SET import_id = NULL
+			WHERE id IN (SELECT id FROM clients WHERE import_id = $1 LIMIT $2)`, id, tidyChunk))
+	})
+}
+
+// tidyChunk bounds the rows one transaction of tidyRows changes, for as
+// short a wait of the writes queued behind it as a chunk of the import.
+const tidyChunk = importChunk
+
+// tidyRows runs step, each time in a transaction of its own, until it
+// finds no row of the import left, and then deletes the import.
+func (s *Store) tidyRows(ctx context.Context, id int64, step func(ctx context.Context, tx *sql.Tx, id int64) (int64, error)) error {
+	for n := int64(tidyChunk); n > 0; {
+		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+			n, err = step(ctx, tx, id)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM client_imports WHERE id = $1`, id)
+		return err
+	})
+}
+
+// deleteImportChunk deletes up to tidyChunk rows of a failed import and
+// the audit entries that recorded them.
+func (s *Store) deleteImportChunk(ctx context.Context, tx *sql.Tx, id int64) (int64, error) {
+	rows, err := tx.QueryContext(ctx, `DELETE FROM clients WHERE id IN (SELECT id FROM clients WHERE import_id = $1 LIMIT $2)
+		RETURNING org_id, uid`, id, tidyChunk)
+	if err != nil {
+		return 0, err
+	}
+	args := []any{nil}
+	for rows.Next() {
+		var uid string
+		if err := rows.Scan(&args[0], &uid); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		args = append(args, uid)
+	}
+	if err := cmp.Or(rows.Err(), rows.Close()); err != nil || len(args) == 1 {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM audit_log WHERE org_id = $1 AND action = 'client.import' AND object_uid IN (`+
+		placeholders(2, len(args)-1)+`)`, args...)
+	return int64(len(args) - 1), err
+}
+
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// SweepImports finishes what imports left undone: it removes the rows of
+// those that failed, or stalled for longer than importLease (their process
+// died), and tidies those that were published. With all, every import not
+// yet published is taken for dead: serve does so at start on SQLite, where
+// it holds the data directory alone and no other process imports.
+func (s *Store) SweepImports(ctx context.Context, all bool) error {
+	cutoff := dbTime{s.now().Add(-importLease)}
+	type left struct {
+		id    int64
+		state string
+	}
+	var found []left
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, state FROM client_imports
+		WHERE state <> 'staging' OR renewed_at < $1 OR $2`, cutoff, all)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var l left
+		if err := rows.Scan(&l.id, &l.state); err != nil {
+			rows.Close()
+			return err
+		}
+		found = append(found, l)
+	}
+	if err := cmp.Or(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, l := range found {
+		switch l.state {
+		case "published":
+			err = s.tidyImport(ctx, l.id)
+		case "failed":
+			err = s.tidyRows(ctx, l.id, s.deleteImportChunk)
+		default:
+			err = s.sweepStalled(ctx, l.id, cutoff, all)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sweepStalled fails a staging import that has not been renewed since
+// cutoff (with all, whenever it was), and removes its rows. Its renewal is
+// checked again where the import is marked failed, which a live import's
+// chunk, renewing it first, waits for or is waited for by.
+func (s *Store) sweepStalled(ctx context.Context, id int64, cutoff dbTime, all bool) error {
+	var stalled bool
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		n, err := rowsAffected(tx.ExecContext(ctx, `UPDATE client_imports SET state = 'failed'
+			WHERE id = $1 AND state = 'staging' AND (renewed_at < $2 OR $3)`, id, cutoff, all))
+		stalled = n == 1
+		return err
+	})
+	if err != nil || !stalled {
+		return err
+	}
+	return s.tidyRows(ctx, id, s.deleteImportChunk)
+}
+
+// truncateWAL checkpoints SQLite's write-ahead log and truncates it, on
+// the batcher's connection between two batches, so that no write of this
+// process is under way. A reader on an older snapshot keeps the log from
+// being truncated: then it is left as it is (it is reused from its start
+// once checkpointed) rather than holding every write back to wait.
+func (s *Store) truncateWAL(ctx context.Context) error {
+	return s.batch.alone(ctx, func(ctx context.Context, conn *sql.Conn) error {
+		var timeout int
+		if err := conn.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&timeout); err != nil {
+			return err
+		}
+		if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+			return err
+		}
+		// Busy, rather than an error, when a reader kept the log.
+		_, err := conn.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+		_, rerr := conn.ExecContext(ctx, `PRAGMA busy_timeout = `+strconv.Itoa(timeout))
+		return cmp.Or(err, rerr)
+	})
 }
 
 // valueLists returns rows parenthesised lists of width placeholders each.

@@ -11,12 +11,12 @@ import (
 )
 
 // whereClient returns the condition and argument that find the client r
-// names, after $1, the organization.
+// names, after $1, the organization, unless an unpublished import hides it.
 func whereClient(r roster.ClientRef) (string, string) {
 	if r.ExternalID != "" {
-		return "external_id = $2", r.ExternalID
+		return "external_id = $2 AND " + visible, r.ExternalID
 	}
-	return "uid = $2", r.UID
+	return "uid = $2 AND " + visible, r.UID
 }
 
 // SetClientActive deactivates (active false) or reactivates a client and

@@ -62,6 +62,7 @@ func segmentsOf(q roster.ClientQuery) []segment {
 func listWhere(org roster.OrgID, q roster.ClientQuery) *where {
 	w := newWhere("org_id", org)
 	w.and(deactivatedCond(q.Deactivated))
+	w.and(visible)
 	if q.Email != "" {
 		w.and("email_key = " + w.arg(roster.EmailKey(q.Email)))
 	}

@@ -129,6 +129,13 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 			st.Close()
 		}
 	}()
+	// Imports that died with a process hold hidden rows, and their emails,
+	// until swept. On SQLite no other serve runs on the data directory, so
+	// every import not yet published is dead; on PostgreSQL other
+	// processes' imports are taken for dead only once they stall.
+	if err := st.SweepImports(ctx, st.Engine() == "sqlite"); err != nil {
+		return nil, err
+	}
 	blobs, stopSweep, err := openPhotos(ctx, c.blobURL, db.dataDir, st, log)
 	if err != nil {
 		return nil, err
