@@ -33,6 +33,7 @@ type Store struct {
 	batch    *batcher // SQLite's group commit; nil on PostgreSQL
 	stmts    sync.Map // query text → *sql.Stmt on rdb
 	clock    func() time.Time
+	auth     *authState // verified credentials (see authcache.go)
 }
 
 // Open connects to PostgreSQL when databaseURL is set, and otherwise to the
@@ -58,7 +59,7 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	return &Store{rdb: db, wdb: db, postgres: true, clock: time.Now}, nil
+	return &Store{rdb: db, wdb: db, postgres: true, clock: time.Now, auth: newAuthState(url)}, nil
 }
 
 // sqlitePragmas: WAL lets readers run beside the writer; synchronous(FULL)
@@ -93,7 +94,7 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	s := &Store{rdb: rdb, wdb: wdb, batch: newBatcher(wdb), clock: time.Now}
+	s := &Store{rdb: rdb, wdb: wdb, batch: newBatcher(wdb), clock: time.Now, auth: newAuthState("")}
 	if err := wdb.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -180,6 +181,7 @@ func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args .
 
 // Close closes the connections.
 func (s *Store) Close() error {
+	s.auth.close()
 	s.stmts.Range(func(_, st any) bool {
 		st.(*sql.Stmt).Close()
 		return true
@@ -233,8 +235,16 @@ type txFunc func(ctx context.Context, tx *sql.Tx) error
 
 // inTx runs fn in a write transaction and commits it when fn returns nil;
 // when fn fails, nothing it wrote remains. On SQLite concurrent
-// transactions share a commit (see batcher).
+// transactions share a commit (see batcher). Credentials that fn changed
+// (authChanged) leave the cache once it is committed.
 func (s *Store) inTx(ctx context.Context, fn txFunc) error {
+	ctx, changes := s.withAuthChanges(ctx)
+	err := s.runTx(ctx, fn)
+	s.auth.settle(changes, err == nil)
+	return err
+}
+
+func (s *Store) runTx(ctx context.Context, fn txFunc) error {
 	if s.batch != nil {
 		return s.batch.do(ctx, fn)
 	}
