@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"roster"
 	"roster/auth"
 	"roster/clocktest"
+	"roster/mail/mailtest"
 	"roster/store"
 	"roster/store/storetest"
 )
@@ -217,5 +220,46 @@ func TestAuthCacheInvalidation(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestAuthCacheListenerLoss ends the connection a PostgreSQL store listens
+// on, as a restart of the server or a network fault would: the cache stops
+// serving, reconnects, and starts again empty, since it may have missed a
+// revocation meanwhile.
+func TestAuthCacheListenerLoss(t *testing.T) {
+	url := storetest.DatabaseURL(t, "postgres")
+	ctx := context.Background()
+	st := storetest.OpenAt(t, t.TempDir(), url)
+	defer st.Close()
+	logs := &mailtest.Buffer{}
+	st.SetLog(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	clock := clocktest.NewClock()
+	st.SetClock(clock.Now)
+	org := storetest.NewOrg(t, st, "Pro")
+	keyID, _, _ := auth.SplitAPIKey(org.APIKey)
+	st.AwaitAuthCache(t)
+	if _, err := st.APIKeyByID(ctx, keyID); err != nil || !st.CachesAPIKey(keyID) {
+		t.Fatalf("the key is not cached (%v)", err)
+	}
+
+	admin, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var ended int
+	err = admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = 'roster auth listener' AND query = 'LISTEN "roster_auth_' || left(md5(current_schema()), 16) || '"'`).Scan(&ended)
+	if err != nil || ended != 1 {
+		t.Fatalf("ended %d listening connections (%v), want 1", ended, err)
+	}
+	clocktest.Eventually(t, "the listener to notice", func() bool { return strings.Contains(logs.String(), `"msg":"auth cache off`) })
+	st.AwaitAuthCache(t)
+	if st.CachesAPIKey(keyID) {
+		t.Error("the cache kept an entry across a lost connection")
+	}
+	if _, err := st.APIKeyByID(ctx, keyID); err != nil || !st.CachesAPIKey(keyID) {
+		t.Errorf("after reconnecting, the key is not cached (%v)", err)
 	}
 }

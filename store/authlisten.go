@@ -121,8 +121,15 @@ func (l *authListener) run(ctx context.Context) {
 // listen connects, listens and serves the cache until the connection
 // fails, and reports whether it got as far as listening.
 func (l *authListener) listen(ctx context.Context) (bool, error) {
+	cfg, err := pgx.ParseConfig(l.url)
+	if err != nil {
+		return false, err
+	}
+	if cfg.RuntimeParams["application_name"] == "" {
+		cfg.RuntimeParams["application_name"] = "roster auth listener" // for pg_stat_activity
+	}
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	conn, err := pgx.Connect(cctx, l.url)
+	conn, err := pgx.ConnectConfig(cctx, cfg)
 	cancel()
 	if err != nil {
 		return false, err

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"roster/auth"
+	"roster/clocktest"
+	"roster/internal/nettest"
+	"roster/mail/mailtest"
+	"roster/store/storetest"
+)
+
+// process is a built roster binary serving in a process of its own.
+type process struct {
+	t    *testing.T
+	url  string
+	cmd  *exec.Cmd
+	logs *mailtest.Buffer
+}
+
+// startProcess runs bin serve with args, logging at debug level, and waits
+// until it is ready.
+func startProcess(t *testing.T, bin string, env []string, args ...string) *process {
+	t.Helper()
+	addr := nettest.FreeAddr(t)
+	p := &process{t: t, url: "http://" + addr, logs: &mailtest.Buffer{}}
+	p.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--log-level", "debug"}, args...)...)
+	p.cmd.Env, p.cmd.Stderr = append(os.Environ(), env...), p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		p.cmd.Wait()
+		if t.Failed() {
+			t.Logf("log of serve at %s:\n%s", p.url, p.logs.String())
+		}
+	})
+	waitReady(t, p.url+"/readyz")
+	return p
+}
+
+// call sends a request with a JSON body (none if nil) and one credential
+// header, and returns the status and body.
+func (p *process) call(method, path, header, credential string, body any) (int, []byte) {
+	p.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, p.url+path, r)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if header != "" {
+		req.Header.Set(header, credential)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return res.StatusCode, out
+}
+
+// logged counts serve's log lines with this message.
+func (p *process) logged(msg string) int {
+	return strings.Count(p.logs.String(), `"msg":"`+msg+`"`)
+}
+
+// awaitLog waits until serve has logged msg more than n times.
+func (p *process) awaitLog(msg string, n int) {
+	p.t.Helper()
+	clocktest.Eventually(p.t, "serve at "+p.url+" to log "+msg, func() bool { return p.logged(msg) > n })
+}
+
+const invalidated = "auth cache: accounts invalidated"
+
+// TestTwoServeProcesses runs two built roster serve processes on one
+// PostgreSQL database, each caching credentials: an API key revoked and a
+// sign-in session ended through one are refused through the other.
+//
+// The other process acts on a notification. The writer answers only once
+// it has heard its own, which the same commit signalled to every listener,
+// but the other may still be reading it (see store.authListener): so
+// before asking the other, the test waits until it has logged the
+// invalidation, instead of racing it. What is checked is that the
+// notification reaches the other process and makes it refuse; that the
+// writer waits for its own notification is store's TestAuthCacheInvalidation's
+// concern, which runs every write that invalidates.
+func TestTwoServeProcesses(t *testing.T) {
+	url := storetest.DatabaseURL(t, "postgres")
+	bin := filepath.Join(t.TempDir(), "roster")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	t.Setenv("ROSTER_SECRET_KEY", base64.StdEncoding.EncodeToString(secret))
+	db := []string{"--data", t.TempDir(), "--database-url", url}
+	owner := runBootstrap(t, db, "--email", "owner@example.com", "--display-name", "Owner", "--company", "Acme")
+	const password = "a long manager passphrase"
+	if _, err := setPasswordCmd(db, "owner@example.com", password+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	a := startProcess(t, bin, nil, "--data", t.TempDir(), "--database-url", url)
+	b := startProcess(t, bin, nil, "--data", t.TempDir(), "--database-url", url)
+
+	// Each process listens once it has authenticated a first request.
+	for _, p := range []*process{a, b} {
+		if status, body := p.call("GET", "/auth/api-keys", "API-KEY", owner.APIKey, nil); status != 403 {
+			t.Fatalf("an API key listing API keys: %d %s, want 403", status, body)
+		}
+		p.awaitLog("auth cache on: listening for revocations", 0)
+	}
+	status, body := a.call("POST", "/auth/login", "", "", map[string]string{"email": "owner@example.com", "password": password})
+	var login struct{ Token string }
+	if status != 200 || json.Unmarshal(body, &login) != nil {
+		t.Fatalf("login: %d %s", status, body)
+	}
+	bearer := "Bearer " + login.Token
+	status, body = a.call("POST", "/auth/api-keys", "Authorization", bearer, map[string]string{"name": "second"})
+	var created struct {
+		APIKey string `json:"api_key"`
+	}
+	if status != 201 || json.Unmarshal(body, &created) != nil {
+		t.Fatalf("new API key: %d %s", status, body)
+	}
+	keyID, _, _ := auth.SplitAPIKey(created.APIKey)
+
+	const list = "/client-management/clients/"
+	expect := func(p *process, header, credential, path string, want int) {
+		t.Helper()
+		if status, body := p.call("GET", path, header, credential, nil); status != want {
+			t.Fatalf("GET %s through %s: %d %s, want %d", path, p.url, status, body, want)
+		}
+	}
+	expect(b, "API-KEY", created.APIKey, list, 200) // now cached by b
+	expect(b, "Authorization", bearer, "/auth/me", 200)
+
+	seen := b.logged(invalidated)
+	if status, body := a.call("DELETE", "/auth/api-keys/"+keyID, "Authorization", bearer, nil); status/100 != 2 {
+		t.Fatalf("revoke: %d %s", status, body)
+	}
+	b.awaitLog(invalidated, seen)
+	expect(b, "API-KEY", created.APIKey, list, 401)
+	expect(b, "API-KEY", owner.APIKey, list, 200)
+	expect(b, "Authorization", bearer, "/auth/me", 200)
+
+	seen = b.logged(invalidated)
+	status, body = a.call("POST", "/admin-management/sub-admins/force-logout/", "API-KEY", owner.APIKey, map[string]string{"user_uid": owner.UID})
+	if status != 200 {
+		t.Fatalf("force logout: %d %s", status, body)
+	}
+	b.awaitLog(invalidated, seen)
+	expect(b, "Authorization", bearer, "/auth/me", 401)
+	expect(b, "API-KEY", owner.APIKey, list, 200)
+}
