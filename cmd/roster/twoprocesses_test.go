@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -21,22 +17,21 @@ import (
 	"roster/store/storetest"
 )
 
-// process is a built roster binary serving in a process of its own.
+// process is a built roster binary serving in a process of its own; its
+// server is for calls and its log.
 type process struct {
-	t    *testing.T
-	url  string
-	cmd  *exec.Cmd
-	logs *mailtest.Buffer
+	*server
+	cmd *exec.Cmd
 }
 
 // startProcess runs bin serve with args, logging at debug level, and waits
 // until it is ready.
-func startProcess(t *testing.T, bin string, env []string, args ...string) *process {
+func startProcess(t *testing.T, bin string, args ...string) *process {
 	t.Helper()
 	addr := nettest.FreeAddr(t)
-	p := &process{t: t, url: "http://" + addr, logs: &mailtest.Buffer{}}
+	p := &process{server: &server{t: t, url: "http://" + addr, logs: &mailtest.Buffer{}}}
 	p.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--log-level", "debug"}, args...)...)
-	p.cmd.Env, p.cmd.Stderr = append(os.Environ(), env...), p.logs
+	p.cmd.Stderr = p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -49,32 +44,6 @@ func startProcess(t *testing.T, bin string, env []string, args ...string) *proce
 	})
 	waitReady(t, p.url+"/readyz")
 	return p
-}
-
-// call sends a request with a JSON body (none if nil) and one credential
-// header, and returns the status and body.
-func (p *process) call(method, path, header, credential string, body any) (int, []byte) {
-	p.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, p.url+path, r)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if header != "" {
-		req.Header.Set(header, credential)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out, _ := io.ReadAll(res.Body)
-	return res.StatusCode, out
 }
 
 // logged counts serve's log lines with this message.
@@ -117,23 +86,23 @@ func TestTwoServeProcesses(t *testing.T) {
 	if _, err := setPasswordCmd(db, "owner@example.com", password+"\n"); err != nil {
 		t.Fatal(err)
 	}
-	a := startProcess(t, bin, nil, "--data", t.TempDir(), "--database-url", url)
-	b := startProcess(t, bin, nil, "--data", t.TempDir(), "--database-url", url)
+	a := startProcess(t, bin, "--data", t.TempDir(), "--database-url", url)
+	b := startProcess(t, bin, "--data", t.TempDir(), "--database-url", url)
 
 	// Each process listens once it has authenticated a first request.
 	for _, p := range []*process{a, b} {
-		if status, body := p.call("GET", "/auth/api-keys", "API-KEY", owner.APIKey, nil); status != 403 {
+		if status, body := p.call("GET", "/auth/api-keys", map[string]string{"API-KEY": owner.APIKey}, nil); status != 403 {
 			t.Fatalf("an API key listing API keys: %d %s, want 403", status, body)
 		}
 		p.awaitLog("auth cache on: listening for revocations", 0)
 	}
-	status, body := a.call("POST", "/auth/login", "", "", map[string]string{"email": "owner@example.com", "password": password})
+	status, body := a.call("POST", "/auth/login", nil, map[string]string{"email": "owner@example.com", "password": password})
 	var login struct{ Token string }
 	if status != 200 || json.Unmarshal(body, &login) != nil {
 		t.Fatalf("login: %d %s", status, body)
 	}
-	bearer := "Bearer " + login.Token
-	status, body = a.call("POST", "/auth/api-keys", "Authorization", bearer, map[string]string{"name": "second"})
+	bearer := map[string]string{"Authorization": "Bearer " + login.Token}
+	status, body = a.call("POST", "/auth/api-keys", bearer, map[string]string{"name": "second"})
 	var created struct {
 		APIKey string `json:"api_key"`
 	}
@@ -143,30 +112,31 @@ func TestTwoServeProcesses(t *testing.T) {
 	keyID, _, _ := auth.SplitAPIKey(created.APIKey)
 
 	const list = "/client-management/clients/"
-	expect := func(p *process, header, credential, path string, want int) {
+	ownerKey := map[string]string{"API-KEY": owner.APIKey}
+	expect := func(p *process, credential map[string]string, path string, want int) {
 		t.Helper()
-		if status, body := p.call("GET", path, header, credential, nil); status != want {
+		if status, body := p.call("GET", path, credential, nil); status != want {
 			t.Fatalf("GET %s through %s: %d %s, want %d", path, p.url, status, body, want)
 		}
 	}
-	expect(b, "API-KEY", created.APIKey, list, 200) // now cached by b
-	expect(b, "Authorization", bearer, "/auth/me", 200)
+	expect(b, map[string]string{"API-KEY": created.APIKey}, list, 200) // now cached by b
+	expect(b, bearer, "/auth/me", 200)
 
 	seen := b.logged(invalidated)
-	if status, body := a.call("DELETE", "/auth/api-keys/"+keyID, "Authorization", bearer, nil); status/100 != 2 {
+	if status, body := a.call("DELETE", "/auth/api-keys/"+keyID, bearer, nil); status/100 != 2 {
 		t.Fatalf("revoke: %d %s", status, body)
 	}
 	b.awaitLog(invalidated, seen)
-	expect(b, "API-KEY", created.APIKey, list, 401)
-	expect(b, "API-KEY", owner.APIKey, list, 200)
-	expect(b, "Authorization", bearer, "/auth/me", 200)
+	expect(b, map[string]string{"API-KEY": created.APIKey}, list, 401)
+	expect(b, ownerKey, list, 200)
+	expect(b, bearer, "/auth/me", 200)
 
 	seen = b.logged(invalidated)
-	status, body = a.call("POST", "/admin-management/sub-admins/force-logout/", "API-KEY", owner.APIKey, map[string]string{"user_uid": owner.UID})
+	status, body = a.call("POST", "/admin-management/sub-admins/force-logout/", ownerKey, map[string]string{"user_uid": owner.UID})
 	if status != 200 {
 		t.Fatalf("force logout: %d %s", status, body)
 	}
 	b.awaitLog(invalidated, seen)
-	expect(b, "Authorization", bearer, "/auth/me", 401)
-	expect(b, "API-KEY", owner.APIKey, list, 200)
+	expect(b, bearer, "/auth/me", 401)
+	expect(b, ownerKey, list, 200)
 }
