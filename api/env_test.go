@@ -80,6 +80,7 @@ func eachTwoProcesses(t *testing.T, fn func(t *testing.T, e, second *env), optio
 		e := newEnv(t, first, options...)
 		e.srv.Close()
 		e.srv = httptest.NewServer(syncedAuth(first, api.New(first, e.cfg).Handler()))
+		t.Cleanup(e.srv.Close)
 		other.SetClock(e.clock.Now)
 		second := *e
 		second.st, second.srv = other, httptest.NewServer(syncedAuth(other, api.New(other, e.cfg).Handler()))

@@ -24,13 +24,14 @@ import (
 // reaches serve's cache only through the time to live.
 
 // credential is what the cache keeps of an API key or a sign-in session:
-// the row the database returned. It is not a verdict: the caller still
-// compares a key's secret with its hash, in constant time, and a session's
-// expiry with the time, so a wrong secret or a late token never passes
-// through the cache. Refusals are not kept.
+// the row the database returned, not a verdict. APIKeyByID's caller still
+// compares the secret with the key's hash, in constant time, and
+// SignInSessionPrincipal the session's expiry with the time it is given,
+// so that a wrong secret or an expired session never passes through the
+// cache. Refusals are not kept.
 type credential struct {
-	key     roster.APIKey
-	expires time.Time // of a sign-in session
+	key     roster.APIKey // of a sign-in session, only the Principal
+	expires time.Time     // of a sign-in session
 }
 
 const (
