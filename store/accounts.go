@@ -176,6 +176,9 @@ func (s *Store) ChangePassword(ctx context.Context, accountUID, hash, keep strin
 			WHERE account_id = $2 AND revoked_at IS NULL AND uid <> $3`, dbTime{s.now()}, id, keep); err != nil {
 			return err
 		}
+		if err := authChanged(ctx, tx, id); err != nil {
+			return err
+		}
 		return audit(ctx, tx, 0, "account.password", "account", accountUID, "password")
 	})
 }
@@ -204,6 +207,9 @@ func (s *Store) DeleteAccount(ctx context.Context, accountUID string) error {
 			}
 		}
 		if _, err = tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if err := authChanged(ctx, tx, id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, roster.OrgID(org.Int64), "account.delete", "account", accountUID)

@@ -17,32 +17,49 @@ func insertAPIKey(ctx context.Context, tx *sql.Tx, accountID int64, org roster.O
 }
 
 // APIKeyByID returns the unrevoked key with this id together with the staff
-// member it acts for. The membership is joined on every call so that a
-// removed staff member's keys stop working at once, on every process.
+// member it acts for, from the auth cache when it holds the key (see
+// authcache.go): every write that revokes the key, or removes or
+// deactivates the member, drops it there, on every process.
 func (s *Store) APIKeyByID(ctx context.Context, keyID string) (roster.APIKey, error) {
+	now := s.now()
+	entry := apiKeyEntry(keyID)
+	if c, ok := s.auth.get(entry, now); ok {
+		return c.key, nil
+	}
+	ticket := s.auth.cache.Ticket()
 	var k roster.APIKey
+	var accountID int64
 	var used dbTime
 	err := s.queryRow(ctx, `
-		SELECT k.secret_hash, k.last_used_at, a.uid, m.role, o.id, o.uid
+		SELECT k.secret_hash, k.last_used_at, a.id, a.uid, m.role, o.id, o.uid
 		FROM api_keys k
 		JOIN accounts a ON a.id = k.account_id
 		JOIN memberships m ON m.account_id = a.id AND m.org_id = k.org_id AND m.status = 'Active'
 		JOIN organizations o ON o.id = m.org_id
 		WHERE k.key_id = $1 AND k.revoked_at IS NULL AND a.deactivated_at IS NULL`, keyID).
-		Scan(&k.SecretHash, &used, &k.Principal.AccountUID, &k.Principal.Role, &k.Principal.OrgID, &k.Principal.OrgUID)
+		Scan(&k.SecretHash, &used, &accountID, &k.Principal.AccountUID, &k.Principal.Role, &k.Principal.OrgID, &k.Principal.OrgUID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return roster.APIKey{}, roster.Errorf(roster.KindUnauthorized, "invalid API key")
 	}
+	if err != nil {
+		return roster.APIKey{}, err
+	}
 	k.LastUsedAt = used.Time
-	return k, err
+	s.auth.cache.Put(ticket, entry, accountID, credential{key: k}, now)
+	return k, nil
 }
 
-// TouchAPIKey records that a key was used.
+// TouchAPIKey records that a key was used, in the cache too, so that the
+// caller's once-a-minute check sees it.
 func (s *Store) TouchAPIKey(ctx context.Context, keyID string, t time.Time) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE key_id = $2`, dbTime{t}, keyID)
 		return err
 	})
+	if err == nil {
+		s.auth.cache.Update(apiKeyEntry(keyID), func(c *credential) { c.key.LastUsedAt = t })
+	}
+	return err
 }
 
 // CreateAPIKey stores a new key for a staff member of org, which opens
@@ -99,13 +116,17 @@ func (s *Store) APIKeys(ctx context.Context, accountUID string) ([]roster.APIKey
 func (s *Store) RevokeAPIKey(ctx context.Context, accountUID, keyID string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var org sql.NullInt64
+		var accountID int64
 		err := tx.QueryRowContext(ctx, `UPDATE api_keys SET revoked_at = $1
 			WHERE key_id = $2 AND revoked_at IS NULL AND account_id = (SELECT id FROM accounts WHERE uid = $3)
-			RETURNING org_id`, dbTime{s.now()}, keyID, accountUID).Scan(&org)
+			RETURNING org_id, account_id`, dbTime{s.now()}, keyID, accountUID).Scan(&org, &accountID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return roster.Errorf(roster.KindNotFound, "API key not found")
 		}
 		if err != nil {
+			return err
+		}
+		if err := authChanged(ctx, tx, accountID); err != nil {
 			return err
 		}
 		return audit(ctx, tx, roster.OrgID(org.Int64), "api_key.revoke", "api_key", keyID)

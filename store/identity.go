@@ -122,7 +122,10 @@ func takeOver(ctx context.Context, tx *sql.Tx, id int64, uid string, t time.Time
 func revokeSignInSessions(ctx context.Context, tx *sql.Tx, accountID int64, t time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
 		dbTime{t}, accountID)
-	return err
+	if err != nil {
+		return err
+	}
+	return authChanged(ctx, tx, accountID)
 }
 
 // StartPasswordReset queues a reset code for the account with the email,

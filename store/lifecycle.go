@@ -93,6 +93,9 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 		if _, err = tx.ExecContext(ctx, `UPDATE accounts SET deactivated_at = $1 WHERE id = $2`, at, accountID); err != nil {
 			return err
 		}
+		if err := authChanged(ctx, tx, accountID); err != nil {
+			return err
+		}
 		return audit(ctx, tx, org, "staff."+activeAction(active), "account", accountUID, "status")
 	})
 }
@@ -150,6 +153,9 @@ func (s *Store) closeSignInSessions(ctx context.Context, org roster.OrgID, objec
 			return err
 		}
 		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if err := authChanged(ctx, tx, id.Int64); err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, objectType+".force_logout", objectType, objectUID, "sessions")
@@ -214,6 +220,9 @@ func enforceSignInSessionsLimit(ctx context.Context, tx *sql.Tx, accountID int64
 	}
 	if len(ids) == 0 {
 		return nil
+	}
+	if err := authChanged(ctx, tx, accountID); err != nil {
+		return err
 	}
 	var uid string
 	if err := tx.QueryRowContext(ctx, `SELECT uid FROM accounts WHERE id = $1`, accountID).Scan(&uid); err != nil {

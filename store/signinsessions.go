@@ -19,11 +19,11 @@ const (
 	principalJoins   = memberJoin + ` LEFT JOIN organizations o ON o.id = m.org_id`
 )
 
-// scanPrincipal scans principalColumns; an account that may no longer act
-// is roster.ErrDeactivated.
-func scanPrincipal(row *sql.Row, p *roster.Principal) error {
+// scanPrincipal scans principalColumns, after the columns into before; an
+// account that may no longer act is roster.ErrDeactivated.
+func scanPrincipal(row *sql.Row, p *roster.Principal, before ...any) error {
 	var active bool
-	if err := row.Scan(&p.AccountUID, &p.Role, &p.OrgID, &p.OrgUID, &active); err != nil {
+	if err := row.Scan(append(before, &p.AccountUID, &p.Role, &p.OrgID, &p.OrgUID, &active)...); err != nil {
 		return err
 	}
 	if !active {
@@ -46,17 +46,31 @@ func (s *Store) AccountPrincipal(ctx context.Context, accountUID string, issued 
 }
 
 // SignInSessionPrincipal returns the principal of a Roster access token: its
-// sign-in session must still be open.
+// sign-in session must still be open. It comes from the auth cache when
+// that holds the session (see authcache.go): every write that closes it,
+// or changes the account's standing, drops it there, on every process.
 func (s *Store) SignInSessionPrincipal(ctx context.Context, accountUID, sessionUID string, t time.Time) (roster.Principal, error) {
+	now := s.now()
+	entry := signInSessionEntry(sessionUID)
+	if c, ok := s.auth.get(entry, now); ok && c.key.Principal.AccountUID == accountUID && t.Before(c.expires) {
+		return c.key.Principal, nil
+	}
+	ticket := s.auth.cache.Ticket()
 	p := roster.Principal{SignInSessionUID: sessionUID}
-	err := scanPrincipal(s.queryRow(ctx, `SELECT `+principalColumns+`
+	var accountID int64
+	var expires dbTime
+	err := scanPrincipal(s.queryRow(ctx, `SELECT a.id, ss.expires_at, `+principalColumns+`
 		FROM sign_in_sessions ss JOIN accounts a ON a.id = ss.account_id`+principalJoins+`
 		WHERE ss.uid = $1 AND a.uid = $2 AND ss.revoked_at IS NULL AND ss.expires_at > $3`,
-		sessionUID, accountUID, dbTime{t}), &p)
+		sessionUID, accountUID, dbTime{t}), &p, &accountID, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, roster.Errorf(roster.KindUnauthorized, "the sign-in session has ended: sign in again")
 	}
-	return p, err
+	if err != nil {
+		return p, err
+	}
+	s.auth.cache.Put(ticket, entry, accountID, credential{key: roster.APIKey{Principal: p}, expires: expires.Time}, now)
+	return p, nil
 }
 
 // OpenSignInSession stores a new sign-in session for an account, ending its
@@ -99,13 +113,17 @@ func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash []byte, expi
 			return err
 		}
 		var uid string
+		var accountID int64
 		err = tx.QueryRowContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1
-			WHERE previous_hash = $2 AND revoked_at IS NULL RETURNING (SELECT uid FROM accounts WHERE id = account_id)`,
-			dbTime{t}, oldHash).Scan(&uid)
+			WHERE previous_hash = $2 AND revoked_at IS NULL RETURNING account_id, (SELECT uid FROM accounts WHERE id = account_id)`,
+			dbTime{t}, oldHash).Scan(&accountID, &uid)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
+			return err
+		}
+		if err := authChanged(ctx, tx, accountID); err != nil {
 			return err
 		}
 		reused = true
@@ -126,12 +144,16 @@ func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash []byte, expi
 func (s *Store) CloseSignInSession(ctx context.Context, sessionUID string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var uid string
+		var accountID int64
 		err := tx.QueryRowContext(ctx, `UPDATE sign_in_sessions SET revoked_at = $1 WHERE uid = $2 AND revoked_at IS NULL
-			RETURNING (SELECT uid FROM accounts WHERE id = account_id)`, dbTime{s.now()}, sessionUID).Scan(&uid)
+			RETURNING account_id, (SELECT uid FROM accounts WHERE id = account_id)`, dbTime{s.now()}, sessionUID).Scan(&accountID, &uid)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // already ended
 		}
 		if err != nil {
+			return err
+		}
+		if err := authChanged(ctx, tx, accountID); err != nil {
 			return err
 		}
 		return audit(ctx, tx, 0, "account.logout", "account", uid, "sessions")

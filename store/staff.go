@@ -70,7 +70,11 @@ func addMember(ctx context.Context, tx *sql.Tx, org roster.OrgID, accountID int6
 		// A concurrent transaction made the account staff meanwhile.
 		return roster.Errorf(roster.KindInvalid, "user is already staff of an organization: they must leave it first")
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// The account's sign-in sessions now act for the organization.
+	return authChanged(ctx, tx, accountID)
 }
 
 // RemoveStaff removes a staff member from the organization, revoking the
@@ -104,6 +108,9 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 		// The deactivation was this organization's to make: once the member
 		// has left, it no longer shuts them out of Roster.
 		if _, err = tx.ExecContext(ctx, `UPDATE accounts SET deactivated_at = NULL WHERE id = $1`, accountID); err != nil {
+			return err
+		}
+		if err := authChanged(ctx, tx, accountID); err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, "staff.remove", "account", accountUID)

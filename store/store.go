@@ -41,6 +41,7 @@ type Store struct {
 	creates  *creates // client creates' group commit, on both engines
 	stmts    sync.Map // query text → *sql.Stmt on rdb
 	clock    func() time.Time
+	auth     *authState // verified credentials (see authcache.go)
 
 	extraMigrations fstest.MapFS // tests' own, beside the embedded ones (see export_migrate_test.go)
 }
@@ -104,7 +105,7 @@ func openPostgres(ctx context.Context, url string, t PostgresTimeouts) (*Store, 
 	}
 	mdb := stdlib.OpenDB(*mcfg)
 	mdb.SetMaxIdleConns(0)
-	s := &Store{rdb: db, wdb: db, mdb: mdb, postgres: true, clock: time.Now}
+	s := &Store{rdb: db, wdb: db, mdb: mdb, postgres: true, clock: time.Now, auth: newAuthState(url)}
 	// Batches of creates in flight at once: enough to overlap one's commit
 	// with the next one's statements, few enough to leave the pool to reads.
 	s.creates = newCreates(s, 4)
@@ -143,7 +144,7 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	s := &Store{rdb: rdb, wdb: wdb, mdb: wdb, batch: newBatcher(wdb), clock: time.Now}
+	s := &Store{rdb: rdb, wdb: wdb, mdb: wdb, batch: newBatcher(wdb), clock: time.Now, auth: newAuthState("")}
 	// Two batches of creates: one is written while the other gathers.
 	s.creates = newCreates(s, 2)
 	if err := wdb.PingContext(ctx); err != nil {
@@ -232,6 +233,7 @@ func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args .
 
 // Close closes the connections.
 func (s *Store) Close() error {
+	s.auth.close()
 	s.stmts.Range(func(_, st any) bool {
 		st.(*sql.Stmt).Close()
 		return true
@@ -300,8 +302,16 @@ type txFunc func(ctx context.Context, tx *sql.Tx) error
 
 // inTx runs fn in a write transaction and commits it when fn returns nil;
 // when fn fails, nothing it wrote remains. On SQLite concurrent
-// transactions share a commit (see batcher).
+// transactions share a commit (see batcher). Credentials that fn changed
+// (authChanged) leave the cache once it is committed.
 func (s *Store) inTx(ctx context.Context, fn txFunc) error {
+	ctx, changes := s.withAuthChanges(ctx)
+	err := s.runTx(ctx, fn)
+	s.auth.settle(changes, err == nil)
+	return err
+}
+
+func (s *Store) runTx(ctx context.Context, fn txFunc) error {
 	if s.batch != nil {
 		return s.batch.do(ctx, fn)
 	}

@@ -90,6 +90,7 @@ func (c *dbConfig) open(ctx context.Context, log *slog.Logger) (*store.Store, er
 	if err != nil {
 		return nil, err
 	}
+	st.SetLog(log)
 	if err := st.Migrate(ctx, log); err != nil {
 		st.Close()
 		return nil, err

@@ -1,0 +1,162 @@
+// Package authcache keeps verified credentials in memory, so that an
+// authenticated request need not ask the database who is calling. It
+// knows nothing of databases: its owner fills it from the database,
+// drops the entries of an account whenever a write changes what that
+// account's credentials resolve to, and turns serving off whenever it
+// may have missed such a write (see Cache.Stop).
+package authcache
+
+import (
+	"container/list"
+	"sync"
+	"time"
+)
+
+// Cache maps credential ids to values of V, each tagged with the account it
+// belongs to. It holds at most its size, evicting the least recently used,
+// and serves an entry for its time to live at most: a backstop for a
+// change whose invalidation was lost in a way nobody noticed.
+type Cache[V any] struct {
+	mu        sync.Mutex
+	max       int
+	ttl       time.Duration
+	lru       *list.List // of *entry[V], most recently used first
+	entries   map[string]*list.Element
+	byAccount map[int64]map[string]struct{}
+	gen       uint64 // moves on every drop, so that a fill that raced it is refused
+	serving   bool
+}
+
+type entry[V any] struct {
+	key     string
+	account int64
+	at      time.Time
+	v       V
+}
+
+// New returns a cache of at most size entries, each served for ttl at most.
+// It does not serve until Start.
+func New[V any](size int, ttl time.Duration) *Cache[V] {
+	return &Cache[V]{max: size, ttl: ttl, lru: list.New(),
+		entries: map[string]*list.Element{}, byAccount: map[int64]map[string]struct{}{}}
+}
+
+// Ticket is taken before the database is read for a value to Put: a Put
+// whose ticket is older than the last drop is ignored, since the value
+// read may predate the change that the drop was for.
+type Ticket uint64
+
+// Ticket returns the ticket of a fill that starts now.
+func (c *Cache[V]) Ticket() Ticket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Ticket(c.gen)
+}
+
+// Get returns the value stored under key, unless it is older than the time
+// to live at now or the cache is not serving.
+func (c *Cache[V]) Get(key string, now time.Time) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var zero V
+	el, ok := c.entries[key]
+	if !ok || !c.serving {
+		return zero, false
+	}
+	e := el.Value.(*entry[V])
+	if now.Sub(e.at) >= c.ttl {
+		c.remove(el)
+		return zero, false
+	}
+	c.lru.MoveToFront(el)
+	return e.v, true
+}
+
+// Put stores v under key for account, read from the database at now after
+// t was taken. It stores nothing when something was dropped since t, or
+// while the cache is not serving.
+func (c *Cache[V]) Put(t Ticket, key string, account int64, v V, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.serving || uint64(t) != c.gen {
+		return
+	}
+	if el, ok := c.entries[key]; ok {
+		c.remove(el)
+	}
+	for c.lru.Len() >= c.max {
+		c.remove(c.lru.Back())
+	}
+	c.entries[key] = c.lru.PushFront(&entry[V]{key: key, account: account, at: now, v: v})
+	keys := c.byAccount[account]
+	if keys == nil {
+		keys = map[string]struct{}{}
+		c.byAccount[account] = keys
+	}
+	keys[key] = struct{}{}
+}
+
+// Update changes the value stored under key, if any, in place: for what
+// the owner itself wrote and that no other process relies on (an API
+// key's last use).
+func (c *Cache[V]) Update(key string, change func(*V)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.entries[key]; ok {
+		change(&el.Value.(*entry[V]).v)
+	}
+}
+
+// DropAccounts removes every entry of these accounts.
+func (c *Cache[V]) DropAccounts(accounts ...int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for _, a := range accounts {
+		for key := range c.byAccount[a] {
+			c.remove(c.entries[key])
+		}
+	}
+}
+
+// Start empties the cache and serves from it: its owner calls it once it
+// hears of every change from now on.
+func (c *Cache[V]) Start() { c.reset(true) }
+
+// Stop empties the cache and serves nothing from it until Start: its owner
+// calls it as soon as it may miss a change.
+func (c *Cache[V]) Stop() { c.reset(false) }
+
+// Serving reports whether the cache serves.
+func (c *Cache[V]) Serving() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.serving
+}
+
+// Len returns the number of entries.
+func (c *Cache[V]) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Len()
+}
+
+func (c *Cache[V]) reset(serving bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.serving = serving
+	c.lru.Init()
+	clear(c.entries)
+	clear(c.byAccount)
+}
+
+func (c *Cache[V]) remove(el *list.Element) {
+	e := c.lru.Remove(el).(*entry[V])
+	delete(c.entries, e.key)
+	keys := c.byAccount[e.account]
+	delete(keys, e.key)
+	if len(keys) == 0 {
+		delete(c.byAccount, e.account)
+	}
+}
