@@ -10,8 +10,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -110,10 +108,7 @@ func (p *process) image(link string) image.Image {
 // both would serve.
 func TestTwoProcessesSharePhotos(t *testing.T) {
 	_, dir, url := dbArgs(t, "postgres")
-	bin := filepath.Join(t.TempDir(), "roster")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildRoster(t)
 	var secret bytes.Buffer
 	if err := run(context.Background(), []string{"secret-key"}, &secret, io.Discard); err != nil {
 		t.Fatal(err)
