@@ -13,6 +13,9 @@ import (
 type where struct {
 	conds []string
 	args  []any
+	// byRowid is set when, on SQLite, the clients are to be reached only
+	// through the rowids the search index returns (see searchCond).
+	byRowid bool
 }
 
 // newWhere starts a clause on the organization column named.
@@ -27,6 +30,18 @@ func (w *where) arg(v any) string {
 }
 
 func (w *where) and(cond string) { w.conds = append(w.conds, cond) }
+
+// clients is the FROM and WHERE of a query of the clients w selects.
+func (w *where) clients() string {
+	from := "clients"
+	if w.byRowid {
+		// Without it SQLite walks an index of the organization's clients
+		// and tests each against the search's hits: it cannot know how many
+		// clients the organization has or how few the search finds.
+		from += " NOT INDEXED"
+	}
+	return from + " WHERE " + w.String()
+}
 
 func (w *where) String() string { return strings.Join(w.conds, " AND ") }
 
@@ -58,26 +73,19 @@ func segmentsOf(q roster.ClientQuery) []segment {
 	return []segment{{key: key}}
 }
 
-// listWhere selects the clients of the organization that q matches.
-func listWhere(org roster.OrgID, q roster.ClientQuery) *where {
+// listWhere selects the clients of the organization that q matches, the
+// search's found the way given.
+func (s *Store) listWhere(org roster.OrgID, q roster.ClientQuery, way searchWay) *where {
 	w := newWhere("org_id", org)
 	w.and(deactivatedCond(q.Deactivated))
 	if q.Email != "" {
 		w.and("email_key = " + w.arg(roster.EmailKey(q.Email)))
 	}
 	if q.Search != "" {
-		// The keys are folded in Go on both engines; so is the search, and
-		// its wildcards are escaped so that they match themselves.
-		k := roster.NewSearchKey(q.Search)
-		w.and(`(name_key LIKE ` + w.arg(containing(k.Name)) + ` ESCAPE '\' OR email_key LIKE ` + w.arg(containing(k.Email)) + ` ESCAPE '\')`)
+		s.searchCond(w, roster.NewSearchKey(q.Search), way)
 	}
 	return w
 }
-
-// containing is the LIKE pattern of the strings that contain s.
-func containing(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 func deactivatedCond(deactivated bool) string {
 	if deactivated {
@@ -87,8 +95,8 @@ func deactivatedCond(deactivated bool) string {
 }
 
 // segmentWhere selects the clients of seg that q matches.
-func segmentWhere(org roster.OrgID, q roster.ClientQuery, seg segment) *where {
-	w := listWhere(org, q)
+func (s *Store) segmentWhere(org roster.OrgID, q roster.ClientQuery, way searchWay, seg segment) *where {
+	w := s.listWhere(org, q, way)
 	if seg.cond != "" {
 		w.and(seg.cond)
 	}
@@ -104,8 +112,9 @@ type position struct {
 
 // segmentQuery returns the query for limit clients of seg in q's order,
 // after from (when not nil) and offset rows on.
-func (s *Store) segmentQuery(org roster.OrgID, q roster.ClientQuery, seg segment, from *position, offset, limit int) (string, []any) {
-	w := segmentWhere(org, q, seg)
+func (s *Store) segmentQuery(org roster.OrgID, q roster.ClientQuery, way searchWay, seg segment, from *position,
+	offset, limit int) (string, []any) {
+	w := s.segmentWhere(org, q, way, seg)
 	dir, cmp := "DESC", "<"
 	if q.Ascending {
 		dir, cmp = "ASC", ">"
@@ -162,9 +171,13 @@ func (s *Store) readListed(ctx context.Context, seg segment, query string, args 
 // during a walk by creation order are not listed; a client whose sort key
 // changes during a walk in another order may be listed twice or not at all.
 func (s *Store) EachClientMatching(ctx context.Context, org roster.OrgID, q roster.ClientQuery, fn func(*roster.Client) error) error {
+	way, err := s.streamWay(ctx, org, q)
+	if err != nil {
+		return err
+	}
 	chunk := make([]listed, 0, listChunk)
 	for _, seg := range segmentsOf(q) {
-		if err := s.walkSegment(ctx, org, q, seg, chunk, fn); err != nil {
+		if err := s.walkSegment(ctx, org, q, way, seg, chunk, fn); err != nil {
 			return err
 		}
 	}
@@ -173,11 +186,11 @@ func (s *Store) EachClientMatching(ctx context.Context, org roster.OrgID, q rost
 
 // walkSegment calls fn for each client of seg, reading chunks into chunk's
 // memory. Between chunks it holds no connection.
-func (s *Store) walkSegment(ctx context.Context, org roster.OrgID, q roster.ClientQuery, seg segment, chunk []listed,
-	fn func(*roster.Client) error) error {
+func (s *Store) walkSegment(ctx context.Context, org roster.OrgID, q roster.ClientQuery, way searchWay, seg segment,
+	chunk []listed, fn func(*roster.Client) error) error {
 	var from *position
 	for {
-		query, args := s.segmentQuery(org, q, seg, from, 0, listChunk)
+		query, args := s.segmentQuery(org, q, way, seg, from, 0, listChunk)
 		var err error
 		if chunk, err = s.readListed(ctx, seg, query, args, chunk[:0]); err != nil {
 			return err
@@ -200,17 +213,18 @@ func (s *Store) walkSegment(ctx context.Context, org roster.OrgID, q roster.Clie
 // bounds offset, which the database reads through and drops.
 func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, offset, limit int) (roster.FilterPage, error) {
 	var page roster.FilterPage
-	count, args := listCount(org, q)
+	count, args := s.listCount(org, q)
 	if err := s.queryRow(ctx, count, args...).Scan(&page.Count); err != nil || int64(offset) >= page.Count {
 		return page, err
 	}
+	way := pageWay(q, page.Count, offset+limit)
 	var got []listed
 	for _, seg := range segmentsOf(q) {
 		if len(got) == limit {
 			break
 		}
 		before := len(got)
-		query, args := s.segmentQuery(org, q, seg, nil, offset, limit-before)
+		query, args := s.segmentQuery(org, q, way, seg, nil, offset, limit-before)
 		var err error
 		if got, err = s.readListed(ctx, seg, query, args, got); err != nil {
 			return page, err
@@ -220,7 +234,7 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 			offset = 0 // the segment ended within the page
 		case offset > 0:
 			// The offset lies beyond this segment: skip all of it.
-			n, err := s.countSegment(ctx, org, q, seg, offset)
+			n, err := s.countSegment(ctx, org, q, way, seg, offset)
 			if err != nil {
 				return page, err
 			}
@@ -235,23 +249,24 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 }
 
 // countSegment counts the clients of seg, up to most.
-func (s *Store) countSegment(ctx context.Context, org roster.OrgID, q roster.ClientQuery, seg segment, most int) (int, error) {
-	w := segmentWhere(org, q, seg)
+func (s *Store) countSegment(ctx context.Context, org roster.OrgID, q roster.ClientQuery, way searchWay, seg segment,
+	most int) (int, error) {
+	w := s.segmentWhere(org, q, way, seg)
 	var n int
-	err := s.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM clients WHERE `+w.String()+` LIMIT `+s.limit(&w.args, most)+`) AS seg`,
+	err := s.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+w.clients()+` LIMIT `+s.limit(&w.args, most)+`) AS seg`,
 		w.args...).Scan(&n)
 	return n, err
 }
 
 // listCount returns a query for the number of clients q matches, and its
 // arguments. The organization's counters answer without a search or an
-// email; an email matches one client at most; a search counts the matching
-// clients, which visits every client of the organization.
-func listCount(org roster.OrgID, q roster.ClientQuery) (string, []any) {
+// email; an email matches one client at most; a search counts its matches
+// through the search index (searchCond).
+func (s *Store) listCount(org roster.OrgID, q roster.ClientQuery) (string, []any) {
 	switch {
 	case q.Search != "" || q.Email != "":
-		w := listWhere(org, q)
-		return `SELECT count(*) FROM clients WHERE ` + w.String(), w.args
+		w := s.listWhere(org, q, countWay(q))
+		return `SELECT count(*) FROM ` + w.clients(), w.args
 	case q.Deactivated:
 		return `SELECT ` + deactivatedCount, []any{org}
 	}
