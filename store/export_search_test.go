@@ -1,0 +1,39 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"roster"
+)
+
+// SetSearchIndexedMostForTest sets the most matches read through the search
+// index for the test's length: 0 makes every page but the deepest, and every
+// stream, walk the list's order.
+func SetSearchIndexedMostForTest(t testing.TB, n int64) {
+	old := searchIndexedMost
+	searchIndexedMost = n
+	t.Cleanup(func() { searchIndexedMost = old })
+}
+
+// SearchCountPlanForTest returns SQLite's plan for the count of q's
+// matches, one line a step.
+func (s *Store) SearchCountPlanForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (string, error) {
+	query, args := s.listCount(org, q)
+	rows, err := s.rdb.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", err
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "\n"), rows.Err()
+}
