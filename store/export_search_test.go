@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -36,4 +37,23 @@ func (s *Store) SearchCountPlanForTest(ctx context.Context, org roster.OrgID, q 
 		plan = append(plan, detail)
 	}
 	return strings.Join(plan, "\n"), rows.Err()
+}
+
+// SearchQuery is one query a page of a search runs.
+type SearchQuery struct {
+	What string
+	SQL  string
+	Args []any
+}
+
+// SearchQueriesForTest returns the count of q's matches and the query of
+// its first page of limit clients, the way ClientPage picks.
+func (s *Store) SearchQueriesForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery, limit int) []SearchQuery {
+	count, countArgs := s.listCount(org, q)
+	var n int64
+	if err := s.queryRow(ctx, count, countArgs...).Scan(&n); err != nil {
+		return nil
+	}
+	page, pageArgs := s.segmentQuery(org, q, pageWay(q, n, limit), segmentsOf(q)[0], nil, 0, limit)
+	return []SearchQuery{{"count", count, countArgs}, {fmt.Sprintf("page (%d matches)", n), page, pageArgs}}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"roster"
 )
 
@@ -16,6 +18,9 @@ type where struct {
 	// byRowid is set when, on SQLite, the clients are to be reached only
 	// through the rowids the search index returns (see searchCond).
 	byRowid bool
+	// customPlan is set when, on PostgreSQL, the query must be planned for
+	// its arguments each time it runs (see searchCond).
+	customPlan bool
 }
 
 // newWhere starts a clause on the organization column named.
@@ -30,6 +35,16 @@ func (w *where) arg(v any) string {
 }
 
 func (w *where) and(cond string) { w.conds = append(w.conds, cond) }
+
+// bound returns the arguments of w's query.
+func (w *where) bound() []any {
+	if w.customPlan {
+		// pgx takes a leading QueryExecMode as how to run the query, not
+		// as an argument: Exec sends it unnamed, planned as it is bound.
+		return append([]any{pgx.QueryExecModeExec}, w.args...)
+	}
+	return w.args
+}
 
 // clients is the FROM and WHERE of a query of the clients w selects.
 func (w *where) clients() string {
@@ -129,11 +144,11 @@ func (s *Store) segmentQuery(org roster.OrgID, q roster.ClientQuery, way searchW
 	case from != nil:
 		w.and("uid " + cmp + " " + w.arg(from.uid))
 	}
-	query := `SELECT ` + cols + ` FROM clients WHERE ` + w.String() + ` ORDER BY ` + order + ` LIMIT ` + s.limit(&w.args, limit)
+	query := `SELECT ` + cols + ` FROM ` + w.clients() + ` ORDER BY ` + order + ` LIMIT ` + s.limit(&w.args, limit)
 	if offset > 0 {
 		query += ` OFFSET ` + s.limit(&w.args, offset)
 	}
-	return query, w.args
+	return query, w.bound()
 }
 
 // listed is a client read for a list, with its sort key when the segment
@@ -254,7 +269,7 @@ func (s *Store) countSegment(ctx context.Context, org roster.OrgID, q roster.Cli
 	w := s.segmentWhere(org, q, way, seg)
 	var n int
 	err := s.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+w.clients()+` LIMIT `+s.limit(&w.args, most)+`) AS seg`,
-		w.args...).Scan(&n)
+		w.bound()...).Scan(&n)
 	return n, err
 }
 
@@ -266,7 +281,7 @@ func (s *Store) listCount(org roster.OrgID, q roster.ClientQuery) (string, []any
 	switch {
 	case q.Search != "" || q.Email != "":
 		w := s.listWhere(org, q, countWay(q))
-		return `SELECT count(*) FROM ` + w.clients(), w.args
+		return `SELECT count(*) FROM ` + w.clients(), w.bound()
 	case q.Deactivated:
 		return `SELECT ` + deactivatedCount, []any{org}
 	}

@@ -98,6 +98,8 @@ func (s *Store) streamWay(ctx context.Context, org roster.OrgID, q roster.Client
 // searchCond adds to w the condition that a client matches k, found the way
 // given. On PostgreSQL the SQL is the LIKE either way: the planner serves
 // it from the pg_trgm indexes when its statistics say the matches are few.
+// It must see the pattern to know: a plan made once for any pattern, as
+// pgx's cached statements get after five runs, walks every client.
 // On SQLite the indexed way also restricts the clients to the rowids that
 // the FTS5 table finds, which hold every client the LIKE matches (FTS5
 // folds case as it indexes and looks up, character by character), and
@@ -107,6 +109,7 @@ func (s *Store) searchCond(w *where, k roster.SearchKey, way searchWay) {
 		w.and(`id IN (SELECT rowid FROM client_search WHERE client_search MATCH ` + w.arg(ftsQuery(k)) + `)`)
 		w.byRowid = true
 	}
+	w.customPlan = s.postgres
 	w.and(`(name_key LIKE ` + w.arg(containing(k.Name)) + ` ESCAPE '\' OR email_key LIKE ` +
 		w.arg(containing(k.Email)) + ` ESCAPE '\')`)
 }
