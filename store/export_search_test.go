@@ -21,7 +21,11 @@ func SetSearchIndexedMostForTest(t testing.TB, n int64) {
 // SearchCountPlanForTest returns SQLite's plan for the count of q's
 // matches, one line a step.
 func (s *Store) SearchCountPlanForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (string, error) {
-	query, args := s.listCount(org, q)
+	way, err := s.countWay(ctx, org, q)
+	if err != nil {
+		return "", err
+	}
+	query, args := s.listCount(org, q, way)
 	rows, err := s.rdb.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
 	if err != nil {
 		return "", err
@@ -49,7 +53,11 @@ type SearchQuery struct {
 // SearchQueriesForTest returns the count of q's matches and the query of
 // its first page of limit clients, the way ClientPage picks.
 func (s *Store) SearchQueriesForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery, limit int) []SearchQuery {
-	count, countArgs := s.listCount(org, q)
+	way, err := s.countWay(ctx, org, q)
+	if err != nil {
+		return nil
+	}
+	count, countArgs := s.listCount(org, q, way)
 	var n int64
 	if err := s.queryRow(ctx, count, countArgs...).Scan(&n); err != nil {
 		return nil

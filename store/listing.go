@@ -186,7 +186,7 @@ func (s *Store) readListed(ctx context.Context, seg segment, query string, args 
 // during a walk by creation order are not listed; a client whose sort key
 // changes during a walk in another order may be listed twice or not at all.
 func (s *Store) EachClientMatching(ctx context.Context, org roster.OrgID, q roster.ClientQuery, fn func(*roster.Client) error) error {
-	way, err := s.streamWay(ctx, org, q)
+	way, err := s.streamWay(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -228,11 +228,15 @@ func (s *Store) walkSegment(ctx context.Context, org roster.OrgID, q roster.Clie
 // bounds offset, which the database reads through and drops.
 func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, offset, limit int) (roster.FilterPage, error) {
 	var page roster.FilterPage
-	count, args := s.listCount(org, q)
+	way, err := s.countWay(ctx, org, q)
+	if err != nil {
+		return page, err
+	}
+	count, args := s.listCount(org, q, way)
 	if err := s.queryRow(ctx, count, args...).Scan(&page.Count); err != nil || int64(offset) >= page.Count {
 		return page, err
 	}
-	way := pageWay(q, page.Count, offset+limit)
+	way = pageWay(q, page.Count, offset+limit)
 	var got []listed
 	for _, seg := range segmentsOf(q) {
 		if len(got) == limit {
@@ -240,7 +244,6 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 		}
 		before := len(got)
 		query, args := s.segmentQuery(org, q, way, seg, nil, offset, limit-before)
-		var err error
 		if got, err = s.readListed(ctx, seg, query, args, got); err != nil {
 			return page, err
 		}
@@ -273,16 +276,23 @@ func (s *Store) countSegment(ctx context.Context, org roster.OrgID, q roster.Cli
 	return n, err
 }
 
-// listCount returns a query for the number of clients q matches, and its
-// arguments. The organization's counters answer without a search or an
-// email; an email matches one client at most; a search counts its matches
-// through the search index (searchCond).
-func (s *Store) listCount(org roster.OrgID, q roster.ClientQuery) (string, []any) {
-	switch {
-	case q.Search != "" || q.Email != "":
-		w := s.listWhere(org, q, countWay(q))
+// listCount returns a query for the number of clients q matches, its
+// search's found the way given, and its arguments. The organization's
+// counters answer without a search or an email; an email matches one
+// client at most; a search counts its matches.
+func (s *Store) listCount(org roster.OrgID, q roster.ClientQuery, way searchWay) (string, []any) {
+	if q.Search != "" || q.Email != "" {
+		w := s.listWhere(org, q, way)
 		return `SELECT count(*) FROM ` + w.clients(), w.bound()
-	case q.Deactivated:
+	}
+	return listSize(org, q.Deactivated)
+}
+
+// listSize returns a query for the number of the organization's active
+// clients, or of its deactivated ones, from its counters, and its
+// arguments.
+func listSize(org roster.OrgID, deactivated bool) (string, []any) {
+	if deactivated {
 		return `SELECT ` + deactivatedCount, []any{org}
 	}
 	return activeCount, []any{org}

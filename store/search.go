@@ -60,13 +60,25 @@ func indexable(q roster.ClientQuery) bool {
 	return utf8.RuneCountInString(k.Name) >= minIndexedKey && utf8.RuneCountInString(k.Email) >= minIndexedKey
 }
 
-// countWay is how the matches of q are counted: through the index when it
-// can find them, since a count reads every match whichever way.
-func countWay(q roster.ClientQuery) searchWay {
-	if indexable(q) {
-		return searchIndexed
+// The ways differ on SQLite only: on PostgreSQL the SQL of a search is the
+// same either way, and the planner picks (see searchCond).
+
+// countWay is how the matches of q are counted. Through the index, SQLite
+// reaches each client the index finds by rowid, which costs about four
+// times what checking a client along the list's index does (5.5 µs and 1.5
+// µs measured); so when the index finds more clients, in every
+// organization, than a quarter of the list (and than searchIndexedMost),
+// the count walks the list instead, as it did before there was an index.
+func (s *Store) countWay(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (searchWay, error) {
+	if s.postgres || !indexable(q) {
+		return searchWalk, nil
 	}
-	return searchWalk
+	size, args := listSize(org, q.Deactivated)
+	var n int64
+	if err := s.queryRow(ctx, size, args...).Scan(&n); err != nil {
+		return searchWalk, err
+	}
+	return s.indexFindsAtMost(ctx, q, max(searchIndexedMost, n/4))
 }
 
 // pageWay is how a page of q's matches is read, when q matches that many
@@ -83,13 +95,23 @@ func pageWay(q roster.ClientQuery, matches int64, reach int) searchWay {
 }
 
 // streamWay is how a stream of every match of q is read: through the index
-// when the matches are few; otherwise each chunk would read them all again.
-func (s *Store) streamWay(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (searchWay, error) {
-	if !indexable(q) {
+// when it finds few clients; otherwise each chunk would read them all
+// again.
+func (s *Store) streamWay(ctx context.Context, q roster.ClientQuery) (searchWay, error) {
+	if s.postgres || !indexable(q) {
 		return searchWalk, nil
 	}
-	n, err := s.countSegment(ctx, org, q, searchIndexed, segment{}, int(searchIndexedMost)+1)
-	if err != nil || int64(n) > searchIndexedMost {
+	return s.indexFindsAtMost(ctx, q, searchIndexedMost)
+}
+
+// indexFindsAtMost returns searchIndexed when SQLite's index finds at most
+// most clients for q's search, in every organization, and searchWalk
+// otherwise. It reads most + 1 of them at most.
+func (s *Store) indexFindsAtMost(ctx context.Context, q roster.ClientQuery, most int64) (searchWay, error) {
+	var n int64
+	err := s.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM client_search WHERE client_search MATCH $1 LIMIT $2) AS hits`,
+		ftsQuery(roster.NewSearchKey(q.Search)), most+1).Scan(&n)
+	if err != nil || n > most {
 		return searchWalk, err
 	}
 	return searchIndexed, nil

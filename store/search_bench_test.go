@@ -16,7 +16,7 @@ import (
 )
 
 // benchClients is the size of the organization BenchmarkSearch1M searches.
-const benchClients = 20_000
+const benchClients = 1_000_000
 
 // BenchmarkSearch1M measures a q page of 10 with its total (ClientPage) in
 // one organization of 1,000,000 clients, on each engine, for searches from
