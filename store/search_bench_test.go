@@ -70,7 +70,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // benchSearches run from one match to every client.
 var benchSearches = []struct{ name, q string }{
 	{"one-email", "user123457@"},
-	{"surname", "Oyelaran"},         // one surname in 400: 2,500 matches
+	{"surname", "Oyelaran"},           // one surname in 400: 2,500 matches
 	{"first-and-surname", "ada oyel"}, // one name in 50 × one surname in 400: 50
 	{"nothing", "zzqx"},
 	{"every-client", "example"},
