@@ -62,6 +62,9 @@ func (s *Store) SearchQueriesForTest(ctx context.Context, org roster.OrgID, q ro
 	if err := s.queryRow(ctx, count, countArgs...).Scan(&n); err != nil {
 		return nil
 	}
-	page, pageArgs := s.segmentQuery(org, q, pageWay(q, n, limit), segmentsOf(q)[0], nil, 0, limit)
+	if way == searchIndexed {
+		way = pageWay(n, limit)
+	}
+	page, pageArgs := s.segmentQuery(org, q, way, segmentsOf(q)[0], nil, 0, limit)
 	return []SearchQuery{{"count", count, countArgs}, {fmt.Sprintf("page (%d matches)", n), page, pageArgs}}
 }

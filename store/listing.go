@@ -236,7 +236,9 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 	if err := s.queryRow(ctx, count, args...).Scan(&page.Count); err != nil || int64(offset) >= page.Count {
 		return page, err
 	}
-	way = pageWay(q, page.Count, offset+limit)
+	if way == searchIndexed {
+		way = pageWay(page.Count, offset+limit)
+	}
 	var got []listed
 	for _, seg := range segmentsOf(q) {
 		if len(got) == limit {

@@ -70,8 +70,11 @@ func indexable(q roster.ClientQuery) bool {
 // organization, than a quarter of the list (and than searchIndexedMost),
 // the count walks the list instead, as it did before there was an index.
 func (s *Store) countWay(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (searchWay, error) {
-	if s.postgres || !indexable(q) {
+	if !indexable(q) {
 		return searchWalk, nil
+	}
+	if s.postgres {
+		return searchIndexed, nil // the same SQL
 	}
 	size, args := listSize(org, q.Deactivated)
 	var n int64
@@ -81,14 +84,16 @@ func (s *Store) countWay(ctx context.Context, org roster.OrgID, q roster.ClientQ
 	return s.indexFindsAtMost(ctx, q, max(searchIndexedMost, n/4))
 }
 
-// pageWay is how a page of q's matches is read, when q matches that many
-// clients and the page ends reach matches into them. Walking the order
-// reads about reach × (clients ÷ matches) clients; the index reads every
-// match and sorts them. The index is chosen for few matches, and for a
-// page more than a sixteenth deep into them, where walking would read a
-// large part of the organization.
-func pageWay(q roster.ClientQuery, matches int64, reach int) searchWay {
-	if indexable(q) && (matches <= searchIndexedMost || int64(reach)*16 > matches) {
+// pageWay is how a page of a search that the index counted is read, when
+// it matches that many clients and the page ends reach matches into them.
+// Walking the order reads about reach × (clients ÷ matches) clients; the
+// index reads every match and sorts them. The index is chosen for few
+// matches, and for a page more than a sixteenth deep into them, where
+// walking would read a large part of the organization. (A search that the
+// count walked for is paged walking too: the index finds too many clients,
+// in other organizations maybe.)
+func pageWay(matches int64, reach int) searchWay {
+	if matches <= searchIndexedMost || int64(reach)*16 > matches {
 		return searchIndexed
 	}
 	return searchWalk
