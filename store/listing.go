@@ -134,17 +134,31 @@ func (s *Store) segmentQuery(org roster.OrgID, q roster.ClientQuery, way searchW
 	if q.Ascending {
 		dir, cmp = "ASC", ">"
 	}
+	// fenced: a count found few matches, and on PostgreSQL they are read
+	// all through the trigram indexes and sorted, rather than letting the
+	// planner walk the order's index on its guess of how many match, which
+	// can read a large part of the organization. A subquery with OFFSET 0
+	// is not merged into the query around it; the sort key is named apart
+	// from the columns in it.
+	fenced := way == searchIndexed && s.postgres
 	cols, order := listColumns, "uid "+dir
 	switch {
 	case seg.key != "":
 		cols, order = seg.key+", "+cols, seg.key+" "+dir+", "+order
+		if fenced {
+			cols, order = seg.key+" AS sort_key, "+listColumns, "sort_key "+dir+", uid "+dir
+		}
 		if from != nil {
 			w.and(fmt.Sprintf("(%s, uid) %s (%s, %s)", seg.key, cmp, w.arg(from.key), w.arg(from.uid)))
 		}
 	case from != nil:
 		w.and("uid " + cmp + " " + w.arg(from.uid))
 	}
-	query := `SELECT ` + cols + ` FROM ` + w.clients() + ` ORDER BY ` + order + ` LIMIT ` + s.limit(&w.args, limit)
+	query := `SELECT ` + cols + ` FROM ` + w.clients()
+	if fenced {
+		query = `SELECT * FROM (` + query + ` OFFSET 0) AS hits`
+	}
+	query += ` ORDER BY ` + order + ` LIMIT ` + s.limit(&w.args, limit)
 	if offset > 0 {
 		query += ` OFFSET ` + s.limit(&w.args, offset)
 	}
