@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"roster"
 )
 
@@ -13,6 +15,12 @@ import (
 type where struct {
 	conds []string
 	args  []any
+	// byRowid is set when, on SQLite, the clients are to be reached only
+	// through the rowids the search index returns (see searchCond).
+	byRowid bool
+	// customPlan is set when, on PostgreSQL, the query must be planned for
+	// its arguments each time it runs (see searchCond).
+	customPlan bool
 }
 
 // newWhere starts a clause on the organization column named.
@@ -27,6 +35,28 @@ func (w *where) arg(v any) string {
 }
 
 func (w *where) and(cond string) { w.conds = append(w.conds, cond) }
+
+// bound returns the arguments of w's query.
+func (w *where) bound() []any {
+	if w.customPlan {
+		// pgx takes a leading QueryExecMode as how to run the query, not
+		// as an argument: Exec sends it unnamed, planned as it is bound.
+		return append([]any{pgx.QueryExecModeExec}, w.args...)
+	}
+	return w.args
+}
+
+// clients is the FROM and WHERE of a query of the clients w selects.
+func (w *where) clients() string {
+	from := "clients"
+	if w.byRowid {
+		// Without it SQLite walks an index of the organization's clients
+		// and tests each against the search's hits: it cannot know how many
+		// clients the organization has or how few the search finds.
+		from += " NOT INDEXED"
+	}
+	return from + " WHERE " + w.String()
+}
 
 func (w *where) String() string { return strings.Join(w.conds, " AND ") }
 
@@ -58,8 +88,9 @@ func segmentsOf(q roster.ClientQuery) []segment {
 	return []segment{{key: key}}
 }
 
-// listWhere selects the clients of the organization that q matches.
-func listWhere(org roster.OrgID, q roster.ClientQuery) *where {
+// listWhere selects the clients of the organization that q matches, the
+// search's found the way given.
+func (s *Store) listWhere(org roster.OrgID, q roster.ClientQuery, way searchWay) *where {
 	w := newWhere("org_id", org)
 	w.and(deactivatedCond(q.Deactivated))
 	w.and(visible)
@@ -67,18 +98,10 @@ func listWhere(org roster.OrgID, q roster.ClientQuery) *where {
 		w.and("email_key = " + w.arg(roster.EmailKey(q.Email)))
 	}
 	if q.Search != "" {
-		// The keys are folded in Go on both engines; so is the search, and
-		// its wildcards are escaped so that they match themselves.
-		k := roster.NewSearchKey(q.Search)
-		w.and(`(name_key LIKE ` + w.arg(containing(k.Name)) + ` ESCAPE '\' OR email_key LIKE ` + w.arg(containing(k.Email)) + ` ESCAPE '\')`)
+		s.searchCond(w, roster.NewSearchKey(q.Search), way)
 	}
 	return w
 }
-
-// containing is the LIKE pattern of the strings that contain s.
-func containing(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
-
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 func deactivatedCond(deactivated bool) string {
 	if deactivated {
@@ -88,8 +111,8 @@ func deactivatedCond(deactivated bool) string {
 }
 
 // segmentWhere selects the clients of seg that q matches.
-func segmentWhere(org roster.OrgID, q roster.ClientQuery, seg segment) *where {
-	w := listWhere(org, q)
+func (s *Store) segmentWhere(org roster.OrgID, q roster.ClientQuery, way searchWay, seg segment) *where {
+	w := s.listWhere(org, q, way)
 	if seg.cond != "" {
 		w.and(seg.cond)
 	}
@@ -105,27 +128,42 @@ type position struct {
 
 // segmentQuery returns the query for limit clients of seg in q's order,
 // after from (when not nil) and offset rows on.
-func (s *Store) segmentQuery(org roster.OrgID, q roster.ClientQuery, seg segment, from *position, offset, limit int) (string, []any) {
-	w := segmentWhere(org, q, seg)
+func (s *Store) segmentQuery(org roster.OrgID, q roster.ClientQuery, way searchWay, seg segment, from *position,
+	offset, limit int) (string, []any) {
+	w := s.segmentWhere(org, q, way, seg)
 	dir, cmp := "DESC", "<"
 	if q.Ascending {
 		dir, cmp = "ASC", ">"
 	}
+	// fenced: a count found few matches, and on PostgreSQL they are read
+	// all through the trigram indexes and sorted, rather than letting the
+	// planner walk the order's index on its guess of how many match, which
+	// can read a large part of the organization. A subquery with OFFSET 0
+	// is not merged into the query around it; the sort key is named apart
+	// from the columns in it.
+	fenced := way == searchIndexed && s.postgres
 	cols, order := listColumns, "uid "+dir
 	switch {
 	case seg.key != "":
 		cols, order = seg.key+", "+cols, seg.key+" "+dir+", "+order
+		if fenced {
+			cols, order = seg.key+" AS sort_key, "+listColumns, "sort_key "+dir+", uid "+dir
+		}
 		if from != nil {
 			w.and(fmt.Sprintf("(%s, uid) %s (%s, %s)", seg.key, cmp, w.arg(from.key), w.arg(from.uid)))
 		}
 	case from != nil:
 		w.and("uid " + cmp + " " + w.arg(from.uid))
 	}
-	query := `SELECT ` + cols + ` FROM clients WHERE ` + w.String() + ` ORDER BY ` + order + ` LIMIT ` + s.limit(&w.args, limit)
+	query := `SELECT ` + cols + ` FROM ` + w.clients()
+	if fenced {
+		query = `SELECT * FROM (` + query + ` OFFSET 0) AS hits`
+	}
+	query += ` ORDER BY ` + order + ` LIMIT ` + s.limit(&w.args, limit)
 	if offset > 0 {
 		query += ` OFFSET ` + s.limit(&w.args, offset)
 	}
-	return query, w.args
+	return query, w.bound()
 }
 
 // listed is a client read for a list, with its sort key when the segment
@@ -163,9 +201,13 @@ func (s *Store) readListed(ctx context.Context, seg segment, query string, args 
 // during a walk by creation order are not listed; a client whose sort key
 // changes during a walk in another order may be listed twice or not at all.
 func (s *Store) EachClientMatching(ctx context.Context, org roster.OrgID, q roster.ClientQuery, fn func(*roster.Client) error) error {
+	way, err := s.streamWay(ctx, q)
+	if err != nil {
+		return err
+	}
 	chunk := make([]listed, 0, listChunk)
 	for _, seg := range segmentsOf(q) {
-		if err := s.walkSegment(ctx, org, q, seg, chunk, fn); err != nil {
+		if err := s.walkSegment(ctx, org, q, way, seg, chunk, fn); err != nil {
 			return err
 		}
 	}
@@ -174,11 +216,11 @@ func (s *Store) EachClientMatching(ctx context.Context, org roster.OrgID, q rost
 
 // walkSegment calls fn for each client of seg, reading chunks into chunk's
 // memory. Between chunks it holds no connection.
-func (s *Store) walkSegment(ctx context.Context, org roster.OrgID, q roster.ClientQuery, seg segment, chunk []listed,
-	fn func(*roster.Client) error) error {
+func (s *Store) walkSegment(ctx context.Context, org roster.OrgID, q roster.ClientQuery, way searchWay, seg segment,
+	chunk []listed, fn func(*roster.Client) error) error {
 	var from *position
 	for {
-		query, args := s.segmentQuery(org, q, seg, from, 0, listChunk)
+		query, args := s.segmentQuery(org, q, way, seg, from, 0, listChunk)
 		var err error
 		if chunk, err = s.readListed(ctx, seg, query, args, chunk[:0]); err != nil {
 			return err
@@ -201,9 +243,16 @@ func (s *Store) walkSegment(ctx context.Context, org roster.OrgID, q roster.Clie
 // bounds offset, which the database reads through and drops.
 func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, offset, limit int) (roster.FilterPage, error) {
 	var page roster.FilterPage
-	count, args := listCount(org, q)
+	way, err := s.countWay(ctx, org, q)
+	if err != nil {
+		return page, err
+	}
+	count, args := s.listCount(org, q, way)
 	if err := s.queryRow(ctx, count, args...).Scan(&page.Count); err != nil || int64(offset) >= page.Count {
 		return page, err
+	}
+	if way == searchIndexed {
+		way = pageWay(page.Count, offset+limit)
 	}
 	var got []listed
 	for _, seg := range segmentsOf(q) {
@@ -211,8 +260,7 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 			break
 		}
 		before := len(got)
-		query, args := s.segmentQuery(org, q, seg, nil, offset, limit-before)
-		var err error
+		query, args := s.segmentQuery(org, q, way, seg, nil, offset, limit-before)
 		if got, err = s.readListed(ctx, seg, query, args, got); err != nil {
 			return page, err
 		}
@@ -221,7 +269,7 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 			offset = 0 // the segment ended within the page
 		case offset > 0:
 			// The offset lies beyond this segment: skip all of it.
-			n, err := s.countSegment(ctx, org, q, seg, offset)
+			n, err := s.countSegment(ctx, org, q, way, seg, offset)
 			if err != nil {
 				return page, err
 			}
@@ -236,24 +284,32 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 }
 
 // countSegment counts the clients of seg, up to most.
-func (s *Store) countSegment(ctx context.Context, org roster.OrgID, q roster.ClientQuery, seg segment, most int) (int, error) {
-	w := segmentWhere(org, q, seg)
+func (s *Store) countSegment(ctx context.Context, org roster.OrgID, q roster.ClientQuery, way searchWay, seg segment,
+	most int) (int, error) {
+	w := s.segmentWhere(org, q, way, seg)
 	var n int
-	err := s.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM clients WHERE `+w.String()+` LIMIT `+s.limit(&w.args, most)+`) AS seg`,
-		w.args...).Scan(&n)
+	err := s.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+w.clients()+` LIMIT `+s.limit(&w.args, most)+`) AS seg`,
+		w.bound()...).Scan(&n)
 	return n, err
 }
 
-// listCount returns a query for the number of clients q matches, and its
-// arguments. The organization's counters answer without a search or an
-// email; an email matches one client at most; a search counts the matching
-// clients, which visits every client of the organization.
-func listCount(org roster.OrgID, q roster.ClientQuery) (string, []any) {
-	switch {
-	case q.Search != "" || q.Email != "":
-		w := listWhere(org, q)
-		return `SELECT count(*) FROM clients WHERE ` + w.String(), w.args
-	case q.Deactivated:
+// listCount returns a query for the number of clients q matches, its
+// search's found the way given, and its arguments. The organization's
+// counters answer without a search or an email; an email matches one
+// client at most; a search counts its matches.
+func (s *Store) listCount(org roster.OrgID, q roster.ClientQuery, way searchWay) (string, []any) {
+	if q.Search != "" || q.Email != "" {
+		w := s.listWhere(org, q, way)
+		return `SELECT count(*) FROM ` + w.clients(), w.bound()
+	}
+	return listSize(org, q.Deactivated)
+}
+
+// listSize returns a query for the number of the organization's active
+// clients, or of its deactivated ones, from its counters, and its
+// arguments.
+func listSize(org roster.OrgID, deactivated bool) (string, []any) {
+	if deactivated {
 		return `SELECT ` + deactivatedCount, []any{org}
 	}
 	return activeCount, []any{org}

@@ -1,0 +1,32 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"roster"
+	"roster/store/storetest"
+)
+
+// BenchmarkCreateClient measures one durable create after another, on each
+// engine: what every index of clients (the search's trigrams among them)
+// adds to a write.
+func BenchmarkCreateClient(b *testing.B) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			st := storetest.Open(b, engine)
+			org := storetest.NewOrg(b, st, "Enterprise")
+			i := 0
+			for b.Loop() {
+				i++
+				c := newClient(org, fmt.Sprintf("client%d@example.com", i), func(c *roster.Client) {
+					c.DisplayName = fmt.Sprintf("Client Number %d", i)
+				})
+				if err := st.CreateClient(context.Background(), org.ID, c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,70 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"roster"
+)
+
+// SetSearchIndexedMostForTest sets the most matches read through the search
+// index for the test's length: 0 makes every page but the deepest, and every
+// stream, walk the list's order.
+func SetSearchIndexedMostForTest(t testing.TB, n int64) {
+	old := searchIndexedMost
+	searchIndexedMost = n
+	t.Cleanup(func() { searchIndexedMost = old })
+}
+
+// SearchCountPlanForTest returns SQLite's plan for the count of q's
+// matches, one line a step.
+func (s *Store) SearchCountPlanForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (string, error) {
+	way, err := s.countWay(ctx, org, q)
+	if err != nil {
+		return "", err
+	}
+	query, args := s.listCount(org, q, way)
+	rows, err := s.rdb.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", err
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "\n"), rows.Err()
+}
+
+// SearchQuery is one query a page of a search runs.
+type SearchQuery struct {
+	What string
+	SQL  string
+	Args []any
+}
+
+// SearchQueriesForTest returns the count of q's matches and the query of
+// its first page of limit clients, the way ClientPage picks.
+func (s *Store) SearchQueriesForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery, limit int) []SearchQuery {
+	way, err := s.countWay(ctx, org, q)
+	if err != nil {
+		return nil
+	}
+	count, countArgs := s.listCount(org, q, way)
+	var n int64
+	if err := s.queryRow(ctx, count, countArgs...).Scan(&n); err != nil {
+		return nil
+	}
+	if way == searchIndexed {
+		way = pageWay(n, limit)
+	}
+	page, pageArgs := s.segmentQuery(org, q, way, segmentsOf(q)[0], nil, 0, limit)
+	return []SearchQuery{{"count", count, countArgs}, {fmt.Sprintf("page (%d matches)", n), page, pageArgs}}
+}

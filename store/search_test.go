@@ -1,0 +1,213 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+
+	"roster"
+	"roster/store"
+	"roster/store/storetest"
+)
+
+// searchPeople are display names and emails in every case, with accents,
+// compatibility forms, LIKE's wildcards and escape, FTS5's quote, scripts
+// without spaces, and names shorter than a trigram.
+var searchPeople = [][2]string{
+	{"Kate Bush", "kate@example.com"}, {"KATE MOSS", "Moss.K@Example.com"}, {"Zoë Kravitz", "zoe@bücher.example"},
+	{"Zoe Saldana", "ZS@example.org"}, {"Straße Müller", "strasse@example.com"}, {"100% pure", "pure_1@example.com"},
+	{"snake_case", "snake@example.com"}, {`back\slash`, "b@example.com"}, {`say "hi"`, "hi@example.com"},
+	{"ÉMILE Zola", "emile@example.fr"}, {"王小明", "wang@example.cn"}, {"李", "li@example.cn"}, {"ﬁfi", "fifi@example.com"},
+	{"Ab", "ab@x.io"}, {"a", "a@x.io"}, {"Oﬃce Mgr", "office@example.com"}, {"Kate Bush", "kate.bush@example.net"},
+}
+
+// searchQueries are matched against the same people in Go: case and
+// accents as NewSearchKey folds them, wildcards that must match themselves,
+// and keys of one, two and three characters or more.
+var searchQueries = []string{
+	"kate", "KATE", "ate b", "zoë", "ZOË", "zoe", "zo", "ë", "straße", "STRASSE", "müller", "%", "100%", "0% p", "_",
+	"e_c", `\`, `k\s`, `"hi"`, `"`, "émile", "EMILE", "王", "小明", "王小明", "ﬁ", "fif", "ﬃ", "OFFI", "@bücher", "@xn--bcher",
+	"bücher", "example", "a", "ab", "e", "com", "twin", "no such client", "%%%", "___", "@example.com",
+}
+
+// searchFixture stores searchPeople in org, every third deactivated, and
+// again in other, and returns org's clients as stored.
+func searchFixture(t *testing.T, st *store.Store, org, other storetest.Org) []roster.Client {
+	t.Helper()
+	ctx := context.Background()
+	var all []roster.Client
+	for i, p := range searchPeople {
+		for _, o := range []storetest.Org{org, other} {
+			c := newClient(o, p[1], func(c *roster.Client) { c.DisplayName = p[0] })
+			if err := st.CreateClient(ctx, o.ID, c); err != nil {
+				t.Fatal(err)
+			}
+			if o != org {
+				continue
+			}
+			if i%3 == 2 {
+				if err := deactivate(st, org.ID, c.UID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			stored, err := st.Client(ctx, org.ID, c.UID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored.Note = nil
+			all = append(all, stored)
+		}
+	}
+	return all
+}
+
+// searched returns the uids of the clients among all that search matches,
+// worked out in Go (roster.SearchMatches), in q's order (which must not be
+// by name or email: Listed compares them lower-cased, not by their keys).
+func searched(all []roster.Client, q roster.ClientQuery) []string {
+	var matching []roster.Client
+	for _, c := range all {
+		if roster.SearchMatches(q.Search, c.DisplayName, c.Email) {
+			matching = append(matching, c)
+		}
+	}
+	return storetest.Listed(matching, roster.ClientQuery{Deactivated: q.Deactivated, OrderBy: q.OrderBy, Ascending: q.Ascending})
+}
+
+// TestSearchMatchesAsBefore checks that q's pages, counts and streams hold
+// exactly the clients whose keys contain the search's, through the index
+// and walking the list alike, and never another organization's.
+func TestSearchMatchesAsBefore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		store.SetListChunkForTest(t, 2)
+		org, other := storetest.NewOrg(t, st, "Pro"), storetest.NewOrg(t, st, "Pro")
+		all := searchFixture(t, st, org, other)
+		for _, most := range []int64{4000, 0} {
+			store.SetSearchIndexedMostForTest(t, most)
+			for _, search := range searchQueries {
+				for _, q := range []roster.ClientQuery{
+					{Search: search}, {Search: search, Deactivated: true},
+					{Search: search, OrderBy: roster.OrderSessionsCount, Ascending: true},
+					{Search: search, OrderBy: roster.OrderLastSession},
+				} {
+					want := searched(all, q)
+					name := fmt.Sprintf("indexed up to %d, %+v", most, q)
+					if got := paged(t, st, org.ID, q, 3, len(want)); !slices.Equal(got, want) {
+						t.Errorf("%s paged:\n got %v\nwant %v", name, got, want)
+					}
+					if got := streamed(t, st, org.ID, q); !slices.Equal(got, want) {
+						t.Errorf("%s streamed:\n got %v\nwant %v", name, got, want)
+					}
+				}
+			}
+		}
+		// The search combines with the email filter.
+		q := roster.ClientQuery{Search: "kate", Email: "KATE@example.com"}
+		if got, want := paged(t, st, org.ID, q, 3, 1), []string{all[0].UID}; !slices.Equal(got, want) {
+			t.Errorf("%+v: got %v, want %v", q, got, want)
+		}
+	})
+}
+
+// TestSearchFollowsWrites checks that the index follows every way a
+// client's keys change: create, update, delete, import, deactivation, and
+// the migration that recomputes keys.
+func TestSearchFollowsWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org, other := storetest.NewOrg(t, st, "Pro"), storetest.NewOrg(t, st, "Pro")
+		count := func(search string, deactivated bool, want int64) {
+			t.Helper()
+			q := roster.ClientQuery{Search: search, Deactivated: deactivated}
+			page, err := st.ClientPage(ctx, org.ID, q, 0, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Count != want || int64(len(page.Clients)) != want {
+				t.Errorf("%+v: count %d with %d clients, want %d", q, page.Count, len(page.Clients), want)
+			}
+			for _, c := range page.Clients {
+				if !roster.SearchMatches(search, c.DisplayName, c.Email) {
+					t.Errorf("%+v listed %q <%s>", q, c.DisplayName, c.Email)
+				}
+			}
+		}
+		c := newClient(org, "quokka@example.com", func(c *roster.Client) { c.DisplayName = "Quinn Quokka" })
+		if err := st.CreateClient(ctx, org.ID, c); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range []storetest.Org{other, other} {
+			twin := newClient(o, roster.NewSecret(6)+"wombat@example.com", func(c *roster.Client) { c.DisplayName = "Wombat" })
+			if err := st.CreateClient(ctx, o.ID, twin); err != nil {
+				t.Fatal(err)
+			}
+		}
+		count("quokka", false, 1)
+		count("wombat", false, 0) // another organization's
+
+		u := roster.ClientUpdate{Set: roster.FieldsOf(roster.FieldDisplayName, roster.FieldEmail),
+			ClientFields: roster.ClientFields{DisplayName: "Walter Wombat", Email: "walter@example.com"}}
+		if _, err := st.UpdateClient(ctx, org.ID, c.UID, u); err != nil {
+			t.Fatal(err)
+		}
+		count("quokka", false, 0)
+		count("walter wombat", false, 1)
+		count("walter@", false, 1)
+
+		imported := importable(org, 12, func(i int, c *roster.Client) { c.DisplayName = fmt.Sprintf("Imported Wombat %d", i) })
+		if err := st.ImportClients(ctx, org.ID, len(imported), from(imported), nil); err != nil {
+			t.Fatal(err)
+		}
+		count("wombat", false, 13)
+		if err := deactivate(st, org.ID, imported[0].UID); err != nil {
+			t.Fatal(err)
+		}
+		count("wombat", false, 12)
+		count("wombat", true, 1)
+		if _, err := st.DeleteClient(ctx, org.ID, c.UID); err != nil {
+			t.Fatal(err)
+		}
+		count("walter", false, 0)
+		count("wombat", false, 11)
+
+		// A row written as before migration 6, keyed by strings.ToLower,
+		// is found by its new key once the migration recomputes it.
+		o := oldRows{t: t, db: st.DBForTest()}
+		o.client(org, "gross@example.com", "Großmann Numbat", 1)
+		count("grossmann", false, 0)
+		if err := st.RekeyEmailsForTest(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+			t.Fatal(err)
+		}
+		count("grossmann", false, 1)
+
+		if st.Engine() == "sqlite" {
+			// FTS5 compares its index with the clients' keys.
+			if _, err := st.DBForTest().Exec(`INSERT INTO client_search (client_search, rank) VALUES ('integrity-check', 1)`); err != nil {
+				t.Errorf("the search index is out of step with clients: %v", err)
+			}
+		}
+	})
+}
+
+// TestSearchUsesIndex checks that SQLite counts a search of three
+// characters or more through the FTS5 table, reaching the clients by
+// rowid, and walks the organization's clients for a shorter one.
+func TestSearchUsesIndex(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	org := storetest.NewOrg(t, st, "Pro")
+	for search, indexed := range map[string]bool{"kate": true, "ab": false, "ﬃ": true, "ﬁ": false, "ß": false} {
+		plan, err := st.SearchCountPlanForTest(context.Background(), org.ID, roster.ClientQuery{Search: search})
+		if err != nil {
+			t.Fatal(err)
+		}
+		viaIndex := strings.Contains(plan, "SCAN client_search VIRTUAL TABLE") &&
+			strings.Contains(plan, "USING INTEGER PRIMARY KEY") && !strings.Contains(plan, "USING INDEX")
+		if viaIndex != indexed {
+			t.Errorf("q=%q: through the index %v, want %v; plan:\n%s", search, viaIndex, indexed, plan)
+		}
+	}
+}
