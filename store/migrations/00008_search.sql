@@ -59,3 +59,15 @@ CREATE TRIGGER client_search_update AFTER UPDATE OF name_key, email_key ON clien
 END;
 -- +goose StatementEnd
 {{- end}}
+
+-- +goose Down
+-- pg_trgm stays: other schemas of the database may use it.
+{{- if postgres}}
+DROP INDEX clients_search_name;
+DROP INDEX clients_search_email;
+{{- else}}
+DROP TRIGGER client_search_insert;
+DROP TRIGGER client_search_delete;
+DROP TRIGGER client_search_update;
+DROP TABLE client_search;
+{{- end}}
