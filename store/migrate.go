@@ -44,11 +44,17 @@ var sqlTypes = map[string]struct{ sqlite, postgres string }{
 	"bytewise_text": {"TEXT", `TEXT COLLATE "C"`},
 }
 
-// Migrate brings the schema up to date. On PostgreSQL a session lock makes
-// concurrent starts of several processes take turns. A schema newer than
+// Migrate brings the schema up to date. Concurrent starts of several
+// processes take turns: on PostgreSQL through a session lock, on SQLite
+// through a lock file (lockMigrations). A schema newer than
 // the migrations it knows is a *NewerSchemaError: an older binary would
 // write rows the newer code mishandles.
 func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
+	release, err := s.lockMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	p, _, err := s.provider(ctx)
 	if err != nil {
 		return err
@@ -98,6 +104,11 @@ func latest(p *goose.Provider) int64 {
 // when one of them is one-way or unknown to this binary; it does nothing
 // at or above the current version.
 func (s *Store) MigrateDownTo(ctx context.Context, version int64, log *slog.Logger) error {
+	release, err := s.lockMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	p, oneWay, err := s.provider(ctx)
 	if err != nil {
 		return err

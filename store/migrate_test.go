@@ -155,3 +155,30 @@ func TestCounterSlotsRollBack(t *testing.T) {
 		assertFilterCounts(t, st, org)
 	})
 }
+
+// TestConcurrentMigrations: processes that start on one fresh database at
+// once (serve, and a bootstrap beside it) take turns to migrate it, and
+// each finds the schema as the other left it.
+func TestConcurrentMigrations(t *testing.T) {
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		dir, url := t.TempDir(), storetest.DatabaseURL(t, engine)
+		errs := make(chan error, 4)
+		for range cap(errs) {
+			go func() {
+				st, err := store.Open(ctx, dir, url)
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer st.Close()
+				errs <- st.Migrate(ctx, quiet)
+			}()
+		}
+		for range cap(errs) {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	})
+}

@@ -42,6 +42,7 @@ type Store struct {
 	stmts    sync.Map // query text → *sql.Stmt on rdb
 	clock    func() time.Time
 	auth     *authState // verified credentials (see authcache.go)
+	path     string     // SQLite's database file; "" on PostgreSQL
 
 	extraMigrations fstest.MapFS // tests' own, beside the embedded ones (see export_migrate_test.go)
 }
@@ -112,12 +113,13 @@ func openPostgres(ctx context.Context, url string, t PostgresTimeouts) (*Store, 
 	return s, nil
 }
 
-// sqlitePragmas: WAL lets readers run beside the writer; synchronous(FULL)
-// makes an acknowledged commit survive a power cut; the busy timeout covers
-// other processes (roster bootstrap while serve runs); a bounded page cache
-// per connection keeps memory flat.
-const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)" +
-	"&_pragma=busy_timeout(10000)&_pragma=cache_size(-2000)&_time_format=sqlite"
+// sqlitePragmas, run in order on each new connection: the busy timeout
+// covers other processes (roster bootstrap while serve runs), first, so
+// that it covers switching a new database to WAL too; WAL lets readers run
+// beside the writer; synchronous(FULL) makes an acknowledged commit survive
+// a power cut; a bounded page cache per connection keeps memory flat.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+	"&_pragma=foreign_keys(1)&_pragma=cache_size(-2000)&_time_format=sqlite"
 
 func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -144,7 +146,7 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	s := &Store{rdb: rdb, wdb: wdb, mdb: wdb, batch: newBatcher(wdb), clock: time.Now, auth: newAuthState("")}
+	s := &Store{rdb: rdb, wdb: wdb, mdb: wdb, batch: newBatcher(wdb), clock: time.Now, auth: newAuthState(""), path: path}
 	// Two batches of creates: one is written while the other gathers.
 	s.creates = newCreates(s, 2)
 	if err := wdb.PingContext(ctx); err != nil {
