@@ -118,7 +118,11 @@ const maxKeptBody = 64 << 10
 func writeBody(w http.ResponseWriter, status int, fill func(b []byte) []byte) {
 	buf := bodies.Get().(*[]byte)
 	b := append(fill((*buf)[:0]), '\n')
-	w.Header().Set("Content-Type", "application/json")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	// With its length known, a body larger than net/http's buffer goes out
+	// as it is, not in chunks.
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	w.Write(b)
 	if cap(b) <= maxKeptBody {
