@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"roster/clocktest"
 	"roster/store/storetest"
 )
 
@@ -84,7 +85,7 @@ func TestServeListensBeforeMigrating(t *testing.T) {
 // TestStartGate: until the database is migrated, serve is alive but not
 // ready, and serves nothing else; then the API answers everything.
 func TestStartGate(t *testing.T) {
-	gate := &startGate{}
+	gate := newStartGate(0)
 	check := func(method, path string, status int, body string) {
 		t.Helper()
 		w := httptest.NewRecorder()
@@ -108,6 +109,29 @@ func TestStartGate(t *testing.T) {
 	}))
 	check("GET", "/readyz", http.StatusTeapot, "/readyz")
 	check("GET", "/healthz", http.StatusTeapot, "/healthz")
+}
+
+// TestStartGateWaits: a request that comes while serve starts waits for
+// the API rather than be refused, and one that waits too long gets a 503.
+func TestStartGateWaits(t *testing.T) {
+	gate := newStartGate(time.Until(clocktest.Deadline(t)))
+	answered := make(chan *httptest.ResponseRecorder)
+	go func() {
+		w := httptest.NewRecorder()
+		gate.ServeHTTP(w, httptest.NewRequest("GET", "/client-management/clients/", nil))
+		answered <- w
+	}()
+	gate.open(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
+	if w := <-answered; w.Code != http.StatusTeapot {
+		t.Errorf("a request during the start: %d %q, want the API's answer", w.Code, w.Body.String())
+	}
+
+	gate = newStartGate(time.Nanosecond)
+	w := httptest.NewRecorder()
+	gate.ServeHTTP(w, httptest.NewRequest("GET", "/client-management/clients/", nil))
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Errorf("a request that waited in vain: %d %v, want 503 with Retry-After", w.Code, w.Header())
+	}
 }
 
 // logLines decodes a log of JSON lines.

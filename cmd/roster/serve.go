@@ -51,7 +51,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	gate := &startGate{}
+	gate := newStartGate(startWait)
 	// A request's budget bounds its handler; WriteTimeout, the backstop,
 	// leaves the longest budget room to write its answer (streams renew
 	// their own write deadline). ReadTimeout bounds a body's upload, an
@@ -170,24 +170,54 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 	return &app{handler: h, st: st, mail: sender, stopSweep: stopSweep}, nil
 }
 
-// startGate is serve's handler. Until open it answers for a process that
-// is up (GET /healthz) but not ready: /readyz and every other request get
-// a 503, so that probes and load balancers wait for the migrations. Then
-// it hands every request to the API.
-type startGate struct{ api atomic.Pointer[http.Handler] }
+// startWait is how long a request waits for serve to start (startGate).
+const startWait = 2 * time.Second
 
-func (g *startGate) open(h http.Handler) { g.api.Store(&h) }
+// startGate is serve's handler. Until open it answers for a process that
+// is up (GET /healthz) but not ready: /readyz and every other request wait
+// for it for a while, then get a 503, so that probes and load balancers
+// wait for long migrations. Then it hands every request to the API.
+type startGate struct {
+	api atomic.Pointer[http.Handler]
+	// wait is how long a request that comes while the schema is checked
+	// waits for the API, rather than be told to come back: at most a few
+	// tens of milliseconds when there is nothing to migrate.
+	wait   time.Duration
+	opened chan struct{} // closed by open
+}
+
+func newStartGate(wait time.Duration) *startGate {
+	return &startGate{wait: wait, opened: make(chan struct{})}
+}
+
+func (g *startGate) open(h http.Handler) {
+	g.api.Store(&h)
+	close(g.opened)
+}
 
 func (g *startGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h := g.api.Load(); h != nil {
 		(*h).ServeHTTP(w, r)
 		return
 	}
+	alive := r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead)
+	if !alive && g.wait > 0 {
+		t := time.NewTimer(g.wait)
+		defer t.Stop()
+		select {
+		case <-g.opened:
+			(*g.api.Load()).ServeHTTP(w, r)
+			return
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
-	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	if alive {
 		io.WriteString(w, `{"status":"ok"}`+"\n")
 		return
 	}
