@@ -19,7 +19,13 @@ func (s *Store) lockMigrations(ctx context.Context) (release func(), err error) 
 	if s.postgres {
 		return func() {}, nil
 	}
-	path := s.path + ".migrate-lock"
+	return lockSQLite(ctx, s.path)
+}
+
+// lockSQLite holds the lock file beside the SQLite database at path until
+// release.
+func lockSQLite(ctx context.Context, path string) (release func(), err error) {
+	path += ".migrate-lock"
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err

@@ -149,7 +149,17 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	s := &Store{rdb: rdb, wdb: wdb, mdb: wdb, batch: newBatcher(wdb), clock: time.Now, auth: newAuthState(""), path: path}
 	// Two batches of creates: one is written while the other gathers.
 	s.creates = newCreates(s, 2)
-	if err := wdb.PingContext(ctx); err != nil {
+	// The first connection turns a new database to WAL, which takes a lock
+	// that SQLite does not wait for: processes that open one new file at
+	// once take turns, as they do to migrate it.
+	release, err := lockSQLite(ctx, path)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	err = wdb.PingContext(ctx)
+	release()
+	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
