@@ -21,7 +21,7 @@ const (
 
 // scanPrincipal scans principalColumns, after the columns into before; an
 // account that may no longer act is roster.ErrDeactivated.
-func scanPrincipal(row *sql.Row, p *roster.Principal, before ...any) error {
+func scanPrincipal(row scanner, p *roster.Principal, before ...any) error {
 	var active bool
 	if err := row.Scan(append(before, &p.AccountUID, &p.Role, &p.OrgID, &p.OrgUID, &active)...); err != nil {
 		return err
