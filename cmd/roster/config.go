@@ -31,14 +31,6 @@ type dbConfig struct {
 	pgTimeouts  store.PostgresTimeouts
 }
 
-// env returns the environment variable name's value, or def.
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
-}
-
 // newFlagSet returns the flags of the command name. It prints nothing
 // itself: parseFlags prints the help asked for, and run the errors.
 func newFlagSet(name string) *flag.FlagSet {
@@ -52,6 +44,14 @@ func newFlagSet(name string) *flag.FlagSet {
 // variables. With -h it prints the flags to stdout and returns
 // flag.ErrHelp, which run takes for success.
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	if err := parseArgs(fs, args, stdout); err != nil {
+		return err
+	}
+	return envFlags(fs, flagEnv)
+}
+
+// parseArgs is parseFlags without the environment.
+func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	err := fs.Parse(args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -64,13 +64,13 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	case fs.NArg() > 0:
 		return fmt.Errorf("unexpected argument %q (%q lists the flags)", fs.Arg(0), fs.Name()+" -h")
 	}
-	return envFlags(fs, typedEnv)
+	return nil
 }
 
 func (c *dbConfig) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.dataDir, "data", env("ROSTER_DATA_DIR", "./roster-data"),
+	fs.StringVar(&c.dataDir, "data", "./roster-data",
 		"directory of the embedded SQLite database and stored photos (env ROSTER_DATA_DIR)")
-	fs.StringVar(&c.databaseURL, "database-url", env("ROSTER_DATABASE_URL", ""),
+	fs.StringVar(&c.databaseURL, "database-url", "",
 		"postgres:// URL: use PostgreSQL instead of SQLite (env ROSTER_DATABASE_URL)")
 	fs.Var(levelValue{&c.logLevel}, "log-level", "least severe `level` to log: debug, info, warn or error (env ROSTER_LOG_LEVEL)")
 	durationFlag(fs, &c.pgTimeouts.Connect, "db-connect-timeout", store.DefaultPostgresTimeouts.Connect,
@@ -143,29 +143,28 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	durationFlag(fs, &c.invitationTTL, "invitation-ttl", roster.DefaultInvitationTTL, "how long an invitation can be answered")
 	durationFlag(fs, &c.grace, "shutdown-grace", 30*time.Second,
 		"how long requests and a mail delivery under way may run after SIGTERM or SIGINT")
-	fs.StringVar(&c.smtpURL, "smtp-url", env("ROSTER_SMTP_URL", ""),
+	fs.StringVar(&c.smtpURL, "smtp-url", "",
 		"smtp://user:password@host:587 or smtps://...:465 to send mail; empty: log mail instead (env ROSTER_SMTP_URL)")
-	fs.StringVar(&c.mailFrom, "mail-from", env("ROSTER_MAIL_FROM", "Roster <roster@localhost>"),
+	fs.StringVar(&c.mailFrom, "mail-from", "Roster <roster@localhost>",
 		"sender address of mail (env ROSTER_MAIL_FROM)")
-	fs.StringVar(&c.proxies, "trusted-proxies", env("ROSTER_TRUSTED_PROXIES", ""),
+	fs.StringVar(&c.proxies, "trusted-proxies", "",
 		"comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 (env ROSTER_TRUSTED_PROXIES)")
-	fs.StringVar(&c.linkOrigins, "link-origins", env("ROSTER_LINK_ORIGINS", ""),
+	fs.StringVar(&c.linkOrigins, "link-origins", "",
 		"comma-separated origins of front ends that links in mail may point to (platform_link), e.g. https://app.example.com; --public-url's origin is always allowed (env ROSTER_LINK_ORIGINS)")
 	fs.BoolVar(&c.crossSite, "cross-site-photos", false,
 		"let pages of other sites embed photos (Cross-Origin-Resource-Policy: cross-origin instead of same-site) (env ROSTER_CROSS_SITE_PHOTOS)")
-	fs.StringVar(&c.blobURL, "blob-url", env("ROSTER_BLOB_URL", ""),
+	fs.StringVar(&c.blobURL, "blob-url", "",
 		"where photos are stored: s3://BUCKET/PREFIX?endpoint=http://host:9000&region=us-east-1 (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), shared by every process; empty or file: the data directory (env ROSTER_BLOB_URL)")
 	c.limits = roster.DefaultLimits
 	for _, l := range c.limitFlags() {
-		fs.Func(l.name, l.usage+", as `COUNT/DURATION`, or off; default "+l.rate.String()+" (env "+typedEnv[l.name]+")",
-			func(v string) (err error) { *l.rate, err = roster.ParseRate(v); return err })
+		fs.Var(rateValue{l.rate}, l.name, l.usage+", as `COUNT/DURATION`, or off (env "+flagEnv[l.name]+")")
 	}
 	c.bounds.register(fs)
-	fs.StringVar(&c.oidc.Issuer, "oidc-issuer", env("ROSTER_OIDC_ISSUER", ""),
+	fs.StringVar(&c.oidc.Issuer, "oidc-issuer", "",
 		"issuer of an OpenID Connect provider whose bearer tokens to accept, e.g. https://securetoken.google.com/PROJECT (env ROSTER_OIDC_ISSUER)")
-	fs.StringVar(&c.oidc.Audience, "oidc-audience", env("ROSTER_OIDC_AUDIENCE", ""),
+	fs.StringVar(&c.oidc.Audience, "oidc-audience", "",
 		"audience (client id; Firebase: the project id) those tokens must carry (env ROSTER_OIDC_AUDIENCE)")
-	fs.StringVar(&c.oidc.JWKSURL, "oidc-jwks-url", env("ROSTER_OIDC_JWKS_URL", ""),
+	fs.StringVar(&c.oidc.JWKSURL, "oidc-jwks-url", "",
 		"URL of the provider's JSON Web Key Set (env ROSTER_OIDC_JWKS_URL)")
 }
 
@@ -241,7 +240,7 @@ func checkPublicURL(s string) error {
 // durationFlag defines the flag name of a positive duration, def unless set.
 func durationFlag(fs *flag.FlagSet, d *time.Duration, name string, def time.Duration, usage string) {
 	*d = def
-	fs.Var(durationValue{d}, name, usage+", a `duration` with its unit, e.g. 15m (env "+typedEnv[name]+")")
+	fs.Var(durationValue{d}, name, usage+", a `duration` with its unit, e.g. 15m (env "+flagEnv[name]+")")
 }
 
 // durationValue is the value of a durationFlag.
@@ -266,29 +265,62 @@ func (v durationValue) Set(s string) error {
 // countFlag defines the flag name of a positive count, def unless set.
 func countFlag(fs *flag.FlagSet, n *int, name string, def int, usage string) {
 	*n = def
-	fs.Func(name, fmt.Sprintf("%s, a `count`; default %d (env %s)", usage, def, typedEnv[name]), func(v string) error {
-		c, err := strconv.Atoi(v)
-		if err != nil || c <= 0 {
-			return fmt.Errorf("use a positive whole number")
-		}
-		*n = c
-		return nil
-	})
+	fs.Var(countValue{n}, name, usage+", a `count` (env "+flagEnv[name]+")")
 }
 
-// typedEnv names the variables of the flags that are not strings.
-var typedEnv = map[string]string{
-	"log-level": "ROSTER_LOG_LEVEL",
-	"signup":    "ROSTER_SIGNUP", "access-token-ttl": "ROSTER_ACCESS_TOKEN_TTL",
+// countValue is the value of a countFlag.
+type countValue struct{ n *int }
+
+func (v countValue) String() string {
+	if v.n == nil {
+		return ""
+	}
+	return strconv.Itoa(*v.n)
+}
+
+func (v countValue) Set(s string) error {
+	c, err := strconv.Atoi(s)
+	if err != nil || c <= 0 {
+		return fmt.Errorf("use a positive whole number")
+	}
+	*v.n = c
+	return nil
+}
+
+// rateValue is the value of an abuse limit's flag.
+type rateValue struct{ r *roster.Rate }
+
+func (v rateValue) String() string {
+	if v.r == nil {
+		return ""
+	}
+	return v.r.String()
+}
+
+func (v rateValue) Set(s string) (err error) {
+	*v.r, err = roster.ParseRate(s)
+	return err
+}
+
+// flagEnv names the environment variable of every flag that has one: all
+// of serve's, so that a container or a unit sets everything through its
+// environment. A flag on the command line wins over its variable.
+var flagEnv = map[string]string{
+	"data": "ROSTER_DATA_DIR", "database-url": "ROSTER_DATABASE_URL", "log-level": "ROSTER_LOG_LEVEL",
+	"db-connect-timeout": "ROSTER_DB_CONNECT_TIMEOUT", "db-statement-timeout": "ROSTER_DB_STATEMENT_TIMEOUT",
+	"addr": "ROSTER_ADDR", "public-url": "ROSTER_PUBLIC_URL",
+	"signup": "ROSTER_SIGNUP", "access-token-ttl": "ROSTER_ACCESS_TOKEN_TTL",
 	"session-ttl": "ROSTER_SESSION_TTL", "invitation-ttl": "ROSTER_INVITATION_TTL",
-	"shutdown-grace":         "ROSTER_SHUTDOWN_GRACE",
-	"cross-site-photos":      "ROSTER_CROSS_SITE_PHOTOS",
+	"shutdown-grace": "ROSTER_SHUTDOWN_GRACE",
+	"smtp-url":       "ROSTER_SMTP_URL", "mail-from": "ROSTER_MAIL_FROM",
+	"trusted-proxies": "ROSTER_TRUSTED_PROXIES", "link-origins": "ROSTER_LINK_ORIGINS",
+	"cross-site-photos": "ROSTER_CROSS_SITE_PHOTOS", "blob-url": "ROSTER_BLOB_URL",
 	"limit-mail-per-address": "ROSTER_LIMIT_MAIL_PER_ADDRESS", "limit-mail-per-client": "ROSTER_LIMIT_MAIL_PER_CLIENT",
 	"limit-invitations-per-org":      "ROSTER_LIMIT_INVITATIONS_PER_ORG",
 	"limit-link-invitations-per-org": "ROSTER_LIMIT_LINK_INVITATIONS_PER_ORG",
-	"db-connect-timeout":             "ROSTER_DB_CONNECT_TIMEOUT", "db-statement-timeout": "ROSTER_DB_STATEMENT_TIMEOUT",
-	"request-budget": "ROSTER_REQUEST_BUDGET", "stream-write-timeout": "ROSTER_STREAM_WRITE_TIMEOUT",
+	"request-budget":                 "ROSTER_REQUEST_BUDGET", "stream-write-timeout": "ROSTER_STREAM_WRITE_TIMEOUT",
 	"max-streams-per-caller": "ROSTER_MAX_STREAMS_PER_CALLER", "max-streams": "ROSTER_MAX_STREAMS",
+	"oidc-issuer": "ROSTER_OIDC_ISSUER", "oidc-audience": "ROSTER_OIDC_AUDIENCE", "oidc-jwks-url": "ROSTER_OIDC_JWKS_URL",
 }
 
 // envFlags sets each flag the command line left alone from its environment

@@ -27,6 +27,8 @@ func commands() []command {
 		{"serve", "run the HTTP server (migrates the database first)", serve},
 		{"bootstrap", "create an organization, its owner and a first API key", bootstrap},
 		{"organization", "change an organization's plan, session quota or activities", organization},
+		{"config", "print the settings serve would run with, secrets masked", showConfig},
+		{"healthcheck", "exit 0 if a serve answers GET /healthz, 1 if not (a container's HEALTHCHECK)", healthcheck},
 		{"migrate", "bring the database schema up to date", migrate},
 		{"set-password", "set an account's password, read from standard input",
 			func(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,21 +23,48 @@ import (
 
 const defaultMemoryLimit = 40 << 20
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var db dbConfig
-	fs := newFlagSet("serve")
-	db.register(fs)
-	addr := fs.String("addr", env("ROSTER_ADDR", "127.0.0.1:8080"), "address to listen on (env ROSTER_ADDR)")
-	publicURL := fs.String("public-url", env("ROSTER_PUBLIC_URL", ""),
+// serveSettings are serve's flags and variables once parsed and checked.
+type serveSettings struct {
+	db        dbConfig
+	addr      string
+	publicURL string
+	c         serveConfig
+	// onCommandLine are the flags that args set, as opposed to their
+	// environment variables or defaults.
+	onCommandLine map[string]bool
+}
+
+// parseServe reads serve's settings from args and the environment into a
+// command named name: serve, and config, which shows them. It returns the
+// flags too, for config.
+func parseServe(name string, args []string, stdout io.Writer) (*serveSettings, *flag.FlagSet, error) {
+	var s serveSettings
+	fs := newFlagSet(name)
+	s.db.register(fs)
+	fs.StringVar(&s.addr, "addr", "127.0.0.1:8080", "address to listen on (env ROSTER_ADDR)")
+	fs.StringVar(&s.publicURL, "public-url", "",
 		"base URL clients reach Roster at, for photo links, e.g. https://roster.example.com; default: relative links (env ROSTER_PUBLIC_URL)")
-	var c serveConfig
-	c.register(fs)
-	if err := parseFlags(fs, args, stdout); err != nil {
+	s.c.register(fs)
+	if err := parseArgs(fs, args, stdout); err != nil {
+		return nil, nil, err
+	}
+	s.onCommandLine = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { s.onCommandLine[f.Name] = true })
+	if err := envFlags(fs, flagEnv); err != nil {
+		return nil, nil, err
+	}
+	if err := s.c.validate(s.publicURL); err != nil {
+		return nil, nil, err
+	}
+	return &s, fs, nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	s, _, err := parseServe("serve", args, stdout)
+	if err != nil {
 		return err
 	}
-	if err := c.validate(*publicURL); err != nil {
-		return err
-	}
+	db, c := s.db, s.c
 	log, closeLog := newBufferedLogger(stderr, db.logLevel, logFlushEvery)
 	defer closeLog()
 	if os.Getenv("GOMEMLIMIT") == "" {
@@ -48,7 +76,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// Listen first: a taken port fails at once rather than after the
 	// migrations, and while they run the gate tells probes so.
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
 		return err
 	}
@@ -74,7 +102,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer unlock()
 	log.Info("listening; migrating the database", "addr", ln.Addr().String(), "version", version())
-	app, err := start(ctx, db, c, *publicURL, log)
+	app, err := start(ctx, db, c, s.publicURL, log)
 	if err != nil {
 		srv.Close()
 		<-errc
