@@ -43,6 +43,16 @@ func runConfig(t *testing.T, args ...string) (map[string]configRow, string) {
 	return rows, out.String()
 }
 
+// checkRows checks the rows of roster config's table that want names.
+func checkRows(t *testing.T, rows, want map[string]configRow) {
+	t.Helper()
+	for env, w := range want {
+		if got := rows[env]; got != w {
+			t.Errorf("%s: got %+v, want %+v", env, got, w)
+		}
+	}
+}
+
 // TestConfigCommand: roster config shows each setting's flag, variable,
 // source and value as serve would take them, a flag over its variable,
 // and never a secret.
@@ -63,7 +73,7 @@ func TestConfigCommand(t *testing.T) {
 			t.Errorf("roster config printed the secret %q:\n%s", secret, out)
 		}
 	}
-	for env, want := range map[string]configRow{
+	checkRows(t, rows, map[string]configRow{
 		"ROSTER_DATABASE_URL":           {"--database-url", "env", "postgres://roster:REDACTED@db:5432/roster?password=REDACTED&sslmode=disable"},
 		"ROSTER_SMTP_URL":               {"--smtp-url", "flag", "smtps://me:REDACTED@mail.roster.test:465"},
 		"ROSTER_ADDR":                   {"--addr", "flag", "0.0.0.0:9000"},
@@ -77,11 +87,7 @@ func TestConfigCommand(t *testing.T) {
 		"AWS_ACCESS_KEY_ID":             {"-", "env", "REDACTED"},
 		"AWS_SECRET_ACCESS_KEY":         {"-", "env", "REDACTED"},
 		"GOMEMLIMIT":                    {"-", "env", "200MiB"},
-	} {
-		if got := rows[env]; got != want {
-			t.Errorf("%s: got %+v, want %+v", env, got, want)
-		}
-	}
+	})
 	_, fs, err := parseServe("serve", nil, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -101,16 +107,12 @@ func TestConfigUnsetSecrets(t *testing.T) {
 		os.Unsetenv(v)
 	}
 	rows, _ := runConfig(t, "--data", "/srv/roster")
-	for env, want := range map[string]configRow{
+	checkRows(t, rows, map[string]configRow{
 		"ROSTER_SECRET_KEY":     {"-", "default", "(unset: the key in /srv/roster/secret.key)"},
 		"AWS_SECRET_ACCESS_KEY": {"-", "default", "(unset)"},
 		"GOMEMLIMIT":            {"-", "default", "(unset: serve sets 40 MiB)"},
 		"ROSTER_DATA_DIR":       {"--data", "flag", "/srv/roster"},
-	} {
-		if got := rows[env]; got != want {
-			t.Errorf("%s: got %+v, want %+v", env, got, want)
-		}
-	}
+	})
 }
 
 // TestConfigRefusesWhatServeRefuses: a configuration serve would refuse
