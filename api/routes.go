@@ -209,7 +209,7 @@ func (s *Server) Handler() http.Handler {
 	for pattern, shared := range under {
 		mux.Handle(pattern, s.bounded(shared[0], s.guarded(shared[0], s.firstMatch(shared))))
 	}
-	return s.withRequestLog(jsonMuxErrors(mux))
+	return s.withRequestLog(s.metrics.instrument(jsonMuxErrors(mux)))
 }
 
 // LongestBudget is the longest budget of a route that is not a stream,

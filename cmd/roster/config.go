@@ -116,6 +116,7 @@ type serveConfig struct {
 	grace         time.Duration
 	blobURL       string
 	bounds        requestBounds
+	metricsAddr   string
 }
 
 // requestBounds are how long requests may take and how many streamed
@@ -161,6 +162,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 			func(v string) (err error) { *l.rate, err = roster.ParseRate(v); return err })
 	}
 	c.bounds.register(fs)
+	fs.StringVar(&c.metricsAddr, "metrics-addr", env("ROSTER_METRICS_ADDR", ""),
+		"address to serve GET /metrics on, e.g. 127.0.0.1:9090, instead of --addr; empty: on --addr (env ROSTER_METRICS_ADDR)")
 	fs.StringVar(&c.oidc.Issuer, "oidc-issuer", env("ROSTER_OIDC_ISSUER", ""),
 		"issuer of an OpenID Connect provider whose bearer tokens to accept, e.g. https://securetoken.google.com/PROJECT (env ROSTER_OIDC_ISSUER)")
 	fs.StringVar(&c.oidc.Audience, "oidc-audience", env("ROSTER_OIDC_AUDIENCE", ""),
