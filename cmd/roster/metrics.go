@@ -2,22 +2,23 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"time"
 )
 
 // metricsEndpoint is where serve answers GET /metrics: beside the API on
-// its address, or, with --metrics-addr, on a listener of its own that a
+// its address, or, with --metrics-addr, on an address of its own that a
 // firewall can keep private, and then not beside the API.
 type metricsEndpoint struct {
-	ln  net.Listener // nil: beside the API
-	srv *http.Server // serving ln, once mounted
+	gate *startGate   // nil: beside the API
+	srv  *http.Server // serving the gate
 }
 
-// listenMetrics listens on addr, unless it is empty. It listens at once,
-// as serve does on its own address, so that a taken port fails at start.
+// listenMetrics listens on addr, unless it is empty, and serves it at
+// once, as serve does its own address: a taken port fails at start, and
+// until mount a scrape is answered 503 rather than left waiting while the
+// database migrates.
 func listenMetrics(addr string) (*metricsEndpoint, error) {
 	if addr == "" {
 		return &metricsEndpoint{}, nil
@@ -26,13 +27,16 @@ func listenMetrics(addr string) (*metricsEndpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &metricsEndpoint{ln: ln}, nil
+	e := &metricsEndpoint{gate: newStartGate(0)}
+	e.srv = &http.Server{Handler: e.gate, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
+	go e.srv.Serve(ln)
+	return e, nil
 }
 
-// mount returns api with GET /metrics served by m beside it; or, with a
-// listener of its own, starts serving m there and returns api unchanged.
+// mount returns api with GET /metrics served by m beside it; or, on an
+// address of its own, serves m there and returns api unchanged.
 func (e *metricsEndpoint) mount(api, m http.Handler) http.Handler {
-	if e.ln == nil {
+	if e.gate == nil {
 		// A comparison rather than a ServeMux in front: every request
 		// passes here.
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -45,30 +49,21 @@ func (e *metricsEndpoint) mount(api, m http.Handler) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m)
-	e.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
-	go e.srv.Serve(e.ln)
+	e.gate.open(mux)
 	return api
 }
 
-// shutdown stops the listener of its own, letting a scrape under way end.
+// shutdown stops the address of its own, letting a scrape under way end.
 func (e *metricsEndpoint) shutdown(ctx context.Context) error {
-	if e.srv != nil {
-		return e.srv.Shutdown(ctx)
-	}
-	return e.close()
-}
-
-// close stops the listener of its own at once.
-func (e *metricsEndpoint) close() error {
-	var err error
-	switch {
-	case e.srv != nil:
-		err = e.srv.Close()
-	case e.ln != nil:
-		err = e.ln.Close()
-	}
-	if errors.Is(err, net.ErrClosed) {
+	if e.srv == nil {
 		return nil
 	}
-	return err
+	return e.srv.Shutdown(ctx)
+}
+
+// close stops the address of its own at once.
+func (e *metricsEndpoint) close() {
+	if e.srv != nil {
+		e.srv.Close()
+	}
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -169,4 +172,19 @@ func find(families map[string]*dto.MetricFamily, name string, typ dto.MetricType
 		}
 	}
 	return nil
+}
+
+// TestMetricsAddrTaken: a --metrics-addr that is taken fails serve at
+// start, as a taken --addr does.
+func TestMetricsAddrTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	args := []string{"serve", "--data", t.TempDir(), "--addr", nettest.FreeAddr(t), "--metrics-addr", taken.Addr().String()}
+	err = run(context.Background(), args, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--metrics-addr") {
+		t.Errorf("serve with a taken --metrics-addr: %v", err)
+	}
 }
