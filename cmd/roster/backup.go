@@ -45,7 +45,7 @@ type manifest struct {
 
 // postgresBackupHelp is what backup and restore answer on PostgreSQL: a
 // file copy of the server's data directory is not a backup of it.
-const postgresBackupHelp = `roster %s copies the embedded SQLite database only; with --database-url (ROSTER_DATABASE_URL) the data is in PostgreSQL, which backs up with its own tools:
+const postgresBackupHelp = `%s copies the embedded SQLite database only; with --database-url (ROSTER_DATABASE_URL) the data is in PostgreSQL, which backs up with its own tools:
   pg_dump --format=custom --file=roster.dump "$ROSTER_DATABASE_URL"
 and restores, with every roster serve stopped, into an empty database:
   pg_restore --no-owner --dbname="$ROSTER_DATABASE_URL" roster.dump
