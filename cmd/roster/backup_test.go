@@ -295,6 +295,58 @@ func TestBackupRefusesPostgres(t *testing.T) {
 	}
 }
 
+// TestBackupArchive: backup needs a database and --to; photos in S3 are
+// left out, saying so; a second backup replaces the first whole and leaves
+// no temporary file beside it.
+func TestBackupArchive(t *testing.T) {
+	ctx := context.Background()
+	to := filepath.Join(t.TempDir(), "backup.tar.gz")
+	empty := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--data", empty, "--to", to}, "no database to back up"},
+		{[]string{"--data", empty}, "--to is required"},
+	} {
+		if err := run(ctx, append([]string{"backup"}, tc.args...), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("backup %v: %v, want an error with %q", tc.args, err, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(empty, "roster.db")); err == nil {
+		t.Error("backup of an empty data directory created a database there")
+	}
+
+	dir := t.TempDir()
+	runBootstrap(t, []string{"--data", dir}, "--email", "owner@example.com", "--display-name", "Owner", "--company", "Acme")
+	t.Setenv("ROSTER_BLOB_URL", "s3://photos/roster?endpoint=http://127.0.0.1:9")
+	for range 2 {
+		var out bytes.Buffer
+		if err := run(ctx, []string{"backup", "--data", dir, "--to", to}, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), `"included":false`) || !strings.Contains(out.String(), "S3 bucket") {
+			t.Errorf("backup with photos in S3 printed:\n%s", out.String())
+		}
+	}
+	entries := readArchive(t, to)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.name)
+	}
+	var m manifest
+	if err := json.Unmarshal(entries[0].data, &m); err != nil || m.Format != "roster-backup" || m.Version != 1 ||
+		m.SchemaVersion < 6 || m.Photos || m.SecretKey || m.Created.IsZero() {
+		t.Errorf("manifest %s (%v)", entries[0].data, err)
+	}
+	if !slices.Equal(names, []string{"manifest.json", "roster.db"}) {
+		t.Errorf("archive holds %q, want the manifest and the database only", names)
+	}
+	if files, _ := os.ReadDir(filepath.Dir(to)); len(files) != 1 {
+		t.Errorf("beside the archive: %v, want it alone", files)
+	}
+}
+
 // entry is a file in a backup archive.
 type entry struct {
 	name string
