@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"roster/internal/durable"
 	"roster/photo"
 	"roster/store"
 )
@@ -25,12 +26,11 @@ import (
 // to move, store and check than a directory, and the manifest first lets
 // restore refuse a foreign archive before it reads the rest.
 const (
-	manifestName   = "manifest.json"
-	backupFormat   = "roster-backup"
-	backupVersion  = 1
-	databaseName   = "roster.db"
-	photosDirName  = "photos"
-	photoTmpPrefix = ".tmp-" // a photo being written (photo.Dir); never copied
+	manifestName  = "manifest.json"
+	backupFormat  = "roster-backup"
+	backupVersion = 1
+	databaseName  = "roster.db"
+	photosDirName = "photos"
 )
 
 // manifest describes a backup archive.
@@ -183,7 +183,7 @@ func addPhotos(tw *tar.Writer, root string) (files int, size int64, err error) {
 			return nil // no photos yet, or a directory removed meanwhile
 		case err != nil:
 			return err
-		case !d.Type().IsRegular() || strings.HasPrefix(d.Name(), photoTmpPrefix):
+		case !d.Type().IsRegular() || strings.HasPrefix(d.Name(), photo.TempPrefix):
 			return nil
 		}
 		rel, err := filepath.Rel(root, path)
@@ -234,20 +234,13 @@ func writeAtomically(path string, write func(io.Writer) error, p progress) error
 		return err
 	}
 	defer os.Remove(f.Name()) // once renamed, there is nothing left to remove
-	err = write(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := durable.Close(f, write(f)); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
 		return err
 	}
-	if err := syncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return err
 	}
 	fi, err := os.Stat(path)
@@ -256,17 +249,4 @@ func writeAtomically(path string, write func(io.Writer) error, p progress) error
 	}
 	p.step(map[string]any{"step": "written", "file": path, "bytes": fi.Size()})
 	return nil
-}
-
-// syncDir makes the entries of dir, a rename into it, durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

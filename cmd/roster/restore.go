@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"roster/internal/durable"
 	"roster/store"
 )
 
@@ -194,13 +195,7 @@ func extractFile(r io.Reader, path string) error {
 		return err
 	}
 	_, err = io.Copy(f, r)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return durable.Close(f, err)
 }
 
 // syncTree syncs every directory under root, so that the files extracted
@@ -210,7 +205,7 @@ func syncTree(root string) error {
 		if err != nil || !d.IsDir() {
 			return err
 		}
-		return syncDir(path)
+		return durable.SyncDir(path)
 	})
 }
 
@@ -251,7 +246,7 @@ func replaceData(dir, stage string) error {
 		}
 	}
 	if err == nil {
-		err = syncDir(dir)
+		err = durable.SyncDir(dir)
 	}
 	if err != nil {
 		for i := len(moved) - 1; i >= 0; i-- {
