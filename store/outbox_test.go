@@ -218,3 +218,54 @@ func TestClaimMailConcurrent(t *testing.T) {
 		}
 	})
 }
+
+func outboxStats(t *testing.T, st *store.Store) store.OutboxStats {
+	t.Helper()
+	s, err := st.OutboxStats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestMarkMailDead: a dead message is never claimed again and counts as
+// dead, not pending; a message sent meanwhile stays sent.
+func TestMarkMailDead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		clock := clocktest.NewClock()
+		st.SetClock(clock.Now)
+		t0 := clock.Now()
+		enqueue(t, st, roster.Mail{To: "a@example.com", Subject: "First", Body: "B"})
+		clock.Advance(time.Minute)
+		enqueue(t, st, roster.Mail{To: "b@example.com", Subject: "Second", Body: "B"})
+		if got := outboxStats(t, st); got.Pending != 2 || !got.OldestPending.Equal(t0) || got.Dead != 0 {
+			t.Errorf("OutboxStats = %+v, want 2 pending since %v", got, t0)
+		}
+
+		first, _ := claim(t, st, clock.Now())
+		if err := st.MarkMailDead(ctx, first.ID, clock.Now(), "550 no such user"); err != nil {
+			t.Fatal(err)
+		}
+		if got := outboxStats(t, st); got.Pending != 1 || !got.OldestPending.Equal(t0.Add(time.Minute)) || got.Dead != 1 {
+			t.Errorf("OutboxStats = %+v, want 1 pending since %v and 1 dead", got, t0.Add(time.Minute))
+		}
+		clock.Advance(time.Hour) // past the lease
+		second, ok := claim(t, st, clock.Now())
+		if !ok || second.Subject != "Second" {
+			t.Fatalf("claimed %+v, %v; want the second message, not the dead one", second, ok)
+		}
+		if err := st.MarkMailSent(ctx, second.ID, clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if m, ok := claim(t, st, clock.Now().Add(time.Hour)); ok {
+			t.Errorf("claimed %+v: the dead message is due again", m)
+		}
+		if err := st.MarkMailDead(ctx, second.ID, clock.Now(), "late"); err != nil {
+			t.Fatal(err)
+		}
+		if got := outboxStats(t, st); got.Pending != 0 || !got.OldestPending.IsZero() || got.Dead != 1 {
+			t.Errorf("OutboxStats = %+v, want none pending and the one dead: a sent message stays sent", got)
+		}
+	})
+}
