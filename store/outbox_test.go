@@ -269,3 +269,36 @@ func TestMarkMailDead(t *testing.T) {
 		}
 	})
 }
+
+// TestDeadMailRollBack: migration 13 rolls back with the organization's
+// dead mail turned unsent again, which the older roster retries, and
+// forward again.
+func TestDeadMailRollBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Pro")
+		if _, err := st.CreateInvitation(ctx, org.ID, org.OwnerUID, "bounce@example.com", "", time.Hour, roster.DefaultLimits); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := claim(t, st, time.Now())
+		if err := st.MarkMailDead(ctx, m.ID, time.Now(), "550 no such user"); err != nil {
+			t.Fatal(err)
+		}
+		if dead, err := st.DeadMail(ctx, org.ID, "", 10); err != nil || len(dead) != 1 || dead[0].To != "bounce@example.com" {
+			t.Fatalf("DeadMail = %+v, %v; want the invitation", dead, err)
+		}
+		if err := st.MigrateDownTo(ctx, 12, quiet); err != nil {
+			t.Fatal(err)
+		}
+		var unsent int
+		if err := st.DB().QueryRow(`SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&unsent); err != nil || unsent != 1 {
+			t.Fatalf("schema 12: %d unsent (%v), want the dead message unsent", unsent, err)
+		}
+		if err := st.Migrate(ctx, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if dead, err := st.DeadMail(ctx, org.ID, "", 10); err != nil || len(dead) != 0 || pending(t, st) != 1 {
+			t.Errorf("migrated again: dead %+v (%v), %d pending; want it pending", dead, err, pending(t, st))
+		}
+	})
+}
