@@ -2,6 +2,8 @@ package api
 
 import (
 	"net/http"
+
+	"roster"
 )
 
 type deadMailJSON struct {
@@ -36,18 +38,14 @@ func (s *Server) deadMail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	more := len(list) > limit
-	list = list[:min(len(list), limit)]
+	list, next := nextPage(list, limit, func(d roster.DeadMail) string { return d.UID })
 	out := struct {
 		Mail         []deadMailJSON `json:"mail"`
 		NextBeforeID string         `json:"next_before_id"`
-	}{Mail: make([]deadMailJSON, len(list))}
+	}{Mail: make([]deadMailJSON, len(list)), NextBeforeID: next}
 	for i, d := range list {
 		out.Mail[i] = deadMailJSON{UID: d.UID, Kind: d.Kind, Recipient: d.To, LastError: d.LastError,
 			FailedAt: timeJSON(d.FailedAt), CreatedAt: timeJSON(d.CreatedAt), InviteToken: d.InviteToken}
-	}
-	if more {
-		out.NextBeforeID = list[len(list)-1].UID
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

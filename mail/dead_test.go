@@ -15,19 +15,10 @@ import (
 	"roster/store/storetest"
 )
 
-func stats(t *testing.T, st *store.Store) store.OutboxStats {
-	t.Helper()
-	s, err := st.OutboxStats(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // waitDead waits until n messages are dead.
 func waitDead(t *testing.T, st *store.Store, n int64) {
 	t.Helper()
-	clocktest.Eventually(t, "the message to be dead", func() bool { return stats(t, st).Dead >= n })
+	clocktest.Eventually(t, "the message to be dead", func() bool { return storetest.OutboxStats(t, st).Dead >= n })
 }
 
 // TestSenderDeadOn5xx: a message the server refuses for good is dead after
@@ -44,7 +35,7 @@ func TestSenderDeadOn5xx(t *testing.T) {
 		s.Notify()
 		waitDead(t, st, 1)
 
-		if got := stats(t, st); got.Dead != 1 || got.Pending != 0 || !got.OldestPending.IsZero() {
+		if got := storetest.OutboxStats(t, st); got.Dead != 1 || got.Pending != 0 || !got.OldestPending.IsZero() {
 			t.Errorf("OutboxStats = %+v, want 1 dead, none pending", got)
 		}
 		out := logs.String()
@@ -85,15 +76,15 @@ func TestSenderGivesUpAfter(t *testing.T) {
 			clocktest.Eventually(t, "the refusal to be recorded", func() bool {
 				return strings.Contains(unsent(t, st).LastError, refusal)
 			})
-			if m := unsent(t, st); m.Attempts != n || !strings.Contains(m.LastError, "451") || stats(t, st).Dead != 0 {
-				t.Fatalf("after attempt %d: %+v, %+v; want it pending with the 451", n, m, stats(t, st))
+			if m := unsent(t, st); m.Attempts != n || !strings.Contains(m.LastError, "451") || storetest.OutboxStats(t, st).Dead != 0 {
+				t.Fatalf("after attempt %d: %+v, %+v; want it pending with the 451", n, m, storetest.OutboxStats(t, st))
 			}
 			clock.Advance(20 * time.Minute)
 		}
 		// The attempt at 60 minutes is the last.
 		s.Notify()
 		waitDead(t, st, 1)
-		if got := stats(t, st); got.Pending != 0 {
+		if got := storetest.OutboxStats(t, st); got.Pending != 0 {
 			t.Errorf("OutboxStats = %+v after giving up, want none pending", got)
 		}
 	})

@@ -219,15 +219,6 @@ func TestClaimMailConcurrent(t *testing.T) {
 	})
 }
 
-func outboxStats(t *testing.T, st *store.Store) store.OutboxStats {
-	t.Helper()
-	s, err := st.OutboxStats(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // TestMarkMailDead: a dead message is never claimed again and counts as
 // dead, not pending; a message sent meanwhile stays sent.
 func TestMarkMailDead(t *testing.T) {
@@ -239,7 +230,7 @@ func TestMarkMailDead(t *testing.T) {
 		enqueue(t, st, roster.Mail{To: "a@example.com", Subject: "First", Body: "B"})
 		clock.Advance(time.Minute)
 		enqueue(t, st, roster.Mail{To: "b@example.com", Subject: "Second", Body: "B"})
-		if got := outboxStats(t, st); got.Pending != 2 || !got.OldestPending.Equal(t0) || got.Dead != 0 {
+		if got := storetest.OutboxStats(t, st); got.Pending != 2 || !got.OldestPending.Equal(t0) || got.Dead != 0 {
 			t.Errorf("OutboxStats = %+v, want 2 pending since %v", got, t0)
 		}
 
@@ -247,7 +238,7 @@ func TestMarkMailDead(t *testing.T) {
 		if err := st.MarkMailDead(ctx, first.ID, clock.Now(), "550 no such user"); err != nil {
 			t.Fatal(err)
 		}
-		if got := outboxStats(t, st); got.Pending != 1 || !got.OldestPending.Equal(t0.Add(time.Minute)) || got.Dead != 1 {
+		if got := storetest.OutboxStats(t, st); got.Pending != 1 || !got.OldestPending.Equal(t0.Add(time.Minute)) || got.Dead != 1 {
 			t.Errorf("OutboxStats = %+v, want 1 pending since %v and 1 dead", got, t0.Add(time.Minute))
 		}
 		clock.Advance(time.Hour) // past the lease
@@ -264,7 +255,7 @@ func TestMarkMailDead(t *testing.T) {
 		if err := st.MarkMailDead(ctx, second.ID, clock.Now(), "late"); err != nil {
 			t.Fatal(err)
 		}
-		if got := outboxStats(t, st); got.Pending != 0 || !got.OldestPending.IsZero() || got.Dead != 1 {
+		if got := storetest.OutboxStats(t, st); got.Pending != 0 || !got.OldestPending.IsZero() || got.Dead != 1 {
 			t.Errorf("OutboxStats = %+v, want none pending and the one dead: a sent message stays sent", got)
 		}
 	})
