@@ -98,7 +98,8 @@ type Sender struct {
 // NewSender checks c and returns a Sender for outbox.
 func NewSender(outbox Outbox, c Config) (*Sender, error) {
 	s := &Sender{outbox: outbox, from: c.From, log: c.Log, backoff: c.Backoff, poll: c.Poll, lease: c.Lease,
-		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), now: c.Now, wake: make(chan struct{}, 1), quit: make(chan struct{}), abort: make(chan struct{}), done: make(chan struct{})}
+		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), now: c.Now,
+		wake: make(chan struct{}, 1), quit: make(chan struct{}), abort: make(chan struct{}), done: make(chan struct{})}
 	if s.now == nil {
 		s.now = time.Now
 	}
