@@ -186,6 +186,8 @@ var routes = []Route{
 	{Pattern: "POST /admin-management/invitation/{$}", Guard: may(roster.PermManageStaff), Seed: true, BadBodyIs400: true, serve: (*Server).createInvitation},
 	{Pattern: "DELETE /admin-management/invitation/{$}", Guard: may(roster.PermManageStaff), IDs: []ID{{InvitationToken, InBody, "invite_token"}}, Seed: true, BadBodyIs400: true, serve: (*Server).deleteInvitation},
 	{Pattern: "POST /admin-management/invitation/respond/{$}", Guard: caller, IDs: []ID{{InvitationToken, InBody, "invite_token"}}, Seed: true, BadBodyIs400: true, serve: (*Server).respondInvitation},
+	{Pattern: "POST /admin-management/invitation/resend/{$}", Guard: may(roster.PermManageStaff), IDs: []ID{{InvitationToken, InBody, "invite_token"}}, BadBodyIs400: true, serve: (*Server).resendInvitation},
+	{Pattern: "GET /admin-management/mail/dead/{$}", Guard: may(roster.PermManageStaff), serve: (*Server).deadMail},
 	{Pattern: "GET /admin-management/audit-log/{$}", Guard: may(roster.PermAuditLog), IDs: []ID{{StaffUID, InQuery, "actor_uid"}, {ClientUID, InQuery, "object_uid"}}, serve: (*Server).auditLog},
 
 	{Pattern: "GET /user-management/organization-status/{$}", Guard: may(roster.PermReadStaff), serve: (*Server).organizationStatus},

@@ -17,6 +17,7 @@ import (
 	"roster"
 	"roster/api"
 	"roster/auth"
+	"roster/mail"
 	"roster/photo"
 	"roster/store"
 )
@@ -106,6 +107,7 @@ type serveConfig struct {
 	invitationTTL time.Duration
 	smtpURL       string
 	mailFrom      string
+	mailGiveUp    time.Duration
 	oidc          auth.OIDCConfig
 	proxies       string
 	trusted       []netip.Prefix
@@ -148,6 +150,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		"smtp://user:password@host:587 or smtps://...:465 to send mail; empty: log mail instead (env ROSTER_SMTP_URL)")
 	fs.StringVar(&c.mailFrom, "mail-from", env("ROSTER_MAIL_FROM", "Roster <roster@localhost>"),
 		"sender address of mail (env ROSTER_MAIL_FROM)")
+	durationFlag(fs, &c.mailGiveUp, "mail-give-up-after", mail.DefaultGiveUpAfter,
+		"how long after it was queued mail that keeps failing is given up on (dead); mail the SMTP server refuses with a 5xx is dead at once")
 	fs.StringVar(&c.proxies, "trusted-proxies", env("ROSTER_TRUSTED_PROXIES", ""),
 		"comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 (env ROSTER_TRUSTED_PROXIES)")
 	fs.StringVar(&c.linkOrigins, "link-origins", env("ROSTER_LINK_ORIGINS", ""),
@@ -285,6 +289,7 @@ var typedEnv = map[string]string{
 	"signup":    "ROSTER_SIGNUP", "access-token-ttl": "ROSTER_ACCESS_TOKEN_TTL",
 	"session-ttl": "ROSTER_SESSION_TTL", "invitation-ttl": "ROSTER_INVITATION_TTL",
 	"shutdown-grace":         "ROSTER_SHUTDOWN_GRACE",
+	"mail-give-up-after":     "ROSTER_MAIL_GIVE_UP_AFTER",
 	"cross-site-photos":      "ROSTER_CROSS_SITE_PHOTOS",
 	"limit-mail-per-address": "ROSTER_LIMIT_MAIL_PER_ADDRESS", "limit-mail-per-client": "ROSTER_LIMIT_MAIL_PER_CLIENT",
 	"limit-invitations-per-org":      "ROSTER_LIMIT_INVITATIONS_PER_ORG",

@@ -159,7 +159,7 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 	if err != nil {
 		return nil, err
 	}
-	sender, err := mail.NewSender(st, mail.Config{URL: c.smtpURL, From: c.mailFrom, Log: log})
+	sender, err := mail.NewSender(st, mail.Config{URL: c.smtpURL, From: c.mailFrom, Log: log, GiveUpAfter: c.mailGiveUp})
 	if err != nil {
 		return nil, err
 	}
