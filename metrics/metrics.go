@@ -65,13 +65,15 @@ var (
 		"Mail messages not yet sent.", nil, nil)
 	outboxOldest = prometheus.NewDesc("roster_mail_outbox_oldest_pending_age_seconds",
 		"How long the oldest message not yet sent has waited; 0 when none waits.", nil, nil)
+	outboxDead = prometheus.NewDesc("roster_mail_dead",
+		"Mail messages given up on: refused for good, or failing for longer than --mail-give-up-after.", nil, nil)
 )
 
 // storeCollector reads the store's pools and mail backlog at scrape time.
 type storeCollector struct{ st *store.Store }
 
 func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{connections, waits, waited, outboxPending, outboxOldest} {
+	for _, d := range []*prometheus.Desc{connections, waits, waited, outboxPending, outboxOldest, outboxDead} {
 		ch <- d
 	}
 }
@@ -85,11 +87,16 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), outboxTimeout)
 	defer cancel()
-	b, err := c.st.Outbox(ctx)
+	b, err := c.st.OutboxStats(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(outboxPending, err)
 		return
 	}
+	var age time.Duration
+	if !b.OldestPending.IsZero() {
+		age = max(0, time.Since(b.OldestPending))
+	}
 	ch <- prometheus.MustNewConstMetric(outboxPending, prometheus.GaugeValue, float64(b.Pending))
-	ch <- prometheus.MustNewConstMetric(outboxOldest, prometheus.GaugeValue, b.OldestAge.Seconds())
+	ch <- prometheus.MustNewConstMetric(outboxOldest, prometheus.GaugeValue, age.Seconds())
+	ch <- prometheus.MustNewConstMetric(outboxDead, prometheus.GaugeValue, float64(b.Dead))
 }

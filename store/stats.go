@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"sync/atomic"
 	"time"
 )
@@ -30,26 +29,6 @@ func (s *Store) Pools() []PoolStats {
 		{Name: "sqlite_read", InUse: r.InUse, Idle: r.Idle, Waits: r.WaitCount, WaitDuration: r.WaitDuration},
 		{Name: "sqlite_write", InUse: w.InUse, Idle: w.Idle, Waits: w.WaitCount, WaitDuration: w.WaitDuration},
 	}
-}
-
-// OutboxBacklog is the mail not yet sent: how many messages, and how long
-// the oldest of them has waited (zero when none waits).
-type OutboxBacklog struct {
-	Pending   int64
-	OldestAge time.Duration
-}
-
-// Outbox reads the backlog of mail. It counts over the outbox_due index,
-// which holds the unsent messages only, so its cost follows the backlog,
-// not the mail ever sent.
-func (s *Store) Outbox(ctx context.Context) (OutboxBacklog, error) {
-	var b OutboxBacklog
-	var oldest dbTime
-	err := s.queryRow(ctx, `SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL`).Scan(&b.Pending, &oldest)
-	if err == nil && !oldest.IsZero() {
-		b.OldestAge = max(0, s.now().Sub(oldest.Time))
-	}
-	return b, err
 }
 
 // BatchKind names a group commit: Writes is SQLite's (see batcher), whose

@@ -6,41 +6,10 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
-	"roster"
-	"roster/clocktest"
 	"roster/store"
 	"roster/store/storetest"
 )
-
-func TestOutboxBacklog(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		ctx := context.Background()
-		clock := clocktest.NewClock()
-		st.SetClock(clock.Now)
-		backlog := func(want store.OutboxBacklog) {
-			t.Helper()
-			if b, err := st.Outbox(ctx); err != nil || b != want {
-				t.Errorf("Outbox = %+v, %v; want %+v", b, err, want)
-			}
-		}
-		backlog(store.OutboxBacklog{})
-		enqueue(t, st, roster.Mail{To: "a@example.com", Subject: "S", Body: "B"})
-		clock.Advance(90 * time.Second)
-		enqueue(t, st, roster.Mail{To: "b@example.com", Subject: "S", Body: "B"})
-		clock.Advance(30 * time.Second)
-		backlog(store.OutboxBacklog{Pending: 2, OldestAge: 2 * time.Minute})
-
-		// Claimed is still pending; sent is not.
-		first, _ := claim(t, st, clock.Now())
-		backlog(store.OutboxBacklog{Pending: 2, OldestAge: 2 * time.Minute})
-		if err := st.MarkMailSent(ctx, first.ID, clock.Now()); err != nil {
-			t.Fatal(err)
-		}
-		backlog(store.OutboxBacklog{Pending: 1, OldestAge: 30 * time.Second})
-	})
-}
 
 func TestPools(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
