@@ -11,7 +11,7 @@ import (
 // into the audit log in the transaction of each change.
 type Actor struct {
 	UID        string // account uid; "" for the operator
-	Kind       string // ActorToken, ActorAPIKey or ActorOperator
+	Kind       string // ActorToken, ActorAPIKey, ActorOperator, ActorAnonymous or ActorSystem
 	KeyID      string // the API key's public id, when Kind is ActorAPIKey
 	RemoteAddr string
 }
@@ -22,6 +22,7 @@ const (
 	ActorAPIKey    = "api_key"
 	ActorOperator  = "operator"
 	ActorAnonymous = "anonymous" // before signing in: sign-up, email verification
+	ActorSystem    = "system"    // Roster itself: mail it gave up on
 )
 
 type actorKey struct{}

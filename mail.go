@@ -19,3 +19,21 @@ type OutboxMessage struct {
 	LastError string // why the previous attempt failed; "" if none did
 	CreatedAt time.Time
 }
+
+// Mail kinds: what a queued mail is for, when it is for an organization.
+const (
+	MailInvitation     = "invitation"      // an invitation to become an Admin; resendable
+	MailLinkInvitation = "link_invitation" // an invitation to link a client to its person's account
+)
+
+// DeadMail is a message Roster gave up on: the SMTP server refused it for
+// good, or it kept failing for too long.
+type DeadMail struct {
+	UID         string // the Message-ID's local part
+	Kind        string // MailInvitation or MailLinkInvitation
+	To          string
+	LastError   string
+	FailedAt    time.Time // when Roster gave up
+	CreatedAt   time.Time
+	InviteToken string // the invitation it told of, when Kind is MailInvitation
+}

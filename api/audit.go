@@ -59,20 +59,26 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	more := len(entries) > limit
-	entries = entries[:min(len(entries), limit)]
+	entries, next := nextPage(entries, limit, func(e roster.AuditEntry) string { return e.ID })
 	out := struct {
 		Entries      []auditJSON `json:"entries"`
 		NextBeforeID string      `json:"next_before_id"`
-	}{Entries: make([]auditJSON, len(entries))}
+	}{Entries: make([]auditJSON, len(entries)), NextBeforeID: next}
 	for i, e := range entries {
 		out.Entries[i] = auditJSON{ID: e.ID, At: timeJSON(e.At), Action: e.Action, ObjectType: e.ObjectType,
 			ObjectUID: e.ObjectUID, Fields: e.Fields,
 			Actor: actorJSON{UID: e.Actor.UID, Kind: e.Actor.Kind, KeyID: e.Actor.KeyID, RemoteAddr: e.Actor.RemoteAddr}}
 	}
-	if more {
-		out.NextBeforeID = entries[len(entries)-1].ID
-	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// nextPage cuts list, read with one item more than limit to tell whether
+// another page follows, to its page, and returns the next page's
+// before_id: the id of the page's last item, "" when none follows.
+func nextPage[T any](list []T, limit int, id func(T) string) ([]T, string) {
+	if len(list) <= limit {
+		return list, ""
+	}
+	return list[:limit], id(list[limit-1])
 }

@@ -222,10 +222,12 @@ func (s *Server) throttled(r *http.Request, email string, wrong error, check fun
 		return err
 	}
 	if wait > 0 {
+		s.metrics.signInBlocked()
 		return roster.Throttled(wait, "too many failed sign-ins")
 	}
 	err = check()
 	if errors.Is(err, wrong) {
+		s.metrics.signInFailed()
 		if err := s.store.SignInFailed(ctx, s.now(), keys...); err != nil {
 			return err
 		}

@@ -38,7 +38,7 @@ func (s *Server) importClients(w http.ResponseWriter, r *http.Request) error {
 	defer sp.remove()
 	p := principal(r)
 	im := &importer{store: s.store, org: p.OrgID, creator: p.AccountUID, skipBad: skipBad,
-		check: roster.NewImportRows(), spool: sp, now: s.now}
+		check: roster.NewImportRows(), spool: sp, now: s.now, metrics: s.metrics}
 	im.out = newImportAnswer(w, r, im.mayStream)
 	res, err := im.run(r.Context(), rows)
 	return im.finish(r, res, err)
@@ -71,6 +71,7 @@ type importer struct {
 	spool   *spool
 	out     *importAnswer
 	now     func() time.Time // the server's clock
+	metrics *metrics
 
 	rows    int               // data rows read
 	bad     int               // rows with an error
@@ -109,6 +110,7 @@ func (im *importer) run(ctx context.Context, rows rowReader) (*importResult, err
 	if err := im.insert(ctx); err != nil {
 		return nil, err
 	}
+	im.metrics.imported(im.spool.n)
 	return &importResult{Imported: im.spool.n, Skipped: im.bad, Errors: im.listedErrors()}, nil
 }
 

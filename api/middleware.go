@@ -44,14 +44,13 @@ func (s *Server) withRequestLog(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-ID", id)
 		privateAnswer(w.Header())
-		log := s.log.With("request_id", id)
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		defer func() {
-			log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			s.log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
 				"duration", time.Since(start), "remote", r.RemoteAddr)
 		}()
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), logKey{}, log)))
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), logKey{}, requestLog{s.log, id})))
 	})
 }
 

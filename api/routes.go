@@ -186,6 +186,8 @@ var routes = []Route{
 	{Pattern: "POST /admin-management/invitation/{$}", Guard: may(roster.PermManageStaff), Seed: true, BadBodyIs400: true, serve: (*Server).createInvitation},
 	{Pattern: "DELETE /admin-management/invitation/{$}", Guard: may(roster.PermManageStaff), IDs: []ID{{InvitationToken, InBody, "invite_token"}}, Seed: true, BadBodyIs400: true, serve: (*Server).deleteInvitation},
 	{Pattern: "POST /admin-management/invitation/respond/{$}", Guard: caller, IDs: []ID{{InvitationToken, InBody, "invite_token"}}, Seed: true, BadBodyIs400: true, serve: (*Server).respondInvitation},
+	{Pattern: "POST /admin-management/invitation/resend/{$}", Guard: may(roster.PermManageStaff), IDs: []ID{{InvitationToken, InBody, "invite_token"}}, BadBodyIs400: true, serve: (*Server).resendInvitation},
+	{Pattern: "GET /admin-management/mail/dead/{$}", Guard: may(roster.PermManageStaff), serve: (*Server).deadMail},
 	{Pattern: "GET /admin-management/audit-log/{$}", Guard: may(roster.PermAuditLog), IDs: []ID{{StaffUID, InQuery, "actor_uid"}, {ClientUID, InQuery, "object_uid"}}, serve: (*Server).auditLog},
 
 	{Pattern: "GET /user-management/organization-status/{$}", Guard: may(roster.PermReadStaff), serve: (*Server).organizationStatus},
@@ -209,7 +211,7 @@ func (s *Server) Handler() http.Handler {
 	for pattern, shared := range under {
 		mux.Handle(pattern, s.bounded(shared[0], s.guarded(shared[0], s.firstMatch(shared))))
 	}
-	return s.withRequestLog(jsonMuxErrors(mux))
+	return s.withRequestLog(s.metrics.instrument(jsonMuxErrors(mux)))
 }
 
 // LongestBudget is the longest budget of a route that is not a stream,

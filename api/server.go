@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"roster"
 	"roster/auth"
 	"roster/openapi"
@@ -47,6 +49,7 @@ type Server struct {
 	budget             time.Duration
 	streamWriteTimeout time.Duration
 	streams            *streamSlots
+	metrics            *metrics // nil: none recorded
 }
 
 // Notifier is told when a request queued mail, so that the sender need not
@@ -97,6 +100,9 @@ type Config struct {
 	// export) one API key or signed-in person may have open at once, and
 	// Streams those of the whole server. Zero: the defaults.
 	StreamsPerCaller, Streams int
+	// Metrics, when set, is where the server registers its Prometheus
+	// metrics (see metrics.go); nil records none.
+	Metrics prometheus.Registerer
 }
 
 // The defaults of a request's budget and of the streams' bounds. A
@@ -123,6 +129,7 @@ func New(st *store.Store, c Config) *Server {
 		streamWriteTimeout: cmp.Or(c.StreamWriteTimeout, DefaultStreamWriteTimeout),
 		streams: &streamSlots{perCaller: cmp.Or(c.StreamsPerCaller, DefaultStreamsPerCaller),
 			total: cmp.Or(c.Streams, DefaultStreams), open: map[string]int{}}}
+	s.metrics = newMetrics(c.Metrics)
 	if s.limits == (roster.Limits{}) {
 		s.limits = roster.DefaultLimits
 	}
@@ -264,6 +271,9 @@ func principal(r *http.Request) roster.Principal {
 // authenticateWithin authenticates r within the server's budget, which
 // bounds it on routes that have none of their own.
 func (s *Server) authenticateWithin(r *http.Request) (roster.Principal, error) {
+	if _, bounded := r.Context().Deadline(); bounded {
+		return s.authenticate(r)
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.budget)
 	defer cancel()
 	return s.authenticate(r.WithContext(ctx))

@@ -2,6 +2,7 @@
 package mail
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,7 +34,15 @@ type Config struct {
 	Poll    time.Duration                   // how often to look for due mail when not notified; default 5s
 	Lease   time.Duration                   // how long a claimed message is reserved for one attempt; default 2m
 	Now     func() time.Time                // the clock that says which mail is due; default time.Now
+	// GiveUpAfter is how long after it was queued a message that keeps
+	// failing is given up on, dead; default DefaultGiveUpAfter. A message
+	// the server refuses for good (a 5xx reply) dies at once.
+	GiveUpAfter time.Duration
 }
+
+// DefaultGiveUpAfter is three days: a server down for a weekend still gets
+// its mail.
+const DefaultGiveUpAfter = 72 * time.Hour
 
 // sendTimeout bounds one delivery, from dial to QUIT.
 const sendTimeout = 30 * time.Second
@@ -62,6 +71,7 @@ type Outbox interface {
 	ClaimMail(ctx context.Context, now time.Time, lease time.Duration) (m roster.OutboxMessage, ok bool, err error)
 	MarkMailSent(ctx context.Context, id int64, now time.Time) error
 	MarkMailFailed(ctx context.Context, id int64, next time.Time, errText string) error
+	MarkMailDead(ctx context.Context, id int64, now time.Time, errText string) error
 }
 
 // Sender delivers the outbox's messages, one at a time. Several senders,
@@ -76,6 +86,7 @@ type Sender struct {
 	backoff func(int) time.Duration
 	poll    time.Duration
 	lease   time.Duration
+	giveUp  time.Duration
 	now     func() time.Time
 	wake    chan struct{}
 
@@ -87,7 +98,8 @@ type Sender struct {
 // NewSender checks c and returns a Sender for outbox.
 func NewSender(outbox Outbox, c Config) (*Sender, error) {
 	s := &Sender{outbox: outbox, from: c.From, log: c.Log, backoff: c.Backoff, poll: c.Poll, lease: c.Lease,
-		now: c.Now, wake: make(chan struct{}, 1), quit: make(chan struct{}), abort: make(chan struct{}), done: make(chan struct{})}
+		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), now: c.Now,
+		wake: make(chan struct{}, 1), quit: make(chan struct{}), abort: make(chan struct{}), done: make(chan struct{})}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -261,6 +273,11 @@ func (s *Sender) sendOne(ctx context.Context) bool {
 		if err := s.outbox.MarkMailFailed(rctx, m.ID, s.now(), err.Error()); err != nil {
 			log.Error("mail: recording the interruption failed; the message is sent once its lease runs out", "err", err)
 		}
+	case permanent(err) || (err != nil && s.now().Sub(m.CreatedAt) >= s.giveUp):
+		log.Error("mail delivery given up: the message is dead", "err", err, "subject", m.Subject, "queued", m.CreatedAt)
+		if err := s.outbox.MarkMailDead(rctx, m.ID, s.now(), err.Error()); err != nil {
+			log.Error("mail: recording the dead message failed; it is tried again", "err", err)
+		}
 	case err != nil:
 		next := s.now().Add(s.backoff(m.Attempts))
 		log.Warn("mail delivery failed", "err", err, "next_attempt", next)
@@ -280,6 +297,13 @@ func (s *Sender) sendOne(ctx context.Context) bool {
 		}
 	}
 	return true
+}
+
+// permanent reports whether err is the SMTP server's refusal for good, a
+// 5xx reply: trying again would be refused again.
+func permanent(err error) bool {
+	var se *gomail.SendError
+	return errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() <= 599
 }
 
 // attempt delivers m, unless Shutdown's deadline passes or ctx ends first:

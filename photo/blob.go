@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/internal/durable"
 )
 
 // Blobs stores photos by key: on local disk (Dir) or in an S3 bucket (S3).
@@ -115,17 +116,12 @@ func (d *Dir) Put(ctx context.Context, key string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
+	f, err := os.CreateTemp(dir, TempPrefix+"*")
 	if err != nil {
 		return err
 	}
 	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err = durable.Close(f, err)
 	if err == nil {
 		err = os.Rename(f.Name(), path)
 	}
@@ -136,7 +132,7 @@ func (d *Dir) Put(ctx context.Context, key string, data []byte) error {
 	// MkdirAll may have created directories whose entries are not yet
 	// durable either, so sync every directory up to root.
 	for ; ; dir = filepath.Dir(dir) {
-		if err := syncDir(dir); err != nil {
+		if err := durable.SyncDir(dir); err != nil {
 			return err
 		}
 		if dir == d.root {
@@ -145,20 +141,9 @@ func (d *Dir) Put(ctx context.Context, key string, data []byte) error {
 	}
 }
 
-// tempPrefix starts the names of the files Put writes before renaming them.
-const tempPrefix = ".tmp-"
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+// TempPrefix starts the names of the files Put writes before renaming them:
+// such a file is not a blob (yet), and a copy of the directory skips it.
+const TempPrefix = ".tmp-"
 
 // Open opens the blob under key for reading.
 func (d *Dir) Open(ctx context.Context, key string) (io.ReadSeekCloser, error) {

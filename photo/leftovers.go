@@ -15,7 +15,7 @@ import (
 func (d *Dir) RemoveLeftovers(before time.Time) (int, error) {
 	n := 0
 	err := filepath.WalkDir(d.root, func(path string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || !strings.HasPrefix(e.Name(), tempPrefix) {
+		if err != nil || e.IsDir() || !strings.HasPrefix(e.Name(), TempPrefix) {
 			return err
 		}
 		info, err := e.Info()

@@ -76,7 +76,7 @@ func (s *Sweeper) Pass(ctx context.Context) (deleted int, err error) {
 
 // orphan reports whether key is Roster's and no client names it.
 func (s *Sweeper) orphan(ctx context.Context, key string) (bool, error) {
-	if strings.HasPrefix(path.Base(key), tempPrefix) {
+	if strings.HasPrefix(path.Base(key), TempPrefix) {
 		return true, nil
 	}
 	orgUID, clientUID, photoKey, ok := keyParts(key)

@@ -23,6 +23,7 @@ type batcher struct {
 	reqs   chan *writeReq
 	alones chan *aloneReq
 	done   chan struct{}
+	sizes  sizeObserver
 }
 
 type writeReq struct {
@@ -100,6 +101,7 @@ func (b *batcher) run() {
 				break collect
 			}
 		}
+		b.sizes.observe(len(batch))
 		b.commit(batch)
 	}
 }

@@ -29,6 +29,7 @@ type creates struct {
 	inflight chan struct{} // one token per batch being written
 	done     chan struct{}
 	writing  sync.WaitGroup // run and the batches
+	sizes    sizeObserver
 }
 
 type createReq struct {
@@ -88,6 +89,7 @@ func (g *creates) run() {
 				break gather
 			}
 		}
+		g.sizes.observe(len(batch))
 		g.writing.Go(func() {
 			defer func() { <-g.inflight }()
 			g.createBatch(batch)

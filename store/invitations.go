@@ -108,7 +108,41 @@ func (s *Store) invite(ctx context.Context, tx *sql.Tx, org roster.OrgID, invite
 	if err := orgMailLimits(ctx, tx, org, "invitations", email, limits, t); err != nil {
 		return inv, err
 	}
-	return inv, insertMail(ctx, tx, roster.InvitationMail(inv), t)
+	return inv, insertInvitationMail(ctx, tx, org, inv, t)
+}
+
+// insertInvitationMail queues the mail that tells of inv, which org sent.
+func insertInvitationMail(ctx context.Context, tx *sql.Tx, org roster.OrgID, inv roster.Invitation, t time.Time) error {
+	return insertOrgMail(ctx, tx, roster.InvitationMail(inv), mailOrigin{org: org, kind: roster.MailInvitation, ref: inv.Token}, t)
+}
+
+// ResendInvitation queues the mail of one of the organization's pending
+// invitations again, as a new message: for one whose mail died, or was
+// lost. The invitation itself, and when it expires, are unchanged; the
+// mail counts against the organization's limits as a new invitation's.
+func (s *Store) ResendInvitation(ctx context.Context, org roster.OrgID, token string, limits roster.Limits) (inv roster.Invitation, err error) {
+	t := s.now()
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		err := scanInvitation(tx.QueryRowContext(ctx, `SELECT `+invitationColumns+invitationJoins+`
+			WHERE i.org_id = $1 AND i.token = $2`, org, token), &inv)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.Errorf(roster.KindNotFound, "invitation not found")
+		}
+		if err != nil {
+			return err
+		}
+		if err := roster.CheckInvitationOpen(inv.Status, inv.ExpiresAt, t); err != nil {
+			return err
+		}
+		if err := orgMailLimits(ctx, tx, org, "invitations", inv.InviteeEmail, limits, t); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, org, "invitation.resend", "invitation", inv.InviteeEmail); err != nil {
+			return err
+		}
+		return insertInvitationMail(ctx, tx, org, inv, t)
+	})
+	return inv, err
 }
 
 // Invitations returns the pending invitations that viewer may see (see

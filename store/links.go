@@ -56,7 +56,7 @@ func (s *Store) InviteLink(ctx context.Context, org roster.OrgID, lr roster.Link
 		if err := audit(ctx, tx, org, "client.link_invite", "client", inv.ClientUID, "account"); err != nil {
 			return err
 		}
-		return insertMail(ctx, tx, roster.LinkInvitationMail(inv), t)
+		return insertOrgMail(ctx, tx, roster.LinkInvitationMail(inv), mailOrigin{org: org, kind: roster.MailLinkInvitation}, t)
 	})
 	return inv, err
 }

@@ -21,12 +21,34 @@ const maxErrorLen = 1000
 // again after the lease. The Message-ID stays the same across attempts, so
 // that a receiver can drop the duplicate.
 func insertMail(ctx context.Context, tx *sql.Tx, m roster.Mail, t time.Time) error {
+	return insertOrgMail(ctx, tx, m, mailOrigin{}, t)
+}
+
+// mailOrigin is what a queued mail is for: the organization that sent it,
+// whose Owner sees it if it dies, its kind (roster.MailInvitation, …) and
+// the object it tells of (an invitation's token), for a resend. The zero
+// mailOrigin is mail for no organization.
+type mailOrigin struct {
+	org       roster.OrgID
+	kind, ref string
+}
+
+// insertOrgMail is insertMail for mail an organization sends.
+func insertOrgMail(ctx context.Context, tx *sql.Tx, m roster.Mail, o mailOrigin, t time.Time) error {
+	var org any
+	if o.org != 0 {
+		org = o.org
+	}
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO outbox (message_id, recipient, subject, body, created_at, next_attempt_at)
-		VALUES ($1, $2, $3, $4, $5, $5)`,
-		roster.NewUID(t)+"@roster", m.To, m.Subject, m.Body, dbTime{t})
+		INSERT INTO outbox (message_id, recipient, subject, body, created_at, next_attempt_at, org_id, kind, ref)
+		VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)`,
+		roster.NewUID(t)+messageIDDomain, m.To, m.Subject, m.Body, dbTime{t}, org, o.kind, nullString(o.ref))
 	return err
 }
+
+// messageIDDomain ends every Message-ID; the uid before it names the
+// message in the API.
+const messageIDDomain = "@roster"
 
 // EnqueueMail queues m for delivery, due at once.
 func (s *Store) EnqueueMail(ctx context.Context, m roster.Mail) error {
@@ -35,9 +57,9 @@ func (s *Store) EnqueueMail(ctx context.Context, m roster.Mail) error {
 	})
 }
 
-// outboxDue is what makes a message claimable at $1: unsent, due, and not
+// outboxDue is what makes a message claimable at $1: unsent, alive, due, and not
 // leased by a sender that may still be working on it.
-const outboxDue = `sent_at IS NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)`
+const outboxDue = `sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)`
 
 // ClaimMail leases the oldest message due at now until now+lease and counts
 // the attempt; ok is false when none is due. While the lease holds no other
@@ -111,19 +133,22 @@ func truncateUTF8(s string, n int) string {
 	return strings.ToValidUTF8(s[:n], "")
 }
 
-// PendingMail counts the messages not yet sent.
+// PendingMail counts the messages not yet sent nor given up.
 func (s *Store) PendingMail(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.queryRow(ctx, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&n)
+	err := s.queryRow(ctx, `SELECT count(*) FROM outbox WHERE `+outboxPending).Scan(&n)
 	return n, err
 }
 
-// UnsentMail lists up to 100 unsent messages, oldest first, with their
-// attempts and last error: what is stuck and why.
+// outboxPending is the messages a sender still means to deliver.
+const outboxPending = `sent_at IS NULL AND dead_at IS NULL`
+
+// UnsentMail lists up to 100 pending messages (neither sent nor dead),
+// oldest first, with their attempts and last error: what is stuck and why.
 func (s *Store) UnsentMail(ctx context.Context) ([]roster.OutboxMessage, error) {
 	rows, err := s.query(ctx, `
 		SELECT id, message_id, recipient, subject, body, attempts, last_error, created_at
-		FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 100`)
+		FROM outbox WHERE `+outboxPending+` ORDER BY id LIMIT 100`)
 	if err != nil {
 		return nil, err
 	}
@@ -140,4 +165,79 @@ func (s *Store) UnsentMail(ctx context.Context) ([]roster.OutboxMessage, error) 
 		ms = append(ms, m)
 	}
 	return ms, rows.Err()
+}
+
+// MarkMailDead gives up on message id at now, for errText: no sender claims
+// it again. The organization it was sent for, if any, sees it among its
+// dead mail, and its audit log says so; mail for no organization is only
+// logged, by the sender. Like MarkMailFailed, it changes nothing on a
+// message another sender has sent meanwhile.
+func (s *Store) MarkMailDead(ctx context.Context, id int64, now time.Time, errText string) error {
+	ctx = roster.WithActor(ctx, roster.Actor{Kind: roster.ActorSystem})
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var messageID string
+		var org sql.NullInt64
+		err := s.txQueryRow(ctx, tx, `
+			UPDATE outbox SET dead_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1 AND sent_at IS NULL
+			RETURNING message_id, org_id`, id, dbTime{now}, truncateUTF8(errText, maxErrorLen)).Scan(&messageID, &org)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // sent meanwhile
+		}
+		if err != nil || !org.Valid {
+			return err
+		}
+		return audit(ctx, tx, roster.OrgID(org.Int64), "mail.dead", "mail", strings.TrimSuffix(messageID, messageIDDomain), "last_error")
+	})
+}
+
+// DeadMail lists the organization's dead mail, newest first, up to limit
+// messages created before the one named beforeUID ("": from the newest).
+func (s *Store) DeadMail(ctx context.Context, org roster.OrgID, beforeUID string, limit int) ([]roster.DeadMail, error) {
+	// The keyset is the rowid, which only this organization's uids name:
+	// another's uid, or an unknown one, is an empty page.
+	rows, err := s.query(ctx, `
+		SELECT message_id, kind, recipient, last_error, dead_at, created_at, ref FROM outbox
+		WHERE org_id = $1 AND dead_at IS NOT NULL
+			AND ($2 = '' OR id < (SELECT id FROM outbox WHERE org_id = $1 AND message_id = $3))
+		ORDER BY id DESC LIMIT $4`, org, beforeUID, beforeUID+messageIDDomain, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []roster.DeadMail
+	for rows.Next() {
+		var d roster.DeadMail
+		var lastError, ref sql.NullString
+		var failed, created dbTime
+		if err := rows.Scan(&d.UID, &d.Kind, &d.To, &lastError, &failed, &created, &ref); err != nil {
+			return nil, err
+		}
+		d.UID = strings.TrimSuffix(d.UID, messageIDDomain)
+		d.LastError, d.FailedAt, d.CreatedAt = lastError.String, failed.Time, created.Time
+		if d.Kind == roster.MailInvitation {
+			d.InviteToken = ref.String
+		}
+		list = append(list, d)
+	}
+	return list, rows.Err()
+}
+
+// OutboxStats is the state of the outbox, for monitoring.
+type OutboxStats struct {
+	Pending       int64     // messages neither sent nor dead
+	OldestPending time.Time // when the oldest of them was queued; zero when none is
+	Dead          int64     // messages given up on, of every organization and of none
+}
+
+// OutboxStats counts the outbox's pending and dead messages.
+func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
+	var st OutboxStats
+	var oldest dbTime
+	err := s.queryRow(ctx, `SELECT count(*), min(created_at) FROM outbox WHERE `+outboxPending).Scan(&st.Pending, &oldest)
+	if err != nil {
+		return st, err
+	}
+	st.OldestPending = oldest.Time
+	err = s.queryRow(ctx, `SELECT count(*) FROM outbox WHERE dead_at IS NOT NULL`).Scan(&st.Dead)
+	return st, err
 }

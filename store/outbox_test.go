@@ -218,3 +218,78 @@ func TestClaimMailConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestMarkMailDead: a dead message is never claimed again and counts as
+// dead, not pending; a message sent meanwhile stays sent.
+func TestMarkMailDead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		clock := clocktest.NewClock()
+		st.SetClock(clock.Now)
+		t0 := clock.Now()
+		enqueue(t, st, roster.Mail{To: "a@example.com", Subject: "First", Body: "B"})
+		clock.Advance(time.Minute)
+		enqueue(t, st, roster.Mail{To: "b@example.com", Subject: "Second", Body: "B"})
+		if got := storetest.OutboxStats(t, st); got.Pending != 2 || !got.OldestPending.Equal(t0) || got.Dead != 0 {
+			t.Errorf("OutboxStats = %+v, want 2 pending since %v", got, t0)
+		}
+
+		first, _ := claim(t, st, clock.Now())
+		if err := st.MarkMailDead(ctx, first.ID, clock.Now(), "550 no such user"); err != nil {
+			t.Fatal(err)
+		}
+		if got := storetest.OutboxStats(t, st); got.Pending != 1 || !got.OldestPending.Equal(t0.Add(time.Minute)) || got.Dead != 1 {
+			t.Errorf("OutboxStats = %+v, want 1 pending since %v and 1 dead", got, t0.Add(time.Minute))
+		}
+		clock.Advance(time.Hour) // past the lease
+		second, ok := claim(t, st, clock.Now())
+		if !ok || second.Subject != "Second" {
+			t.Fatalf("claimed %+v, %v; want the second message, not the dead one", second, ok)
+		}
+		if err := st.MarkMailSent(ctx, second.ID, clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if m, ok := claim(t, st, clock.Now().Add(time.Hour)); ok {
+			t.Errorf("claimed %+v: the dead message is due again", m)
+		}
+		if err := st.MarkMailDead(ctx, second.ID, clock.Now(), "late"); err != nil {
+			t.Fatal(err)
+		}
+		if got := storetest.OutboxStats(t, st); got.Pending != 0 || !got.OldestPending.IsZero() || got.Dead != 1 {
+			t.Errorf("OutboxStats = %+v, want none pending and the one dead: a sent message stays sent", got)
+		}
+	})
+}
+
+// TestDeadMailRollBack: migration 13 rolls back with the organization's
+// dead mail turned unsent again, which the older roster retries, and
+// forward again.
+func TestDeadMailRollBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Pro")
+		if _, err := st.CreateInvitation(ctx, org.ID, org.OwnerUID, "bounce@example.com", "", time.Hour, roster.DefaultLimits); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := claim(t, st, time.Now())
+		if err := st.MarkMailDead(ctx, m.ID, time.Now(), "550 no such user"); err != nil {
+			t.Fatal(err)
+		}
+		if dead, err := st.DeadMail(ctx, org.ID, "", 10); err != nil || len(dead) != 1 || dead[0].To != "bounce@example.com" {
+			t.Fatalf("DeadMail = %+v, %v; want the invitation", dead, err)
+		}
+		if err := st.MigrateDownTo(ctx, 12, quiet); err != nil {
+			t.Fatal(err)
+		}
+		var unsent int
+		if err := st.DB().QueryRow(`SELECT count(*) FROM outbox WHERE sent_at IS NULL`).Scan(&unsent); err != nil || unsent != 1 {
+			t.Fatalf("schema 12: %d unsent (%v), want the dead message unsent", unsent, err)
+		}
+		if err := st.Migrate(ctx, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if dead, err := st.DeadMail(ctx, org.ID, "", 10); err != nil || len(dead) != 0 || pending(t, st) != 1 {
+			t.Errorf("migrated again: dead %+v (%v), %d pending; want it pending", dead, err, pending(t, st))
+		}
+	})
+}

@@ -17,6 +17,7 @@ import (
 	"roster"
 	"roster/api"
 	"roster/auth"
+	"roster/mail"
 	"roster/photo"
 	"roster/store"
 )
@@ -106,6 +107,7 @@ type serveConfig struct {
 	invitationTTL time.Duration
 	smtpURL       string
 	mailFrom      string
+	mailGiveUp    time.Duration
 	oidc          auth.OIDCConfig
 	proxies       string
 	trusted       []netip.Prefix
@@ -116,6 +118,7 @@ type serveConfig struct {
 	grace         time.Duration
 	blobURL       string
 	bounds        requestBounds
+	metricsAddr   string
 }
 
 // requestBounds are how long requests may take and how many streamed
@@ -147,6 +150,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		"smtp://user:password@host:587 or smtps://...:465 to send mail; empty: log mail instead (env ROSTER_SMTP_URL)")
 	fs.StringVar(&c.mailFrom, "mail-from", "Roster <roster@localhost>",
 		"sender address of mail (env ROSTER_MAIL_FROM)")
+	durationFlag(fs, &c.mailGiveUp, "mail-give-up-after", mail.DefaultGiveUpAfter,
+		"how long after it was queued mail that keeps failing is given up on (dead); mail the SMTP server refuses with a 5xx is dead at once")
 	fs.StringVar(&c.proxies, "trusted-proxies", "",
 		"comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 (env ROSTER_TRUSTED_PROXIES)")
 	fs.StringVar(&c.linkOrigins, "link-origins", "",
@@ -160,6 +165,8 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		fs.Var(rateValue{l.rate}, l.name, l.usage+", as `COUNT/DURATION`, or off (env "+flagEnv[l.name]+")")
 	}
 	c.bounds.register(fs)
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "",
+		"address to serve GET /metrics on, e.g. 127.0.0.1:9090, instead of --addr; empty: on --addr (env ROSTER_METRICS_ADDR)")
 	fs.StringVar(&c.oidc.Issuer, "oidc-issuer", "",
 		"issuer of an OpenID Connect provider whose bearer tokens to accept, e.g. https://securetoken.google.com/PROJECT (env ROSTER_OIDC_ISSUER)")
 	fs.StringVar(&c.oidc.Audience, "oidc-audience", "",
@@ -311,10 +318,11 @@ var flagEnv = map[string]string{
 	"addr": "ROSTER_ADDR", "public-url": "ROSTER_PUBLIC_URL",
 	"signup": "ROSTER_SIGNUP", "access-token-ttl": "ROSTER_ACCESS_TOKEN_TTL",
 	"session-ttl": "ROSTER_SESSION_TTL", "invitation-ttl": "ROSTER_INVITATION_TTL",
-	"shutdown-grace": "ROSTER_SHUTDOWN_GRACE",
-	"smtp-url":       "ROSTER_SMTP_URL", "mail-from": "ROSTER_MAIL_FROM",
+	"shutdown-grace": "ROSTER_SHUTDOWN_GRACE", "mail-give-up-after": "ROSTER_MAIL_GIVE_UP_AFTER",
+	"smtp-url": "ROSTER_SMTP_URL", "mail-from": "ROSTER_MAIL_FROM",
 	"trusted-proxies": "ROSTER_TRUSTED_PROXIES", "link-origins": "ROSTER_LINK_ORIGINS",
 	"cross-site-photos": "ROSTER_CROSS_SITE_PHOTOS", "blob-url": "ROSTER_BLOB_URL",
+	"metrics-addr":           "ROSTER_METRICS_ADDR",
 	"limit-mail-per-address": "ROSTER_LIMIT_MAIL_PER_ADDRESS", "limit-mail-per-client": "ROSTER_LIMIT_MAIL_PER_CLIENT",
 	"limit-invitations-per-org":      "ROSTER_LIMIT_INVITATIONS_PER_ORG",
 	"limit-link-invitations-per-org": "ROSTER_LIMIT_LINK_INVITATIONS_PER_ORG",

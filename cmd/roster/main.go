@@ -34,6 +34,8 @@ func commands() []command {
 			func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return setPassword(ctx, args, os.Stdin, stdout, stderr)
 			}},
+		{"backup", "copy the SQLite database and its photos to one archive while serve runs", backup},
+		{"restore", "put a backup in place in a stopped server's data directory", restore},
 		{"secret-key", "print a new random key for ROSTER_SECRET_KEY", secretKey},
 		{"version", "print the version and the commit it was built from", printVersion},
 	}

@@ -17,6 +17,7 @@ import (
 	"roster/api"
 	"roster/auth"
 	"roster/mail"
+	"roster/metrics"
 	"roster/photo"
 	"roster/store"
 )
@@ -80,6 +81,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	scrape, err := listenMetrics(c.metricsAddr)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("--metrics-addr: %w", err)
+	}
+	defer scrape.close()
 	gate := newStartGate(startWait)
 	// A request's budget bounds its handler; WriteTimeout, the backstop,
 	// leaves the longest budget room to write its answer (streams renew
@@ -110,7 +117,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer app.st.Close()
 	defer app.stopSweep()
-	gate.open(app.handler)
+	gate.open(scrape.mount(app.handler, app.metrics))
 	log.Info("serving", "addr", ln.Addr().String(), "engine", app.st.Engine())
 	var serveErr error
 	select {
@@ -128,7 +135,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if serveErr != nil {
 		return serveErr
 	}
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := errors.Join(srv.Shutdown(sctx), scrape.shutdown(sctx)); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
@@ -140,6 +147,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // app is what serve serves once the database is migrated.
 type app struct {
 	handler http.Handler
+	metrics http.Handler // GET /metrics
 	st      *store.Store // closed once no request runs and the mail sender has stopped
 	mail    *mail.Sender
 	// stopSweep stops the photo sweep, before the store closes.
@@ -179,7 +187,7 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 	if err != nil {
 		return nil, err
 	}
-	sender, err := mail.NewSender(st, mail.Config{URL: c.smtpURL, From: c.mailFrom, Log: log})
+	sender, err := mail.NewSender(st, mail.Config{URL: c.smtpURL, From: c.mailFrom, Log: log, GiveUpAfter: c.mailGiveUp})
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +195,8 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 	if c.oidc.Enabled() {
 		oidc = auth.NewOIDC(ctx, c.oidc)
 	}
-	h := api.New(st, api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log,
+	reg := metrics.New(st)
+	h := api.New(st, api.Config{Metrics: reg, Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log,
 		PublicURL: publicURL, Tokens: auth.NewTokens([]byte(tokenKey), c.accessTTL), OIDC: oidc,
 		DisableSignup: !c.signup, RefreshTTL: c.sessionTTL, InvitationTTL: c.invitationTTL,
 		Mail: sender, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits, CrossSitePhotos: c.crossSite,
@@ -196,7 +205,7 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 	// Shutdown, not a signal, stops the sender: it must stop claiming at
 	// once but may finish a delivery within the grace.
 	go sender.Run(context.WithoutCancel(ctx))
-	return &app{handler: h, st: st, mail: sender, stopSweep: stopSweep}, nil
+	return &app{handler: h, metrics: metrics.Handler(reg, log), st: st, mail: sender, stopSweep: stopSweep}, nil
 }
 
 // startWait is how long a request waits for serve to start (startGate).

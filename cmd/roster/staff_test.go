@@ -246,6 +246,29 @@ func TestInvitationMailAfterSMTPOutage(t *testing.T) {
 	})
 }
 
+// TestServeGivesUpMail: serve reads how long mail may keep failing from
+// ROSTER_MAIL_GIVE_UP_AFTER; past it, an invitation the SMTP server keeps
+// deferring is dead, and its Owner sees it.
+func TestServeGivesUpMail(t *testing.T) {
+	t.Setenv("ROSTER_MAIL_GIVE_UP_AFTER", "1ns") // the first failure is already too late
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		db, dir, url := dbArgs(t, engine)
+		owner := runBootstrap(t, db, "--email", "owner@example.com", "--display-name", "Owner", "--company", "Acme")
+		smtp := mailtest.Start(t, "127.0.0.1:0")
+		smtp.Refuse(451, "4.3.0 try again later")
+		s := startServe(t, append(db, "--smtp-url", "smtp://"+smtp.Addr()+"?tls=none", "--mail-from", mailFrom,
+			"--link-origins", "https://app.example.com")...)
+		s.invite(owner.APIKey)
+		st := storetest.OpenAt(t, dir, url)
+		defer st.Close()
+		clocktest.Eventually(t, "the invitation to be dead", func() bool { return storetest.OutboxStats(t, st).Dead == 1 })
+		status, body := s.call("GET", "/admin-management/mail/dead/", map[string]string{"API-KEY": owner.APIKey}, nil)
+		if status != 200 || !strings.Contains(string(body), `"recipient":"coach@example.com"`) || !strings.Contains(string(body), "451") {
+			t.Errorf("dead mail: %d %s", status, body)
+		}
+	})
+}
+
 func pending(t *testing.T, st *store.Store) int64 {
 	t.Helper()
 	n, err := st.PendingMail(context.Background())
@@ -312,6 +335,8 @@ func TestServeRejectsBadConfig(t *testing.T) {
 		{"ROSTER_INVITATION_TTL", "-1h", nil, `ROSTER_INVITATION_TTL="-1h": use a positive duration with its unit, such as 15m`},
 		{"ROSTER_SESSION_TTL", "soon", nil, `ROSTER_SESSION_TTL="soon": use a positive duration`},
 		{"", "", []string{"--invitation-ttl", "0s"}, "flag -invitation-ttl: use a positive duration"},
+		{"ROSTER_MAIL_GIVE_UP_AFTER", "3 days", nil, `ROSTER_MAIL_GIVE_UP_AFTER="3 days": use a positive duration`},
+		{"", "", []string{"--mail-give-up-after", "0s"}, "flag -mail-give-up-after: use a positive duration"},
 		{"", "", []string{"--access-token-ttl", "-1s"}, "flag -access-token-ttl: use a positive duration"},
 		{"", "", []string{"--session-ttl", "15"}, `invalid value "15" for flag -session-ttl: use a positive duration with its unit, such as 15m`},
 		{"", "", []string{"--public-url", "roster.example.com"}, `--public-url "roster.example.com" has no scheme: use https://roster.example.com`},

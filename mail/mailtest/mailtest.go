@@ -26,11 +26,13 @@ type Message struct {
 	Data []byte
 }
 
-// Server is an SMTP server that accepts every message and keeps it.
+// Server is an SMTP server that accepts every message and keeps it, unless
+// told to refuse them.
 type Server struct {
-	addr string
-	mu   sync.Mutex
-	msgs []Message
+	addr   string
+	mu     sync.Mutex
+	msgs   []Message
+	refuse *smtp.SMTPError // answer to every RCPT TO; nil: accept
 }
 
 // Start serves SMTP on addr ("127.0.0.1:0" for any port) until t ends.
@@ -53,6 +55,18 @@ func Start(t testing.TB, addr string) *Server {
 
 // Addr is the host:port the server listens on.
 func (s *Server) Addr() string { return s.addr }
+
+// Refuse makes the server answer every recipient from now on with code,
+// such as 550 (refused for good) or 451 (try again later), and message;
+// code 0 makes it accept them again.
+func (s *Server) Refuse(code int, message string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuse = nil
+	if code != 0 {
+		s.refuse = &smtp.SMTPError{Code: code, Message: message}
+	}
+}
 
 // Received returns the messages received so far, oldest first.
 func (s *Server) Received() []Message {
@@ -84,6 +98,12 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.server.mu.Lock()
+	refuse := s.server.refuse
+	s.server.mu.Unlock()
+	if refuse != nil {
+		return refuse
+	}
 	s.msg.To = append(s.msg.To, to)
 	return nil
 }

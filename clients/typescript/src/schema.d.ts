@@ -221,6 +221,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin-management/invitation/resend/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a pending invitation's mail again
+         * @description Queues the mail of a pending invitation of the caller's organization again, as a new message: for an invitation whose mail died (see GET /admin-management/mail/dead/, whose entries name it by invite_token) or was lost. The invitation, its token and when it expires are unchanged. The mail counts against the organization's invitation limits. Only the organization's Owner may resend (403 otherwise); an invitation that was answered, removed or has expired, or of another organization, is a 404.
+         */
+        post: operations["admin-management_invitation_resend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin-management/sub-admins/": {
         parameters: {
             query?: never;
@@ -774,6 +794,26 @@ export interface paths {
         put?: never;
         /** End every sign-in session of a staff member */
         post: operations["admin-management_sub-admins_force-logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin-management/mail/dead/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's dead mail
+         * @description Mail the organization sent (invitations, link invitations) that Roster gave up on, newest first: the SMTP server refused it for good (a 5xx reply), or it kept failing for longer than the server's --mail-give-up-after (default 72h). A dead message is never tried again; each is also in the audit log as mail.dead. An invitation's entry names it by invite_token: POST /admin-management/invitation/resend/ sends it again. Owners only. Page with before_id = the previous page's next_before_id until next_before_id is empty.
+         */
+        get: operations["admin-management_mail_dead_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1939,10 +1979,10 @@ export interface components {
             /** Format: date-time */
             at: string;
             actor: {
-                /** @description The account that made the change; empty for the operator and for anonymous callers. */
+                /** @description The account that made the change; empty for the operator, anonymous callers and Roster itself (system: mail it gave up on). */
                 uid: string;
                 /** @enum {string} */
-                kind: "token" | "api_key" | "operator" | "anonymous";
+                kind: "token" | "api_key" | "operator" | "anonymous" | "system";
                 /** @description The public id of the API key, when kind is api_key. */
                 key_id?: string;
                 remote_addr: string;
@@ -1950,8 +1990,8 @@ export interface components {
             /** @description What was done, e.g. client.update, staff.deactivate, invitation.accepted. */
             action: string;
             /** @enum {string} */
-            object_type: "client" | "account" | "invitation" | "api_key" | "organization";
-            /** @description The object's uid (for an invitation, the invitee's email; for an API key, its public id). */
+            object_type: "client" | "account" | "invitation" | "api_key" | "organization" | "mail";
+            /** @description The object's uid (for an invitation, the invitee's email; for an API key, its public id; for mail, the dead message's uid). */
             object_uid: string;
             /** @description The names of the fields that changed; never their values. */
             fields: string[];
@@ -2106,6 +2146,35 @@ export interface components {
              * @description Optional front-end URL on an origin the operator allows (--link-origins, or the server's --public-url): the mail links to it with the code added as a query parameter. Any other origin is a 400, so that no caller can make Roster mail a link to a host the caller chose. The parameter is link_invitation.
              */
             platform_link?: string;
+        };
+        DeadMail: {
+            /** @description The message's uid, the local part of its Message-ID. */
+            uid: string;
+            /**
+             * @description What the mail was for.
+             * @enum {string}
+             */
+            kind: "invitation" | "link_invitation";
+            recipient: string;
+            /** @description The SMTP server's answer, or the connection's error, at the last attempt. */
+            last_error: string;
+            /**
+             * Format: date-time
+             * @description When Roster gave up.
+             */
+            failed_at: string;
+            /**
+             * Format: date-time
+             * @description When the mail was queued.
+             */
+            created_at: string;
+            /** @description For an invitation: its token, for POST /admin-management/invitation/resend/. */
+            invite_token?: string;
+        };
+        DeadMailPage: {
+            mail: components["schemas"]["DeadMail"][];
+            /** @description before_id for the next page: the uid of this page's last message when older ones are dead, and empty ("") when this is the last page. */
+            next_before_id: string;
         };
     };
     responses: {
@@ -2963,6 +3032,36 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["InvitationOtherEmail"];
             404: components["responses"]["InvitationNotPending"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_invitation_resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationDelete"];
+            };
+        };
+        responses: {
+            /** @description The mail is queued again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            404: components["responses"]["InvitationNotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -4306,6 +4405,36 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["AdminNotOwner"];
             404: components["responses"]["SubAdminNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_mail_dead_list": {
+        parameters: {
+            query?: {
+                /** @description 1 to 100, default 50. */
+                limit?: number;
+                /** @description Keyset cursor: the next_before_id of the previous page, the uid of one of the organization's dead messages; the page starts with the message queued before it. A uid that names none of them gives an empty page; anything but a uid's shape is a 400. */
+                before_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of dead mail. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadMailPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
