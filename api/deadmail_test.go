@@ -138,6 +138,14 @@ func TestResendInvitationRefusals(t *testing.T) {
 		badWant(t, e.json("POST", "/admin-management/invitation/resend/", map[string]string{"invite_token": expired.InviteToken}), 404, "expired")
 		badWant(t, e.json("POST", "/admin-management/invitation/resend/", map[string]string{"invite_token": removed.InviteToken}), 404, "not found")
 		badWant(t, e.json("POST", "/admin-management/invitation/resend/", map[string]string{}), 400, "invite_token")
+		resend := func(body string) response {
+			return e.do(req{Method: "POST", Path: "/admin-management/invitation/resend/", Key: e.org.APIKey,
+				ContentType: "application/json", Body: []byte(body)})
+		}
+		badWant(t, resend(`{"invite_token": 42}`), 400, "invite_token")
+		badWant(t, resend(`invite_token=x`), 400, "JSON")
+		// The admin-management operations document no 413: too large is a 400.
+		badWant(t, resend(`{"invite_token":"`+badHuge+`"}`), 400, "request body is larger than")
 		if after, err := e.st.PendingMail(context.Background()); err != nil || after != before {
 			t.Errorf("pending mail %d, then %d (%v): a refused resend queued mail", before, after, err)
 		}
@@ -172,5 +180,9 @@ func TestDeadMailPaging(t *testing.T) {
 			t.Errorf("paged %v, want %v", got, want)
 		}
 		badWant(t, e.get("/admin-management/mail/dead/?before_id=x"), 400, "before_id")
+		for _, q := range []string{"limit=abc", "limit=0", "limit=101"} {
+			badWant(t, e.get("/admin-management/mail/dead/?"+q), 400, "limit")
+		}
+		badWant(t, e.get("/admin-management/mail/dead/?page=2"), 400, "page")
 	})
 }
