@@ -130,18 +130,19 @@ func parse(t *testing.T, r mailtest.Message) parsed {
 func TestSenderDelivers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		srv := mailtest.Start(t, "127.0.0.1:0")
-		s := newSender(t, st, config("smtp://"+srv.Addr(), discard, clocked(st)))
-		run(t, s)
-
-		// The second message is queued while the sender waits.
 		for i, m := range []roster.Mail{
 			{To: "ann@example.com", Subject: "Invitation à Roster", Body: "Bonjour Ann,\nvous êtes invitée."},
 			{To: "Bob <bob@example.com>", Subject: "Second", Body: "Hello Bob"},
 		} {
+			// The message's id is read before any sender runs: a running
+			// one may send it first, even before Notify (its first claim).
 			enqueue(t, st, m)
 			id := unsent(t, st).MessageID
+			s := newSender(t, st, config("smtp://"+srv.Addr(), discard, clocked(st)))
+			stop := run(t, s)
 			s.Notify()
 			clocktest.Eventually(t, "the message to be sent", func() bool { return pending(t, st) == 0 })
+			stop()
 			got := srv.Received()
 			if len(got) != i+1 {
 				t.Fatalf("server received %d messages, want %d", len(got), i+1)
