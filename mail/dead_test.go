@@ -64,6 +64,9 @@ func TestSenderGivesUpAfter(t *testing.T) {
 		c := config("smtp://"+srv.Addr()+"?tls=none", discard, clock)
 		c.GiveUpAfter, c.Backoff = time.Hour, func(int) time.Duration { return 20 * time.Minute }
 		s := newSender(t, st, c)
+		// Refused from the start: Run's first claim may find the message
+		// before the loop below sets its refusal.
+		srv.Refuse(451, "4.3.0 try again later (attempt 1)")
 		run(t, s)
 		enqueue(t, st, roster.Mail{To: "ann@example.com", Subject: "Deferred", Body: "again and again"})
 		// Attempts at 0, 20 and 40 minutes fail and leave it pending. Each
