@@ -34,7 +34,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // withRequestLog gives every request an id (echoed in X-Request-ID), a
-// logger that carries it, and one access-log line; and every answer the
+// logger that carries it, and one access-log line (when the server keeps
+// one); and every answer the
 // headers of a private one.
 func (s *Server) withRequestLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,8 +48,7 @@ func (s *Server) withRequestLog(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		defer func() {
-			s.log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
-				"duration", time.Since(start), "remote", r.RemoteAddr)
+			s.access.write(start, id, r.Method, r.URL.Path, sw.status, time.Since(start), r.RemoteAddr)
 		}()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), logKey{}, requestLog{s.log, id})))
 	})

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -30,6 +31,7 @@ type Server struct {
 	blobs          photo.Blobs
 	signer         photo.Signer
 	log            *slog.Logger
+	access         accessLog
 	publicURL      string // base of photo URLs; empty: links relative to the API
 	photoResource  string // Cross-Origin-Resource-Policy of photos
 	tokens         *auth.Tokens
@@ -63,9 +65,12 @@ func (noNotifier) Notify() {}
 // Config is what New needs besides the store. Zero durations and password
 // parameters take the defaults.
 type Config struct {
-	Blobs          photo.Blobs
-	Signer         photo.Signer
-	Log            *slog.Logger
+	Blobs  photo.Blobs
+	Signer photo.Signer
+	Log    *slog.Logger
+	// AccessLog is where a JSON line for each request goes, in the shape
+	// of Log's lines; nil keeps no access log.
+	AccessLog      io.Writer
 	PublicURL      string
 	Tokens         *auth.Tokens
 	OIDC           *auth.OIDC
@@ -120,7 +125,7 @@ const DefaultRefreshTTL = 30 * 24 * time.Hour
 
 // New returns a server over st.
 func New(st *store.Store, c Config) *Server {
-	s := &Server{store: st, blobs: c.Blobs, signer: c.Signer, log: c.Log,
+	s := &Server{store: st, blobs: c.Blobs, signer: c.Signer, log: c.Log, access: accessLog{c.AccessLog},
 		publicURL: strings.TrimSuffix(c.PublicURL, "/"), tokens: c.Tokens, oidc: c.OIDC,
 		passwordParams: c.PasswordParams, signupEnabled: !c.DisableSignup,
 		refreshTTL: cmp.Or(c.RefreshTTL, DefaultRefreshTTL), invitationTTL: cmp.Or(c.InvitationTTL, roster.DefaultInvitationTTL),

@@ -28,11 +28,15 @@ const logFlushEvery = 100 * time.Millisecond
 // or as soon as a warning or an error comes, rather than making a system
 // call for each (a tenth of a read by id's CPU, measured). closeLog
 // writes out what is left; a crash loses at most flushEvery of lines
-// below warning.
-func newBufferedLogger(w io.Writer, level slog.Leveler, flushEvery time.Duration) (log *slog.Logger, closeLog func()) {
+// below warning. access is where the access log's lines go, the same
+// buffer, or nil when level leaves out information.
+func newBufferedLogger(w io.Writer, level slog.Leveler, flushEvery time.Duration) (log *slog.Logger, access io.Writer, closeLog func()) {
 	b := &logBuffer{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
 	go b.flushEvery(flushEvery)
-	return slog.New(flushingHandler{jsonHandler(b, level), b}), b.close
+	if level.Level() <= slog.LevelInfo {
+		access = b
+	}
+	return slog.New(flushingHandler{jsonHandler(b, level), b}), access, b.close
 }
 
 // logBuffer is a buffered writer that several goroutines share.

@@ -32,7 +32,7 @@ func (l *lockedBuilder) String() string {
 // interval is an hour, so that no tick comes during the test.
 func TestBufferedLogger(t *testing.T) {
 	var out lockedBuilder
-	log, closeLog := newBufferedLogger(&out, slog.LevelInfo, time.Hour)
+	log, _, closeLog := newBufferedLogger(&out, slog.LevelInfo, time.Hour)
 	log.Info("request", "path", "/a")
 	if got := out.String(); got != "" {
 		t.Fatalf("an info line was written before any flush: %q", got)

@@ -66,7 +66,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	db, c := s.db, s.c
-	log, closeLog := newBufferedLogger(stderr, db.logLevel, logFlushEvery)
+	log, access, closeLog := newBufferedLogger(stderr, db.logLevel, logFlushEvery)
 	defer closeLog()
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit makes the collector run before the heap doubles:
@@ -109,7 +109,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer unlock()
 	log.Info("listening; migrating the database", "addr", ln.Addr().String(), "version", version())
-	app, err := start(ctx, db, c, s.publicURL, log)
+	app, err := start(ctx, db, c, s.publicURL, log, access)
 	if err != nil {
 		srv.Close()
 		<-errc
@@ -156,7 +156,7 @@ type app struct {
 
 // start opens and migrates the database, removes what a crash left
 // behind, starts the mail sender, and returns the API over them.
-func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, log *slog.Logger) (_ *app, err error) {
+func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, log *slog.Logger, access io.Writer) (_ *app, err error) {
 	st, err := db.open(ctx, log)
 	if err != nil {
 		return nil, err
@@ -196,7 +196,7 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 		oidc = auth.NewOIDC(ctx, c.oidc)
 	}
 	reg := metrics.New(st)
-	h := api.New(st, api.Config{Metrics: reg, Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log,
+	h := api.New(st, api.Config{Metrics: reg, Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log, AccessLog: access,
 		PublicURL: publicURL, Tokens: auth.NewTokens([]byte(tokenKey), c.accessTTL), OIDC: oidc,
 		DisableSignup: !c.signup, RefreshTTL: c.sessionTTL, InvitationTTL: c.invitationTTL,
 		Mail: sender, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits, CrossSitePhotos: c.crossSite,
