@@ -189,20 +189,35 @@ func (h *headerRecorder) WriteHeader(status int)      { h.status = status }
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // public serves h to anyone. The changes it makes are audited as the
-// anonymous caller's, from its address, until signedIn knows better.
+// anonymous caller's, from its address.
 func (s *Server) public(h handlerFunc) http.Handler {
+	return answering(func(w http.ResponseWriter, r *http.Request) error {
+		return h(w, r.WithContext(anonymous(r.Context(), s.clientAddr(r))))
+	})
+}
+
+// answering serves h, answering the error it returns.
+func answering(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(roster.WithActor(r.Context(), roster.Actor{Kind: roster.ActorAnonymous, RemoteAddr: s.clientAddr(r)}))
 		if err := h(w, r); err != nil {
 			writeError(w, r, err)
 		}
 	})
 }
 
-// signedIn serves h to any authenticated caller, staff or not.
+// anonymous is ctx with the anonymous caller from addr as its actor.
+func anonymous(ctx context.Context, addr string) context.Context {
+	return roster.WithActor(ctx, roster.Actor{Kind: roster.ActorAnonymous, RemoteAddr: addr})
+}
+
+// signedIn serves h to any authenticated caller, staff or not. What
+// authenticating changes (an account an identity provider's token makes)
+// is audited as the anonymous caller's; the request gets one new context,
+// which costs a copy of it.
 func (s *Server) signedIn(h handlerFunc) http.Handler {
-	return s.public(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := s.authenticateWithin(r)
+	return answering(func(w http.ResponseWriter, r *http.Request) error {
+		addr := s.clientAddr(r)
+		p, err := s.authenticateWithin(anonymous(r.Context(), addr), r)
 		if err != nil {
 			return credentialsRefused{err}
 		}
@@ -211,7 +226,7 @@ func (s *Server) signedIn(h handlerFunc) http.Handler {
 			kind = roster.ActorAPIKey
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
-		ctx = roster.WithActor(ctx, roster.Actor{UID: p.AccountUID, Kind: kind, KeyID: p.KeyID, RemoteAddr: s.clientAddr(r)})
+		ctx = roster.WithActor(ctx, roster.Actor{UID: p.AccountUID, Kind: kind, KeyID: p.KeyID, RemoteAddr: addr})
 		return h(w, r.WithContext(ctx))
 	})
 }
@@ -273,34 +288,34 @@ func principal(r *http.Request) roster.Principal {
 	return r.Context().Value(principalKey{}).(roster.Principal)
 }
 
-// authenticateWithin authenticates r within the server's budget, which
-// bounds it on routes that have none of their own.
-func (s *Server) authenticateWithin(r *http.Request) (roster.Principal, error) {
-	if _, bounded := r.Context().Deadline(); bounded {
-		return s.authenticate(r)
+// authenticateWithin authenticates r under ctx within the server's
+// budget, which bounds it on routes that have none of their own.
+func (s *Server) authenticateWithin(ctx context.Context, r *http.Request) (roster.Principal, error) {
+	if _, bounded := ctx.Deadline(); !bounded {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.budget)
+		defer cancel()
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.budget)
-	defer cancel()
-	return s.authenticate(r.WithContext(ctx))
+	return s.authenticate(ctx, r)
 }
 
 // touchEvery limits the last-used bookkeeping of an API key to one write a
 // minute, so that reads stay reads.
 const touchEvery = time.Minute
 
-func (s *Server) authenticate(r *http.Request) (roster.Principal, error) {
+func (s *Server) authenticate(ctx context.Context, r *http.Request) (roster.Principal, error) {
 	cred, ok := auth.FromRequest(r)
 	if !ok {
 		return roster.Principal{}, errNoCredentials
 	}
 	if cred.Bearer != "" {
-		return s.bearerPrincipal(r.Context(), cred.Bearer)
+		return s.bearerPrincipal(ctx, cred.Bearer)
 	}
 	keyID, secret, ok := auth.SplitAPIKey(cred.APIKey)
 	if !ok {
 		return roster.Principal{}, roster.Errorf(roster.KindUnauthorized, "invalid API key")
 	}
-	k, err := s.store.APIKeyByID(r.Context(), keyID)
+	k, err := s.store.APIKeyByID(ctx, keyID)
 	if err != nil {
 		return roster.Principal{}, err
 	}
@@ -309,8 +324,8 @@ func (s *Server) authenticate(r *http.Request) (roster.Principal, error) {
 	}
 	k.Principal.KeyID = keyID
 	if now := s.now(); now.Sub(k.LastUsedAt) > touchEvery {
-		if err := s.store.TouchAPIKey(r.Context(), keyID, now); err != nil {
-			logFrom(r.Context()).Warn("API key last use not recorded", "err", err)
+		if err := s.store.TouchAPIKey(ctx, keyID, now); err != nil {
+			logFrom(ctx).Warn("API key last use not recorded", "err", err)
 		}
 	}
 	return k.Principal, nil
