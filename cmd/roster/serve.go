@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"roster/api"
+	"roster/apidocs"
 	"roster/auth"
 	"roster/mail"
 	"roster/metrics"
@@ -202,6 +203,8 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 		Mail: sender, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits, CrossSitePhotos: c.crossSite,
 		Budget: c.bounds.budget, StreamWriteTimeout: c.bounds.streamWriteTimeout,
 		StreamsPerCaller: c.bounds.streamsPerCaller, Streams: c.bounds.streams}).Handler()
+	// /docs renders the API's /openapi.json; like it, for anyone.
+	h = apidocs.Mount(h)
 	// Shutdown, not a signal, stops the sender: it must stop claiming at
 	// once but may finish a delivery within the grace.
 	go sender.Run(context.WithoutCancel(ctx))
