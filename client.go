@@ -24,6 +24,12 @@ type Client struct {
 	UpdatedAt     time.Time
 }
 
+// NewClient is a new client with the fields given, created now by the
+// staff account createdBy: what the API and the console both store.
+func NewClient(createdBy string, fields ClientFields, now time.Time) Client {
+	return Client{UID: NewUID(now), CreatedBy: createdBy, ClientFields: fields, CreatedAt: now, UpdatedAt: now}
+}
+
 // Note is a client's single free-form note. A cleared note keeps its
 // updated_at and has a nil Text.
 type Note struct {

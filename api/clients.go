@@ -93,8 +93,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t := s.now()
-	c := roster.Client{UID: roster.NewUID(t), CreatedBy: p.AccountUID, ClientFields: fields, CreatedAt: t, UpdatedAt: t}
+	c := roster.NewClient(p.AccountUID, fields, s.now())
 	if in.photo != nil {
 		if c.ProfilePhoto, err = s.putPhoto(r.Context(), p.OrgUID, c.UID, in); err != nil {
 			return err
