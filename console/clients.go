@@ -1,0 +1,207 @@
+package console
+
+import (
+	"net/http"
+	"strconv"
+
+	"roster"
+)
+
+// clientData is what the client page shows.
+type clientData struct {
+	Client  *roster.Client
+	Fields  []shownField
+	Note    string
+	Status  string
+	Times   []shownField
+	Message string // what the last change did
+}
+
+// messages are what the client page says after a change, by the word the
+// change's redirect carries, so that a reload says it again but no link
+// can make the page say anything else.
+var messages = map[string]string{
+	"saved":       "Saved.",
+	"created":     "Client created.",
+	"deactivated": "Deactivated: the client's account can no longer sign in.",
+	"reactivated": "Reactivated.",
+	"deleted":     "Client deleted.",
+}
+
+// client reads the client of the page's path, in the caller's organization
+// only: another organization's is the API's 404.
+func (c *Console) client(r *http.Request, s *session) (roster.Client, error) {
+	uid := r.PathValue("uid")
+	if !roster.ValidUID(uid) {
+		return roster.Client{}, roster.ErrClientNotFound
+	}
+	return c.st.Client(r.Context(), s.p.OrgID, uid)
+}
+
+func (c *Console) clientPage(w http.ResponseWriter, r *http.Request, s *session) error {
+	cl, err := c.client(r, s)
+	if err != nil {
+		return err
+	}
+	d := clientData{Client: &cl, Fields: shownFields(&cl.ClientFields), Status: "Active",
+		Message: messages[r.URL.Query().Get("done")]}
+	if cl.DeactivatedAt != nil {
+		d.Status = "Deactivated " + when(cl.DeactivatedAt)
+	}
+	if cl.Note != nil && cl.Note.Text != nil {
+		d.Note = *cl.Note.Text
+	}
+	d.Times = []shownField{{"Last session", when(cl.LastSession)}, {"Sessions", strconv.FormatInt(cl.SessionsCount, 10)},
+		{"Created", when(&cl.CreatedAt)}, {"Updated", when(&cl.UpdatedAt)}}
+	c.render(w, r, s, view{Template: "client", Title: cl.DisplayName, Data: d})
+	return nil
+}
+
+// formData is what the client form shows.
+type formData struct {
+	Action, Cancel string
+	Fields         []formField
+	Error          string // an error of no one field: a plan limit, say
+}
+
+func (c *Console) newClient(w http.ResponseWriter, r *http.Request, s *session) error {
+	c.renderForm(w, r, s, "New client", formData{Action: Prefix + "clients", Cancel: Prefix + "clients",
+		Fields: clientForm(&roster.ClientFields{}, nil, nil)}, 0)
+	return nil
+}
+
+func (c *Console) editClient(w http.ResponseWriter, r *http.Request, s *session) error {
+	cl, err := c.client(r, s)
+	if err != nil {
+		return err
+	}
+	c.renderForm(w, r, s, "Edit "+cl.DisplayName, formData{Action: clientURL(cl.UID), Cancel: clientURL(cl.UID),
+		Fields: clientForm(&cl.ClientFields, nil, nil)}, 0)
+	return nil
+}
+
+func (c *Console) renderForm(w http.ResponseWriter, r *http.Request, s *session, title string, d formData, status int) {
+	c.render(w, r, s, view{Template: "form", Title: title, Status: status, Data: d})
+}
+
+func clientURL(uid string) string { return Prefix + "clients/" + uid }
+
+// createClient creates a client from the form, as POST
+// /client-management/clients/ does.
+func (c *Console) createClient(w http.ResponseWriter, r *http.Request, s *session) error {
+	d := formData{Action: Prefix + "clients", Cancel: Prefix + "clients"}
+	raw := rawFields(r.PostForm)
+	if errs := fieldErrors(raw); len(errs) > 0 {
+		return c.refuseForm(w, r, s, "New client", d, errs, roster.Errorf(roster.KindInvalid, "see the fields' errors"))
+	}
+	fields, err := roster.NewClientFields(raw)
+	if err != nil {
+		return err
+	}
+	cl := roster.NewClient(s.p.AccountUID, fields, c.api.Now())
+	if err := c.st.CreateClient(r.Context(), s.p.OrgID, &cl); err != nil {
+		return c.refuseForm(w, r, s, "New client", d, map[string]string{}, err)
+	}
+	http.Redirect(w, r, clientURL(cl.UID)+"?done=created", http.StatusSeeOther)
+	return nil
+}
+
+// updateClient saves every field of the form, as a PUT that gives them all.
+func (c *Console) updateClient(w http.ResponseWriter, r *http.Request, s *session) error {
+	uid := r.PathValue("uid")
+	d := formData{Action: clientURL(uid), Cancel: clientURL(uid)}
+	title := "Edit client"
+	raw := rawFields(r.PostForm)
+	if errs := fieldErrors(raw); len(errs) > 0 {
+		// The client must still be the caller's to be edited at all.
+		if _, err := c.client(r, s); err != nil {
+			return err
+		}
+		return c.refuseForm(w, r, s, title, d, errs, roster.Errorf(roster.KindInvalid, "see the fields' errors"))
+	}
+	u, err := roster.NewClientUpdate(raw)
+	if err != nil {
+		return err
+	}
+	if !roster.ValidUID(uid) {
+		return roster.ErrClientNotFound
+	}
+	if _, err := c.st.UpdateClient(r.Context(), s.p.OrgID, uid, u); err != nil {
+		if roster.KindOf(err) == roster.KindNotFound {
+			return err
+		}
+		return c.refuseForm(w, r, s, title, d, map[string]string{}, err)
+	}
+	http.Redirect(w, r, clientURL(uid)+"?done=saved", http.StatusSeeOther)
+	return nil
+}
+
+// refuseForm shows the posted form again with err: next to its field when
+// it names one, above the form when it is another refusal the API makes
+// (a plan limit), and on the error page otherwise. Nothing typed is lost.
+func (c *Console) refuseForm(w http.ResponseWriter, r *http.Request, s *session, title string, d formData,
+	errs map[string]string, err error) error {
+	if !addFieldError(errs, err) {
+		switch roster.KindOf(err) {
+		case roster.KindInvalid, roster.KindLimit, roster.KindForbidden:
+		default:
+			return err
+		}
+	}
+	v := errorPage(r, err)
+	if len(errs) == 0 {
+		d.Error = v.Data.(string)
+	} else {
+		d.Error = "Not saved: " + roster.Count(len(errs), "field") + " to correct."
+	}
+	d.Fields = clientForm(nil, r.PostForm, errs)
+	c.renderForm(w, r, s, title, d, v.Status)
+	return nil
+}
+
+// setActive deactivates or reactivates the page's client, as POST
+// .../deactivate/ and .../reactivate/ do.
+func (c *Console) setActive(active bool) handler {
+	return func(w http.ResponseWriter, r *http.Request, s *session) error {
+		uid := r.PathValue("uid")
+		if !roster.ValidUID(uid) {
+			return roster.ErrClientNotFound
+		}
+		if _, err := c.st.SetClientActive(r.Context(), s.p.OrgID, roster.ClientRef{UID: uid}, active); err != nil {
+			return err
+		}
+		done := "deactivated"
+		if active {
+			done = "reactivated"
+		}
+		http.Redirect(w, r, clientURL(uid)+"?done="+done, http.StatusSeeOther)
+		return nil
+	}
+}
+
+// confirmDelete asks before deleting: a page of its own, so that it works
+// without scripts.
+func (c *Console) confirmDelete(w http.ResponseWriter, r *http.Request, s *session) error {
+	cl, err := c.client(r, s)
+	if err != nil {
+		return err
+	}
+	c.render(w, r, s, view{Template: "delete", Title: "Delete " + cl.DisplayName + "?", Data: &cl})
+	return nil
+}
+
+// deleteClient deletes the page's client, as DELETE
+// /client-management/clients/ does, with its photo.
+func (c *Console) deleteClient(w http.ResponseWriter, r *http.Request, s *session) error {
+	uid := r.PathValue("uid")
+	if !roster.ValidUID(uid) {
+		return roster.ErrClientNotFound
+	}
+	photoKey, err := c.st.DeleteClient(r.Context(), s.p.OrgID, uid)
+	if err != nil {
+		return err
+	}
+	c.api.DeletePhoto(r.Context(), photoKey)
+	http.Redirect(w, r, Prefix+"clients?done=deleted", http.StatusSeeOther)
+	return nil
+}
