@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -81,6 +82,10 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, s *session, v v
 // errorPage shows err with the status and the message the API answers it
 // with: another organization's client is the API's 404, word for word.
 func errorPage(r *http.Request, err error) view {
+	var se *statusError
+	if errors.As(err, &se) {
+		return view{Template: "error", Title: http.StatusText(se.status), Status: se.status, Data: se.msg}
+	}
 	status, msg := api.ErrorAnswer(r, err)
 	return view{Template: "error", Title: http.StatusText(status), Status: status, Data: msg}
 }

@@ -257,3 +257,27 @@ func TestSignOut(t *testing.T) {
 		}
 	})
 }
+
+// TestUnknownPages: a path no page has is the console's 404 page, and a
+// method a page does not take its 405, with Allow; both are HTML pages
+// under the console's headers, not ServeMux's text.
+func TestUnknownPages(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		b.signIn(e.org)
+		a := b.get("/console/nowhere")
+		if a.status != http.StatusNotFound || !strings.Contains(a.body, "no such page") ||
+			!strings.HasPrefix(a.header.Get("Content-Type"), "text/html") {
+			t.Errorf("unknown path: %d %q %s", a.status, a.header.Get("Content-Type"), a.body)
+		}
+		req, err := http.NewRequest(http.MethodPut, e.srv.URL+"/console/clients", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a = b.do(req)
+		if a.status != http.StatusMethodNotAllowed || !strings.Contains(a.body, "PUT is not allowed here") ||
+			!strings.Contains(a.header.Get("Allow"), "POST") || a.header.Get("Content-Security-Policy") == "" {
+			t.Errorf("PUT: %d, Allow %q, %s", a.status, a.header.Get("Allow"), a.body)
+		}
+	})
+}

@@ -1,0 +1,202 @@
+package console_test
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/auth"
+)
+
+// TestSignInRefusals: a wrong password is the API's 401 in its words, on
+// the form, with no session; repeated failures meet the API's sign-in
+// throttle, which then refuses even the right password.
+func TestSignInRefusals(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		try := func(pw string) answer {
+			page := b.get("/console/sign-in")
+			return b.post("/console/sign-in", url.Values{"csrf": {b.csrf(page)}, "email": {e.org.OwnerEmail}, "password": {pw}})
+		}
+		a := try("not the password at all")
+		if a.status != http.StatusUnauthorized || !strings.Contains(a.body, roster.ErrWrongCredentials.Error()) ||
+			!strings.Contains(a.body, `value="`+e.org.OwnerEmail+`"`) || b.hasCookie(e, "roster_console") {
+			t.Fatalf("wrong password: %d %s; want 401, the API's message, the email kept and no session", a.status, a.body)
+		}
+		throttled := false
+		for i := 0; i < 10 && !throttled; i++ {
+			throttled = try("not the password at all").status == http.StatusTooManyRequests
+		}
+		if !throttled {
+			t.Fatal("ten wrong passwords in a row met no throttle")
+		}
+		a = try(password)
+		if a.status != http.StatusTooManyRequests || !strings.Contains(a.body, "too many failed sign-ins") ||
+			b.hasCookie(e, "roster_console") {
+			t.Fatalf("the right password while blocked: %d %s; want 429 and no session", a.status, a.body)
+		}
+	})
+}
+
+// TestClientFormErrors: a form with several bad fields shows each field's
+// error next to it, in the API's words, keeps what was typed and stores
+// nothing; an email another client has is the store's refusal, next to
+// the email.
+func TestClientFormErrors(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		token := b.signIn(e.org)
+		e.addClient(e.org, "taken@example.com", "Taken")
+		form := withCSRF(url.Values{"email": {"not an email"}, "display_name": {"Bea"}, "age": {"abc"},
+			"gender": {"other"}, "weight": {"5000"}, "preferable_activities": {"Running", "Knitting"}}, token)
+		a := b.post("/console/clients", form)
+		body := html.UnescapeString(a.body)
+		if a.status != http.StatusBadRequest {
+			t.Fatalf("bad form: %d; want 400", a.status)
+		}
+		for field, raw := range map[string]any{"email": "not an email", "age": "abc", "gender": "other", "weight": "5000",
+			"preferable_activities": []any{"Running", "Knitting"}} {
+			_, err := roster.NewClientUpdate(map[string]any{field: raw})
+			if err == nil {
+				t.Fatalf("%s %v is valid to the API", field, raw)
+			}
+			want := `<p class="field-error" id="` + field + `-error">` + err.Error() + `</p>`
+			if !strings.Contains(body, want) {
+				t.Errorf("no %s next to %s in %s", want, field, body)
+			}
+		}
+		if !strings.Contains(body, `value="Bea"`) || !strings.Contains(body, `value="not an email"`) {
+			t.Error("the form lost what was typed")
+		}
+		if strings.Contains(body, `id="display_name-error"`) {
+			t.Error("an error next to a good field")
+		}
+		if n := e.clientCount(e.org); n != 1 {
+			t.Fatalf("a refused form stored a client: %d clients", n)
+		}
+
+		a = b.post("/console/clients", withCSRF(newClientForm("TAKEN@example.com", "Another"), token))
+		want := `<p class="field-error" id="email-error">email: ` + roster.TakenMessage("email") + `</p>`
+		if a.status != http.StatusBadRequest || !strings.Contains(a.body, want) {
+			t.Fatalf("taken email: %d %s; want 400 and %s", a.status, a.body, want)
+		}
+		if n := e.clientCount(e.org); n != 1 {
+			t.Fatalf("a taken email stored a client: %d clients", n)
+		}
+	})
+}
+
+// TestClientLifecycle: deactivate, reactivate and delete, each from the
+// client's page, change the store as the API's own routes do.
+func TestClientLifecycle(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		token := b.signIn(e.org)
+		c := e.addClient(e.org, "linus@example.com", "Linus")
+		page := "/console/clients/" + c.UID
+		form := url.Values{"csrf": {token}}
+
+		if a := b.post(page+"/deactivate", form); a.status != http.StatusSeeOther {
+			t.Fatalf("deactivate: %d %s", a.status, a.body)
+		}
+		if got := e.storedClient(t, c.UID); got.DeactivatedAt == nil {
+			t.Fatal("not deactivated in the store")
+		}
+		if a := b.get(page + "?done=deactivated"); !strings.Contains(a.body, "Deactivated ") || !strings.Contains(a.body, "Reactivate") {
+			t.Errorf("the deactivated client's page: %s", a.body)
+		}
+		if a := b.get("/console/clients?deactivated=true"); !strings.Contains(a.body, ">Linus</a>") {
+			t.Errorf("the deactivated list: %s", a.body)
+		}
+		if a := b.get("/console/clients"); strings.Contains(a.body, ">Linus</a>") {
+			t.Errorf("a deactivated client in the active list: %s", a.body)
+		}
+		if a := b.post(page+"/reactivate", form); a.status != http.StatusSeeOther || e.storedClient(t, c.UID).DeactivatedAt != nil {
+			t.Fatalf("reactivate: %d %s", a.status, a.body)
+		}
+
+		if a := b.get(page + "/delete"); a.status != http.StatusOK || !strings.Contains(a.body, "Delete Linus?") {
+			t.Fatalf("the delete confirmation: %d %s", a.status, a.body)
+		}
+		if e.clientCount(e.org) != 1 {
+			t.Fatal("asking to confirm deleted the client")
+		}
+		a := b.post(page+"/delete", form)
+		if a.status != http.StatusSeeOther || a.header.Get("Location") != "/console/clients?done=deleted" {
+			t.Fatalf("delete: %d, Location %q", a.status, a.header.Get("Location"))
+		}
+		if _, err := e.st.Client(t.Context(), e.org.ID, c.UID); err != roster.ErrClientNotFound {
+			t.Fatalf("after delete the store finds the client: %v", err)
+		}
+		if a := b.get(page); a.status != http.StatusNotFound {
+			t.Fatalf("the deleted client's page: %d", a.status)
+		}
+	})
+}
+
+func (e *env) storedClient(t *testing.T, uid string) roster.Client {
+	t.Helper()
+	c, err := e.st.Client(t.Context(), e.org.ID, uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestSessionRenewal: a session's token is renewed once past half its
+// life, so a console in use stays signed in; one left idle longer than a
+// token lives is signed out.
+func TestSessionRenewal(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		b.signIn(e.org)
+		ttl := auth.DefaultAccessTTL
+		e.clock.Advance(ttl / 4)
+		if a := b.get("/console/clients"); a.status != http.StatusOK || len(a.header.Values("Set-Cookie")) != 0 {
+			t.Fatalf("a quarter into the token's life: %d, Set-Cookie %q; want 200 and the same token", a.status, a.header.Values("Set-Cookie"))
+		}
+		for i := 0; i < 4; i++ { // in use for twice the token's life
+			e.clock.Advance(ttl / 2)
+			a := b.get("/console/clients")
+			if a.status != http.StatusOK || !strings.Contains(strings.Join(a.header.Values("Set-Cookie"), ";"), "roster_console=") {
+				t.Fatalf("in use after %v: %d, Set-Cookie %q; want 200 and a renewed token", time.Duration(i+1)*ttl/2,
+					a.status, a.header.Values("Set-Cookie"))
+			}
+		}
+		e.clock.Advance(ttl + time.Second)
+		if a := b.get("/console/clients"); a.status != http.StatusSeeOther || !strings.HasPrefix(a.header.Get("Location"), "/console/sign-in") {
+			t.Fatalf("idle longer than a token lives: %d, Location %q; want 303 to sign in", a.status, a.header.Get("Location"))
+		}
+	})
+}
+
+// TestSignInNext: after signing in the console goes back to the page that
+// asked for it, and never to another site.
+func TestSignInNext(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		for next, want := range map[string]string{
+			"/console/clients?q=ada":   "/console/clients?q=ada",
+			"//evil.example/console/":  "/console/clients",
+			"https://evil.example/":    "/console/clients",
+			"/console\\@evil.example/": "/console/clients",
+			"/elsewhere":               "/console/clients",
+		} {
+			b := e.browser()
+			page := b.get("/console/sign-in?" + url.Values{"next": {next}}.Encode())
+			a := b.post("/console/sign-in", url.Values{"csrf": {b.csrf(page)}, "email": {e.org.OwnerEmail},
+				"password": {password}, "next": {next}})
+			if a.status != http.StatusSeeOther || a.header.Get("Location") != want {
+				t.Errorf("next %q: %d, Location %q; want %q", next, a.status, a.header.Get("Location"), want)
+			}
+		}
+		// A staff page asked for without a session names itself as next.
+		a := e.browser().get("/console/clients?q=ada")
+		if a.status != http.StatusSeeOther || a.header.Get("Location") != "/console/sign-in?next=%2Fconsole%2Fclients%3Fq%3Dada" {
+			t.Fatalf("signed out: %d, Location %q", a.status, a.header.Get("Location"))
+		}
+	})
+}
