@@ -47,8 +47,10 @@ func parseListQuery(v url.Values) (listQuery, error) {
 		return q, roster.Errorf(roster.KindInvalid, "q: must be at most %d characters", roster.MaxSearchLength)
 	case q.Activity != "" && !slices.Contains(roster.Activities, q.Activity):
 		return q, roster.Errorf(roster.KindInvalid, "activity: unknown activity %q", q.Activity)
-	case (q.After != "" && !roster.ValidUID(q.After)) || (q.Before != "" && !roster.ValidUID(q.Before)):
-		return q, roster.Errorf(roster.KindInvalid, "after and before: must be client uids")
+	case q.After != "" && !roster.ValidUID(q.After):
+		return q, roster.Errorf(roster.KindInvalid, "after: not a valid uid")
+	case q.Before != "" && !roster.ValidUID(q.Before):
+		return q, roster.Errorf(roster.KindInvalid, "before: not a valid uid")
 	case (q.Gender != "" || q.Activity != "") && (q.Search != "" || q.Deactivated):
 		return q, errMixedList
 	}
