@@ -125,9 +125,12 @@ func TestBrowser(t *testing.T) {
 		e.addClient(e.org, "grace@example.com", "Grace Hopper")
 		theirs := e.addClient(e.other, "theirs@example.com", "Their Client")
 
-		do(t, ctx, "sign in",
+		do(t, ctx, "the sign-in page",
+			chromedp.EmulateViewport(1280, 720),
 			chromedp.Navigate(e.srv.URL+"/console/clients"),
-			chromedp.WaitVisible(field("Email")),
+			chromedp.WaitVisible(field("Email")))
+		screenshot(t, ctx, "sign-in")
+		do(t, ctx, "sign in",
 			chromedp.SendKeys(field("Email"), e.org.OwnerEmail),
 			chromedp.SendKeys(field("Password"), password),
 			chromedp.Click(button("Sign in")),
@@ -145,6 +148,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(field("Running")),
 			chromedp.Click(button("Save")),
 			chromedp.WaitVisible(heading("Ada Lovelace")))
+		screenshot(t, ctx, "client")
 		ada := e.onlyClientNamed(t, "Ada Lovelace")
 		if ada.Email != "ada@example.com" || ada.Age == nil || *ada.Age != 36 || ada.Gender == nil || *ada.Gender != "female" ||
 			ada.Height == nil || *ada.Height != 170.5 || strings.Join(ada.PreferableActivities, ",") != "Running" {
@@ -166,9 +170,16 @@ func TestBrowser(t *testing.T) {
 		// The filters apply on change through console.js, which the
 		// Content-Security-Policy lets run: choosing a gender from the
 		// keyboard lists its clients, without the Apply button.
-		do(t, ctx, "filter by gender",
+		do(t, ctx, "the whole list",
 			chromedp.Click(link("Clients")),
-			chromedp.WaitVisible(`//p[@id="total" and normalize-space()="2 clients"]`),
+			chromedp.WaitVisible(`//p[@id="total" and normalize-space()="2 clients"]`))
+		screenshot(t, ctx, "clients")
+		if os.Getenv("ROSTER_CONSOLE_SCREENSHOTS") != "" {
+			do(t, ctx, "a phone's width", chromedp.EmulateViewport(360, 720))
+			screenshot(t, ctx, "clients-phone")
+			do(t, ctx, "a desktop's width", chromedp.EmulateViewport(1280, 720))
+		}
+		do(t, ctx, "filter by gender",
 			chromedp.SendKeys(field("Gender"), "f"),
 			chromedp.WaitVisible(`//p[@id="total" and normalize-space()="1 client"]`))
 		location, rows := read(t, ctx, "the location", chromedp.Location()), read(t, ctx, "the list", rowsShown)
@@ -185,6 +196,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.SendKeys(field("Age"), "200"),
 			chromedp.Click(button("Save")),
 			chromedp.WaitVisible(`//*[@id="age-error"]`))
+		screenshot(t, ctx, "edit-error")
 		ageError := read(t, ctx, "the age's error", chromedp.Text(`//*[@id="age-error"]`))
 		ageValue := read(t, ctx, "the age", chromedp.Value(field("Age")))
 		described := read(t, ctx, "the age's description", chromedp.AttributeValue(field("Age"), "aria-describedby"))
@@ -216,6 +228,21 @@ func TestBrowser(t *testing.T) {
 	})
 }
 
+// screenshot saves a PNG of the whole page as name in the directory
+// ROSTER_CONSOLE_SCREENSHOTS names, when it names one: the README's
+// pictures of the console (docs/console) come from there.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("ROSTER_CONSOLE_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png := read(t, ctx, "a screenshot", chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // onlyClientNamed returns the organization's one client with that name.
 func (e *env) onlyClientNamed(t *testing.T, name string) roster.Client {
 	t.Helper()
@@ -230,8 +257,7 @@ func (e *env) onlyClientNamed(t *testing.T, name string) roster.Client {
 }
 
 // TestBrowserWidths: every page fits a 360 px phone and a 1440 px desktop
-// without scrolling sideways. With ROSTER_CONSOLE_SCREENSHOTS set to a
-// directory, it saves a screenshot of each there.
+// without scrolling sideways.
 func TestBrowserWidths(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := newTab(t)
@@ -261,13 +287,6 @@ func TestBrowserWidths(t *testing.T) {
 					`[document.documentElement.scrollWidth, window.innerWidth]`))
 				if size[0] > size[1] {
 					t.Errorf("%s at %d px: %d px wide in a %d px window", path, width, size[0], size[1])
-				}
-				if dir := os.Getenv("ROSTER_CONSOLE_SCREENSHOTS"); dir != "" {
-					png := read(t, ctx, "a screenshot", chromedp.FullScreenshot(100))
-					name := strings.ReplaceAll(strings.Trim(strings.ReplaceAll(path, c.UID, "client"), "/"), "/", "-")
-					if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
-						t.Fatal(err)
-					}
 				}
 			}
 		}

@@ -23,7 +23,7 @@ type clientData struct {
 var messages = map[string]string{
 	"saved":       "Saved.",
 	"created":     "Client created.",
-	"deactivated": "Deactivated: the client's account can no longer sign in.",
+	"deactivated": "Deactivated.",
 	"reactivated": "Reactivated.",
 	"deleted":     "Client deleted.",
 }
@@ -108,31 +108,29 @@ func (c *Console) createClient(w http.ResponseWriter, r *http.Request, s *sessio
 
 // updateClient saves every field of the form, as a PUT that gives them all.
 func (c *Console) updateClient(w http.ResponseWriter, r *http.Request, s *session) error {
-	uid := r.PathValue("uid")
-	d := formData{Action: clientURL(uid), Cancel: clientURL(uid)}
-	title := "Edit client"
+	// Read first: the client must be the caller's to be edited at all, and
+	// a refused form is titled with its name as stored.
+	cl, err := c.client(r, s)
+	if err != nil {
+		return err
+	}
+	d := formData{Action: clientURL(cl.UID), Cancel: clientURL(cl.UID)}
+	title := "Edit " + cl.DisplayName
 	raw := rawFields(r.PostForm)
 	if errs := fieldErrors(raw); len(errs) > 0 {
-		// The client must still be the caller's to be edited at all.
-		if _, err := c.client(r, s); err != nil {
-			return err
-		}
 		return c.refuseForm(w, r, s, title, d, errs, roster.Errorf(roster.KindInvalid, "see the fields' errors"))
 	}
 	u, err := roster.NewClientUpdate(raw)
 	if err != nil {
 		return err
 	}
-	if !roster.ValidUID(uid) {
-		return roster.ErrClientNotFound
-	}
-	if _, err := c.st.UpdateClient(r.Context(), s.p.OrgID, uid, u); err != nil {
+	if _, err := c.st.UpdateClient(r.Context(), s.p.OrgID, cl.UID, u); err != nil {
 		if roster.KindOf(err) == roster.KindNotFound {
 			return err
 		}
 		return c.refuseForm(w, r, s, title, d, map[string]string{}, err)
 	}
-	http.Redirect(w, r, clientURL(uid)+"?done=saved", http.StatusSeeOther)
+	http.Redirect(w, r, clientURL(cl.UID)+"?done=saved", http.StatusSeeOther)
 	return nil
 }
 
