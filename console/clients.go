@@ -3,29 +3,34 @@ package console
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"roster"
 )
 
 // clientData is what the client page shows.
 type clientData struct {
-	Client  *roster.Client
-	Fields  []shownField
-	Note    string
-	Status  string
-	Times   []shownField
-	Message string // what the last change did
+	Client      *roster.Client
+	Fields      []shownField
+	Status      string
+	Times       []shownField
+	Message     string // what the last change did
+	Note        string // the note, or the draft the API refused
+	NoteUpdated string
+	NoteError   string
 }
 
 // messages are what the client page says after a change, by the word the
 // change's redirect carries, so that a reload says it again but no link
 // can make the page say anything else.
 var messages = map[string]string{
-	"saved":       "Saved.",
-	"created":     "Client created.",
-	"deactivated": "Deactivated.",
-	"reactivated": "Reactivated.",
-	"deleted":     "Client deleted.",
+	"saved":        "Saved.",
+	"created":      "Client created.",
+	"deactivated":  "Deactivated.",
+	"reactivated":  "Reactivated.",
+	"deleted":      "Client deleted.",
+	"note-saved":   "Note saved.",
+	"note-cleared": "Note cleared.",
 }
 
 // client reads the client of the page's path, in the caller's organization
@@ -43,17 +48,58 @@ func (c *Console) clientPage(w http.ResponseWriter, r *http.Request, s *session)
 	if err != nil {
 		return err
 	}
-	d := clientData{Client: &cl, Fields: shownFields(&cl.ClientFields), Status: "Active",
-		Message: messages[r.URL.Query().Get("done")]}
+	d := clientView(&cl)
+	d.Message = messages[r.URL.Query().Get("done")]
+	c.render(w, r, s, view{Template: "client", Title: cl.DisplayName, Data: d})
+	return nil
+}
+
+// clientView is the client page of cl.
+func clientView(cl *roster.Client) clientData {
+	d := clientData{Client: cl, Fields: shownFields(&cl.ClientFields), Status: "Active"}
 	if cl.DeactivatedAt != nil {
 		d.Status = "Deactivated " + when(cl.DeactivatedAt)
 	}
-	if cl.Note != nil && cl.Note.Text != nil {
-		d.Note = *cl.Note.Text
+	if cl.Note != nil {
+		d.NoteUpdated = when(&cl.Note.UpdatedAt)
+		if cl.Note.Text != nil {
+			d.Note = *cl.Note.Text
+		}
 	}
 	d.Times = []shownField{{"Last session", when(cl.LastSession)}, {"Sessions", strconv.FormatInt(cl.SessionsCount, 10)},
 		{"Created", when(&cl.CreatedAt)}, {"Updated", when(&cl.UpdatedAt)}}
-	c.render(w, r, s, view{Template: "client", Title: cl.DisplayName, Data: d})
+	return d
+}
+
+// saveNote saves the client's note, as POST .../save-notes/{user_uid}
+// does; an empty note clears it. A note the API refuses is shown again,
+// with its error, on the client's page.
+func (c *Console) saveNote(w http.ResponseWriter, r *http.Request, s *session) error {
+	cl, err := c.client(r, s)
+	if err != nil {
+		return err
+	}
+	// Browsers send a textarea's line breaks as CRLF.
+	draft := strings.ReplaceAll(r.PostFormValue("note"), "\r\n", "\n")
+	text, err := roster.ParseNote(draft)
+	if err == nil {
+		err = c.st.SaveNote(r.Context(), s.p.OrgID, cl.UID, text)
+	}
+	switch k := roster.KindOf(err); {
+	case err == nil:
+	case k == roster.KindInvalid || k == roster.KindTooLarge:
+		v, d := errorPage(r, err), clientView(&cl)
+		d.Note, d.NoteError = draft, v.Data.(string)
+		c.render(w, r, s, view{Template: "client", Title: cl.DisplayName, Status: v.Status, Data: d})
+		return nil
+	default:
+		return err
+	}
+	done := "note-saved"
+	if text == nil {
+		done = "note-cleared"
+	}
+	http.Redirect(w, r, clientURL(cl.UID)+"?done="+done, http.StatusSeeOther)
 	return nil
 }
 

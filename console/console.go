@@ -73,6 +73,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("GET /console/clients/{uid}", c.staff(c.clientPage))
 	mux.Handle("GET /console/clients/{uid}/edit", c.staff(c.editClient))
 	mux.Handle("POST /console/clients/{uid}", c.staff(c.updateClient))
+	mux.Handle("POST /console/clients/{uid}/note", c.staff(c.saveNote))
 	mux.Handle("POST /console/clients/{uid}/deactivate", c.staff(c.setActive(false)))
 	mux.Handle("POST /console/clients/{uid}/reactivate", c.staff(c.setActive(true)))
 	mux.Handle("GET /console/clients/{uid}/delete", c.staff(c.confirmDelete))

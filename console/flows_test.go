@@ -200,3 +200,45 @@ func TestSignInNext(t *testing.T) {
 		}
 	})
 }
+
+// TestNote: the client's page saves and clears the note through the API's
+// rules; a note over the API's limit is its 413, shown with the draft
+// kept, and the stored note unchanged.
+func TestNote(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		token := b.signIn(e.org)
+		c := e.addClient(e.org, "noted@example.com", "Noted")
+		page := "/console/clients/" + c.UID
+
+		a := b.post(page+"/note", url.Values{"csrf": {token}, "note": {"Left knee: <easy> weeks.\r\nThen 5 km & more."}})
+		if a.status != http.StatusSeeOther || a.header.Get("Location") != page+"?done=note-saved" {
+			t.Fatalf("save: %d, Location %q", a.status, a.header.Get("Location"))
+		}
+		want := "Left knee: <easy> weeks.\nThen 5 km & more."
+		if n := e.storedClient(t, c.UID).Note; n == nil || n.Text == nil || *n.Text != want {
+			t.Fatalf("stored note %+v; want %q", n, want)
+		}
+		if a := b.get(page); !strings.Contains(a.body, html.EscapeString(want)) {
+			t.Fatalf("the page does not show the note: %s", a.body)
+		}
+
+		big := strings.Repeat("x", roster.MaxNoteBytes+1)
+		a = b.post(page+"/note", url.Values{"csrf": {token}, "note": {big}})
+		_, apiErr := roster.ParseNote(big)
+		if a.status != http.StatusRequestEntityTooLarge || !strings.Contains(a.body, apiErr.Error()) || !strings.Contains(a.body, big) {
+			t.Fatalf("too large: %d; want 413, %q and the draft kept", a.status, apiErr)
+		}
+		if n := e.storedClient(t, c.UID).Note; n == nil || n.Text == nil || *n.Text != want {
+			t.Fatalf("a refused note changed the stored one: %+v", n)
+		}
+
+		a = b.post(page+"/note", url.Values{"csrf": {token}, "note": {""}})
+		if a.status != http.StatusSeeOther || a.header.Get("Location") != page+"?done=note-cleared" {
+			t.Fatalf("clear: %d, Location %q", a.status, a.header.Get("Location"))
+		}
+		if n := e.storedClient(t, c.UID).Note; n == nil || n.Text != nil {
+			t.Fatalf("cleared note %+v; want no text", n)
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"roster"
 	"roster/api"
 )
 
@@ -195,6 +196,7 @@ func TestOtherOrganization404(t *testing.T) {
 			"save":       b.post(base, withCSRF(newClientForm("mine@example.com", "Mine"), token)),
 			"bad save":   b.post(base, withCSRF(url.Values{"age": {"-1"}}, token)),
 			"deactivate": b.post(base+"/deactivate", url.Values{"csrf": {token}}),
+			"note":       b.post(base+"/note", url.Values{"csrf": {token}, "note": {"mine now"}}),
 			"delete":     b.post(base+"/delete", url.Values{"csrf": {token}}),
 		}
 		for name, a := range answers {
@@ -205,9 +207,8 @@ func TestOtherOrganization404(t *testing.T) {
 		if e.clientCount(e.other) != 1 {
 			t.Fatal("the other organization's client is gone")
 		}
-		got := e.otherClientName(t, theirs.UID)
-		if got != "Theirs" {
-			t.Fatalf("the other organization's client is now named %q", got)
+		if got := e.otherClient(t, theirs.UID); got.DisplayName != "Theirs" || got.Note != nil || got.DeactivatedAt != nil {
+			t.Fatalf("the other organization's client changed: %+v", got)
 		}
 	})
 }
@@ -229,13 +230,13 @@ func (e *env) apiGet(t *testing.T, path string) (int, string) {
 	return resp.StatusCode, msg.Error
 }
 
-func (e *env) otherClientName(t *testing.T, uid string) string {
+func (e *env) otherClient(t *testing.T, uid string) roster.Client {
 	t.Helper()
 	c, err := e.st.Client(t.Context(), e.other.ID, uid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.DisplayName
+	return c
 }
 
 // TestSignOut: signing out ends the sign-in session: the cookie no longer
