@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -33,6 +34,18 @@ var messages = map[string]string{
 	"note-cleared": "Note cleared.",
 }
 
+// doneMessage is what a page says after the change its query names; a
+// force logout tells how many sessions it ended.
+func doneMessage(q url.Values) string {
+	if q.Get("done") == "signed-out" {
+		n, err := strconv.ParseInt(q.Get("sessions"), 10, 64)
+		if err == nil && n >= 0 {
+			return "Signed out of " + roster.Count(n, "session") + "."
+		}
+	}
+	return messages[q.Get("done")]
+}
+
 // client reads the client of the page's path, in the caller's organization
 // only: another organization's is the API's 404.
 func (c *Console) client(r *http.Request, s *session) (roster.Client, error) {
@@ -49,7 +62,7 @@ func (c *Console) clientPage(w http.ResponseWriter, r *http.Request, s *session)
 		return err
 	}
 	d := clientView(&cl)
-	d.Message = messages[r.URL.Query().Get("done")]
+	d.Message = doneMessage(r.URL.Query())
 	c.render(w, r, s, view{Template: "client", Title: cl.DisplayName, Data: d})
 	return nil
 }
@@ -221,6 +234,22 @@ func (c *Console) setActive(active bool) handler {
 		http.Redirect(w, r, clientURL(uid)+"?done="+done, http.StatusSeeOther)
 		return nil
 	}
+}
+
+// forceLogout ends every sign-in session of the account linked to the
+// page's client, as POST .../force-logout/ does: none when the person did
+// not accept a link.
+func (c *Console) forceLogout(w http.ResponseWriter, r *http.Request, s *session) error {
+	uid := r.PathValue("uid")
+	if !roster.ValidUID(uid) {
+		return roster.ErrClientNotFound
+	}
+	n, err := c.st.ForceLogoutClient(r.Context(), s.p.OrgID, roster.ClientRef{UID: uid})
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, clientURL(uid)+"?done=signed-out&sessions="+strconv.FormatInt(n, 10), http.StatusSeeOther)
+	return nil
 }
 
 // confirmDelete asks before deleting: a page of its own, so that it works

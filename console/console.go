@@ -76,6 +76,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /console/clients/{uid}/note", c.staff(c.saveNote))
 	mux.Handle("POST /console/clients/{uid}/deactivate", c.staff(c.setActive(false)))
 	mux.Handle("POST /console/clients/{uid}/reactivate", c.staff(c.setActive(true)))
+	mux.Handle("POST /console/clients/{uid}/force-logout", c.staff(c.forceLogout))
 	mux.Handle("GET /console/clients/{uid}/delete", c.staff(c.confirmDelete))
 	mux.Handle("POST /console/clients/{uid}/delete", c.staff(c.deleteClient))
 	return c.notFoundPages(mux)

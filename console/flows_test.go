@@ -242,3 +242,50 @@ func TestNote(t *testing.T) {
 		}
 	})
 }
+
+// TestForceLogout: force logout ends the sessions of the account linked to
+// the client, as the API's route does, and says how many; a client nobody
+// linked has none to end.
+func TestForceLogout(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		b := e.browser()
+		token := b.signIn(e.org)
+		c := e.addClient(e.org, "linked@example.com", "Linked")
+		lone := e.addClient(e.org, "lone@example.com", "Lone")
+		account, err := e.st.CreateAccount(ctx, roster.NewAccount{Email: "linked@example.com", DisplayName: "Linked",
+			EmailVerified: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := e.st.InviteLink(ctx, e.org.ID, roster.LinkRequest{Client: roster.ClientRef{UID: c.UID},
+			InviterUID: e.org.OwnerUID, TTL: time.Hour}, roster.DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.RespondLink(ctx, account, inv.UID, true); err != nil {
+			t.Fatal(err)
+		}
+		_, hash := auth.NewRefreshToken()
+		ss := roster.SignInSession{UID: roster.NewUID(e.clock.Now()), AccountUID: account, RefreshHash: hash,
+			ExpiresAt: e.clock.Now().Add(time.Hour)}
+		if err := e.st.OpenSignInSession(ctx, ss); err != nil {
+			t.Fatal(err)
+		}
+
+		a := b.post("/console/clients/"+lone.UID+"/force-logout", url.Values{"csrf": {token}})
+		if a.status != http.StatusSeeOther || !strings.HasSuffix(a.header.Get("Location"), "?done=signed-out&sessions=0") {
+			t.Fatalf("unlinked: %d, Location %q", a.status, a.header.Get("Location"))
+		}
+		a = b.post("/console/clients/"+c.UID+"/force-logout", url.Values{"csrf": {token}})
+		if a.status != http.StatusSeeOther {
+			t.Fatalf("force logout: %d %s", a.status, a.body)
+		}
+		if page := b.get(a.header.Get("Location")); !strings.Contains(page.body, "Signed out of 1 session.") {
+			t.Fatalf("after force logout the page says: %s", page.body)
+		}
+		if _, err := e.st.SignInSessionPrincipal(ctx, account, ss.UID, e.clock.Now()); roster.KindOf(err) != roster.KindUnauthorized {
+			t.Fatalf("the linked account's session after force logout: %v; want it ended", err)
+		}
+	})
+}

@@ -118,7 +118,7 @@ type listData struct {
 
 func (c *Console) clientList(w http.ResponseWriter, r *http.Request, s *session) error {
 	q, err := parseListQuery(r.URL.Query())
-	d := listData{Q: q, Message: messages[r.URL.Query().Get("done")], Genders: options(genders, []string{q.Gender}), Activities: options(roster.Activities, []string{q.Activity})}
+	d := listData{Q: q, Message: doneMessage(r.URL.Query()), Genders: options(genders, []string{q.Gender}), Activities: options(roster.Activities, []string{q.Activity})}
 	status := 0
 	switch {
 	case err != nil:

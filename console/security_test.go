@@ -193,11 +193,12 @@ func TestOtherOrganization404(t *testing.T) {
 		base := "/console/clients/" + theirs.UID
 		answers := map[string]answer{
 			"page": b.get(base), "edit": b.get(base + "/edit"), "delete page": b.get(base + "/delete"),
-			"save":       b.post(base, withCSRF(newClientForm("mine@example.com", "Mine"), token)),
-			"bad save":   b.post(base, withCSRF(url.Values{"age": {"-1"}}, token)),
-			"deactivate": b.post(base+"/deactivate", url.Values{"csrf": {token}}),
-			"note":       b.post(base+"/note", url.Values{"csrf": {token}, "note": {"mine now"}}),
-			"delete":     b.post(base+"/delete", url.Values{"csrf": {token}}),
+			"save":         b.post(base, withCSRF(newClientForm("mine@example.com", "Mine"), token)),
+			"bad save":     b.post(base, withCSRF(url.Values{"age": {"-1"}}, token)),
+			"deactivate":   b.post(base+"/deactivate", url.Values{"csrf": {token}}),
+			"note":         b.post(base+"/note", url.Values{"csrf": {token}, "note": {"mine now"}}),
+			"force logout": b.post(base+"/force-logout", url.Values{"csrf": {token}}),
+			"delete":       b.post(base+"/delete", url.Values{"csrf": {token}}),
 		}
 		for name, a := range answers {
 			if a.status != apiStatus || !strings.Contains(a.body, apiMsg) {
