@@ -2,6 +2,7 @@ package roster
 
 import (
 	"time"
+	"unicode/utf8"
 )
 
 // Activities a client may prefer, exactly as the seeds spell them.
@@ -22,6 +23,27 @@ type Client struct {
 	DeactivatedAt *time.Time // nil while active
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// NewClient is a new client with the fields given, created now by the
+// staff account createdBy: what the API and the console both store.
+func NewClient(createdBy string, fields ClientFields, now time.Time) Client {
+	return Client{UID: NewUID(now), CreatedBy: createdBy, ClientFields: fields, CreatedAt: now, UpdatedAt: now}
+}
+
+// ParseNote checks a client's note as typed: at most MaxNoteBytes of
+// UTF-8. An empty note clears it: nil.
+func ParseNote(text string) (*string, error) {
+	if len(text) > MaxNoteBytes {
+		return nil, Errorf(KindTooLarge, "note: must be at most %d bytes", MaxNoteBytes)
+	}
+	if !utf8.ValidString(text) {
+		return nil, Errorf(KindInvalid, "note: must be valid UTF-8")
+	}
+	if text == "" {
+		return nil, nil
+	}
+	return &text, nil
 }
 
 // Note is a client's single free-form note. A cleared note keeps its

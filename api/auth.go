@@ -268,11 +268,8 @@ func (s *Server) checkPassword(ctx context.Context, email, password string) (str
 // openSignInSession starts a sign-in session for an account and answers with
 // its tokens.
 func (s *Server) openSignInSession(w http.ResponseWriter, r *http.Request, accountUID string, status int) error {
-	t := s.now()
-	refresh, hash := auth.NewRefreshToken()
-	ss := roster.SignInSession{UID: roster.NewUID(t), AccountUID: accountUID, RefreshHash: hash,
-		ExpiresAt: t.Add(s.refreshTTL), RemoteAddr: s.clientAddr(r), UserAgent: truncate(r.UserAgent(), 200)}
-	if err := s.store.OpenSignInSession(r.Context(), ss); err != nil {
+	ss, refresh, err := s.startSignInSession(r, accountUID)
+	if err != nil {
 		return err
 	}
 	return s.writeTokens(w, accountUID, ss.UID, refresh, status)

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"roster"
 	"roster/photo"
@@ -93,8 +92,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t := s.now()
-	c := roster.Client{UID: roster.NewUID(t), CreatedBy: p.AccountUID, ClientFields: fields, CreatedAt: t, UpdatedAt: t}
+	c := roster.NewClient(p.AccountUID, fields, s.now())
 	if in.photo != nil {
 		if c.ProfilePhoto, err = s.putPhoto(r.Context(), p.OrgUID, c.UID, in); err != nil {
 			return err
@@ -182,14 +180,8 @@ func (s *Server) saveNote(w http.ResponseWriter, r *http.Request) error {
 	switch v := in.fields["note"].(type) {
 	case nil:
 	case string:
-		if len(v) > roster.MaxNoteBytes {
-			return roster.Errorf(roster.KindTooLarge, "note: must be at most %d bytes", roster.MaxNoteBytes)
-		}
-		if !utf8.ValidString(v) {
-			return invalid("note: must be valid UTF-8")
-		}
-		if v != "" {
-			text = &v
+		if text, err = roster.ParseNote(v); err != nil {
+			return err
 		}
 	default:
 		return invalid("note: must be a string")

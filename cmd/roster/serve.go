@@ -17,6 +17,7 @@ import (
 	"roster/api"
 	"roster/apidocs"
 	"roster/auth"
+	"roster/console"
 	"roster/mail"
 	"roster/metrics"
 	"roster/photo"
@@ -197,14 +198,17 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 		oidc = auth.NewOIDC(ctx, c.oidc)
 	}
 	reg := metrics.New(st)
-	h := api.New(st, api.Config{Metrics: reg, Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log, AccessLog: access,
-		PublicURL: publicURL, Tokens: auth.NewTokens([]byte(tokenKey), c.accessTTL), OIDC: oidc,
+	tokens := auth.NewTokens([]byte(tokenKey), c.accessTTL)
+	a := api.New(st, api.Config{Metrics: reg, Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log, AccessLog: access,
+		PublicURL: publicURL, Tokens: tokens, OIDC: oidc,
 		DisableSignup: !c.signup, RefreshTTL: c.sessionTTL, InvitationTTL: c.invitationTTL,
 		Mail: sender, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits, CrossSitePhotos: c.crossSite,
 		Budget: c.bounds.budget, StreamWriteTimeout: c.bounds.streamWriteTimeout,
-		StreamsPerCaller: c.bounds.streamsPerCaller, Streams: c.bounds.streams}).Handler()
-	// /docs renders the API's /openapi.json; like it, for anyone.
-	h = apidocs.Mount(h)
+		StreamsPerCaller: c.bounds.streamsPerCaller, Streams: c.bounds.streams})
+	// The staff console at /console/ signs in and changes clients through
+	// the same API server and store; /docs renders the API's
+	// /openapi.json and, like it, is for anyone.
+	h := apidocs.Mount(console.Mount(a.Handler(), console.New(console.Config{API: a, Store: st, Tokens: tokens, Key: []byte(tokenKey)})))
 	// Shutdown, not a signal, stops the sender: it must stop claiming at
 	// once but may finish a delivery within the grace.
 	go sender.Run(context.WithoutCancel(ctx))

@@ -1,0 +1,140 @@
+// Package console is the staff console: server-rendered pages, under
+// /console/, for the people who run an organization. It signs people in
+// through the API's sign-in (the same throttle and sign-in sessions) and
+// changes clients through the same domain rules (package roster) and store
+// as the API: none of their rules is copied here. Pages work without
+// JavaScript; the scripts under static/ only make them quicker to use.
+package console
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+
+	"roster/api"
+	"roster/auth"
+	"roster/store"
+)
+
+// Prefix is where the console is served.
+const Prefix = "/console/"
+
+// Config is what the console runs on: the API server it signs in through
+// and shares its clock and error answers with, the same store, and the
+// same access tokens.
+type Config struct {
+	API    *api.Server
+	Store  *store.Store
+	Tokens *auth.Tokens
+	// Key is the secret the forms' CSRF tokens are derived from: the
+	// access tokens' key serves, since the derivation keeps them apart.
+	Key []byte
+}
+
+// Console serves the console's pages.
+type Console struct {
+	api     *api.Server
+	st      *store.Store
+	tokens  *auth.Tokens
+	csrfKey []byte
+	pages   pages
+}
+
+// New returns the console's handler, which serves every path under Prefix.
+func New(c Config) http.Handler {
+	mac := hmac.New(sha256.New, c.Key)
+	mac.Write([]byte("roster console CSRF key"))
+	con := &Console{api: c.API, st: c.Store, tokens: c.Tokens, csrfKey: mac.Sum(nil), pages: parsePages()}
+	return c.API.Framed(secureHeaders(http.NewCrossOriginProtection().Handler(con.routes())))
+}
+
+// Mount serves the console under Prefix and everything else with apiHandler.
+func Mount(apiHandler, console http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(Prefix, console)
+	mux.Handle("/", apiHandler)
+	return mux
+}
+
+// routes is every page of the console, on one screen. Staff pages need a
+// staff member signed in whose role may manage clients; their forms' POSTs
+// need the session's CSRF token.
+func (c *Console) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /console/static/", staticFiles())
+	mux.Handle("GET /console/{$}", c.public(c.home))
+	mux.Handle("GET /console/sign-in", c.public(c.signInPage))
+	mux.Handle("POST /console/sign-in", c.public(c.signIn))
+	mux.Handle("POST /console/sign-out", c.signedIn(c.signOut))
+	mux.Handle("GET /console/clients", c.staff(c.clientList))
+	mux.Handle("GET /console/clients/new", c.staff(c.newClient))
+	mux.Handle("POST /console/clients", c.staff(c.createClient))
+	mux.Handle("GET /console/clients/{uid}", c.staff(c.clientPage))
+	mux.Handle("GET /console/clients/{uid}/edit", c.staff(c.editClient))
+	mux.Handle("POST /console/clients/{uid}", c.staff(c.updateClient))
+	mux.Handle("POST /console/clients/{uid}/note", c.staff(c.saveNote))
+	mux.Handle("POST /console/clients/{uid}/deactivate", c.staff(c.setActive(false)))
+	mux.Handle("POST /console/clients/{uid}/reactivate", c.staff(c.setActive(true)))
+	mux.Handle("POST /console/clients/{uid}/force-logout", c.staff(c.forceLogout))
+	mux.Handle("GET /console/clients/{uid}/delete", c.staff(c.confirmDelete))
+	mux.Handle("POST /console/clients/{uid}/delete", c.staff(c.deleteClient))
+	return c.notFoundPages(mux)
+}
+
+// contentSecurityPolicy lets pages load scripts, styles and images from
+// Roster only, run no inline script or style, post forms only to Roster,
+// and be framed by nobody.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// secureHeaders sets the headers every console answer carries.
+func secureHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// notFoundPages answers a path that no page has, or a method a page does
+// not take, with the console's own error page rather than ServeMux's text.
+func (c *Console) notFoundPages(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		rec := &allowRecorder{header: http.Header{}}
+		mux.ServeHTTP(rec, r)
+		err := errNoPage
+		if rec.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.header.Get("Allow"))
+			err = &statusError{http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed here", r.Method)}
+		}
+		c.serve(func(http.ResponseWriter, *http.Request, *session) error { return err }).ServeHTTP(w, r)
+	})
+}
+
+// allowRecorder keeps the status and the Allow header of ServeMux's own
+// answer.
+type allowRecorder struct {
+	header http.Header
+	status int
+}
+
+func (a *allowRecorder) Header() http.Header         { return a.header }
+func (a *allowRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (a *allowRecorder) WriteHeader(status int)      { a.status = status }
+
+// statusError is an answer of HTTP's own that no error kind of the API
+// has: 405.
+type statusError struct {
+	status int
+	msg    string
+}
+
+func (e *statusError) Error() string { return e.msg }
