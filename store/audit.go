@@ -70,24 +70,34 @@ func clientEntries(ctx context.Context, org roster.OrgID, action string, clients
 }
 
 // insertAudit records many changes with one INSERT, for imports and
-// batches of creates. The uids are one block, in the entries' order, so
-// that the log lists them as if they had been made one by one.
+// batches of creates.
 func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, entries []auditEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
+	query, args, err := s.auditInsert(entries)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+// auditInsert is the INSERT that records entries, one or more, with its
+// arguments. The uids are one block, in the entries' order, so that the log
+// lists them as if they had been made one by one.
+func (s *Store) auditInsert(entries []auditEntry) (string, []any, error) {
 	t := systemNow()
 	uid := roster.NewUIDs(t, len(entries))
 	args := make([]any, 0, auditWidth*len(entries))
 	for i, e := range entries {
 		values, err := e.values(uid(i), t)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		args = append(args, values...)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log (`+auditColumns+`) VALUES `+s.valueLists(auditWidth, len(entries)), args...)
-	return err
+	return `INSERT INTO audit_log (` + auditColumns + `) VALUES ` + s.valueLists(auditWidth, len(entries)), args, nil
 }
 
 // AuditLog returns one keyset page of the organization's audit log, newest

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"roster"
 )
 
@@ -141,6 +143,10 @@ func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Cl
 
 // createClient stores a new client in a transaction of its own.
 func (s *Store) createClient(ctx context.Context, org roster.OrgID, c *roster.Client) error {
+	if s.pool != nil {
+		_, err := s.pipeCreates(ctx, []*createReq{{ctx: ctx, org: org, c: c}}, true)
+		return err
+	}
 	args := insertArgs(org, c)
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.reserve(ctx, tx, org, 1); err != nil {
@@ -161,10 +167,14 @@ func (s *Store) createClient(ctx context.Context, org roster.OrgID, c *roster.Cl
 	})
 }
 
-// clientWriteError explains a unique violation by the index it hit: an
-// organization's clients have distinct emails and distinct external ids.
+// clientWriteError explains a unique violation of the clients' table by
+// the index it hit: an organization's clients have distinct emails and
+// distinct external ids. A violation in another table (a client's
+// activities, written in the same statement on PostgreSQL) is no taken
+// field.
 func clientWriteError(err error) error {
-	if !isUniqueViolation(err) {
+	var pe *pgconn.PgError
+	if !isUniqueViolation(err) || errors.As(err, &pe) && pe.TableName != "clients" {
 		return err
 	}
 	field := roster.Fields[roster.FieldEmail].Name

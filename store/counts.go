@@ -67,6 +67,17 @@ func countKeys(createdBy string, gender *string, activities []string) []countKey
 // value) order, the same in every transaction, so that on PostgreSQL none
 // waits on another in a cycle.
 func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, deltas map[countKey]int) error {
+	query, args := s.countsUpsert(org, deltas)
+	if query == "" {
+		return nil
+	}
+	_, err := s.txExec(ctx, tx, query, args...)
+	return err
+}
+
+// countsUpsert is adjustCounts' statement with its arguments, or "" when
+// no counter moves.
+func (s *Store) countsUpsert(org roster.OrgID, deltas map[countKey]int) (string, []any) {
 	keys := make([]countKey, 0, len(deltas))
 	for k, d := range deltas {
 		if d != 0 {
@@ -74,7 +85,7 @@ func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, 
 		}
 	}
 	if len(keys) == 0 {
-		return nil
+		return "", nil
 	}
 	slices.SortFunc(keys, func(a, b countKey) int {
 		return cmp.Or(strings.Compare(a.dim, b.dim), strings.Compare(a.value, b.value))
@@ -87,10 +98,8 @@ func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, 
 	for _, k := range keys {
 		args = append(args, org, k.dim, k.value, slot, deltas[k])
 	}
-	_, err := s.txExec(ctx, tx, `INSERT INTO client_count_slots (org_id, dim, value, slot, n) VALUES `+
-		s.valueLists(5, len(keys))+`
-		ON CONFLICT (org_id, dim, value, slot) DO UPDATE SET n = client_count_slots.n + excluded.n`, args...)
-	return err
+	return `INSERT INTO client_count_slots (org_id, dim, value, slot, n) VALUES ` + s.valueLists(5, len(keys)) + `
+		ON CONFLICT (org_id, dim, value, slot) DO UPDATE SET n = client_count_slots.n + excluded.n`, args
 }
 
 // reserve fails with the plan's limit unless the organization has room
@@ -102,23 +111,35 @@ func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, 
 // of its own, after the lock: on PostgreSQL it then sees every create that
 // held the lock before.
 func (s *Store) reserve(ctx context.Context, tx *sql.Tx, org roster.OrgID, n int) error {
-	var limit int64
-	if err := s.txQueryRow(ctx, tx, `SELECT client_limit FROM organizations WHERE id = $1`, org).Scan(&limit); err != nil {
-		return err
+	if s.postgres {
+		if _, err := tx.ExecContext(ctx, lockLimited, org); err != nil {
+			return err
+		}
 	}
-	if limit == 0 {
-		return nil
-	}
+	var limit, count int64
 	var plan string
-	var count int64
-	err := s.txQueryRow(ctx, tx, `SELECT client_limit, payment_type FROM organizations WHERE id = $1`+s.forNoKeyUpdate(),
-		org).Scan(&limit, &plan)
-	if err == nil && limit != 0 {
-		err = s.txQueryRow(ctx, tx, counterSum("$2", "$3"), org, totalKey.dim, totalKey.value).Scan(&count)
-	}
-	switch {
-	case err != nil:
+	if err := s.txQueryRow(ctx, tx, orgRoom, org).Scan(&limit, &plan, &count); err != nil {
 		return err
+	}
+	return room(limit, plan, count, n)
+}
+
+// lockLimited locks the row of the organization $1 if its plan is limited,
+// on PostgreSQL, against other creates and changes of the plan. A plan
+// changed from unlimited meanwhile is read by orgRoom and checked, but
+// not held: as if the change had come a moment later.
+const lockLimited = `SELECT 1 FROM organizations WHERE id = $1 AND client_limit <> 0 FOR NO KEY UPDATE`
+
+// orgRoom reads the client limit of the organization $1, its plan, and,
+// when limited, its number of clients: the count is not made for an
+// unlimited plan, where it answers nothing.
+var orgRoom = `SELECT client_limit, payment_type, CASE WHEN client_limit = 0 THEN 0 ELSE (` +
+	counterSum(quote(totalKey.dim), quote(totalKey.value)) + `) END FROM organizations WHERE id = $1`
+
+// room fails with the plan's limit unless an organization of the plan, with
+// limit (0: none) and count clients, has room for n more.
+func room(limit int64, plan string, count int64, n int) error {
+	switch {
 	case limit == 0 || count+int64(n) <= limit:
 		return nil
 	case n == 1:

@@ -105,11 +105,7 @@ func (g *creates) createBatch(batch []*createReq) {
 		r.err <- s.createClient(r.ctx, r.org, r.c)
 		return
 	}
-	var alone []*createReq
-	err := s.inTx(context.WithoutCancel(batch[0].ctx), func(ctx context.Context, tx *sql.Tx) (err error) {
-		alone, err = s.insertBatch(ctx, tx, batch)
-		return err
-	})
+	alone, err := s.insertTogether(context.WithoutCancel(batch[0].ctx), batch)
 	if err != nil {
 		alone = batch
 	}
@@ -127,57 +123,100 @@ func (g *creates) createBatch(batch []*createReq) {
 	}
 }
 
+// insertTogether writes the creates of a batch that can go together in
+// one transaction, and returns the others.
+func (s *Store) insertTogether(ctx context.Context, batch []*createReq) (alone []*createReq, err error) {
+	if s.pool != nil {
+		return s.pipeCreates(ctx, batch, false)
+	}
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+		alone, err = s.insertBatch(ctx, tx, batch)
+		return err
+	})
+	return alone, err
+}
+
 // insertBatch writes the creates of a batch that can go together, and
-// returns the others. Organizations are reserved and counted in id order,
-// so that concurrent batches lock their rows in one order.
+// returns the others, in a transaction of database/sql (SQLite's).
 func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, batch []*createReq) (alone []*createReq, err error) {
-	batch = slices.SortedStableFunc(slices.Values(batch), func(a, b *createReq) int { return cmp.Compare(a.org, b.org) })
+	batch = byOrg(batch)
 	for org, n := range orgRuns(batch) {
 		if err := s.reserve(ctx, tx, org, n); err != nil {
 			return nil, err
 		}
 	}
+	query, args := s.clientsInsert(batch, false)
+	ids, err := s.insertClients(ctx, tx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	w := writtenOf(batch, ids)
+	if err := s.insertActivitiesOf(ctx, tx, w.created, ids); err != nil {
+		return nil, err
+	}
+	if err := s.insertAudit(ctx, tx, w.audits); err != nil {
+		return nil, err
+	}
+	for org := range orgRuns(batch) {
+		if err := s.adjustCounts(ctx, tx, org, w.deltas[org]); err != nil {
+			return nil, err
+		}
+	}
+	return w.left, nil
+}
+
+// byOrg sorts a batch by organization, keeping the order of each one's
+// creates: organizations are reserved and counted in id order, so that
+// concurrent batches lock their rows in one order.
+func byOrg(batch []*createReq) []*createReq {
+	return slices.SortedStableFunc(slices.Values(batch), func(a, b *createReq) int { return cmp.Compare(a.org, b.org) })
+}
+
+// clientsInsert is the INSERT of the rows of a batch's clients, returning
+// the id and uid of each row written. A create whose email or external id
+// is taken, by a client of before or by another create of the batch, is
+// left out, to be told why when it runs alone; alone, it is the error.
+func (s *Store) clientsInsert(batch []*createReq, alone bool) (string, []any) {
 	args := make([]any, 0, len(batch)*len(insertColumns))
 	for _, r := range batch {
 		args = append(args, insertArgs(r.org, r.c)...)
 	}
-	// A create whose email or external id is taken, by a client of before
-	// or by another create of the batch, is left out here and told why
-	// when it runs alone.
-	ids, err := s.insertClients(ctx, tx, `INSERT INTO clients (`+strings.Join(insertColumns, ", ")+`) VALUES `+
-		s.valueLists(len(insertColumns), len(batch))+` ON CONFLICT DO NOTHING RETURNING id, uid`, args)
-	if err != nil {
-		return nil, err
+	conflict := " ON CONFLICT DO NOTHING"
+	if alone {
+		conflict = ""
 	}
-	var created []*roster.Client
-	audits := make([]auditEntry, 0, len(batch))
-	deltas := map[roster.OrgID]map[countKey]int{}
+	return `INSERT INTO clients (` + strings.Join(insertColumns, ", ") + `) VALUES ` +
+		s.valueLists(len(insertColumns), len(batch)) + conflict + ` RETURNING id, uid`, args
+}
+
+// written is what the rows of a batch's clients leave to write: the
+// creates left out, and the clients, audit entries and counter changes of
+// the others.
+type written struct {
+	left    []*createReq
+	created []*roster.Client
+	audits  []auditEntry
+	deltas  map[roster.OrgID]map[countKey]int
+}
+
+// writtenOf sorts out a batch by the clients' ids of the rows written.
+func writtenOf(batch []*createReq, ids map[string]int64) written {
+	w := written{audits: make([]auditEntry, 0, len(batch)), deltas: map[roster.OrgID]map[countKey]int{}}
 	for _, r := range batch {
 		if _, ok := ids[r.c.UID]; !ok {
-			alone = append(alone, r)
+			w.left = append(w.left, r)
 			continue
 		}
-		created = append(created, r.c)
-		audits = append(audits, clientEntries(r.ctx, r.org, "client.create", []*roster.Client{r.c})...)
-		if deltas[r.org] == nil {
-			deltas[r.org] = map[countKey]int{}
+		w.created = append(w.created, r.c)
+		w.audits = append(w.audits, clientEntries(r.ctx, r.org, "client.create", []*roster.Client{r.c})...)
+		if w.deltas[r.org] == nil {
+			w.deltas[r.org] = map[countKey]int{}
 		}
 		for _, k := range append(countKeys(r.c.CreatedBy, r.c.Gender, r.c.PreferableActivities), totalKey) {
-			deltas[r.org][k]++
+			w.deltas[r.org][k]++
 		}
 	}
-	if err := s.insertActivitiesOf(ctx, tx, created, ids); err != nil {
-		return nil, err
-	}
-	if err := s.insertAudit(ctx, tx, audits); err != nil {
-		return nil, err
-	}
-	for org := range orgRuns(batch) {
-		if err := s.adjustCounts(ctx, tx, org, deltas[org]); err != nil {
-			return nil, err
-		}
-	}
-	return alone, nil
+	return w
 }
 
 // orgRuns yields each organization of a batch sorted by organization, with

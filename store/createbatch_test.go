@@ -96,3 +96,56 @@ func TestCreatesTogetherPastTheLimit(t *testing.T) {
 		assertCount(t, st, other, 2)
 	})
 }
+
+// TestCreatesTogetherFailingWhole sends a batch in which one create fails
+// the batch's transaction (a client listing one activity twice): nothing
+// of the batch stays, its creates run alone, and only that one fails,
+// leaving no row, counter or audit entry; a create whose email is taken
+// is refused and leaves no activity behind.
+func TestCreatesTogetherFailingWhole(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		if err := st.CreateClient(ctx, org.ID, newClient(org, "taken@example.com")); err != nil {
+			t.Fatal(err)
+		}
+		running := func(c *roster.Client) { c.PreferableActivities = []string{"Running"} }
+		twice := func(c *roster.Client) { c.PreferableActivities = []string{"Running", "Running"} }
+		creates := []store.NewCreate{
+			{ctx, org.ID, newClient(org, "one@example.com", running)},
+			{ctx, org.ID, newClient(org, "twice@example.com", twice)},
+			{ctx, org.ID, newClient(org, "taken@example.com", running)},
+			{ctx, org.ID, newClient(org, "two@example.com", running)},
+		}
+		errs := st.CreateTogether(creates...)
+		var e *roster.Error
+		switch {
+		case errs[0] != nil || errs[3] != nil:
+			t.Errorf("creates beside the failing one: %v", errs)
+		case errs[1] == nil || errors.As(errs[1], &e):
+			t.Errorf("the client with an activity twice: %v, want the database's error", errs[1])
+		case !errors.As(errs[2], &e) || e.Field != "email":
+			t.Errorf("the taken email: %v, want an error on email", errs[2])
+		}
+		assertCount(t, st, org, 3)
+		assertFilterCounts(t, st, org)
+		page, err := st.FilterClients(ctx, org.ID, roster.ClientFilter{Activities: []string{"Running"}}, roster.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Count != 2 {
+			t.Errorf("%d clients run, want 2", page.Count)
+		}
+		for i, c := range creates {
+			_, err := st.Client(ctx, org.ID, c.C.UID)
+			entries, aerr := st.AuditLog(ctx, org.ID, roster.AuditFilter{ObjectUID: c.C.UID, Limit: 10})
+			if aerr != nil {
+				t.Fatal(aerr)
+			}
+			stored := errs[i] == nil
+			if (err == nil) != stored || (len(entries) == 1) != stored || len(entries) > 1 {
+				t.Errorf("create %d (error %v): read %v, %d audit entries", i, errs[i], err, len(entries))
+			}
+		}
+	})
+}

@@ -61,7 +61,9 @@ func (w *where) clients() string {
 func (w *where) String() string { return strings.Join(w.conds, " AND ") }
 
 // orderColumns are the sort columns of the list orders; created_at sorts by
-// uid alone. Each has an index on (org_id, column, uid).
+// uid alone. Each has an index on (org_id, column, uid), but email_key,
+// unique in an organization, whose index on (org_id, column) gives the
+// same order.
 var orderColumns = map[roster.ClientOrder]string{
 	roster.OrderDisplayName:   "name_key",
 	roster.OrderEmail:         "email_key",

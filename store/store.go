@@ -320,17 +320,6 @@ func (s *Store) forUpdate() string {
 	return ""
 }
 
-// forNoKeyUpdate locks the rows a SELECT reads against other such locks
-// and updates, on PostgreSQL, but not against the key-share locks that
-// foreign-key checks take: rows that reference the locked one can still
-// be inserted meanwhile.
-func (s *Store) forNoKeyUpdate() string {
-	if s.postgres {
-		return " FOR NO KEY UPDATE"
-	}
-	return ""
-}
-
 // skipLocked makes a SELECT pass over rows other transactions hold, on
 // PostgreSQL; SQLite's one writer needs no such clause.
 func (s *Store) skipLocked() string {
