@@ -13,11 +13,8 @@ import (
 // nearest one in X-Forwarded-For that is not: addresses further left were
 // written by the client itself and prove nothing.
 func (s *Server) clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if !s.trusted(host) {
+	host, proxy := s.peer(r)
+	if !proxy {
 		return host
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
@@ -57,4 +54,13 @@ func (s *Server) clientNet(r *http.Request) string {
 	}
 	p, _ := a.Prefix(64)
 	return p.String()
+}
+
+// peer is the address of r's peer, and whether it is a trusted proxy.
+func (s *Server) peer(r *http.Request) (host string, proxy bool) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return host, s.trusted(host)
 }

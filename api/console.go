@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -49,11 +48,7 @@ func (s *Server) ViaHTTPS(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if !s.trusted(host) {
+	if _, proxy := s.peer(r); !proxy {
 		return false
 	}
 	// The proxy nearest Roster wrote the last value.

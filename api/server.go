@@ -157,6 +157,20 @@ func New(st *store.Store, c Config) *Server {
 // error body of every other error, keeping ServeMux's status (404, or 405
 // with its Allow header).
 func jsonMuxErrors(mux *http.ServeMux) http.Handler {
+	return Unmatched(mux, func(w http.ResponseWriter, r *http.Request, status int) {
+		msg := fmt.Sprintf("no such path: %s", r.URL.Path)
+		if status == http.StatusMethodNotAllowed {
+			msg = fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)
+		}
+		writeJSON(w, status, map[string]string{"error": msg})
+	})
+}
+
+// Unmatched serves the requests that mux has a pattern for, and answers
+// the others with miss, given the status ServeMux would answer (404, or
+// 405 with the Allow header, which is set): ServeMux's own answer is
+// plain text.
+func Unmatched(mux *http.ServeMux, miss func(w http.ResponseWriter, r *http.Request, status int)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
@@ -167,11 +181,7 @@ func jsonMuxErrors(mux *http.ServeMux) http.Handler {
 		if allow := rec.header.Get("Allow"); allow != "" {
 			w.Header().Set("Allow", allow)
 		}
-		msg := fmt.Sprintf("no such path: %s", r.URL.Path)
-		if rec.status == http.StatusMethodNotAllowed {
-			msg = fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)
-		}
-		writeJSON(w, rec.status, map[string]string{"error": msg})
+		miss(w, r, rec.status)
 	})
 }
 

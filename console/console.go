@@ -103,32 +103,14 @@ func secureHeaders(h http.Handler) http.Handler {
 // notFoundPages answers a path that no page has, or a method a page does
 // not take, with the console's own error page rather than ServeMux's text.
 func (c *Console) notFoundPages(mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern != "" {
-			mux.ServeHTTP(w, r)
-			return
-		}
-		rec := &allowRecorder{header: http.Header{}}
-		mux.ServeHTTP(rec, r)
+	return api.Unmatched(mux, func(w http.ResponseWriter, r *http.Request, status int) {
 		err := errNoPage
-		if rec.status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", rec.header.Get("Allow"))
+		if status == http.StatusMethodNotAllowed {
 			err = &statusError{http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed here", r.Method)}
 		}
 		c.serve(func(http.ResponseWriter, *http.Request, *session) error { return err }).ServeHTTP(w, r)
 	})
 }
-
-// allowRecorder keeps the status and the Allow header of ServeMux's own
-// answer.
-type allowRecorder struct {
-	header http.Header
-	status int
-}
-
-func (a *allowRecorder) Header() http.Header         { return a.header }
-func (a *allowRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (a *allowRecorder) WriteHeader(status int)      { a.status = status }
 
 // statusError is an answer of HTTP's own that no error kind of the API
 // has: 405.
