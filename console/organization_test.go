@@ -3,6 +3,7 @@ package console_test
 import (
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/auth"
 	"roster/store/storetest"
 )
 
@@ -81,6 +83,44 @@ func TestOrganizationUnlimited(t *testing.T) {
 		b.signIn(e.org)
 		if got := shownFieldsOf(b.get("/console/organization").body); got["Plan"] != plan || got["Client limit"] != "unlimited" {
 			t.Fatalf("an unlimited plan shows %v", got)
+		}
+	})
+}
+
+// TestNewPagesGuards: signed out, the new pages send the browser to sign
+// in and back; an account that is not staff is refused them in the API's
+// words and offered none of them.
+func TestNewPagesGuards(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		paths := []string{"/console/api-keys", "/console/audit", "/console/organization"}
+		for _, path := range paths {
+			a := e.browser().get(path)
+			if a.status != http.StatusSeeOther || a.header.Get("Location") != "/console/sign-in?next="+url.QueryEscape(path) {
+				t.Errorf("signed out, %s: %d to %q", path, a.status, a.header.Get("Location"))
+			}
+		}
+		hash, err := auth.HashPassword(password, testPasswordParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.st.CreateAccount(t.Context(), roster.NewAccount{Email: "athlete@example.com", DisplayName: "Athlete",
+			PasswordHash: hash, EmailVerified: true}); err != nil {
+			t.Fatal(err)
+		}
+		b := e.browser()
+		token := b.signIn(storetest.Org{OwnerEmail: "athlete@example.com"})
+		want := roster.Principal{}.Forbidden(roster.PermOwnAPIKeys).Error()
+		for _, path := range paths {
+			a := b.get(path)
+			if a.status != http.StatusForbidden || !strings.Contains(html.UnescapeString(a.body), want) {
+				t.Errorf("not staff, %s: %d %s; want 403 and %q", path, a.status, a.body, want)
+			}
+			if strings.Contains(a.body, `href="`+path+`"`) {
+				t.Errorf("not staff, %s is offered", path)
+			}
+		}
+		if a := b.post("/console/api-keys", url.Values{"csrf": {token}, "name": {"mine"}}); a.status != http.StatusForbidden {
+			t.Errorf("not staff, creating a key: %d; want 403", a.status)
 		}
 	})
 }
