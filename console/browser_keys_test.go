@@ -51,6 +51,8 @@ func TestBrowserAPIKeys(t *testing.T) {
 		row := fmt.Sprintf(`//table[@id="keys"]//tr[td[contains(., %q)]]`, keys[0].KeyID)
 		do(t, ctx, "the list again",
 			chromedp.Click(link("API keys")),
+			// The list page, not the answer to the creation it replaces.
+			chromedp.WaitNotPresent(`#secret`),
 			chromedp.WaitVisible(row))
 		if body := read(t, ctx, "the page", chromedp.Text(`main`)); strings.Contains(body, secret) {
 			t.Fatal("the secret is shown a second time")
@@ -73,6 +75,9 @@ func TestBrowserAPIKeys(t *testing.T) {
 			chromedp.WaitVisible(field("Action")),
 			chromedp.SendKeys(field("Action"), "api_key.revoke"),
 			chromedp.Click(button("Filter")),
+			// The filtered page, not the whole log it replaces, which
+			// lists the entry too: its field's value is the server's.
+			chromedp.WaitVisible(`//input[@id="action" and @value="api_key.revoke"]`),
 			chromedp.WaitVisible(entry))
 		screenshot(t, ctx, "audit")
 		rows := read(t, ctx, "the entries", chromedp.Text(`//table[@id="audit"]/tbody`))
