@@ -1,6 +1,9 @@
 package roster
 
-import "time"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 // APIKeyInfo describes an API key without its secret.
 type APIKeyInfo struct {
@@ -27,3 +30,12 @@ type APIKey struct {
 // MaxAPIKeys bounds the unrevoked keys of one account, so that its key
 // list is short enough to return whole.
 const MaxAPIKeys = 100
+
+// CheckAPIKeyName refuses a key's name that is not valid UTF-8 of at most
+// 100 characters.
+func CheckAPIKeyName(name string) error {
+	if utf8.RuneCountInString(name) > 100 || !utf8.ValidString(name) {
+		return Errorf(KindInvalid, "name: must be valid UTF-8 of at most 100 characters")
+	}
+	return nil
+}

@@ -122,6 +122,21 @@ func randomBase62(dst []byte) {
 	}
 }
 
+// IsNewUID reports whether s has the shape of a uid as NewUID makes them:
+// 20 letters and digits. Keyset cursors that are compared with such uids
+// (an audit entry's id) must have it.
+func IsNewUID(s string) bool {
+	if len(s) != 20 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
 // ValidUID reports whether s could be a uid Roster issued; anything else is
 // answered as not found without touching the database.
 func ValidUID(s string) bool {

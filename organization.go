@@ -91,3 +91,11 @@ func (u OrganizationUpdate) Changed() []string {
 	}
 	return names
 }
+
+// OrganizationUsage is how much of its plan an organization uses: its
+// clients, deactivated ones too, as its client limit counts them, and the
+// analysis sessions recorded for its clients.
+type OrganizationUsage struct {
+	Clients          int64
+	AnalysisSessions int64
+}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"unicode/utf8"
 
 	"roster"
 	"roster/auth"
@@ -37,8 +36,8 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if utf8.RuneCountInString(f["name"]) > 100 || !utf8.ValidString(f["name"]) {
-		return invalid("name: must be valid UTF-8 of at most 100 characters")
+	if err := roster.CheckAPIKeyName(f["name"]); err != nil {
+		return err
 	}
 	key, keyID, hash := auth.NewAPIKey()
 	p := principal(r)

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"regexp"
 	"time"
 
 	"roster"
@@ -27,9 +26,6 @@ type actorJSON struct {
 
 const defaultAuditLimit = 50
 
-// auditID is the shape of an entry's id: a uid as roster.NewUID makes them.
-var auditID = regexp.MustCompile(`^[0-9A-Za-z]{20}$`)
-
 // auditLog answers the organization's audit log, newest first, a keyset
 // page at a time: next_before_id is the before_id of the next page, "" when
 // no older entry is left. Entries are named by their uids, which tell
@@ -45,7 +41,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	}
 	// One entry more than the page tells whether another page follows.
 	f := roster.AuditFilter{ActorUID: q["actor_uid"], ObjectUID: q["object_uid"], Action: q["action"], Limit: limit + 1}
-	if f.BeforeID = q["before_id"]; f.BeforeID != "" && !auditID.MatchString(f.BeforeID) {
+	if f.BeforeID = q["before_id"]; f.BeforeID != "" && !roster.IsNewUID(f.BeforeID) {
 		return invalid("before_id: must be an entry's id, 20 letters and digits, such as the previous page's next_before_id")
 	}
 	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {

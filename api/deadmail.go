@@ -30,7 +30,7 @@ func (s *Server) deadMail(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	before := q["before_id"]
-	if before != "" && !auditID.MatchString(before) {
+	if before != "" && !roster.IsNewUID(before) {
 		return invalid("before_id: must be a dead message's uid, 20 letters and digits, such as the previous page's next_before_id")
 	}
 	// One message more than the page tells whether another page follows.

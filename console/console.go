@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"roster"
 	"roster/api"
 	"roster/auth"
 	"roster/store"
@@ -79,6 +80,12 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /console/clients/{uid}/force-logout", c.staff(c.forceLogout))
 	mux.Handle("GET /console/clients/{uid}/delete", c.staff(c.confirmDelete))
 	mux.Handle("POST /console/clients/{uid}/delete", c.staff(c.deleteClient))
+	mux.Handle("GET /console/api-keys", c.may(roster.PermOwnAPIKeys, c.apiKeyList))
+	mux.Handle("POST /console/api-keys", c.may(roster.PermOwnAPIKeys, c.createAPIKey))
+	mux.Handle("GET /console/api-keys/{key_id}/revoke", c.may(roster.PermOwnAPIKeys, c.confirmRevoke))
+	mux.Handle("POST /console/api-keys/{key_id}/revoke", c.may(roster.PermOwnAPIKeys, c.revokeAPIKey))
+	mux.Handle("GET /console/audit", c.may(roster.PermAuditLog, c.auditLog))
+	mux.Handle("GET /console/organization", c.may(roster.PermReadStaff, c.organization))
 	return c.notFoundPages(mux)
 }
 

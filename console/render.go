@@ -38,6 +38,7 @@ type layoutData struct {
 	view
 	SignedIn bool
 	CSRF     string
+	Menu     []navLink
 }
 
 func parsePages() pages {
@@ -65,7 +66,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, s *session, v v
 	if !ok {
 		panic("console: no template " + v.Template)
 	}
-	if err := t.ExecuteTemplate(&b, "layout", layoutData{view: v, SignedIn: s.signedIn, CSRF: s.csrf}); err != nil {
+	if err := t.ExecuteTemplate(&b, "layout", layoutData{view: v, SignedIn: s.signedIn, CSRF: s.csrf, Menu: menu(s, r.URL.Path)}); err != nil {
 		status, msg := api.ErrorAnswer(r, err)
 		http.Error(w, msg, status)
 		return

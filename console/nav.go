@@ -1,0 +1,47 @@
+package console
+
+import (
+	"net/http"
+
+	"roster"
+)
+
+// may serves h to a signed-in staff member whose role grants perm, the
+// permission the API's routes for the same thing ask for; others get the
+// API's 403 and its words.
+func (c *Console) may(perm roster.Permission, h handler) http.Handler {
+	return c.signedIn(func(w http.ResponseWriter, r *http.Request, s *session) error {
+		if !s.p.Can(perm) {
+			return s.p.Forbidden(perm)
+		}
+		return h(w, r, s)
+	})
+}
+
+// navLink is a page of the main navigation.
+type navLink struct {
+	Path, Label string
+	Perm        roster.Permission
+	Current     bool
+}
+
+// navPages are the pages of the main navigation after the clients, each
+// with the permission its page asks for.
+var navPages = []navLink{
+	{Path: Prefix + "organization", Label: "Organization", Perm: roster.PermReadStaff},
+	{Path: Prefix + "api-keys", Label: "API keys", Perm: roster.PermOwnAPIKeys},
+	{Path: Prefix + "audit", Label: "Audit log", Perm: roster.PermAuditLog},
+}
+
+// menu is the navigation s is offered: only the pages its role may open,
+// so that nobody is shown a link to a refusal.
+func menu(s *session, path string) []navLink {
+	var out []navLink
+	for _, l := range navPages {
+		if s.signedIn && s.p.Can(l.Perm) {
+			l.Current = l.Path == path
+			out = append(out, l)
+		}
+	}
+	return out
+}
