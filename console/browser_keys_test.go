@@ -92,19 +92,7 @@ func TestBrowserAPIKeys(t *testing.T) {
 			"/console/organization":                         `//dl[@id="organization"]`,
 			"/console/api-keys/00000000000000000000/revoke": heading("Not Found"),
 		}
-		for _, width := range []int64{360, 1440} {
-			for path, shown := range pages {
-				do(t, ctx, fmt.Sprintf("%s at %d px", path, width),
-					chromedp.EmulateViewport(width, 800),
-					chromedp.Navigate(e.srv.URL+path),
-					chromedp.WaitVisible(shown))
-				size := read(t, ctx, "the page's width", chromedp.Evaluate[[2]int64](
-					`[document.documentElement.scrollWidth, window.innerWidth]`))
-				if size[0] > size[1] {
-					t.Errorf("%s at %d px: %d px wide in a %d px window", path, width, size[0], size[1])
-				}
-			}
-		}
+		fitsWidths(t, ctx, e.srv.URL, pages)
 		do(t, ctx, "a phone's width", chromedp.EmulateViewport(360, 800), chromedp.Navigate(e.srv.URL+"/console/organization"),
 			chromedp.WaitVisible(`//dl[@id="organization"]`))
 		screenshot(t, ctx, "organization-phone")

@@ -277,18 +277,24 @@ func TestBrowserWidths(t *testing.T) {
 			"/console/clients/" + c.UID + "/delete": button("Delete"),
 			"/console/clients/00000000000000000000": heading("Not Found"),
 		}
-		for _, width := range []int64{360, 1440} {
-			for path, shown := range pages {
-				do(t, ctx, fmt.Sprintf("%s at %d px", path, width),
-					chromedp.EmulateViewport(width, 800),
-					chromedp.Navigate(e.srv.URL+path),
-					chromedp.WaitVisible(shown))
-				size := read(t, ctx, "the page's width", chromedp.Evaluate[[2]int64](
-					`[document.documentElement.scrollWidth, window.innerWidth]`))
-				if size[0] > size[1] {
-					t.Errorf("%s at %d px: %d px wide in a %d px window", path, width, size[0], size[1])
-				}
+		fitsWidths(t, ctx, e.srv.URL, pages)
+	})
+}
+
+// fitsWidths opens each page, waiting for what it shows, at a phone's
+// width and a desktop's, and fails t where one scrolls sideways.
+func fitsWidths(t *testing.T, ctx context.Context, base string, pages map[string]string) {
+	for _, width := range []int64{360, 1440} {
+		for path, shown := range pages {
+			do(t, ctx, fmt.Sprintf("%s at %d px", path, width),
+				chromedp.EmulateViewport(width, 800),
+				chromedp.Navigate(base+path),
+				chromedp.WaitVisible(shown))
+			size := read(t, ctx, "the page's width", chromedp.Evaluate[[2]int64](
+				`[document.documentElement.scrollWidth, window.innerWidth]`))
+			if size[0] > size[1] {
+				t.Errorf("%s at %d px: %d px wide in a %d px window", path, width, size[0], size[1])
 			}
 		}
-	})
+	}
 }

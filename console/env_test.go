@@ -191,3 +191,16 @@ func (b *browser) signIn(org storetest.Org) string {
 	}
 	return b.csrf(b.get("/console/clients"))
 }
+
+// addAccount stores an account with the tests' password that is staff of
+// no organization.
+func (e *env) addAccount(t *testing.T, email string) {
+	hash, err := auth.HashPassword(password, testPasswordParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.CreateAccount(t.Context(), roster.NewAccount{Email: email, DisplayName: "Athlete",
+		PasswordHash: hash, EmailVerified: true}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"roster"
-	"roster/auth"
 	"roster/store/storetest"
 )
 
@@ -126,14 +125,7 @@ func TestListPaging(t *testing.T) {
 // in, and is told why it sees no clients, in the API's words.
 func TestNotStaff(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		hash, err := auth.HashPassword(password, testPasswordParams)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.st.CreateAccount(t.Context(), roster.NewAccount{Email: "athlete@example.com", DisplayName: "Athlete",
-			PasswordHash: hash, EmailVerified: true}); err != nil {
-			t.Fatal(err)
-		}
+		e.addAccount(t, "athlete@example.com")
 		b := e.browser()
 		b.signIn(storetest.Org{OwnerEmail: "athlete@example.com"})
 		a := b.get("/console/clients")

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"roster"
-	"roster/auth"
 	"roster/store/storetest"
 )
 
@@ -99,14 +98,7 @@ func TestNewPagesGuards(t *testing.T) {
 				t.Errorf("signed out, %s: %d to %q", path, a.status, a.header.Get("Location"))
 			}
 		}
-		hash, err := auth.HashPassword(password, testPasswordParams)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.st.CreateAccount(t.Context(), roster.NewAccount{Email: "athlete@example.com", DisplayName: "Athlete",
-			PasswordHash: hash, EmailVerified: true}); err != nil {
-			t.Fatal(err)
-		}
+		e.addAccount(t, "athlete@example.com")
 		b := e.browser()
 		token := b.signIn(storetest.Org{OwnerEmail: "athlete@example.com"})
 		want := roster.Principal{}.Forbidden(roster.PermOwnAPIKeys).Error()

@@ -189,14 +189,7 @@ func (c *Console) signedIn(h handler) http.Handler {
 
 // staff serves h to a signed-in staff member whose role may manage
 // clients, as the API's client routes do.
-func (c *Console) staff(h handler) http.Handler {
-	return c.signedIn(func(w http.ResponseWriter, r *http.Request, s *session) error {
-		if !s.p.Can(roster.PermClients) {
-			return s.p.Forbidden(roster.PermClients)
-		}
-		return h(w, r, s)
-	})
-}
+func (c *Console) staff(h handler) http.Handler { return c.may(roster.PermClients, h) }
 
 // serve reads the session, makes its person the actor of the changes h
 // makes (for the audit log, as the API does), and answers h's error.
