@@ -64,22 +64,10 @@ const policy = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-
 	"img-src 'self' data:; connect-src 'self'; worker-src blob:; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// Mount returns next with /docs, and the assets under /docs/, served
-// beside it. Like /openapi.json, they need no credentials.
-func Mount(next http.Handler) http.Handler {
-	docs := handler()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/docs" || strings.HasPrefix(r.URL.Path, "/docs/") {
-			docs.ServeHTTP(w, r)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// handler serves the page, its script, and 404 for anything else under
-// /docs/. GET patterns answer HEAD too; other methods get a 405.
-func handler() http.Handler {
+// Handler serves /docs: the page, its script, and 404 for anything else
+// under /docs/. GET patterns answer HEAD too; other methods get a 405.
+// Like /openapi.json, they need no credentials.
+func Handler() http.Handler {
 	var html bytes.Buffer
 	if err := page.Execute(&html, scriptName); err != nil {
 		panic(err)

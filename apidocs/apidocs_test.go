@@ -29,7 +29,11 @@ func newServer(t *testing.T) *httptest.Server {
 		w.WriteHeader(http.StatusNotFound)
 		io.WriteString(w, `{"error":"api"}`)
 	})
-	srv := httptest.NewServer(Mount(api))
+	mux := http.NewServeMux()
+	mux.Handle("/", api)
+	mux.Handle("/docs", Handler())
+	mux.Handle("/docs/", Handler())
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
 }

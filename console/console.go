@@ -50,14 +50,6 @@ func New(c Config) http.Handler {
 	return c.API.Framed(secureHeaders(http.NewCrossOriginProtection().Handler(con.routes())))
 }
 
-// Mount serves the console under Prefix and everything else with apiHandler.
-func Mount(apiHandler, console http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle(Prefix, console)
-	mux.Handle("/", apiHandler)
-	return mux
-}
-
 // routes is every page of the console, on one screen. Staff pages need a
 // staff member signed in whose role may manage clients; their forms' POSTs
 // need the session's CSRF token.

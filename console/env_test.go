@@ -59,7 +59,9 @@ func newEnv(t testing.TB, st *store.Store, options ...func(*api.Config)) *env {
 		o(&c)
 	}
 	a := api.New(st, c)
-	h := console.Mount(a.Handler(), console.New(console.Config{API: a, Store: st, Tokens: tokens, Key: testTokenKey}))
+	h := http.NewServeMux()
+	h.Handle("/", a.Handler())
+	h.Handle(console.Prefix, console.New(console.Config{API: a, Store: st, Tokens: tokens, Key: testTokenKey}))
 	e := &env{t: t, st: st, srv: httptest.NewServer(h), api: a, clock: clock,
 		org: storetest.NewOrg(t, st, "Pro"), other: storetest.NewOrg(t, st, "Pro")}
 	t.Cleanup(e.srv.Close)

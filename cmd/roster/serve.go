@@ -205,14 +205,25 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 		Mail: sender, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits, CrossSitePhotos: c.crossSite,
 		Budget: c.bounds.budget, StreamWriteTimeout: c.bounds.streamWriteTimeout,
 		StreamsPerCaller: c.bounds.streamsPerCaller, Streams: c.bounds.streams})
-	// The staff console at /console/ signs in and changes clients through
-	// the same API server and store; /docs renders the API's
-	// /openapi.json and, like it, is for anyone.
-	h := apidocs.Mount(console.Mount(a.Handler(), console.New(console.Config{API: a, Store: st, Tokens: tokens, Key: []byte(tokenKey)})))
+	h := site(a, console.New(console.Config{API: a, Store: st, Tokens: tokens, Key: []byte(tokenKey)}))
 	// Shutdown, not a signal, stops the sender: it must stop claiming at
 	// once but may finish a delivery within the grace.
 	go sender.Run(context.WithoutCancel(ctx))
 	return &app{handler: h, metrics: metrics.Handler(reg, log), st: st, mail: sender, stopSweep: stopSweep}, nil
+}
+
+// site serves the API, the staff console at /console/, which signs in
+// and changes clients through the same API server and store, and /docs,
+// which renders the API's /openapi.json and, like it, is for anyone. The
+// API's frame (request id, access log, budget) covers all three.
+func site(a *api.Server, con http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", a.Handler())
+	mux.Handle(console.Prefix, con)
+	docs := a.Framed(apidocs.Handler())
+	mux.Handle("/docs", docs)
+	mux.Handle("/docs/", docs)
+	return mux
 }
 
 // startWait is how long a request waits for serve to start (startGate).
