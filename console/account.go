@@ -19,7 +19,7 @@ import (
 type accountData struct {
 	Account roster.Account
 	Clients []ownClientRow
-	Name    string            // the display name in the form: typed, or stored
+	Name    string            // the display name in the form: typed when refused, else stored
 	Errors  map[string]string // the API's message about each field at fault
 	Error   string            // a refusal about no one field (the last-owner rule, the throttle)
 	Message string
@@ -53,7 +53,7 @@ func (c *Console) showAccount(w http.ResponseWriter, r *http.Request, s *session
 		return err
 	}
 	d.Account = a
-	if d.Errors == nil {
+	if _, refused := d.Errors["display_name"]; !refused {
 		d.Name = a.DisplayName
 	}
 	for _, oc := range own {

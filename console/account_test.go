@@ -128,6 +128,9 @@ func TestAccountPassword(t *testing.T) {
 			`<p class="field-error" id="current_password-error">current_password: wrong password</p>`) {
 			t.Fatalf("wrong current password: %d %s; want 403 next to the field", a.status, a.body)
 		}
+		if name := e.me(t, e.org.OwnerUID).DisplayName; !strings.Contains(a.body, `name="display_name" type="text" value="`+name+`"`) {
+			t.Errorf("a refused password change empties the display name's field: %s", a.body)
+		}
 		weak := "short"
 		werr := auth.CheckNewPassword(weak, e.org.OwnerEmail, "")
 		want := "new_password: " + strings.TrimPrefix(werr.Error(), "password: ")
