@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/auth"
@@ -253,6 +254,39 @@ func TestAccountGuards(t *testing.T) {
 		}
 		if a := e.trySignIn(e.org.OwnerEmail, password); a.status != http.StatusSeeOther {
 			t.Errorf("a refused form changed the password: %d", a.status)
+		}
+	})
+}
+
+// TestAccountPasswordThrottle: guessing the current password meets the
+// sign-in throttle, as the API's /auth/me/password does: once blocked, the
+// right password changes nothing, and signing in is blocked too.
+func TestAccountPasswordThrottle(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		b := e.browser()
+		token := b.signIn(e.org)
+		const next = "a brand new and quite unusual passphrase"
+		change := func(current string) answer {
+			return b.post("/console/account/password", url.Values{"csrf": {token}, "current_password": {current}, "new_password": {next}})
+		}
+		throttled := false
+		for i := 0; i < 10 && !throttled; i++ {
+			throttled = change("not the password at all").status == http.StatusTooManyRequests
+		}
+		if !throttled {
+			t.Fatal("ten wrong current passwords in a row met no throttle")
+		}
+		a := change(password)
+		if a.status != http.StatusTooManyRequests ||
+			!strings.Contains(a.body, `id="account-error">too many failed sign-ins`) {
+			t.Fatalf("the right password while blocked: %d %s; want 429 and the API's words", a.status, a.body)
+		}
+		if a := e.trySignIn(e.org.OwnerEmail, password); a.status != http.StatusTooManyRequests {
+			t.Errorf("signing in while blocked: %d; want 429", a.status)
+		}
+		e.clock.Advance(24 * time.Hour)
+		if a := e.trySignIn(e.org.OwnerEmail, password); a.status != http.StatusSeeOther {
+			t.Errorf("the old password after the block: %d; want it unchanged", a.status)
 		}
 	})
 }
