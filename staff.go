@@ -42,7 +42,7 @@ type StaffMember struct {
 func ParseEmail(name string, v any) (string, error) {
 	s, err := emailValue(v)
 	if err != nil {
-		return "", Errorf(KindInvalid, "%s: %v", name, err)
+		return "", FieldErrorf(name, "%v", err)
 	}
 	return s, nil
 }
@@ -51,7 +51,7 @@ func ParseEmail(name string, v any) (string, error) {
 func ParseDisplayName(name string, v any) (string, error) {
 	s, err := displayName(v)
 	if err != nil {
-		return "", Errorf(KindInvalid, "%s: %v", name, err)
+		return "", FieldErrorf(name, "%v", err)
 	}
 	return s, nil
 }

@@ -103,38 +103,46 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principal(r)
-	if err := s.confirmPassword(r, f["current_password"], "current_password"); err != nil {
-		return err
-	}
-	a, _, err := s.store.Me(r.Context(), p.AccountUID)
-	if err != nil {
-		return err
-	}
-	hash, err := s.hashNewPassword("new_password", f["new_password"], a.Email, a.DisplayName)
-	if err != nil {
-		return err
-	}
-	if err := s.store.ChangePassword(r.Context(), p.AccountUID, hash, p.SignInSessionUID); err != nil {
+	if err := s.ChangePassword(r, p.AccountUID, p.SignInSessionUID, f["current_password"], f["new_password"]); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Password changed: your other sessions were signed out."})
 	return nil
 }
 
-// confirmPassword checks the signed-in account's password, as sign-in
-// does and under the same throttle, so that a stolen token cannot guess
-// it quickly. An account without a password has nothing to confirm.
-func (s *Server) confirmPassword(r *http.Request, password, field string) error {
-	a, _, err := s.store.Me(r.Context(), principal(r).AccountUID)
-	if err != nil || !a.HasPassword {
+// ChangePassword changes an account's password, as POST /auth/me/password
+// does for the console too: the current password confirmed, the new one
+// held to the password rules, and every other sign-in session of the
+// account ended but keep, the one that asked.
+func (s *Server) ChangePassword(r *http.Request, accountUID, keep, current, next string) error {
+	a, _, err := s.store.Me(r.Context(), accountUID)
+	if err != nil {
 		return err
 	}
-	if password == "" {
-		return invalid("%s: required", field)
+	if err := s.confirmPassword(r, a, current, "current_password"); err != nil {
+		return err
 	}
-	_, err = s.throttledCheck(r, a.Email, password)
+	hash, err := s.hashNewPassword("new_password", next, a.Email, a.DisplayName)
+	if err != nil {
+		return err
+	}
+	return s.store.ChangePassword(r.Context(), accountUID, hash, keep)
+}
+
+// confirmPassword checks the password of account a, as sign-in does and
+// under the same throttle, so that a stolen token cannot guess it
+// quickly. An account without a password has nothing to confirm. Its
+// errors name field, so that a form can show them next to it.
+func (s *Server) confirmPassword(r *http.Request, a roster.Account, password, field string) error {
+	if !a.HasPassword {
+		return nil
+	}
+	if password == "" {
+		return roster.FieldErrorf(field, "required")
+	}
+	_, err := s.throttledCheck(r, a.Email, password)
 	if errors.Is(err, roster.ErrWrongCredentials) {
-		return roster.Errorf(roster.KindForbidden, "%s: wrong password", field)
+		return &roster.Error{Kind: roster.KindForbidden, Message: field + ": wrong password", Field: field}
 	}
 	return err
 }
@@ -144,14 +152,25 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.confirmPassword(r, f["password"], "password"); err != nil {
-		return err
-	}
-	if err := s.store.DeleteAccount(r.Context(), principal(r).AccountUID); err != nil {
+	if err := s.DeleteAccount(r, principal(r).AccountUID, f["password"]); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Account deleted."})
 	return nil
+}
+
+// DeleteAccount deletes an account, as DELETE /auth/me does for the
+// console too: its password confirmed first; the store keeps the rule
+// that the last Owner of an organization cannot go.
+func (s *Server) DeleteAccount(r *http.Request, accountUID, password string) error {
+	a, _, err := s.store.Me(r.Context(), accountUID)
+	if err != nil {
+		return err
+	}
+	if err := s.confirmPassword(r, a, password, "password"); err != nil {
+		return err
+	}
+	return s.store.DeleteAccount(r.Context(), accountUID)
 }
 
 type linkInvitationJSON struct {

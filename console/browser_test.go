@@ -276,6 +276,8 @@ func TestBrowserWidths(t *testing.T) {
 			"/console/clients/" + c.UID + "/edit":   field("Weight"),
 			"/console/clients/" + c.UID + "/delete": button("Delete"),
 			"/console/clients/00000000000000000000": heading("Not Found"),
+			"/console/account":                      field("New password"),
+			"/console/account/delete":               button("Delete my account"),
 		}
 		fitsWidths(t, ctx, e.srv.URL, pages)
 	})

@@ -78,6 +78,11 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /console/api-keys/{key_id}/revoke", c.may(roster.PermOwnAPIKeys, c.revokeAPIKey))
 	mux.Handle("GET /console/audit", c.may(roster.PermAuditLog, c.auditLog))
 	mux.Handle("GET /console/organization", c.may(roster.PermReadStaff, c.organization))
+	mux.Handle("GET /console/account", c.signedIn(c.account))
+	mux.Handle("POST /console/account/name", c.signedIn(c.setDisplayName))
+	mux.Handle("POST /console/account/password", c.signedIn(c.changePassword))
+	mux.Handle("GET /console/account/delete", c.signedIn(c.confirmDeleteAccount))
+	mux.Handle("POST /console/account/delete", c.signedIn(c.deleteAccount))
 	return c.notFoundPages(mux)
 }
 

@@ -195,14 +195,16 @@ func (b *browser) signIn(org storetest.Org) string {
 }
 
 // addAccount stores an account with the tests' password that is staff of
-// no organization.
-func (e *env) addAccount(t *testing.T, email string) {
+// no organization, and returns its uid.
+func (e *env) addAccount(t *testing.T, email string) string {
 	hash, err := auth.HashPassword(password, testPasswordParams)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.st.CreateAccount(t.Context(), roster.NewAccount{Email: email, DisplayName: "Athlete",
-		PasswordHash: hash, EmailVerified: true}); err != nil {
+	uid, err := e.st.CreateAccount(t.Context(), roster.NewAccount{Email: email, DisplayName: "Athlete",
+		PasswordHash: hash, EmailVerified: true})
+	if err != nil {
 		t.Fatal(err)
 	}
+	return uid
 }

@@ -22,6 +22,7 @@ func (c *Console) may(perm roster.Permission, h handler) http.Handler {
 type navLink struct {
 	Path, Label string
 	Perm        roster.Permission
+	Anyone      bool // every signed-in person may open it, staff or not
 	Current     bool
 }
 
@@ -31,6 +32,7 @@ var navPages = []navLink{
 	{Path: Prefix + "organization", Label: "Organization", Perm: roster.PermReadStaff},
 	{Path: Prefix + "api-keys", Label: "API keys", Perm: roster.PermOwnAPIKeys},
 	{Path: Prefix + "audit", Label: "Audit log", Perm: roster.PermAuditLog},
+	{Path: Prefix + "account", Label: "My account", Anyone: true},
 }
 
 // menu is the navigation s is offered: only the pages its role may open,
@@ -38,7 +40,7 @@ var navPages = []navLink{
 func menu(s *session, path string) []navLink {
 	var out []navLink
 	for _, l := range navPages {
-		if s.signedIn && s.p.Can(l.Perm) {
+		if s.signedIn && (l.Anyone || s.p.Can(l.Perm)) {
 			l.Current = l.Path == path
 			out = append(out, l)
 		}

@@ -15,7 +15,7 @@ import (
 	"roster/api"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFiles embed.FS
 
 //go:embed static
@@ -30,7 +30,8 @@ type view struct {
 	Data     any
 }
 
-// pages are the templates, each page's parsed with the layout.
+// pages are the templates, each page's parsed with the layout and the
+// partials that pages share.
 type pages map[string]*template.Template
 
 // layoutData is what the layout sees: the view and who asks.
@@ -42,7 +43,7 @@ type layoutData struct {
 }
 
 func parsePages() pages {
-	funcs := template.FuncMap{"asset": assetURL}
+	funcs := template.FuncMap{"asset": assetURL, "field": newInputField}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -52,7 +53,7 @@ func parsePages() pages {
 		if name == "templates/layout.html" {
 			continue
 		}
-		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", name))
+		t := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/partials/*.html", name))
 		p[strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")] = t
 	}
 	return p
