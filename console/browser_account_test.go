@@ -15,14 +15,7 @@ import (
 func TestBrowserAccount(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := newTab(t)
-		do(t, ctx, "sign in",
-			chromedp.EmulateViewport(1280, 720),
-			chromedp.Navigate(e.srv.URL+"/console/sign-in"),
-			chromedp.WaitVisible(field("Email")),
-			chromedp.SendKeys(field("Email"), e.org.OwnerEmail),
-			chromedp.SendKeys(field("Password"), password),
-			chromedp.Click(button("Sign in")),
-			chromedp.WaitVisible(field("Search")))
+		ownerSignsIn(t, ctx, e)
 
 		do(t, ctx, "a weak new password",
 			chromedp.Click(link("My account")),
