@@ -180,10 +180,10 @@ func TestSignInNext(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		for next, want := range map[string]string{
 			"/console/clients?q=ada":   "/console/clients?q=ada",
-			"//evil.example/console/":  "/console/clients",
-			"https://evil.example/":    "/console/clients",
-			"/console\\@evil.example/": "/console/clients",
-			"/elsewhere":               "/console/clients",
+			"//evil.example/console/":  "/console/",
+			"https://evil.example/":    "/console/",
+			"/console\\@evil.example/": "/console/",
+			"/elsewhere":               "/console/",
 		} {
 			b := e.browser()
 			page := b.get("/console/sign-in?" + url.Values{"next": {next}}.Encode())

@@ -122,10 +122,20 @@ func TestListPaging(t *testing.T) {
 }
 
 // TestNotStaff: an account that is not staff of an organization may sign
-// in, and is told why it sees no clients, in the API's words.
+// in, lands on its account, and is told why it sees no clients, in the
+// API's words; staff land on the clients.
 func TestNotStaff(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		e.addAccount(t, "athlete@example.com")
+		for email, home := range map[string]string{"athlete@example.com": "/console/account", e.org.OwnerEmail: "/console/clients"} {
+			if email != e.org.OwnerEmail {
+				e.addAccount(t, email)
+			}
+			b := e.browser()
+			b.signIn(storetest.Org{OwnerEmail: email})
+			if a := b.get("/console/"); a.status != http.StatusSeeOther || a.header.Get("Location") != home {
+				t.Errorf("%s's home: %d to %q; want %s", email, a.status, a.header.Get("Location"), home)
+			}
+		}
 		b := e.browser()
 		b.signIn(storetest.Org{OwnerEmail: "athlete@example.com"})
 		a := b.get("/console/clients")

@@ -229,12 +229,12 @@ func (c *Console) answerError(w http.ResponseWriter, r *http.Request, s *session
 }
 
 // localPath returns next when it is a console page to go back to after
-// signing in, and the clients list otherwise: never another site.
+// signing in, and the console's home otherwise: never another site.
 func localPath(next string) string {
 	if strings.HasPrefix(next, Prefix) && !strings.ContainsAny(next, "\\\r\n") {
 		if u, err := url.Parse(next); err == nil && u.Host == "" && u.Scheme == "" {
 			return next
 		}
 	}
-	return Prefix + "clients"
+	return Prefix
 }

@@ -6,11 +6,15 @@ import (
 	"roster"
 )
 
-// home sends a signed-in person to the clients list, anyone else to sign in.
+// home sends staff who may manage clients to the clients list, any other
+// signed-in person to their account, and anyone else to sign in.
 func (c *Console) home(w http.ResponseWriter, r *http.Request, s *session) error {
 	to := Prefix + "sign-in"
-	if s.signedIn {
+	switch {
+	case s.signedIn && s.p.Can(roster.PermClients):
 		to = Prefix + "clients"
+	case s.signedIn:
+		to = Prefix + "account"
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
