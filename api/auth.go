@@ -25,22 +25,37 @@ type tokensJSON struct {
 // address has an account, and the mail says which case it is. Nothing is
 // created until the mailed code comes back with the password (verifyEmail).
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
-	if !s.signupEnabled {
-		return roster.Errorf(roster.KindForbidden, "sign-up is disabled on this server: ask an organization's owner for an invitation")
-	}
 	f, link, err := s.readStringsWithLink(w, r, "email", "password", "display_name")
 	if err != nil {
 		return err
 	}
-	email, err := roster.ParseEmail("email", f["email"])
+	if err := s.SignUp(r, f["email"], f["display_name"], f["password"], link); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, message{"Check your email: it holds a code that finishes signing up, with your password."})
+	return nil
+}
+
+// ErrSignUpDisabled refuses a sign-up on a server that takes none.
+var ErrSignUpDisabled = roster.Errorf(roster.KindForbidden, "sign-up is disabled on this server: ask an organization's owner for an invitation")
+
+// SignUp starts a sign-up, as POST /auth/signup does for the console too:
+// it mails the address a code (in link, an allowed one, when given), or
+// tells it that it has an account already, under the sign-up mail limits.
+// Its error does not tell which case it was.
+func (s *Server) SignUp(r *http.Request, email, displayName, password, link string) error {
+	if !s.signupEnabled {
+		return ErrSignUpDisabled
+	}
+	email, err := roster.ParseEmail("email", email)
 	if err != nil {
 		return err
 	}
-	name, err := roster.ParseDisplayName("display_name", f["display_name"])
+	name, err := roster.ParseDisplayName("display_name", displayName)
 	if err != nil {
 		return err
 	}
-	hash, err := s.hashNewPassword("password", f["password"], email, name)
+	hash, err := s.hashNewPassword("password", password, email, name)
 	if err != nil {
 		return err
 	}
@@ -52,9 +67,11 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.mail.Notify()
-	writeJSON(w, http.StatusAccepted, message{"Check your email: it holds a code that finishes signing up, with your password."})
 	return nil
 }
+
+// SignUpEnabled reports whether the server takes sign-ups.
+func (s *Server) SignUpEnabled() bool { return s.signupEnabled }
 
 // hashNewPassword checks a new password (the request's field) against the
 // rules and the person's own email and name, and hashes it.
@@ -83,36 +100,42 @@ func (s *Server) emailToken(ttl time.Duration) (string, roster.EmailToken) {
 }
 
 // verifyEmail finishes a sign-up with the mailed code and the password
-// chosen with it, and signs the person in. The code alone is not enough:
-// a victim who follows the link of a sign-up someone else made with their
-// address would otherwise verify the address for them.
+// chosen with it, and signs the person in.
 func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 	f, err := readStrings(w, r, []string{"token", "password"})
 	if err != nil {
 		return err
 	}
-	tokenHash := auth.HashToken(f["token"])
-	email, hash, err := s.store.SignUpPassword(r.Context(), tokenHash)
+	uid, err := s.completeSignUp(r, f["token"], f["password"])
 	if err != nil {
 		return err
+	}
+	return s.openSignInSession(w, r, uid, http.StatusOK)
+}
+
+// completeSignUp finishes the sign-up of a mailed code and returns the
+// account it made. The code alone is not enough: a victim who follows the
+// link of a sign-up someone else made with their address would otherwise
+// verify the address for them.
+func (s *Server) completeSignUp(r *http.Request, token, password string) (string, error) {
+	tokenHash := auth.HashToken(token)
+	email, hash, err := s.store.SignUpPassword(r.Context(), tokenHash)
+	if err != nil {
+		return "", err
 	}
 	// Whoever holds a code (a forwarded mail, a leaked link) guesses its
 	// password under the sign-in throttle of the address, like a sign-in.
 	err = s.throttled(r, email, errWrongSignUpPassword, func() error {
-		ok, err := auth.VerifyPassword(hash, f["password"])
+		ok, err := auth.VerifyPassword(hash, password)
 		if err == nil && !ok {
 			err = errWrongSignUpPassword
 		}
 		return err
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
-	uid, err := s.store.CompleteSignUp(r.Context(), tokenHash)
-	if err != nil {
-		return err
-	}
-	return s.openSignInSession(w, r, uid, http.StatusOK)
+	return s.store.CompleteSignUp(r.Context(), tokenHash)
 }
 
 func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) error {
@@ -120,14 +143,24 @@ func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	if err := s.ResendVerification(r, principal(r).AccountUID, link); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, message{"Verification mail sent."})
+	return nil
+}
+
+// ResendVerification mails an unverified account a new sign-up code, as
+// POST /auth/verify-email/resend does for the console too, with link (an
+// allowed one) when given.
+func (s *Server) ResendVerification(r *http.Request, accountUID, link string) error {
 	token, tok := s.emailToken(roster.SignUpTTL)
 	// The address is the account's own, filled in by the store.
-	if err := s.store.ResendVerification(r.Context(), principal(r).AccountUID, s.clientNet(r), tok,
+	if err := s.store.ResendVerification(r.Context(), accountUID, s.clientNet(r), tok,
 		roster.SignUpMail("", link, token), s.limits); err != nil {
 		return err
 	}
 	s.mail.Notify()
-	writeJSON(w, http.StatusOK, message{"Verification mail sent."})
 	return nil
 }
 
@@ -138,7 +171,19 @@ func (s *Server) passwordReset(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	email, err := roster.ParseEmail("email", f["email"])
+	if err := s.StartPasswordReset(r, f["email"], link); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, message{"If an account has this email, a reset code is on its way to it."})
+	return nil
+}
+
+// StartPasswordReset mails a reset code (in link, an allowed one, when
+// given) to the account with the email, if there is one, as POST
+// /auth/password-reset does for the console too. Its error does not tell
+// whether there is.
+func (s *Server) StartPasswordReset(r *http.Request, email, link string) error {
+	email, err := roster.ParseEmail("email", email)
 	if err != nil {
 		return err
 	}
@@ -149,7 +194,6 @@ func (s *Server) passwordReset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.mail.Notify()
-	writeJSON(w, http.StatusAccepted, message{"If an account has this email, a reset code is on its way to it."})
 	return nil
 }
 
@@ -160,20 +204,26 @@ func (s *Server) confirmPasswordReset(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	tokenHash := auth.HashToken(f["token"])
-	email, name, err := s.store.ResetAccount(r.Context(), tokenHash)
-	if err != nil {
-		return err
-	}
-	hash, err := s.hashNewPassword("new_password", f["new_password"], email, name)
-	if err != nil {
-		return err
-	}
-	uid, err := s.store.ResetPassword(r.Context(), tokenHash, hash)
+	uid, err := s.resetPassword(r, f["token"], f["new_password"])
 	if err != nil {
 		return err
 	}
 	return s.openSignInSession(w, r, uid, http.StatusOK)
+}
+
+// resetPassword sets a new password with a mailed reset code, verifies the
+// email and ends every session of the account, whose uid it returns.
+func (s *Server) resetPassword(r *http.Request, token, newPassword string) (string, error) {
+	tokenHash := auth.HashToken(token)
+	email, name, err := s.store.ResetAccount(r.Context(), tokenHash)
+	if err != nil {
+		return "", err
+	}
+	hash, err := s.hashNewPassword("new_password", newPassword, email, name)
+	if err != nil {
+		return "", err
+	}
+	return s.store.ResetPassword(r.Context(), tokenHash, hash)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {

@@ -24,8 +24,47 @@ func (s *Server) SignIn(r *http.Request, email, password string) (accountUID, se
 	if err != nil {
 		return "", "", err
 	}
-	ss, _, err := s.startSignInSession(r, uid)
-	return uid, ss.UID, err
+	return s.openConsoleSession(r, uid)
+}
+
+// VerifyEmail finishes a sign-up with its mailed code and password, as
+// POST /auth/verify-email does, and opens a sign-in session for the new
+// account. It returns the account's uid and the session's.
+func (s *Server) VerifyEmail(r *http.Request, code, password string) (accountUID, sessionUID string, err error) {
+	uid, err := s.completeSignUp(r, code, password)
+	if err != nil {
+		return "", "", err
+	}
+	return s.openConsoleSession(r, uid)
+}
+
+// ResetPassword sets a new password with a mailed reset code, as POST
+// /auth/password-reset/confirm does, and opens a sign-in session for the
+// account, whose others it ended. It returns the account's uid and the
+// session's.
+func (s *Server) ResetPassword(r *http.Request, code, newPassword string) (accountUID, sessionUID string, err error) {
+	uid, err := s.resetPassword(r, code, newPassword)
+	if err != nil {
+		return "", "", err
+	}
+	return s.openConsoleSession(r, uid)
+}
+
+// openConsoleSession opens a sign-in session for an account and returns
+// the account's uid and the session's; the console keeps no refresh token.
+func (s *Server) openConsoleSession(r *http.Request, accountUID string) (string, string, error) {
+	ss, _, err := s.startSignInSession(r, accountUID)
+	return accountUID, ss.UID, err
+}
+
+// MailLink is the link to path on the server's public URL that mail may
+// carry, checked as a platform_link is; "" when no public URL is set, so
+// that mail carries the code only.
+func (s *Server) MailLink(path string) (string, error) {
+	if s.publicURL == "" {
+		return "", nil
+	}
+	return s.linkOrigins.Check("platform_link", s.publicURL+path)
 }
 
 // startSignInSession stores a new sign-in session for an account and

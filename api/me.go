@@ -49,52 +49,70 @@ func (s *Server) updateOwnClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// The registry marks the fields of their own profile a person may
-	// change (roster.UseOwn); the rest are the organization's.
-	for k := range in.fields {
-		if f, ok := roster.FieldNamed(k); !ok || !roster.Fields[f].Uses.Has(roster.UseOwn) {
-			return invalid("%s: not a field you may change in your own profile", k)
-		}
-	}
-	u, err := roster.NewClientUpdate(in.fields)
-	if err != nil {
-		return err
-	}
-	if u.Set == 0 {
-		return invalid("nothing to update: give at least one field")
-	}
-	uid := r.PathValue("user_uid")
-	org, err := s.ownClientOrg(r, uid)
-	if err != nil {
-		return err
-	}
-	if _, err := s.store.UpdateClient(r.Context(), org, uid, u); err != nil {
+	if err := s.UpdateOwnClient(r, principal(r).AccountUID, r.PathValue("user_uid"), in.fields); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"User information updated successfully."})
 	return nil
 }
 
+// UpdateOwnClient changes fields of a client profile linked to the
+// account, as PUT /auth/me/clients/{user_uid} does for the console too:
+// only the fields a person may change of their own profile.
+func (s *Server) UpdateOwnClient(r *http.Request, accountUID, clientUID string, fields map[string]any) error {
+	// The registry marks the fields of their own profile a person may
+	// change (roster.UseOwn); the rest are the organization's.
+	for k := range fields {
+		if f, ok := roster.FieldNamed(k); !ok || !roster.Fields[f].Uses.Has(roster.UseOwn) {
+			return invalid("%s: not a field you may change in your own profile", k)
+		}
+	}
+	u, err := roster.NewClientUpdate(fields)
+	if err != nil {
+		return err
+	}
+	if u.Set == 0 {
+		return invalid("nothing to update: give at least one field")
+	}
+	org, err := s.ownClientOrg(r, accountUID, clientUID)
+	if err != nil {
+		return err
+	}
+	_, err = s.store.UpdateClient(r.Context(), org, clientUID, u)
+	return err
+}
+
 func (s *Server) deleteOwnClient(w http.ResponseWriter, r *http.Request) error {
-	uid := r.PathValue("user_uid")
-	org, err := s.ownClientOrg(r, uid)
-	if err != nil {
+	if err := s.DeleteOwnClient(r, principal(r).AccountUID, r.PathValue("user_uid")); err != nil {
 		return err
 	}
-	photo, err := s.store.DeleteClient(r.Context(), org, uid)
-	if err != nil {
-		return err
-	}
-	s.deletePhoto(r.Context(), photo)
 	writeJSON(w, http.StatusOK, message{"Your profile was deleted."})
 	return nil
 }
 
-func (s *Server) ownClientOrg(r *http.Request, uid string) (roster.OrgID, error) {
+// DeleteOwnClient deletes a client profile linked to the account, with
+// its photo, as DELETE /auth/me/clients/{user_uid} does for the console
+// too.
+func (s *Server) DeleteOwnClient(r *http.Request, accountUID, clientUID string) error {
+	org, err := s.ownClientOrg(r, accountUID, clientUID)
+	if err != nil {
+		return err
+	}
+	photo, err := s.store.DeleteClient(r.Context(), org, clientUID)
+	if err != nil {
+		return err
+	}
+	s.deletePhoto(r.Context(), photo)
+	return nil
+}
+
+// ownClientOrg is the organization of a client profile linked to the
+// account; any other client is not found.
+func (s *Server) ownClientOrg(r *http.Request, accountUID, uid string) (roster.OrgID, error) {
 	if !roster.ValidUID(uid) {
 		return 0, roster.ErrClientNotFound
 	}
-	return s.store.OwnClientOrg(r.Context(), principal(r).AccountUID, uid)
+	return s.store.OwnClientOrg(r.Context(), accountUID, uid)
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
@@ -210,10 +228,7 @@ func (s *Server) respondLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !roster.ValidUID(uid) {
-		return roster.ErrLinkInvitationNotFound
-	}
-	if err := s.store.RespondLink(r.Context(), principal(r).AccountUID, uid, accept); err != nil {
+	if err := s.RespondLink(r, principal(r).AccountUID, uid, accept); err != nil {
 		return err
 	}
 	msg := "Link declined."
@@ -224,14 +239,31 @@ func (s *Server) respondLink(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) unlinkOwnClient(w http.ResponseWriter, r *http.Request) error {
-	uid := r.PathValue("user_uid")
-	if !roster.ValidUID(uid) {
-		return roster.ErrClientNotFound
+// RespondLink accepts or declines an invitation to link the account to an
+// organization's client profile, as POST /auth/me/link-invitations/respond
+// does for the console too: only the invitations to the account's own
+// address are found.
+func (s *Server) RespondLink(r *http.Request, accountUID, linkUID string, accept bool) error {
+	if !roster.ValidUID(linkUID) {
+		return roster.ErrLinkInvitationNotFound
 	}
-	if err := s.store.UnlinkOwn(r.Context(), principal(r).AccountUID, uid); err != nil {
+	return s.store.RespondLink(r.Context(), accountUID, linkUID, accept)
+}
+
+func (s *Server) unlinkOwnClient(w http.ResponseWriter, r *http.Request) error {
+	if err := s.UnlinkOwnClient(r, principal(r).AccountUID, r.PathValue("user_uid")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Unlinked: the organization keeps its profile but no longer reaches your account."})
 	return nil
+}
+
+// UnlinkOwnClient unlinks a client profile from the account, as DELETE
+// /auth/me/clients/{user_uid}/link does for the console too: the
+// organization keeps the profile.
+func (s *Server) UnlinkOwnClient(r *http.Request, accountUID, clientUID string) error {
+	if !roster.ValidUID(clientUID) {
+		return roster.ErrClientNotFound
+	}
+	return s.store.UnlinkOwn(r.Context(), accountUID, clientUID)
 }

@@ -9,7 +9,8 @@ import (
 
 // My account is the API's /auth/me for a person signed in to the console:
 // their email and display name, their password, the client profiles
-// linked to their account, and deleting the account. It changes them
+// linked to their account and the organizations' requests to link more
+// (ownclients.go), and deleting the account. It changes them
 // through the same calls as the API's /auth/me handlers (the display
 // name's parsing and store call, and the API's ChangePassword and
 // DeleteAccount, which confirm the password under the sign-in throttle),
@@ -17,17 +18,24 @@ import (
 
 // accountData is what the account page and its delete page show.
 type accountData struct {
-	Account roster.Account
-	Clients []ownClientRow
-	Name    string            // the display name in the form: typed when refused, else stored
-	Errors  map[string]string // the API's message about each field at fault
-	Error   string            // a refusal about no one field (the last-owner rule, the throttle)
-	Message string
+	Account     roster.Account
+	Clients     []ownClientRow
+	Invitations []linkInvitationRow
+	Name        string            // the display name in the form: typed when refused, else stored
+	Errors      map[string]string // the API's message about each field at fault
+	Error       string            // a refusal about no one field (the last-owner rule, the throttle)
+	Message     string
 }
 
 // ownClientRow is one of the person's own client profiles.
 type ownClientRow struct {
-	Company, DisplayName, Email string
+	UID, Company, DisplayName, Email string
+}
+
+// linkInvitationRow is an organization's request to link its client
+// profile of the person to their account.
+type linkInvitationRow struct {
+	UID, Company, Email, Expires string
 }
 
 // accountMessages are what the page says after a change, by the word the
@@ -35,6 +43,12 @@ type ownClientRow struct {
 var accountMessages = map[string]string{
 	"name":     "Display name saved.",
 	"password": "Password changed: your other sessions were signed out.",
+	"resent":   "Verification mail sent: follow its link, or enter its code, with your password.",
+	"profile":  "Profile saved.",
+	"unlinked": "Unlinked: the organization keeps its profile but no longer reaches your account.",
+	"deleted":  "Your profile was deleted.",
+	"accepted": "Linked: the profile is yours to see and edit, and the organization may sign you out.",
+	"declined": "Link declined.",
 }
 
 func (c *Console) account(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -52,13 +66,21 @@ func (c *Console) showAccount(w http.ResponseWriter, r *http.Request, s *session
 	if err != nil {
 		return err
 	}
+	invs, err := c.st.LinkInvitations(r.Context(), s.p.AccountUID)
+	if err != nil {
+		return err
+	}
 	d.Account = a
 	if _, refused := d.Errors["display_name"]; !refused {
 		d.Name = a.DisplayName
 	}
 	for _, oc := range own {
-		d.Clients = append(d.Clients, ownClientRow{Company: oc.CompanyName,
+		d.Clients = append(d.Clients, ownClientRow{UID: oc.Client.UID, Company: oc.CompanyName,
 			DisplayName: oc.Client.DisplayName, Email: oc.Client.Email})
+	}
+	for _, inv := range invs {
+		d.Invitations = append(d.Invitations, linkInvitationRow{UID: inv.UID, Company: inv.CompanyName,
+			Email: inv.Email, Expires: when(&inv.ExpiresAt)})
 	}
 	title := "My account"
 	if page == "account-delete" {

@@ -24,6 +24,7 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request, s *session) error
 type signInForm struct {
 	Email, Next, CSRF string
 	Error             string
+	SignUp            string // the sign-up page's link; "" where sign-up is disabled
 }
 
 func (c *Console) signInPage(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -33,8 +34,18 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request, s *session)
 		return nil
 	}
 	c.render(w, r, s, view{Template: "signin", Title: "Sign in",
-		Data: signInForm{Next: next, CSRF: c.preSession(w, r)}})
+		Data: c.signInForm(w, r, "", next, "")})
 	return nil
+}
+
+// signInForm is the sign-in page's form, which offers to create an
+// account (coming back to next) where the server takes sign-ups.
+func (c *Console) signInForm(w http.ResponseWriter, r *http.Request, email, next, msg string) signInForm {
+	f := signInForm{Email: email, Next: next, Error: msg, CSRF: c.preSession(w, r)}
+	if c.api.SignUpEnabled() {
+		f.SignUp = pageURL(Prefix+"sign-up", next)
+	}
+	return f
 }
 
 // signIn checks the email and password through the API's sign-in, with its
@@ -48,13 +59,19 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, s *session) err
 	case roster.KindUnauthorized, roster.KindThrottled, roster.KindInvalid:
 		v := errorPage(r, err)
 		c.render(w, r, s, view{Template: "signin", Title: "Sign in", Status: v.Status,
-			Data: signInForm{Email: email, Next: next, CSRF: c.preSession(w, r), Error: v.Data.(string)}})
+			Data: c.signInForm(w, r, email, next, v.Data.(string))})
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if err := c.startSession(w, r, uid, sid); err != nil {
+	return c.enter(w, r, uid, sid, next)
+}
+
+// enter starts a console session on a sign-in session just opened for
+// the account, and sends the browser on to next.
+func (c *Console) enter(w http.ResponseWriter, r *http.Request, accountUID, sessionUID, next string) error {
+	if err := c.startSession(w, r, accountUID, sessionUID); err != nil {
 		return err
 	}
 	c.clearCookie(w, r, preCookie)
