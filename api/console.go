@@ -57,6 +57,39 @@ func (s *Server) openConsoleSession(r *http.Request, accountUID string) (string,
 	return accountUID, ss.UID, err
 }
 
+// IdentityProvider is the name of the identity provider that the console
+// offers to sign in with, "" when there is none: the provider must be set
+// up for browsers, and the server have a public URL to be sent back to.
+func (s *Server) IdentityProvider() string {
+	if s.oidc == nil || s.publicURL == "" {
+		return ""
+	}
+	return s.oidc.Name()
+}
+
+// IdentityProviderURL is where to send a browser to sign in with the
+// identity provider, which sends it back to path on the public URL (see
+// auth.OIDC.AuthCodeURL for state, nonce and verifier).
+func (s *Server) IdentityProviderURL(path, state, nonce, verifier string) string {
+	return s.oidc.AuthCodeURL(s.publicURL+path, state, nonce, verifier)
+}
+
+// SignInWithProvider redeems the code the identity provider sent back to
+// path with, finds or makes the account of the email it verified, as its
+// bearer tokens do on the API, and opens a sign-in session for it. It
+// returns the account's uid and the session's.
+func (s *Server) SignInWithProvider(r *http.Request, path, code, verifier, nonce string) (accountUID, sessionUID string, err error) {
+	id, err := s.oidc.Exchange(r.Context(), s.publicURL+path, code, verifier, nonce)
+	if err != nil {
+		return "", "", err
+	}
+	p, err := s.providerPrincipal(r.Context(), id)
+	if err != nil {
+		return "", "", err
+	}
+	return s.openConsoleSession(r, p.AccountUID)
+}
+
 // MailLink is the link to path on the server's public URL that mail may
 // carry, checked as a platform_link is; "" when no public URL is set, so
 // that mail carries the code only.

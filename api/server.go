@@ -350,11 +350,7 @@ func (s *Server) bearerPrincipal(ctx context.Context, token string) (roster.Prin
 		if err != nil {
 			return roster.Principal{}, err
 		}
-		uid, err := s.store.AccountByEmail(ctx, id.Email, id.Name)
-		if err != nil {
-			return roster.Principal{}, err
-		}
-		return s.store.AccountPrincipal(ctx, uid, id.IssuedAt)
+		return s.providerPrincipal(ctx, id)
 	}
 	t := s.now()
 	c, err := s.tokens.Verify(token, t)
@@ -362,6 +358,17 @@ func (s *Server) bearerPrincipal(ctx context.Context, token string) (roster.Prin
 		return roster.Principal{}, err
 	}
 	return s.store.SignInSessionPrincipal(ctx, c.AccountUID, c.SignInSessionUID, t)
+}
+
+// providerPrincipal is the principal of the account with the email the
+// identity provider verified, made now if there is none; a deactivated
+// account, or one force-logged-out since the provider vouched, is refused.
+func (s *Server) providerPrincipal(ctx context.Context, id auth.Identity) (roster.Principal, error) {
+	uid, err := s.store.AccountByEmail(ctx, id.Email, id.Name)
+	if err != nil {
+		return roster.Principal{}, err
+	}
+	return s.store.AccountPrincipal(ctx, uid, id.IssuedAt)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {

@@ -262,6 +262,14 @@ func TestOIDCConfigValidate(t *testing.T) {
 		{OIDCConfig{Issuer: testIssuer, JWKSURL: "https://example.com/jwks"}, "oidc: the audience is required when the issuer is set"},
 		{OIDCConfig{Issuer: testIssuer, Audience: testAudience}, "oidc: the JWKS URL is required when the issuer is set"},
 		{OIDCConfig{Issuer: testIssuer, Audience: testAudience, JWKSURL: "example.com/jwks"}, `oidc: the JWKS URL "example.com/jwks" is not an http(s) URL`},
+		{OIDCConfig{Issuer: testIssuer, Audience: testAudience, JWKSURL: "https://example.com/jwks", Name: "Example ID",
+			AuthURL: "https://example.com/authorize", TokenURL: "https://example.com/token", ClientSecret: "s"}, ""},
+		{OIDCConfig{Issuer: testIssuer, Audience: testAudience, JWKSURL: "https://example.com/jwks", Name: "Example ID"},
+			"oidc: signing in through the provider in the console needs its name, authorization URL, token URL and client secret together"},
+		{OIDCConfig{Issuer: testIssuer, Audience: testAudience, JWKSURL: "https://example.com/jwks", Name: "Example ID",
+			AuthURL: "example.com/authorize", TokenURL: "https://example.com/token", ClientSecret: "s"},
+			`oidc: the authorization URL "example.com/authorize" is not an http(s) URL`},
+		{OIDCConfig{Name: "Example ID"}, "oidc: the issuer is required to sign in through the provider in the console"},
 	}
 	for _, tt := range tests {
 		err := tt.c.Validate()

@@ -83,6 +83,8 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /console/account/password", c.signedIn(c.changePassword))
 	mux.Handle("GET /console/account/delete", c.signedIn(c.confirmDeleteAccount))
 	mux.Handle("POST /console/account/delete", c.signedIn(c.deleteAccount))
+	mux.Handle("GET /console/sign-in/provider", c.public(c.providerSignIn))
+	mux.Handle("GET /console/sign-in/provider/callback", c.public(c.providerReturn))
 	mux.Handle("GET /console/sign-up", c.public(c.signUpPage))
 	mux.Handle("POST /console/sign-up", c.public(c.signUp))
 	mux.Handle("GET /console/verify-email", c.public(c.verifyEmailPage))

@@ -25,6 +25,8 @@ type signInForm struct {
 	Email, Next, CSRF string
 	Error             string
 	SignUp            string // the sign-up page's link; "" where sign-up is disabled
+	Provider          string // the identity provider's name; "" where there is none
+	ProviderLink      string // where signing in with it starts
 }
 
 func (c *Console) signInPage(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -39,11 +41,15 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 // signInForm is the sign-in page's form, which offers to create an
-// account (coming back to next) where the server takes sign-ups.
+// account where the server takes sign-ups, and to sign in with its
+// identity provider where it has one, each coming back to next.
 func (c *Console) signInForm(w http.ResponseWriter, r *http.Request, email, next, msg string) signInForm {
 	f := signInForm{Email: email, Next: next, Error: msg, CSRF: c.preSession(w, r)}
 	if c.api.SignUpEnabled() {
 		f.SignUp = pageURL(Prefix+"sign-up", next)
+	}
+	if f.Provider = c.api.IdentityProvider(); f.Provider != "" {
+		f.ProviderLink = pageURL(Prefix+"sign-in/provider", next)
 	}
 	return f
 }

@@ -99,6 +99,10 @@ func (c *dbConfig) open(ctx context.Context, log *slog.Logger) (*store.Store, er
 	return st, nil
 }
 
+// oidcSecretEnv names the variable with the identity provider's client
+// secret: a secret, so no flag, which every user of the machine could read.
+const oidcSecretEnv = "ROSTER_OIDC_CLIENT_SECRET"
+
 // serveConfig is serve's sign-in, mail and identity provider settings.
 type serveConfig struct {
 	signup        bool
@@ -173,6 +177,13 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		"audience (client id; Firebase: the project id) those tokens must carry (env ROSTER_OIDC_AUDIENCE)")
 	fs.StringVar(&c.oidc.JWKSURL, "oidc-jwks-url", "",
 		"URL of the provider's JSON Web Key Set (env ROSTER_OIDC_JWKS_URL)")
+	fs.StringVar(&c.oidc.Name, "oidc-name", "",
+		"the provider's name, for the console's \"Sign in with\" button; with --oidc-auth-url, --oidc-token-url, "+
+			"--public-url and "+oidcSecretEnv+" (env ROSTER_OIDC_NAME)")
+	fs.StringVar(&c.oidc.AuthURL, "oidc-auth-url", "",
+		"the provider's authorization endpoint, where the console sends browsers to sign in (env ROSTER_OIDC_AUTH_URL)")
+	fs.StringVar(&c.oidc.TokenURL, "oidc-token-url", "",
+		"the provider's token endpoint, where the console redeems their sign-in codes (env ROSTER_OIDC_TOKEN_URL)")
 }
 
 // limitFlag is the flag of one abuse limit.
@@ -219,7 +230,11 @@ func (c *serveConfig) validate(publicURL string) error {
 		return fmt.Errorf("--link-origins or --public-url: %v", err)
 	}
 	c.origins = origins
-	if c.oidc.Enabled() || c.oidc.Audience != "" || c.oidc.JWKSURL != "" {
+	c.oidc.ClientSecret = os.Getenv(oidcSecretEnv)
+	if c.oidc.BrowserSignIn() && publicURL == "" {
+		return errors.New("--oidc-name: signing in through the provider needs --public-url, where it sends browsers back")
+	}
+	if c.oidc != (auth.OIDCConfig{}) {
 		return c.oidc.Validate()
 	}
 	return nil
@@ -329,6 +344,7 @@ var flagEnv = map[string]string{
 	"request-budget":                 "ROSTER_REQUEST_BUDGET", "stream-write-timeout": "ROSTER_STREAM_WRITE_TIMEOUT",
 	"max-streams-per-caller": "ROSTER_MAX_STREAMS_PER_CALLER", "max-streams": "ROSTER_MAX_STREAMS",
 	"oidc-issuer": "ROSTER_OIDC_ISSUER", "oidc-audience": "ROSTER_OIDC_AUDIENCE", "oidc-jwks-url": "ROSTER_OIDC_JWKS_URL",
+	"oidc-name": "ROSTER_OIDC_NAME", "oidc-auth-url": "ROSTER_OIDC_AUTH_URL", "oidc-token-url": "ROSTER_OIDC_TOKEN_URL",
 }
 
 // envFlags sets each flag the command line left alone from its environment

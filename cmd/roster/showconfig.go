@@ -62,6 +62,7 @@ func envOnly(dataDir string) []envSetting {
 		secret(secretKeyEnv, "(unset: the key in "+filepath.Join(dataDir, secretKeyFile)+")"),
 		secret("AWS_ACCESS_KEY_ID", "(unset)"),
 		secret("AWS_SECRET_ACCESS_KEY", "(unset)"),
+		secret(oidcSecretEnv, "(unset)"),
 		{"GOMEMLIMIT", cmp.Or(os.Getenv("GOMEMLIMIT"), fmt.Sprintf("(unset: serve sets %d MiB)", defaultMemoryLimit>>20))},
 	}
 }
