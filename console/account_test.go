@@ -59,6 +59,9 @@ func TestAccountPage(t *testing.T) {
 		if !strings.Contains(a.body, `href="/console/account" aria-current="page">My account</a>`) {
 			t.Errorf("the menu does not offer My account as the current page: %s", a.body)
 		}
+		if strings.Contains(a.body, `href="/console/clients"`) {
+			t.Errorf("a person who is nobody's staff is offered the clients: %s", a.body)
+		}
 		row := `<td data-label="Organization">Club ` + e.org.OwnerEmail + `</td><td data-label="Name">Ada on the club&#39;s list</td>`
 		if !strings.Contains(a.body, row) {
 			t.Errorf("the linked profile is not listed: %s", a.body)
@@ -70,8 +73,10 @@ func TestAccountPage(t *testing.T) {
 		}
 		owner := e.browser()
 		owner.signIn(e.org)
-		if a := owner.get("/console/clients"); !strings.Contains(a.body, `href="/console/account">My account</a>`) {
-			t.Errorf("the owner is not offered My account: %s", a.body)
+		a = owner.get("/console/clients/" + c.UID)
+		if !strings.Contains(a.body, `href="/console/account">My account</a>`) ||
+			!strings.Contains(a.body, `href="/console/clients" aria-current="page">Clients</a>`) {
+			t.Errorf("the owner on a client's page is not offered My account, and the clients as current: %s", a.body)
 		}
 		if got := shownFieldsOf(owner.get("/console/account").body); got["Email"] != e.org.OwnerEmail {
 			t.Errorf("the owner's account page shows %v", got)

@@ -201,6 +201,35 @@ func TestSignInNext(t *testing.T) {
 	})
 }
 
+// TestSignInReplaces: signing in as someone else in a browser that is
+// signed in (from a sign-in form opened before, in another tab) closes the
+// sign-in session it had, so that its token (copied before, say) no
+// longer opens a page.
+func TestSignInReplaces(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.addAccount(t, "athlete@example.com")
+		b := e.browser()
+		b.signIn(e.org)
+		u, _ := url.Parse(e.srv.URL + "/console/")
+		before := b.http.Jar.Cookies(u)
+		tab := e.browser()
+		form := tab.get("/console/sign-in")
+		b.http.Jar.SetCookies(u, tab.http.Jar.Cookies(u))
+		if a := b.post("/console/sign-in", url.Values{"csrf": {b.csrf(form)}, "email": {"athlete@example.com"},
+			"password": {password}}); a.status != http.StatusSeeOther {
+			t.Fatalf("signing in again: %d %s", a.status, a.body)
+		}
+		old := e.browser()
+		old.http.Jar.SetCookies(u, before)
+		if a := old.get("/console/clients"); a.status != http.StatusSeeOther || !strings.HasPrefix(a.header.Get("Location"), "/console/sign-in") {
+			t.Errorf("the replaced session still opens the clients: %d %q", a.status, a.header.Get("Location"))
+		}
+		if a := b.get("/console/account"); a.status != http.StatusOK || !strings.Contains(a.body, "athlete@example.com") {
+			t.Errorf("the new session: %d %s", a.status, a.body)
+		}
+	})
+}
+
 // TestNote: the client's page saves and clears the note through the API's
 // rules; a note over the API's limit is its 413, shown with the draft
 // kept, and the stored note unchanged.

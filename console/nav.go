@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"strings"
 
 	"roster"
 )
@@ -26,9 +27,10 @@ type navLink struct {
 	Current     bool
 }
 
-// navPages are the pages of the main navigation after the clients, each
-// with the permission its page asks for.
+// navPages are the pages of the main navigation, each with the
+// permission its page asks for.
 var navPages = []navLink{
+	{Path: Prefix + "clients", Label: "Clients", Perm: roster.PermClients},
 	{Path: Prefix + "organization", Label: "Organization", Perm: roster.PermReadStaff},
 	{Path: Prefix + "api-keys", Label: "API keys", Perm: roster.PermOwnAPIKeys},
 	{Path: Prefix + "audit", Label: "Audit log", Perm: roster.PermAuditLog},
@@ -41,7 +43,9 @@ func menu(s *session, path string) []navLink {
 	var out []navLink
 	for _, l := range navPages {
 		if s.signedIn && (l.Anyone || s.p.Can(l.Perm)) {
-			l.Current = l.Path == path
+			// A page is current on its own path and on those under it (a
+			// client's page is under the clients).
+			l.Current = path == l.Path || strings.HasPrefix(path, l.Path+"/")
 			out = append(out, l)
 		}
 	}

@@ -67,7 +67,7 @@ func (c *Console) providerReturn(w http.ResponseWriter, r *http.Request, s *sess
 	if err != nil {
 		return c.providerRefused(w, r, s, next, err)
 	}
-	return c.enter(w, r, uid, sid, next)
+	return c.enter(w, r, s, uid, sid, next)
 }
 
 // providerRefused shows a refused sign-in on the sign-in page, in the

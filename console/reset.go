@@ -58,5 +58,5 @@ func (c *Console) confirmReset(w http.ResponseWriter, r *http.Request, s *sessio
 	if err != nil {
 		return c.renderSelfForm(w, r, s, "Set a new password", confirmResetForm(code, ""), err)
 	}
-	return c.enter(w, r, uid, sid, Prefix)
+	return c.enter(w, r, s, uid, sid, Prefix)
 }

@@ -71,12 +71,19 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, s *session) err
 	if err != nil {
 		return err
 	}
-	return c.enter(w, r, uid, sid, next)
+	return c.enter(w, r, s, uid, sid, next)
 }
 
 // enter starts a console session on a sign-in session just opened for
-// the account, and sends the browser on to next.
-func (c *Console) enter(w http.ResponseWriter, r *http.Request, accountUID, sessionUID, next string) error {
+// the account, and sends the browser on to next. The browser's session
+// before (s, another sign-in or another person's) is closed rather than
+// left open, unreachable, until it expires.
+func (c *Console) enter(w http.ResponseWriter, r *http.Request, s *session, accountUID, sessionUID, next string) error {
+	if s.signedIn && s.p.SignInSessionUID != sessionUID {
+		if err := c.st.CloseSignInSession(r.Context(), s.p.SignInSessionUID); err != nil {
+			return err
+		}
+	}
 	if err := c.startSession(w, r, accountUID, sessionUID); err != nil {
 		return err
 	}

@@ -139,7 +139,7 @@ func (c *Console) verifyEmail(w http.ResponseWriter, r *http.Request, s *session
 	if err != nil {
 		return c.renderSelfForm(w, r, s, "Verify email", verifyForm(code, next, ""), err)
 	}
-	return c.enter(w, r, uid, sid, next)
+	return c.enter(w, r, s, uid, sid, next)
 }
 
 // resendVerification mails a signed-in, unverified person a new sign-up
