@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"html"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"mime/multipart"
@@ -20,6 +21,7 @@ import (
 	"roster"
 	"roster/api"
 	"roster/photo"
+	"roster/store/storetest"
 )
 
 // The client screen's photo and analysis sessions, over HTTP as a browser
@@ -38,8 +40,8 @@ func eachWithBlobs(t *testing.T, fn func(t *testing.T, e *env, blobs *photo.Dir)
 	})
 }
 
-// keys are the keys of every stored blob, sorted.
-func keys(t *testing.T, blobs *photo.Dir) []string {
+// blobKeys are the keys of every stored blob, sorted.
+func blobKeys(t *testing.T, blobs *photo.Dir) []string {
 	t.Helper()
 	infos, err := blobs.List(t.Context(), "", 1000)
 	if err != nil {
@@ -61,11 +63,14 @@ func photoKeys(key string) []string {
 	return out
 }
 
-// testImage is an image of w×h pixels in one colour.
+// testImage is an image of w×h pixels: a gradient, to be told apart in
+// a screenshot.
 func testImage(w, h int) image.Image {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for i := 0; i < len(img.Pix); i += 4 {
-		copy(img.Pix[i:], []byte{0x20, 0x80, 0xd0, 0xff})
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(40 + 180*x/w), uint8(90 + 120*y/h), 210, 0xff})
+		}
 	}
 	return img
 }
@@ -87,7 +92,8 @@ func jpegOf(t testing.TB, w, h int) []byte {
 }
 
 // postMultipart posts a form as a browser sends one with a file input:
-// multipart, with the file (when name is not "") as profile_photo.
+// multipart, with the file as profile_photo, an empty part with no name
+// when none was chosen.
 func (b *browser) postMultipart(path string, form url.Values, name string, file []byte) answer {
 	b.e.t.Helper()
 	var body bytes.Buffer
@@ -97,13 +103,11 @@ func (b *browser) postMultipart(path string, form url.Values, name string, file 
 			mw.WriteField(k, v)
 		}
 	}
-	if name != "" {
-		fw, err := mw.CreateFormFile("profile_photo", name)
-		if err != nil {
-			b.e.t.Fatal(err)
-		}
-		fw.Write(file)
+	fw, err := mw.CreateFormFile("profile_photo", name)
+	if err != nil {
+		b.e.t.Fatal(err)
 	}
+	fw.Write(file)
 	if err := mw.Close(); err != nil {
 		b.e.t.Fatal(err)
 	}
@@ -167,8 +171,8 @@ func TestClientPhoto(t *testing.T) {
 			t.Fatalf("create with a photo: %d %s", a.status, a.body)
 		}
 		ada := e.onlyClientNamed(t, "Ada")
-		if !strings.HasSuffix(ada.ProfilePhoto, ".png") || !slices.Equal(keys(t, blobs), photoKeys(ada.ProfilePhoto)) {
-			t.Fatalf("stored photo %q, blobs %v", ada.ProfilePhoto, keys(t, blobs))
+		if !strings.HasSuffix(ada.ProfilePhoto, ".png") || !slices.Equal(blobKeys(t, blobs), photoKeys(ada.ProfilePhoto)) {
+			t.Fatalf("stored photo %q, blobs %v", ada.ProfilePhoto, blobKeys(t, blobs))
 		}
 		page := b.get(a.header.Get("Location"))
 		thumb, full, format := b.shownPhoto(t, page)
@@ -186,8 +190,8 @@ func TestClientPhoto(t *testing.T) {
 			t.Fatalf("replace: %d %s", a.status, a.body)
 		}
 		replaced := e.storedClient(t, ada.UID)
-		if !strings.HasSuffix(replaced.ProfilePhoto, ".jpg") || !slices.Equal(keys(t, blobs), photoKeys(replaced.ProfilePhoto)) {
-			t.Fatalf("after replacing: photo %q, blobs %v", replaced.ProfilePhoto, keys(t, blobs))
+		if !strings.HasSuffix(replaced.ProfilePhoto, ".jpg") || !slices.Equal(blobKeys(t, blobs), photoKeys(replaced.ProfilePhoto)) {
+			t.Fatalf("after replacing: photo %q, blobs %v", replaced.ProfilePhoto, blobKeys(t, blobs))
 		}
 		page = b.get(a.header.Get("Location"))
 		if _, full, format := b.shownPhoto(t, page); format != "jpeg" || full.Bounds().Dy() != 80 || !strings.Contains(page.body, "Photo saved.") {
@@ -195,7 +199,7 @@ func TestClientPhoto(t *testing.T) {
 		}
 
 		// Refusals store nothing, and say why next to the input.
-		stored := keys(t, blobs)
+		stored := blobKeys(t, blobs)
 		_, notImage := photo.Normalize(strings.NewReader("GIF89a not really"))
 		_, tooLarge := photo.Normalize(bytes.NewReader(make([]byte, photo.MaxBytes+1)))
 		for _, c := range []struct {
@@ -212,7 +216,7 @@ func TestClientPhoto(t *testing.T) {
 			if a.status != c.status || !strings.Contains(a.body, fieldError("profile_photo", c.msg)) {
 				t.Errorf("%s: %d; want %d and %q next to the input in %s", c.what, a.status, c.status, c.msg, a.body)
 			}
-			if got := keys(t, blobs); !slices.Equal(got, stored) || e.storedClient(t, ada.UID).ProfilePhoto != replaced.ProfilePhoto {
+			if got := blobKeys(t, blobs); !slices.Equal(got, stored) || e.storedClient(t, ada.UID).ProfilePhoto != replaced.ProfilePhoto {
 				t.Errorf("%s changed the stored photos: %v", c.what, got)
 			}
 		}
@@ -232,7 +236,7 @@ func TestClientPhoto(t *testing.T) {
 			if a.status != http.StatusBadRequest || !strings.Contains(a.body, "choose it again") {
 				t.Errorf("%s with a photo: %d %s", what, a.status, a.body)
 			}
-			if got := keys(t, blobs); !slices.Equal(got, stored) || e.clientCount(e.org) != 1 {
+			if got := blobKeys(t, blobs); !slices.Equal(got, stored) || e.clientCount(e.org) != 1 {
 				t.Errorf("%s with a photo left blobs %v, %d clients", what, got, e.clientCount(e.org))
 			}
 		}
@@ -245,8 +249,8 @@ func TestClientPhoto(t *testing.T) {
 		a = b.postMultipart(pagePath, edit, "edit.png", pngOf(t, 30, 30))
 		edited := e.storedClient(t, ada.UID)
 		if a.status != http.StatusSeeOther || edited.DisplayName != "Ada King" || !strings.HasSuffix(edited.ProfilePhoto, ".png") ||
-			!slices.Equal(keys(t, blobs), photoKeys(edited.ProfilePhoto)) {
-			t.Fatalf("edit with a photo: %d, stored %q %q, blobs %v", a.status, edited.DisplayName, edited.ProfilePhoto, keys(t, blobs))
+			!slices.Equal(blobKeys(t, blobs), photoKeys(edited.ProfilePhoto)) {
+			t.Fatalf("edit with a photo: %d, stored %q %q, blobs %v", a.status, edited.DisplayName, edited.ProfilePhoto, blobKeys(t, blobs))
 		}
 		// Without a file chosen the edit keeps the photo, as a browser sends
 		// an empty file input.
@@ -258,7 +262,7 @@ func TestClientPhoto(t *testing.T) {
 
 		// Without the CSRF token, or for another organization's client:
 		// refused, nothing stored.
-		stored = keys(t, blobs)
+		stored = blobKeys(t, blobs)
 		theirs := e.addClient(e.other, "theirs@example.com", "Theirs")
 		_, apiMsg := e.apiGet(t, "/client-management/clients/"+theirs.UID)
 		a = b.postMultipart("/console/clients/"+theirs.UID+"/photo", withCSRF(url.Values{}, token), "x.png", pngOf(t, 5, 5))
@@ -277,13 +281,13 @@ func TestClientPhoto(t *testing.T) {
 		if a.status != http.StatusForbidden || e.clientCount(e.org) != 1 {
 			t.Errorf("create without the CSRF token: %d, %d clients", a.status, e.clientCount(e.org))
 		}
-		if got := keys(t, blobs); !slices.Equal(got, stored) || e.storedClient(t, ada.UID).ProfilePhoto != edited.ProfilePhoto {
+		if got := blobKeys(t, blobs); !slices.Equal(got, stored) || e.storedClient(t, ada.UID).ProfilePhoto != edited.ProfilePhoto {
 			t.Errorf("refused uploads changed the photos: %v", got)
 		}
 
 		// Deleting the client deletes its photo.
-		if a := b.post(pagePath+"/delete", url.Values{"csrf": {token}}); a.status != http.StatusSeeOther || len(keys(t, blobs)) != 0 {
-			t.Errorf("delete: %d, blobs left %v", a.status, keys(t, blobs))
+		if a := b.post(pagePath+"/delete", url.Values{"csrf": {token}}); a.status != http.StatusSeeOther || len(blobKeys(t, blobs)) != 0 {
+			t.Errorf("delete: %d, blobs left %v", a.status, blobKeys(t, blobs))
 		}
 	})
 }
@@ -548,4 +552,44 @@ func (e *env) sessionsLeft(t *testing.T) int64 {
 		t.Fatal(err)
 	}
 	return st.SessionNumber
+}
+
+// TestClientPhotoAndSessionsByRole: a sub-admin may upload a photo and
+// record a session, as the API lets staff do; an account that is staff
+// of no organization is refused both, in the API's words, and nothing is
+// stored.
+func TestClientPhotoAndSessionsByRole(t *testing.T) {
+	eachWithBlobs(t, func(t *testing.T, e *env, blobs *photo.Dir) {
+		e.setQuota(t, 5)
+		c := e.addClient(e.org, "ada@example.com", "Ada")
+		page := "/console/clients/" + c.UID
+
+		e.addAccount(t, "athlete@example.com")
+		b := e.browser()
+		token := b.signIn(storetest.Org{OwnerEmail: "athlete@example.com"})
+		want := html.EscapeString(roster.Principal{}.Forbidden(roster.PermClients).Error())
+		if a := b.postMultipart(page+"/photo", withCSRF(url.Values{}, token), "a.png", pngOf(t, 8, 8)); a.status != http.StatusForbidden ||
+			!strings.Contains(a.body, want) {
+			t.Errorf("not staff, a photo: %d %s", a.status, a.body)
+		}
+		if a := b.post(page+"/sessions", session(token, "Running", "", "60", "")); a.status != http.StatusForbidden || !strings.Contains(a.body, want) {
+			t.Errorf("not staff, a session: %d %s", a.status, a.body)
+		}
+		if len(blobKeys(t, blobs)) != 0 || len(e.sessionsOf(t, c.UID)) != 0 {
+			t.Fatal("refused requests stored something")
+		}
+
+		admin := e.addAdmin(t, e.org, "coach@example.com")
+		b = e.browser()
+		token = b.signIn(admin)
+		if a := b.postMultipart(page+"/photo", withCSRF(url.Values{}, token), "a.png", pngOf(t, 8, 8)); a.status != http.StatusSeeOther {
+			t.Errorf("a sub-admin's photo: %d %s", a.status, a.body)
+		}
+		if a := b.post(page+"/sessions", session(token, "Running", "", "60", "")); a.status != http.StatusSeeOther {
+			t.Errorf("a sub-admin's session: %d %s", a.status, a.body)
+		}
+		if got := e.storedClient(t, c.UID); len(blobKeys(t, blobs)) != 2 || got.SessionsCount != 1 {
+			t.Errorf("a sub-admin's changes: blobs %v, %d sessions", blobKeys(t, blobs), got.SessionsCount)
+		}
+	})
 }

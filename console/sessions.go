@@ -48,7 +48,11 @@ type sessionForm struct {
 	Activities                        []option
 	Errors                            map[string]string
 	Error                             string
+	Focus                             string // the first field in error
 }
+
+// sessionFieldNames are the session form's fields, in the form's order.
+var sessionFieldNames = []string{"activity", "time", "duration", "metrics"}
 
 // sessions reads the page of cl's sessions that q asks for, and the
 // organization's quota and activities for the form.
@@ -105,7 +109,7 @@ func (c *Console) recordSession(w http.ResponseWriter, r *http.Request, s *sessi
 	if len(errs) == 0 {
 		_, _, err = c.api.RecordAnalysisSession(r.Context(), s.p, cl.UID, raw)
 	} else {
-		err = roster.Errorf(roster.KindInvalid, "see the fields' errors")
+		err = errSeeFields
 	}
 	if err == nil {
 		http.Redirect(w, r, clientURL(cl.UID)+"?done=session-recorded#sessions", http.StatusSeeOther)
@@ -126,6 +130,12 @@ func (c *Console) recordSession(w http.ResponseWriter, r *http.Request, s *sessi
 			f.Activities[i].Selected = f.Activities[i].Value == f.Activity
 		}
 		f.Errors = errs
+		for _, name := range sessionFieldNames {
+			if errs[name] != "" {
+				f.Focus = name
+				break
+			}
+		}
 		if len(errs) == 0 {
 			f.Error = errorPage(r, err).Data.(string)
 		}
