@@ -220,6 +220,14 @@ func TestClientPhoto(t *testing.T) {
 				t.Errorf("%s changed the stored photos: %v", c.what, got)
 			}
 		}
+		// A body over the limit of a form with a photo is not read at all.
+		a = b.postMultipart(pagePath+"/photo", withCSRF(url.Values{}, token), "huge.png", make([]byte, photo.MaxBytes+2<<20))
+		if a.status != http.StatusRequestEntityTooLarge || !strings.Contains(a.body, "request body is larger than") {
+			t.Errorf("a body over the limit: %d %s", a.status, a.body)
+		}
+		if got := blobKeys(t, blobs); !slices.Equal(got, stored) {
+			t.Errorf("a body over the limit changed the stored photos: %v", got)
+		}
 		a = b.postMultipart("/console/clients", withCSRF(newClientForm("bea@example.com", "Bea"), token), "notes.txt", []byte("text"))
 		if a.status != http.StatusBadRequest || !strings.Contains(a.body, fieldError("profile_photo", notImage.Error())) ||
 			!strings.Contains(a.body, `value="Bea"`) || e.clientCount(e.org) != 1 {

@@ -31,15 +31,14 @@ type clientData struct {
 // change's redirect carries, so that a reload says it again but no link
 // can make the page say anything else.
 var messages = map[string]string{
-	"saved":        "Saved.",
-	"created":      "Client created.",
-	"deactivated":  "Deactivated.",
-	"reactivated":  "Reactivated.",
-	"deleted":      "Client deleted.",
-	"note-saved":   "Note saved.",
-	"note-cleared": "Note cleared.",
-	"photo-saved":  "Photo saved.",
-
+	"saved":            "Saved.",
+	"created":          "Client created.",
+	"deactivated":      "Deactivated.",
+	"reactivated":      "Reactivated.",
+	"deleted":          "Client deleted.",
+	"note-saved":       "Note saved.",
+	"note-cleared":     "Note cleared.",
+	"photo-saved":      "Photo saved.",
 	"session-recorded": "Analysis session recorded.",
 }
 
@@ -73,17 +72,18 @@ func (c *Console) clientPage(w http.ResponseWriter, r *http.Request, s *session)
 	return c.showClient(w, r, s, &cl, 0, func(d *clientData) { d.Message = doneMessage(r.URL.Query()) })
 }
 
-// showClient renders the client page of cl with status; refused, when
-// set, adds to it what a refused form keeps and says.
+// showClient renders the client page of cl with status; with adds what
+// the page says besides the client: a change's message, or what a refused
+// form keeps and its errors.
 func (c *Console) showClient(w http.ResponseWriter, r *http.Request, s *session, cl *roster.Client, status int,
-	refused func(*clientData)) error {
+	with func(*clientData)) error {
 	d := clientView(cl)
 	d.Photo, d.Thumbnail = c.api.PhotoLinks(cl)
 	var err error
 	if d.Sessions, err = c.sessions(r, s, cl, r.URL.Query()); err != nil {
 		return err
 	}
-	refused(&d)
+	with(&d)
 	c.render(w, r, s, view{Template: "client", Title: cl.DisplayName, Status: status, Data: d})
 	return nil
 }
