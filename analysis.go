@@ -70,12 +70,12 @@ func NewAnalysisSession(raw map[string]any, now time.Time) (AnalysisSession, err
 			if KindOf(err) != KindInternal {
 				return AnalysisSession{}, err // it has its own kind and names the field: metrics' 413
 			}
-			return AnalysisSession{}, Errorf(KindInvalid, "%s: %v", name, err)
+			return AnalysisSession{}, FieldErrorf(name, "%v", err)
 		}
 	}
 	for _, name := range []string{"activity", "duration"} {
 		if _, ok := raw[name]; !ok {
-			return AnalysisSession{}, Errorf(KindInvalid, "%s: required", name)
+			return AnalysisSession{}, FieldErrorf(name, "required")
 		}
 	}
 	return s, nil
@@ -95,9 +95,9 @@ func CheckAnalysisSessionActivity(activity string, enabled []string) error {
 	case slices.Contains(enabled, activity):
 		return nil
 	case len(enabled) == 0:
-		return Errorf(KindInvalid, "activity: this organization has no activity enabled; ask the operator to enable some")
+		return FieldErrorf("activity", "this organization has no activity enabled; ask the operator to enable some")
 	}
-	return Errorf(KindInvalid, "activity: %s is not enabled for this organization: allowed are %s",
+	return FieldErrorf("activity", "%s is not enabled for this organization: allowed are %s",
 		jsonText(activity), strings.Join(enabled, ", "))
 }
 
@@ -160,7 +160,8 @@ func metricsField(v any) (json.RawMessage, error) {
 		return nil, fmt.Errorf("must be a JSON object")
 	}
 	if b.Len()-1 > MaxMetricsBytes {
-		return nil, Errorf(KindTooLarge, "metrics: larger than %d bytes when encoded", MaxMetricsBytes)
+		return nil, &Error{Kind: KindTooLarge, Field: "metrics",
+			Message: fmt.Sprintf("metrics: larger than %d bytes when encoded", MaxMetricsBytes)}
 	}
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 
@@ -33,27 +34,34 @@ type analysisSessionRecordedJSON struct {
 }
 
 func (s *Server) recordAnalysisSession(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
 	fields, err := readJSONOnly(w, r)
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	a, err := roster.NewAnalysisSession(fields, now)
-	if err != nil {
-		return err
-	}
-	uid := r.PathValue("user_uid")
-	if !roster.ValidUID(uid) {
-		return roster.ErrClientNotFound
-	}
-	a.UID, a.CreatedBy, a.CreatedAt = roster.NewUID(now), p.AccountUID, now
-	remaining, err := s.store.RecordAnalysisSession(r.Context(), p.OrgID, uid, &a)
+	a, remaining, err := s.RecordAnalysisSession(r.Context(), principal(r), r.PathValue("user_uid"), fields)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, analysisSessionRecordedJSON{Session: toAnalysisSessionJSON(&a), SessionNumber: remaining})
 	return nil
+}
+
+// RecordAnalysisSession records a session with the raw fields for the
+// client uid of p's organization, as POST .../{user_uid}/sessions does (and
+// the console's form), and returns it with the sessions the organization
+// has left.
+func (s *Server) RecordAnalysisSession(ctx context.Context, p roster.Principal, uid string, raw map[string]any) (roster.AnalysisSession, int64, error) {
+	now := s.now()
+	a, err := roster.NewAnalysisSession(raw, now)
+	if err != nil {
+		return a, 0, err
+	}
+	if !roster.ValidUID(uid) {
+		return a, 0, roster.ErrClientNotFound
+	}
+	a.UID, a.CreatedBy, a.CreatedAt = roster.NewUID(now), p.AccountUID, now
+	remaining, err := s.store.RecordAnalysisSession(ctx, p.OrgID, uid, &a)
+	return a, remaining, err
 }
 
 type analysisSessionPageJSON struct {

@@ -93,13 +93,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := roster.NewClient(p.AccountUID, fields, s.now())
-	if in.photo != nil {
-		if c.ProfilePhoto, err = s.putPhoto(r.Context(), p.OrgUID, c.UID, in); err != nil {
-			return err
-		}
-	}
-	if err := s.store.CreateClient(r.Context(), p.OrgID, &c); err != nil {
-		s.deletePhoto(r.Context(), c.ProfilePhoto)
+	if err := s.CreateClient(r.Context(), p, &c, in.photo); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"userData": toJSON(&c, s.photoURL(), true)})
@@ -126,25 +120,9 @@ func (s *Server) updateClient(w http.ResponseWriter, r *http.Request) error {
 	if !roster.ValidUID(uid) {
 		return roster.ErrClientNotFound
 	}
-	if in.photo != nil {
-		// Checked before storing the photo, so that an unknown uid leaves no file.
-		if _, err := s.store.Client(r.Context(), p.OrgID, uid); err != nil {
-			return err
-		}
-		key, err := s.putPhoto(r.Context(), p.OrgUID, uid, in)
-		if err != nil {
-			return err
-		}
-		u.Photo = &key
-	}
-	old, err := s.store.UpdateClient(r.Context(), p.OrgID, uid, u)
-	if err != nil {
-		if u.Photo != nil {
-			s.deletePhoto(r.Context(), *u.Photo)
-		}
+	if err := s.UpdateClient(r.Context(), p, uid, u, in.photo); err != nil {
 		return err
 	}
-	s.deletePhoto(r.Context(), old)
 	writeJSON(w, http.StatusOK, message{"User information updated successfully."})
 	return nil
 }
@@ -303,13 +281,59 @@ func parseDate(v, name string) (time.Time, error) {
 	return t, nil
 }
 
+// CreateClient stores c, a new client of p's organization, with up as its
+// photo unless up is nil, as POST /client-management/clients/ does (and
+// the console's form): after an error no photo of it remains.
+func (s *Server) CreateClient(ctx context.Context, p roster.Principal, c *roster.Client, up *photo.Upload) error {
+	if up != nil {
+		key, err := s.putPhoto(ctx, p.OrgUID, c.UID, up)
+		if err != nil {
+			return err
+		}
+		c.ProfilePhoto = key
+	}
+	if err := s.store.CreateClient(ctx, p.OrgID, c); err != nil {
+		s.deletePhoto(ctx, c.ProfilePhoto)
+		c.ProfilePhoto = ""
+		return err
+	}
+	return nil
+}
+
+// UpdateClient applies u to the client uid of p's organization and, unless
+// up is nil, makes up its photo, as PUT /client-management/clients/ does
+// (and the console's forms): the old photo is removed once the new one is
+// saved, and after an error the new one is not kept.
+func (s *Server) UpdateClient(ctx context.Context, p roster.Principal, uid string, u roster.ClientUpdate, up *photo.Upload) error {
+	if up != nil {
+		// Checked before storing the photo, so that an unknown uid leaves no file.
+		if _, err := s.store.Client(ctx, p.OrgID, uid); err != nil {
+			return err
+		}
+		key, err := s.putPhoto(ctx, p.OrgUID, uid, up)
+		if err != nil {
+			return err
+		}
+		u.Photo = &key
+	}
+	old, err := s.store.UpdateClient(ctx, p.OrgID, uid, u)
+	if err != nil {
+		if u.Photo != nil {
+			s.deletePhoto(ctx, *u.Photo)
+		}
+		return err
+	}
+	s.deletePhoto(ctx, old)
+	return nil
+}
+
 // putPhoto stores an uploaded photo and its thumbnail under a fresh key;
 // after an error neither remains.
-func (s *Server) putPhoto(ctx context.Context, orgUID, clientUID string, in input) (string, error) {
-	key := photo.NewKey(orgUID, clientUID, in.photo.Ext)
-	err := s.blobs.Put(ctx, key, in.photo.Data)
+func (s *Server) putPhoto(ctx context.Context, orgUID, clientUID string, up *photo.Upload) (string, error) {
+	key := photo.NewKey(orgUID, clientUID, up.Ext)
+	err := s.blobs.Put(ctx, key, up.Data)
 	if err == nil {
-		if err = s.blobs.Put(ctx, photo.ThumbnailKey(key), in.photo.Thumbnail); err != nil {
+		if err = s.blobs.Put(ctx, photo.ThumbnailKey(key), up.Thumbnail); err != nil {
 			s.deletePhoto(ctx, key)
 		}
 	}

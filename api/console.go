@@ -131,6 +131,14 @@ func (s *Server) ViaHTTPS(r *http.Request) bool {
 // DeletePhoto removes the photo of a deleted client, with its thumbnail.
 func (s *Server) DeletePhoto(ctx context.Context, key string) { s.deletePhoto(ctx, key) }
 
+// PhotoLinks returns the signed links to a client's photo and to its
+// thumbnail that the API's client JSON gives, or "" for both when the
+// client has none.
+func (s *Server) PhotoLinks(c *roster.Client) (photo, thumbnail string) {
+	j := toJSON(c, s.photoURL(), false)
+	return j.photoURL, j.thumbURL
+}
+
 // Now is the server's time, as it stamps it.
 func (s *Server) Now() time.Time { return s.now() }
 

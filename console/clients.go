@@ -1,12 +1,14 @@
 package console
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"roster"
+	"roster/photo"
 )
 
 // clientData is what the client page shows.
@@ -16,22 +18,28 @@ type clientData struct {
 	Status      string
 	Times       []shownField
 	Message     string // what the last change did
+	Photo       string // the signed link to the photo; "" without one
+	Thumbnail   string // to its thumbnail
+	PhotoError  string // the API's refusal of an uploaded photo
 	Note        string // the note, or the draft the API refused
 	NoteUpdated string
 	NoteError   string
+	Sessions    sessionsData
 }
 
 // messages are what the client page says after a change, by the word the
 // change's redirect carries, so that a reload says it again but no link
 // can make the page say anything else.
 var messages = map[string]string{
-	"saved":        "Saved.",
-	"created":      "Client created.",
-	"deactivated":  "Deactivated.",
-	"reactivated":  "Reactivated.",
-	"deleted":      "Client deleted.",
-	"note-saved":   "Note saved.",
-	"note-cleared": "Note cleared.",
+	"saved":            "Saved.",
+	"created":          "Client created.",
+	"deactivated":      "Deactivated.",
+	"reactivated":      "Reactivated.",
+	"deleted":          "Client deleted.",
+	"note-saved":       "Note saved.",
+	"note-cleared":     "Note cleared.",
+	"photo-saved":      "Photo saved.",
+	"session-recorded": "Analysis session recorded.",
 }
 
 // doneMessage is what a page says after the change its query names; a
@@ -61,13 +69,27 @@ func (c *Console) clientPage(w http.ResponseWriter, r *http.Request, s *session)
 	if err != nil {
 		return err
 	}
-	d := clientView(&cl)
-	d.Message = doneMessage(r.URL.Query())
-	c.render(w, r, s, view{Template: "client", Title: cl.DisplayName, Data: d})
+	return c.showClient(w, r, s, &cl, 0, func(d *clientData) { d.Message = doneMessage(r.URL.Query()) })
+}
+
+// showClient renders the client page of cl with status; with adds what
+// the page says besides the client: a change's message, or what a refused
+// form keeps and its errors.
+func (c *Console) showClient(w http.ResponseWriter, r *http.Request, s *session, cl *roster.Client, status int,
+	with func(*clientData)) error {
+	d := clientView(cl)
+	d.Photo, d.Thumbnail = c.api.PhotoLinks(cl)
+	var err error
+	if d.Sessions, err = c.sessions(r, s, cl, r.URL.Query()); err != nil {
+		return err
+	}
+	with(&d)
+	c.render(w, r, s, view{Template: "client", Title: cl.DisplayName, Status: status, Data: d})
 	return nil
 }
 
-// clientView is the client page of cl.
+// clientView is the client page of cl: every field the API's details
+// show.
 func clientView(cl *roster.Client) clientData {
 	d := clientData{Client: cl, Fields: shownFields(&cl.ClientFields), Status: "Active"}
 	if cl.DeactivatedAt != nil {
@@ -101,10 +123,8 @@ func (c *Console) saveNote(w http.ResponseWriter, r *http.Request, s *session) e
 	switch k := roster.KindOf(err); {
 	case err == nil:
 	case k == roster.KindInvalid || k == roster.KindTooLarge:
-		v, d := errorPage(r, err), clientView(&cl)
-		d.Note, d.NoteError = draft, v.Data.(string)
-		c.render(w, r, s, view{Template: "client", Title: cl.DisplayName, Status: v.Status, Data: d})
-		return nil
+		v := errorPage(r, err)
+		return c.showClient(w, r, s, &cl, v.Status, func(d *clientData) { d.Note, d.NoteError = draft, v.Data.(string) })
 	default:
 		return err
 	}
@@ -121,7 +141,13 @@ type formData struct {
 	Action, Cancel string
 	Fields         []formField
 	Error          string // an error of no one field: a plan limit, say
+	Thumbnail      string // of the client's photo, when editing one that has one
+	PhotoError     string
+	PhotoAgain     bool // a photo was chosen, and is not kept by the form shown again
 }
+
+// errSeeFields refuses a form with errors next to its fields.
+var errSeeFields = roster.Errorf(roster.KindInvalid, "see the fields' errors")
 
 func (c *Console) newClient(w http.ResponseWriter, r *http.Request, s *session) error {
 	c.renderForm(w, r, s, "New client", formData{Action: Prefix + "clients", Cancel: Prefix + "clients",
@@ -135,7 +161,7 @@ func (c *Console) editClient(w http.ResponseWriter, r *http.Request, s *session)
 		return err
 	}
 	c.renderForm(w, r, s, "Edit "+cl.DisplayName, formData{Action: clientURL(cl.UID), Cancel: clientURL(cl.UID),
-		Fields: clientForm(&cl.ClientFields, nil, nil)}, 0)
+		Fields: clientForm(&cl.ClientFields, nil, nil), Thumbnail: c.thumbnailURL(&cl)}, 0)
 	return nil
 }
 
@@ -145,20 +171,21 @@ func (c *Console) renderForm(w http.ResponseWriter, r *http.Request, s *session,
 
 func clientURL(uid string) string { return Prefix + "clients/" + uid }
 
-// createClient creates a client from the form, as POST
+// createClient creates a client from the form, with its photo, as POST
 // /client-management/clients/ does.
 func (c *Console) createClient(w http.ResponseWriter, r *http.Request, s *session) error {
 	d := formData{Action: Prefix + "clients", Cancel: Prefix + "clients"}
 	raw := rawFields(r.PostForm)
-	if errs := fieldErrors(raw); len(errs) > 0 {
-		return c.refuseForm(w, r, s, "New client", d, errs, roster.Errorf(roster.KindInvalid, "see the fields' errors"))
+	up, errs, err := checkForm(r, raw)
+	if err != nil {
+		return c.refuseForm(w, r, s, "New client", d, errs, err)
 	}
 	fields, err := roster.NewClientFields(raw)
 	if err != nil {
 		return err
 	}
 	cl := roster.NewClient(s.p.AccountUID, fields, c.api.Now())
-	if err := c.st.CreateClient(r.Context(), s.p.OrgID, &cl); err != nil {
+	if err := c.api.CreateClient(r.Context(), s.p, &cl, up); err != nil {
 		return c.refuseForm(w, r, s, "New client", d, map[string]string{}, err)
 	}
 	http.Redirect(w, r, clientURL(cl.UID)+"?done=created", http.StatusSeeOther)
@@ -173,17 +200,18 @@ func (c *Console) updateClient(w http.ResponseWriter, r *http.Request, s *sessio
 	if err != nil {
 		return err
 	}
-	d := formData{Action: clientURL(cl.UID), Cancel: clientURL(cl.UID)}
+	d := formData{Action: clientURL(cl.UID), Cancel: clientURL(cl.UID), Thumbnail: c.thumbnailURL(&cl)}
 	title := "Edit " + cl.DisplayName
 	raw := rawFields(r.PostForm)
-	if errs := fieldErrors(raw); len(errs) > 0 {
-		return c.refuseForm(w, r, s, title, d, errs, roster.Errorf(roster.KindInvalid, "see the fields' errors"))
+	up, errs, err := checkForm(r, raw)
+	if err != nil {
+		return c.refuseForm(w, r, s, title, d, errs, err)
 	}
 	u, err := roster.NewClientUpdate(raw)
 	if err != nil {
 		return err
 	}
-	if _, err := c.st.UpdateClient(r.Context(), s.p.OrgID, cl.UID, u); err != nil {
+	if err := c.api.UpdateClient(r.Context(), s.p, cl.UID, u, up); err != nil {
 		if roster.KindOf(err) == roster.KindNotFound {
 			return err
 		}
@@ -191,6 +219,22 @@ func (c *Console) updateClient(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	http.Redirect(w, r, clientURL(cl.UID)+"?done=saved", http.StatusSeeOther)
 	return nil
+}
+
+// checkForm checks each field of the posted client form and its photo,
+// if it carries one, so that the form shows all their errors at once. It
+// returns the photo as the API stores it, or the fields' errors and the
+// error to answer with: the photo's own, whose status is the API's.
+func checkForm(r *http.Request, raw map[string]any) (*photo.Upload, map[string]string, error) {
+	errs := fieldErrors(raw, clientFieldError)
+	up, err := uploadedPhoto(r)
+	if err != nil && !addFieldError(errs, err) {
+		return nil, errs, err
+	}
+	if len(errs) > 0 {
+		return nil, errs, cmp.Or(err, errSeeFields)
+	}
+	return up, errs, nil
 }
 
 // refuseForm shows the posted form again with err: next to its field when
@@ -212,6 +256,8 @@ func (c *Console) refuseForm(w http.ResponseWriter, r *http.Request, s *session,
 		d.Error = "Not saved: " + roster.Count(len(errs), "field") + " to correct."
 	}
 	d.Fields = clientForm(nil, r.PostForm, errs)
+	d.PhotoError = errs[photoField]
+	d.PhotoAgain = photoChosen(r) && d.PhotoError == ""
 	c.renderForm(w, r, s, title, d, v.Status)
 	return nil
 }

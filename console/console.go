@@ -72,6 +72,8 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /console/clients/{uid}/force-logout", c.staff(c.forceLogout))
 	mux.Handle("GET /console/clients/{uid}/delete", c.staff(c.confirmDelete))
 	mux.Handle("POST /console/clients/{uid}/delete", c.staff(c.deleteClient))
+	mux.Handle("POST /console/clients/{uid}/photo", c.staff(c.uploadPhoto))
+	mux.Handle("POST /console/clients/{uid}/sessions", c.staff(c.recordSession))
 	mux.Handle("GET /console/api-keys", c.may(roster.PermOwnAPIKeys, c.apiKeyList))
 	mux.Handle("POST /console/api-keys", c.may(roster.PermOwnAPIKeys, c.createAPIKey))
 	mux.Handle("GET /console/api-keys/{key_id}/revoke", c.may(roster.PermOwnAPIKeys, c.confirmRevoke))
@@ -106,8 +108,9 @@ func (c *Console) routes() http.Handler {
 
 // contentSecurityPolicy lets pages load scripts, styles and images from
 // Roster only, run no inline script or style, post forms only to Roster,
-// and be framed by nobody.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+// and be framed by nobody. Images may also be blob: URLs, which the
+// preview of a photo chosen for upload is (static/photo.js).
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
 // secureHeaders sets the headers every console answer carries.

@@ -134,16 +134,24 @@ func rawFields(posted url.Values) map[string]any {
 }
 
 // fieldErrors checks each field of raw on its own with the API's parsing,
-// so that the form shows every field's error at once, where the API names
-// the first. An empty required field is an error of its own parsing.
-func fieldErrors(raw map[string]any) map[string]string {
+// parse, so that a form shows every field's error at once, where the API
+// names the first. An empty required field is an error of its own
+// parsing; what parse says about another field, missing here, is not.
+func fieldErrors(raw map[string]any, parse func(raw map[string]any) error) map[string]string {
 	errs := map[string]string{}
 	for name, v := range raw {
-		if _, err := roster.NewClientUpdate(map[string]any{name: v}); err != nil {
-			addFieldError(errs, err)
+		var e *roster.Error
+		if err := parse(map[string]any{name: v}); errors.As(err, &e) && e.Field == name {
+			errs[name] = e.Message
 		}
 	}
 	return errs
+}
+
+// clientFieldError parses raw as the API parses a client's update.
+func clientFieldError(raw map[string]any) error {
+	_, err := roster.NewClientUpdate(raw)
+	return err
 }
 
 // addFieldError records err against its field, if it names one, and

@@ -70,7 +70,7 @@ func (c *Console) updateOwnClient(w http.ResponseWriter, r *http.Request, s *ses
 	}
 	raw := rawFields(r.PostForm)
 	maps.DeleteFunc(raw, func(name string, _ any) bool { return !ownField(name) })
-	errs := fieldErrors(raw)
+	errs := fieldErrors(raw, clientFieldError)
 	if len(errs) == 0 {
 		err = c.api.UpdateOwnClient(r, s.p.AccountUID, oc.Client.UID, raw)
 		if err == nil {

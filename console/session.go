@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"roster"
+	"roster/photo"
 )
 
 // A console session is a sign-in session of the API's (store's), whose
@@ -131,10 +133,26 @@ func checkCSRF(r *http.Request, want string) error {
 // maxForm bounds a form's body: a client's fields and a note fit.
 const maxForm = 1 << 20
 
-// parseForm reads a POST's form, within maxForm.
-func parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
+// maxUpload bounds a form that carries a photo: the photo, within the
+// API's limit, and the form's other fields.
+const maxUpload = photo.MaxBytes + maxForm
+
+// parseForm reads a POST's form, within maxForm. When upload is set, a
+// multipart form, which may carry a photo, is read within maxUpload, all
+// in memory, so that no temporary file outlives the request.
+func parseForm(w http.ResponseWriter, r *http.Request, upload bool) error {
+	media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	multipart := upload && media == "multipart/form-data"
+	limit := int64(maxForm)
+	if multipart {
+		limit = maxUpload
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	parse := r.ParseForm
+	if multipart {
+		parse = func() error { return r.ParseMultipartForm(maxUpload) }
+	}
+	if err := parse(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return err
@@ -153,7 +171,7 @@ type handler func(w http.ResponseWriter, r *http.Request, s *session) error
 func (c *Console) public(h handler) http.Handler {
 	return c.serve(func(w http.ResponseWriter, r *http.Request, s *session) error {
 		if r.Method == http.MethodPost {
-			if err := parseForm(w, r); err != nil {
+			if err := parseForm(w, r, false); err != nil {
 				return err
 			}
 			ck, err := r.Cookie(preCookie)
@@ -176,7 +194,7 @@ func (c *Console) signedIn(h handler) http.Handler {
 			return errSignedOut
 		}
 		if r.Method == http.MethodPost {
-			if err := parseForm(w, r); err != nil {
+			if err := parseForm(w, r, true); err != nil {
 				return err
 			}
 			if err := checkCSRF(r, s.csrf); err != nil {
