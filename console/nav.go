@@ -29,6 +29,7 @@ type navLink struct {
 // navPages are the pages of the main navigation after the clients, each
 // with the permission its page asks for.
 var navPages = []navLink{
+	{Path: Prefix + "import-export", Label: "Import and export", Perm: roster.PermClients},
 	{Path: Prefix + "organization", Label: "Organization", Perm: roster.PermReadStaff},
 	{Path: Prefix + "api-keys", Label: "API keys", Perm: roster.PermOwnAPIKeys},
 	{Path: Prefix + "audit", Label: "Audit log", Perm: roster.PermAuditLog},
