@@ -126,15 +126,22 @@ func exportFormat(w http.ResponseWriter, format string) (exporter, string, error
 	return nil, "", invalid("format: must be csv or ndjson")
 }
 
-// exportClients streams every client of the organization, newest first, as
-// the list does: memory stays flat however many there are. Once the first
-// byte is out, an error can only abort the response.
 func (s *Server) exportClients(w http.ResponseWriter, r *http.Request) error {
+	return s.ExportClients(w, r, principal(r))
+}
+
+// ExportClients streams every client of p's organization to w, newest
+// first, as the list does, in the format and of the state r's query asks
+// for, as GET .../clients/export/ does: memory stays flat however many
+// there are. The staff console's export runs it too, with the same query.
+// An error it returns has not been answered: nothing was written. Once the
+// first byte is out, an error can only abort the response.
+func (s *Server) ExportClients(w http.ResponseWriter, r *http.Request, p roster.Principal) error {
 	ex, ext, cq, err := exportQuery(w, r)
 	if err != nil {
 		return err
 	}
-	release, err := s.streams.take(principal(r))
+	release, err := s.streams.take(p)
 	if err != nil {
 		return err
 	}
@@ -146,7 +153,7 @@ func (s *Server) exportClients(w http.ResponseWriter, r *http.Request) error {
 		started = true
 		return ex.begin()
 	}
-	err = s.store.EachClientMatching(r.Context(), principal(r).OrgID, cq, func(c *roster.Client) error {
+	err = s.store.EachClientMatching(r.Context(), p.OrgID, cq, func(c *roster.Client) error {
 		if !started {
 			if err := begin(); err != nil {
 				return err
@@ -166,4 +173,10 @@ func (s *Server) exportClients(w http.ResponseWriter, r *http.Request) error {
 		panic(http.ErrAbortHandler)
 	}
 	return err
+}
+
+// FramedExport serves h as Framed does, but as the API serves its export:
+// a stream, whose budget each write renews.
+func (s *Server) FramedExport(h http.Handler) http.Handler {
+	return s.withRequestLog(s.bounded(routeOf("GET /export/{$}"), h))
 }

@@ -23,11 +23,33 @@ const progressEvery = 10_000
 const takenBatch = 500
 
 func (s *Server) importClients(w http.ResponseWriter, r *http.Request) error {
-	skipBad, err := importMode(r)
+	q, err := params(r, []string{"mode"})
 	if err != nil {
 		return err
 	}
-	rows, err := newRowReader(w, r)
+	return s.ImportClients(w, r, principal(r),
+		ImportRequest{Body: r.Body, ContentType: r.Header.Get("Content-Type"), Mode: q["mode"]})
+}
+
+// ImportRequest is what an import reads: what POST .../clients/import/
+// takes from its request.
+type ImportRequest struct {
+	Body        io.ReadCloser // the rows, read up to maxImportBody
+	ContentType string        // text/csv or application/x-ndjson, in UTF-8
+	Mode        string        // the query's mode: all (or empty) or skip
+}
+
+// ImportClients imports in's rows into p's organization as POST
+// .../clients/import/ does, and answers it to w as that route does: JSON,
+// or NDJSON progress lines when r accepts them. The staff console's
+// import runs it too, so that the two cannot differ. An error it returns
+// has not been answered: nothing was written to w.
+func (s *Server) ImportClients(w http.ResponseWriter, r *http.Request, p roster.Principal, in ImportRequest) error {
+	skipBad, err := importMode(in.Mode)
+	if err != nil {
+		return err
+	}
+	rows, err := newRowReader(w, in.Body, in.ContentType)
 	if err != nil {
 		return err
 	}
@@ -36,7 +58,6 @@ func (s *Server) importClients(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer sp.remove()
-	p := principal(r)
 	im := &importer{store: s.store, org: p.OrgID, creator: p.AccountUID, skipBad: skipBad,
 		check: roster.NewImportRows(), spool: sp, now: s.now, metrics: s.metrics}
 	im.out = newImportAnswer(w, r, im.mayStream)
@@ -44,14 +65,26 @@ func (s *Server) importClients(w http.ResponseWriter, r *http.Request) error {
 	return im.finish(r, res, err)
 }
 
-// importMode reads the query: mode=all (the default) imports nothing when
-// any row is bad, mode=skip imports the good rows.
-func importMode(r *http.Request) (skipBad bool, err error) {
-	v, err := params(r, []string{"mode"})
-	if err != nil {
-		return false, err
+// FramedImport serves h as Framed does, but as the API serves its import:
+// a stream without a budget, since an import takes as long as its rows.
+func (s *Server) FramedImport(h http.Handler) http.Handler {
+	return s.withRequestLog(s.bounded(routeOf("POST /import/{$}"), h))
+}
+
+// routeOf is the route of the table with pattern.
+func routeOf(pattern string) Route {
+	for _, rt := range routes {
+		if rt.Pattern == pattern {
+			return rt
+		}
 	}
-	switch v["mode"] {
+	panic("api: no route " + pattern)
+}
+
+// importMode reads an import's mode: all (the default) imports nothing
+// when any row is bad, skip imports the good rows.
+func importMode(mode string) (skipBad bool, err error) {
+	switch mode {
 	case "", "all":
 		return false, nil
 	case "skip":
@@ -85,20 +118,21 @@ type pendingRow struct {
 	row    int
 }
 
-// importResult is the answer to an import that wrote its rows.
-type importResult struct {
-	Imported int            `json:"imported"`
-	Skipped  int            `json:"skipped"`
-	Errors   []rowErrorJSON `json:"errors"`
+// ImportResult is the answer to an import that wrote its rows.
+type ImportResult struct {
+	Imported int              `json:"imported"`
+	Skipped  int              `json:"skipped"`
+	Errors   []ImportRowError `json:"errors"`
 }
 
-type rowErrorJSON struct {
+// ImportRowError is a bad row of an import, as its answer lists it.
+type ImportRowError struct {
 	Row   int    `json:"row"`
 	Field string `json:"field"`
 	Error string `json:"error"`
 }
 
-func (im *importer) run(ctx context.Context, rows rowReader) (*importResult, error) {
+func (im *importer) run(ctx context.Context, rows rowReader) (*ImportResult, error) {
 	if err := im.validate(ctx, rows); err != nil {
 		return nil, err
 	}
@@ -111,7 +145,7 @@ func (im *importer) run(ctx context.Context, rows rowReader) (*importResult, err
 		return nil, err
 	}
 	im.metrics.imported(im.spool.n)
-	return &importResult{Imported: im.spool.n, Skipped: im.bad, Errors: im.listedErrors()}, nil
+	return &ImportResult{Imported: im.spool.n, Skipped: im.bad, Errors: im.listedErrors()}, nil
 }
 
 // validate reads every row, checks it alone, against the rows before it
@@ -186,10 +220,10 @@ func (im *importer) fail(e *roster.RowError) {
 	}
 }
 
-func (im *importer) listedErrors() []rowErrorJSON {
-	out := make([]rowErrorJSON, len(im.errors))
+func (im *importer) listedErrors() []ImportRowError {
+	out := make([]ImportRowError, len(im.errors))
 	for i, e := range im.errors {
-		out[i] = rowErrorJSON{Row: e.Row, Field: e.Field, Error: e.Message}
+		out[i] = ImportRowError{Row: e.Row, Field: e.Field, Error: e.Message}
 	}
 	return out
 }
@@ -253,22 +287,22 @@ func (im *importer) insert(ctx context.Context) error {
 	}
 }
 
-// importFailure is the answer to an import that wrote nothing: the error,
+// ImportFailure is the answer to an import that wrote nothing: the error,
 // and the bad rows found until then.
-type importFailure struct {
-	Error      string         `json:"error"`
-	Errors     []rowErrorJSON `json:"errors"`
-	ErrorCount int            `json:"error_count"`
+type ImportFailure struct {
+	Error      string           `json:"error"`
+	Errors     []ImportRowError `json:"errors"`
+	ErrorCount int              `json:"error_count"`
 }
 
 // finish writes the outcome. A 400 once rows were found bad lists them;
 // any other error is returned for writeError to answer, as long as nothing
 // has been sent.
-func (im *importer) finish(r *http.Request, res *importResult, err error) error {
+func (im *importer) finish(r *http.Request, res *ImportResult, err error) error {
 	a := im.out
 	switch {
 	case err == nil && a.stream:
-		a.line(http.StatusCreated, map[string]*importResult{"result": res})
+		a.line(http.StatusCreated, map[string]*ImportResult{"result": res})
 	case err == nil:
 		writeJSON(a.w, http.StatusCreated, res)
 	case a.started:
@@ -282,8 +316,8 @@ func (im *importer) finish(r *http.Request, res *importResult, err error) error 
 	return nil
 }
 
-func (im *importer) failure(msg string) importFailure {
-	return importFailure{Error: msg, Errors: im.listedErrors(), ErrorCount: im.bad}
+func (im *importer) failure(msg string) ImportFailure {
+	return ImportFailure{Error: msg, Errors: im.listedErrors(), ErrorCount: im.bad}
 }
 
 // importAnswer writes an import's answer: one JSON body, or, when the
@@ -301,7 +335,7 @@ type importAnswer struct {
 }
 
 func newImportAnswer(w http.ResponseWriter, r *http.Request, mayStart func() bool) *importAnswer {
-	a := &importAnswer{w: w, rc: http.NewResponseController(w), stream: acceptsNDJSON(r), mayStart: mayStart}
+	a := &importAnswer{w: w, rc: http.NewResponseController(w), stream: AcceptsNDJSON(r), mayStart: mayStart}
 	if a.stream {
 		// Progress lines go out while the body is still being read; on
 		// HTTP/1 Go would otherwise drain the body before the first one.
@@ -310,7 +344,9 @@ func newImportAnswer(w http.ResponseWriter, r *http.Request, mayStart func() boo
 	return a
 }
 
-func acceptsNDJSON(r *http.Request) bool {
+// AcceptsNDJSON reports whether r asks for an import's progress lines: it
+// accepts application/x-ndjson.
+func AcceptsNDJSON(r *http.Request) bool {
 	for _, v := range strings.Split(r.Header.Get("Accept"), ",") {
 		if media, _, err := mime.ParseMediaType(strings.TrimSpace(v)); err == nil && media == ndjsonType {
 			return true

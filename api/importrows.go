@@ -34,10 +34,9 @@ type rowReader interface {
 	next() (row int, raw map[string]any, err error)
 }
 
-// newRowReader reads r's body by its Content-Type, at most maxImportBody
+// newRowReader reads body by its Content-Type ct, at most maxImportBody
 // bytes of it.
-func newRowReader(w http.ResponseWriter, r *http.Request) (rowReader, error) {
-	ct := r.Header.Get("Content-Type")
+func newRowReader(w http.ResponseWriter, body io.ReadCloser, ct string) (rowReader, error) {
 	media, params, err := mime.ParseMediaType(ct)
 	if err != nil && ct != "" {
 		return nil, roster.Errorf(roster.KindUnsupported, "Content-Type %q is not valid", ct)
@@ -45,12 +44,12 @@ func newRowReader(w http.ResponseWriter, r *http.Request) (rowReader, error) {
 	if cs := params["charset"]; cs != "" && !strings.EqualFold(cs, "utf-8") {
 		return nil, roster.Errorf(roster.KindUnsupported, "charset %q is not accepted: send UTF-8", cs)
 	}
-	body := http.MaxBytesReader(w, r.Body, maxImportBody)
+	limited := http.MaxBytesReader(w, body, maxImportBody)
 	switch media {
 	case csvContentType:
-		return newCSVRows(body)
+		return newCSVRows(limited)
 	case ndjsonType:
-		return newNDJSONRows(body), nil
+		return newNDJSONRows(limited), nil
 	}
 	return nil, roster.Errorf(roster.KindUnsupported, "Content-Type %q is not accepted here: send %s or %s",
 		media, csvContentType, ndjsonType)

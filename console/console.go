@@ -47,7 +47,7 @@ func New(c Config) http.Handler {
 	mac := hmac.New(sha256.New, c.Key)
 	mac.Write([]byte("roster console CSRF key"))
 	con := &Console{api: c.API, st: c.Store, tokens: c.Tokens, csrfKey: mac.Sum(nil), pages: parsePages()}
-	return c.API.Framed(secureHeaders(http.NewCrossOriginProtection().Handler(con.routes())))
+	return framed(c.API, secureHeaders(http.NewCrossOriginProtection().Handler(con.routes())))
 }
 
 // routes is every page of the console, on one screen. Staff pages need a
@@ -74,6 +74,9 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /console/clients/{uid}/delete", c.staff(c.deleteClient))
 	mux.Handle("POST /console/clients/{uid}/photo", c.staff(c.uploadPhoto))
 	mux.Handle("POST /console/clients/{uid}/sessions", c.staff(c.recordSession))
+	mux.Handle("GET /console/import-export", c.staff(c.transferPage))
+	mux.Handle("POST /console/import-export", c.upload(c.importClients))
+	mux.Handle("GET /console/export", c.staff(c.exportClients))
 	mux.Handle("GET /console/api-keys", c.may(roster.PermOwnAPIKeys, c.apiKeyList))
 	mux.Handle("POST /console/api-keys", c.may(roster.PermOwnAPIKeys, c.createAPIKey))
 	mux.Handle("GET /console/api-keys/{key_id}/revoke", c.may(roster.PermOwnAPIKeys, c.confirmRevoke))

@@ -31,6 +31,7 @@ type navLink struct {
 // permission its page asks for.
 var navPages = []navLink{
 	{Path: Prefix + "clients", Label: "Clients", Perm: roster.PermClients},
+	{Path: Prefix + "import-export", Label: "Import and export", Perm: roster.PermClients},
 	{Path: Prefix + "organization", Label: "Organization", Perm: roster.PermReadStaff},
 	{Path: Prefix + "api-keys", Label: "API keys", Perm: roster.PermOwnAPIKeys},
 	{Path: Prefix + "audit", Label: "Audit log", Perm: roster.PermAuditLog},
