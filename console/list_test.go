@@ -347,46 +347,26 @@ func TestListBadValues(t *testing.T) {
 // column the list is sorted by says so.
 func TestListRow(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
-		pic := phototest.EncodePNG(t, phototest.Quadrants(60, 40))
-		var body bytes.Buffer
-		w := multipart.NewWriter(&body)
-		w.WriteField("email", "pic@example.com")
-		w.WriteField("display_name", "Pic Ture")
-		w.WriteField("preferable_activities", `["Running", "Weightlifting"]`)
-		f, _ := w.CreateFormFile("profile_photo", "me.png")
-		f.Write(pic)
-		w.Close()
-		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/client-management/clients/", &body)
-		req.Header.Set("API-KEY", e.org.APIKey)
-		req.Header.Set("Content-Type", w.FormDataContentType())
-		b := e.browser()
-		created := b.do(req)
-		var out struct {
-			UserData struct {
-				UID       string  `json:"user_uid"`
-				Thumbnail *string `json:"profile_photo_thumbnail"`
-			}
-		}
-		if err := json.Unmarshal([]byte(created.body), &out); err != nil || created.status != http.StatusCreated || out.UserData.Thumbnail == nil {
-			t.Fatalf("create with a photo: %d %s", created.status, created.body)
-		}
+		uid, thumbnail := e.createWithPhoto(t, map[string]string{"email": "pic@example.com", "display_name": "Pic Ture",
+			"preferable_activities": `["Running", "Weightlifting"]`})
 		if _, err := e.st.UpdateOrganization(t.Context(), e.org.UID, roster.OrganizationUpdate{SessionNumber: ptr(int64(10))}); err != nil {
 			t.Fatal(err)
 		}
 		for _, day := range []int{3, 9, 5} { // the newest is not the last recorded
 			s := &roster.AnalysisSession{UID: roster.NewUID(e.clock.Now()), Activity: "Running", Duration: 60,
 				Time: time.Date(2026, 2, day, 17, 30, 0, 0, time.UTC), CreatedBy: e.org.OwnerUID, CreatedAt: e.clock.Now()}
-			if _, err := e.st.RecordAnalysisSession(t.Context(), e.org.ID, out.UserData.UID, s); err != nil {
+			if _, err := e.st.RecordAnalysisSession(t.Context(), e.org.ID, uid, s); err != nil {
 				t.Fatal(err)
 			}
 		}
 		e.addClient(e.org, "plain@example.com", "Plain")
 
+		b := e.browser()
 		b.signIn(e.org)
 		a := b.get("/console/clients?sort=display_name:asc")
 		thumb := regexp.MustCompile(`<img src="([^"]+)" alt="" width="40" height="40">`).FindAllStringSubmatch(a.body, -1)
-		if len(thumb) != 1 || html.UnescapeString(thumb[0][1]) != *out.UserData.Thumbnail {
-			t.Fatalf("thumbnails %q; want only %q", thumb, *out.UserData.Thumbnail)
+		if len(thumb) != 1 || html.UnescapeString(thumb[0][1]) != thumbnail {
+			t.Fatalf("thumbnails %q; want only %q", thumb, thumbnail)
 		}
 		if img := b.get(html.UnescapeString(thumb[0][1])); img.status != http.StatusOK || img.header.Get("Content-Type") != "image/png" {
 			t.Fatalf("the thumbnail's link: %d %s", img.status, img.header.Get("Content-Type"))
@@ -401,4 +381,33 @@ func TestListRow(t *testing.T) {
 			}
 		}
 	})
+}
+
+// createWithPhoto creates a client of e's organization with fields and a
+// photo through the API, and returns its uid and the thumbnail's link the
+// API answers.
+func (e *env) createWithPhoto(t *testing.T, fields map[string]string) (uid, thumbnail string) {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	f, _ := w.CreateFormFile("profile_photo", "me.png")
+	f.Write(phototest.EncodePNG(t, phototest.Quadrants(60, 40)))
+	w.Close()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/client-management/clients/", &body)
+	req.Header.Set("API-KEY", e.org.APIKey)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	created := e.browser().do(req)
+	var out struct {
+		UserData struct {
+			UID       string  `json:"user_uid"`
+			Thumbnail *string `json:"profile_photo_thumbnail"`
+		}
+	}
+	if err := json.Unmarshal([]byte(created.body), &out); err != nil || created.status != http.StatusCreated || out.UserData.Thumbnail == nil {
+		t.Fatalf("create with a photo: %d %s", created.status, created.body)
+	}
+	return out.UserData.UID, *out.UserData.Thumbnail
 }
