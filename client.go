@@ -122,10 +122,11 @@ func (f ClientFilter) IsZero() bool {
 	return f.AdminUID == "" && f.Gender == "" && len(f.Activities) == 0 && f.From.IsZero() && f.To.IsZero()
 }
 
-// Page is a keyset position in a list ordered newest first.
+// Page is a keyset position in a list: by the client of a uid, which in
+// the filter endpoint's list, newest first, is its uid itself.
 type Page struct {
-	After  string // uids strictly older than this one
-	Before string // uids strictly newer than this one
+	After  string // the clients after this one in the list's order (older ones, newest first)
+	Before string // the clients before it (newer ones)
 	Limit  int
 }
 

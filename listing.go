@@ -27,14 +27,15 @@ func (o ClientOrder) AscendingByDefault() bool {
 	return o == OrderDisplayName || o == OrderEmail
 }
 
-// ClientQuery selects and sorts clients for the list endpoint. The zero
-// value lists the active clients, newest first.
+// ClientQuery selects and sorts clients for the list endpoint and the
+// console's list. The zero value lists the active clients, newest first.
 type ClientQuery struct {
-	Search      string      // a substring of the display name or of the email, folded (SearchKey)
-	Email       string      // exactly this email, by its key (EmailKey)
-	Deactivated bool        // the deactivated clients instead of the active ones
-	OrderBy     ClientOrder // "" is OrderCreatedAt
-	Ascending   bool
+	ClientFilter             // the filter endpoint's filters, which the console's list adds to a search
+	Search       string      // a substring of the display name or of the email, folded (SearchKey)
+	Email        string      // exactly this email, by its key (EmailKey)
+	Deactivated  bool        // the deactivated clients instead of the active ones
+	OrderBy      ClientOrder // "" is OrderCreatedAt
+	Ascending    bool
 }
 
 // MaxSearchLength caps a search string, in characters.

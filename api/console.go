@@ -8,6 +8,7 @@ import (
 
 	"roster"
 	"roster/auth"
+	"roster/photo"
 )
 
 // What the staff console (package console) takes from the API: its
@@ -154,4 +155,12 @@ func ErrorAnswer(r *http.Request, err error) (status int, msg string) {
 // budget.
 func (s *Server) Framed(h http.Handler) http.Handler {
 	return s.withRequestLog(s.bounded(Route{}, h))
+}
+
+// ThumbnailURLs returns a function that turns a client's photo key into the
+// signed link of its thumbnail, the API's profile_photo_thumbnail, all of
+// one page with the same expiry.
+func (s *Server) ThumbnailURLs() func(photoKey string) string {
+	sign := s.photoURL()
+	return func(key string) string { return sign(photo.ThumbnailKey(key)) }
 }

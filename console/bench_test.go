@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/auth"
@@ -17,7 +18,7 @@ import (
 // organization of ROSTER_BENCH_CLIENTS clients (default 100,000), on
 // SQLite, or on PostgreSQL when ROSTER_TEST_DATABASE_URL is set:
 //
-//	go test -run '^$' -bench Pages -benchtime 200x ./console/
+//	go test -run '^$' -bench Pages -benchtime 50x ./console/
 //
 // The time of a page is its server time plus a loopback round trip.
 func BenchmarkPages(b *testing.B) {
@@ -42,7 +43,7 @@ func BenchmarkPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	i := 0
-	var last *roster.Client // each client apart: the store keeps a chunk of them
+	var uids []string // each client's, in creation order
 	err = e.st.ImportClients(context.Background(), big.ID, n, func() (*roster.Client, error) {
 		i++
 		raw := map[string]any{"email": fmt.Sprintf("runner%06d@example.com", i), "display_name": fmt.Sprintf("Runner %06d", i),
@@ -55,22 +56,51 @@ func BenchmarkPages(b *testing.B) {
 			return nil, err
 		}
 		c := roster.NewClient(big.OwnerUID, fields, e.clock.Now())
-		last = &c
-		return last, nil
+		uids = append(uids, c.UID)
+		return &c, nil
 	}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
+	// One client in a hundred has a session, on one of 100 days from
+	// sessionsFrom: ten days hold about a hundred of them.
+	sessionsFrom := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	if _, err := e.st.UpdateOrganization(context.Background(), big.UID, roster.OrganizationUpdate{SessionNumber: ptr(int64(n))}); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < len(uids); i += 100 {
+		s := &roster.AnalysisSession{UID: roster.NewUID(e.clock.Now()), Activity: "Running", Duration: 60,
+			Time: sessionsFrom.AddDate(0, 0, i/100%100), CreatedBy: big.OwnerUID, CreatedAt: e.clock.Now()}
+		if _, err := e.st.RecordAnalysisSession(context.Background(), big.ID, uids[i], s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	last, mid := uids[len(uids)-1], uids[len(uids)/2]
 	br := e.browser()
 	br.signIn(big)
 	for _, page := range []struct{ name, path string }{
 		{"list", "/console/clients"},
 		{"gender", "/console/clients?gender=female"},
 		{"gender and activity", "/console/clients?gender=female&activity=Running"},
+		{"created by", "/console/clients?created_by=" + big.OwnerUID},
+		{"created by, gender and activity", "/console/clients?created_by=" + big.OwnerUID + "&gender=male&activity=Running"},
+		{"ten days of sessions", "/console/clients?from=2026-01-11&to=2026-01-20"},
+		{"sessions since a day, with gender", "/console/clients?from=2026-02-01&gender=female"},
 		{"search", "/console/clients?q=runner0421"},
+		{"search with gender", "/console/clients?q=runner0421&gender=female"},
+		{"search with created by and activity", "/console/clients?q=runner0421&created_by=" + big.OwnerUID + "&activity=Running"},
+		{"broad search", "/console/clients?q=runner04"}, // 10,000 matches
+		{"broad search with created by and activity", "/console/clients?q=runner04&created_by=" + big.OwnerUID + "&activity=Running"},
+		{"by name", "/console/clients?sort=display_name:asc"},
+		{"by email, descending", "/console/clients?sort=email:desc"},
+		{"by last session", "/console/clients?sort=last_session:desc"},
+		{"by name, gender and activity", "/console/clients?sort=display_name:desc&gender=male&activity=Running"},
+		{"by name, mid-list", "/console/clients?sort=display_name:asc&after=" + mid},
+		{"by name, mid-list backwards", "/console/clients?sort=display_name:asc&before=" + mid},
 		{"deactivated", "/console/clients?deactivated=true"},
-		{"client", "/console/clients/" + last.UID},
-		{"edit", "/console/clients/" + last.UID + "/edit"},
+		{"deactivated with gender", "/console/clients?deactivated=true&gender=female"},
+		{"client", "/console/clients/" + last},
+		{"edit", "/console/clients/" + last + "/edit"},
 	} {
 		b.Run(page.name, func(b *testing.B) {
 			for b.Loop() {

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,34 +11,53 @@ import (
 	"roster"
 )
 
-// The clients list pages through the store's two lists, as the API's two
-// list endpoints do: without a search, the active clients newest first by
-// keyset (the filter endpoint's FilterClients, which also filters by gender
-// and activity); with a search, or for the deactivated clients, numbered
-// pages (the list endpoint's ClientPage). Both count the matches.
-const (
-	perPage = 20
-	// maxPagedRows bounds numbered pages as the API does: the store reads
-	// and drops every client before a page.
-	maxPagedRows = 10000
-)
+// The clients list is one keyset page of the store's client list: a search
+// and every filter of the API's two list endpoints at once, in one of the
+// list endpoint's orders, with the number of clients they match. A page
+// link names the client it continues from, so a page deep in the list
+// costs what the first does.
+const perPage = 20
+
+// maxStaff bounds the creators offered by the list's "Created by": an
+// organization's staff are few.
+const maxStaff = 500
+
+// dateForm is the form of the list's last-session dates, a date input's.
+const dateForm = "2006-01-02"
+
+// sortChoice is one of the list's orders with its direction.
+type sortChoice struct {
+	Value, Label string
+	order        roster.ClientOrder
+	ascending    bool
+}
+
+// sorts are the orders the list offers, the first its default: those of
+// the list endpoint's orders that are columns of the list, or creation.
+var sorts = []sortChoice{
+	{"created_at:desc", "Newest first", roster.OrderCreatedAt, false},
+	{"created_at:asc", "Oldest first", roster.OrderCreatedAt, true},
+	{"display_name:asc", "Name, A to Z", roster.OrderDisplayName, true},
+	{"display_name:desc", "Name, Z to A", roster.OrderDisplayName, false},
+	{"email:asc", "Email, A to Z", roster.OrderEmail, true},
+	{"email:desc", "Email, Z to A", roster.OrderEmail, false},
+	{"last_session:desc", "Latest session first", roster.OrderLastSession, false},
+	{"last_session:asc", "Earliest session first", roster.OrderLastSession, true},
+}
 
 // listQuery is what the list's form and links ask for.
 type listQuery struct {
-	Search, Gender, Activity string
-	Deactivated              bool
-	After, Before            string // keyset cursors
-	Page                     int    // numbered pages, from 1
+	Search, Gender, Activity, CreatedBy string
+	From, To                            string // last-session dates, as dateForm
+	Sort                                string // a sorts value; "" is the first
+	Deactivated                         bool
+	After, Before                       string // keyset cursors
 }
-
-// errMixedList refuses a search or the deactivated list with a filter,
-// which no store list does at once.
-var errMixedList = roster.Errorf(roster.KindInvalid,
-	"gender and activity filter the active clients without a search: clear the search and deactivated, or the filters")
 
 func parseListQuery(v url.Values) (listQuery, error) {
 	q := listQuery{Search: strings.TrimSpace(v.Get("q")), Gender: v.Get("gender"), Activity: v.Get("activity"),
-		Deactivated: v.Get("deactivated") == "true", After: v.Get("after"), Before: v.Get("before"), Page: 1}
+		CreatedBy: v.Get("created_by"), From: v.Get("from"), To: v.Get("to"), Sort: v.Get("sort"),
+		Deactivated: v.Get("deactivated") == "true", After: v.Get("after"), Before: v.Get("before")}
 	switch {
 	case !utf8.ValidString(q.Search):
 		return q, roster.Errorf(roster.KindInvalid, "q: must be valid UTF-8")
@@ -47,12 +65,16 @@ func parseListQuery(v url.Values) (listQuery, error) {
 		return q, roster.Errorf(roster.KindInvalid, "q: must be at most %d characters", roster.MaxSearchLength)
 	case q.Activity != "" && !slices.Contains(roster.Activities, q.Activity):
 		return q, roster.Errorf(roster.KindInvalid, "activity: unknown activity %q", q.Activity)
+	case q.CreatedBy != "" && !roster.ValidUID(q.CreatedBy):
+		return q, roster.Errorf(roster.KindInvalid, "created by: not a valid uid")
+	case q.Sort != "" && !slices.ContainsFunc(sorts, func(s sortChoice) bool { return s.Value == q.Sort }):
+		return q, roster.Errorf(roster.KindInvalid, "sort: unknown order %q", q.Sort)
 	case q.After != "" && !roster.ValidUID(q.After):
 		return q, roster.Errorf(roster.KindInvalid, "after: not a valid uid")
 	case q.Before != "" && !roster.ValidUID(q.Before):
 		return q, roster.Errorf(roster.KindInvalid, "before: not a valid uid")
-	case (q.Gender != "" || q.Activity != "") && (q.Search != "" || q.Deactivated):
-		return q, errMixedList
+	case q.After != "" && q.Before != "":
+		return q, roster.Errorf(roster.KindInvalid, "after and before: give one, not both")
 	}
 	if q.Gender != "" {
 		g, err := roster.ParseGender(q.Gender)
@@ -61,18 +83,58 @@ func parseListQuery(v url.Values) (listQuery, error) {
 		}
 		q.Gender = g
 	}
-	if p := v.Get("page"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n*perPage > maxPagedRows {
-			return q, roster.Errorf(roster.KindInvalid, "page: must be a whole number from 1 to %d", maxPagedRows/perPage)
-		}
-		q.Page = n
+	from, to, err := q.dates()
+	if err == nil && !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		err = roster.Errorf(roster.KindInvalid, "last session from: must not be after last session to")
 	}
-	return q, nil
+	return q, err
 }
 
-// numbered reports whether q lists numbered pages rather than by keyset.
-func (q listQuery) numbered() bool { return q.Search != "" || q.Deactivated }
+// dates returns the bounds of the last sessions q asks for, as the filter
+// endpoint takes start_date and end_date: from inclusive, and the whole of
+// the day to. Zero times do not bound.
+func (q listQuery) dates() (from, to time.Time, err error) {
+	parse := func(s, name string) (time.Time, error) {
+		if s == "" {
+			return time.Time{}, nil
+		}
+		t, err := time.Parse(dateForm, s)
+		// The API's bounds keep the stored text times comparable.
+		if err != nil || t.Year() < 1900 || t.Year() > 9998 {
+			return t, roster.Errorf(roster.KindInvalid, "%s: must be a date from 1900-01-01 to 9998-12-31", name)
+		}
+		return t, nil
+	}
+	if from, err = parse(q.From, "last session from"); err != nil {
+		return
+	}
+	if to, err = parse(q.To, "last session to"); err == nil && !to.IsZero() {
+		to = to.AddDate(0, 0, 1)
+	}
+	return
+}
+
+// sort returns q's order.
+func (q listQuery) sort() sortChoice {
+	for _, s := range sorts {
+		if s.Value == q.Sort {
+			return s
+		}
+	}
+	return sorts[0]
+}
+
+// clientQuery is the store's query for q, which parseListQuery checked.
+func (q listQuery) clientQuery() roster.ClientQuery {
+	from, to, _ := q.dates()
+	s := q.sort()
+	cq := roster.ClientQuery{Search: q.Search, Deactivated: q.Deactivated, OrderBy: s.order, Ascending: s.ascending,
+		ClientFilter: roster.ClientFilter{AdminUID: q.CreatedBy, Gender: q.Gender, From: from, To: to}}
+	if q.Activity != "" {
+		cq.Activities = []string{q.Activity}
+	}
+	return cq
+}
 
 // url is the list's URL for q.
 func (q listQuery) url() string {
@@ -85,14 +147,17 @@ func (q listQuery) url() string {
 	set("q", q.Search)
 	set("gender", q.Gender)
 	set("activity", q.Activity)
+	set("created_by", q.CreatedBy)
+	set("from", q.From)
+	set("to", q.To)
+	if q.Sort != sorts[0].Value {
+		set("sort", q.Sort)
+	}
 	if q.Deactivated {
 		v.Set("deactivated", "true")
 	}
 	set("after", q.After)
 	set("before", q.Before)
-	if q.Page > 1 {
-		v.Set("page", strconv.Itoa(q.Page))
-	}
 	if len(v) == 0 {
 		return Prefix + "clients"
 	}
@@ -102,6 +167,7 @@ func (q listQuery) url() string {
 // clientRow is one client of the list.
 type clientRow struct {
 	UID, Name, Email, Activities, LastSession string
+	Thumbnail                                 string // the signed link of the photo's thumbnail; "" without a photo
 }
 
 // listData is what the list page shows.
@@ -109,64 +175,80 @@ type listData struct {
 	Q                   listQuery
 	Error               string
 	Message             string // what the last change did
+	Notice              string // what the list should know about its query
 	Genders, Activities []option
+	Staff, Sorts        []option
+	Sorted              map[string]string // the aria-sort of each column the list is sorted by
 	Clients             []clientRow
 	Count               int64
-	Page, Pages         int
 	Newer, Older        string // links to the pages around this one; "" when there is none
 }
 
 func (c *Console) clientList(w http.ResponseWriter, r *http.Request, s *session) error {
-	q, err := parseListQuery(r.URL.Query())
-	d := listData{Q: q, Message: doneMessage(r.URL.Query()), Genders: options(genders, []string{q.Gender}), Activities: options(roster.Activities, []string{q.Activity})}
-	status := 0
-	switch {
-	case err != nil:
-		v := errorPage(r, err)
-		d.Error, status = v.Data.(string), v.Status
-	case q.numbered():
-		err = c.numberedPage(r, s, &d)
-	default:
-		err = c.keysetPage(r, s, &d)
-	}
-	if err != nil {
+	q, qErr := parseListQuery(r.URL.Query())
+	d := listData{Q: q, Message: doneMessage(r.URL.Query()), Genders: options(genders, []string{q.Gender}),
+		Activities: options(roster.Activities, []string{q.Activity})}
+	if err := c.staffOptions(r, s, &d); err != nil {
 		return err
+	}
+	d.Sorts, d.Sorted = sortOptions(q.sort())
+	if qErr == nil {
+		qErr = c.keysetPage(r, s, &d)
+	}
+	status := 0
+	if qErr != nil {
+		v := errorPage(r, qErr)
+		if v.Status == http.StatusInternalServerError {
+			return qErr
+		}
+		d.Error, status = v.Data.(string), v.Status
 	}
 	c.render(w, r, s, view{Template: "clients", Title: "Clients", Status: status, Data: d})
 	return nil
 }
 
-// numberedPage fills d with a numbered page of the clients d.Q searches.
-func (c *Console) numberedPage(r *http.Request, s *session, d *listData) error {
-	q := d.Q
-	res, err := c.st.ClientPage(r.Context(), s.p.OrgID, roster.ClientQuery{Search: q.Search, Deactivated: q.Deactivated},
-		(q.Page-1)*perPage, perPage)
+// staffOptions offers the organization's staff as creators. A creator who
+// is not among them (gone, or never staff) filters as the API's admin_uid
+// does, which finds the clients they created here if any; the list says so.
+func (c *Console) staffOptions(r *http.Request, s *session, d *listData) error {
+	staff, _, err := c.st.Staff(r.Context(), s.p.OrgID, roster.StaffFilter{}, "", maxStaff)
 	if err != nil {
 		return err
 	}
-	d.Clients, d.Count, d.Page = rows(res.Clients), res.Count, q.Page
-	d.Pages = int((res.Count + perPage - 1) / perPage)
-	if q.Page > 1 {
-		q.Page = d.Page - 1
-		d.Newer = q.url()
+	found := false
+	for _, m := range staff {
+		selected := m.UID == d.Q.CreatedBy
+		found = found || selected
+		d.Staff = append(d.Staff, option{Value: m.UID, Label: m.DisplayName + " (" + m.Email + ")", Selected: selected})
 	}
-	if d.Page < d.Pages && (d.Page+1)*perPage <= maxPagedRows {
-		q.Page = d.Page + 1
-		d.Older = q.url()
+	if d.Q.CreatedBy != "" && !found && roster.ValidUID(d.Q.CreatedBy) {
+		d.Staff = append(d.Staff, option{Value: d.Q.CreatedBy, Label: "Not staff of this organization", Selected: true})
+		d.Notice = "Created by: no staff member of this organization has this uid; the list shows the clients it created here, if any."
 	}
 	return nil
 }
 
-// keysetPage fills d with a keyset page of the active clients d.Q filters.
-// It asks for one client more than it shows, to know whether the list goes
-// on in the direction it walks.
+// sortOptions returns the list's orders with chosen selected, and the
+// aria-sort of the column chosen sorts by.
+func sortOptions(chosen sortChoice) ([]option, map[string]string) {
+	out := make([]option, len(sorts))
+	for i, s := range sorts {
+		out[i] = option{Value: s.Value, Label: s.Label, Selected: s.Value == chosen.Value}
+	}
+	dir := "descending"
+	if chosen.ascending {
+		dir = "ascending"
+	}
+	return out, map[string]string{string(chosen.order): dir}
+}
+
+// keysetPage fills d with the page of the clients d.Q asks for. It asks for
+// one client more than it shows, to know whether the list goes on in the
+// direction it walks.
 func (c *Console) keysetPage(r *http.Request, s *session, d *listData) error {
 	q := d.Q
-	f := roster.ClientFilter{Gender: q.Gender}
-	if q.Activity != "" {
-		f.Activities = []string{q.Activity}
-	}
-	res, err := c.st.FilterClients(r.Context(), s.p.OrgID, f, roster.Page{After: q.After, Before: q.Before, Limit: perPage + 1})
+	res, err := c.st.ClientKeysetPage(r.Context(), s.p.OrgID, q.clientQuery(),
+		roster.Page{After: q.After, Before: q.Before, Limit: perPage + 1})
 	if err != nil {
 		return err
 	}
@@ -178,9 +260,8 @@ func (c *Console) keysetPage(r *http.Request, s *session, d *listData) error {
 	case more:
 		list, older = list[:perPage], true
 	}
-	d.Clients, d.Count = rows(list), res.Count
+	d.Clients, d.Count = c.rows(list), res.Count
 	if len(list) > 0 {
-		q.Page = 0
 		if newer {
 			q.After, q.Before = "", list[0].UID
 			d.Newer = q.url()
@@ -193,12 +274,18 @@ func (c *Console) keysetPage(r *http.Request, s *session, d *listData) error {
 	return nil
 }
 
-func rows(clients []roster.Client) []clientRow {
+// rows are the list's rows of clients, their thumbnails' links signed as
+// the API signs them.
+func (c *Console) rows(clients []roster.Client) []clientRow {
+	thumbnail := c.api.ThumbnailURLs()
 	out := make([]clientRow, len(clients))
 	for i := range clients {
-		c := &clients[i]
-		out[i] = clientRow{UID: c.UID, Name: c.DisplayName, Email: c.Email,
-			Activities: strings.Join(c.PreferableActivities, ", "), LastSession: when(c.LastSession)}
+		cl := &clients[i]
+		out[i] = clientRow{UID: cl.UID, Name: cl.DisplayName, Email: cl.Email,
+			Activities: strings.Join(cl.PreferableActivities, ", "), LastSession: when(cl.LastSession)}
+		if cl.ProfilePhoto != "" {
+			out[i].Thumbnail = thumbnail(cl.ProfilePhoto)
+		}
 	}
 	return out
 }

@@ -436,9 +436,19 @@ func TestCountersFollowChanges(t *testing.T) {
 // answers is the number of clients the filter lists.
 func assertFilterCounts(t *testing.T, st *store.Store, org storetest.Org) {
 	t.Helper()
-	filters := []roster.ClientFilter{{}, {AdminUID: org.OwnerUID}, {Gender: "male"}, {Gender: "female"}}
-	for _, a := range roster.Activities {
-		filters = append(filters, roster.ClientFilter{Activities: []string{a}})
+	// Each filter on creator, gender and activity, alone and combined:
+	// each has a counter of its own (migration 15).
+	var filters []roster.ClientFilter
+	for _, admin := range []string{"", org.OwnerUID} {
+		for _, gender := range []string{"", "male", "female"} {
+			for _, a := range append([]string{""}, roster.Activities...) {
+				f := roster.ClientFilter{AdminUID: admin, Gender: gender}
+				if a != "" {
+					f.Activities = []string{a}
+				}
+				filters = append(filters, f)
+			}
+		}
 	}
 	for _, f := range filters {
 		page, err := st.FilterClients(context.Background(), org.ID, f, roster.Page{Limit: 100})

@@ -50,16 +50,44 @@ var (
 func quote(s string) string { return "'" + s + "'" }
 
 // countKeys returns the counters an active client with these values adds
-// to, the organization's total aside.
+// to, the organization's total aside: one for its creator, its gender and
+// each of its activities, and one for each combination of them (migration
+// 15), so that a filter on several at once is counted by one counter too.
 func countKeys(createdBy string, gender *string, activities []string) []countKey {
-	keys := []countKey{{"admin", createdBy}}
+	genders := []*countKey{nil}
 	if gender != nil {
-		keys = append(keys, countKey{"gender", *gender})
+		genders = append(genders, &countKey{"gender", *gender})
 	}
+	acts := []*countKey{nil}
 	for _, a := range activities {
-		keys = append(keys, countKey{"activity", a})
+		acts = append(acts, &countKey{"activity", a})
+	}
+	var keys []countKey
+	for _, admin := range []*countKey{nil, {"admin", createdBy}} {
+		for _, g := range genders {
+			for _, a := range acts {
+				if k, ok := combined(admin, g, a); ok {
+					keys = append(keys, k)
+				}
+			}
+		}
 	}
 	return keys
+}
+
+// combined is the counter of the clients with every value of keys (nil
+// keys aside), given in the order creator, gender, activity: a key alone
+// is its own counter, several are joined as ("admin+gender", "uid/male").
+// Only the last value may hold a "/" (none does: uids and genders are
+// plain words), so no two combinations share a counter.
+func combined(keys ...*countKey) (countKey, bool) {
+	var dims, values []string
+	for _, k := range keys {
+		if k != nil {
+			dims, values = append(dims, k.dim), append(values, k.value)
+		}
+	}
+	return countKey{strings.Join(dims, "+"), strings.Join(values, "/")}, len(dims) > 0
 }
 
 // adjustCounts adds each delta to its counter, with one statement, in one
@@ -149,20 +177,22 @@ func room(limit int64, plan string, count int64, n int) error {
 		limit, plan, roster.Count(count, "client"), n)
 }
 
-// countKeyOf returns the one counter that answers the count of f, if any.
+// countKeyOf returns the one counter that answers the count of f, if any:
+// f filters by creator, gender or one activity, or several of them, and
+// not by dates.
 func countKeyOf(f roster.ClientFilter) (countKey, bool) {
-	var keys []countKey
-	if f.AdminUID != "" {
-		keys = append(keys, countKey{"admin", f.AdminUID})
-	}
-	if f.Gender != "" {
-		keys = append(keys, countKey{"gender", f.Gender})
-	}
-	if len(f.Activities) == 1 {
-		keys = append(keys, countKey{"activity", f.Activities[0]})
-	}
-	if len(keys) != 1 || len(f.Activities) > 1 || !f.From.IsZero() || !f.To.IsZero() {
+	if len(f.Activities) > 1 || !f.From.IsZero() || !f.To.IsZero() {
 		return countKey{}, false
 	}
-	return keys[0], true
+	var admin, gender, activity *countKey
+	if f.AdminUID != "" {
+		admin = &countKey{"admin", f.AdminUID}
+	}
+	if f.Gender != "" {
+		gender = &countKey{"gender", f.Gender}
+	}
+	if len(f.Activities) == 1 {
+		activity = &countKey{"activity", f.Activities[0]}
+	}
+	return combined(admin, gender, activity)
 }

@@ -96,6 +96,12 @@ func filterWhere(org roster.OrgID, f roster.ClientFilter) (string, []any) {
 	w := newWhere("org_id", org)
 	w.and(deactivatedCond(false))
 	w.and(visible)
+	w.filter(f)
+	return w.String(), w.args
+}
+
+// filter adds f's conditions to w.
+func (w *where) filter(f roster.ClientFilter) {
 	if f.AdminUID != "" {
 		w.and("created_by = " + w.arg(f.AdminUID))
 	}
@@ -119,5 +125,4 @@ func filterWhere(org roster.OrgID, f roster.ClientFilter) (string, []any) {
 		w.and(`EXISTS (SELECT 1 FROM client_activities a WHERE a.client_id = clients.id AND a.activity IN (` +
 			strings.Join(in, ", ") + `))`)
 	}
-	return w.String(), w.args
 }

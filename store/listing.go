@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -99,6 +102,7 @@ func (s *Store) listWhere(org roster.OrgID, q roster.ClientQuery, way searchWay)
 	if q.Email != "" {
 		w.and("email_key = " + w.arg(roster.EmailKey(q.Email)))
 	}
+	w.filter(q.ClientFilter)
 	if q.Search != "" {
 		s.searchCond(w, roster.NewSearchKey(q.Search), way)
 	}
@@ -297,12 +301,18 @@ func (s *Store) countSegment(ctx context.Context, org roster.OrgID, q roster.Cli
 
 // listCount returns a query for the number of clients q matches, its
 // search's found the way given, and its arguments. The organization's
-// counters answer without a search or an email; an email matches one
-// client at most; a search counts its matches.
+// counters answer without a search or an email, and for the active clients
+// with a filter that one counter answers (see countKeyOf); an email matches
+// one client at most; a search counts its matches, and any other filter
+// the clients its index finds.
 func (s *Store) listCount(org roster.OrgID, q roster.ClientQuery, way searchWay) (string, []any) {
-	if q.Search != "" || q.Email != "" {
+	k, counted := countKeyOf(q.ClientFilter)
+	switch {
+	case q.Search != "" || q.Email != "" || !q.ClientFilter.IsZero() && (q.Deactivated || !counted):
 		w := s.listWhere(org, q, way)
 		return `SELECT count(*) FROM ` + w.clients(), w.bound()
+	case counted:
+		return counterSum("$2", "$3"), []any{org, k.dim, k.value}
 	}
 	return listSize(org, q.Deactivated)
 }
@@ -315,4 +325,77 @@ func listSize(org roster.OrgID, deactivated bool) (string, []any) {
 		return `SELECT ` + deactivatedCount, []any{org}
 	}
 	return activeCount, []any{org}
+}
+
+// ClientKeysetPage returns up to p.Limit clients that q matches, in q's
+// order, after the client p.After or before the client p.Before (uids of
+// the organization's clients; neither: from the start), with the number of
+// clients q matches. Unlike ClientPage it reads from the cursor's place
+// along the order's index, however deep into the list that is.
+func (s *Store) ClientKeysetPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, p roster.Page) (roster.FilterPage, error) {
+	var page roster.FilterPage
+	way, err := s.countWay(ctx, org, q)
+	if err != nil {
+		return page, err
+	}
+	count, args := s.listCount(org, q, way)
+	if err := s.queryRow(ctx, count, args...).Scan(&page.Count); err != nil || page.Count == 0 {
+		return page, err
+	}
+	if way == searchIndexed {
+		way = pageWay(page.Count, p.Limit)
+	}
+	walk, cursor, segs := q, p.After, segmentsOf(q)
+	if p.Before != "" {
+		// Walk back from the cursor, then put the page in q's order.
+		walk.Ascending, cursor = !q.Ascending, p.Before
+		slices.Reverse(segs)
+	}
+	var from *position
+	if cursor != "" {
+		if from, segs, err = s.cursorAt(ctx, org, q.OrderBy, segs, cursor); err != nil {
+			return page, err
+		}
+	}
+	var got []listed
+	for _, seg := range segs {
+		if len(got) == p.Limit {
+			break
+		}
+		query, args := s.segmentQuery(org, walk, way, seg, from, 0, p.Limit-len(got))
+		if got, err = s.readListed(ctx, seg, query, args, got); err != nil {
+			return page, err
+		}
+		from = nil // the next segment is read from its start
+	}
+	if p.Before != "" {
+		slices.Reverse(got)
+	}
+	page.Clients = make([]roster.Client, len(got))
+	for i := range got {
+		page.Clients[i] = got[i].c
+	}
+	return page, nil
+}
+
+// cursorAt returns the position of the organization's client uid in the
+// order, and the segments of the walk from the one that holds it on. The
+// client's sort key is read once; a list sorted by uid needs none.
+func (s *Store) cursorAt(ctx context.Context, org roster.OrgID, order roster.ClientOrder, segs []segment, uid string) (*position, []segment, error) {
+	pos := &position{uid: uid}
+	key := orderColumns[order]
+	if key == "" {
+		return pos, segs, nil
+	}
+	err := s.queryRow(ctx, `SELECT `+key+` FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible, org, uid).Scan(&pos.key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, roster.Errorf(roster.KindInvalid, "the page's first or last client is gone: start from the first page")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	// A segment with a key holds the clients with one; the other, the
+	// clients without (see segmentsOf).
+	i := slices.IndexFunc(segs, func(seg segment) bool { return (seg.key != "") == (pos.key != nil) })
+	return pos, segs[i:], nil
 }

@@ -18,7 +18,8 @@ func Listed(all []roster.Client, q roster.ClientQuery) []string {
 		c := &all[i]
 		if (c.DeactivatedAt != nil) != q.Deactivated ||
 			q.Email != "" && !strings.EqualFold(c.Email, q.Email) ||
-			!strings.Contains(strings.ToLower(c.DisplayName), search) && !strings.Contains(strings.ToLower(c.Email), search) {
+			!strings.Contains(strings.ToLower(c.DisplayName), search) && !strings.Contains(strings.ToLower(c.Email), search) ||
+			!filtered(q.ClientFilter, c) {
 			continue
 		}
 		out = append(out, c)
@@ -29,6 +30,20 @@ func Listed(all []roster.Client, q roster.ClientQuery) []string {
 		uids[i] = c.UID
 	}
 	return uids
+}
+
+// filtered reports whether f selects c.
+func filtered(f roster.ClientFilter, c *roster.Client) bool {
+	switch {
+	case f.AdminUID != "" && c.CreatedBy != f.AdminUID,
+		f.Gender != "" && (c.Gender == nil || *c.Gender != f.Gender),
+		len(f.Activities) > 0 && !slices.ContainsFunc(f.Activities, func(a string) bool { return slices.Contains(c.PreferableActivities, a) }),
+		(!f.From.IsZero() || !f.To.IsZero()) && c.LastSession == nil,
+		!f.From.IsZero() && c.LastSession.Before(f.From),
+		!f.To.IsZero() && !c.LastSession.Before(f.To):
+		return false
+	}
+	return true
 }
 
 func compareListed(q roster.ClientQuery, a, b *roster.Client) int {
