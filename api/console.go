@@ -59,6 +59,11 @@ func (s *Server) ViaHTTPS(r *http.Request) bool {
 // DeletePhoto removes the photo of a deleted client, with its thumbnail.
 func (s *Server) DeletePhoto(ctx context.Context, key string) { s.deletePhoto(ctx, key) }
 
+// PublicURL is the server's public URL, without a trailing slash: the
+// origin links in mail to the console point to. It is "" when none is
+// configured.
+func (s *Server) PublicURL() string { return s.publicURL }
+
 // Now is the server's time, as it stamps it.
 func (s *Server) Now() time.Time { return s.now() }
 

@@ -94,7 +94,7 @@ func readStaffUID(w http.ResponseWriter, r *http.Request) (string, error) {
 		return "", err
 	}
 	if !roster.ValidUID(f["user_uid"]) {
-		return "", roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
+		return "", roster.ErrStaffNotFound
 	}
 	return f["user_uid"], nil
 }
@@ -156,7 +156,7 @@ func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !roster.ValidUID(uid) {
-		return roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
+		return roster.ErrStaffNotFound
 	}
 	if err := s.store.SetStaffSignInSessionsLimit(r.Context(), principal(r).OrgID, uid, limit); err != nil {
 		return err

@@ -30,6 +30,7 @@ type navLink struct {
 // with the permission its page asks for.
 var navPages = []navLink{
 	{Path: Prefix + "organization", Label: "Organization", Perm: roster.PermReadStaff},
+	{Path: Prefix + "staff", Label: "Staff", Perm: roster.PermReadStaff},
 	{Path: Prefix + "api-keys", Label: "API keys", Perm: roster.PermOwnAPIKeys},
 	{Path: Prefix + "audit", Label: "Audit log", Perm: roster.PermAuditLog},
 	{Path: Prefix + "account", Label: "My account", Anyone: true},
