@@ -181,8 +181,9 @@ func memberUID(r *http.Request) (string, error) {
 	return uid, nil
 }
 
-// setRole gives the member the form's role. The store keeps the last
-// Owner's role, with the API's words.
+// setRole gives the member the form's role, as PUT
+// /admin-management/sub-admins/ with a role does. The store keeps the last
+// Owner's role, in the API's words.
 func (c *Console) setRole(w http.ResponseWriter, r *http.Request, s *session) error {
 	uid, err := memberUID(r)
 	if err != nil {

@@ -155,15 +155,15 @@ func TestStaffPage(t *testing.T) {
 		for _, want := range []string{
 			`<a href="/console/staff" aria-current="page">Staff</a>`,
 			`<label for="invite-email">Email</label>`, `<button type="submit">Invite</button>`,
-			`<td data-label="Email">` + e.org.OwnerEmail + `</td>`, `<td data-label="Role">Owner</td>`,
+			`<td data-label="Email">` + e.org.OwnerEmail + `</td>`, `<td data-label="Role" class="word">Owner</td>`,
 			`The only Owner`,
-			`<td data-label="Email">admin@example.com</td>`, `<td data-label="Role">Admin</td>`, `<td data-label="Status">Deactivated</td>`,
+			`<td data-label="Email">admin@example.com</td>`, `<td data-label="Role" class="word">Admin</td>`, `<td data-label="Status" class="word">Deactivated</td>`,
 			`action="/console/staff/members/` + admin.OwnerUID + `/role"`, `<input type="hidden" name="role" value="Owner">`,
 			`action="/console/staff/members/` + admin.OwnerUID + `/reactivate"`,
 			`href="/console/staff/members/` + admin.OwnerUID + `/remove"`,
 			`<td data-label="Email">pending@example.com</td>`,
-			`<td data-label="Email">late@example.com</td>`, `<td data-label="State">expired</td>`,
-			`<td data-label="State">declined</td>`, `<td data-label="State">accepted</td>`, `<td data-label="State">pending</td>`,
+			`<td data-label="Email">late@example.com</td>`, `<td data-label="State" class="word">expired</td>`,
+			`<td data-label="State" class="word">declined</td>`, `<td data-label="State" class="word">accepted</td>`, `<td data-label="State" class="word">pending</td>`,
 			`action="/console/staff/invitations/` + fresh.Token + `/resend"`,
 			`href="/console/staff/invitations/` + fresh.Token + `/revoke"`,
 		} {
@@ -179,7 +179,7 @@ func TestStaffPage(t *testing.T) {
 				t.Errorf("the staff page offers or shows %s", not)
 			}
 		}
-		if strings.Count(page.body, `<td data-label="State">pending</td>`) != 1 || strings.Count(page.body, `<td data-label="State">expired</td>`) != 2 {
+		if strings.Count(page.body, `<td data-label="State" class="word">pending</td>`) != 1 || strings.Count(page.body, `<td data-label="State" class="word">expired</td>`) != 2 {
 			t.Errorf("want one pending invitation (fresh@) and two expired (pending@, late@): %s", page.body)
 		}
 

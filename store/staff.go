@@ -137,8 +137,9 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 // organization's last Owner keeps the role; setting the role a member has
 // changes nothing.
 func (s *Store) SetStaffRole(ctx context.Context, org roster.OrgID, accountUID, role string) error {
-	if role != roster.RoleOwner && role != roster.RoleAdmin {
-		return roster.Errorf(roster.KindInvalid, "role: must be %s or %s", roster.RoleOwner, roster.RoleAdmin)
+	role, err := roster.ParseRole(role)
+	if err != nil {
+		return err
 	}
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var accountID int64
@@ -190,7 +191,8 @@ func (s *Store) keepAnOwner(ctx context.Context, tx *sql.Tx, org roster.OrgID) e
 		return err
 	}
 	if owners < 2 {
-		return roster.Errorf(roster.KindInvalid, "user_uid: the organization's last Owner cannot be removed")
+		return roster.Errorf(roster.KindInvalid,
+			"user_uid: the organization's last Owner cannot be removed, deactivated or made an Admin: make another member Owner first")
 	}
 	return nil
 }
