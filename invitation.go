@@ -68,6 +68,28 @@ func CheckInvitationOpen(status string, expires, now time.Time) error {
 	return nil
 }
 
+// State is the invitation's status as of now: a pending one past its
+// expiry is expired, whether or not the store has recorded it yet (it
+// does so only when the address is invited again).
+func (inv Invitation) State(now time.Time) string {
+	if inv.Status == InvitationPending && !inv.ExpiresAt.After(now) {
+		return InvitationExpired
+	}
+	return inv.Status
+}
+
+// ParseResponse reads the answer to an invitation, the user_response
+// field: accept (true) or decline.
+func ParseResponse(v string) (accept bool, err error) {
+	switch v {
+	case "accept":
+		return true, nil
+	case "decline":
+		return false, nil
+	}
+	return false, Errorf(KindInvalid, "user_response: must be accept or decline")
+}
+
 // Respondent is an account answering an invitation, as the decision needs
 // it: the key of its email (EmailKey) and whether it proved it owns it.
 type Respondent struct {

@@ -15,6 +15,15 @@ type Principal struct {
 // RoleAdmin is the role of a sub-admin: an accepted invitation makes one.
 const RoleAdmin = "Admin"
 
+// ParseRole validates a staff member's role, the role field: Owner or
+// Admin.
+func ParseRole(v any) (string, error) {
+	if s, _ := v.(string); s == RoleOwner || s == RoleAdmin {
+		return s, nil
+	}
+	return "", FieldErrorf("role", "must be %s or %s", RoleOwner, RoleAdmin)
+}
+
 // Permission is something a caller may be allowed to do.
 type Permission int
 

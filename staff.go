@@ -36,7 +36,12 @@ type StaffMember struct {
 	DisplayName string
 	Role        string
 	Status      string // "Active"
+	Deactivated bool   // the organization deactivated the account: it cannot sign in
 }
+
+// ErrStaffNotFound is the answer for a staff uid that is not of the
+// caller's organization, whether it is another's or nobody's.
+var ErrStaffNotFound = Errorf(KindNotFound, "sub-admin not found in this organization")
 
 // ParseEmail validates a required email field.
 func ParseEmail(name string, v any) (string, error) {

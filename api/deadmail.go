@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"roster"
@@ -58,11 +59,21 @@ func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	inv, err := s.store.ResendInvitation(r.Context(), principal(r).OrgID, f["invite_token"], s.limits)
+	inv, err := s.ResendInvitation(r.Context(), principal(r).OrgID, f["invite_token"])
 	if err != nil {
 		return err
 	}
-	s.mail.Notify()
 	writeJSON(w, http.StatusOK, toInvitationJSON(inv))
 	return nil
+}
+
+// ResendInvitation has the mail of one of org's pending invitations sent
+// again, within the organization's limits.
+func (s *Server) ResendInvitation(ctx context.Context, org roster.OrgID, token string) (roster.Invitation, error) {
+	inv, err := s.store.ResendInvitation(ctx, org, token, s.limits)
+	if err != nil {
+		return inv, err
+	}
+	s.mail.Notify()
+	return inv, nil
 }

@@ -94,7 +94,7 @@ func readStaffUID(w http.ResponseWriter, r *http.Request) (string, error) {
 		return "", err
 	}
 	if !roster.ValidUID(f["user_uid"]) {
-		return "", roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
+		return "", roster.ErrStaffNotFound
 	}
 	return f["user_uid"], nil
 }
@@ -133,7 +133,7 @@ func (s *Server) forceLogoutStaff(w http.ResponseWriter, r *http.Request) error 
 }
 
 // updateStaff sets what the owner may set of a staff account: its
-// sessions_limit.
+// sessions_limit and its role, which the organization's last Owner keeps.
 func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) error {
 	in, err := readInput(w, r, false, false)
 	if err != nil {
@@ -143,23 +143,41 @@ func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	raw, ok := in.fields["sessions_limit"]
+	rawLimit, hasLimit := in.fields["sessions_limit"]
+	rawRole, hasRole := in.fields["role"]
 	delete(in.fields, "sessions_limit")
+	delete(in.fields, "role")
 	for k := range in.fields {
-		return invalid("%s: unknown field; accepted: user_uid, sessions_limit", k)
+		return invalid("%s: unknown field; accepted: user_uid, sessions_limit, role", k)
 	}
-	if !ok {
-		return invalid("sessions_limit: required (null removes the limit)")
+	if !hasLimit && !hasRole {
+		return invalid("sessions_limit: required (null removes the limit), unless role is given")
 	}
-	limit, err := roster.ParseSessionsLimit(raw)
-	if err != nil {
-		return err
+	var role string
+	if hasRole {
+		if role, err = roster.ParseRole(rawRole); err != nil {
+			return err
+		}
+	}
+	var limit *int64
+	if hasLimit {
+		if limit, err = roster.ParseSessionsLimit(rawLimit); err != nil {
+			return err
+		}
 	}
 	if !roster.ValidUID(uid) {
-		return roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
+		return roster.ErrStaffNotFound
 	}
-	if err := s.store.SetStaffSignInSessionsLimit(r.Context(), principal(r).OrgID, uid, limit); err != nil {
-		return err
+	org := principal(r).OrgID
+	if hasRole {
+		if err := s.store.SetStaffRole(r.Context(), org, uid, role); err != nil {
+			return err
+		}
+	}
+	if hasLimit {
+		if err := s.store.SetStaffSignInSessionsLimit(r.Context(), org, uid, limit); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, message{"Sub-admin updated."})
 	return nil

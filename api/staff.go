@@ -158,22 +158,37 @@ func (s *Server) noInvitations(ctx context.Context, accountUID string) error {
 }
 
 func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error {
-	f, link, err := s.readStringsWithLink(w, r, "user_email")
+	f, err := readStrings(w, r, []string{"user_email"}, "platform_link")
 	if err != nil {
 		return err
 	}
-	email, err := roster.ParseEmail("user_email", f["user_email"])
+	inv, err := s.Invite(r.Context(), principal(r), f["user_email"], f["platform_link"])
 	if err != nil {
 		return err
 	}
-	p := principal(r)
-	inv, err := s.store.CreateInvitation(r.Context(), p.OrgID, p.AccountUID, email, link, s.invitationTTL, s.limits)
-	if err != nil {
-		return err
-	}
-	s.mail.Notify()
 	writeJSON(w, http.StatusCreated, toInvitationJSON(inv))
 	return nil
+}
+
+// Invite invites email (the user_email field) to become an Admin of p's
+// organization, within its limits, and has the mail that tells them sent:
+// with platformLink, which must be on an origin links in mail may point
+// to, to answer it at, or with the bare token for none.
+func (s *Server) Invite(ctx context.Context, p roster.Principal, email, platformLink string) (roster.Invitation, error) {
+	link, err := s.linkOrigins.Check("platform_link", platformLink)
+	if err != nil {
+		return roster.Invitation{}, err
+	}
+	email, err = roster.ParseEmail("user_email", email)
+	if err != nil {
+		return roster.Invitation{}, err
+	}
+	inv, err := s.store.CreateInvitation(ctx, p.OrgID, p.AccountUID, email, link, s.invitationTTL, s.limits)
+	if err != nil {
+		return inv, err
+	}
+	s.mail.Notify()
+	return inv, nil
 }
 
 func (s *Server) deleteInvitation(w http.ResponseWriter, r *http.Request) error {
@@ -211,11 +226,9 @@ func readAnswer(w http.ResponseWriter, r *http.Request, field string) (id string
 	if err != nil {
 		return "", false, err
 	}
-	switch f["user_response"] {
-	case "accept":
-		return f[field], true, nil
-	case "decline":
-		return f[field], false, nil
+	accept, err = roster.ParseResponse(f["user_response"])
+	if err != nil {
+		return "", false, err
 	}
-	return "", false, invalid("user_response: must be accept or decline")
+	return f[field], accept, nil
 }

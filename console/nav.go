@@ -33,6 +33,7 @@ var navPages = []navLink{
 	{Path: Prefix + "clients", Label: "Clients", Perm: roster.PermClients},
 	{Path: Prefix + "import-export", Label: "Import and export", Perm: roster.PermClients},
 	{Path: Prefix + "organization", Label: "Organization", Perm: roster.PermReadStaff},
+	{Path: Prefix + "staff", Label: "Staff", Perm: roster.PermReadStaff},
 	{Path: Prefix + "api-keys", Label: "API keys", Perm: roster.PermOwnAPIKeys},
 	{Path: Prefix + "audit", Label: "Audit log", Perm: roster.PermAuditLog},
 	{Path: Prefix + "account", Label: "My account", Anyone: true},

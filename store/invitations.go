@@ -126,7 +126,7 @@ func (s *Store) ResendInvitation(ctx context.Context, org roster.OrgID, token st
 		err := scanInvitation(tx.QueryRowContext(ctx, `SELECT `+invitationColumns+invitationJoins+`
 			WHERE i.org_id = $1 AND i.token = $2`, org, token), &inv)
 		if errors.Is(err, sql.ErrNoRows) {
-			return roster.Errorf(roster.KindNotFound, "invitation not found")
+			return errSentInvitationNotFound
 		}
 		if err != nil {
 			return err
@@ -156,6 +156,10 @@ func (s *Store) Invitations(ctx context.Context, viewer roster.Principal, limit 
 			(SELECT email_key FROM accounts WHERE uid = $4 AND email_verified_at IS NOT NULL))
 		ORDER BY i.id DESC LIMIT $5`,
 		roster.InvitationPending, dbTime{s.now()}, scope.SentBy, scope.InviteeUID, limit)
+	return scanInvitations(rows, err)
+}
+
+func scanInvitations(rows rows, err error) ([]roster.Invitation, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +175,29 @@ func (s *Store) Invitations(ctx context.Context, viewer roster.Principal, limit 
 	return list, rows.Err()
 }
 
+// SentInvitations returns the organization's invitations in every state
+// the store records, newest first: its staff screen shows them all, where
+// the seed's list shows only those that can still be answered.
+func (s *Store) SentInvitations(ctx context.Context, org roster.OrgID, limit int) ([]roster.Invitation, error) {
+	return scanInvitations(s.query(ctx, `SELECT `+invitationColumns+invitationJoins+`
+		WHERE i.org_id = $1 ORDER BY i.id DESC LIMIT $2`, org, limit))
+}
+
+// SentInvitation returns one of the organization's invitations, in any
+// state; another organization's is as unknown as one that never existed.
+func (s *Store) SentInvitation(ctx context.Context, org roster.OrgID, token string) (inv roster.Invitation, err error) {
+	err = scanInvitation(s.queryRow(ctx, `SELECT `+invitationColumns+invitationJoins+`
+		WHERE i.org_id = $1 AND i.token = $2`, org, token), &inv)
+	if errors.Is(err, sql.ErrNoRows) {
+		return inv, errSentInvitationNotFound
+	}
+	return inv, err
+}
+
+// errSentInvitationNotFound answers a token that is not one of the
+// organization's invitations.
+var errSentInvitationNotFound = roster.Errorf(roster.KindNotFound, "invitation not found")
+
 // DeleteInvitation removes one of the organization's invitations.
 func (s *Store) DeleteInvitation(ctx context.Context, org roster.OrgID, token string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -178,7 +205,7 @@ func (s *Store) DeleteInvitation(ctx context.Context, org roster.OrgID, token st
 		err := tx.QueryRowContext(ctx, `DELETE FROM invitations WHERE org_id = $1 AND token = $2 RETURNING invitee_email`,
 			org, token).Scan(&email)
 		if errors.Is(err, sql.ErrNoRows) {
-			return roster.Errorf(roster.KindNotFound, "invitation not found")
+			return errSentInvitationNotFound
 		}
 		if err != nil {
 			return err
@@ -207,14 +234,8 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 		if err := roster.CheckInvitationOpen(status, expires.Time, t); err != nil {
 			return err
 		}
-		var accountID int64
-		var who roster.Respondent
-		err = tx.QueryRowContext(ctx, `SELECT id, email_key, email_verified_at IS NOT NULL FROM accounts WHERE uid = $1`,
-			accountUID).Scan(&accountID, &who.EmailKey, &who.EmailVerified)
+		accountID, err := checkRespondent(tx.QueryRowContext(ctx, respondentQuery, accountUID), inviteeKey)
 		if err != nil {
-			return err
-		}
-		if err := roster.CheckRespondent(inviteeKey, who); err != nil {
 			return err
 		}
 		answer := roster.InvitationDeclined
@@ -230,4 +251,39 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 		}
 		return audit(ctx, tx, org, "invitation."+answer, "account", accountUID, "status")
 	})
+}
+
+// respondentQuery reads the account that would answer an invitation, as
+// checkRespondent scans it.
+const respondentQuery = `SELECT id, email_key, email_verified_at IS NOT NULL FROM accounts WHERE uid = $1`
+
+// checkRespondent scans the account of respondentQuery and returns its id
+// if it may answer an invitation addressed to the email whose key is
+// inviteeKey (see roster.CheckRespondent).
+func checkRespondent(row scanner, inviteeKey string) (int64, error) {
+	var accountID int64
+	var who roster.Respondent
+	if err := row.Scan(&accountID, &who.EmailKey, &who.EmailVerified); err != nil {
+		return 0, err
+	}
+	return accountID, roster.CheckRespondent(inviteeKey, who)
+}
+
+// InvitationToAnswer returns the invitation token names for the account
+// that would answer it, once it passes the checks RespondInvitation makes
+// (open, addressed to the account's email, which it proved it owns), so
+// that a page can show what the answer is to before it is given.
+func (s *Store) InvitationToAnswer(ctx context.Context, accountUID, token string) (inv roster.Invitation, err error) {
+	err = scanInvitation(s.queryRow(ctx, `SELECT `+invitationColumns+invitationJoins+` WHERE i.token = $1`, token), &inv)
+	if errors.Is(err, sql.ErrNoRows) {
+		return inv, roster.ErrInvitationNotFound
+	}
+	if err != nil {
+		return inv, err
+	}
+	if err := roster.CheckInvitationOpen(inv.Status, inv.ExpiresAt, s.now()); err != nil {
+		return inv, err
+	}
+	_, err = checkRespondent(s.queryRow(ctx, respondentQuery, accountUID), roster.EmailKey(inv.InviteeEmail))
+	return inv, err
 }

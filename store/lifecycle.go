@@ -76,7 +76,7 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 			SELECT a.id, m.role, a.deactivated_at IS NOT NULL FROM memberships m JOIN accounts a ON a.id = m.account_id
 			WHERE m.org_id = $1 AND a.uid = $2`, org, accountUID).Scan(&accountID, &role, &deactivated)
 		if errors.Is(err, sql.ErrNoRows) {
-			return roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
+			return roster.ErrStaffNotFound
 		}
 		if err != nil || deactivated != active {
 			return err
@@ -120,7 +120,7 @@ const notStaff = `NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a
 
 // ForceLogoutStaff ends every sign-in session of a staff member of org.
 func (s *Store) ForceLogoutStaff(ctx context.Context, org roster.OrgID, accountUID string) (int64, error) {
-	return s.closeSignInSessions(ctx, org, "account", roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization"),
+	return s.closeSignInSessions(ctx, org, "account", roster.ErrStaffNotFound,
 		`SELECT a.id, a.uid FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.org_id = $1 AND a.uid = $2`,
 		org, accountUID)
 }
@@ -169,7 +169,7 @@ func (s *Store) SetStaffSignInSessionsLimit(ctx context.Context, org roster.OrgI
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET sessions_limit = $1
 			WHERE uid = $2 AND id IN (SELECT account_id FROM memberships WHERE org_id = $3)`, limit, accountUID, org)
-		if err := mustAffect(res, err, roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")); err != nil {
+		if err := mustAffect(res, err, roster.ErrStaffNotFound); err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, "staff.update", "account", accountUID, "sessions_limit")

@@ -25,10 +25,7 @@ func (s *Store) Staff(ctx context.Context, org roster.OrgID, f roster.StaffFilte
 	if f.Role != "" {
 		w.and("m.role = " + w.arg(f.Role))
 	}
-	rows, err := s.query(ctx, `
-		SELECT a.uid, a.email, a.display_name, m.role, m.status
-		FROM memberships m JOIN accounts a ON a.id = m.account_id
-		WHERE `+w.String()+` ORDER BY a.uid`, w.args...)
+	rows, err := s.query(ctx, `SELECT `+staffColumns+` WHERE `+w.String()+` ORDER BY a.uid`, w.args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -37,7 +34,7 @@ func (s *Store) Staff(ctx context.Context, org roster.OrgID, f roster.StaffFilte
 	var total int64
 	for rows.Next() {
 		var m roster.StaffMember
-		if err := rows.Scan(&m.UID, &m.Email, &m.DisplayName, &m.Role, &m.Status); err != nil {
+		if err := scanStaff(rows, &m); err != nil {
 			return nil, 0, err
 		}
 		if f.Search != "" && !roster.SearchMatches(f.Search, m.DisplayName, m.Email) {
@@ -49,6 +46,25 @@ func (s *Store) Staff(ctx context.Context, org roster.OrgID, f roster.StaffFilte
 		}
 	}
 	return staff, total, rows.Err()
+}
+
+// staffColumns select staff members, as scanStaff reads them.
+const staffColumns = `a.uid, a.email, a.display_name, m.role, m.status, a.deactivated_at IS NOT NULL
+	FROM memberships m JOIN accounts a ON a.id = m.account_id`
+
+func scanStaff(row scanner, m *roster.StaffMember) error {
+	return row.Scan(&m.UID, &m.Email, &m.DisplayName, &m.Role, &m.Status, &m.Deactivated)
+}
+
+// StaffMember returns one active member of org's staff; another
+// organization's is as unknown as one that does not exist.
+func (s *Store) StaffMember(ctx context.Context, org roster.OrgID, accountUID string) (m roster.StaffMember, err error) {
+	err = scanStaff(s.queryRow(ctx, `SELECT `+staffColumns+` WHERE m.org_id = $1 AND a.uid = $2 AND m.status = 'Active'`,
+		org, accountUID), &m)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, roster.ErrStaffNotFound
+	}
+	return m, err
 }
 
 // addMember makes an account staff of org. An account is staff of one
@@ -87,7 +103,7 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 			SELECT a.id, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
 			WHERE m.org_id = $1 AND a.uid = $2`, org, accountUID).Scan(&accountID, &role)
 		if errors.Is(err, sql.ErrNoRows) {
-			return roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")
+			return roster.ErrStaffNotFound
 		}
 		if err != nil {
 			return err
@@ -98,7 +114,7 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 			}
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE account_id = $1 AND org_id = $2`, accountID, org)
-		if err := mustAffect(res, err, roster.Errorf(roster.KindNotFound, "sub-admin not found in this organization")); err != nil {
+		if err := mustAffect(res, err, roster.ErrStaffNotFound); err != nil {
 			return err
 		}
 		if _, err = tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
@@ -114,6 +130,43 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 			return err
 		}
 		return audit(ctx, tx, org, "staff.remove", "account", accountUID)
+	})
+}
+
+// SetStaffRole gives a staff member of org the role Owner or Admin. The
+// organization's last Owner keeps the role; setting the role a member has
+// changes nothing.
+func (s *Store) SetStaffRole(ctx context.Context, org roster.OrgID, accountUID, role string) error {
+	role, err := roster.ParseRole(role)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var accountID int64
+		var was string
+		err := tx.QueryRowContext(ctx, `
+			SELECT a.id, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
+			WHERE m.org_id = $1 AND a.uid = $2`, org, accountUID).Scan(&accountID, &was)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.ErrStaffNotFound
+		}
+		if err != nil || was == role {
+			return err
+		}
+		if was == roster.RoleOwner {
+			if err := s.keepAnOwner(ctx, tx, org); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE memberships SET role = $1 WHERE account_id = $2 AND org_id = $3`,
+			role, accountID, org); err != nil {
+			return err
+		}
+		// What the member's sessions and keys may do changes with the role.
+		if err := authChanged(ctx, tx, accountID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "staff.update", "account", accountUID, "role")
 	})
 }
 
@@ -138,7 +191,8 @@ func (s *Store) keepAnOwner(ctx context.Context, tx *sql.Tx, org roster.OrgID) e
 		return err
 	}
 	if owners < 2 {
-		return roster.Errorf(roster.KindInvalid, "user_uid: the organization's last Owner cannot be removed")
+		return roster.Errorf(roster.KindInvalid,
+			"user_uid: the organization's last Owner cannot be removed, deactivated or made an Admin: make another member Owner first")
 	}
 	return nil
 }
