@@ -22,6 +22,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"roster"
+	"roster/internal/csvtest"
 	"roster/store/storetest"
 )
 
@@ -431,19 +432,7 @@ func TestImportBadRequests(t *testing.T) {
 func TestImportOversizedBody(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		before := e.state(e.org)
-		pr, pw := io.Pipe()
-		go func() {
-			// Bad rows (no valid email) of 2 kB each: the limit comes
-			// before 100,000 rows.
-			row := []byte("x," + strings.Repeat("n", 2046) + "\n")
-			pw.Write([]byte("email,display_name\n"))
-			for n := 0; n <= 100<<20; n += len(row) {
-				if _, err := pw.Write(row); err != nil {
-					return
-				}
-			}
-			pw.Close()
-		}()
+		pr := csvtest.Oversized(100 << 20)
 		r := e.importAs(e.org.APIKey, prefixes[0], "", csvType, pr, nil)
 		pr.Close()
 		badWant(t, r, 413, "request body is larger than 104857600 bytes")

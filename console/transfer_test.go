@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/internal/csvtest"
 	"roster/store/storetest"
 )
 
@@ -327,19 +328,7 @@ func TestImportOversized(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		b := e.browser()
 		token := b.signIn(e.org)
-		pr, pw := io.Pipe()
-		go func() {
-			// Bad rows (no valid email) of 2 kB each: the limit comes
-			// before 100,000 rows.
-			row := []byte("x," + strings.Repeat("n", 2046) + "\n")
-			pw.Write([]byte("email,display_name\n"))
-			for n := 0; n <= 100<<20; n += len(row) {
-				if _, err := pw.Write(row); err != nil {
-					return
-				}
-			}
-			pw.Close()
-		}()
+		pr := csvtest.Oversized(100 << 20)
 		p := readImportPage(b.upload(token, "all", "", "huge.csv", pr))
 		pr.Close()
 		if want := "request body is larger than 104857600 bytes"; p.status != http.StatusRequestEntityTooLarge || p.err != want {

@@ -97,14 +97,7 @@ func addMember(ctx context.Context, tx *sql.Tx, org roster.OrgID, accountID int6
 // API keys they made for it. The organization's last Owner stays.
 func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var accountID int64
-		var role string
-		err := tx.QueryRowContext(ctx, `
-			SELECT a.id, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
-			WHERE m.org_id = $1 AND a.uid = $2`, org, accountUID).Scan(&accountID, &role)
-		if errors.Is(err, sql.ErrNoRows) {
-			return roster.ErrStaffNotFound
-		}
+		accountID, role, err := member(ctx, tx, org, accountUID)
 		if err != nil {
 			return err
 		}
@@ -142,14 +135,7 @@ func (s *Store) SetStaffRole(ctx context.Context, org roster.OrgID, accountUID, 
 		return err
 	}
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var accountID int64
-		var was string
-		err := tx.QueryRowContext(ctx, `
-			SELECT a.id, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
-			WHERE m.org_id = $1 AND a.uid = $2`, org, accountUID).Scan(&accountID, &was)
-		if errors.Is(err, sql.ErrNoRows) {
-			return roster.ErrStaffNotFound
-		}
+		accountID, was, err := member(ctx, tx, org, accountUID)
 		if err != nil || was == role {
 			return err
 		}
@@ -168,6 +154,18 @@ func (s *Store) SetStaffRole(ctx context.Context, org roster.OrgID, accountUID, 
 		}
 		return audit(ctx, tx, org, "staff.update", "account", accountUID, "role")
 	})
+}
+
+// member returns the account id and the role of org's staff member
+// accountUID, or ErrStaffNotFound.
+func member(ctx context.Context, tx *sql.Tx, org roster.OrgID, accountUID string) (accountID int64, role string, err error) {
+	err = tx.QueryRowContext(ctx, `
+		SELECT a.id, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
+		WHERE m.org_id = $1 AND a.uid = $2`, org, accountUID).Scan(&accountID, &role)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = roster.ErrStaffNotFound
+	}
+	return accountID, role, err
 }
 
 // keepAnOwner fails unless org has an Owner besides the one about to go.
