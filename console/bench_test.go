@@ -100,7 +100,15 @@ func BenchmarkPages(b *testing.B) {
 		{"deactivated", "/console/clients?deactivated=true"},
 		{"deactivated with gender", "/console/clients?deactivated=true&gender=female"},
 		{"client", "/console/clients/" + last},
+		{"client with a session", "/console/clients/" + uids[0]},
 		{"edit", "/console/clients/" + last + "/edit"},
+		{"new client", "/console/clients/new"},
+		{"import and export", "/console/import-export"},
+		{"staff", "/console/staff"},
+		{"organization", "/console/organization"},
+		{"API keys", "/console/api-keys"},
+		{"audit log", "/console/audit"},
+		{"my account", "/console/account"},
 	} {
 		b.Run(page.name, func(b *testing.B) {
 			for b.Loop() {
