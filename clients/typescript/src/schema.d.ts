@@ -254,8 +254,8 @@ export interface paths {
          */
         get: operations["admin-management_sub-admins_list"];
         /**
-         * Set a staff member's sessions_limit
-         * @description Caps a staff member's simultaneous sign-in sessions (null removes the cap). Signing in beyond the cap ends the oldest session.
+         * Set a staff member's sessions_limit or role
+         * @description Caps a staff member's simultaneous sign-in sessions (null removes the cap): signing in beyond the cap ends the oldest session. Changes a staff member's role between Owner and Admin: the organization's last Owner cannot become an Admin.
          */
         put: operations["admin-management_sub-admins_update"];
         /**
@@ -1937,10 +1937,16 @@ export interface components {
         StaffRef: {
             user_uid: components["schemas"]["UID"];
         };
+        /** @description user_uid and at least one of sessions_limit and role. */
         StaffUpdate: {
             user_uid: components["schemas"]["UID"];
             /** @description 1 to 999999, or null for no limit. */
-            sessions_limit: number | string | null;
+            sessions_limit?: number | string | null;
+            /**
+             * @description The member's new role. The organization's last Owner keeps the role (400).
+             * @enum {string}
+             */
+            role?: "Owner" | "Admin";
         };
         /**
          * @example {
