@@ -39,6 +39,16 @@ type StaffMember struct {
 	Deactivated bool   // the organization deactivated the account: it cannot sign in
 }
 
+// StaffUpdate is a change to a staff member, made whole or not at all: the
+// cap on their simultaneous sign-in sessions (nil removes it), and their
+// role, Owner or Admin; each only when its Set flag is.
+type StaffUpdate struct {
+	SetSessionsLimit bool
+	SessionsLimit    *int64
+	SetRole          bool
+	Role             string
+}
+
 // ErrStaffNotFound is the answer for a staff uid that is not of the
 // caller's organization, whether it is another's or nobody's.
 var ErrStaffNotFound = Errorf(KindNotFound, "sub-admin not found in this organization")

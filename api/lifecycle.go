@@ -153,31 +153,22 @@ func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) error {
 	if !hasLimit && !hasRole {
 		return invalid("sessions_limit: required (null removes the limit), unless role is given")
 	}
-	var role string
+	u := roster.StaffUpdate{SetRole: hasRole, SetSessionsLimit: hasLimit}
 	if hasRole {
-		if role, err = roster.ParseRole(rawRole); err != nil {
+		if u.Role, err = roster.ParseRole(rawRole); err != nil {
 			return err
 		}
 	}
-	var limit *int64
 	if hasLimit {
-		if limit, err = roster.ParseSessionsLimit(rawLimit); err != nil {
+		if u.SessionsLimit, err = roster.ParseSessionsLimit(rawLimit); err != nil {
 			return err
 		}
 	}
 	if !roster.ValidUID(uid) {
 		return roster.ErrStaffNotFound
 	}
-	org := principal(r).OrgID
-	if hasRole {
-		if err := s.store.SetStaffRole(r.Context(), org, uid, role); err != nil {
-			return err
-		}
-	}
-	if hasLimit {
-		if err := s.store.SetStaffSignInSessionsLimit(r.Context(), org, uid, limit); err != nil {
-			return err
-		}
+	if err := s.store.UpdateStaff(r.Context(), principal(r).OrgID, uid, u); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, message{"Sub-admin updated."})
 	return nil

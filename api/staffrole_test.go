@@ -18,6 +18,12 @@ func TestStaffRole(t *testing.T) {
 		}
 		badWant(t, e.json("PUT", path, map[string]any{"user_uid": e.other.OwnerUID, "role": "Admin"}), 404, "sub-admin not found")
 		badWant(t, e.json("PUT", path, map[string]any{"user_uid": e.org.OwnerUID, "role": "Admin"}), 400, "last Owner")
+		// A refused role takes the sessions limit of the same request
+		// with it: nothing of the change is stored, nor audited.
+		badWant(t, e.json("PUT", path, map[string]any{"user_uid": e.org.OwnerUID, "role": "Admin", "sessions_limit": 1}), 400, "last Owner")
+		if n := len(e.audit(e.org.APIKey, "action=staff.update").Entries); n != 0 {
+			t.Fatalf("refused updates left %d staff.update entries", n)
+		}
 
 		expect(t, e.json("PUT", path, map[string]any{"user_uid": admin.UID, "role": "Owner"}), 200)
 		expect(t, e.as(admin.Token, "GET", "/admin-management/audit-log/", nil), 200)

@@ -189,7 +189,7 @@ func (c *Console) setRole(w http.ResponseWriter, r *http.Request, s *session) er
 	if err != nil {
 		return err
 	}
-	if err := c.st.SetStaffRole(r.Context(), s.p.OrgID, uid, r.PostFormValue("role")); err != nil {
+	if err := c.st.UpdateStaff(r.Context(), s.p.OrgID, uid, roster.StaffUpdate{SetRole: true, Role: r.PostFormValue("role")}); err != nil {
 		return err
 	}
 	http.Redirect(w, r, staffURL("role"), http.StatusSeeOther)

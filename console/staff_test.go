@@ -175,7 +175,7 @@ func TestStaffPage(t *testing.T) {
 		if err := e.st.SetStaffActive(t.Context(), e.org.ID, admin.OwnerUID, true); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.st.SetStaffRole(t.Context(), e.org.ID, admin.OwnerUID, roster.RoleOwner); err != nil {
+		if err := e.st.UpdateStaff(t.Context(), e.org.ID, admin.OwnerUID, roster.StaffUpdate{SetRole: true, Role: roster.RoleOwner}); err != nil {
 			t.Fatal(err)
 		}
 		page = b.get("/console/staff")

@@ -146,7 +146,7 @@ func TestAuthCacheInvalidation(t *testing.T) {
 		}, func(h holder) resolved { return resolved{admin(h), "refused"} }},
 		{"sessions limit", true, func(t *testing.T, st *store.Store, h holder) error {
 			one := int64(1)
-			if err := st.SetStaffSignInSessionsLimit(ctx, h.org.ID, h.uid, &one); err != nil {
+			if err := st.UpdateStaff(ctx, h.org.ID, h.uid, roster.StaffUpdate{SetSessionsLimit: true, SessionsLimit: &one}); err != nil {
 				return err
 			}
 			signIn(t, st, h.uid)

@@ -163,17 +163,15 @@ func (s *Store) closeSignInSessions(ctx context.Context, org roster.OrgID, objec
 	return n, err
 }
 
-// SetStaffSignInSessionsLimit sets (or, with nil, clears) the cap on a staff
-// member's simultaneous sign-in sessions.
-func (s *Store) SetStaffSignInSessionsLimit(ctx context.Context, org roster.OrgID, accountUID string, limit *int64) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE accounts SET sessions_limit = $1
-			WHERE uid = $2 AND id IN (SELECT account_id FROM memberships WHERE org_id = $3)`, limit, accountUID, org)
-		if err := mustAffect(res, err, roster.ErrStaffNotFound); err != nil {
-			return err
-		}
-		return audit(ctx, tx, org, "staff.update", "account", accountUID, "sessions_limit")
-	})
+// setSessionsLimit sets (or, with nil, clears) the cap on a staff member's
+// simultaneous sign-in sessions.
+func setSessionsLimit(ctx context.Context, tx *sql.Tx, org roster.OrgID, accountUID string, limit *int64) error {
+	res, err := tx.ExecContext(ctx, `UPDATE accounts SET sessions_limit = $1
+		WHERE uid = $2 AND id IN (SELECT account_id FROM memberships WHERE org_id = $3)`, limit, accountUID, org)
+	if err := mustAffect(res, err, roster.ErrStaffNotFound); err != nil {
+		return err
+	}
+	return audit(ctx, tx, org, "staff.update", "account", accountUID, "sessions_limit")
 }
 
 // enforceSignInSessionsLimit ends the oldest open sessions of an account beyond

@@ -126,34 +126,52 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 	})
 }
 
-// SetStaffRole gives a staff member of org the role Owner or Admin. The
-// organization's last Owner keeps the role; setting the role a member has
+// UpdateStaff makes u's changes to a staff member of org, in one
+// transaction: a role refused (the organization's last Owner keeps theirs)
+// leaves the sessions limit as it was too. Setting the role a member has
 // changes nothing.
-func (s *Store) SetStaffRole(ctx context.Context, org roster.OrgID, accountUID, role string) error {
-	role, err := roster.ParseRole(role)
-	if err != nil {
-		return err
-	}
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		accountID, was, err := member(ctx, tx, org, accountUID)
-		if err != nil || was == role {
+func (s *Store) UpdateStaff(ctx context.Context, org roster.OrgID, accountUID string, u roster.StaffUpdate) error {
+	if u.SetRole {
+		role, err := roster.ParseRole(u.Role)
+		if err != nil {
 			return err
 		}
-		if was == roster.RoleOwner {
-			if err := s.keepAnOwner(ctx, tx, org); err != nil {
+		u.Role = role
+	}
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if u.SetSessionsLimit {
+			if err := setSessionsLimit(ctx, tx, org, accountUID, u.SessionsLimit); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE memberships SET role = $1 WHERE account_id = $2 AND org_id = $3`,
-			role, accountID, org); err != nil {
-			return err
+		if u.SetRole {
+			return s.setRole(ctx, tx, org, accountUID, u.Role)
 		}
-		// What the member's sessions and keys may do changes with the role.
-		if err := authChanged(ctx, tx, accountID); err != nil {
-			return err
-		}
-		return audit(ctx, tx, org, "staff.update", "account", accountUID, "role")
+		return nil
 	})
+}
+
+// setRole gives a staff member of org the role, unless they are its last
+// Owner.
+func (s *Store) setRole(ctx context.Context, tx *sql.Tx, org roster.OrgID, accountUID, role string) error {
+	accountID, was, err := member(ctx, tx, org, accountUID)
+	if err != nil || was == role {
+		return err
+	}
+	if was == roster.RoleOwner {
+		if err := s.keepAnOwner(ctx, tx, org); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE memberships SET role = $1 WHERE account_id = $2 AND org_id = $3`,
+		role, accountID, org); err != nil {
+		return err
+	}
+	// What the member's sessions and keys may do changes with the role.
+	if err := authChanged(ctx, tx, accountID); err != nil {
+		return err
+	}
+	return audit(ctx, tx, org, "staff.update", "account", accountUID, "role")
 }
 
 // member returns the account id and the role of org's staff member
