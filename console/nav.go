@@ -12,11 +12,22 @@ import (
 // API's 403 and its words.
 func (c *Console) may(perm roster.Permission, h handler) http.Handler {
 	return c.signedIn(func(w http.ResponseWriter, r *http.Request, s *session) error {
-		if !s.p.Can(perm) {
-			return s.p.Forbidden(perm)
+		if err := permitted(s, perm); err != nil {
+			return err
 		}
 		return h(w, r, s)
 	})
+}
+
+// permitted refuses s unless it is signed in with a role that grants perm.
+func permitted(s *session, perm roster.Permission) error {
+	switch {
+	case !s.signedIn:
+		return errSignedOut
+	case !s.p.Can(perm):
+		return s.p.Forbidden(perm)
+	}
+	return nil
 }
 
 // navLink is a page of the main navigation.

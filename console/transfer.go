@@ -143,11 +143,8 @@ func (c *Console) showTransfer(w http.ResponseWriter, r *http.Request, s *sessio
 // signedIn would read the whole body first.
 func (c *Console) upload(h handler) http.Handler {
 	return c.serve(func(w http.ResponseWriter, r *http.Request, s *session) error {
-		switch {
-		case !s.signedIn:
-			return errSignedOut
-		case !s.p.Can(roster.PermClients):
-			return s.p.Forbidden(roster.PermClients)
+		if err := permitted(s, roster.PermClients); err != nil {
+			return err
 		}
 		return h(w, r, s)
 	})
