@@ -28,6 +28,8 @@ var statusOf = map[roster.Kind]int{
 	roster.KindUnsupported:  http.StatusUnsupportedMediaType,
 	roster.KindThrottled:    http.StatusTooManyRequests,
 	roster.KindUnavailable:  http.StatusServiceUnavailable,
+	roster.KindConflict:     http.StatusConflict,
+	roster.KindPrecondition: http.StatusPreconditionFailed,
 }
 
 // writeError answers with {"error": ...}. Internal errors are logged with
