@@ -46,6 +46,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &e) && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.FormatInt(int64(e.RetryAfter/time.Second), 10))
 	}
+	if isSCIM(r) {
+		writeSCIMError(w, statusOf[kind], err, msg)
+		return
+	}
 	writeJSON(w, statusOf[kind], map[string]string{"error": msg})
 }
 

@@ -24,13 +24,13 @@ type supported struct {
 // at base (the /scim/v2 URL).
 func ServiceProviderConfig(base string) map[string]any {
 	return map[string]any{
-		"schemas":          []string{ServiceProviderConfigSchema},
-		"patch":            supported{true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-		"filter":           map[string]any{"supported": true, "maxResults": MaxResults},
-		"changePassword":   supported{false},
-		"sort":             supported{true},
-		"etag":             supported{true},
+		"schemas":        []string{ServiceProviderConfigSchema},
+		"patch":          supported{true},
+		"bulk":           map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"filter":         map[string]any{"supported": true, "maxResults": MaxResults},
+		"changePassword": supported{false},
+		"sort":           supported{true},
+		"etag":           supported{true},
 		"authenticationSchemes": []map[string]any{{
 			"type": "oauthbearertoken", "name": "API key as a bearer token", "primary": true,
 			"description": "Authorization: Bearer <API key> of an Owner or Admin (rst_…); a signed-in staff member's bearer token is accepted too.",

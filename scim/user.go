@@ -61,7 +61,7 @@ type Meta struct {
 func Version(t time.Time) string { return `W/"` + strconv.FormatInt(t.UnixNano(), 10) + `"` }
 
 // ParseVersion returns the modification time an entity tag of Version
-// names; ok is false for any other tag, which then matches no client.
+// names; ok is false for any other tag, whose zero time matches no client.
 func ParseVersion(tag string) (t time.Time, ok bool) {
 	tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
 	n, err := strconv.ParseInt(strings.Trim(tag, `"`), 10, 64)
