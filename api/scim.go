@@ -127,8 +127,10 @@ func (s *Server) scimGet(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// scimListParams are the query parameters of GET /Users; attributes and
-// excludedAttributes are accepted and every attribute is returned.
+// scimList is GET /Users: filter, sortBy, sortOrder, startIndex and count
+// (RFC 7644 §3.4.2). attributes and excludedAttributes are not supported:
+// every attribute is returned, as ServiceProviderConfig's documentation
+// says.
 func (s *Server) scimList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var cond *scim.Cond

@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"roster"
 	"roster/scim"
+	"roster/store/storetest"
 )
 
 // scimUser is a User as the tests read it.
@@ -265,5 +267,52 @@ func TestSCIMDiscovery(t *testing.T) {
 		if attrs := ext["attributes"].([]any); len(attrs) != 10 {
 			t.Errorf("athlete schema: %d attributes", len(attrs))
 		}
+	})
+}
+
+// TestSCIMLimitsAndCallers checks the plan's client limit, the media
+// types, PATCH errors over HTTP, and who may call: a signed-in Admin's
+// bearer token as an API key may.
+func TestSCIMLimitsAndCallers(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		free := storetest.NewOrg(t, e.st, "Free")
+		e.org = free
+		for i := range roster.PlanClientLimits["Free"] {
+			expect(t, e.scimDo("POST", "/Users", newUser(fmt.Sprintf("c%d@example.com", i), "C")), 201)
+		}
+		scimError(t, e.scimDo("POST", "/Users", newUser("over@example.com", "Over")), 404, "")
+		if list := decodeAs[scimList](t, e.scimDo("GET", "/Users?count=0", nil), 200); int64(list.TotalResults) != roster.PlanClientLimits["Free"] {
+			t.Errorf("over the limit: %d clients", list.TotalResults)
+		}
+
+		r := e.do(req{Method: "POST", Path: "/scim/v2/Users", Header: map[string]string{"Authorization": "Bearer " + free.APIKey},
+			ContentType: "text/plain", Body: []byte(`{}`)})
+		scimError(t, r, 415, "")
+		id := decodeAs[scimList](t, e.scimDo("GET", "/Users?count=1", nil), 200).Resources[0].ID
+		r = e.do(req{Method: "PATCH", Path: "/scim/v2/Users/" + id, Header: map[string]string{"Authorization": "Bearer " + free.APIKey},
+			ContentType: "application/json", Body: []byte(`{"schemas":["` + scim.PatchSchema + `"],"Operations":[{"op":"replace","path":"displayName","value":"D"}]}`)})
+		if u := decodeAs[scimUser](t, r, 200); u.DisplayName != "D" { // application/json is read too
+			t.Errorf("PATCH as application/json: %s", r.Body)
+		}
+		list := decodeAs[scimList](t, e.scimDo("GET", "/Users?count=1", nil), 200)
+		for ops, scimType := range map[string]string{
+			`[{"op":"replace","path":"id","value":"x"}]`:                                   "mutability",
+			`[{"op":"replace","path":"title","value":"x"}]`:                                "invalidPath",
+			`[{"op":"replace","path":"emails[type eq \"home\"].value","value":"x@y.com"}]`: "noTarget",
+			`[{"op":"copy","path":"title"}]`:                                               "invalidSyntax",
+		} {
+			scimError(t, e.scimDo("PATCH", "/Users/"+id, `{"schemas":["`+scim.PatchSchema+`"],"Operations":`+ops+`}`), 400, scimType)
+		}
+		if got := decodeAs[scimUser](t, e.scimDo("GET", "/Users/"+id, nil), 200); got.Meta.Version != list.Resources[0].Meta.Version {
+			t.Errorf("a refused PATCH changed the User")
+		}
+
+		// A signed-in Admin may; a person who is not staff may not.
+		admin := e.subAdminOf(free.APIKey, "scim-admin@example.com")
+		r = e.do(req{Method: "GET", Path: "/scim/v2/Users/" + id, Header: bearer(admin.Token)})
+		expect(t, r, 200)
+		outsider := e.signup("outsider@example.com")
+		scimError(t, e.do(req{Method: "GET", Path: "/scim/v2/Users/" + id, Header: bearer(outsider.Token)}), 403, "")
+		scimError(t, e.do(req{Method: "GET", Path: "/scim/v2/Users", Header: map[string]string{"Authorization": "Bearer rst_wrong"}}), 401, "")
 	})
 }
