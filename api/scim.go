@@ -129,8 +129,7 @@ func (s *Server) scimGet(w http.ResponseWriter, r *http.Request) error {
 
 // scimList is GET /Users: filter, sortBy, sortOrder, startIndex and count
 // (RFC 7644 §3.4.2). attributes and excludedAttributes are not supported:
-// every attribute is returned, as ServiceProviderConfig's documentation
-// says.
+// every attribute is returned (docs/API.md).
 func (s *Server) scimList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var cond *scim.Cond
@@ -155,7 +154,7 @@ func (s *Server) scimList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	start, count = max(start, 1), min(max(count, 0), scim.MaxResults)
-	page, err := s.store.SCIM(r.Context(), principal(r).OrgID, cond, sort, start, count)
+	page, err := s.store.SCIMUsers(r.Context(), principal(r).OrgID, cond, sort, start, count)
 	if err != nil {
 		return err
 	}

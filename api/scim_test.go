@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/api"
 	"roster/scim"
 	"roster/store/storetest"
 )
@@ -315,4 +316,17 @@ func TestSCIMLimitsAndCallers(t *testing.T) {
 		scimError(t, e.do(req{Method: "GET", Path: "/scim/v2/Users/" + id, Header: bearer(outsider.Token)}), 403, "")
 		scimError(t, e.do(req{Method: "GET", Path: "/scim/v2/Users", Header: map[string]string{"Authorization": "Bearer rst_wrong"}}), 401, "")
 	})
+}
+
+// TestSCIMLocation checks that a User's location is absolute under the
+// configured public URL.
+func TestSCIMLocation(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		r := e.scimDo("POST", "/Users", newUser("ann@example.com", "Ann"))
+		u := decodeAs[scimUser](t, r, 201)
+		want := "https://roster.example.com/scim/v2/Users/" + u.ID
+		if u.Meta.Location != want || r.Header.Get("Location") != want {
+			t.Errorf("location %q, Location %q; want %q", u.Meta.Location, r.Header.Get("Location"), want)
+		}
+	}, func(c *api.Config) { c.PublicURL = "https://roster.example.com/" })
 }

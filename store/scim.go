@@ -11,7 +11,7 @@ import (
 	"roster/scim"
 )
 
-// SCIM lists an organization's clients, active or not, as SCIM's Users
+// SCIMUsers lists an organization's clients, active or not, as SCIM's Users
 // list does (RFC 7644 §3.4.2): those cond matches (nil: all), in sort's
 // order, from the 1-based start, count of them; and how many match. A
 // count of 0 reads the total only.
@@ -20,7 +20,7 @@ import (
 // on the folded email_key and name_key, whose indexes serve eq and sw,
 // and whose trigram indexes serve co on PostgreSQL; externalId matches
 // exactly.
-func (s *Store) SCIM(ctx context.Context, org roster.OrgID, cond *scim.Cond, sort scim.Sort, start, count int) (roster.FilterPage, error) {
+func (s *Store) SCIMUsers(ctx context.Context, org roster.OrgID, cond *scim.Cond, sort scim.Sort, start, count int) (roster.FilterPage, error) {
 	var page roster.FilterPage
 	w := newWhere("org_id", org)
 	w.and(visible)

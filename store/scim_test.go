@@ -80,7 +80,7 @@ func TestSCIMQuery(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			page, err := st.SCIM(ctx, org.ID, cond, sort, start, count)
+			page, err := st.SCIMUsers(ctx, org.ID, cond, sort, start, count)
 			if err != nil {
 				t.Fatal(err)
 			}
