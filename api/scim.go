@@ -73,14 +73,21 @@ func readSCIM(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 	return body, err
 }
 
-// writeUser answers with c as a User, its version as its ETag.
-func (s *Server) writeUser(w http.ResponseWriter, status int, c *roster.Client) {
+// writeUser answers r with c as a User, its version as its ETag, and with
+// the attributes r asks for (RFC 7644 §3.9).
+func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, status int, c *roster.Client) {
 	u := scim.NewUser(c, s.scimURL("/Users/"+c.UID))
 	w.Header().Set("ETag", u.Meta.Version)
 	if status == http.StatusCreated {
 		w.Header().Set("Location", u.Meta.Location)
 	}
-	writeSCIM(w, status, u)
+	writeSCIM(w, status, projection(r).Of(u))
+}
+
+// projection is what r's attributes and excludedAttributes ask for.
+func projection(r *http.Request) scim.Projection {
+	q := r.URL.Query()
+	return scim.ParseProjection(q.Get("attributes"), q.Get("excludedAttributes"))
 }
 
 // scimClient reads the client a SCIM path names.
@@ -114,7 +121,7 @@ func (s *Server) scimCreate(w http.ResponseWriter, r *http.Request) error {
 	if c, err = s.store.Client(r.Context(), p.OrgID, c.UID); err != nil {
 		return err
 	}
-	s.writeUser(w, http.StatusCreated, &c)
+	s.writeUser(w, r, http.StatusCreated, &c)
 	return nil
 }
 
@@ -123,13 +130,12 @@ func (s *Server) scimGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeUser(w, http.StatusOK, &c)
+	s.writeUser(w, r, http.StatusOK, &c)
 	return nil
 }
 
-// scimList is GET /Users: filter, sortBy, sortOrder, startIndex and count
-// (RFC 7644 §3.4.2). attributes and excludedAttributes are not supported:
-// every attribute is returned (docs/API.md).
+// scimList is GET /Users: filter, sortBy, sortOrder, startIndex, count,
+// attributes and excludedAttributes (RFC 7644 §3.4.2, §3.9).
 func (s *Server) scimList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var cond *scim.Cond
@@ -158,9 +164,10 @@ func (s *Server) scimList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	users := make([]scim.User, len(page.Clients))
+	shown := projection(r)
+	users := make([]any, len(page.Clients))
 	for i := range page.Clients {
-		users[i] = scim.NewUser(&page.Clients[i], s.scimURL("/Users/"+page.Clients[i].UID))
+		users[i] = shown.Of(scim.NewUser(&page.Clients[i], s.scimURL("/Users/"+page.Clients[i].UID)))
 	}
 	writeSCIM(w, http.StatusOK, map[string]any{"schemas": []string{scim.ListSchema}, "totalResults": page.Count,
 		"startIndex": start, "itemsPerPage": len(users), "Resources": users})
@@ -240,7 +247,7 @@ func (s *Server) scimChange(w http.ResponseWriter, r *http.Request, change func(
 		if err != nil {
 			return err
 		}
-		s.writeUser(w, http.StatusOK, &c)
+		s.writeUser(w, r, http.StatusOK, &c)
 		return nil
 	}
 }

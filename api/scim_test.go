@@ -213,6 +213,15 @@ func TestSCIMFilters(t *testing.T) {
 			`meta.created gt "yesterday"`, `emails[type eq "work"]`, `userName gt "a"`} {
 			scimError(t, e.scimDo("GET", "/Users?filter="+url.QueryEscape(bad), nil), 400, "invalidFilter")
 		}
+		// attributes and excludedAttributes choose what each User shows.
+		only := e.scimDo("GET", "/Users?filter="+url.QueryEscape(`userName eq "ann@example.com"`)+"&attributes=userName", nil)
+		if !strings.Contains(string(only.Body), `"Resources":[{"id":"`+ids["Ann"]+`","schemas":["`+scim.UserSchema+`"],"userName":"ann@example.com"}]`) {
+			t.Errorf("attributes=userName: %s", only.Body)
+		}
+		without := decodeAs[map[string]any](t, e.scimDo("GET", "/Users/"+ids["Ann"]+"?excludedAttributes=meta,emails", nil), 200)
+		if without["meta"] != nil || without["emails"] != nil || without["userName"] != "ann@example.com" {
+			t.Errorf("excludedAttributes=meta,emails: %v", without)
+		}
 		scimError(t, e.scimDo("GET", "/Users?sortBy=nickName", nil), 400, "invalidValue")
 		scimError(t, e.scimDo("GET", "/Users?count=many", nil), 400, "invalidValue")
 	})

@@ -85,9 +85,16 @@ type Cond struct {
 	Value any
 }
 
+// maxFilter bounds a filter's length, and so the depth of its tree, which
+// the parser and the SQL built from it walk recursively.
+const maxFilter = 4096
+
 // ParseFilter parses a filter into a tree of the comparisons Roster can
 // evaluate; anything else is an invalidFilter error.
 func ParseFilter(text string) (*Cond, error) {
+	if len(text) > maxFilter {
+		return nil, Errorf(TypeInvalidFilter, "filter: at most %d bytes", maxFilter)
+	}
 	exp, err := filter.ParseFilter([]byte(text))
 	if err != nil {
 		return nil, Errorf(TypeInvalidFilter, "filter %q does not parse: %v", text, err)

@@ -186,6 +186,13 @@ func set(m map[string]any, attr string, op Operation) {
 			if !isList {
 				more = []any{op.Value}
 			}
+			if slices.ContainsFunc(more, isPrimary) {
+				for _, it := range list {
+					if item, ok := it.(map[string]any); ok {
+						delete(item, "primary") // one value is primary (RFC 7643 §2.4)
+					}
+				}
+			}
 			m[key] = append(list, more...)
 			return
 		}
@@ -193,6 +200,14 @@ func set(m map[string]any, attr string, op Operation) {
 	default:
 		m[key] = op.Value
 	}
+}
+
+// isPrimary reports whether a multi-valued attribute's value is marked
+// primary.
+func isPrimary(v any) bool {
+	item, _ := v.(map[string]any)
+	p, _ := get(item, "primary")
+	return p == true
 }
 
 // subObject is the complex attribute attr of m, made if absent.

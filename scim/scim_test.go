@@ -35,7 +35,7 @@ func TestParseFilter(t *testing.T) {
 			t.Errorf("%s: %+v, %v; want %+v", tt.filter, got, err, tt.want)
 		}
 	}
-	for _, bad := range []string{``, `userName`, `userName eq`, `userName eq "a" and`, `title eq "a"`,
+	for _, bad := range []string{strings.Repeat("(", maxFilter+1), ``, `userName`, `userName eq`, `userName eq "a" and`, `title eq "a"`,
 		`active co "t"`, `active eq 1`, `meta.created gt "today"`, `userName gt "a"`, `emails[type eq "work"]`, `displayName eq 3`} {
 		if _, err := ParseFilter(bad); TypeOf(err) != TypeInvalidFilter || roster.KindOf(err) != roster.KindInvalid {
 			t.Errorf("%q: %v, want an invalidFilter error", bad, err)
@@ -139,6 +139,8 @@ func TestApply(t *testing.T) {
 			func(r Resource) bool { return r.Fields.DisplayName == "Ann C" }},
 		{"the primary email changes userName", `[{"op":"replace","path":"emails[type eq \"work\"].value","value":"b@example.com"}]`,
 			func(r Resource) bool { return r.Fields.Email == "b@example.com" }},
+		{"a new primary email", `[{"op":"add","path":"emails","value":[{"value":"c@example.com","primary":true}]}]`,
+			func(r Resource) bool { return r.Fields.Email == "c@example.com" }},
 		{"remove externalId", `[{"op":"remove","path":"externalId"}]`,
 			func(r Resource) bool { return r.Fields.ExternalID == nil && r.Fields.Phone != nil }},
 		{"remove the phone", `[{"op":"remove","path":"phoneNumbers[type eq \"mobile\"]"}]`,
@@ -193,5 +195,27 @@ func TestApplyRefuses(t *testing.T) {
 		if _, err := ParsePatch(decode(t, body)); TypeOf(err) != TypeInvalidSyntax {
 			t.Errorf("%s: %v", body, err)
 		}
+	}
+}
+
+func TestProjection(t *testing.T) {
+	c := fixture()
+	u := NewUser(&c, "/scim/v2/Users/u1")
+	tests := []struct{ attributes, excluded, want string }{
+		{"userName,name.formatted,meta.version", "",
+			`{"id":"u1","meta":{"version":"W/\"1796551200000000000\""},"name":{"formatted":"Ann"},"schemas":["` + UserSchema + `","` + AthleteSchema + `"],"userName":"ann@example.com"}`},
+		{"EMAILS.value," + AthleteSchema + ":age", "",
+			`{"emails":[{"value":"ann@example.com"}],"id":"u1","schemas":["` + UserSchema + `","` + AthleteSchema + `"],"` + AthleteSchema + `":{"age":30}}`},
+		{"", "meta,emails,phoneNumbers,name,displayName,externalId," + AthleteSchema + ",active,id,schemas",
+			`{"id":"u1","schemas":["` + UserSchema + `","` + AthleteSchema + `"],"userName":"ann@example.com"}`},
+	}
+	for _, tt := range tests {
+		b, err := json.Marshal(ParseProjection(tt.attributes, tt.excluded).Of(u))
+		if err != nil || string(b) != tt.want {
+			t.Errorf("%q %q: %s, want %s", tt.attributes, tt.excluded, b, tt.want)
+		}
+	}
+	if got := ParseProjection(" ", "").Of(u); !reflect.DeepEqual(got, u) {
+		t.Errorf("no projection: %v", got)
 	}
 }

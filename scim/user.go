@@ -262,7 +262,7 @@ func primaryValue(body map[string]any, attr string) (any, error) {
 			return nil, Errorf(TypeInvalidValue, "%s[%d]: must be an object with a value", attr, i)
 		}
 		value, _ := get(m, "value")
-		if p, _ := get(m, "primary"); p == true {
+		if isPrimary(m) {
 			return value, nil
 		}
 		if i == 0 {
