@@ -111,7 +111,7 @@ func (s *Server) scimCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	c := roster.NewClient(p.AccountUID, res.Fields, s.now())
 	if err := s.CreateClient(r.Context(), p, &c, nil); err != nil {
-		return scim.StoreError(err)
+		return scim.AttributeError(err)
 	}
 	if !res.Active {
 		if _, err := s.store.SetClientActive(r.Context(), p.OrgID, roster.ClientRef{UID: c.UID}, false); err != nil {
@@ -241,7 +241,7 @@ func (s *Server) scimChange(w http.ResponseWriter, r *http.Request, change func(
 		case errors.Is(err, roster.ErrVersionChanged) && ifMatch == "" && attempt < scimAttempts:
 			continue
 		case err != nil:
-			return scim.StoreError(err)
+			return scim.AttributeError(err)
 		}
 		c, err := s.store.Client(r.Context(), p.OrgID, old.UID)
 		if err != nil {

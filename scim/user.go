@@ -172,7 +172,7 @@ func ParseUser(body map[string]any) (Resource, error) {
 	}
 	fields, err := roster.NewClientFields(raw)
 	if err != nil {
-		return Resource{}, attributeError(err)
+		return Resource{}, AttributeError(err)
 	}
 	r := Resource{Fields: fields, Active: true}
 	if v, ok := get(body, "active"); ok && v != nil {
@@ -297,9 +297,10 @@ func athleteValues(body map[string]any, raw map[string]any) error {
 var attributeNames = map[string]string{"email": "userName", "display_name": "displayName", "phone": "phoneNumbers",
 	"external_id": "externalId"}
 
-// attributeError names the User attribute of a field's error, and marks
-// a taken email or external_id as a uniqueness error (RFC 7644 §3.12).
-func attributeError(err error) error {
+// AttributeError is a field's error, of the registry's checks or of a
+// store's write, as SCIM tells it: naming the User attribute, and a taken
+// email or external_id as a uniqueness conflict (RFC 7644 §3.12).
+func AttributeError(err error) error {
 	var e *roster.Error
 	if !errors.As(err, &e) || e.Field == "" {
 		return err
@@ -314,10 +315,6 @@ func attributeError(err error) error {
 	}
 	return &typed{TypeInvalidValue, &roster.Error{Kind: e.Kind, Message: msg, Field: attr}}
 }
-
-// StoreError is err of a store's write as SCIM tells it: a taken userName
-// or externalId is a uniqueness conflict.
-func StoreError(err error) error { return attributeError(err) }
 
 // boolValue reads a boolean, which some clients send as a string.
 func boolValue(v any) (bool, error) {
