@@ -24,6 +24,8 @@ const (
 	KindUnsupported              // a content type Roster does not accept
 	KindThrottled                // too many attempts: wait and try again
 	KindUnavailable              // the database or the disk cannot serve now: try again
+	KindConflict                 // taken by another (a SCIM userName: 409 uniqueness)
+	KindPrecondition             // the caller's If-Match names another version
 )
 
 // Error is an error whose message is safe to show to the caller.
@@ -58,6 +60,10 @@ func Throttled(wait time.Duration, format string, args ...any) error {
 	return &Error{Kind: KindThrottled, RetryAfter: time.Duration(secs) * time.Second,
 		Message: fmt.Sprintf(format, args...) + ": try again in " + Count(secs, "second")}
 }
+
+// ErrVersionChanged refuses a change made on a version of the object that
+// is no longer current.
+var ErrVersionChanged = Errorf(KindPrecondition, "the resource was changed since the version given in If-Match")
 
 // KindOf reports the kind of err; errors that are not *Error are internal.
 func KindOf(err error) Kind {

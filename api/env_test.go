@@ -149,11 +149,15 @@ func (r response) decode(t testing.TB, v any) {
 	}
 }
 
-// errorText returns the body's {"error": ...} message.
+// errorText returns the body's {"error": ...} message, or a SCIM error's
+// detail.
 func (r response) errorText(t testing.TB) string {
 	t.Helper()
-	var e struct{ Error string }
+	var e struct{ Error, Detail string }
 	r.decode(t, &e)
+	if e.Error == "" {
+		e.Error = e.Detail
+	}
 	if e.Error == "" {
 		t.Fatalf("status %d without an error message: %s", r.Status, r.Body)
 	}

@@ -28,6 +28,8 @@ var statusOf = map[roster.Kind]int{
 	roster.KindUnsupported:  http.StatusUnsupportedMediaType,
 	roster.KindThrottled:    http.StatusTooManyRequests,
 	roster.KindUnavailable:  http.StatusServiceUnavailable,
+	roster.KindConflict:     http.StatusConflict,
+	roster.KindPrecondition: http.StatusPreconditionFailed,
 }
 
 // writeError answers with {"error": ...}. Internal errors are logged with
@@ -43,6 +45,10 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *roster.Error
 	if errors.As(err, &e) && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.FormatInt(int64(e.RetryAfter/time.Second), 10))
+	}
+	if isSCIM(r) {
+		writeSCIMError(w, statusOf[kind], err, msg)
+		return
 	}
 	writeJSON(w, statusOf[kind], map[string]string{"error": msg})
 }

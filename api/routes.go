@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/scim"
 )
 
 // Route is one operation of the API, described once: Handler registers it,
@@ -47,7 +48,10 @@ type Route struct {
 	// export, an import's progress lines). Each write renews its budget,
 	// and must itself finish within Config.StreamWriteTimeout.
 	Stream bool
-	serve  func(*Server, http.ResponseWriter, *http.Request) error
+	// SCIM: a route of the SCIM service, whose every error, the guard's
+	// included, is answered as a SCIM error object (RFC 7644 §3.12).
+	SCIM  bool
+	serve func(*Server, http.ResponseWriter, *http.Request) error
 }
 
 // uploadBudget is the budget of the routes that take a photo, whose body
@@ -127,6 +131,7 @@ var (
 	// clientOrExternal is a lifecycle body: user_uid or external_id.
 	clientOrExternal = []ID{clientInBody[0], {ClientExternalID, InBody, "external_id"}}
 	staffRef         = []ID{{StaffUID, InBody, "user_uid"}}
+	scimUser         = []ID{{ClientUID, InPath, "id"}}
 )
 
 // routes is every route of the API, on one screen.
@@ -191,6 +196,19 @@ var routes = []Route{
 	{Pattern: "GET /admin-management/audit-log/{$}", Guard: may(roster.PermAuditLog), IDs: []ID{{StaffUID, InQuery, "actor_uid"}, {ClientUID, InQuery, "object_uid"}}, serve: (*Server).auditLog},
 
 	{Pattern: "GET /user-management/organization-status/{$}", Guard: may(roster.PermReadStaff), serve: (*Server).organizationStatus},
+
+	{Pattern: "POST /scim/v2/Users", Guard: staff, SCIM: true, serve: (*Server).scimCreate},
+	{Pattern: "GET /scim/v2/Users", Guard: staff, SCIM: true, serve: (*Server).scimList},
+	{Pattern: "GET /scim/v2/Users/{id}", Guard: staff, IDs: scimUser, SCIM: true, serve: (*Server).scimGet},
+	{Pattern: "PUT /scim/v2/Users/{id}", Guard: staff, IDs: scimUser, SCIM: true, serve: (*Server).scimReplace},
+	{Pattern: "PATCH /scim/v2/Users/{id}", Guard: staff, IDs: scimUser, SCIM: true, serve: (*Server).scimPatch},
+	{Pattern: "DELETE /scim/v2/Users/{id}", Guard: staff, IDs: scimUser, SCIM: true, serve: (*Server).scimDelete},
+	{Pattern: "GET /scim/v2/ServiceProviderConfig", Guard: staff, SCIM: true, serve: (*Server).scimServiceProviderConfig},
+	{Pattern: "GET /scim/v2/ResourceTypes", Guard: staff, SCIM: true, serve: (*Server).scimResourceTypes},
+	{Pattern: "GET /scim/v2/ResourceTypes/User", Guard: staff, SCIM: true, serve: (*Server).scimResourceTypes},
+	{Pattern: "GET /scim/v2/Schemas", Guard: staff, SCIM: true, serve: (*Server).scimSchemas},
+	{Pattern: "GET /scim/v2/Schemas/" + scim.UserSchema, Guard: staff, SCIM: true, serve: (*Server).scimSchemas},
+	{Pattern: "GET /scim/v2/Schemas/" + scim.AthleteSchema, Guard: staff, SCIM: true, serve: (*Server).scimSchemas},
 }
 
 // Handler returns the whole API: every route of the table, guarded.
@@ -200,7 +218,7 @@ func (s *Server) Handler() http.Handler {
 	for _, rt := range routes {
 		if rt.Under == "" {
 			for _, pattern := range rt.Patterns() {
-				mux.Handle(pattern, s.bounded(rt, s.guarded(rt, rt.handler(s))))
+				mux.Handle(pattern, rt.answers(s.bounded(rt, s.guarded(rt, rt.handler(s)))))
 			}
 			continue
 		}
@@ -251,6 +269,14 @@ func (rt Route) handler(s *Server) handlerFunc {
 	h := func(w http.ResponseWriter, r *http.Request) error { return rt.serve(s, w, r) }
 	if rt.BadBodyIs400 {
 		return badBody(h)
+	}
+	return h
+}
+
+// answers marks the requests of a SCIM route as such (see scimAnswers).
+func (rt Route) answers(h http.Handler) http.Handler {
+	if rt.SCIM {
+		return scimAnswers(h)
 	}
 	return h
 }

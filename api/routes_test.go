@@ -24,6 +24,7 @@ import (
 	"roster/api"
 	"roster/auth"
 	"roster/openapi/openapitest"
+	"roster/scim"
 	"roster/store/storetest"
 )
 
@@ -319,6 +320,8 @@ func TestRoutesAnswerEveryCallerAsTheirGuard(t *testing.T) {
 // when a request without them is refused first.
 var probeFields = map[string]map[string]any{
 	"PUT /{$}":                                      {"display_name": "Mine"},
+	"PUT /scim/v2/Users/{id}":                       {"userName": "mine@example.com", "displayName": "Mine"},
+	"PATCH /scim/v2/Users/{id}":                     {"schemas": []string{scim.PatchSchema}, "Operations": []any{map[string]any{"op": "replace", "path": "displayName", "value": "Mine"}}},
 	"POST /save-notes/{user_uid}":                   {"note": "mine"},
 	"POST /{user_uid}/sessions":                     {"activity": "Running", "duration": 60},
 	"PUT /auth/me/clients/{user_uid}":               {"display_name": "Mine"},

@@ -162,6 +162,10 @@ func jsonMuxErrors(mux *http.ServeMux) http.Handler {
 		if status == http.StatusMethodNotAllowed {
 			msg = fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)
 		}
+		if isSCIM(r) {
+			writeSCIMError(w, status, nil, msg)
+			return
+		}
 		writeJSON(w, status, map[string]string{"error": msg})
 	})
 }

@@ -63,6 +63,7 @@ func TestAPIKeyHeaderForms(t *testing.T) {
 			{"API-KEY": e.org.APIKey},
 			{"Authorization": "API-KEY " + e.org.APIKey},
 			{"Authorization": e.org.APIKey},
+			{"Authorization": "Bearer " + e.org.APIKey}, // as SCIM clients send it
 		} {
 			r := e.do(req{Method: "GET", Path: "/client-management/clients/", Header: h})
 			expect(t, r, 200)

@@ -51,7 +51,10 @@ type Credential struct {
 
 // FromRequest reads the credential in any of the seeds' forms:
 // "API-KEY: <key>", "Authorization: API-KEY <key>", "Authorization:
-// Bearer <token>" and a bare "Authorization: <key>".
+// Bearer <token>" and a bare "Authorization: <key>". A bearer credential
+// that starts with the keys' prefix is an API key: SCIM clients send their
+// secret as a bearer token (RFC 7644 §2), and no token Roster or an
+// identity provider issues starts with "rst_".
 func FromRequest(r *http.Request) (Credential, bool) {
 	if k := strings.TrimSpace(r.Header.Get("API-KEY")); k != "" {
 		return Credential{APIKey: k}, true
@@ -63,7 +66,10 @@ func FromRequest(r *http.Request) (Credential, bool) {
 	scheme, rest, found := strings.Cut(h, " ")
 	switch {
 	case found && strings.EqualFold(scheme, "Bearer"):
-		return Credential{Bearer: strings.TrimSpace(rest)}, true
+		if tok := strings.TrimSpace(rest); !strings.HasPrefix(tok, keyPrefix) {
+			return Credential{Bearer: tok}, true
+		}
+		return Credential{APIKey: strings.TrimSpace(rest)}, true
 	case found && strings.EqualFold(scheme, "API-KEY"):
 		return Credential{APIKey: strings.TrimSpace(rest)}, true
 	}

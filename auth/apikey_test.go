@@ -41,6 +41,8 @@ func TestFromRequest(t *testing.T) {
 		{"Authorization", "api-key  rst_k ", Credential{APIKey: "rst_k"}, true},
 		{"Authorization", "rst_k", Credential{APIKey: "rst_k"}, true},
 		{"Authorization", "Bearer tok", Credential{Bearer: "tok"}, true},
+		{"Authorization", "Bearer rst_k", Credential{APIKey: "rst_k"}, true},
+		{"Authorization", "bearer  rst_k ", Credential{APIKey: "rst_k"}, true},
 		{"Authorization", "", Credential{}, false},
 		{"X-Other", "rst_k", Credential{}, false},
 	}

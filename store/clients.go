@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -301,10 +302,11 @@ type counted struct {
 	gender      *string
 	activities  []string
 	deactivated bool
+	updated     dbTime
 }
 
 // countedColumns are the columns lockedClient scans into a counted.
-const countedColumns = `id, uid, profile_photo, created_by, gender, preferable_activities, deactivated_at IS NOT NULL`
+const countedColumns = `id, uid, profile_photo, created_by, gender, preferable_activities, deactivated_at IS NOT NULL, updated_at`
 
 // counts are the counters the client adds to. A deactivated client is in
 // none of them but the count of deactivated clients.
@@ -317,20 +319,34 @@ func (c counted) counts() []countKey {
 
 // lockedClient reads a client's counted values with query, whose arguments
 // are the organization and the client's key (uid or external_id); DELETE
-// ... RETURNING serves too.
+// ... RETURNING serves too. It fails with roster.ErrVersionChanged when ctx
+// holds a version (IfVersion) that is not the client's.
 func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org roster.OrgID, key string) (counted, error) {
 	var c counted
 	var photo sql.NullString
 	var activities string
-	err := tx.QueryRowContext(ctx, query, org, key).Scan(&c.id, &c.uid, &photo, &c.createdBy, &c.gender, &activities, &c.deactivated)
+	err := tx.QueryRowContext(ctx, query, org, key).Scan(&c.id, &c.uid, &photo, &c.createdBy, &c.gender, &activities, &c.deactivated, &c.updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, roster.ErrClientNotFound
 	}
 	if err != nil {
 		return c, err
 	}
+	if v, ok := ctx.Value(versionKey{}).(time.Time); ok && !c.updated.Equal(v) {
+		return c, roster.ErrVersionChanged
+	}
 	c.photo = photo.String
 	return c, json.Unmarshal([]byte(activities), &c.activities)
+}
+
+type versionKey struct{}
+
+// IfVersion is ctx with a precondition on the client that the next
+// UpdateClient, DeleteClient or SetClientActive under it changes: that it
+// was last modified at updatedAt (an If-Match). It is checked on the
+// locked row, in the change's transaction.
+func IfVersion(ctx context.Context, updatedAt time.Time) context.Context {
+	return context.WithValue(ctx, versionKey{}, updatedAt)
 }
 
 // moveCounts takes a client out of the counters of before and into those

@@ -1,0 +1,341 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/api"
+	"roster/scim"
+	"roster/store/storetest"
+)
+
+// scimUser is a User as the tests read it.
+type scimUser struct {
+	ID          string         `json:"id"`
+	ExternalID  string         `json:"externalId"`
+	UserName    string         `json:"userName"`
+	DisplayName string         `json:"displayName"`
+	Active      bool           `json:"active"`
+	Athlete     map[string]any `json:"urn:roster:params:scim:schemas:extension:athlete:2.0:User"`
+	Meta        struct {
+		Location, Version string
+	} `json:"meta"`
+}
+
+type scimList struct {
+	TotalResults, StartIndex, ItemsPerPage int
+	Resources                              []scimUser
+}
+
+type scimErr struct {
+	Schemas                  []string
+	Status, ScimType, Detail string
+}
+
+// scimDo sends a SCIM request with the organization's API key as a bearer
+// token, as SCIM clients send it.
+func (e *env) scimDo(method, path string, body any, header ...string) response {
+	e.t.Helper()
+	r := req{Method: method, Path: "/scim/v2" + path, Header: map[string]string{"Authorization": "Bearer " + e.org.APIKey}}
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header[header[i]] = header[i+1]
+	}
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r.ContentType, r.Body = "application/scim+json", []byte(b)
+	default:
+		r.ContentType = "application/scim+json"
+		r.Body, _ = json.Marshal(b)
+	}
+	return e.do(r)
+}
+
+// scimError checks that r is a SCIM error of the status and scimType.
+func scimError(t *testing.T, r response, status int, scimType string) {
+	t.Helper()
+	var got scimErr
+	r.decode(t, &got)
+	if r.Status != status || got.Status != fmt.Sprint(status) || got.ScimType != scimType || got.Detail == "" ||
+		!slices.Equal(got.Schemas, []string{scim.ErrorSchema}) || r.Header.Get("Content-Type") != "application/scim+json" {
+		t.Errorf("%d %s (%s), want a SCIM error %d %q", r.Status, r.Body, r.Header.Get("Content-Type"), status, scimType)
+	}
+}
+
+func newUser(email, name string) map[string]any {
+	return map[string]any{"schemas": []string{scim.UserSchema}, "userName": email, "displayName": name}
+}
+
+// TestSCIMUsers creates, reads, replaces, patches and deletes Users, and
+// checks each change through the client routes and the audit log.
+func TestSCIMUsers(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		body := newUser("Ann@Example.com", "Ann")
+		body["externalId"] = "hr-1"
+		body["phoneNumbers"] = []any{map[string]any{"value": "+41 79 000 00 00", "type": "mobile"}}
+		body[scim.AthleteSchema] = map[string]any{"age": 31, "shoeSize": 42.5, "preferable_activities": []string{"Running"}}
+		created := e.scimDo("POST", "/Users", body)
+		ann := decodeAs[scimUser](t, created, 201)
+		if created.Header.Get("Location") != "/scim/v2/Users/"+ann.ID || created.Header.Get("ETag") != ann.Meta.Version ||
+			ann.UserName != "Ann@Example.com" || ann.ExternalID != "hr-1" || !ann.Active || ann.Athlete["age"] != 31.0 {
+			t.Fatalf("created: %v %s", created.Header, created.Body)
+		}
+		stored := decodeAs[map[string]any](t, e.get(prefixes[0]+"/"+ann.ID), 200)
+		if stored["email"] != "Ann@Example.com" || stored["external_id"] != "hr-1" || stored["phone"] != "+41 79 000 00 00" || stored["shoeSize"] != "42.5" {
+			t.Errorf("stored: %v", stored)
+		}
+		if got := decodeAs[scimUser](t, e.scimDo("GET", "/Users/"+ann.ID, nil), 200); got.Meta.Version != ann.Meta.Version {
+			t.Errorf("read back: %+v", got)
+		}
+
+		// A taken userName, letter case aside, is a uniqueness conflict.
+		scimError(t, e.scimDo("POST", "/Users", newUser("ann@example.COM", "Other")), 409, "uniqueness")
+		// Bad bodies.
+		scimError(t, e.scimDo("POST", "/Users", map[string]any{"userName": "b@example.com", "displayName": "B", "nickName": "b"}), 400, "invalidSyntax")
+		scimError(t, e.scimDo("POST", "/Users", map[string]any{"userName": 7, "displayName": "B"}), 400, "invalidValue")
+		scimError(t, e.scimDo("POST", "/Users", map[string]any{"userName": "b@example.com"}), 400, "invalidValue")
+		scimError(t, e.scimDo("POST", "/Users", `{"userName": "b@example.com",`), 400, "invalidSyntax")
+		scimError(t, e.scimDo("POST", "/Users", `{"userName":"`+strings.Repeat("b", 1<<20)+`"}`), 413, "")
+		if list := decodeAs[scimList](t, e.scimDo("GET", "/Users", nil), 200); list.TotalResults != 1 {
+			t.Errorf("after the refused creates: %+v", list)
+		}
+
+		// PATCH: active false deactivates as the client routes do.
+		e.clock.Advance(time.Second)
+		patch := map[string]any{"schemas": []string{scim.PatchSchema}, "Operations": []any{
+			map[string]any{"op": "Replace", "path": "active", "value": false},
+			map[string]any{"op": "add", "path": "name.formatted", "value": "Ann B."},
+			map[string]any{"op": "remove", "path": scim.AthleteSchema + ":age"},
+		}}
+		patched := decodeAs[scimUser](t, e.scimDo("PATCH", "/Users/"+ann.ID, patch), 200)
+		stored = decodeAs[map[string]any](t, e.get(prefixes[0]+"/"+ann.ID), 200)
+		if patched.Active || patched.DisplayName != "Ann B." || patched.Athlete["age"] != nil ||
+			stored["status"] != "deactivated" || stored["display_name"] != "Ann B." || stored["age"] != nil {
+			t.Errorf("patched: %+v; stored %v", patched, stored)
+		}
+		actions := []string{}
+		for _, en := range e.audit(e.org.APIKey, "object_uid="+ann.ID).Entries {
+			actions = append(actions, en.Action)
+		}
+		if !slices.Contains(actions, "client.deactivate") || !slices.Contains(actions, "client.update") {
+			t.Errorf("audit log: %v", actions)
+		}
+
+		// If-Match with an old version: 412, nothing changed.
+		replace := newUser("ann@example.com", "Ann C.")
+		scimError(t, e.scimDo("PUT", "/Users/"+ann.ID, replace, "If-Match", ann.Meta.Version), 412, "")
+		scimError(t, e.scimDo("DELETE", "/Users/"+ann.ID, nil, "If-Match", ann.Meta.Version), 412, "")
+		if now := decodeAs[scimUser](t, e.scimDo("GET", "/Users/"+ann.ID, nil), 200); now.Meta.Version != patched.Meta.Version {
+			t.Errorf("changed by a failed precondition: %+v", now)
+		}
+		// PUT replaces: what it leaves out is cleared, active by default.
+		e.clock.Advance(time.Second)
+		put := decodeAs[scimUser](t, e.scimDo("PUT", "/Users/"+ann.ID, replace, "If-Match", patched.Meta.Version), 200)
+		stored = decodeAs[map[string]any](t, e.get(prefixes[0]+"/"+ann.ID), 200)
+		if put.DisplayName != "Ann C." || !put.Active || put.ExternalID != "" || put.Athlete != nil ||
+			stored["external_id"] != nil || stored["status"] != "active" || stored["shoeSize"] != nil {
+			t.Errorf("replaced: %+v; stored %v", put, stored)
+		}
+
+		// Another organization's User is not found, as an unknown one.
+		other := e.do(req{Method: "GET", Path: "/scim/v2/Users/" + ann.ID, Header: map[string]string{"Authorization": "Bearer " + e.other.APIKey}})
+		scimError(t, other, 404, "")
+		scimError(t, e.scimDo("GET", "/Users/00000000000000000000", nil), 404, "")
+		scimError(t, e.do(req{Method: "GET", Path: "/scim/v2/Users"}), 401, "")
+
+		expect(t, e.scimDo("DELETE", "/Users/"+ann.ID, nil, "If-Match", put.Meta.Version), 204)
+		expect(t, e.get(prefixes[0]+"/"+ann.ID), 404)
+		scimError(t, e.scimDo("DELETE", "/Users/"+ann.ID, nil), 404, "")
+	})
+}
+
+// TestSCIMFilters lists Users with each operator and combinations, and
+// refuses filters that do not parse or name unknown attributes.
+func TestSCIMFilters(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ids := map[string]string{}
+		for i, name := range []string{"Ann", "Bob", "Cleo", "Dan_"} {
+			body := newUser(strings.ToLower(name)+"@example.com", name+" Smith")
+			if i%2 == 0 {
+				body["externalId"] = "HR-" + name
+			}
+			ids[name] = decodeAs[scimUser](t, e.scimDo("POST", "/Users", body), 201).ID
+			e.clock.Advance(time.Minute)
+		}
+		expect(t, e.scimDo("PATCH", "/Users/"+ids["Bob"], map[string]any{"schemas": []string{scim.PatchSchema},
+			"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"active": false}}}}), 200)
+		tests := []struct {
+			filter string
+			want   []string
+		}{
+			{`userName eq "ANN@example.com"`, []string{"Ann"}},
+			{`emails.value eq "cleo@example.com"`, []string{"Cleo"}},
+			{`userName ne "ann@example.com"`, []string{"Bob", "Cleo", "Dan_"}},
+			{`userName co "LEO@"`, []string{"Cleo"}},
+			{`userName sw "d"`, []string{"Dan_"}},
+			{`userName ew "o@example.com"`, []string{"Cleo"}},
+			{`displayName co "_"`, []string{"Dan_"}},
+			{`externalId pr`, []string{"Ann", "Cleo"}},
+			{`externalId eq "hr-ann"`, nil}, // caseExact
+			{`externalId sw "HR-C"`, []string{"Cleo"}},
+			{`externalId co "nn"`, []string{"Ann"}},
+			{`externalId ew "eo"`, []string{"Cleo"}},
+			{`externalId ne "HR-Ann"`, []string{"Bob", "Cleo", "Dan_"}},
+			{`active eq false`, []string{"Bob"}},
+			{`active eq true and displayName sw "c"`, []string{"Cleo"}},
+			{`userName sw "a" or userName sw "b"`, []string{"Ann", "Bob"}},
+			{`not (externalId pr) and active eq true`, []string{"Dan_"}},
+			{`(userName sw "a" or userName sw "c") and externalId pr`, []string{"Ann", "Cleo"}},
+			{`meta.lastModified gt "2000-01-01T00:00:00Z"`, []string{"Ann", "Bob", "Cleo", "Dan_"}},
+			{`meta.created lt "2000-01-01T00:00:00Z"`, nil},
+		}
+		for _, tt := range tests {
+			list := decodeAs[scimList](t, e.scimDo("GET", "/Users?filter="+url.QueryEscape(tt.filter)+"&sortBy=userName", nil), 200)
+			var got []string
+			for _, u := range list.Resources {
+				for name, id := range ids {
+					if id == u.ID {
+						got = append(got, name)
+					}
+				}
+			}
+			if !slices.Equal(got, tt.want) || list.TotalResults != len(tt.want) || list.ItemsPerPage != len(tt.want) {
+				t.Errorf("filter %s: %v (total %d), want %v", tt.filter, got, list.TotalResults, tt.want)
+			}
+		}
+		for _, bad := range []string{`userName eq`, `userName xx "a"`, `nickName eq "a"`, `active eq "yes"`,
+			`meta.created gt "yesterday"`, `emails[type eq "work"]`, `userName gt "a"`} {
+			scimError(t, e.scimDo("GET", "/Users?filter="+url.QueryEscape(bad), nil), 400, "invalidFilter")
+		}
+		// attributes and excludedAttributes choose what each User shows.
+		only := e.scimDo("GET", "/Users?filter="+url.QueryEscape(`userName eq "ann@example.com"`)+"&attributes=userName", nil)
+		if !strings.Contains(string(only.Body), `"Resources":[{"id":"`+ids["Ann"]+`","schemas":["`+scim.UserSchema+`"],"userName":"ann@example.com"}]`) {
+			t.Errorf("attributes=userName: %s", only.Body)
+		}
+		without := decodeAs[map[string]any](t, e.scimDo("GET", "/Users/"+ids["Ann"]+"?excludedAttributes=meta,emails", nil), 200)
+		if without["meta"] != nil || without["emails"] != nil || without["userName"] != "ann@example.com" {
+			t.Errorf("excludedAttributes=meta,emails: %v", without)
+		}
+		scimError(t, e.scimDo("GET", "/Users?sortBy=nickName", nil), 400, "invalidValue")
+		scimError(t, e.scimDo("GET", "/Users?count=many", nil), 400, "invalidValue")
+	})
+}
+
+// TestSCIMPaging pages through 250 Users in each sort order.
+func TestSCIMPaging(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		for i := range 250 {
+			e.scimDo("POST", "/Users", newUser(fmt.Sprintf("u%03d@example.com", 249-i), fmt.Sprintf("User %03d", i)))
+		}
+		for _, order := range []string{"sortBy=userName", "sortBy=displayName&sortOrder=descending", "sortBy=meta.created", ""} {
+			var names []string
+			for start := 1; start <= 250; start += 100 {
+				list := decodeAs[scimList](t, e.scimDo("GET", fmt.Sprintf("/Users?startIndex=%d&count=100&%s", start, order), nil), 200)
+				if list.TotalResults != 250 || list.StartIndex != start || list.ItemsPerPage != min(100, 251-start) {
+					t.Fatalf("%s page at %d: total %d, start %d, items %d", order, start, list.TotalResults, list.StartIndex, list.ItemsPerPage)
+				}
+				for _, u := range list.Resources {
+					names = append(names, u.UserName)
+				}
+			}
+			sorted := slices.Sorted(slices.Values(names))
+			if strings.Contains(order, "userName") && !slices.Equal(names, sorted) ||
+				strings.Contains(order, "descending") && !slices.Equal(names, sorted) || len(slices.Compact(sorted)) != 250 {
+				t.Errorf("%s: not in order or not each once: %v", order, names[:5])
+			}
+		}
+		if list := decodeAs[scimList](t, e.scimDo("GET", "/Users?count=0", nil), 200); list.TotalResults != 250 || len(list.Resources) != 0 {
+			t.Errorf("count=0: %+v", list)
+		}
+		if list := decodeAs[scimList](t, e.scimDo("GET", "/Users?count=500&startIndex=-3", nil), 200); list.ItemsPerPage != 100 || list.StartIndex != 1 {
+			t.Errorf("count over the maximum: %d items from %d", list.ItemsPerPage, list.StartIndex)
+		}
+	})
+}
+
+// TestSCIMDiscovery reads the discovery documents.
+func TestSCIMDiscovery(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		spc := decodeAs[map[string]any](t, e.scimDo("GET", "/ServiceProviderConfig", nil), 200)
+		if spc["patch"].(map[string]any)["supported"] != true || spc["bulk"].(map[string]any)["supported"] != false {
+			t.Errorf("ServiceProviderConfig: %v", spc)
+		}
+		if list := decodeAs[scimList](t, e.scimDo("GET", "/ResourceTypes", nil), 200); list.TotalResults != 1 {
+			t.Errorf("ResourceTypes: %+v", list)
+		}
+		expect(t, e.scimDo("GET", "/ResourceTypes/User", nil), 200)
+		if list := decodeAs[scimList](t, e.scimDo("GET", "/Schemas", nil), 200); list.TotalResults != 2 {
+			t.Errorf("Schemas: %+v", list)
+		}
+		ext := decodeAs[map[string]any](t, e.scimDo("GET", "/Schemas/"+scim.AthleteSchema, nil), 200)
+		if attrs := ext["attributes"].([]any); len(attrs) != 10 {
+			t.Errorf("athlete schema: %d attributes", len(attrs))
+		}
+	})
+}
+
+// TestSCIMLimitsAndCallers checks the plan's client limit, the media
+// types, PATCH errors over HTTP, and who may call: a signed-in Admin's
+// bearer token as an API key may.
+func TestSCIMLimitsAndCallers(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		free := storetest.NewOrg(t, e.st, "Free")
+		e.org = free
+		for i := range roster.PlanClientLimits["Free"] {
+			expect(t, e.scimDo("POST", "/Users", newUser(fmt.Sprintf("c%d@example.com", i), "C")), 201)
+		}
+		scimError(t, e.scimDo("POST", "/Users", newUser("over@example.com", "Over")), 404, "")
+		if list := decodeAs[scimList](t, e.scimDo("GET", "/Users?count=0", nil), 200); int64(list.TotalResults) != roster.PlanClientLimits["Free"] {
+			t.Errorf("over the limit: %d clients", list.TotalResults)
+		}
+
+		r := e.do(req{Method: "POST", Path: "/scim/v2/Users", Header: map[string]string{"Authorization": "Bearer " + free.APIKey},
+			ContentType: "text/plain", Body: []byte(`{}`)})
+		scimError(t, r, 415, "")
+		id := decodeAs[scimList](t, e.scimDo("GET", "/Users?count=1", nil), 200).Resources[0].ID
+		r = e.do(req{Method: "PATCH", Path: "/scim/v2/Users/" + id, Header: map[string]string{"Authorization": "Bearer " + free.APIKey},
+			ContentType: "application/json", Body: []byte(`{"schemas":["` + scim.PatchSchema + `"],"Operations":[{"op":"replace","path":"displayName","value":"D"}]}`)})
+		if u := decodeAs[scimUser](t, r, 200); u.DisplayName != "D" { // application/json is read too
+			t.Errorf("PATCH as application/json: %s", r.Body)
+		}
+		list := decodeAs[scimList](t, e.scimDo("GET", "/Users?count=1", nil), 200)
+		for ops, scimType := range map[string]string{
+			`[{"op":"replace","path":"id","value":"x"}]`:                                   "mutability",
+			`[{"op":"replace","path":"title","value":"x"}]`:                                "invalidPath",
+			`[{"op":"replace","path":"emails[type eq \"home\"].value","value":"x@y.com"}]`: "noTarget",
+			`[{"op":"copy","path":"title"}]`:                                               "invalidSyntax",
+		} {
+			scimError(t, e.scimDo("PATCH", "/Users/"+id, `{"schemas":["`+scim.PatchSchema+`"],"Operations":`+ops+`}`), 400, scimType)
+		}
+		if got := decodeAs[scimUser](t, e.scimDo("GET", "/Users/"+id, nil), 200); got.Meta.Version != list.Resources[0].Meta.Version {
+			t.Errorf("a refused PATCH changed the User")
+		}
+
+		// A signed-in Admin may; a person who is not staff may not.
+		admin := e.subAdminOf(free.APIKey, "scim-admin@example.com")
+		r = e.do(req{Method: "GET", Path: "/scim/v2/Users/" + id, Header: bearer(admin.Token)})
+		expect(t, r, 200)
+		outsider := e.signup("outsider@example.com")
+		scimError(t, e.do(req{Method: "GET", Path: "/scim/v2/Users/" + id, Header: bearer(outsider.Token)}), 403, "")
+		scimError(t, e.do(req{Method: "GET", Path: "/scim/v2/Users", Header: map[string]string{"Authorization": "Bearer rst_wrong"}}), 401, "")
+	})
+}
+
+// TestSCIMLocation checks that a User's location is absolute under the
+// configured public URL.
+func TestSCIMLocation(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		r := e.scimDo("POST", "/Users", newUser("ann@example.com", "Ann"))
+		u := decodeAs[scimUser](t, r, 201)
+		want := "https://roster.example.com/scim/v2/Users/" + u.ID
+		if u.Meta.Location != want || r.Header.Get("Location") != want {
+			t.Errorf("location %q, Location %q; want %q", u.Meta.Location, r.Header.Get("Location"), want)
+		}
+	}, func(c *api.Config) { c.PublicURL = "https://roster.example.com/" })
+}

@@ -1,0 +1,284 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+
+	filter "github.com/scim2/filter-parser/v2"
+)
+
+// Operation is one operation of a PATCH request (RFC 7644 §3.5.2).
+type Operation struct {
+	Op    string // add, replace or remove, lower-cased
+	Path  string
+	Value any
+}
+
+// maxOperations caps a PATCH request's operations; the body limit caps
+// their size.
+const maxOperations = 100
+
+// ParsePatch reads a PatchOp body.
+func ParsePatch(body map[string]any) ([]Operation, error) {
+	schemas, _ := get(body, "schemas")
+	list, _ := schemas.([]any)
+	if !slices.Contains(list, any(PatchSchema)) {
+		return nil, Errorf(TypeInvalidSyntax, "schemas: must be [%q]", PatchSchema)
+	}
+	raw, _ := get(body, "Operations")
+	items, ok := raw.([]any)
+	if !ok || len(items) == 0 {
+		return nil, Errorf(TypeInvalidSyntax, "Operations: must be a non-empty array of operations")
+	}
+	if len(items) > maxOperations {
+		return nil, Errorf(TypeTooMany, "Operations: at most %d operations in one request", maxOperations)
+	}
+	ops := make([]Operation, len(items))
+	for i, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil, Errorf(TypeInvalidSyntax, "Operations[%d]: must be an object", i)
+		}
+		op, _ := get(m, "op")
+		path, _ := get(m, "path")
+		ops[i].Op, _ = op.(string)
+		ops[i].Op = strings.ToLower(ops[i].Op)
+		ops[i].Value, _ = get(m, "value")
+		if ops[i].Path, ok = path.(string); path != nil && !ok {
+			return nil, Errorf(TypeInvalidPath, "Operations[%d].path: must be a string", i)
+		}
+		if !slices.Contains([]string{"add", "replace", "remove"}, ops[i].Op) {
+			return nil, Errorf(TypeInvalidSyntax, "Operations[%d].op: must be add, replace or remove", i)
+		}
+	}
+	return ops, nil
+}
+
+// Apply applies ops to u, in order and all or none, and returns what the
+// patched User sets.
+func Apply(u User, ops []Operation) (Resource, error) {
+	doc, err := userDoc(u)
+	if err != nil {
+		return Resource{}, err
+	}
+	touched := map[string]bool{}
+	for _, op := range ops {
+		if err := apply(doc, op, touched); err != nil {
+			return Resource{}, err
+		}
+	}
+	// displayName and name.formatted, userName and the primary email, are
+	// one value each: the one the operations changed is the new value.
+	if touched["name"] && !touched["displayname"] {
+		delete(doc, "displayName")
+	}
+	if touched["emails"] && !touched["username"] {
+		delete(doc, "userName")
+	}
+	return ParseUser(doc)
+}
+
+// userDoc is u as the JSON object the operations act on, without name,
+// which repeats displayName.
+func userDoc(u User) (map[string]any, error) {
+	b, err := json.Marshal(u)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // as requests' values are, for the field registry
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	delete(doc, "name")
+	return doc, nil
+}
+
+func apply(doc map[string]any, op Operation, touched map[string]bool) error {
+	if op.Path == "" {
+		if op.Op == "remove" {
+			return Errorf(TypeNoTarget, "remove: a path is required")
+		}
+		values, ok := op.Value.(map[string]any)
+		if !ok {
+			return Errorf(TypeInvalidValue, "%s without a path: the value must be an object of attributes", op.Op)
+		}
+		for k, v := range values {
+			if err := apply(doc, Operation{Op: op.Op, Path: k, Value: v}, touched); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if strings.EqualFold(op.Path, AthleteSchema) {
+		return applyAthlete(doc, op, touched)
+	}
+	p, err := filter.ParsePath([]byte(op.Path))
+	if err != nil {
+		return Errorf(TypeInvalidPath, "path %q does not parse: %v", op.Path, err)
+	}
+	target, attr, err := targetOf(doc, p, op.Path)
+	if err != nil {
+		return err
+	}
+	if target == nil {
+		return applyAthlete(doc, Operation{Op: op.Op, Path: "", Value: map[string]any{attr: op.Value}}, touched)
+	}
+	touched[strings.ToLower(attr)] = true
+	switch {
+	case p.ValueExpression != nil:
+		return applyFiltered(target, attr, p, op)
+	case p.AttributePath.SubAttribute != nil:
+		set(subObject(target, attr), *p.AttributePath.SubAttribute, op)
+		return nil
+	}
+	set(target, attr, op)
+	return nil
+}
+
+// targetOf resolves a path to the object holding its attribute: the
+// User, or nil for the athlete extension's attribute attr.
+func targetOf(doc map[string]any, p filter.Path, path string) (map[string]any, string, error) {
+	attr := p.AttributePath.AttributeName
+	switch uri := p.AttributePath.URI(); {
+	case strings.EqualFold(uri, AthleteSchema):
+		return nil, attr, nil
+	case uri != "" && !strings.EqualFold(uri, UserSchema):
+		return nil, "", Errorf(TypeInvalidPath, "path %q: unknown schema %s", path, uri)
+	}
+	switch {
+	case strings.EqualFold(attr, "id"), strings.EqualFold(attr, "meta"), strings.EqualFold(attr, "schemas"):
+		return nil, "", Errorf(TypeMutability, "path %q: %s is read-only", path, attr)
+	case !slices.ContainsFunc(coreAttributes, func(a string) bool { return strings.EqualFold(a, attr) }):
+		return nil, "", Errorf(TypeInvalidPath, "path %q: unknown attribute of a User", path)
+	}
+	return doc, canonical(attr), nil
+}
+
+// canonical is the attribute's name as the User shows it.
+func canonical(attr string) string {
+	for _, a := range coreAttributes {
+		if strings.EqualFold(a, attr) {
+			return a
+		}
+	}
+	return attr
+}
+
+// set applies op to the attribute attr of m. add to a multi-valued
+// attribute appends; otherwise add and replace set the value.
+func set(m map[string]any, attr string, op Operation) {
+	key := attr
+	for k := range m {
+		if strings.EqualFold(k, attr) {
+			key = k
+		}
+	}
+	switch op.Op {
+	case "remove":
+		delete(m, key)
+	case "add":
+		if list, ok := m[key].([]any); ok {
+			more, isList := op.Value.([]any)
+			if !isList {
+				more = []any{op.Value}
+			}
+			if slices.ContainsFunc(more, isPrimary) {
+				for _, it := range list {
+					if item, ok := it.(map[string]any); ok {
+						delete(item, "primary") // one value is primary (RFC 7643 §2.4)
+					}
+				}
+			}
+			m[key] = append(list, more...)
+			return
+		}
+		m[key] = op.Value
+	default:
+		m[key] = op.Value
+	}
+}
+
+// isPrimary reports whether a multi-valued attribute's value is marked
+// primary.
+func isPrimary(v any) bool {
+	item, _ := v.(map[string]any)
+	p, _ := get(item, "primary")
+	return p == true
+}
+
+// subObject is the complex attribute attr of m, made if absent.
+func subObject(m map[string]any, attr string) map[string]any {
+	sub, ok := m[attr].(map[string]any)
+	if !ok {
+		sub = map[string]any{}
+		m[attr] = sub
+	}
+	return sub
+}
+
+// applyFiltered applies op to the items of the multi-valued attribute
+// attr that the path's filter selects, as in emails[type eq "work"].value.
+// add makes an item when none matches; replace and remove need one.
+func applyFiltered(m map[string]any, attr string, p filter.Path, op Operation) error {
+	eq, ok := p.ValueExpression.(*filter.AttributeExpression)
+	if !ok || eq.Operator != filter.EQ {
+		return Errorf(TypeInvalidPath, "path %v: only a filter of the form [attribute eq value] is supported", p)
+	}
+	items, _ := m[attr].([]any)
+	sub := p.SubAttributeName()
+	matched := false
+	kept := items[:0:0]
+	for _, it := range items {
+		item, isObject := it.(map[string]any)
+		v, _ := get(item, eq.AttributePath.AttributeName)
+		if !isObject || v != eq.CompareValue {
+			kept = append(kept, it)
+			continue
+		}
+		matched = true
+		switch {
+		case op.Op == "remove" && sub == "":
+			continue
+		case sub == "":
+			kept = append(kept, op.Value)
+			continue
+		}
+		set(item, sub, op)
+		kept = append(kept, item)
+	}
+	if !matched {
+		if op.Op != "add" {
+			return Errorf(TypeNoTarget, "path %v: no value matches the filter", p)
+		}
+		item := map[string]any{eq.AttributePath.AttributeName: eq.CompareValue}
+		if sub != "" {
+			item[sub] = op.Value
+		}
+		kept = append(kept, item)
+	}
+	m[attr] = kept
+	return nil
+}
+
+// applyAthlete applies op to the athlete extension: op's value is an
+// object of its attributes, or the whole extension is removed.
+func applyAthlete(doc map[string]any, op Operation, touched map[string]bool) error {
+	touched[strings.ToLower(AthleteSchema)] = true
+	if op.Op == "remove" && strings.EqualFold(op.Path, AthleteSchema) {
+		delete(doc, AthleteSchema)
+		return nil
+	}
+	values, ok := op.Value.(map[string]any)
+	if !ok && op.Op != "remove" {
+		return Errorf(TypeInvalidValue, "%s: the value must be an object of its attributes", AthleteSchema)
+	}
+	ext := subObject(doc, AthleteSchema)
+	for k, v := range values {
+		set(ext, k, Operation{Op: op.Op, Value: v})
+	}
+	return nil
+}

@@ -1,0 +1,330 @@
+package scim
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"roster"
+)
+
+// The URNs of the schemas and messages Roster speaks.
+const (
+	UserSchema    = "urn:ietf:params:scim:schemas:core:2.0:User"
+	AthleteSchema = "urn:roster:params:scim:schemas:extension:athlete:2.0:User"
+	ListSchema    = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+	PatchSchema   = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+	ErrorSchema   = "urn:ietf:params:scim:api:messages:2.0:Error"
+)
+
+// User is a client as a SCIM User resource.
+type User struct {
+	Schemas      []string       `json:"schemas"`
+	ID           string         `json:"id"`
+	ExternalID   *string        `json:"externalId,omitempty"`
+	UserName     string         `json:"userName"`
+	DisplayName  string         `json:"displayName"`
+	Name         Name           `json:"name"`
+	Active       bool           `json:"active"`
+	Emails       []MultiValue   `json:"emails"`
+	PhoneNumbers []MultiValue   `json:"phoneNumbers,omitempty"`
+	Athlete      map[string]any `json:"urn:roster:params:scim:schemas:extension:athlete:2.0:User,omitempty"`
+	Meta         Meta           `json:"meta"`
+}
+
+// Name is a User's name; Roster keeps only the formatted one.
+type Name struct {
+	Formatted string `json:"formatted"`
+}
+
+// MultiValue is one value of a multi-valued attribute (emails,
+// phoneNumbers).
+type MultiValue struct {
+	Value   string `json:"value"`
+	Type    string `json:"type,omitempty"`
+	Primary bool   `json:"primary"`
+}
+
+// Meta is a resource's metadata (RFC 7643 §3.1).
+type Meta struct {
+	ResourceType string    `json:"resourceType"`
+	Created      time.Time `json:"created"`
+	LastModified time.Time `json:"lastModified"`
+	Location     string    `json:"location"`
+	Version      string    `json:"version"`
+}
+
+// Version is the weak entity tag of a client last modified at t.
+func Version(t time.Time) string { return `W/"` + strconv.FormatInt(t.UnixNano(), 10) + `"` }
+
+// ParseVersion returns the modification time an entity tag of Version
+// names; ok is false for any other tag, whose zero time matches no client.
+func ParseVersion(tag string) (t time.Time, ok bool) {
+	tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+	n, err := strconv.ParseInt(strings.Trim(tag, `"`), 10, 64)
+	if err != nil || !strings.HasPrefix(tag, `"`) || !strings.HasSuffix(tag, `"`) {
+		return time.Time{}, false
+	}
+	return time.Unix(0, n).UTC(), true
+}
+
+// mapped is whether a client field is a User attribute: the core ones
+// (UseSCIM) and the athlete's (UseOwn), not the organization's
+// sessions_limit.
+func mapped(spec *roster.FieldSpec) bool {
+	return spec.Uses.Has(roster.UseSCIM) || spec.Uses.Has(roster.UseOwn)
+}
+
+// athleteFields are the fields of the athlete extension.
+var athleteFields = func() []*roster.FieldSpec {
+	var out []*roster.FieldSpec
+	for i := range roster.Fields {
+		if spec := &roster.Fields[i]; mapped(spec) && !spec.Uses.Has(roster.UseSCIM) {
+			out = append(out, spec)
+		}
+	}
+	return out
+}()
+
+// NewUser is c as a User whose resource is at location.
+func NewUser(c *roster.Client, location string) User {
+	u := User{Schemas: []string{UserSchema}, ID: c.UID, ExternalID: c.ExternalID, UserName: c.Email,
+		DisplayName: c.DisplayName, Name: Name{Formatted: c.DisplayName}, Active: c.DeactivatedAt == nil,
+		Emails: []MultiValue{{Value: c.Email, Type: "work", Primary: true}},
+		Meta: Meta{ResourceType: "User", Created: c.CreatedAt, LastModified: c.UpdatedAt, Location: location,
+			Version: Version(c.UpdatedAt)}}
+	if c.Phone != nil {
+		u.PhoneNumbers = []MultiValue{{Value: *c.Phone, Type: "mobile", Primary: true}}
+	}
+	for _, spec := range athleteFields {
+		if v := fieldValue(spec, &c.ClientFields); v != nil {
+			if u.Athlete == nil {
+				u.Athlete = map[string]any{}
+				u.Schemas = append(u.Schemas, AthleteSchema)
+			}
+			u.Athlete[spec.Name] = v
+		}
+	}
+	return u
+}
+
+// fieldValue is the field's value in f as JSON shows it, nil when empty.
+func fieldValue(spec *roster.FieldSpec, f *roster.ClientFields) any {
+	switch p := spec.Ref(f).(type) {
+	case **string:
+		if *p != nil {
+			return **p
+		}
+	case **int64:
+		if *p != nil {
+			return **p
+		}
+	case **float64:
+		if *p != nil {
+			return **p
+		}
+	case *[]string:
+		if len(*p) > 0 {
+			return *p
+		}
+	}
+	return nil
+}
+
+// Resource is what a User body sets: every mapped field, and whether the
+// client is active.
+type Resource struct {
+	Fields roster.ClientFields
+	Active bool
+}
+
+// coreAttributes are the attributes a User body may carry. id, meta,
+// schemas and password are read-only or write-only: ignored, as RFC 7643
+// §2.2 says of read-only ones (Roster's clients have no password).
+var coreAttributes = []string{"schemas", "id", "meta", "password", "externalId", "userName", "displayName", "name",
+	"active", "emails", "phoneNumbers", AthleteSchema}
+
+// ParseUser reads a User body, as POST and PUT send it: the attributes it
+// leaves out are empty. Attribute names are matched case aside.
+func ParseUser(body map[string]any) (Resource, error) {
+	for k := range body {
+		if !slices.ContainsFunc(coreAttributes, func(a string) bool { return strings.EqualFold(a, k) }) {
+			return Resource{}, Errorf(TypeInvalidSyntax, "%s: unknown attribute of a User", k)
+		}
+	}
+	raw := map[string]any{}
+	var err error
+	if raw["email"], err = userName(body); err != nil {
+		return Resource{}, err
+	}
+	if raw["display_name"], err = displayName(body); err != nil {
+		return Resource{}, err
+	}
+	if raw["phone"], err = primaryValue(body, "phoneNumbers"); err != nil {
+		return Resource{}, err
+	}
+	raw["external_id"], _ = get(body, "externalId")
+	if err := athleteValues(body, raw); err != nil {
+		return Resource{}, err
+	}
+	fields, err := roster.NewClientFields(raw)
+	if err != nil {
+		return Resource{}, AttributeError(err)
+	}
+	r := Resource{Fields: fields, Active: true}
+	if v, ok := get(body, "active"); ok && v != nil {
+		if r.Active, err = boolValue(v); err != nil {
+			return Resource{}, Errorf(TypeInvalidValue, "active: %v", err)
+		}
+	}
+	return r, nil
+}
+
+// Update is the update that makes old's fields r's: the mapped fields
+// that differ.
+func (r Resource) Update(old *roster.ClientFields) roster.ClientUpdate {
+	u := roster.ClientUpdate{ClientFields: r.Fields}
+	for i := range roster.Fields {
+		spec := &roster.Fields[i]
+		if mapped(spec) && spec.Text(old) != spec.Text(&r.Fields) {
+			u.Set |= roster.FieldsOf(roster.Field(i))
+		}
+	}
+	return u
+}
+
+// get returns the attribute of m named name, case aside.
+func get(m map[string]any, name string) (any, bool) {
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// userName is the email of a body: userName, or else the primary email.
+func userName(body map[string]any) (any, error) {
+	if v, ok := get(body, "userName"); ok && v != nil {
+		return v, nil
+	}
+	return primaryValue(body, "emails")
+}
+
+// displayName is displayName, or else name.formatted, or else the given
+// and family names.
+func displayName(body map[string]any) (any, error) {
+	if v, ok := get(body, "displayName"); ok && v != nil {
+		return v, nil
+	}
+	n, ok := get(body, "name")
+	if !ok || n == nil {
+		return nil, nil
+	}
+	name, ok := n.(map[string]any)
+	if !ok {
+		return nil, Errorf(TypeInvalidValue, "name: must be an object")
+	}
+	if v, ok := get(name, "formatted"); ok && v != nil {
+		return v, nil
+	}
+	var parts []string
+	for _, k := range []string{"givenName", "familyName"} {
+		if v, ok := get(name, k); ok {
+			s, isString := v.(string)
+			if !isString {
+				return nil, Errorf(TypeInvalidValue, "name.%s: must be a string", k)
+			}
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " "), nil
+}
+
+// primaryValue is the value of the primary (or else the first) item of a
+// multi-valued attribute; nil when it has none.
+func primaryValue(body map[string]any, attr string) (any, error) {
+	v, ok := get(body, attr)
+	if !ok || v == nil {
+		return nil, nil
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, Errorf(TypeInvalidValue, "%s: must be an array of objects with a value", attr)
+	}
+	var first any
+	for i, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil, Errorf(TypeInvalidValue, "%s[%d]: must be an object with a value", attr, i)
+		}
+		value, _ := get(m, "value")
+		if isPrimary(m) {
+			return value, nil
+		}
+		if i == 0 {
+			first = value
+		}
+	}
+	return first, nil
+}
+
+// athleteValues copies the athlete extension's attributes into raw.
+func athleteValues(body map[string]any, raw map[string]any) error {
+	v, ok := get(body, AthleteSchema)
+	if !ok || v == nil {
+		return nil
+	}
+	ext, ok := v.(map[string]any)
+	if !ok {
+		return Errorf(TypeInvalidValue, "%s: must be an object", AthleteSchema)
+	}
+	for k, v := range ext {
+		i := slices.IndexFunc(athleteFields, func(spec *roster.FieldSpec) bool { return strings.EqualFold(spec.Name, k) })
+		if i < 0 {
+			return Errorf(TypeInvalidSyntax, "%s:%s: unknown attribute", AthleteSchema, k)
+		}
+		raw[athleteFields[i].Name] = v
+	}
+	return nil
+}
+
+// attributeNames are the User attributes of the core fields, by the API's
+// field name, for messages.
+var attributeNames = map[string]string{"email": "userName", "display_name": "displayName", "phone": "phoneNumbers",
+	"external_id": "externalId"}
+
+// AttributeError is a field's error, of the registry's checks or of a
+// store's write, as SCIM tells it: naming the User attribute, and a taken
+// email or external_id as a uniqueness conflict (RFC 7644 §3.12).
+func AttributeError(err error) error {
+	var e *roster.Error
+	if !errors.As(err, &e) || e.Field == "" {
+		return err
+	}
+	attr, core := attributeNames[e.Field]
+	if !core {
+		attr = AthleteSchema + ":" + e.Field
+	}
+	msg := attr + strings.TrimPrefix(e.Message, e.Field)
+	if e.Message == e.Field+": "+roster.TakenMessage(e.Field) {
+		return &typed{TypeUniqueness, roster.Errorf(roster.KindConflict, "%s", msg)}
+	}
+	return &typed{TypeInvalidValue, &roster.Error{Kind: e.Kind, Message: msg, Field: attr}}
+}
+
+// boolValue reads a boolean, which some clients send as a string.
+func boolValue(v any) (bool, error) {
+	switch b := v.(type) {
+	case bool:
+		return b, nil
+	case string:
+		if p, err := strconv.ParseBool(strings.ToLower(b)); err == nil {
+			return p, nil
+		}
+	}
+	return false, fmt.Errorf("must be true or false")
+}
