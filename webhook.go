@@ -124,6 +124,7 @@ type WebhookJob struct {
 	Body       []byte // nil until the first attempt renders it
 	Attempts   int    // this attempt's number, from 1
 	URL        string
+	OrgUID     string
 	// Secrets are the sealed signing secrets: the current one, then the
 	// previous one while it still signs.
 	Secrets []string

@@ -109,6 +109,8 @@ const (
 	LinkUID          IDKind = "link invitation uid"
 	APIKeyID         IDKind = "API key id"
 	PhotoKey         IDKind = "photo key"
+	WebhookID        IDKind = "webhook id"
+	DeliveryID       IDKind = "webhook delivery id"
 )
 
 // In is where a request carries an id.
@@ -127,6 +129,7 @@ var (
 	// clientOrExternal is a lifecycle body: user_uid or external_id.
 	clientOrExternal = []ID{clientInBody[0], {ClientExternalID, InBody, "external_id"}}
 	staffRef         = []ID{{StaffUID, InBody, "user_uid"}}
+	webhookInPath    = []ID{{WebhookID, InPath, "id"}}
 )
 
 // routes is every route of the API, on one screen.
@@ -191,6 +194,14 @@ var routes = []Route{
 	{Pattern: "GET /admin-management/audit-log/{$}", Guard: may(roster.PermAuditLog), IDs: []ID{{StaffUID, InQuery, "actor_uid"}, {ClientUID, InQuery, "object_uid"}}, serve: (*Server).auditLog},
 
 	{Pattern: "GET /user-management/organization-status/{$}", Guard: may(roster.PermReadStaff), serve: (*Server).organizationStatus},
+
+	{Pattern: "GET /admin-management/webhooks/{$}", Guard: may(roster.PermWebhooks), serve: (*Server).listWebhooks},
+	{Pattern: "POST /admin-management/webhooks/{$}", Guard: may(roster.PermWebhooks), serve: (*Server).createWebhook},
+	{Pattern: "DELETE /admin-management/webhooks/{id}", Guard: may(roster.PermWebhooks), IDs: webhookInPath, serve: (*Server).deleteWebhook},
+	{Pattern: "POST /admin-management/webhooks/{id}/rotate-secret", Guard: may(roster.PermWebhooks), IDs: webhookInPath, serve: (*Server).rotateWebhookSecret},
+	{Pattern: "GET /admin-management/webhooks/{id}/deliveries", Guard: may(roster.PermWebhooks), IDs: webhookInPath, serve: (*Server).webhookDeliveries},
+	{Pattern: "POST /admin-management/webhooks/{id}/deliveries/{delivery_id}/retry", Guard: may(roster.PermWebhooks),
+		IDs: append(webhookInPath, ID{DeliveryID, InPath, "delivery_id"}), serve: (*Server).retryWebhookDelivery},
 }
 
 // Handler returns the whole API: every route of the table, guarded.

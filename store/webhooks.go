@@ -303,8 +303,9 @@ func (s *Store) ClaimWebhook(ctx context.Context, now time.Time, lease time.Dura
 			j.Body = []byte(body.String)
 		}
 		var secret string
-		err = s.txQueryRow(ctx, tx, `SELECT url, secret, previous_secret, previous_expires_at FROM webhook_endpoints WHERE id = $1`,
-			endpoint).Scan(&j.URL, &secret, &previous, &previousUntil)
+		err = s.txQueryRow(ctx, tx, `SELECT e.url, o.uid, e.secret, e.previous_secret, e.previous_expires_at
+			FROM webhook_endpoints e JOIN organizations o ON o.id = e.org_id WHERE e.id = $1`,
+			endpoint).Scan(&j.URL, &j.OrgUID, &secret, &previous, &previousUntil)
 		j.Secrets = []string{secret}
 		if previous.Valid && previousUntil.After(now) {
 			j.Secrets = append(j.Secrets, previous.String)
