@@ -227,12 +227,10 @@ func validDeliveryID(id string) bool {
 // retryWebhookDelivery makes a delivery due now, with its webhook-id and
 // body unchanged.
 func (s *Server) retryWebhookDelivery(w http.ResponseWriter, r *http.Request) error {
-	id, err := webhookID(r)
-	if err != nil {
-		return err
-	}
-	delivery := r.PathValue("delivery_id")
-	if !validDeliveryID(delivery) {
+	// One answer for an unknown endpoint and an unknown delivery: neither
+	// tells which of the two ids names something.
+	id, delivery := r.PathValue("id"), r.PathValue("delivery_id")
+	if !roster.IsNewUID(id) || !validDeliveryID(delivery) {
 		return roster.Errorf(roster.KindNotFound, "webhook delivery not found")
 	}
 	d, err := s.store.RetryWebhookDelivery(r.Context(), principal(r).OrgID, id, delivery)

@@ -251,7 +251,7 @@ func (s *Store) RetryWebhookDelivery(ctx context.Context, org roster.OrgID, uid,
 		err := tx.QueryRowContext(ctx, `UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = ''
 			WHERE org_id = $1 AND uid = $2 RETURNING id`, org, uid).Scan(&endpoint)
 		if errors.Is(err, sql.ErrNoRows) {
-			return errWebhookNotFound
+			return errDeliveryNotFound
 		}
 		if err != nil {
 			return err
