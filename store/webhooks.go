@@ -341,7 +341,7 @@ func (s *Store) FinishWebhook(ctx context.Context, id int64, r roster.WebhookRes
 		args := []any{id, at, r.Status, errText}
 		switch r.Outcome {
 		case roster.WebhookDelivered:
-			set += `, delivered_at = $2, last_error = ''`
+			set += `, delivered_at = $2`
 		case roster.WebhookRetry:
 			set += `, next_attempt_at = $5`
 			args = append(args, dbTime{r.Next})
