@@ -120,11 +120,15 @@ type WebhookJob struct {
 	WebhookID  string
 	Type       string
 	OccurredAt time.Time
-	Snapshot   []byte // the object the event is about, in the store's own JSON
-	Body       []byte // nil until the first attempt renders it
-	Attempts   int    // this attempt's number, from 1
-	URL        string
-	OrgUID     string
+	// Snapshot is the object the event is about, in the store's own JSON:
+	// a roster.Client, AnalysisSession, StaffMember or Invitation. An
+	// imported client's is its UID only: the renderer reads the client.
+	Snapshot []byte
+	Body     []byte // nil until the first attempt renders it
+	Attempts int    // this attempt's number, from 1
+	URL      string
+	OrgID    OrgID
+	OrgUID   string
 	// Secrets are the sealed signing secrets: the current one, then the
 	// previous one while it still signs.
 	Secrets []string

@@ -405,7 +405,7 @@ func (e *env) theirIDs(t *testing.T) (ids map[api.IDKind]string, snapshot func()
 		api.InvitationToken: e.invite(key, "their-pending@example.com").InviteToken,
 		api.LinkUID:         e.inviteLink(key, asked.UserUID).LinkUID,
 		api.APIKeyID:        keyID, api.PhotoKey: strings.TrimPrefix(photo.Path, "/photos/"),
-		api.WebhookID:       hook["id"].(string),
+		api.WebhookID: hook["id"].(string),
 	}
 	deliveries := decodeAs[struct {
 		Deliveries []struct{ ID string } `json:"deliveries"`

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -246,7 +247,7 @@ func (s *Server) retryWebhookDelivery(w http.ResponseWriter, r *http.Request) er
 
 // RenderWebhook is the data of an event's body: the object its snapshot
 // keeps, as the API shows it, with the organization's uid.
-func (s *Server) RenderWebhook(_ context.Context, j *roster.WebhookJob) (any, error) {
+func (s *Server) RenderWebhook(ctx context.Context, j *roster.WebhookJob) (any, error) {
 	prefix, _, _ := strings.Cut(j.Type, ".")
 	switch {
 	case j.Type == roster.EventClientDeleted:
@@ -257,6 +258,16 @@ func (s *Server) RenderWebhook(_ context.Context, j *roster.WebhookJob) (any, er
 		var c roster.Client
 		if err := json.Unmarshal(j.Snapshot, &c); err != nil {
 			return nil, err
+		}
+		if c.CreatedAt.IsZero() { // an imported client's uid only
+			read, err := s.store.Client(ctx, j.OrgID, c.UID)
+			if errors.Is(err, roster.ErrClientNotFound) {
+				return map[string]string{"user_uid": c.UID, "organization_uid": j.OrgUID}, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			c = read
 		}
 		return withOrg(toJSON(&c, s.photoURL(), false), j.OrgUID)
 	case prefix == "session":

@@ -311,8 +311,23 @@ func TestWebhooksSurviveARestartAndGoOutOnce(t *testing.T) {
 	eachTwoProcesses(t, func(t *testing.T, e, second *env) {
 		rc := newReceiver(t)
 		e.hook(rc.srv.URL, "*")
-		for i := range 12 {
-			e.create(prefixes[0], map[string]any{"email": strconv.Itoa(i) + "@example.com", "display_name": "N"})
+		// Concurrent creates, which the store writes in batches.
+		statuses := make([]int, 12)
+		var creates sync.WaitGroup
+		for i := range statuses {
+			creates.Go(func() {
+				r, _ := http.NewRequest("POST", e.srv.URL+prefixes[0]+"/", strings.NewReader(`{"email":"`+strconv.Itoa(i)+`@example.com","display_name":"N"}`))
+				r.Header.Set("Content-Type", "application/json")
+				r.Header.Set("API-KEY", e.org.APIKey)
+				if res, err := http.DefaultClient.Do(r); err == nil {
+					statuses[i] = res.StatusCode
+					res.Body.Close()
+				}
+			})
+		}
+		creates.Wait()
+		if slices.ContainsFunc(statuses, func(s int) bool { return s != 201 }) {
+			t.Fatalf("creates answered %v", statuses)
 		}
 		// The first process's dispatcher never ran; two others, on stores
 		// of their own, share the events between them.
@@ -443,5 +458,38 @@ func TestWebhookBadInput(t *testing.T) {
 		h := e.hook("https://example.com/x", "*")
 		expect(t, e.do(req{Method: "DELETE", Path: "/admin-management/webhooks/" + h.ID, Key: e.org.APIKey}), 200)
 		expect(t, e.do(req{Method: "DELETE", Path: "/admin-management/webhooks/" + h.ID, Key: e.org.APIKey}), 404)
+	})
+}
+
+func TestWebhooksAnnounceImportedClientsOnceImported(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		h := e.hook(rc.srv.URL, roster.EventClientCreated)
+		csv := "email,display_name,height\nimp1@example.com,Imp One,180\nimp2@example.com,Imp Two,\n"
+		expect(t, e.do(req{Method: "POST", Path: prefixes[0] + "/import/", Key: e.org.APIKey, ContentType: "text/csv", Body: []byte(csv)}), 201)
+		// An import the plan has no room for announces nothing.
+		free := "Free"
+		e.setOrg(e.org, roster.OrganizationUpdate{PaymentType: &free})
+		rows := "email,display_name\n"
+		for i := range roster.PlanClientLimits[free] {
+			rows += "more" + strconv.FormatInt(i, 10) + "@example.com,More\n"
+		}
+		r := e.do(req{Method: "POST", Path: prefixes[0] + "/import/", Key: e.org.APIKey, ContentType: "text/csv", Body: []byte(rows)})
+		if r.Status < 400 {
+			t.Fatalf("import beyond the plan: %d %s", r.Status, r.Body)
+		}
+		e.dispatcher(local).DeliverDue(context.Background())
+		got := rc.received()
+		names := []string{}
+		for _, g := range got {
+			names = append(names, g.Event.Data["display_name"].(string))
+			if g.Event.Type != roster.EventClientCreated || g.Event.Data["organization_uid"] != e.org.UID || !signedBy(t, g, g.Signatures[0], h.Secret) {
+				t.Errorf("imported: %+v", g.Event)
+			}
+		}
+		slices.Sort(names)
+		if strings.Join(names, ",") != "Imp One,Imp Two" {
+			t.Errorf("announced %v, want the two imported", names)
+		}
 	})
 }

@@ -46,6 +46,31 @@ func (s *Store) emitAll(ctx context.Context, tx *sql.Tx, org roster.OrgID, typ s
 	return err
 }
 
+// emitImported emits client.created for every client of import id, in
+// its publication's transaction: its rows were hidden until then, and a
+// failed import announces nothing. It is one statement, whatever the
+// number of clients; each event's uid is its client's, and its snapshot
+// the client's uid only (see roster.WebhookJob.Snapshot): rows written
+// chunk by chunk are not in memory any more.
+func (s *Store) emitImported(ctx context.Context, tx *sql.Tx, org roster.OrgID, id int64) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO webhook_deliveries (endpoint_id, org_id, event_uid, type, occurred_at, next_attempt_at, snapshot)
+		SELECT e.id, e.org_id, c.uid, '`+roster.EventClientCreated+`', `+s.timeArg(3)+`, `+s.timeArg(3)+`, '{"UID":"' || c.uid || '"}'
+		FROM webhook_endpoints e JOIN clients c ON c.org_id = e.org_id AND c.import_id = $2
+		WHERE e.org_id = $1 AND e.disabled_at IS NULL AND (e.events = ',*,' OR e.events LIKE '%,`+roster.EventClientCreated+`,%')`,
+		org, id, dbTime{s.now()})
+	return err
+}
+
+// timeArg is the placeholder $n of a time in a SELECT's list, where
+// PostgreSQL would take it for text.
+func (s *Store) timeArg(n int) string {
+	if s.postgres {
+		return fmt.Sprintf("CAST($%d AS TIMESTAMPTZ)", n)
+	}
+	return fmt.Sprintf("$%d", n)
+}
+
 // emitInsert is emitAll's statement, with its arguments, for a caller that
 // runs it itself (pipeCreates).
 func (s *Store) emitInsert(org roster.OrgID, typ string, events []webhookEvent) (string, []any, error) {
@@ -61,10 +86,7 @@ func (s *Store) emitInsert(org roster.OrgID, typ string, events []webhookEvent) 
 		args = append(args, uid(i), string(snap))
 		rows[i] = fmt.Sprintf("(CAST($%d AS TEXT), CAST($%d AS TEXT))", len(args)-1, len(args))
 	}
-	at := "$3"
-	if s.postgres {
-		at = "CAST($3 AS TIMESTAMPTZ)"
-	}
+	at := s.timeArg(3)
 	return `
 		INSERT INTO webhook_deliveries (endpoint_id, org_id, event_uid, type, occurred_at, next_attempt_at, snapshot)
 		SELECT e.id, e.org_id, v.column1, CAST($2 AS TEXT), ` + at + `, ` + at + `, v.column2
@@ -303,9 +325,9 @@ func (s *Store) ClaimWebhook(ctx context.Context, now time.Time, lease time.Dura
 			j.Body = []byte(body.String)
 		}
 		var secret string
-		err = s.txQueryRow(ctx, tx, `SELECT e.url, o.uid, e.secret, e.previous_secret, e.previous_expires_at
+		err = s.txQueryRow(ctx, tx, `SELECT e.url, o.id, o.uid, e.secret, e.previous_secret, e.previous_expires_at
 			FROM webhook_endpoints e JOIN organizations o ON o.id = e.org_id WHERE e.id = $1`,
-			endpoint).Scan(&j.URL, &j.OrgUID, &secret, &previous, &previousUntil)
+			endpoint).Scan(&j.URL, &j.OrgID, &j.OrgUID, &secret, &previous, &previousUntil)
 		j.Secrets = []string{secret}
 		if previous.Valid && previousUntil.After(now) {
 			j.Secrets = append(j.Secrets, previous.String)
