@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
+	"time"
 
 	"roster"
 )
@@ -92,6 +93,8 @@ func (p Policy) CheckURL(ctx context.Context, raw string) error {
 	if p.AllowPrivate {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
 	addrs, err := p.resolve(ctx, host)
 	if err != nil {
 		return nil // checked again at each delivery
@@ -103,6 +106,9 @@ func (p Policy) CheckURL(ctx context.Context, raw string) error {
 	}
 	return nil
 }
+
+// lookupTimeout bounds CheckURL's look-up of a host name.
+const lookupTimeout = 5 * time.Second
 
 func (p Policy) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	if p.Resolve != nil {
