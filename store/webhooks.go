@@ -371,9 +371,12 @@ func (s *Store) FinishWebhook(ctx context.Context, id int64, r roster.WebhookRes
 			set += `, dead_at = $2`
 		}
 		var endpoint int64
-		err := tx.QueryRowContext(ctx, `UPDATE webhook_deliveries SET `+set+` WHERE id = $1 RETURNING endpoint_id`, args...).Scan(&endpoint)
+		// A delivery another dispatcher delivered meanwhile, after this
+		// one's lease ran out, stays delivered.
+		err := tx.QueryRowContext(ctx, `UPDATE webhook_deliveries SET `+set+` WHERE id = $1 AND delivered_at IS NULL
+			RETURNING endpoint_id`, args...).Scan(&endpoint)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil // its endpoint was deleted meanwhile
+			return nil // delivered meanwhile, or its endpoint deleted
 		}
 		if err != nil || r.Outcome != roster.WebhookGone {
 			return err
