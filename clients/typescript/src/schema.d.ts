@@ -1160,6 +1160,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin-management/webhooks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's webhooks
+         * @description Every webhook endpoint of the organization, oldest first, without secrets; at most 20, the most an organization may have. Owners only (an Owner's API key too); Admins get 403.
+         */
+        get: operations["admin-management_webhooks_list"];
+        put?: never;
+        /**
+         * Register a webhook
+         * @description Registers an endpoint that the organization's events are posted to, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: v1, and the base64 HMAC-SHA256 of id.timestamp.body under the base64-decoded secret after whsec_). The secret is in this answer only. Each event is posted as {"type", "timestamp", "data"}, data being the object as the API shows it with organization_uid. Failures are retried with exponential back-off (30s, 1m, 2m, ... up to 4h) for 3 days; a 410 answer disables the endpoint. Owners only.
+         */
+        post: operations["admin-management_webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin-management/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook
+         * @description Deletes the endpoint with its deliveries; what was not delivered yet never will be. Owners only; another organization's id is a 404.
+         */
+        delete: operations["admin-management_webhooks_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin-management/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook's secret
+         * @description Answers a new secret, once. For 24 hours deliveries carry two signatures, the new secret's and the old one's, space-separated; then only the new one's. Owners only.
+         */
+        post: operations["admin-management_webhooks_rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin-management/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook's deliveries
+         * @description The endpoint's deliveries, newest first: event type, webhook-id, last status code and error, attempts, next attempt, delivered or dead. Page with before_id = next_before_id until it is empty. Owners only.
+         */
+        get: operations["admin-management_webhooks_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin-management/webhooks/{id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description Makes the delivery due now, whether pending, delivered or dead, with the same webhook-id and body. An endpoint disabled by a 410 is enabled again. Owners only.
+         */
+        post: operations["admin-management_webhooks_delivery_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1996,7 +2100,7 @@ export interface components {
             /** @description What was done, e.g. client.update, staff.deactivate, invitation.accepted. */
             action: string;
             /** @enum {string} */
-            object_type: "client" | "account" | "invitation" | "api_key" | "organization" | "mail";
+            object_type: "client" | "account" | "invitation" | "api_key" | "organization" | "mail" | "webhook";
             /** @description The object's uid (for an invitation, the invitee's email; for an API key, its public id; for mail, the dead message's uid). */
             object_uid: string;
             /** @description The names of the fields that changed; never their values. */
@@ -2180,6 +2284,71 @@ export interface components {
         DeadMailPage: {
             mail: components["schemas"]["DeadMail"][];
             /** @description before_id for the next page: the uid of this page's last message when older ones are dead, and empty ("") when this is the last page. */
+            next_before_id: string;
+        };
+        /**
+         * @description An event type, or * for every event.
+         * @enum {string}
+         */
+        WebhookEvent: "client.created" | "client.updated" | "client.deleted" | "client.deactivated" | "client.reactivated" | "client.note_saved" | "session.recorded" | "staff.joined" | "staff.removed" | "staff.deactivated" | "invitation.created" | "invitation.accepted" | "invitation.declined" | "*";
+        Webhook: {
+            id: string;
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When a 410 Gone answer disabled the endpoint; null while enabled. A retry of one of its deliveries enables it again.
+             */
+            disabled_at: string | null;
+            disabled_reason?: string;
+            /**
+             * Format: date-time
+             * @description After a rotation: until when the previous secret still signs.
+             */
+            previous_secret_expires_at?: string;
+            /** @description Only in the answer that creates the endpoint: whsec_ and the base64 of 32 random bytes. */
+            secret?: string;
+        };
+        WebhookList: {
+            webhooks: components["schemas"]["Webhook"][];
+        };
+        WebhookCreate: {
+            /** @description https:// URL of the receiver (http:// only with the server's --webhook-allow-http). No user name or password; no loopback, private, link-local or metadata address unless --webhook-allow-private. */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+        };
+        WebhookRotated: {
+            id: string;
+            secret: string;
+            /** Format: date-time */
+            previous_secret_expires_at: string;
+        };
+        WebhookDelivery: {
+            /** @description The webhook-id header every attempt sends. */
+            id: string;
+            type: components["schemas"]["WebhookEvent"];
+            /** Format: date-time */
+            occurred_at: string;
+            attempts: number;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "dead";
+            /** @description The receiver's last HTTP status; null when none answered. */
+            last_status_code: number | null;
+            /** @description Why the last attempt failed, with at most 1 KB of the receiver's answer. */
+            last_error: string;
+            /** Format: date-time */
+            last_attempt_at: string | null;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            delivered_at: string | null;
+            /** Format: date-time */
+            dead_at: string | null;
+        };
+        WebhookDeliveryPage: {
+            deliveries: components["schemas"]["WebhookDelivery"][];
             next_before_id: string;
         };
     };
@@ -5125,6 +5294,182 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_webhooks_list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_webhooks_create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Registered; the secret is shown this once. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_webhooks_delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_webhooks_rotate_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRotated"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_webhooks_deliveries": {
+        parameters: {
+            query?: {
+                /** @description 1 to 100, default 50. */
+                limit?: number;
+                /** @description Keyset cursor: the previous page's next_before_id, a delivery's id. */
+                before_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The webhook's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_webhooks_delivery_retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. */
+                id: string;
+                /** @description The delivery's id: its webhook-id header, msg_ and the event's uid. */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, due now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
