@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -490,6 +491,45 @@ func TestWebhooksAnnounceImportedClientsOnceImported(t *testing.T) {
 		slices.Sort(names)
 		if strings.Join(names, ",") != "Imp One,Imp Two" {
 			t.Errorf("announced %v, want the two imported", names)
+		}
+	})
+}
+
+// TestWebhookShutdownGivesUpAnAttemptAndKeepsItDue runs a dispatcher's
+// workers, shuts them down while a receiver holds an attempt, and finds
+// the delivery due again at once, for the next start.
+func TestWebhookShutdownGivesUpAnAttemptAndKeepsItDue(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		arrived := make(chan struct{})
+		var first sync.Once
+		var requests atomic.Int32
+		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			io.ReadAll(r.Body) // so that the server hears the dispatcher hang up
+			first.Do(func() {
+				close(arrived)
+				<-r.Context().Done() // the first answers nothing until the dispatcher gives up
+			})
+		}))
+		t.Cleanup(receiver.Close)
+		h := e.hook(receiver.URL, "*")
+		e.create(prefixes[0], map[string]any{"email": "a@example.com", "display_name": "A"})
+		d := e.dispatcher(local)
+		go d.Run(context.Background())
+		<-arrived
+		stopped, cancel := context.WithCancel(context.Background())
+		cancel() // no grace: give up at once
+		d.Shutdown(stopped)
+		got := e.deliveries(h.ID).Deliveries[0]
+		if got.Status != "pending" || got.Attempts != 1 || got.NextAttemptAt == nil || !strings.Contains(got.LastError, "canceled") {
+			t.Fatalf("after the shutdown: %+v", got)
+		}
+		// The next start delivers it at once.
+		if n := e.dispatcher(local).DeliverDue(context.Background()); n != 1 || requests.Load() != 2 {
+			t.Fatalf("the next start made %d attempts, %d requests", n, requests.Load())
+		}
+		if got := e.deliveries(h.ID).Deliveries[0]; got.Status != "delivered" || got.Attempts != 2 {
+			t.Errorf("after the next start: %+v", got)
 		}
 	})
 }
