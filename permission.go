@@ -39,6 +39,9 @@ const (
 	PermOwnAPIKeys
 	// PermAuditLog: reading the organization's audit log.
 	PermAuditLog
+	// PermWebhooks: managing the organization's webhook endpoints, which
+	// see every change and hold signing secrets.
+	PermWebhooks
 )
 
 // permissions is the role table, the one place that says who may do what
@@ -47,7 +50,7 @@ const (
 // invitations addressed to it, which need a signed-in account and nothing
 // more. API keys act as the staff member who created them.
 var permissions = map[string][]Permission{
-	RoleOwner: {PermClients, PermReadStaff, PermManageStaff, PermOwnAPIKeys, PermAuditLog},
+	RoleOwner: {PermClients, PermReadStaff, PermManageStaff, PermOwnAPIKeys, PermAuditLog, PermWebhooks},
 	RoleAdmin: {PermClients, PermReadStaff, PermOwnAPIKeys},
 }
 
@@ -66,8 +69,8 @@ func (p Principal) Forbidden(perm Permission) error {
 	switch {
 	case p.OrgID == 0:
 		return Errorf(KindForbidden, "this account is not staff of an organization: accept an invitation first")
-	case perm == PermManageStaff || perm == PermAuditLog:
-		return Errorf(KindForbidden, "this requires super admin privileges: only the organization's Owner may manage invitations and sub-admins and read the audit log")
+	case perm == PermManageStaff || perm == PermAuditLog || perm == PermWebhooks:
+		return Errorf(KindForbidden, "this requires super admin privileges: only the organization's Owner may manage invitations, sub-admins and webhooks and read the audit log")
 	}
 	return Errorf(KindForbidden, "the %s role may not do this", p.Role)
 }

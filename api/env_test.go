@@ -26,11 +26,13 @@ import (
 	"roster/api"
 	"roster/auth"
 	"roster/clocktest"
+	"roster/keyring"
 	"roster/openapi"
 	"roster/openapi/openapitest"
 	"roster/photo"
 	"roster/store"
 	"roster/store/storetest"
+	"roster/webhook"
 )
 
 // env is a real Roster server on a random port over a real store.
@@ -59,7 +61,9 @@ func newEnv(t testing.TB, st *store.Store, options ...func(*api.Config)) *env {
 	st.SetClock(clock.Now)
 	c := api.Config{Blobs: blobs, Signer: photo.NewSigner([]byte("test signing key")), Log: discardLog,
 		Tokens: auth.NewTokens(testTokenKey, auth.DefaultAccessTTL), PasswordParams: testPasswordParams,
-		LinkOrigins: testLinkOrigins, Limits: testLimits, Now: clock.Now}
+		LinkOrigins: testLinkOrigins, Limits: testLimits, Now: clock.Now,
+		// Tests' receivers listen on 127.0.0.1, over http.
+		Webhooks: api.Webhooks{Keyring: testRing, Policy: webhook.Policy{AllowHTTP: true, AllowPrivate: true}}}
 	for _, o := range options {
 		o(&c)
 	}
@@ -109,6 +113,9 @@ func syncedAuth(st *store.Store, h http.Handler) http.Handler {
 }
 
 var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// testRing seals the test servers' webhook secrets.
+var testRing, _ = keyring.Parse(keyring.NewKey())
 
 // testTokenKey signs the test servers' access tokens.
 var testTokenKey = []byte("test access token key of 32 bytes or more")

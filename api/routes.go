@@ -113,6 +113,8 @@ const (
 	LinkUID          IDKind = "link invitation uid"
 	APIKeyID         IDKind = "API key id"
 	PhotoKey         IDKind = "photo key"
+	WebhookID        IDKind = "webhook id"
+	DeliveryID       IDKind = "webhook delivery id"
 )
 
 // In is where a request carries an id.
@@ -132,6 +134,7 @@ var (
 	clientOrExternal = []ID{clientInBody[0], {ClientExternalID, InBody, "external_id"}}
 	staffRef         = []ID{{StaffUID, InBody, "user_uid"}}
 	scimUser         = []ID{{ClientUID, InPath, "id"}}
+	webhookInPath    = []ID{{WebhookID, InPath, "id"}}
 )
 
 // routes is every route of the API, on one screen.
@@ -209,6 +212,14 @@ var routes = []Route{
 	{Pattern: "GET /scim/v2/Schemas", Guard: staff, SCIM: true, serve: (*Server).scimSchemas},
 	{Pattern: "GET /scim/v2/Schemas/" + scim.UserSchema, Guard: staff, SCIM: true, serve: (*Server).scimSchemas},
 	{Pattern: "GET /scim/v2/Schemas/" + scim.AthleteSchema, Guard: staff, SCIM: true, serve: (*Server).scimSchemas},
+
+	{Pattern: "GET /admin-management/webhooks/{$}", Guard: may(roster.PermWebhooks), serve: (*Server).listWebhooks},
+	{Pattern: "POST /admin-management/webhooks/{$}", Guard: may(roster.PermWebhooks), serve: (*Server).createWebhook},
+	{Pattern: "DELETE /admin-management/webhooks/{id}", Guard: may(roster.PermWebhooks), IDs: webhookInPath, serve: (*Server).deleteWebhook},
+	{Pattern: "POST /admin-management/webhooks/{id}/rotate-secret", Guard: may(roster.PermWebhooks), IDs: webhookInPath, serve: (*Server).rotateWebhookSecret},
+	{Pattern: "GET /admin-management/webhooks/{id}/deliveries", Guard: may(roster.PermWebhooks), IDs: webhookInPath, serve: (*Server).webhookDeliveries},
+	{Pattern: "POST /admin-management/webhooks/{id}/deliveries/{delivery_id}/retry", Guard: may(roster.PermWebhooks),
+		IDs: append(webhookInPath, ID{DeliveryID, InPath, "delivery_id"}), serve: (*Server).retryWebhookDelivery},
 }
 
 // Handler returns the whole API: every route of the table, guarded.

@@ -384,6 +384,8 @@ func unknownLike(id string) string {
 func (e *env) theirIDs(t *testing.T) (ids map[api.IDKind]string, snapshot func() string) {
 	t.Helper()
 	key := e.other.APIKey
+	hook := decodeAs[map[string]any](t, e.do(req{Method: "POST", Path: "/admin-management/webhooks/", Key: key,
+		ContentType: "application/json", Body: []byte(`{"url":"http://127.0.0.1:9/theirs","events":["*"]}`)}), 201)
 	theirs := e.createAs(key, prefixes[0], map[string]any{"email": "theirs@example.com", "display_name": "Theirs", "external_id": "theirs-1"})
 	ct, body := multipartBody(t, map[string]string{"user_uid": theirs.UserUID}, testPNG(t))
 	expect(t, e.do(req{Method: "PUT", Path: prefixes[0] + "/", Key: key, ContentType: ct, Body: body}), 200)
@@ -406,7 +408,12 @@ func (e *env) theirIDs(t *testing.T) (ids map[api.IDKind]string, snapshot func()
 		api.InvitationToken: e.invite(key, "their-pending@example.com").InviteToken,
 		api.LinkUID:         e.inviteLink(key, asked.UserUID).LinkUID,
 		api.APIKeyID:        keyID, api.PhotoKey: strings.TrimPrefix(photo.Path, "/photos/"),
+		api.WebhookID: hook["id"].(string),
 	}
+	deliveries := decodeAs[struct {
+		Deliveries []struct{ ID string } `json:"deliveries"`
+	}](t, e.do(req{Method: "GET", Path: "/admin-management/webhooks/" + ids[api.WebhookID] + "/deliveries", Key: key}), 200)
+	ids[api.DeliveryID] = deliveries.Deliveries[0].ID
 	owner := e.ownerToken(e.other.OwnerEmail)
 	views := []req{
 		{Path: prefixes[0] + "/", Key: key},
@@ -417,6 +424,8 @@ func (e *env) theirIDs(t *testing.T) (ids map[api.IDKind]string, snapshot func()
 		{Path: "/admin-management/sub-admins/", Key: key},
 		{Path: "/admin-management/invitation/", Key: key},
 		{Path: "/admin-management/audit-log/?limit=100", Key: key},
+		{Path: "/admin-management/webhooks/", Key: key},
+		{Path: "/admin-management/webhooks/" + ids[api.WebhookID] + "/deliveries", Key: key},
 		{Path: "/auth/api-keys", Header: bearer(owner)},
 		{Path: "/auth/me", Header: bearer(person.Token)},
 		{Path: "/auth/me", Header: bearer(admin.Token)},

@@ -41,6 +41,7 @@ type Server struct {
 	refreshTTL     time.Duration
 	invitationTTL  time.Duration
 	mail           Notifier
+	webhooks       Webhooks
 	trustedProxies []netip.Prefix
 	linkOrigins    roster.LinkOrigins
 	limits         roster.Limits
@@ -79,6 +80,8 @@ type Config struct {
 	RefreshTTL     time.Duration
 	InvitationTTL  time.Duration
 	Mail           Notifier
+	// Webhooks are the webhook routes' keyring, URL policy and dispatcher.
+	Webhooks Webhooks
 	// TrustedProxies are the load balancers whose X-Forwarded-For tells
 	// the client's address.
 	TrustedProxies []netip.Prefix
@@ -129,7 +132,7 @@ func New(st *store.Store, c Config) *Server {
 		publicURL: strings.TrimSuffix(c.PublicURL, "/"), tokens: c.Tokens, oidc: c.OIDC,
 		passwordParams: c.PasswordParams, signupEnabled: !c.DisableSignup,
 		refreshTTL: cmp.Or(c.RefreshTTL, DefaultRefreshTTL), invitationTTL: cmp.Or(c.InvitationTTL, roster.DefaultInvitationTTL),
-		mail: c.Mail, trustedProxies: c.TrustedProxies, linkOrigins: c.LinkOrigins, limits: c.Limits,
+		mail: c.Mail, webhooks: c.Webhooks, trustedProxies: c.TrustedProxies, linkOrigins: c.LinkOrigins, limits: c.Limits,
 		photoResource: "same-site", clock: c.Now, budget: cmp.Or(c.Budget, DefaultBudget),
 		streamWriteTimeout: cmp.Or(c.StreamWriteTimeout, DefaultStreamWriteTimeout),
 		streams: &streamSlots{perCaller: cmp.Or(c.StreamsPerCaller, DefaultStreamsPerCaller),

@@ -67,13 +67,18 @@ var (
 		"How long the oldest message not yet sent has waited; 0 when none waits.", nil, nil)
 	outboxDead = prometheus.NewDesc("roster_mail_dead",
 		"Mail messages given up on: refused for good, or failing for longer than --mail-give-up-after.", nil, nil)
+	webhooksPending = prometheus.NewDesc("roster_webhook_deliveries_pending",
+		"Webhook deliveries neither delivered nor given up on.", nil, nil)
+	webhooksDead = prometheus.NewDesc("roster_webhook_deliveries_dead",
+		"Webhook deliveries given up on: failing for 3 days, or to an endpoint a 410 disabled.", nil, nil)
 )
 
 // storeCollector reads the store's pools and mail backlog at scrape time.
 type storeCollector struct{ st *store.Store }
 
 func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{connections, waits, waited, outboxPending, outboxOldest, outboxDead} {
+	for _, d := range []*prometheus.Desc{connections, waits, waited, outboxPending, outboxOldest, outboxDead,
+		webhooksPending, webhooksDead} {
 		ch <- d
 	}
 }
@@ -99,4 +104,11 @@ func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(outboxPending, prometheus.GaugeValue, float64(b.Pending))
 	ch <- prometheus.MustNewConstMetric(outboxOldest, prometheus.GaugeValue, age.Seconds())
 	ch <- prometheus.MustNewConstMetric(outboxDead, prometheus.GaugeValue, float64(b.Dead))
+	pending, dead, err := c.st.WebhookStats(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(webhooksPending, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(webhooksPending, prometheus.GaugeValue, float64(pending))
+	ch <- prometheus.MustNewConstMetric(webhooksDead, prometheus.GaugeValue, float64(dead))
 }

@@ -64,6 +64,9 @@ func (s *Store) RecordAnalysisSession(ctx context.Context, org roster.OrgID, cli
 		if err != nil {
 			return err
 		}
+		if err := s.emit(ctx, tx, org, roster.EventSessionRecorded, a); err != nil {
+			return err
+		}
 		return audit(ctx, tx, org, "client.session", "client", clientUID, "last_session", "sessions_count")
 	})
 	return remaining, err

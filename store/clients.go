@@ -164,6 +164,9 @@ func (s *Store) createClient(ctx context.Context, org roster.OrgID, c *roster.Cl
 		if err := s.moveCounts(ctx, tx, org, nil, counts); err != nil {
 			return err
 		}
+		if err := s.emit(ctx, tx, org, roster.EventClientCreated, clientSnapshot(c)); err != nil {
+			return err
+		}
 		return audit(ctx, tx, org, "client.create", "client", c.UID, c.ClientFields.Present()...)
 	})
 }
@@ -264,7 +267,8 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE clients SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...); err != nil {
+		if err := s.emitClient(ctx, tx, org, roster.EventClientUpdated,
+			`UPDATE clients SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...); err != nil {
 			return clientWriteError(err)
 		}
 		if err := audit(ctx, tx, org, "client.update", "client", uid, u.Changed()...); err != nil {
@@ -375,6 +379,10 @@ func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) 
 		if err := s.moveCounts(ctx, tx, org, append(old.counts(), totalKey), nil); err != nil {
 			return err
 		}
+		// Gone, the client is its uid only.
+		if err := s.emit(ctx, tx, org, roster.EventClientDeleted, roster.Client{UID: uid}); err != nil {
+			return err
+		}
 		return audit(ctx, tx, org, "client.delete", "client", uid)
 	})
 	return photo, err
@@ -383,10 +391,13 @@ func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) 
 // SaveNote replaces a client's note; a nil text clears it.
 func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text *string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `
+		err := s.emitClient(ctx, tx, org, roster.EventClientNoteSaved, `
 			UPDATE clients SET note_text = $3, note_updated_at = $4, updated_at = $4 WHERE org_id = $1 AND uid = $2`,
 			org, uid, text, dbTime{s.now()})
-		if err := mustAffect(res, err, roster.ErrClientNotFound); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.ErrClientNotFound
+		}
+		if err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, "client.note", "client", uid, "notes")

@@ -161,6 +161,9 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, batch []*createReq)
 		if err := s.adjustCounts(ctx, tx, org, w.deltas[org]); err != nil {
 			return nil, err
 		}
+		if err := s.emitAll(ctx, tx, org, roster.EventClientCreated, w.events[org]); err != nil {
+			return nil, err
+		}
 	}
 	return w.left, nil
 }
@@ -197,11 +200,13 @@ type written struct {
 	created []*roster.Client
 	audits  []auditEntry
 	deltas  map[roster.OrgID]map[countKey]int
+	events  map[roster.OrgID][]webhookEvent // client.created, for emitAll
 }
 
 // writtenOf sorts out a batch by the clients' ids of the rows written.
 func writtenOf(batch []*createReq, ids map[string]int64) written {
-	w := written{audits: make([]auditEntry, 0, len(batch)), deltas: map[roster.OrgID]map[countKey]int{}}
+	w := written{audits: make([]auditEntry, 0, len(batch)), deltas: map[roster.OrgID]map[countKey]int{},
+		events: map[roster.OrgID][]webhookEvent{}}
 	for _, r := range batch {
 		if _, ok := ids[r.c.UID]; !ok {
 			w.left = append(w.left, r)
@@ -209,6 +214,7 @@ func writtenOf(batch []*createReq, ids map[string]int64) written {
 		}
 		w.created = append(w.created, r.c)
 		w.audits = append(w.audits, clientEntries(r.ctx, r.org, "client.create", []*roster.Client{r.c})...)
+		w.events[r.org] = append(w.events[r.org], webhookEvent{clientSnapshot(r.c)})
 		if w.deltas[r.org] == nil {
 			w.deltas[r.org] = map[countKey]int{}
 		}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
+
+	"roster"
 )
 
 // pipeCreates writes creates on PostgreSQL in one transaction through
@@ -70,6 +72,13 @@ func (s *Store) pipeCreates(ctx context.Context, batch []*createReq, alone bool)
 	}
 	for org := range orgRuns(batch) {
 		if query, args := s.countsUpsert(org, w.deltas[org]); query != "" {
+			second.Queue(query, args...)
+		}
+		if events := w.events[org]; len(events) > 0 {
+			query, args, err := s.emitInsert(org, roster.EventClientCreated, events)
+			if err != nil {
+				return nil, err
+			}
 			second.Queue(query, args...)
 		}
 	}

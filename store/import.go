@@ -152,6 +152,9 @@ func (s *Store) stageAndPublish(ctx context.Context, org roster.OrgID, id int64,
 		if err := s.reserve(ctx, tx, org, n); err != nil {
 			return err
 		}
+		if err := s.emitImported(ctx, tx, org, id); err != nil {
+			return err
+		}
 		return s.adjustCounts(ctx, tx, org, deltas)
 	})
 }

@@ -102,6 +102,9 @@ func (s *Store) invite(ctx context.Context, tx *sql.Tx, org roster.OrgID, invite
 	if err != nil {
 		return inv, err
 	}
+	if err := s.emit(ctx, tx, org, roster.EventInvitationCreated, inv); err != nil {
+		return inv, err
+	}
 	if err := audit(ctx, tx, org, "invitation.create", "invitation", email, "user_email", "platform_link"); err != nil {
 		return inv, err
 	}
@@ -222,9 +225,10 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 		var id int64
 		var org roster.OrgID
 		var status, inviteeKey string
-		var expires dbTime
-		err := tx.QueryRowContext(ctx, `SELECT id, org_id, status, invitee_email_key, expires_at
-			FROM invitations WHERE token = $1`+s.forUpdate(), token).Scan(&id, &org, &status, &inviteeKey, &expires)
+		var created, expires dbTime
+		inv := roster.Invitation{Token: token}
+		err := tx.QueryRowContext(ctx, `SELECT id, org_id, status, invitee_email_key, invitee_email, created_at, expires_at
+			FROM invitations WHERE token = $1`+s.forUpdate(), token).Scan(&id, &org, &status, &inviteeKey, &inv.InviteeEmail, &created, &expires)
 		if errors.Is(err, sql.ErrNoRows) {
 			return roster.ErrInvitationNotFound
 		}
@@ -238,15 +242,23 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 		if err != nil {
 			return err
 		}
-		answer := roster.InvitationDeclined
+		answer, event := roster.InvitationDeclined, roster.EventInvitationDeclined
 		if accept {
-			answer = roster.InvitationAccepted
+			answer, event = roster.InvitationAccepted, roster.EventInvitationAccepted
 			if err := addMember(ctx, tx, org, accountID, roster.RoleAdmin, t); err != nil {
+				return err
+			}
+			if err := s.emit(ctx, tx, org, roster.EventStaffJoined, roster.StaffMember{UID: accountUID,
+				Email: inv.InviteeEmail, Role: roster.RoleAdmin, Status: "Active"}); err != nil {
 				return err
 			}
 		}
 		if _, err = tx.ExecContext(ctx, `UPDATE invitations SET status = $1, responded_at = $2 WHERE id = $3`,
 			answer, dbTime{t}, id); err != nil {
+			return err
+		}
+		inv.Status, inv.CreatedAt, inv.ExpiresAt = answer, created.Time, expires.Time
+		if err := s.emit(ctx, tx, org, event, inv); err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, "invitation."+answer, "account", accountUID, "status")

@@ -36,7 +36,11 @@ func (s *Store) SetClientActive(ctx context.Context, org roster.OrgID, ref roste
 		if !active {
 			at = dbTime{t}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE clients SET deactivated_at = $1, updated_at = $2 WHERE id = $3`,
+		event := roster.EventClientDeactivated
+		if active {
+			event = roster.EventClientReactivated
+		}
+		if err := s.emitClient(ctx, tx, org, event, `UPDATE clients SET deactivated_at = $1, updated_at = $2 WHERE id = $3`,
 			at, dbTime{t}, c.id); err != nil {
 			return err
 		}
@@ -95,6 +99,12 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 		}
 		if err := authChanged(ctx, tx, accountID); err != nil {
 			return err
+		}
+		if !active {
+			if err := s.emit(ctx, tx, org, roster.EventStaffDeactivated,
+				roster.StaffMember{UID: accountUID, Role: role, Status: "Active", Deactivated: true}); err != nil {
+				return err
+			}
 		}
 		return audit(ctx, tx, org, "staff."+activeAction(active), "account", accountUID, "status")
 	})

@@ -122,6 +122,9 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 		if err := authChanged(ctx, tx, accountID); err != nil {
 			return err
 		}
+		if err := s.emit(ctx, tx, org, roster.EventStaffRemoved, roster.StaffMember{UID: accountUID, Role: role}); err != nil {
+			return err
+		}
 		return audit(ctx, tx, org, "staff.remove", "account", accountUID)
 	})
 }

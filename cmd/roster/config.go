@@ -20,6 +20,7 @@ import (
 	"roster/mail"
 	"roster/photo"
 	"roster/store"
+	"roster/webhook"
 )
 
 // dbConfig is where the data lives and how much to log; every subcommand
@@ -123,6 +124,7 @@ type serveConfig struct {
 	blobURL       string
 	bounds        requestBounds
 	metricsAddr   string
+	webhooks      webhook.Policy
 }
 
 // requestBounds are how long requests may take and how many streamed
@@ -169,6 +171,10 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 		fs.Var(rateValue{l.rate}, l.name, l.usage+", as `COUNT/DURATION`, or off (env "+flagEnv[l.name]+")")
 	}
 	c.bounds.register(fs)
+	fs.BoolVar(&c.webhooks.AllowHTTP, "webhook-allow-http", false,
+		"let webhook endpoints be http:// URLs, not only https:// (env ROSTER_WEBHOOK_ALLOW_HTTP)")
+	fs.BoolVar(&c.webhooks.AllowPrivate, "webhook-allow-private", false,
+		"let webhooks go to loopback, private, link-local and cloud metadata addresses (env ROSTER_WEBHOOK_ALLOW_PRIVATE)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "",
 		"address to serve GET /metrics on, e.g. 127.0.0.1:9090, instead of --addr; empty: on --addr (env ROSTER_METRICS_ADDR)")
 	fs.StringVar(&c.oidc.Issuer, "oidc-issuer", "",
@@ -337,7 +343,8 @@ var flagEnv = map[string]string{
 	"smtp-url": "ROSTER_SMTP_URL", "mail-from": "ROSTER_MAIL_FROM",
 	"trusted-proxies": "ROSTER_TRUSTED_PROXIES", "link-origins": "ROSTER_LINK_ORIGINS",
 	"cross-site-photos": "ROSTER_CROSS_SITE_PHOTOS", "blob-url": "ROSTER_BLOB_URL",
-	"metrics-addr":           "ROSTER_METRICS_ADDR",
+	"metrics-addr":       "ROSTER_METRICS_ADDR",
+	"webhook-allow-http": "ROSTER_WEBHOOK_ALLOW_HTTP", "webhook-allow-private": "ROSTER_WEBHOOK_ALLOW_PRIVATE",
 	"limit-mail-per-address": "ROSTER_LIMIT_MAIL_PER_ADDRESS", "limit-mail-per-client": "ROSTER_LIMIT_MAIL_PER_CLIENT",
 	"limit-invitations-per-org":      "ROSTER_LIMIT_INVITATIONS_PER_ORG",
 	"limit-link-invitations-per-org": "ROSTER_LIMIT_LINK_INVITATIONS_PER_ORG",

@@ -93,7 +93,8 @@ func TestMetrics(t *testing.T) {
 		if b := find(families, "roster_store_batch_size", dto.MetricType_HISTOGRAM, "kind", "creates"); b.GetHistogram().GetSampleCount() < 1 {
 			t.Errorf("roster_store_batch_size of creates: %v", b)
 		}
-		for _, name := range []string{"roster_mail_outbox_pending", "roster_mail_outbox_oldest_pending_age_seconds", "roster_mail_dead", "go_goroutines", "process_resident_memory_bytes"} {
+		for _, name := range []string{"roster_mail_outbox_pending", "roster_mail_outbox_oldest_pending_age_seconds", "roster_mail_dead",
+			"roster_webhook_deliveries_pending", "roster_webhook_deliveries_dead", "go_goroutines", "process_resident_memory_bytes"} {
 			if find(families, name, dto.MetricType_GAUGE) == nil {
 				t.Errorf("no gauge %s", name)
 			}

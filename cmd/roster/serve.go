@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"roster/metrics"
 	"roster/photo"
 	"roster/store"
+	"roster/webhook"
 )
 
 const defaultMemoryLimit = 40 << 20
@@ -131,9 +133,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// finish; both have until the grace runs out.
 	sctx, cancel := context.WithTimeout(context.Background(), c.grace)
 	defer cancel()
-	mailStopped := make(chan struct{})
-	go func() { app.mail.Shutdown(sctx); close(mailStopped) }()
-	defer func() { <-mailStopped }()
+	var stopping sync.WaitGroup
+	stopping.Go(func() { app.mail.Shutdown(sctx) })
+	stopping.Go(func() { app.hooks.Shutdown(sctx) })
+	defer stopping.Wait()
 	if serveErr != nil {
 		return serveErr
 	}
@@ -152,6 +155,7 @@ type app struct {
 	metrics http.Handler // GET /metrics
 	st      *store.Store // closed once no request runs and the mail sender has stopped
 	mail    *mail.Sender
+	hooks   *webhook.Dispatcher
 	// stopSweep stops the photo sweep, before the store closes.
 	stopSweep func()
 }
@@ -197,20 +201,35 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 	if c.oidc.Enabled() {
 		oidc = auth.NewOIDC(ctx, c.oidc)
 	}
+	ring, _, err := loadKeyring(db.dataDir)
+	if err != nil {
+		return nil, err
+	}
 	reg := metrics.New(st)
 	tokens := auth.NewTokens([]byte(tokenKey), c.accessTTL)
+	hooks := &lateNotifier{}
 	a := api.New(st, api.Config{Metrics: reg, Blobs: blobs, Signer: photo.NewSigner([]byte(key)), Log: log, AccessLog: access,
 		PublicURL: publicURL, Tokens: tokens, OIDC: oidc,
 		DisableSignup: !c.signup, RefreshTTL: c.sessionTTL, InvitationTTL: c.invitationTTL,
-		Mail: sender, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits, CrossSitePhotos: c.crossSite,
+		Mail: sender, Webhooks: api.Webhooks{Keyring: ring, Policy: c.webhooks, Dispatcher: hooks}, TrustedProxies: c.trusted, LinkOrigins: c.origins, Limits: c.limits, CrossSitePhotos: c.crossSite,
 		Budget: c.bounds.budget, StreamWriteTimeout: c.bounds.streamWriteTimeout,
 		StreamsPerCaller: c.bounds.streamsPerCaller, Streams: c.bounds.streams})
 	h := site(a, console.New(console.Config{API: a, Store: st, Tokens: tokens, Key: []byte(tokenKey)}))
 	// Shutdown, not a signal, stops the sender: it must stop claiming at
 	// once but may finish a delivery within the grace.
+	dispatcher, err := webhook.New(st, webhook.Config{Keyring: ring, Render: a.RenderWebhook, Policy: c.webhooks, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	hooks.Notifier = dispatcher
 	go sender.Run(context.WithoutCancel(ctx))
-	return &app{handler: h, metrics: metrics.Handler(reg, log), st: st, mail: sender, stopSweep: stopSweep}, nil
+	go dispatcher.Run(context.WithoutCancel(ctx))
+	return &app{handler: h, metrics: metrics.Handler(reg, log), st: st, mail: sender, hooks: dispatcher, stopSweep: stopSweep}, nil
 }
+
+// lateNotifier wakes a dispatcher made after the API, whose renderer the
+// dispatcher needs.
+type lateNotifier struct{ api.Notifier }
 
 // site serves the API, the staff console at /console/, which signs in
 // and changes clients through the same API server and store, and /docs,

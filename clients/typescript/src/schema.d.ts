@@ -1160,6 +1160,268 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scim/v2/Users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or filter Users
+         * @description The organization's clients, deactivated ones included (active false). filter supports eq, ne, co, sw, ew and pr on userName (emails.value), externalId and displayName, eq/ne/pr on active, eq, ne, gt, ge, lt, le and pr on meta.created and meta.lastModified, joined by and, or, not and parentheses; userName and displayName compare case aside. attributes and excludedAttributes choose the attributes returned.
+         */
+        get: operations["scimListUsers"];
+        put?: never;
+        /**
+         * Create a User (a client)
+         * @description Creates a client, as POST /client-management/clients/ does. active false creates it deactivated.
+         */
+        post: operations["scimCreateUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The User's id (the client's uid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Get a User */
+        get: operations["scimGetUser"];
+        /**
+         * Replace a User
+         * @description Replaces every attribute: those left out are cleared (displayName and userName are required). A change of active deactivates or reactivates the client as POST .../deactivate/ and .../reactivate/ do.
+         */
+        put: operations["scimReplaceUser"];
+        post?: never;
+        /**
+         * Delete a User
+         * @description Deletes the client, as DELETE /client-management/clients/ does.
+         */
+        delete: operations["scimDeleteUser"];
+        options?: never;
+        head?: never;
+        /**
+         * Modify a User
+         * @description Applies add, replace and remove operations (RFC 7644 §3.5.2), all or none; replace of active with false deactivates the client as POST .../deactivate/ does.
+         */
+        patch: operations["scimPatchUser"];
+        trace?: never;
+    };
+    "/scim/v2/ServiceProviderConfig": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service provider's configuration (patch, filter, sort and etag supported; bulk and changePassword not) */
+        get: operations["scimServiceProviderConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/ResourceTypes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The resource types: User */
+        get: operations["scimResourceTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/ResourceTypes/User": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The User resource type */
+        get: operations["scimResourceTypeUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Schemas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The User schema and the athlete extension's */
+        get: operations["scimSchemas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The User schema */
+        get: operations["scimUserSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scim/v2/Schemas/urn:roster:params:scim:schemas:extension:athlete:2.0:User": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The athlete extension's schema */
+        get: operations["scimAthleteSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin-management/webhooks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's webhooks
+         * @description Every webhook endpoint of the organization, oldest first, without secrets; at most 20, the most an organization may have. Owners only (an Owner's API key too); Admins get 403.
+         */
+        get: operations["admin-management_webhooks_list"];
+        put?: never;
+        /**
+         * Register a webhook
+         * @description Registers an endpoint that the organization's events are posted to, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: v1, and the base64 HMAC-SHA256 of id.timestamp.body under the base64-decoded secret after whsec_). The secret is in this answer only. Each event is posted as {"type", "timestamp", "data"}, data being the object as the API shows it with organization_uid. Failures are retried with exponential back-off (30s, 1m, 2m, ... up to 4h) for 3 days; a 410 answer disables the endpoint. Owners only.
+         */
+        post: operations["admin-management_webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin-management/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook
+         * @description Deletes the endpoint with its deliveries; what was not delivered yet never will be. Owners only; another organization's id is a 404.
+         */
+        delete: operations["admin-management_webhooks_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin-management/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook's secret
+         * @description Answers a new secret, once. For 24 hours deliveries carry two signatures, the new secret's and the old one's, space-separated; then only the new one's. Owners only.
+         */
+        post: operations["admin-management_webhooks_rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin-management/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook's deliveries
+         * @description The endpoint's deliveries, newest first: event type, webhook-id, last status code and error, attempts, next attempt, delivered or dead. Page with before_id = next_before_id until it is empty. Owners only.
+         */
+        get: operations["admin-management_webhooks_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin-management/webhooks/{id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description Makes the delivery due now, whether pending, delivered or dead, with the same webhook-id and body. An endpoint disabled by a 410 is enabled again. Owners only.
+         */
+        post: operations["admin-management_webhooks_delivery_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1996,7 +2258,7 @@ export interface components {
             /** @description What was done, e.g. client.update, staff.deactivate, invitation.accepted. */
             action: string;
             /** @enum {string} */
-            object_type: "client" | "account" | "invitation" | "api_key" | "organization" | "mail";
+            object_type: "client" | "account" | "invitation" | "api_key" | "organization" | "mail" | "webhook";
             /** @description The object's uid (for an invitation, the invitee's email; for an API key, its public id; for mail, the dead message's uid). */
             object_uid: string;
             /** @description The names of the fields that changed; never their values. */
@@ -2180,6 +2442,183 @@ export interface components {
         DeadMailPage: {
             mail: components["schemas"]["DeadMail"][];
             /** @description before_id for the next page: the uid of this page's last message when older ones are dead, and empty ("") when this is the last page. */
+            next_before_id: string;
+        };
+        ScimError: {
+            schemas: "urn:ietf:params:scim:api:messages:2.0:Error"[];
+            /** @description The HTTP status, as a string. */
+            status: string;
+            /** @enum {string} */
+            scimType?: "invalidFilter" | "tooMany" | "uniqueness" | "mutability" | "invalidSyntax" | "invalidPath" | "noTarget" | "invalidValue" | "invalidVers" | "sensitive";
+            detail: string;
+        };
+        /** @description A client as a SCIM User (RFC 7643 §4.1). userName is the email, externalId the external_id, displayName and name.formatted the display_name, active is not deactivated; the sport fields are in the athlete extension. Every attribute is returned unless attributes or excludedAttributes say otherwise; id and schemas always are. */
+        ScimUser: {
+            schemas: string[];
+            /** @description The client's uid. */
+            id: string;
+            externalId?: string;
+            /** Format: email */
+            userName?: string;
+            displayName?: string;
+            name?: {
+                formatted?: string;
+            };
+            active?: boolean;
+            emails?: {
+                value?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            phoneNumbers?: {
+                value?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            "urn:roster:params:scim:schemas:extension:athlete:2.0:User"?: {
+                age?: number;
+                /** @enum {string} */
+                gender?: "male" | "female";
+                height?: number;
+                weight?: number;
+                ycom?: number;
+                leg_length?: number;
+                shoeSize?: number;
+                brand?: string;
+                shoeModel?: string;
+                preferable_activities?: string[];
+            };
+            meta?: {
+                /** @enum {string} */
+                resourceType: "User";
+                /** Format: date-time */
+                created: string;
+                /** Format: date-time */
+                lastModified: string;
+                /** @description The User's URL: absolute under --public-url when it is set, else a path. */
+                location: string;
+                /** @description A weak ETag, W/"<updated_at in Unix nanoseconds>". */
+                version: string;
+            };
+        };
+        /** @description A User as POST and PUT send it: userName (or a primary email) and displayName (or name.formatted, or name.givenName and familyName) are required; PUT clears what it leaves out. id, meta, schemas and password are ignored; any other attribute is a 400 invalidSyntax. */
+        ScimUserInput: {
+            schemas?: string[];
+            externalId?: string;
+            /** Format: email */
+            userName?: string;
+            displayName?: string;
+            name?: {
+                formatted?: string;
+            };
+            active?: boolean;
+            emails?: {
+                value?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            phoneNumbers?: {
+                value?: string;
+                type?: string;
+                primary?: boolean;
+            }[];
+            "urn:roster:params:scim:schemas:extension:athlete:2.0:User"?: {
+                age?: number;
+                /** @enum {string} */
+                gender?: "male" | "female";
+                height?: number;
+                weight?: number;
+                ycom?: number;
+                leg_length?: number;
+                shoeSize?: number;
+                brand?: string;
+                shoeModel?: string;
+                preferable_activities?: string[];
+            };
+        };
+        ScimPatch: {
+            schemas: "urn:ietf:params:scim:api:messages:2.0:PatchOp"[];
+            Operations: {
+                /** @description add, replace or remove (any letter case). */
+                op: string;
+                /** @description An attribute path (RFC 7644 §3.5.2), such as active, name.formatted, emails[type eq "work"].value or urn:roster:params:scim:schemas:extension:athlete:2.0:User:age; without one the value is an object of attributes. */
+                path?: string;
+                value?: unknown;
+            }[];
+        };
+        ScimListResponse: {
+            schemas: string[];
+            totalResults: number;
+            startIndex: number;
+            itemsPerPage: number;
+            Resources: Record<string, never>[];
+        };
+        ScimUserList: components["schemas"]["ScimListResponse"] & {
+            Resources?: components["schemas"]["ScimUser"][];
+        };
+        /**
+         * @description An event type, or * for every event.
+         * @enum {string}
+         */
+        WebhookEvent: "client.created" | "client.updated" | "client.deleted" | "client.deactivated" | "client.reactivated" | "client.note_saved" | "session.recorded" | "staff.joined" | "staff.removed" | "staff.deactivated" | "invitation.created" | "invitation.accepted" | "invitation.declined" | "*";
+        Webhook: {
+            id: string;
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When a 410 Gone answer disabled the endpoint; null while enabled. A retry of one of its deliveries enables it again.
+             */
+            disabled_at: string | null;
+            disabled_reason?: string;
+            /**
+             * Format: date-time
+             * @description After a rotation: until when the previous secret still signs.
+             */
+            previous_secret_expires_at?: string;
+            /** @description Only in the answer that creates the endpoint: whsec_ and the base64 of 32 random bytes. */
+            secret?: string;
+        };
+        WebhookList: {
+            webhooks: components["schemas"]["Webhook"][];
+        };
+        WebhookCreate: {
+            /** @description https:// URL of the receiver (http:// only with the server's --webhook-allow-http). No user name or password; no loopback, private, link-local or metadata address unless --webhook-allow-private. */
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+        };
+        WebhookRotated: {
+            id: string;
+            secret: string;
+            /** Format: date-time */
+            previous_secret_expires_at: string;
+        };
+        WebhookDelivery: {
+            /** @description The webhook-id header every attempt sends. */
+            id: string;
+            type: components["schemas"]["WebhookEvent"];
+            /** Format: date-time */
+            occurred_at: string;
+            attempts: number;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "dead";
+            /** @description The receiver's last HTTP status; null when none answered. */
+            last_status_code: number | null;
+            /** @description Why the last attempt failed, with at most 1 KB of the receiver's answer. */
+            last_error: string;
+            /** Format: date-time */
+            last_attempt_at: string | null;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            delivered_at: string | null;
+            /** Format: date-time */
+            dead_at: string | null;
+        };
+        WebhookDeliveryPage: {
+            deliveries: components["schemas"]["WebhookDelivery"][];
             next_before_id: string;
         };
     };
@@ -2463,6 +2902,119 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The request is not valid: scimType invalidSyntax (body), invalidValue (an attribute's value or type, a parameter), invalidFilter (a filter that does not parse or names an attribute that cannot be filtered), invalidPath, noTarget, mutability or tooMany (PATCH). */
+        ScimBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description Missing or invalid credentials. */
+        ScimUnauthorized: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description The caller's role may not manage clients. */
+        ScimForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description No such User, or one not under the caller's organization. */
+        ScimNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description userName or externalId is already another client's in the organization: scimType uniqueness. */
+        ScimConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description If-Match names a version that is no longer the User's; nothing changed. */
+        ScimPreconditionFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description The body is over the API's limit (1 MiB). */
+        ScimTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description The body is not application/scim+json or application/json. */
+        ScimUnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description Too many requests; try again after Retry-After seconds. */
+        ScimTooManyRequests: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description Internal error. */
+        ScimInternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description The database did not answer within the request's budget; try again after Retry-After seconds. */
+        ScimUnavailable: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After": number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description The plan's client limit is reached (404, as on the client routes) or the User does not exist. */
+        ScimPlanLimitReached: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/scim+json": components["schemas"]["ScimError"];
             };
         };
     };
@@ -5125,6 +5677,594 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    scimListUsers: {
+        parameters: {
+            query?: {
+                /** @description A filter (RFC 7644 §3.4.2.2), such as userName eq "ann@example.com". */
+                filter?: string;
+                /** @description 1-based; below 1 is 1. */
+                startIndex?: number;
+                /** @description At most 100 (the default); 0 answers totalResults only. */
+                count?: number;
+                /** @description userName, displayName, externalId, meta.created or meta.lastModified; creation order when absent. */
+                sortBy?: string;
+                sortOrder?: "ascending" | "descending";
+                /** @description Comma-separated attribute paths (RFC 7644 §3.9), such as userName,meta.version or urn:roster:params:scim:schemas:extension:athlete:2.0:User:height: only these (with id and schemas) are returned. */
+                attributes?: string;
+                /** @description Comma-separated attribute paths that are not returned. */
+                excludedAttributes?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of Users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimUserList"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            500: components["responses"]["ScimInternalError"];
+            503: components["responses"]["ScimUnavailable"];
+        };
+    };
+    scimCreateUser: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated attribute paths (RFC 7644 §3.9), such as userName,meta.version or urn:roster:params:scim:schemas:extension:athlete:2.0:User:height: only these (with id and schemas) are returned. */
+                attributes?: string;
+                /** @description Comma-separated attribute paths that are not returned. */
+                excludedAttributes?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["ScimUserInput"];
+                "application/json": components["schemas"]["ScimUserInput"];
+            };
+        };
+        responses: {
+            /** @description The client created. */
+            201: {
+                headers: {
+                    /** @description The User's version (meta.version). */
+                    ETag: string;
+                    /** @description The User's URL. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            413: components["responses"]["ScimTooLarge"];
+            415: components["responses"]["ScimUnsupportedMediaType"];
+            429: components["responses"]["ScimTooManyRequests"];
+            500: components["responses"]["ScimInternalError"];
+            503: components["responses"]["ScimUnavailable"];
+        };
+    };
+    scimGetUser: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated attribute paths (RFC 7644 §3.9), such as userName,meta.version or urn:roster:params:scim:schemas:extension:athlete:2.0:User:height: only these (with id and schemas) are returned. */
+                attributes?: string;
+                /** @description Comma-separated attribute paths that are not returned. */
+                excludedAttributes?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The User's id (the client's uid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The User. */
+            200: {
+                headers: {
+                    /** @description The User's version (meta.version). */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalError"];
+            503: components["responses"]["ScimUnavailable"];
+        };
+    };
+    scimReplaceUser: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated attribute paths (RFC 7644 §3.9), such as userName,meta.version or urn:roster:params:scim:schemas:extension:athlete:2.0:User:height: only these (with id and schemas) are returned. */
+                attributes?: string;
+                /** @description Comma-separated attribute paths that are not returned. */
+                excludedAttributes?: string;
+            };
+            header?: {
+                /** @description The User's version (its ETag); when it is no longer the current one, the answer is 412 and nothing changes. * matches any. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The User's id (the client's uid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["ScimUserInput"];
+                "application/json": components["schemas"]["ScimUserInput"];
+            };
+        };
+        responses: {
+            /** @description The User as replaced. */
+            200: {
+                headers: {
+                    /** @description The User's version (meta.version). */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            412: components["responses"]["ScimPreconditionFailed"];
+            413: components["responses"]["ScimTooLarge"];
+            415: components["responses"]["ScimUnsupportedMediaType"];
+            429: components["responses"]["ScimTooManyRequests"];
+            500: components["responses"]["ScimInternalError"];
+            503: components["responses"]["ScimUnavailable"];
+        };
+    };
+    scimDeleteUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The User's version (its ETag); when it is no longer the current one, the answer is 412 and nothing changes. * matches any. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The User's id (the client's uid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            412: components["responses"]["ScimPreconditionFailed"];
+            500: components["responses"]["ScimInternalError"];
+            503: components["responses"]["ScimUnavailable"];
+        };
+    };
+    scimPatchUser: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated attribute paths (RFC 7644 §3.9), such as userName,meta.version or urn:roster:params:scim:schemas:extension:athlete:2.0:User:height: only these (with id and schemas) are returned. */
+                attributes?: string;
+                /** @description Comma-separated attribute paths that are not returned. */
+                excludedAttributes?: string;
+            };
+            header?: {
+                /** @description The User's version (its ETag); when it is no longer the current one, the answer is 412 and nothing changes. * matches any. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The User's id (the client's uid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/scim+json": components["schemas"]["ScimPatch"];
+                "application/json": components["schemas"]["ScimPatch"];
+            };
+        };
+        responses: {
+            /** @description The User as modified. */
+            200: {
+                headers: {
+                    /** @description The User's version (meta.version). */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            412: components["responses"]["ScimPreconditionFailed"];
+            413: components["responses"]["ScimTooLarge"];
+            415: components["responses"]["ScimUnsupportedMediaType"];
+            429: components["responses"]["ScimTooManyRequests"];
+            500: components["responses"]["ScimInternalError"];
+            503: components["responses"]["ScimUnavailable"];
+        };
+    };
+    scimServiceProviderConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service provider's configuration (patch, filter, sort and etag supported; bulk and changePassword not). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": {
+                        schemas: string[];
+                    };
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalError"];
+            503: components["responses"]["ScimUnavailable"];
+        };
+    };
+    scimResourceTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resource types: User. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimListResponse"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalError"];
+            503: components["responses"]["ScimUnavailable"];
+        };
+    };
+    scimResourceTypeUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The User resource type. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": {
+                        schemas: string[];
+                    };
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalError"];
+            503: components["responses"]["ScimUnavailable"];
+        };
+    };
+    scimSchemas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The User schema and the athlete extension's. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimListResponse"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalError"];
+            503: components["responses"]["ScimUnavailable"];
+        };
+    };
+    scimUserSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The User schema. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": {
+                        schemas: string[];
+                    };
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalError"];
+            503: components["responses"]["ScimUnavailable"];
+        };
+    };
+    scimAthleteSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The athlete extension's schema. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": {
+                        schemas: string[];
+                    };
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalError"];
+            503: components["responses"]["ScimUnavailable"];
+        };
+    };
+    "admin-management_webhooks_list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_webhooks_create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Registered; the secret is shown this once. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_webhooks_delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_webhooks_rotate_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRotated"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_webhooks_deliveries": {
+        parameters: {
+            query?: {
+                /** @description 1 to 100, default 50. */
+                limit?: number;
+                /** @description Keyset cursor: the previous page's next_before_id, a delivery's id. */
+                before_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The webhook's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_webhooks_delivery_retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. */
+                id: string;
+                /** @description The delivery's id: its webhook-id header, msg_ and the event's uid. */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, due now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };

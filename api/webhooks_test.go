@@ -1,0 +1,535 @@
+package api_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/api"
+	"roster/webhook"
+)
+
+// received is one request a receiver got.
+type received struct {
+	ID, Timestamp string
+	Signatures    []string
+	Body          []byte
+	Event         struct {
+		Type      string
+		Timestamp string
+		Data      map[string]any
+	}
+}
+
+// receiver is a real HTTP server on 127.0.0.1 that records what it gets
+// and answers the statuses it is told to, in order, then 200.
+type receiver struct {
+	t      testing.TB
+	srv    *httptest.Server
+	mu     sync.Mutex
+	got    []received
+	answer []int
+}
+
+func newReceiver(t testing.TB, answer ...int) *receiver {
+	rc := &receiver{t: t, answer: answer}
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		g := received{ID: r.Header.Get("webhook-id"), Timestamp: r.Header.Get("webhook-timestamp"),
+			Signatures: strings.Fields(r.Header.Get("webhook-signature")), Body: body}
+		if err := json.Unmarshal(body, &g.Event); err != nil {
+			t.Errorf("webhook body %s: %v", body, err)
+		}
+		rc.mu.Lock()
+		rc.got = append(rc.got, g)
+		status := 200
+		if len(rc.answer) > 0 {
+			status, rc.answer = rc.answer[0], rc.answer[1:]
+		}
+		rc.mu.Unlock()
+		w.WriteHeader(status)
+		io.WriteString(w, strings.Repeat("x", 3000)) // more than is kept
+	}))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *receiver) received() []received {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return slices.Clone(rc.got)
+}
+
+// signedBy reports whether sig is the Standard Webhooks signature of g
+// under secret.
+func signedBy(t testing.TB, g received, sig, secret string) bool {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(g.ID + "." + g.Timestamp + "." + string(g.Body)))
+	return sig == "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+type hookJSON struct {
+	ID, URL, Secret string
+	Events          []string
+	CreatedAt       string  `json:"created_at"`
+	DisabledAt      *string `json:"disabled_at"`
+}
+
+// hook registers url for events as the organization's Owner, by API key.
+func (e *env) hook(url string, events ...string) hookJSON {
+	e.t.Helper()
+	return decodeAs[hookJSON](e.t, e.json("POST", "/admin-management/webhooks/", map[string]any{"url": url, "events": events}), 201)
+}
+
+type deliveryPage struct {
+	Deliveries []struct {
+		ID, Type, Status string
+		Attempts         int
+		LastStatusCode   *int    `json:"last_status_code"`
+		LastError        string  `json:"last_error"`
+		NextAttemptAt    *string `json:"next_attempt_at"`
+	}
+	NextBeforeID string `json:"next_before_id"`
+}
+
+func (e *env) deliveries(hookID string) deliveryPage {
+	e.t.Helper()
+	return decodeAs[deliveryPage](e.t, e.get("/admin-management/webhooks/"+hookID+"/deliveries"), 200)
+}
+
+// dispatcher delivers e's events on e's clock, with policy.
+func (e *env) dispatcher(policy webhook.Policy) *webhook.Dispatcher {
+	e.t.Helper()
+	d, err := webhook.New(e.st, webhook.Config{Keyring: testRing, Render: api.New(e.st, e.cfg).RenderWebhook,
+		Policy: policy, Now: e.clock.Now, Log: discardLog})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return d
+}
+
+// local lets deliveries reach the tests' receivers on 127.0.0.1.
+var local = webhook.Policy{AllowHTTP: true, AllowPrivate: true}
+
+func TestWebhooksDeliverEveryEventSigned(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		h := e.hook(rc.srv.URL+"/hooks", "*")
+		if !strings.HasPrefix(h.Secret, "whsec_") || len(h.Secret) != len("whsec_")+44 || h.URL != rc.srv.URL+"/hooks" {
+			t.Fatalf("created %+v", h)
+		}
+		// Every event, each through the API.
+		p := prefixes[0]
+		c := e.create(p, map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		expect(t, e.json("PUT", p+"/", map[string]any{"user_uid": c.UserUID, "display_name": "Ann B"}), 200)
+		badSaveNote(e, e.org.APIKey, p, c.UserUID, "secret note")
+		expect(t, e.json("POST", p+"/deactivate/", map[string]string{"user_uid": c.UserUID}), 200)
+		expect(t, e.json("POST", p+"/reactivate/", map[string]string{"user_uid": c.UserUID}), 200)
+		e.setOrg(e.org, quota(5))
+		expect(t, e.json("POST", p+"/"+c.UserUID+"/sessions", map[string]any{"activity": "Running", "duration": 60}), 201)
+		expect(t, e.json("DELETE", p+"/", map[string]string{"user_uid": c.UserUID}), 200)
+		admin := e.subAdmin("admin@example.com")
+		expect(t, e.json("POST", "/admin-management/sub-admins/deactivate/", map[string]string{"user_uid": admin.UID}), 200)
+		expect(t, e.json("DELETE", "/admin-management/sub-admins/", map[string]string{"user_uid": admin.UID}), 200)
+		inv := e.invite(e.org.APIKey, "no@example.com")
+		no := e.signup("no@example.com")
+		expect(t, e.as(no.Token, "POST", "/admin-management/invitation/respond/",
+			map[string]string{"invite_token": inv.InviteToken, "user_response": "decline"}), 200)
+
+		// Nothing leaves before the dispatcher runs; then everything does.
+		if got := rc.received(); len(got) != 0 {
+			t.Fatalf("received before dispatch: %d", len(got))
+		}
+		e.dispatcher(local).DeliverDue(context.Background())
+		got := rc.received()
+		var types []string
+		for _, g := range got {
+			types = append(types, g.Event.Type)
+			if len(g.Signatures) != 1 || !signedBy(t, g, g.Signatures[0], h.Secret) {
+				t.Errorf("%s: signature %q does not verify", g.Event.Type, g.Signatures)
+			}
+			if !strings.HasPrefix(g.ID, "msg_") || g.Timestamp != e.clockUnix() {
+				t.Errorf("%s: webhook-id %q, webhook-timestamp %q", g.Event.Type, g.ID, g.Timestamp)
+			}
+			if g.Event.Data["organization_uid"] != e.org.UID {
+				t.Errorf("%s: data %v lacks organization_uid %s", g.Event.Type, g.Event.Data, e.org.UID)
+			}
+			if strings.HasPrefix(g.Event.Type, "client.") && g.Event.Data["user_uid"] != c.UserUID {
+				t.Errorf("%s: data %v is not the client", g.Event.Type, g.Event.Data)
+			}
+			if strings.Contains(string(g.Body), "secret note") {
+				t.Errorf("%s: the note's text was sent: %s", g.Event.Type, g.Body)
+			}
+		}
+		for _, want := range roster.Events {
+			if !slices.Contains(types, want) {
+				t.Errorf("no %s event among %v", want, types)
+			}
+		}
+		if got[0].Event.Type != roster.EventClientCreated || got[0].Event.Data["display_name"] != "Ann" {
+			t.Errorf("first event %s %v", got[0].Event.Type, got[0].Event.Data)
+		}
+		// The deliveries are listed, delivered, newest first.
+		page := e.deliveries(h.ID)
+		if len(page.Deliveries) != len(got) || page.Deliveries[0].ID != got[len(got)-1].ID ||
+			page.Deliveries[0].Status != "delivered" || *page.Deliveries[0].LastStatusCode != 200 {
+			t.Errorf("deliveries %+v", page)
+		}
+	})
+}
+
+func (e *env) clockUnix() string { return strconv.FormatInt(e.clock.Now().Unix(), 10) }
+
+func TestWebhookRetriesSendTheSameEvent(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t, 500)
+		h := e.hook(rc.srv.URL, roster.EventClientCreated)
+		e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		d := e.dispatcher(local)
+		ctx := context.Background()
+		if n := d.DeliverDue(ctx); n != 1 {
+			t.Fatalf("first pass: %d attempts", n)
+		}
+		page := e.deliveries(h.ID)
+		first := page.Deliveries[0]
+		if first.Status != "pending" || *first.LastStatusCode != 500 || first.Attempts != 1 || first.NextAttemptAt == nil ||
+			!strings.HasPrefix(first.LastError, "500") || len(first.LastError) > 1100 {
+			t.Fatalf("after the 500: %+v", first)
+		}
+		// Not due again before its back-off; due within a minute.
+		if n := d.DeliverDue(ctx); n != 0 {
+			t.Fatalf("retried at once: %d", n)
+		}
+		e.clock.Advance(59 * time.Second)
+		if n := d.DeliverDue(ctx); n != 1 {
+			t.Fatalf("not retried within a minute: %d", n)
+		}
+		got := rc.received()
+		if len(got) != 2 || got[0].ID != got[1].ID || string(got[0].Body) != string(got[1].Body) || got[0].Timestamp == got[1].Timestamp {
+			t.Fatalf("the retry is not the same event: %+v", got)
+		}
+		if !signedBy(t, got[1], got[1].Signatures[0], h.Secret) {
+			t.Error("the retry's signature does not verify")
+		}
+		if d := e.deliveries(h.ID).Deliveries[0]; d.Status != "delivered" || d.Attempts != 2 || d.NextAttemptAt != nil {
+			t.Errorf("after the retry: %+v", d)
+		}
+		// A delivered event is sent again on request, unchanged.
+		r := e.do(req{Method: "POST", Path: "/admin-management/webhooks/" + h.ID + "/deliveries/" + got[0].ID + "/retry", Key: e.org.APIKey})
+		expect(t, r, 200)
+		d.DeliverDue(ctx)
+		if got := rc.received(); len(got) != 3 || got[2].ID != got[0].ID || string(got[2].Body) != string(got[0].Body) {
+			t.Errorf("the manual retry: %+v", got)
+		}
+	})
+}
+
+func TestWebhookGivesUpAfterThreeDays(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t, slices.Repeat([]int{503}, 100)...)
+		h := e.hook(rc.srv.URL, "*")
+		e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		d := e.dispatcher(local)
+		for range 40 {
+			d.DeliverDue(context.Background())
+			e.clock.Advance(4 * time.Hour)
+		}
+		got := e.deliveries(h.ID).Deliveries[0]
+		if got.Status != "dead" || got.Attempts < 5 || got.Attempts > 30 {
+			t.Errorf("after 3 days of 503s: %+v", got)
+		}
+	})
+}
+
+func TestWebhook410DisablesTheEndpoint(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t, 410)
+		h := e.hook(rc.srv.URL, "*")
+		e.create(prefixes[0], map[string]any{"email": "a@example.com", "display_name": "A"})
+		e.create(prefixes[0], map[string]any{"email": "b@example.com", "display_name": "B"})
+		e.dispatcher(local).DeliverDue(context.Background())
+		if got := rc.received(); len(got) != 1 {
+			t.Fatalf("sent %d after a 410, want 1", len(got))
+		}
+		list := decodeAs[struct{ Webhooks []hookJSON }](t, e.get("/admin-management/webhooks/"), 200)
+		if len(list.Webhooks) != 1 || list.Webhooks[0].DisabledAt == nil || list.Webhooks[0].Secret != "" {
+			t.Fatalf("after a 410: %+v", list)
+		}
+		for _, d := range e.deliveries(h.ID).Deliveries {
+			if d.Status != "dead" {
+				t.Errorf("delivery %+v still pending", d)
+			}
+		}
+		// A disabled endpoint gets no new events.
+		e.create(prefixes[0], map[string]any{"email": "c@example.com", "display_name": "C"})
+		if n := len(e.deliveries(h.ID).Deliveries); n != 2 {
+			t.Errorf("%d deliveries, want 2", n)
+		}
+	})
+}
+
+func TestWebhookNothingFromARefusedChange(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		h := e.hook(rc.srv.URL, "*")
+		c := e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		// A taken email, and a session the plan has none left for: both
+		// refused, after part of their transaction ran.
+		expect(t, e.json("POST", prefixes[0]+"/", map[string]any{"email": "ann@example.com", "display_name": "Twin"}), 400)
+		e.setOrg(e.org, quota(0))
+		r := e.json("POST", prefixes[0]+"/"+c.UserUID+"/sessions", map[string]any{"activity": "Running", "duration": 60})
+		if r.Status < 400 {
+			t.Fatalf("session recorded without quota: %d", r.Status)
+		}
+		e.dispatcher(local).DeliverDue(context.Background())
+		if got := rc.received(); len(got) != 1 || got[0].Event.Type != roster.EventClientCreated {
+			t.Errorf("received %+v, want only the client.created", got)
+		}
+		if n := len(e.deliveries(h.ID).Deliveries); n != 1 {
+			t.Errorf("%d deliveries, want 1", n)
+		}
+	})
+}
+
+func TestWebhooksSurviveARestartAndGoOutOnce(t *testing.T) {
+	eachTwoProcesses(t, func(t *testing.T, e, second *env) {
+		rc := newReceiver(t)
+		e.hook(rc.srv.URL, "*")
+		// Concurrent creates, which the store writes in batches.
+		statuses := make([]int, 12)
+		var creates sync.WaitGroup
+		for i := range statuses {
+			creates.Go(func() {
+				r, _ := http.NewRequest("POST", e.srv.URL+prefixes[0]+"/", strings.NewReader(`{"email":"`+strconv.Itoa(i)+`@example.com","display_name":"N"}`))
+				r.Header.Set("Content-Type", "application/json")
+				r.Header.Set("API-KEY", e.org.APIKey)
+				if res, err := http.DefaultClient.Do(r); err == nil {
+					statuses[i] = res.StatusCode
+					res.Body.Close()
+				}
+			})
+		}
+		creates.Wait()
+		if slices.ContainsFunc(statuses, func(s int) bool { return s != 201 }) {
+			t.Fatalf("creates answered %v", statuses)
+		}
+		// The first process's dispatcher never ran; two others, on stores
+		// of their own, share the events between them.
+		var wg sync.WaitGroup
+		for _, p := range []*env{e, second} {
+			d := p.dispatcher(local)
+			wg.Go(func() { d.DeliverDue(context.Background()) })
+		}
+		wg.Wait()
+		got := rc.received()
+		ids := map[string]int{}
+		for _, g := range got {
+			ids[g.ID]++
+		}
+		if len(got) != 12 || len(ids) != 12 {
+			t.Errorf("received %d requests for %d events, want 12 of 12", len(got), len(ids))
+		}
+	})
+}
+
+func TestWebhookSecretRotation(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		h := e.hook(rc.srv.URL, roster.EventClientCreated)
+		rotated := decodeAs[struct {
+			Secret string
+			Until  string `json:"previous_secret_expires_at"`
+		}](t, e.do(req{Method: "POST", Path: "/admin-management/webhooks/" + h.ID + "/rotate-secret", Key: e.org.APIKey}), 200)
+		if rotated.Secret == h.Secret || !strings.HasPrefix(rotated.Secret, "whsec_") {
+			t.Fatalf("rotated %+v", rotated)
+		}
+		d := e.dispatcher(local)
+		e.create(prefixes[0], map[string]any{"email": "a@example.com", "display_name": "A"})
+		d.DeliverDue(context.Background())
+		e.clock.Advance(roster.WebhookSecretTTL + time.Second)
+		e.create(prefixes[0], map[string]any{"email": "b@example.com", "display_name": "B"})
+		d.DeliverDue(context.Background())
+		got := rc.received()
+		if len(got) != 2 || len(got[0].Signatures) != 2 || !signedBy(t, got[0], got[0].Signatures[0], rotated.Secret) ||
+			!signedBy(t, got[0], got[0].Signatures[1], h.Secret) {
+			t.Fatalf("during the rotation: %+v", got)
+		}
+		if len(got[1].Signatures) != 1 || !signedBy(t, got[1], got[1].Signatures[0], rotated.Secret) {
+			t.Errorf("after 24 hours: %q", got[1].Signatures)
+		}
+	})
+}
+
+func TestWebhookURLsThatReachInsideAreRefused(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		for url, why := range map[string]string{
+			"https://127.0.0.1/x":       "loopback",
+			"https://10.1.2.3/x":        "private",
+			"https://169.254.169.254/x": "metadata",
+			"https://[::1]/x":           "loopback",
+			"https://[fd00:ec2::254]/x": "metadata",
+			"https://100.64.0.1/x":      "private",
+			"https://localhost/x":       "loopback",
+			"http://example.com/x":      "https://",
+			"https://u:p@example.com/x": "password",
+			"ftp://example.com/x":       "scheme",
+			"/relative":                 "absolute",
+			"https://0.0.0.0/x":         "unspecified",
+			"https://224.0.0.1/x":       "multicast",
+		} {
+			r := e.json("POST", "/admin-management/webhooks/", map[string]any{"url": url, "events": []string{"*"}})
+			if r.Status != 400 || !strings.Contains(r.errorText(t), why) {
+				t.Errorf("%s: %d %s, want a 400 saying %s", url, r.Status, r.Body, why)
+			}
+		}
+		if list := decodeAs[struct{ Webhooks []hookJSON }](t, e.get("/admin-management/webhooks/"), 200); len(list.Webhooks) != 0 {
+			t.Errorf("stored %+v", list)
+		}
+	}, func(c *api.Config) { c.Webhooks.Policy = webhook.Policy{} })
+}
+
+func TestWebhookDeliveryChecksTheAddressItConnectsTo(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		// The endpoint was let in (as a name that resolved to a public
+		// address might be); at delivery, the name resolves to loopback.
+		rc := newReceiver(t)
+		h := e.hook(strings.Replace(rc.srv.URL, "127.0.0.1", "localhost", 1), "*")
+		e.create(prefixes[0], map[string]any{"email": "a@example.com", "display_name": "A"})
+		e.dispatcher(webhook.Policy{AllowHTTP: true}).DeliverDue(context.Background())
+		if got := rc.received(); len(got) != 0 {
+			t.Fatalf("delivered to loopback: %+v", got)
+		}
+		d := e.deliveries(h.ID).Deliveries[0]
+		if d.Status != "pending" || !strings.Contains(d.LastError, "loopback") || d.LastStatusCode != nil {
+			t.Errorf("delivery %+v", d)
+		}
+	})
+}
+
+func TestWebhookBadInput(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		for body, want := range map[string]string{
+			`{"events":["*"]}`:                                                               "url: required",
+			`{"url":"https://example.com/x"}`:                                                "events: must be a non-empty list",
+			`{"url":"https://example.com/x","events":[]}`:                                    "events: must be a non-empty list",
+			`{"url":"https://example.com/x","events":"*"}`:                                   "events: must be a non-empty list",
+			`{"url":"https://example.com/x","events":["client.made"]}`:                       "unknown event type client.made",
+			`{"url":"https://example.com/x","events":[1]}`:                                   "unknown event type 1",
+			`{"url":"https://example.com/x","events":["*","client.created"]}`:                "list it alone",
+			`{"url":5,"events":["*"]}`:                                                       "url: must be a string",
+			`{"url":"https://example.com/x","events":["*"],"x":1}`:                           "x: unknown field",
+			`{"url":"https://example.com/` + strings.Repeat("a", 2000) + `","events":["*"]}`: "at most 2000 bytes",
+			`[1]`: "",
+		} {
+			r := e.do(req{Method: "POST", Path: "/admin-management/webhooks/", Key: e.org.APIKey, ContentType: "application/json", Body: []byte(body)})
+			if r.Status != 400 || !strings.Contains(r.errorText(t), want) {
+				t.Errorf("%.80s: %d %s, want a 400 saying %q", body, r.Status, r.Body, want)
+			}
+		}
+		big := `{"url":"https://example.com/` + strings.Repeat("a", 2<<20) + `","events":["*"]}`
+		if r := e.do(req{Method: "POST", Path: "/admin-management/webhooks/", Key: e.org.APIKey, ContentType: "application/json", Body: []byte(big)}); r.Status != 413 {
+			t.Errorf("a 2 MB body: %d", r.Status)
+		}
+		if list := decodeAs[struct{ Webhooks []hookJSON }](t, e.get("/admin-management/webhooks/"), 200); len(list.Webhooks) != 0 {
+			t.Errorf("stored %+v", list)
+		}
+		// Admins may not; an unknown id is a 404.
+		admin := e.subAdmin("admin@example.com")
+		expect(t, e.as(admin.Token, "GET", "/admin-management/webhooks/", nil), 403)
+		expect(t, e.as(admin.Token, "POST", "/admin-management/webhooks/", map[string]any{"url": "https://example.com/x", "events": []string{"*"}}), 403)
+		expect(t, e.do(req{Method: "DELETE", Path: "/admin-management/webhooks/00000000000000000000", Key: e.org.APIKey}), 404)
+		// Deleting works once.
+		h := e.hook("https://example.com/x", "*")
+		expect(t, e.do(req{Method: "DELETE", Path: "/admin-management/webhooks/" + h.ID, Key: e.org.APIKey}), 200)
+		expect(t, e.do(req{Method: "DELETE", Path: "/admin-management/webhooks/" + h.ID, Key: e.org.APIKey}), 404)
+	})
+}
+
+func TestWebhooksAnnounceImportedClientsOnceImported(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		h := e.hook(rc.srv.URL, roster.EventClientCreated)
+		csv := "email,display_name,height\nimp1@example.com,Imp One,180\nimp2@example.com,Imp Two,\n"
+		expect(t, e.do(req{Method: "POST", Path: prefixes[0] + "/import/", Key: e.org.APIKey, ContentType: "text/csv", Body: []byte(csv)}), 201)
+		// An import the plan has no room for announces nothing.
+		free := "Free"
+		e.setOrg(e.org, roster.OrganizationUpdate{PaymentType: &free})
+		rows := "email,display_name\n"
+		for i := range roster.PlanClientLimits[free] {
+			rows += "more" + strconv.FormatInt(i, 10) + "@example.com,More\n"
+		}
+		r := e.do(req{Method: "POST", Path: prefixes[0] + "/import/", Key: e.org.APIKey, ContentType: "text/csv", Body: []byte(rows)})
+		if r.Status < 400 {
+			t.Fatalf("import beyond the plan: %d %s", r.Status, r.Body)
+		}
+		e.dispatcher(local).DeliverDue(context.Background())
+		got := rc.received()
+		names := []string{}
+		for _, g := range got {
+			names = append(names, g.Event.Data["display_name"].(string))
+			if g.Event.Type != roster.EventClientCreated || g.Event.Data["organization_uid"] != e.org.UID || !signedBy(t, g, g.Signatures[0], h.Secret) {
+				t.Errorf("imported: %+v", g.Event)
+			}
+		}
+		slices.Sort(names)
+		if strings.Join(names, ",") != "Imp One,Imp Two" {
+			t.Errorf("announced %v, want the two imported", names)
+		}
+	})
+}
+
+// TestWebhookShutdownGivesUpAnAttemptAndKeepsItDue runs a dispatcher's
+// workers, shuts them down while a receiver holds an attempt, and finds
+// the delivery due again at once, for the next start.
+func TestWebhookShutdownGivesUpAnAttemptAndKeepsItDue(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		arrived := make(chan struct{})
+		var first sync.Once
+		var requests atomic.Int32
+		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			io.ReadAll(r.Body) // so that the server hears the dispatcher hang up
+			first.Do(func() {
+				close(arrived)
+				<-r.Context().Done() // the first answers nothing until the dispatcher gives up
+			})
+		}))
+		t.Cleanup(receiver.Close)
+		h := e.hook(receiver.URL, "*")
+		e.create(prefixes[0], map[string]any{"email": "a@example.com", "display_name": "A"})
+		d := e.dispatcher(local)
+		go d.Run(context.Background())
+		<-arrived
+		stopped, cancel := context.WithCancel(context.Background())
+		cancel() // no grace: give up at once
+		d.Shutdown(stopped)
+		got := e.deliveries(h.ID).Deliveries[0]
+		if got.Status != "pending" || got.Attempts != 1 || got.NextAttemptAt == nil || !strings.Contains(got.LastError, "canceled") {
+			t.Fatalf("after the shutdown: %+v", got)
+		}
+		// The next start delivers it at once.
+		if n := e.dispatcher(local).DeliverDue(context.Background()); n != 1 || requests.Load() != 2 {
+			t.Fatalf("the next start made %d attempts, %d requests", n, requests.Load())
+		}
+		if got := e.deliveries(h.ID).Deliveries[0]; got.Status != "delivered" || got.Attempts != 2 {
+			t.Errorf("after the next start: %+v", got)
+		}
+	})
+}

@@ -1,0 +1,402 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"roster"
+)
+
+// errWebhookNotFound answers another organization's endpoint as an unknown one.
+var errWebhookNotFound = roster.Errorf(roster.KindNotFound, "webhook not found")
+
+// errDeliveryNotFound answers another endpoint's delivery as an unknown one.
+var errDeliveryNotFound = roster.Errorf(roster.KindNotFound, "webhook delivery not found")
+
+// webhookEvent is one event to emit: the snapshot of the object it is
+// about, which the dispatcher renders the body from.
+type webhookEvent struct{ snapshot any }
+
+// emit queues the event typ about one object for every endpoint of org
+// that subscribes to it, in tx: see emitAll.
+func (s *Store) emit(ctx context.Context, tx *sql.Tx, org roster.OrgID, typ string, snapshot any) error {
+	return s.emitAll(ctx, tx, org, typ, []webhookEvent{{snapshot: snapshot}})
+}
+
+// emitAll queues events of type typ for every endpoint of org that
+// subscribes to it, in tx, so that they leave only if the change commits.
+// It is one statement, whatever the number of events and endpoints: for an
+// organization without endpoints, the common case, it inserts nothing.
+// Every endpoint's delivery of one event shares the event's uid, the
+// webhook-id.
+func (s *Store) emitAll(ctx context.Context, tx *sql.Tx, org roster.OrgID, typ string, events []webhookEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	query, args, err := s.emitInsert(org, typ, events)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+// emitImported emits client.created for every client of import id, in
+// its publication's transaction: its rows were hidden until then, and a
+// failed import announces nothing. It is one statement, whatever the
+// number of clients; each event's uid is its client's, and its snapshot
+// the client's uid only (see roster.WebhookJob.Snapshot): rows written
+// chunk by chunk are not in memory any more.
+func (s *Store) emitImported(ctx context.Context, tx *sql.Tx, org roster.OrgID, id int64) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO webhook_deliveries (endpoint_id, org_id, event_uid, type, occurred_at, next_attempt_at, snapshot)
+		SELECT e.id, e.org_id, c.uid, '`+roster.EventClientCreated+`', `+s.timeArg(3)+`, `+s.timeArg(3)+`, '{"UID":"' || c.uid || '"}'
+		FROM webhook_endpoints e JOIN clients c ON c.org_id = e.org_id AND c.import_id = $2
+		WHERE e.org_id = $1 AND e.disabled_at IS NULL AND (e.events = ',*,' OR e.events LIKE '%,`+roster.EventClientCreated+`,%')`,
+		org, id, dbTime{s.now()})
+	return err
+}
+
+// timeArg is the placeholder $n of a time in a SELECT's list, where
+// PostgreSQL would take it for text.
+func (s *Store) timeArg(n int) string {
+	if s.postgres {
+		return fmt.Sprintf("CAST($%d AS TIMESTAMPTZ)", n)
+	}
+	return fmt.Sprintf("$%d", n)
+}
+
+// emitInsert is emitAll's statement, with its arguments, for a caller that
+// runs it itself (pipeCreates).
+func (s *Store) emitInsert(org roster.OrgID, typ string, events []webhookEvent) (string, []any, error) {
+	t := s.now()
+	uid := roster.NewUIDs(t, len(events))
+	args := []any{org, typ, dbTime{t}}
+	rows := make([]string, len(events))
+	for i, e := range events {
+		snap, err := json.Marshal(e.snapshot)
+		if err != nil {
+			return "", nil, err
+		}
+		args = append(args, uid(i), string(snap))
+		rows[i] = fmt.Sprintf("(CAST($%d AS TEXT), CAST($%d AS TEXT))", len(args)-1, len(args))
+	}
+	at := s.timeArg(3)
+	return `
+		INSERT INTO webhook_deliveries (endpoint_id, org_id, event_uid, type, occurred_at, next_attempt_at, snapshot)
+		SELECT e.id, e.org_id, v.column1, CAST($2 AS TEXT), ` + at + `, ` + at + `, v.column2
+		FROM webhook_endpoints e CROSS JOIN (VALUES ` + strings.Join(rows, ", ") + `) v
+		WHERE e.org_id = $1 AND e.disabled_at IS NULL AND (e.events = ',*,' OR e.events LIKE '%,' || CAST($2 AS TEXT) || ',%')`,
+		args, nil
+}
+
+// emitClient runs update, an UPDATE of one client's row, and emits the
+// event typ with the client as it left the row. The error is
+// sql.ErrNoRows when update changed no row.
+func (s *Store) emitClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, typ, update string, args ...any) error {
+	var c roster.Client
+	if err := scanClient(tx.QueryRowContext(ctx, update+` RETURNING `+clientColumns, args...), &c); err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, org, typ, clientSnapshot(&c))
+}
+
+// clientSnapshot is what an event about c keeps of it: all but the
+// note's text, which no event shows.
+func clientSnapshot(c *roster.Client) roster.Client {
+	snap := *c
+	if c.Note != nil {
+		snap.Note = &roster.Note{UpdatedAt: c.Note.UpdatedAt}
+	}
+	return snap
+}
+
+// CreateWebhook stores a new endpoint of org with its sealed secret,
+// within roster.MaxWebhooks, and returns it as stored.
+func (s *Store) CreateWebhook(ctx context.Context, org roster.OrgID, w roster.Webhook, sealedSecret string) (roster.Webhook, error) {
+	w.CreatedAt = s.now()
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// Locking the organization's row makes concurrent creates count
+		// one after the other on PostgreSQL.
+		var n int
+		err := s.txQueryRow(ctx, tx, `SELECT (SELECT count(*) FROM webhook_endpoints WHERE org_id = $1)
+			FROM organizations WHERE id = $1`+s.forUpdate(), org).Scan(&n)
+		if err != nil {
+			return err
+		}
+		if n >= roster.MaxWebhooks {
+			return roster.Errorf(roster.KindInvalid, "this organization already has %d webhooks: delete one first", roster.MaxWebhooks)
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO webhook_endpoints (uid, org_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			w.UID, org, w.URL, ","+strings.Join(w.Events, ",")+",", sealedSecret, dbTime{w.CreatedAt}); err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "webhook.create", "webhook", w.UID, "url", "events", "secret")
+	})
+	return w, err
+}
+
+// webhookColumns are scanWebhook's columns.
+const webhookColumns = `uid, url, events, created_at, disabled_at, disabled_reason, previous_expires_at`
+
+func scanWebhook(row scanner, now time.Time) (roster.Webhook, error) {
+	var w roster.Webhook
+	var events string
+	var created, disabled, previous dbTime
+	if err := row.Scan(&w.UID, &w.URL, &events, &created, &disabled, &w.DisabledReason, &previous); err != nil {
+		return w, err
+	}
+	w.Events = strings.Split(strings.Trim(events, ","), ",")
+	w.CreatedAt, w.DisabledAt = created.Time, disabled.ptr()
+	if previous.After(now) {
+		w.PreviousSecretUntil = previous.ptr()
+	}
+	return w, nil
+}
+
+// Webhooks lists org's endpoints, oldest first: at most roster.MaxWebhooks.
+func (s *Store) Webhooks(ctx context.Context, org roster.OrgID) ([]roster.Webhook, error) {
+	rows, err := s.query(ctx, `SELECT `+webhookColumns+` FROM webhook_endpoints WHERE org_id = $1 ORDER BY id`, org)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []roster.Webhook
+	for rows.Next() {
+		w, err := scanWebhook(rows, s.now())
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, w)
+	}
+	return list, rows.Err()
+}
+
+// DeleteWebhook removes one of org's endpoints with its deliveries: what
+// was not delivered yet never will be.
+func (s *Store) DeleteWebhook(ctx context.Context, org roster.OrgID, uid string) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE org_id = $1 AND uid = $2`, org, uid)
+		if err := mustAffect(res, err, errWebhookNotFound); err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "webhook.delete", "webhook", uid)
+	})
+}
+
+// RotateWebhookSecret makes sealedSecret the secret of one of org's
+// endpoints; the one it replaces still signs until roster.WebhookSecretTTL
+// from now, which it returns. A second rotation within that time drops the
+// first's old secret.
+func (s *Store) RotateWebhookSecret(ctx context.Context, org roster.OrgID, uid, sealedSecret string) (time.Time, error) {
+	until := s.now().Add(roster.WebhookSecretTTL)
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE webhook_endpoints SET previous_secret = secret, previous_expires_at = $3, secret = $4
+			WHERE org_id = $1 AND uid = $2`, org, uid, dbTime{until}, sealedSecret)
+		if err := mustAffect(res, err, errWebhookNotFound); err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "webhook.rotate_secret", "webhook", uid, "secret")
+	})
+	return until, err
+}
+
+// endpointID is the key of one of org's endpoints; another organization's
+// is not found.
+func (s *Store) endpointID(ctx context.Context, org roster.OrgID, uid string) (int64, error) {
+	var id int64
+	err := s.queryRow(ctx, `SELECT id FROM webhook_endpoints WHERE org_id = $1 AND uid = $2`, org, uid).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errWebhookNotFound
+	}
+	return id, err
+}
+
+// deliveryColumns are scanDelivery's columns.
+const deliveryColumns = `event_uid, type, occurred_at, attempts, last_status, last_error, last_attempt_at,
+	next_attempt_at, delivered_at, dead_at`
+
+func scanDelivery(row scanner) (roster.WebhookDelivery, error) {
+	var d roster.WebhookDelivery
+	var occurred, last, next, delivered, dead dbTime
+	err := row.Scan(&d.ID, &d.Type, &occurred, &d.Attempts, &d.LastStatus, &d.LastError, &last, &next, &delivered, &dead)
+	d.ID = roster.WebhookIDPrefix + d.ID
+	d.OccurredAt, d.LastAttemptAt, d.DeliveredAt, d.DeadAt = occurred.Time, last.ptr(), delivered.ptr(), dead.ptr()
+	if d.DeliveredAt == nil && d.DeadAt == nil {
+		d.NextAttemptAt = next.ptr()
+	}
+	return d, err
+}
+
+// WebhookDeliveries lists one of org's endpoint's deliveries, newest first,
+// up to limit of those older than the one whose webhook-id is before (""
+// for the newest).
+func (s *Store) WebhookDeliveries(ctx context.Context, org roster.OrgID, uid, before string, limit int) ([]roster.WebhookDelivery, error) {
+	endpoint, err := s.endpointID(ctx, org, uid)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE endpoint_id = $1
+			AND ($2 = '' OR id < (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND event_uid = $2))
+		ORDER BY id DESC LIMIT $3`, endpoint, strings.TrimPrefix(before, roster.WebhookIDPrefix), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []roster.WebhookDelivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, d)
+	}
+	return list, rows.Err()
+}
+
+// RetryWebhookDelivery makes one delivery of one of org's endpoints due
+// now, whether it was delivered, dead or pending, and returns it. The body
+// and the webhook-id stay the same. An endpoint disabled by a 410 is
+// enabled again: retrying says its receiver is back.
+func (s *Store) RetryWebhookDelivery(ctx context.Context, org roster.OrgID, uid, webhookID string) (roster.WebhookDelivery, error) {
+	var d roster.WebhookDelivery
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		t := dbTime{s.now()}
+		var endpoint int64
+		err := tx.QueryRowContext(ctx, `UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = ''
+			WHERE org_id = $1 AND uid = $2 RETURNING id`, org, uid).Scan(&endpoint)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errDeliveryNotFound
+		}
+		if err != nil {
+			return err
+		}
+		d, err = scanDelivery(tx.QueryRowContext(ctx, `
+			UPDATE webhook_deliveries SET next_attempt_at = $3, delivered_at = NULL, dead_at = NULL, lease_until = NULL
+			WHERE endpoint_id = $1 AND event_uid = $2 RETURNING `+deliveryColumns,
+			endpoint, strings.TrimPrefix(webhookID, roster.WebhookIDPrefix), t))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errDeliveryNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, org, "webhook.retry", "webhook", uid, "deliveries")
+	})
+	return d, err
+}
+
+// deliveryDue is what makes a delivery claimable at $1: pending, due, and
+// not leased by a dispatcher that may still be working on it.
+const deliveryDue = `delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)`
+
+// ClaimWebhook leases the oldest delivery due at now until now+lease and
+// counts the attempt; ok is false when none is due. As with ClaimMail,
+// while the lease holds no other claim returns it, from any process.
+func (s *Store) ClaimWebhook(ctx context.Context, now time.Time, lease time.Duration) (j roster.WebhookJob, ok bool, err error) {
+	skipLocked := ""
+	if s.postgres {
+		skipLocked = " FOR UPDATE SKIP LOCKED"
+	}
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var endpoint int64
+		var occurred, previousUntil dbTime
+		var snapshot string
+		var body, previous sql.NullString
+		err := s.txQueryRow(ctx, tx, `
+			UPDATE webhook_deliveries SET lease_until = $2, attempts = attempts + 1
+			WHERE id = (SELECT id FROM webhook_deliveries WHERE `+deliveryDue+` ORDER BY next_attempt_at, id LIMIT 1`+skipLocked+`)
+				AND `+deliveryDue+`
+			RETURNING id, endpoint_id, event_uid, type, occurred_at, snapshot, body, attempts`,
+			dbTime{now}, dbTime{now.Add(lease)}).
+			Scan(&j.ID, &endpoint, &j.WebhookID, &j.Type, &occurred, &snapshot, &body, &j.Attempts)
+		if err != nil {
+			return err
+		}
+		j.WebhookID, j.OccurredAt, j.Snapshot = roster.WebhookIDPrefix+j.WebhookID, occurred.Time, []byte(snapshot)
+		if body.Valid {
+			j.Body = []byte(body.String)
+		}
+		var secret string
+		err = s.txQueryRow(ctx, tx, `SELECT e.url, o.id, o.uid, e.secret, e.previous_secret, e.previous_expires_at
+			FROM webhook_endpoints e JOIN organizations o ON o.id = e.org_id WHERE e.id = $1`,
+			endpoint).Scan(&j.URL, &j.OrgID, &j.OrgUID, &secret, &previous, &previousUntil)
+		j.Secrets = []string{secret}
+		if previous.Valid && previousUntil.After(now) {
+			j.Secrets = append(j.Secrets, previous.String)
+		}
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return roster.WebhookJob{}, false, nil
+	}
+	if err != nil {
+		return roster.WebhookJob{}, false, err
+	}
+	return j, true, nil
+}
+
+// SetWebhookBody keeps the body rendered for delivery id's first attempt,
+// unless one was kept already: every later attempt sends it.
+func (s *Store) SetWebhookBody(ctx context.Context, id int64, body []byte) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := s.txExec(ctx, tx, `UPDATE webhook_deliveries SET body = $2 WHERE id = $1 AND body IS NULL`, id, string(body))
+		return err
+	})
+}
+
+// FinishWebhook records the outcome of an attempt at delivery id. A 410
+// (roster.WebhookGone) disables the endpoint, with every delivery of it
+// still pending: they die with the reason.
+func (s *Store) FinishWebhook(ctx context.Context, id int64, r roster.WebhookResult) error {
+	errText := truncateUTF8(r.Error, maxErrorLen)
+	at := dbTime{r.At}
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		set := `lease_until = NULL, last_attempt_at = $2, last_status = $3, last_error = $4`
+		args := []any{id, at, r.Status, errText}
+		switch r.Outcome {
+		case roster.WebhookDelivered:
+			set += `, delivered_at = $2`
+		case roster.WebhookRetry:
+			set += `, next_attempt_at = $5`
+			args = append(args, dbTime{r.Next})
+		default:
+			set += `, dead_at = $2`
+		}
+		var endpoint int64
+		// A delivery another dispatcher delivered meanwhile, after this
+		// one's lease ran out, stays delivered.
+		err := tx.QueryRowContext(ctx, `UPDATE webhook_deliveries SET `+set+` WHERE id = $1 AND delivered_at IS NULL
+			RETURNING endpoint_id`, args...).Scan(&endpoint)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // delivered meanwhile, or its endpoint deleted
+		}
+		if err != nil || r.Outcome != roster.WebhookGone {
+			return err
+		}
+		reason := "the receiver answered 410 Gone"
+		if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = $2, disabled_reason = $3 WHERE id = $1`,
+			endpoint, at, reason); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE webhook_deliveries SET dead_at = $2, lease_until = NULL, last_error = $3
+			WHERE endpoint_id = $1 AND delivered_at IS NULL AND dead_at IS NULL`, endpoint, at, "not sent: "+reason)
+		return err
+	})
+}
+
+// WebhookStats are the pending and dead deliveries of every organization,
+// for monitoring.
+func (s *Store) WebhookStats(ctx context.Context) (pending, dead int64, err error) {
+	err = s.queryRow(ctx, `SELECT
+		(SELECT count(*) FROM webhook_deliveries WHERE delivered_at IS NULL AND dead_at IS NULL),
+		(SELECT count(*) FROM webhook_deliveries WHERE dead_at IS NOT NULL)`).Scan(&pending, &dead)
+	return pending, dead, err
+}

@@ -1,0 +1,136 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"roster"
+)
+
+// Policy is what endpoint URLs may point at. The zero Policy is the safe
+// one: https only, and only addresses on the public internet.
+type Policy struct {
+	AllowHTTP    bool // http:// URLs too (serve's --webhook-allow-http)
+	AllowPrivate bool // loopback, private, link-local and metadata addresses too (--webhook-allow-private)
+	// Resolve looks a host name up; default net.DefaultResolver's.
+	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
+}
+
+// metadata are cloud providers' instance metadata services, which hand out
+// credentials to whoever asks from inside.
+var metadata = []netip.Addr{netip.MustParseAddr("169.254.169.254"), netip.MustParseAddr("fd00:ec2::254")}
+
+// cgnat is carrier-grade NAT's shared space (RFC 6598), private in all
+// but name.
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// refused says why a receiver at a is refused, or "" when it is not.
+func (p Policy) refused(a netip.Addr) string {
+	if p.AllowPrivate {
+		return ""
+	}
+	a = a.Unmap()
+	switch {
+	case a.IsLoopback():
+		return "a loopback address"
+	case a.IsUnspecified():
+		return "an unspecified address"
+	case a.IsMulticast() || a.IsInterfaceLocalMulticast() || a.IsLinkLocalMulticast():
+		return "a multicast address"
+	case a == metadata[0] || a == metadata[1]:
+		return "a cloud metadata address"
+	case a.IsLinkLocalUnicast():
+		return "a link-local address"
+	case a.IsPrivate() || cgnat.Contains(a):
+		return "a private address"
+	}
+	return ""
+}
+
+// CheckURL refuses an endpoint URL the policy does not allow, with a
+// message for the Owner that says why. A host name is looked up: one
+// that resolves to a refused address is refused; one that does not
+// resolve now is let through, and checked again at every delivery.
+func (p Policy) CheckURL(ctx context.Context, raw string) error {
+	bad := func(format string, args ...any) error {
+		return roster.FieldErrorf("url", format, args...)
+	}
+	if len(raw) > roster.MaxWebhookURL {
+		return bad("must be at most %d bytes", roster.MaxWebhookURL)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
+		return bad("must be an absolute URL, such as https://example.com/hooks/roster")
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && p.AllowHTTP:
+	case u.Scheme == "http":
+		return bad("must start with https:// (this server does not send webhooks over plain http)")
+	default:
+		return bad("scheme %q: must be https", u.Scheme)
+	}
+	if u.User != nil {
+		return bad("must not carry a user name or password")
+	}
+	if u.Fragment != "" {
+		return bad("must not have a #fragment")
+	}
+	host := u.Hostname()
+	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")); err == nil {
+		if why := p.refused(a); why != "" {
+			return bad("%s is %s, which webhooks may not be sent to", host, why)
+		}
+		return nil
+	}
+	if p.AllowPrivate {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	addrs, err := p.resolve(ctx, host)
+	if err != nil {
+		return nil // checked again at each delivery
+	}
+	for _, a := range addrs {
+		if why := p.refused(a); why != "" {
+			return bad("%s resolves to %s, %s, which webhooks may not be sent to", host, a, why)
+		}
+	}
+	return nil
+}
+
+// lookupTimeout bounds CheckURL's look-up of a host name.
+const lookupTimeout = 5 * time.Second
+
+func (p Policy) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
+	if p.Resolve != nil {
+		return p.Resolve(ctx, host)
+	}
+	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+}
+
+// errRefused is a delivery refused because of where it would connect to.
+var errRefused = errors.New("refused")
+
+// control is the dialer's check of the address it is about to connect to,
+// after any DNS look-up: a name that resolved to a public address when the
+// endpoint was made and to a private one now (DNS rebinding) is refused
+// here.
+func (p Policy) control(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("webhook: %w: unexpected address %q", errRefused, address)
+	}
+	if why := p.refused(ap.Addr()); why != "" {
+		return fmt.Errorf("webhook: %w: %s is %s", errRefused, ap.Addr(), why)
+	}
+	return nil
+}
