@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -338,4 +339,40 @@ func TestSCIMLocation(t *testing.T) {
 			t.Errorf("location %q, Location %q; want %q", u.Meta.Location, r.Header.Get("Location"), want)
 		}
 	}, func(c *api.Config) { c.PublicURL = "https://roster.example.com/" })
+}
+
+// TestSCIMChangesAreAnnounced: SCIM changes clients through the same store
+// code as the client routes, so their webhooks go out as for those.
+func TestSCIMChangesAreAnnounced(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		e.hook(rc.srv.URL, "*")
+		ann := decodeAs[scimUser](t, e.scimDo("POST", "/Users", newUser("ann@example.com", "Ann")), 201)
+		e.clock.Advance(time.Second)
+		deactivate := map[string]any{"schemas": []string{scim.PatchSchema}, "Operations": []any{
+			map[string]any{"op": "replace", "path": "active", "value": false}}}
+		expect(t, e.scimDo("PATCH", "/Users/"+ann.ID, deactivate), 200)
+		e.clock.Advance(time.Second)
+		expect(t, e.scimDo("PUT", "/Users/"+ann.ID, newUser("ann@example.com", "Ann B.")), 200)
+		// A refused create announces nothing.
+		scimError(t, e.scimDo("POST", "/Users", newUser("ANN@example.com", "Twin")), 409, "uniqueness")
+		expect(t, e.scimDo("DELETE", "/Users/"+ann.ID, nil), 204)
+
+		e.dispatcher(local).DeliverDue(context.Background())
+		var got []string
+		for _, g := range rc.received() {
+			if g.Event.Data["user_uid"] != ann.ID {
+				t.Errorf("%s announced %v, not the User %s", g.Event.Type, g.Event.Data, ann.ID)
+			}
+			got = append(got, g.Event.Type)
+		}
+		// The PUT makes the User active again and changes its name: two changes.
+		want := []string{roster.EventClientCreated, roster.EventClientDeactivated, roster.EventClientUpdated,
+			roster.EventClientReactivated, roster.EventClientDeleted}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("events %v, want %v", got, want)
+		}
+	})
 }

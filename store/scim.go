@@ -27,7 +27,13 @@ func (s *Store) SCIMUsers(ctx context.Context, org roster.OrgID, cond *scim.Cond
 	if cond != nil {
 		w.and(s.scimCond(w, *cond))
 	}
-	if err := s.queryRow(ctx, `SELECT count(*) FROM `+w.clients(), w.bound()...).Scan(&page.Count); err != nil {
+	// All Users, the usual first request of a provisioning client, are
+	// counted by the organization's counter rather than by reading them.
+	total, totalArgs := `SELECT count(*) FROM `+w.clients(), w.bound()
+	if cond == nil {
+		total, totalArgs = counterSum(quote(totalKey.dim), quote(totalKey.value)), []any{org}
+	}
+	if err := s.queryRow(ctx, total, totalArgs...).Scan(&page.Count); err != nil {
 		return page, err
 	}
 	if count == 0 || int64(start) > page.Count {

@@ -31,16 +31,29 @@ var metadata = []netip.Addr{netip.MustParseAddr("169.254.169.254"), netip.MustPa
 // but name.
 var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 
+// thisNetwork is 0.0.0.0/8, which Linux connects to as the local host.
+var thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
+
+// nat64 are the NAT64 prefixes (RFC 6052, RFC 8215): an address in them
+// reaches the IPv4 address in its last 32 bits, which is checked instead.
+var nat64 = []netip.Prefix{netip.MustParsePrefix("64:ff9b::/96"), netip.MustParsePrefix("64:ff9b:1::/48")}
+
 // refused says why a receiver at a is refused, or "" when it is not.
 func (p Policy) refused(a netip.Addr) string {
 	if p.AllowPrivate {
 		return ""
 	}
 	a = a.Unmap()
+	for _, p := range nat64 {
+		if p.Contains(a) {
+			b := a.As16()
+			a = netip.AddrFrom4([4]byte(b[12:]))
+		}
+	}
 	switch {
 	case a.IsLoopback():
 		return "a loopback address"
-	case a.IsUnspecified():
+	case a.IsUnspecified() || thisNetwork.Contains(a):
 		return "an unspecified address"
 	case a.IsMulticast() || a.IsInterfaceLocalMulticast() || a.IsLinkLocalMulticast():
 		return "a multicast address"

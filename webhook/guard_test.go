@@ -41,3 +41,32 @@ func TestCheckURLLooksNamesUp(t *testing.T) {
 		t.Error("http without AllowHTTP was let in")
 	}
 }
+
+// TestCheckURLRefusesAddressesInside refuses literal addresses that reach
+// the server's own network however they are spelled.
+func TestCheckURLRefusesAddressesInside(t *testing.T) {
+	var p webhook.Policy
+	for url, why := range map[string]string{
+		"https://127.0.0.1/x":                 "a loopback address",
+		"https://[::1]/x":                     "a loopback address",
+		"https://[::ffff:127.0.0.1]/x":        "a loopback address",
+		"https://0.0.0.0/x":                   "an unspecified address",
+		"https://0.1.2.3/x":                   "an unspecified address",
+		"https://10.1.2.3/x":                  "a private address",
+		"https://100.64.0.1/x":                "a private address",
+		"https://[fd00::1]/x":                 "a private address",
+		"https://169.254.169.254/latest":      "a cloud metadata address",
+		"https://[fd00:ec2::254]/x":           "a cloud metadata address",
+		"https://169.254.1.1/x":               "a link-local address",
+		"https://[64:ff9b::10.0.0.1]/x":       "a private address",
+		"https://[64:ff9b::169.254.169.254]/": "a cloud metadata address",
+		"https://224.0.0.1/x":                 "a multicast address",
+	} {
+		if err := p.CheckURL(context.Background(), url); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("%s: %v, want %q", url, err, why)
+		}
+	}
+	if err := p.CheckURL(context.Background(), "https://[64:ff9b::5db8:d822]/x"); err != nil {
+		t.Errorf("NAT64 of a public address: %v", err)
+	}
+}
