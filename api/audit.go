@@ -69,6 +69,23 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// beforePage reads the query of a page that takes only limit and
+// before_id, the id of the last item of the previous page, which valid
+// checks; what names such an id in the error.
+func beforePage(r *http.Request, valid func(string) bool, what string) (limit int, before string, err error) {
+	q, err := params(r, []string{"limit", "before_id"})
+	if err != nil {
+		return 0, "", err
+	}
+	if limit, err = intParam(q, "limit", defaultAuditLimit, 1, maxLimit); err != nil {
+		return 0, "", err
+	}
+	if before = q["before_id"]; before != "" && !valid(before) {
+		return 0, "", invalid("before_id: must be %s, such as the previous page's next_before_id", what)
+	}
+	return limit, before, nil
+}
+
 // nextPage cuts list, read with one item more than limit to tell whether
 // another page follows, to its page, and returns the next page's
 // before_id: the id of the page's last item, "" when none follows.

@@ -22,17 +22,9 @@ type deadMailJSON struct {
 // the next page, "" when none is left. An invitation's entry names it by
 // invite_token, for POST /admin-management/invitation/resend/.
 func (s *Server) deadMail(w http.ResponseWriter, r *http.Request) error {
-	q, err := params(r, []string{"limit", "before_id"})
+	limit, before, err := beforePage(r, roster.IsNewUID, "a dead message's uid, 20 letters and digits")
 	if err != nil {
 		return err
-	}
-	limit, err := intParam(q, "limit", defaultAuditLimit, 1, maxLimit)
-	if err != nil {
-		return err
-	}
-	before := q["before_id"]
-	if before != "" && !roster.IsNewUID(before) {
-		return invalid("before_id: must be a dead message's uid, 20 letters and digits, such as the previous page's next_before_id")
 	}
 	// One message more than the page tells whether another page follows.
 	list, err := s.store.DeadMail(r.Context(), principal(r).OrgID, before, limit+1)

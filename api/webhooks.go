@@ -192,17 +192,9 @@ func (s *Server) webhookDeliveries(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	q, err := params(r, []string{"limit", "before_id"})
+	limit, before, err := beforePage(r, validDeliveryID, "a delivery's id, msg_ and 20 letters and digits")
 	if err != nil {
 		return err
-	}
-	limit, err := intParam(q, "limit", defaultAuditLimit, 1, maxLimit)
-	if err != nil {
-		return err
-	}
-	before := q["before_id"]
-	if before != "" && !validDeliveryID(before) {
-		return invalid("before_id: must be a delivery's id, msg_ and 20 letters and digits, such as the previous page's next_before_id")
 	}
 	list, err := s.store.WebhookDeliveries(r.Context(), principal(r).OrgID, id, before, limit+1)
 	if err != nil {

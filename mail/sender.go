@@ -10,12 +10,12 @@ import (
 	netmail "net/mail"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
 
 	"roster"
+	"roster/internal/worker"
 )
 
 // Config configures a Sender. Zero fields take the defaults below.
@@ -84,22 +84,16 @@ type Sender struct {
 	from    string
 	log     *slog.Logger
 	backoff func(int) time.Duration
-	poll    time.Duration
 	lease   time.Duration
 	giveUp  time.Duration
 	now     func() time.Time
-	wake    chan struct{}
-
-	quit, abort         chan struct{} // closed by Shutdown: claim nothing more; give up the delivery under way
-	done                chan struct{} // closed when Run returns
-	quitOnce, abortOnce sync.Once
+	loop    *worker.Loop
 }
 
 // NewSender checks c and returns a Sender for outbox.
 func NewSender(outbox Outbox, c Config) (*Sender, error) {
-	s := &Sender{outbox: outbox, from: c.From, log: c.Log, backoff: c.Backoff, poll: c.Poll, lease: c.Lease,
-		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), now: c.Now,
-		wake: make(chan struct{}, 1), quit: make(chan struct{}), abort: make(chan struct{}), done: make(chan struct{})}
+	s := &Sender{outbox: outbox, from: c.From, log: c.Log, backoff: c.Backoff, lease: c.Lease,
+		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), now: c.Now, loop: worker.New(cmp.Or(c.Poll, 5*time.Second))}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -108,9 +102,6 @@ func NewSender(outbox Outbox, c Config) (*Sender, error) {
 	}
 	if s.backoff == nil {
 		s.backoff = DefaultBackoff
-	}
-	if s.poll <= 0 {
-		s.poll = 5 * time.Second
 	}
 	if s.lease <= 0 {
 		s.lease = 2 * time.Minute
@@ -189,63 +180,24 @@ func newClient(rawURL string) (*gomail.Client, string, error) {
 
 // Notify wakes Run to look for due mail now; call it after queueing mail.
 // It never blocks.
-func (s *Sender) Notify() {
-	select {
-	case s.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
+func (s *Sender) Notify() { s.loop.Notify() }
 
 // Run delivers due mail until Shutdown, or until ctx ends, which gives up
 // a delivery under way at once. Call it once.
 func (s *Sender) Run(ctx context.Context) {
-	defer close(s.done)
 	if s.client == nil {
 		s.log.Info("mail sender started without SMTP: mail is logged, not sent")
 	} else {
 		s.log.Info("mail sender started", "smtp", s.server)
 	}
-	for s.claiming(ctx) {
-		if s.sendOne(ctx) {
-			continue
-		}
-		wait := time.NewTimer(s.poll)
-		select {
-		case <-ctx.Done():
-		case <-s.quit:
-		case <-s.wake:
-		case <-wait.C:
-		}
-		wait.Stop()
-	}
+	s.loop.Run(ctx, 1, s.sendOne)
 }
 
 // Shutdown stops Run. Run claims no more mail from now on; a delivery
 // under way may finish until ctx ends, and is then given up, its message
 // left due at once for the next start. Shutdown returns once Run has
 // returned, so Run must have been called (it may not have started yet).
-func (s *Sender) Shutdown(ctx context.Context) {
-	s.quitOnce.Do(func() { close(s.quit) })
-	select {
-	case <-s.done:
-		return
-	case <-ctx.Done():
-	}
-	s.abortOnce.Do(func() { close(s.abort) })
-	<-s.done
-}
-
-// claiming reports whether Run may claim more mail.
-func (s *Sender) claiming(ctx context.Context) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-s.quit:
-		return false
-	default:
-		return true
-	}
-}
+func (s *Sender) Shutdown(ctx context.Context) { s.loop.Shutdown(ctx) }
 
 // sendOne claims one due message and tries to deliver it. It reports
 // whether there was one, so that Run looks again at once.
@@ -320,8 +272,7 @@ func (s *Sender) attempt(ctx context.Context, m roster.OutboxMessage) error {
 	select {
 	case err := <-result:
 		return err
-	case <-s.abort:
-	case <-ctx.Done():
+	case <-ctx.Done(): // Run's, when Shutdown gives up
 	}
 	select {
 	case err := <-result: // it ended meanwhile: its outcome stands

@@ -22,10 +22,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"roster"
+	"roster/internal/worker"
 	"roster/keyring"
 )
 
@@ -88,15 +88,10 @@ type Dispatcher struct {
 	client  *http.Client
 	log     *slog.Logger
 	workers int
-	poll    time.Duration
 	lease   time.Duration
 	giveUp  time.Duration
 	now     func() time.Time
-	wake    chan struct{}
-
-	quit, abort         chan struct{} // closed by Shutdown: claim nothing more; give up the deliveries under way
-	done                chan struct{} // closed when Run returns
-	quitOnce, abortOnce sync.Once
+	loop    *worker.Loop
 }
 
 // New checks c and returns a Dispatcher for outbox.
@@ -105,9 +100,8 @@ func New(outbox Outbox, c Config) (*Dispatcher, error) {
 		return nil, errors.New("webhook: a dispatcher needs a keyring and a renderer")
 	}
 	d := &Dispatcher{outbox: outbox, ring: c.Keyring, render: c.Render, log: cmp.Or(c.Log, slog.Default()),
-		workers: cmp.Or(c.Workers, 4), poll: cmp.Or(c.Poll, 5*time.Second), lease: cmp.Or(c.Lease, time.Minute),
-		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), now: c.Now,
-		wake: make(chan struct{}, 1), quit: make(chan struct{}), abort: make(chan struct{}), done: make(chan struct{})}
+		workers: cmp.Or(c.Workers, 4), lease: cmp.Or(c.Lease, time.Minute),
+		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), now: c.Now, loop: worker.New(cmp.Or(c.Poll, 5*time.Second))}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -126,74 +120,18 @@ func New(outbox Outbox, c Config) (*Dispatcher, error) {
 	return d, nil
 }
 
-// Notify wakes the workers to look for due deliveries now. It never blocks.
-func (d *Dispatcher) Notify() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-}
+// Notify wakes a worker to look for due deliveries now. It never blocks.
+func (d *Dispatcher) Notify() { d.loop.Notify() }
 
 // Run delivers due events until Shutdown, or until ctx ends. Call it once.
 func (d *Dispatcher) Run(ctx context.Context) {
-	defer close(d.done)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-d.abort:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	var wg sync.WaitGroup
-	for range d.workers {
-		wg.Go(func() { d.work(ctx) })
-	}
-	wg.Wait()
-}
-
-// work is one worker's loop: deliver what is due, then wait for more.
-func (d *Dispatcher) work(ctx context.Context) {
-	for d.claiming(ctx) {
-		if d.DeliverOne(ctx) {
-			continue
-		}
-		wait := time.NewTimer(d.poll)
-		select {
-		case <-ctx.Done():
-		case <-d.quit:
-		case <-d.wake:
-		case <-wait.C:
-		}
-		wait.Stop()
-	}
+	d.loop.Run(ctx, d.workers, d.DeliverOne)
 }
 
 // Shutdown stops Run: no delivery is claimed from now on; those under way
 // may finish until ctx ends, and are then given up, due again at once for
 // the next start. It returns once Run has returned.
-func (d *Dispatcher) Shutdown(ctx context.Context) {
-	d.quitOnce.Do(func() { close(d.quit) })
-	select {
-	case <-d.done:
-		return
-	case <-ctx.Done():
-	}
-	d.abortOnce.Do(func() { close(d.abort) })
-	<-d.done
-}
-
-func (d *Dispatcher) claiming(ctx context.Context) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-d.quit:
-		return false
-	default:
-		return true
-	}
-}
+func (d *Dispatcher) Shutdown(ctx context.Context) { d.loop.Shutdown(ctx) }
 
 // DeliverDue makes an attempt at every delivery due now, one after the
 // other, and returns how many: what Run's workers do, for tests that move
