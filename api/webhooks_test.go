@@ -533,3 +533,40 @@ func TestWebhookShutdownGivesUpAnAttemptAndKeepsItDue(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookDeliveriesAreKeptThirtyDays: delivered and dead deliveries
+// are deleted once 30 days old, pending ones never.
+func TestWebhookDeliveriesAreKeptThirtyDays(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		ok, failing := newReceiver(t), newReceiver(t, slices.Repeat([]int{503}, 100)...)
+		delivered := e.hook(ok.srv.URL, roster.EventClientCreated)
+		dead := e.hook(failing.srv.URL, roster.EventClientCreated)
+		e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		d := e.dispatcher(local)
+		ctx := context.Background()
+		for range 20 { // three days of retries, until the failing one is dead
+			d.DeliverDue(ctx)
+			e.clock.Advance(4 * time.Hour)
+		}
+		if got := e.deliveries(dead.ID).Deliveries; len(got) != 1 || got[0].Status != "dead" {
+			t.Fatalf("not dead: %+v", got)
+		}
+		// Three weeks later a new event is pending at the failing endpoint.
+		e.clock.Advance(21 * 24 * time.Hour)
+		e.create(prefixes[0], map[string]any{"email": "bob@example.com", "display_name": "Bob"})
+		if n, err := d.Prune(ctx); err != nil || n != 0 {
+			t.Fatalf("pruned %d, %v before 30 days", n, err)
+		}
+		// 30 days after the dead one gave up, some 33 days after the event.
+		e.clock.Advance(10 * 24 * time.Hour)
+		if n, err := d.Prune(ctx); err != nil || n != 2 {
+			t.Fatalf("pruned %d, %v after 30 days, want the delivered and the dead one", n, err)
+		}
+		if got := e.deliveries(delivered.ID).Deliveries; len(got) != 1 || got[0].Status != "pending" {
+			t.Errorf("the delivered endpoint keeps %+v, want only Bob's pending delivery", got)
+		}
+		if got := e.deliveries(dead.ID).Deliveries; len(got) != 1 || got[0].Status != "pending" {
+			t.Errorf("the failing endpoint keeps %+v, want only Bob's pending delivery", got)
+		}
+	})
+}

@@ -400,3 +400,21 @@ func (s *Store) WebhookStats(ctx context.Context) (pending, dead int64, err erro
 		(SELECT count(*) FROM webhook_deliveries WHERE dead_at IS NOT NULL)`).Scan(&pending, &dead)
 	return pending, dead, err
 }
+
+// PruneWebhookDeliveries deletes up to max deliveries delivered or given up
+// on before t, and returns how many it deleted: the deliveries list shows
+// what happened for a while, and the table does not grow for ever.
+func (s *Store) PruneWebhookDeliveries(ctx context.Context, t time.Time, max int) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, `DELETE FROM webhook_deliveries WHERE id IN (
+			SELECT id FROM webhook_deliveries WHERE delivered_at < $1
+			UNION ALL SELECT id FROM webhook_deliveries WHERE dead_at < $1 LIMIT $2)`, dbTime{t}, max)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}

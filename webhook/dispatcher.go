@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"roster"
@@ -34,6 +35,7 @@ type Outbox interface {
 	ClaimWebhook(ctx context.Context, now time.Time, lease time.Duration) (roster.WebhookJob, bool, error)
 	SetWebhookBody(ctx context.Context, id int64, body []byte) error
 	FinishWebhook(ctx context.Context, id int64, r roster.WebhookResult) error
+	PruneWebhookDeliveries(ctx context.Context, before time.Time, max int) (int64, error)
 }
 
 // Render turns an event's snapshot into the body's data: the object as
@@ -53,7 +55,21 @@ type Config struct {
 	// GiveUpAfter is how long after its event a delivery that keeps
 	// failing is given up on; default DefaultGiveUpAfter.
 	GiveUpAfter time.Duration
+	// Retention is how long a delivery is kept, and listed, once delivered
+	// or given up on; default DefaultRetention.
+	Retention time.Duration
 }
+
+// DefaultRetention is 30 days: long enough to see what an endpoint was
+// sent last month.
+const DefaultRetention = 30 * 24 * time.Hour
+
+// pruneEvery is how often the dispatcher deletes the deliveries past
+// their retention, and pruneBatch how many it deletes per transaction.
+const (
+	pruneEvery = time.Hour
+	pruneBatch = 1000
+)
 
 // DefaultGiveUpAfter is three days, as the issue asks: a receiver down for
 // a weekend still gets its events.
@@ -92,6 +108,10 @@ type Dispatcher struct {
 	giveUp  time.Duration
 	now     func() time.Time
 	loop    *worker.Loop
+
+	retention time.Duration
+	pruneMu   sync.Mutex
+	nextPrune time.Time // when a worker next prunes
 }
 
 // New checks c and returns a Dispatcher for outbox.
@@ -101,7 +121,7 @@ func New(outbox Outbox, c Config) (*Dispatcher, error) {
 	}
 	d := &Dispatcher{outbox: outbox, ring: c.Keyring, render: c.Render, log: cmp.Or(c.Log, slog.Default()),
 		workers: cmp.Or(c.Workers, 4), lease: cmp.Or(c.Lease, time.Minute),
-		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), now: c.Now, loop: worker.New(cmp.Or(c.Poll, 5*time.Second))}
+		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), retention: cmp.Or(c.Retention, DefaultRetention), now: c.Now, loop: worker.New(cmp.Or(c.Poll, 5*time.Second))}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -125,7 +145,42 @@ func (d *Dispatcher) Notify() { d.loop.Notify() }
 
 // Run delivers due events until Shutdown, or until ctx ends. Call it once.
 func (d *Dispatcher) Run(ctx context.Context) {
-	d.loop.Run(ctx, d.workers, d.DeliverOne)
+	d.loop.Run(ctx, d.workers, func(ctx context.Context) bool {
+		d.pruneIfDue(ctx)
+		return d.DeliverOne(ctx)
+	})
+}
+
+// pruneIfDue prunes, once every pruneEvery among all workers.
+func (d *Dispatcher) pruneIfDue(ctx context.Context) {
+	d.pruneMu.Lock()
+	now := d.now()
+	due := !now.Before(d.nextPrune)
+	if due {
+		d.nextPrune = now.Add(pruneEvery)
+	}
+	d.pruneMu.Unlock()
+	if !due {
+		return
+	}
+	if n, err := d.Prune(ctx); err != nil && ctx.Err() == nil {
+		d.log.Error("webhook: deleting old deliveries failed", "err", err)
+	} else if n > 0 {
+		d.log.Info("webhook: old deliveries deleted", "deliveries", n, "retention", d.retention)
+	}
+}
+
+// Prune deletes the deliveries delivered or given up on longer than the
+// retention ago, a batch per transaction, and returns how many.
+func (d *Dispatcher) Prune(ctx context.Context) (int64, error) {
+	var total int64
+	for {
+		n, err := d.outbox.PruneWebhookDeliveries(ctx, d.now().Add(-d.retention), pruneBatch)
+		total += n
+		if err != nil || n < pruneBatch {
+			return total, err
+		}
+	}
 }
 
 // Shutdown stops Run: no delivery is claimed from now on; those under way

@@ -47,8 +47,10 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHER
 -- An endpoint's deliveries, newest first, and one of them by its webhook-id.
 CREATE UNIQUE INDEX webhook_deliveries_endpoint_event ON webhook_deliveries (endpoint_id, event_uid);
 CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);
--- The dead ones, counted for monitoring.
+-- The dead ones, counted for monitoring; they and the delivered ones are
+-- deleted once older than the dispatcher's retention.
 CREATE INDEX webhook_deliveries_dead ON webhook_deliveries (dead_at) WHERE dead_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_delivered ON webhook_deliveries (delivered_at) WHERE delivered_at IS NOT NULL;
 
 -- +goose Down
 DROP TABLE webhook_deliveries;
