@@ -19,6 +19,7 @@ import (
 
 	"roster"
 	"roster/api"
+	"roster/auth"
 	"roster/webhook"
 )
 
@@ -567,6 +568,101 @@ func TestWebhookDeliveriesAreKeptThirtyDays(t *testing.T) {
 		}
 		if got := e.deliveries(dead.ID).Deliveries; len(got) != 1 || got[0].Status != "pending" {
 			t.Errorf("the failing endpoint keeps %+v, want only Bob's pending delivery", got)
+		}
+	})
+}
+
+// TestWebhooksOfARevokedKeyAreDisabled: an endpoint an API key created is
+// disabled, with its pending deliveries, when the key is revoked, so that
+// a leaked key cannot leave a receiver of the organization's changes
+// behind it; a retry does not enable it again. One a person created stays.
+func TestWebhooksOfARevokedKeyAreDisabled(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		owner := e.ownerToken(e.org.OwnerEmail)
+		key := e.newAPIKey(owner, "integration")
+		byKey := decodeAs[hookJSON](t, e.do(req{Method: "POST", Path: "/admin-management/webhooks/", Key: key,
+			ContentType: "application/json", Body: []byte(`{"url": "` + rc.srv.URL + `/key", "events": ["*"]}`)}), 201)
+		byPerson := decodeAs[hookJSON](t, e.as(owner, "POST", "/admin-management/webhooks/",
+			map[string]any{"url": rc.srv.URL + "/person", "events": []string{"*"}}), 201)
+		e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		pending := e.deliveries(byKey.ID).Deliveries
+		if len(pending) != 1 || pending[0].Status != "pending" {
+			t.Fatalf("before the revocation: %+v", pending)
+		}
+
+		keyID, _, _ := auth.SplitAPIKey(key)
+		expect(t, e.as(owner, "DELETE", "/auth/api-keys/"+keyID, nil), 200)
+		hooks := decodeAs[struct{ Webhooks []hookJSON }](t, e.get("/admin-management/webhooks/"), 200).Webhooks
+		for _, h := range hooks {
+			if disabled := h.DisabledAt != nil; disabled != (h.ID == byKey.ID) {
+				t.Errorf("%s (%s): disabled %v", h.ID, h.URL, disabled)
+			}
+		}
+		if got := e.deliveries(byKey.ID).Deliveries; len(got) != 1 || got[0].Status != "dead" ||
+			!strings.Contains(got[0].LastError, "API key that created it was revoked") {
+			t.Errorf("the revoked key's pending delivery: %+v", got)
+		}
+		badWant(t, e.json("POST", "/admin-management/webhooks/"+byKey.ID+"/deliveries/"+pending[0].ID+"/retry", nil),
+			409, "API key that created it was revoked")
+
+		e.create(prefixes[0], map[string]any{"email": "bob@example.com", "display_name": "Bob"})
+		e.dispatcher(local).DeliverDue(context.Background())
+		for _, g := range rc.received() {
+			if g.Event.Data["email"] == "bob@example.com" && len(rc.received()) != 2 {
+				t.Errorf("received %d events, want Ann's and Bob's at the person's endpoint only", len(rc.received()))
+			}
+		}
+		if got := e.deliveries(byPerson.ID).Deliveries; len(got) != 2 || got[0].Status != "delivered" {
+			t.Errorf("the person's endpoint: %+v", got)
+		}
+		if got := e.deliveries(byKey.ID).Deliveries; len(got) != 1 {
+			t.Errorf("a disabled endpoint got a new event: %+v", got)
+		}
+	})
+}
+
+// TestWebhookRetryKeepsTheLease: a retry asked for while another
+// dispatcher makes an attempt does not start a second one at once.
+func TestWebhookRetryKeepsTheLease(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		h := e.hook(rc.srv.URL, "*")
+		e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		// Another process claims it and is still at work.
+		job, ok, err := e.st.ClaimWebhook(context.Background(), e.clock.Now(), time.Minute)
+		if err != nil || !ok {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		expect(t, e.json("POST", "/admin-management/webhooks/"+h.ID+"/deliveries/"+job.WebhookID+"/retry", nil), 200)
+		d := e.dispatcher(local)
+		if n := d.DeliverDue(context.Background()); n != 0 {
+			t.Fatalf("%d attempts while another holds the lease", n)
+		}
+		e.clock.Advance(time.Minute)
+		if n := d.DeliverDue(context.Background()); n != 1 || len(rc.received()) != 1 {
+			t.Errorf("after the lease: %d attempts, %d received", n, len(rc.received()))
+		}
+	})
+}
+
+// TestWebhookAnswerWithNULIsRecorded: a receiver's answer is kept as
+// text PostgreSQL takes, so that the attempt's outcome, and its back-off,
+// are recorded whatever the receiver sent.
+func TestWebhookAnswerWithNULIsRecorded(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(500)
+			io.WriteString(w, "oops\x00bad\xff")
+		}))
+		t.Cleanup(srv.Close)
+		h := e.hook(srv.URL, "*")
+		e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		e.dispatcher(local).DeliverDue(context.Background())
+		got := e.deliveries(h.ID).Deliveries
+		if len(got) != 1 || got[0].LastStatusCode == nil || *got[0].LastStatusCode != 500 || got[0].NextAttemptAt == nil ||
+			!strings.Contains(got[0].LastError, "oops\uFFFDbad") {
+			t.Errorf("after an answer with NUL: %+v", got)
 		}
 	})
 }

@@ -129,6 +129,9 @@ func (s *Store) RevokeAPIKey(ctx context.Context, accountUID, keyID string) erro
 		if err := authChanged(ctx, tx, accountID); err != nil {
 			return err
 		}
+		if err := s.disableWebhooksOfRevokedKeys(ctx, tx, accountID); err != nil {
+			return err
+		}
 		return audit(ctx, tx, roster.OrgID(org.Int64), "api_key.revoke", "api_key", keyID)
 	})
 }

@@ -123,10 +123,11 @@ func (s *Store) updateMail(ctx context.Context, query string, id int64, args ...
 	})
 }
 
-// truncateUTF8 cuts s to at most n bytes of valid UTF-8: PostgreSQL refuses
-// text that is not, and a cut can split a character.
+// truncateUTF8 cuts s to at most n bytes of valid UTF-8 without NUL:
+// PostgreSQL refuses text that is not, or holds NUL, and a cut can split a
+// character. It keeps what a remote server answered, which may be anything.
 func truncateUTF8(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 	if len(s) <= n {
 		return s
 	}

@@ -114,6 +114,9 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 			dbTime{s.now()}, accountID); err != nil {
 			return err
 		}
+		if err := s.disableWebhooksOfRevokedKeys(ctx, tx, accountID); err != nil {
+			return err
+		}
 		// The deactivation was this organization's to make: once the member
 		// has left, it no longer shuts them out of Roster.
 		if _, err = tx.ExecContext(ctx, `UPDATE accounts SET deactivated_at = NULL WHERE id = $1`, accountID); err != nil {

@@ -132,9 +132,12 @@ func (s *Store) CreateWebhook(ctx context.Context, org roster.OrgID, w roster.We
 		if n >= roster.MaxWebhooks {
 			return roster.Errorf(roster.KindInvalid, "this organization already has %d webhooks: delete one first", roster.MaxWebhooks)
 		}
+		// An API key's endpoint is tied to it (see disableWebhooksOfRevokedKeys).
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO webhook_endpoints (uid, org_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			w.UID, org, w.URL, ","+strings.Join(w.Events, ",")+",", sealedSecret, dbTime{w.CreatedAt}); err != nil {
+			INSERT INTO webhook_endpoints (uid, org_id, url, events, secret, created_at, api_key_id)
+			VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM api_keys WHERE key_id = $7))`,
+			w.UID, org, w.URL, ","+strings.Join(w.Events, ",")+",", sealedSecret, dbTime{w.CreatedAt},
+			roster.ActorFrom(ctx).KeyID); err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, "webhook.create", "webhook", w.UID, "url", "events", "secret")
@@ -270,16 +273,27 @@ func (s *Store) RetryWebhookDelivery(ctx context.Context, org roster.OrgID, uid,
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		t := dbTime{s.now()}
 		var endpoint int64
-		err := tx.QueryRowContext(ctx, `UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = ''
-			WHERE org_id = $1 AND uid = $2 RETURNING id`, org, uid).Scan(&endpoint)
+		var reason string
+		err := tx.QueryRowContext(ctx, `SELECT id, disabled_reason FROM webhook_endpoints WHERE org_id = $1 AND uid = $2`+s.forUpdate(),
+			org, uid).Scan(&endpoint, &reason)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errDeliveryNotFound
 		}
 		if err != nil {
 			return err
 		}
+		switch reason {
+		case "":
+		case reasonGone: // the receiver is back
+			if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = '' WHERE id = $1`, endpoint); err != nil {
+				return err
+			}
+		default:
+			return roster.Errorf(roster.KindConflict, "this webhook was disabled because %s: create a new one", reason)
+		}
+		// The lease stays: an attempt under way finishes before another starts.
 		d, err = scanDelivery(tx.QueryRowContext(ctx, `
-			UPDATE webhook_deliveries SET next_attempt_at = $3, delivered_at = NULL, dead_at = NULL, lease_until = NULL
+			UPDATE webhook_deliveries SET next_attempt_at = $3, delivered_at = NULL, dead_at = NULL
 			WHERE endpoint_id = $1 AND event_uid = $2 RETURNING `+deliveryColumns,
 			endpoint, strings.TrimPrefix(webhookID, roster.WebhookIDPrefix), t))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -381,15 +395,37 @@ func (s *Store) FinishWebhook(ctx context.Context, id int64, r roster.WebhookRes
 		if err != nil || r.Outcome != roster.WebhookGone {
 			return err
 		}
-		reason := "the receiver answered 410 Gone"
-		if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = $2, disabled_reason = $3 WHERE id = $1`,
-			endpoint, at, reason); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE webhook_deliveries SET dead_at = $2, lease_until = NULL, last_error = $3
-			WHERE endpoint_id = $1 AND delivered_at IS NULL AND dead_at IS NULL`, endpoint, at, "not sent: "+reason)
-		return err
+		return disableWebhooks(ctx, tx, r.At, reasonGone, `id = $3`, endpoint)
 	})
+}
+
+// Why an endpoint was disabled: a retry enables again one disabled by its
+// receiver, never one disabled by its key's revocation.
+const (
+	reasonGone       = "the receiver answered 410 Gone"
+	reasonKeyRevoked = "the API key that created it was revoked"
+)
+
+// disableWebhooks disables, at t for reason, the enabled endpoints that
+// cond (on webhook_endpoints; its arguments from $3) selects; their
+// pending deliveries die with the reason.
+func disableWebhooks(ctx context.Context, tx *sql.Tx, t time.Time, reason, cond string, args ...any) error {
+	args = append([]any{dbTime{t}, reason}, args...)
+	if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET dead_at = $1, lease_until = NULL, last_error = 'not sent: ' || $2
+		WHERE delivered_at IS NULL AND dead_at IS NULL
+			AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE disabled_at IS NULL AND `+cond+`)`, args...); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET disabled_at = $1, disabled_reason = $2
+		WHERE disabled_at IS NULL AND `+cond, args...)
+	return err
+}
+
+// disableWebhooksOfRevokedKeys disables the endpoints that the revoked API
+// keys of the account accountID created, in the revocation's transaction.
+func (s *Store) disableWebhooksOfRevokedKeys(ctx context.Context, tx *sql.Tx, accountID int64) error {
+	return disableWebhooks(ctx, tx, s.now(), reasonKeyRevoked,
+		`api_key_id IN (SELECT id FROM api_keys WHERE account_id = $3 AND revoked_at IS NOT NULL)`, accountID)
 }
 
 // WebhookStats are the pending and dead deliveries of every organization,

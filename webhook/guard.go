@@ -34,9 +34,19 @@ var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 // thisNetwork is 0.0.0.0/8, which Linux connects to as the local host.
 var thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
 
-// nat64 are the NAT64 prefixes (RFC 6052, RFC 8215): an address in them
-// reaches the IPv4 address in its last 32 bits, which is checked instead.
-var nat64 = []netip.Prefix{netip.MustParsePrefix("64:ff9b::/96"), netip.MustParsePrefix("64:ff9b:1::/48")}
+// IPv6 addresses that reach an IPv4 address written inside them, which is
+// checked instead: NAT64's well-known prefix (RFC 6052), in its last 32
+// bits, and 6to4 (RFC 3056), in the 32 bits after 2002::/16.
+var (
+	nat64   = netip.MustParsePrefix("64:ff9b::/96")
+	sixToV4 = netip.MustParsePrefix("2002::/16")
+)
+
+// inside are further ranges that are not the public internet: local-use
+// NAT64 (RFC 8215), IPv6 site-local (deprecated, still routed by some),
+// the IETF's protocol assignments and benchmarking networks.
+var inside = []netip.Prefix{netip.MustParsePrefix("64:ff9b:1::/48"), netip.MustParsePrefix("fec0::/10"),
+	netip.MustParsePrefix("192.0.0.0/24"), netip.MustParsePrefix("198.18.0.0/15")}
 
 // refused says why a receiver at a is refused, or "" when it is not.
 func (p Policy) refused(a netip.Addr) string {
@@ -44,11 +54,11 @@ func (p Policy) refused(a netip.Addr) string {
 		return ""
 	}
 	a = a.Unmap()
-	for _, p := range nat64 {
-		if p.Contains(a) {
-			b := a.As16()
-			a = netip.AddrFrom4([4]byte(b[12:]))
-		}
+	switch b := a.As16(); {
+	case nat64.Contains(a):
+		a = netip.AddrFrom4([4]byte(b[12:]))
+	case sixToV4.Contains(a):
+		a = netip.AddrFrom4([4]byte(b[2:6]))
 	}
 	switch {
 	case a.IsLoopback():
@@ -63,6 +73,11 @@ func (p Policy) refused(a netip.Addr) string {
 		return "a link-local address"
 	case a.IsPrivate() || cgnat.Contains(a):
 		return "a private address"
+	}
+	for _, p := range inside {
+		if p.Contains(a) {
+			return "a private address"
+		}
 	}
 	return ""
 }
@@ -114,7 +129,8 @@ func (p Policy) CheckURL(ctx context.Context, raw string) error {
 	}
 	for _, a := range addrs {
 		if why := p.refused(a); why != "" {
-			return bad("%s resolves to %s, %s, which webhooks may not be sent to", host, a, why)
+			// The address itself is not told: it would map the server's own network.
+			return bad("%s resolves to %s, which webhooks may not be sent to", host, why)
 		}
 	}
 	return nil
@@ -143,7 +159,7 @@ func (p Policy) control(_, address string, _ syscall.RawConn) error {
 		return fmt.Errorf("webhook: %w: unexpected address %q", errRefused, address)
 	}
 	if why := p.refused(ap.Addr()); why != "" {
-		return fmt.Errorf("webhook: %w: %s is %s", errRefused, ap.Addr(), why)
+		return fmt.Errorf("webhook: %w: the receiver's address is %s", errRefused, why)
 	}
 	return nil
 }

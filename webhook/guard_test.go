@@ -25,7 +25,7 @@ func TestCheckURLLooksNamesUp(t *testing.T) {
 	}
 	p := webhook.Policy{Resolve: resolve}
 	err := p.CheckURL(context.Background(), "https://inside.example/x")
-	if err == nil || !strings.Contains(err.Error(), "192.168.1.5, a private address") {
+	if err == nil || !strings.Contains(err.Error(), "resolves to a private address") || strings.Contains(err.Error(), "192.168.1.5") {
 		t.Errorf("inside: %v", err)
 	}
 	for _, url := range []string{"https://outside.example/x", "https://unknown.example/x"} {
@@ -61,6 +61,11 @@ func TestCheckURLRefusesAddressesInside(t *testing.T) {
 		"https://[64:ff9b::10.0.0.1]/x":       "a private address",
 		"https://[64:ff9b::169.254.169.254]/": "a cloud metadata address",
 		"https://224.0.0.1/x":                 "a multicast address",
+		"https://[2002:a00:1::]/x":            "a private address",
+		"https://[64:ff9b:1::1]/x":            "a private address",
+		"https://[fec0::1]/x":                 "a private address",
+		"https://192.0.0.8/x":                 "a private address",
+		"https://198.18.0.1/x":                "a private address",
 	} {
 		if err := p.CheckURL(context.Background(), url); err == nil || !strings.Contains(err.Error(), why) {
 			t.Errorf("%s: %v, want %q", url, err, why)

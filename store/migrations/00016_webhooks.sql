@@ -16,9 +16,14 @@ CREATE TABLE webhook_endpoints (
     previous_expires_at {{time}},
     created_at      {{time}} NOT NULL,
     disabled_at     {{time}},
-    disabled_reason TEXT NOT NULL DEFAULT ''
+    disabled_reason TEXT NOT NULL DEFAULT '',
+    -- The API key that created the endpoint, if one did: revoking the key
+    -- disables it, so that a leaked key cannot leave behind a receiver of
+    -- the organization's changes that outlives it.
+    api_key_id      {{bigint}} REFERENCES api_keys (id) ON DELETE CASCADE
 );
 CREATE INDEX webhook_endpoints_org ON webhook_endpoints (org_id);
+CREATE INDEX webhook_endpoints_api_key ON webhook_endpoints (api_key_id) WHERE api_key_id IS NOT NULL;
 
 -- One event's delivery to one endpoint. event_uid is the webhook-id's uid,
 -- shared by every endpoint's delivery of the event. snapshot is the object
