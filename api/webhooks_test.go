@@ -666,3 +666,36 @@ func TestWebhookAnswerWithNULIsRecorded(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookStaffWhoDeleteTheirAccountAreRemoved: a member who deletes
+// their own account leaves the organization, and its webhooks say so.
+func TestWebhookStaffWhoDeleteTheirAccountAreRemoved(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		e.hook(rc.srv.URL, roster.EventStaffRemoved)
+		admin := e.subAdmin("admin@example.com")
+		expect(t, e.as(admin.Token, "DELETE", "/auth/me", map[string]string{"password": testPassword}), 200)
+		e.dispatcher(local).DeliverDue(context.Background())
+		got := rc.received()
+		if len(got) != 1 || got[0].Event.Type != roster.EventStaffRemoved || got[0].Event.Data["uid"] != admin.UID {
+			t.Errorf("received %+v", got)
+		}
+	})
+}
+
+// TestWebhookOverHTTPStopsWhenHTTPIsNoLongerAllowed: an http:// endpoint
+// made while plain http was allowed gets nothing once it is not.
+func TestWebhookOverHTTPStopsWhenHTTPIsNoLongerAllowed(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		h := e.hook(rc.srv.URL, "*")
+		e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		e.dispatcher(webhook.Policy{AllowPrivate: true}).DeliverDue(context.Background())
+		if got := rc.received(); len(got) != 0 {
+			t.Fatalf("delivered over http: %+v", got)
+		}
+		if d := e.deliveries(h.ID).Deliveries[0]; d.Status != "pending" || !strings.Contains(d.LastError, "https only") {
+			t.Errorf("delivery %+v", d)
+		}
+	})
+}

@@ -212,6 +212,13 @@ func (s *Store) DeleteAccount(ctx context.Context, accountUID string) error {
 		if err := authChanged(ctx, tx, id); err != nil {
 			return err
 		}
+		if org.Valid {
+			// A member who deletes their account leaves the organization.
+			if err := s.emit(ctx, tx, roster.OrgID(org.Int64), roster.EventStaffRemoved,
+				roster.StaffMember{UID: accountUID, Role: role.String}); err != nil {
+				return err
+			}
+		}
 		return audit(ctx, tx, roster.OrgID(org.Int64), "account.delete", "account", accountUID)
 	})
 }

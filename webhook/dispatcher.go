@@ -109,6 +109,8 @@ type Dispatcher struct {
 	now     func() time.Time
 	loop    *worker.Loop
 
+	allowHTTP bool // Policy.AllowHTTP
+
 	retention time.Duration
 	pruneMu   sync.Mutex
 	nextPrune time.Time // when a worker next prunes
@@ -121,7 +123,7 @@ func New(outbox Outbox, c Config) (*Dispatcher, error) {
 	}
 	d := &Dispatcher{outbox: outbox, ring: c.Keyring, render: c.Render, log: cmp.Or(c.Log, slog.Default()),
 		workers: cmp.Or(c.Workers, 4), lease: cmp.Or(c.Lease, time.Minute),
-		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), retention: cmp.Or(c.Retention, DefaultRetention), now: c.Now, loop: worker.New(cmp.Or(c.Poll, 5*time.Second))}
+		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), retention: cmp.Or(c.Retention, DefaultRetention), allowHTTP: c.Policy.AllowHTTP, now: c.Now, loop: worker.New(cmp.Or(c.Poll, 5*time.Second))}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -263,6 +265,11 @@ func (d *Dispatcher) attempt(ctx context.Context, j *roster.WebhookJob) roster.W
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.URL, bytes.NewReader(j.Body))
 	if err != nil {
 		return fail(err)
+	}
+	// An endpoint made while --webhook-allow-http was on gets nothing in
+	// the clear once it is off.
+	if req.URL.Scheme != "https" && !d.allowHTTP {
+		return fail(fmt.Errorf("webhook: %w: the URL is not https, and this server sends webhooks over https only", errRefused))
 	}
 	timestamp := strconv.FormatInt(d.now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
