@@ -376,3 +376,24 @@ func TestSCIMChangesAreAnnounced(t *testing.T) {
 		}
 	})
 }
+
+// TestSCIMBadFilters checks that filters the store cannot evaluate are
+// refused as invalidFilter, not failed as 500: nesting deeper than the
+// engines' expression depth, too many comparisons, and invalid UTF-8.
+func TestSCIMBadFilters(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		expect(t, e.scimDo("POST", "/Users", newUser("ann@example.com", "Ann")), 201)
+		deep := strings.Repeat("not (", 600) + `userName eq "a"` + strings.Repeat(")", 600)
+		many := strings.Repeat(`userName eq "a" or `, 80) + `userName eq "b"`
+		for _, bad := range []string{deep, many} {
+			scimError(t, e.scimDo("GET", "/Users?filter="+url.QueryEscape(bad), nil), 400, "invalidFilter")
+		}
+		scimError(t, e.scimDo("GET", "/Users?filter=externalId%20eq%20%22%FF%22", nil), 400, "invalidFilter")
+		scimError(t, e.scimDo("GET", "/Users?filter=userName%20eq%20%22a%FFb%22", nil), 400, "invalidFilter")
+		// A long chain of one operator is as shallow as it is wide.
+		chain := strings.Repeat(`userName eq "a" or `, 40) + `userName eq "ann@example.com"`
+		if list := decodeAs[scimList](t, e.scimDo("GET", "/Users?filter="+url.QueryEscape(chain), nil), 200); list.TotalResults != 1 {
+			t.Errorf("a chain of 41 comparisons: %d Users, want 1", list.TotalResults)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -77,7 +78,11 @@ var scimOrder = map[scim.Attr]string{
 func (s *Store) scimCond(w *where, c scim.Cond) string {
 	switch c.Logic {
 	case scim.And, scim.Or:
-		return "(" + s.scimCond(w, c.Parts[0]) + " " + string(c.Logic) + " " + s.scimCond(w, c.Parts[1]) + ")"
+		parts := make([]string, len(c.Parts))
+		for i, p := range c.Parts {
+			parts[i] = s.scimCond(w, p)
+		}
+		return "(" + strings.Join(parts, " "+string(c.Logic)+" ") + ")"
 	case scim.Not:
 		// A comparison with an absent value (NULL) is unknown; not of it
 		// is true, as the comparison did not match.
