@@ -397,3 +397,21 @@ func TestSCIMBadFilters(t *testing.T) {
 		}
 	})
 }
+
+// TestSCIMZeroTime checks that a filter's time before any client's, the
+// zero time included, compares as that time rather than as no time.
+func TestSCIMZeroTime(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		expect(t, e.scimDo("POST", "/Users", newUser("ann@example.com", "Ann")), 201)
+		expect(t, e.scimDo("POST", "/Users", newUser("bob@example.com", "Bob")), 201)
+		for filter, want := range map[string]int{
+			`meta.lastModified gt "0001-01-01T00:00:00Z"`: 2, `meta.created ge "0001-01-01T00:00:00Z"`: 2,
+			`meta.created ne "0001-01-01T00:00:00Z"`: 2, `meta.created lt "0001-01-01T00:00:00Z"`: 0,
+			`meta.created eq "0001-01-01T00:00:00Z"`: 0, `meta.created gt "0001-01-01T01:00:00+02:00"`: 2,
+		} {
+			if list := decodeAs[scimList](t, e.scimDo("GET", "/Users?filter="+url.QueryEscape(filter), nil), 200); list.TotalResults != want {
+				t.Errorf("%s: %d Users, want %d", filter, list.TotalResults, want)
+			}
+		}
+	})
+}
