@@ -398,6 +398,24 @@ func TestSCIMBadFilters(t *testing.T) {
 	})
 }
 
+// TestSCIMRemoveRequired checks that PATCH may not remove userName or
+// displayName, which a User must have, and that the refusal changes
+// nothing.
+func TestSCIMRemoveRequired(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		u := decodeAs[scimUser](t, e.scimDo("POST", "/Users", newUser("ann@example.com", "Ann")), 201)
+		for _, path := range []string{"userName", "displayName", "name", "name.formatted", "emails", "emails.value",
+			scim.UserSchema + ":userName", "USERNAME", `emails[type eq \"work\"]`, `emails[type eq \"work\"].value`} {
+			ops := `[{"op":"remove","path":"` + path + `"}]`
+			scimError(t, e.scimDo("PATCH", "/Users/"+u.ID, `{"schemas":["`+scim.PatchSchema+`"],"Operations":`+ops+`}`), 400, "mutability")
+		}
+		got := decodeAs[scimUser](t, e.scimDo("GET", "/Users/"+u.ID, nil), 200)
+		if got.UserName != "ann@example.com" || got.DisplayName != "Ann" || got.Meta.Version != u.Meta.Version {
+			t.Errorf("after refused removals: %+v", got)
+		}
+	})
+}
+
 // TestSCIMZeroTime checks that a filter's time before any client's, the
 // zero time included, compares as that time rather than as no time.
 func TestSCIMZeroTime(t *testing.T) {

@@ -184,6 +184,10 @@ func TestApplyRefuses(t *testing.T) {
 		{`[{"op":"replace","path":"displayName","value":7}]`, TypeInvalidValue},
 		{`[{"op":"add","value":"x"}]`, TypeInvalidValue},
 		{`[{"op":"add","value":{"nickName":"x"}}]`, TypeInvalidPath},
+		{`[{"op":"remove","path":"userName"}]`, TypeMutability},
+		{`[{"op":"remove","path":"displayName"}]`, TypeMutability},
+		{`[{"op":"remove","path":"name.formatted"}]`, TypeMutability},
+		{`[{"op":"remove","path":"emails[type eq \"work\"]"}]`, TypeMutability},
 	}
 	c := fixture()
 	for _, tt := range tests {
