@@ -398,6 +398,30 @@ func TestSCIMBadFilters(t *testing.T) {
 	})
 }
 
+// TestSCIMBadBodies checks that a body whose strings are not valid UTF-8
+// is refused as invalidSyntax, on POST, PUT and PATCH, rather than stored
+// with U+FFFD in place of its bytes, and that nothing changes.
+func TestSCIMBadBodies(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		u := decodeAs[scimUser](t, e.scimDo("POST", "/Users", newUser("ann@example.com", "Ann")), 201)
+		user := `{"schemas":["` + scim.UserSchema + `"],"userName":"bob@example.com","displayName":"Bob"}`
+		for _, attr := range []string{"userName", "displayName"} {
+			bad := strings.Replace(user, `"`+attr+`":"`, `"`+attr+`":"`+"\xff", 1)
+			scimError(t, e.scimDo("POST", "/Users", bad), 400, "invalidSyntax")
+			scimError(t, e.scimDo("PUT", "/Users/"+u.ID, bad), 400, "invalidSyntax")
+		}
+		withExternal := strings.Replace(user, `}`, `,"externalId":"HR-`+"\xff"+`"}`, 1)
+		scimError(t, e.scimDo("POST", "/Users", withExternal), 400, "invalidSyntax")
+		scimError(t, e.scimDo("PATCH", "/Users/"+u.ID, `{"schemas":["`+scim.PatchSchema+`"],"Operations":[{"op":"replace","path":"externalId","value":"`+"\xfe"+`"}]}`),
+			400, "invalidSyntax")
+		list := decodeAs[scimList](t, e.scimDo("GET", "/Users", nil), 200)
+		if list.TotalResults != 1 || list.Resources[0].UserName != "ann@example.com" || list.Resources[0].ExternalID != "" ||
+			list.Resources[0].Meta.Version != u.Meta.Version {
+			t.Errorf("after refused bodies: %+v", list)
+		}
+	})
+}
+
 // TestSCIMRemoveRequired checks that PATCH may not remove userName or
 // displayName, which a User must have, and that the refusal changes
 // nothing.
