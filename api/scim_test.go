@@ -376,3 +376,84 @@ func TestSCIMChangesAreAnnounced(t *testing.T) {
 		}
 	})
 }
+
+// TestSCIMBadFilters checks that filters the store cannot evaluate are
+// refused as invalidFilter, not failed as 500: nesting deeper than the
+// engines' expression depth, too many comparisons, and invalid UTF-8.
+func TestSCIMBadFilters(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		expect(t, e.scimDo("POST", "/Users", newUser("ann@example.com", "Ann")), 201)
+		deep := strings.Repeat("not (", 600) + `userName eq "a"` + strings.Repeat(")", 600)
+		many := strings.Repeat(`userName eq "a" or `, 80) + `userName eq "b"`
+		for _, bad := range []string{deep, many} {
+			scimError(t, e.scimDo("GET", "/Users?filter="+url.QueryEscape(bad), nil), 400, "invalidFilter")
+		}
+		scimError(t, e.scimDo("GET", "/Users?filter=externalId%20eq%20%22%FF%22", nil), 400, "invalidFilter")
+		scimError(t, e.scimDo("GET", "/Users?filter=userName%20eq%20%22a%FFb%22", nil), 400, "invalidFilter")
+		// A long chain of one operator is as shallow as it is wide.
+		chain := strings.Repeat(`userName eq "a" or `, 40) + `userName eq "ann@example.com"`
+		if list := decodeAs[scimList](t, e.scimDo("GET", "/Users?filter="+url.QueryEscape(chain), nil), 200); list.TotalResults != 1 {
+			t.Errorf("a chain of 41 comparisons: %d Users, want 1", list.TotalResults)
+		}
+	})
+}
+
+// TestSCIMBadBodies checks that a body whose strings are not valid UTF-8
+// is refused as invalidSyntax, on POST, PUT and PATCH, rather than stored
+// with U+FFFD in place of its bytes, and that nothing changes.
+func TestSCIMBadBodies(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		u := decodeAs[scimUser](t, e.scimDo("POST", "/Users", newUser("ann@example.com", "Ann")), 201)
+		user := `{"schemas":["` + scim.UserSchema + `"],"userName":"bob@example.com","displayName":"Bob"}`
+		for _, attr := range []string{"userName", "displayName"} {
+			bad := strings.Replace(user, `"`+attr+`":"`, `"`+attr+`":"`+"\xff", 1)
+			scimError(t, e.scimDo("POST", "/Users", bad), 400, "invalidSyntax")
+			scimError(t, e.scimDo("PUT", "/Users/"+u.ID, bad), 400, "invalidSyntax")
+		}
+		withExternal := strings.Replace(user, `}`, `,"externalId":"HR-`+"\xff"+`"}`, 1)
+		scimError(t, e.scimDo("POST", "/Users", withExternal), 400, "invalidSyntax")
+		scimError(t, e.scimDo("PATCH", "/Users/"+u.ID, `{"schemas":["`+scim.PatchSchema+`"],"Operations":[{"op":"replace","path":"externalId","value":"`+"\xfe"+`"}]}`),
+			400, "invalidSyntax")
+		list := decodeAs[scimList](t, e.scimDo("GET", "/Users", nil), 200)
+		if list.TotalResults != 1 || list.Resources[0].UserName != "ann@example.com" || list.Resources[0].ExternalID != "" ||
+			list.Resources[0].Meta.Version != u.Meta.Version {
+			t.Errorf("after refused bodies: %+v", list)
+		}
+	})
+}
+
+// TestSCIMRemoveRequired checks that PATCH may not remove userName or
+// displayName, which a User must have, and that the refusal changes
+// nothing.
+func TestSCIMRemoveRequired(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		u := decodeAs[scimUser](t, e.scimDo("POST", "/Users", newUser("ann@example.com", "Ann")), 201)
+		for _, path := range []string{"userName", "displayName", "name", "name.formatted", "emails", "emails.value",
+			scim.UserSchema + ":userName", "USERNAME", `emails[type eq \"work\"]`, `emails[type eq \"work\"].value`} {
+			ops := `[{"op":"remove","path":"` + path + `"}]`
+			scimError(t, e.scimDo("PATCH", "/Users/"+u.ID, `{"schemas":["`+scim.PatchSchema+`"],"Operations":`+ops+`}`), 400, "mutability")
+		}
+		got := decodeAs[scimUser](t, e.scimDo("GET", "/Users/"+u.ID, nil), 200)
+		if got.UserName != "ann@example.com" || got.DisplayName != "Ann" || got.Meta.Version != u.Meta.Version {
+			t.Errorf("after refused removals: %+v", got)
+		}
+	})
+}
+
+// TestSCIMZeroTime checks that a filter's time before any client's, the
+// zero time included, compares as that time rather than as no time.
+func TestSCIMZeroTime(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		expect(t, e.scimDo("POST", "/Users", newUser("ann@example.com", "Ann")), 201)
+		expect(t, e.scimDo("POST", "/Users", newUser("bob@example.com", "Bob")), 201)
+		for filter, want := range map[string]int{
+			`meta.lastModified gt "0001-01-01T00:00:00Z"`: 2, `meta.created ge "0001-01-01T00:00:00Z"`: 2,
+			`meta.created ne "0001-01-01T00:00:00Z"`: 2, `meta.created lt "0001-01-01T00:00:00Z"`: 0,
+			`meta.created eq "0001-01-01T00:00:00Z"`: 0, `meta.created gt "0001-01-01T01:00:00+02:00"`: 2,
+		} {
+			if list := decodeAs[scimList](t, e.scimDo("GET", "/Users?filter="+url.QueryEscape(filter), nil), 200); list.TotalResults != want {
+				t.Errorf("%s: %d Users, want %d", filter, list.TotalResults, want)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	filter "github.com/scim2/filter-parser/v2"
 )
@@ -74,7 +75,8 @@ const (
 )
 
 // Cond is a filter as a tree: a comparison of an attribute with a value,
-// or the and, or or not of its parts. Value is a string (userName,
+// or the and, or or not of its parts (a chain of one operator, as in
+// a or b or c, is one node with all its parts). Value is a string (userName,
 // externalId, displayName), a bool (active) or a time (meta dates); none
 // for pr.
 type Cond struct {
@@ -85,15 +87,29 @@ type Cond struct {
 	Value any
 }
 
-// maxFilter bounds a filter's length, and so the depth of its tree, which
-// the parser and the SQL built from it walk recursively.
+// maxFilter bounds a filter's length, and so the work of the parser,
+// which walks it recursively.
 const maxFilter = 4096
+
+// maxDepth and maxComparisons bound the tree the SQL is built from: the
+// engines refuse an expression nested too deep (SQLite at a depth of
+// 1000, which 600 nots reach well under maxFilter) and the query grows
+// with each comparison.
+const (
+	maxDepth       = 32
+	maxComparisons = 64
+)
 
 // ParseFilter parses a filter into a tree of the comparisons Roster can
 // evaluate; anything else is an invalidFilter error.
 func ParseFilter(text string) (*Cond, error) {
 	if len(text) > maxFilter {
 		return nil, Errorf(TypeInvalidFilter, "filter: at most %d bytes", maxFilter)
+	}
+	// The engines refuse to compare with invalid UTF-8 (PostgreSQL fails
+	// the query), and no User's value holds it.
+	if !utf8.ValidString(text) {
+		return nil, Errorf(TypeInvalidFilter, "filter: not valid UTF-8")
 	}
 	exp, err := filter.ParseFilter([]byte(text))
 	if err != nil {
@@ -103,21 +119,32 @@ func ParseFilter(text string) (*Cond, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d := c.depth(); d > maxDepth {
+		return nil, Errorf(TypeInvalidFilter, "filter: and, or and not nested %d deep, at most %d", d, maxDepth)
+	}
+	if n := c.comparisons(); n > maxComparisons {
+		return nil, Errorf(TypeInvalidFilter, "filter: %d comparisons, at most %d", n, maxComparisons)
+	}
 	return &c, nil
 }
 
 func condOf(exp filter.Expression) (Cond, error) {
 	switch e := exp.(type) {
 	case *filter.LogicalExpression:
-		l, err := condOf(e.Left)
-		if err != nil {
-			return Cond{}, err
+		logic := Logic(strings.ToLower(string(e.Operator)))
+		c := Cond{Logic: logic}
+		for _, side := range []filter.Expression{e.Left, e.Right} {
+			part, err := condOf(side)
+			if err != nil {
+				return Cond{}, err
+			}
+			if part.Logic == logic {
+				c.Parts = append(c.Parts, part.Parts...)
+			} else {
+				c.Parts = append(c.Parts, part)
+			}
 		}
-		r, err := condOf(e.Right)
-		if err != nil {
-			return Cond{}, err
-		}
-		return Cond{Logic: Logic(strings.ToLower(string(e.Operator))), Parts: []Cond{l, r}}, nil
+		return c, nil
 	case *filter.NotExpression:
 		inner, err := condOf(e.Expression)
 		return Cond{Logic: Not, Parts: []Cond{inner}}, err
@@ -127,6 +154,27 @@ func condOf(exp filter.Expression) (Cond, error) {
 		return Cond{}, Errorf(TypeInvalidFilter, "filter: %v: value filters on multi-valued attributes are not supported", e)
 	}
 	return Cond{}, Errorf(TypeInvalidFilter, "filter: unsupported expression %v", exp)
+}
+
+// depth is how deep c's and, or and not nest; a comparison's is 0.
+func (c Cond) depth() int {
+	d := 0
+	for _, p := range c.Parts {
+		d = max(d, p.depth()+1)
+	}
+	return d
+}
+
+// comparisons counts c's comparisons.
+func (c Cond) comparisons() int {
+	if c.Logic == Compare {
+		return 1
+	}
+	n := 0
+	for _, p := range c.Parts {
+		n += p.comparisons()
+	}
+	return n
 }
 
 // The operators each attribute's type allows.

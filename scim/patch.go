@@ -64,10 +64,12 @@ func Apply(u User, ops []Operation) (Resource, error) {
 		return Resource{}, err
 	}
 	touched := map[string]bool{}
+	removed := false
 	for _, op := range ops {
 		if err := apply(doc, op, touched); err != nil {
 			return Resource{}, err
 		}
+		removed = removed || op.Op == "remove"
 	}
 	// displayName and name.formatted, userName and the primary email, are
 	// one value each: the one the operations changed is the new value.
@@ -77,7 +79,29 @@ func Apply(u User, ops []Operation) (Resource, error) {
 	if touched["emails"] && !touched["username"] {
 		delete(doc, "userName")
 	}
+	// Removing the last email, as by emails[type eq "work"], leaves no
+	// userName: refused as a removal of it (see requiredValues).
+	if v, _ := userName(doc); removed && v == nil {
+		return Resource{}, Errorf(TypeMutability, "userName is required: the operations may not remove every email")
+	}
 	return ParseUser(doc)
+}
+
+// requiredValues are the attributes a User must have (the schema's
+// required ones, see Schemas), each with the sub-attribute that holds its
+// value, "" for a simple attribute: userName, which the primary email
+// repeats, and displayName, which name.formatted repeats. RFC 7644
+// §3.5.2.2: "If an attribute is removed or becomes unassigned and is
+// defined as a required attribute [...], the server SHALL return [...] a
+// scimType error code of mutability".
+var requiredValues = map[string]string{"userName": "", "emails": "value", "displayName": "", "name": "formatted"}
+
+// removesRequired reports whether a remove of the attribute attr (as
+// canonical names it), or of its sub-attribute sub, leaves a User without
+// a required value.
+func removesRequired(attr string, sub *string) bool {
+	value, required := requiredValues[attr]
+	return required && (sub == nil || value != "" && strings.EqualFold(*sub, value))
 }
 
 // userDoc is u as the JSON object the operations act on, without name,
@@ -126,6 +150,9 @@ func apply(doc map[string]any, op Operation, touched map[string]bool) error {
 	}
 	if target == nil {
 		return applyAthlete(doc, Operation{Op: op.Op, Path: "", Value: map[string]any{attr: op.Value}}, touched)
+	}
+	if op.Op == "remove" && p.ValueExpression == nil && removesRequired(attr, p.AttributePath.SubAttribute) {
+		return Errorf(TypeMutability, "path %q: %s is required and cannot be removed", op.Path, attr)
 	}
 	touched[strings.ToLower(attr)] = true
 	switch {

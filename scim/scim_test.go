@@ -28,6 +28,9 @@ func TestParseFilter(t *testing.T) {
 			{Logic: Not, Parts: []Cond{{Attr: AttrActive, Op: OpEq, Value: true}}}}}},
 		{`userName sw "a" or externalId eq "b"`, Cond{Logic: Or, Parts: []Cond{
 			{Attr: AttrUserName, Op: OpSw, Value: "a"}, {Attr: AttrExternalID, Op: OpEq, Value: "b"}}}},
+		{`active eq true and (userName sw "a" or userName sw "b" or userName sw "c")`, Cond{Logic: And, Parts: []Cond{
+			{Attr: AttrActive, Op: OpEq, Value: true}, {Logic: Or, Parts: []Cond{{Attr: AttrUserName, Op: OpSw, Value: "a"},
+				{Attr: AttrUserName, Op: OpSw, Value: "b"}, {Attr: AttrUserName, Op: OpSw, Value: "c"}}}}}},
 	}
 	for _, tt := range tests {
 		got, err := ParseFilter(tt.filter)
@@ -36,7 +39,9 @@ func TestParseFilter(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{strings.Repeat("(", maxFilter+1), ``, `userName`, `userName eq`, `userName eq "a" and`, `title eq "a"`,
-		`active co "t"`, `active eq 1`, `meta.created gt "today"`, `userName gt "a"`, `emails[type eq "work"]`, `displayName eq 3`} {
+		`active co "t"`, `active eq 1`, `meta.created gt "today"`, `userName gt "a"`, `emails[type eq "work"]`, `displayName eq 3`,
+		strings.Repeat("not (", maxDepth+1) + `active pr` + strings.Repeat(")", maxDepth+1),
+		strings.Repeat(`active pr and `, maxComparisons) + `active pr`, "externalId eq \"\xff\""} {
 		if _, err := ParseFilter(bad); TypeOf(err) != TypeInvalidFilter || roster.KindOf(err) != roster.KindInvalid {
 			t.Errorf("%q: %v, want an invalidFilter error", bad, err)
 		}
@@ -179,6 +184,10 @@ func TestApplyRefuses(t *testing.T) {
 		{`[{"op":"replace","path":"displayName","value":7}]`, TypeInvalidValue},
 		{`[{"op":"add","value":"x"}]`, TypeInvalidValue},
 		{`[{"op":"add","value":{"nickName":"x"}}]`, TypeInvalidPath},
+		{`[{"op":"remove","path":"userName"}]`, TypeMutability},
+		{`[{"op":"remove","path":"displayName"}]`, TypeMutability},
+		{`[{"op":"remove","path":"name.formatted"}]`, TypeMutability},
+		{`[{"op":"remove","path":"emails[type eq \"work\"]"}]`, TypeMutability},
 	}
 	c := fixture()
 	for _, tt := range tests {

@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"roster"
 	"roster/scim"
@@ -77,7 +81,11 @@ var scimOrder = map[scim.Attr]string{
 func (s *Store) scimCond(w *where, c scim.Cond) string {
 	switch c.Logic {
 	case scim.And, scim.Or:
-		return "(" + s.scimCond(w, c.Parts[0]) + " " + string(c.Logic) + " " + s.scimCond(w, c.Parts[1]) + ")"
+		parts := make([]string, len(c.Parts))
+		for i, p := range c.Parts {
+			parts[i] = s.scimCond(w, p)
+		}
+		return "(" + strings.Join(parts, " "+string(c.Logic)+" ") + ")"
 	case scim.Not:
 		// A comparison with an absent value (NULL) is unknown; not of it
 		// is true, as the comparison did not match.
@@ -97,13 +105,26 @@ func (s *Store) scimCond(w *where, c scim.Cond) string {
 		if c.Op == scim.OpPr {
 			return "TRUE"
 		}
-		return col + " " + timeOps[c.Op] + " " + w.arg(dbTime{c.Value.(time.Time)})
+		return col + " " + timeOps[c.Op] + " " + w.arg(filterTime{c.Value.(time.Time)})
 	case scim.AttrExternalID:
 		return s.exactCond(w, "external_id", c.Op, c.Value)
 	case scim.AttrUserName:
 		return s.foldedCond(w, "email_key", c.Op, c.Value, roster.EmailKey)
 	}
 	return s.foldedCond(w, "name_key", c.Op, c.Value, roster.NameKey)
+}
+
+// filterTime is a time a filter compares with. Unlike dbTime, for which
+// the zero time is an absent one (NULL), it is always the time itself:
+// "0001-01-01T00:00:00Z" is a date a filter may name, and compared as
+// NULL it matched no client.
+type filterTime struct{ time.Time }
+
+func (t filterTime) Value() (driver.Value, error) { return t.UTC().Format(timeLayout), nil }
+
+// TimestamptzValue lets pgx encode the time natively, as dbTime's does.
+func (t filterTime) TimestamptzValue() (pgtype.Timestamptz, error) {
+	return pgtype.Timestamptz{Time: t.Time, Valid: true}, nil
 }
 
 // timeOps are the SQL comparisons of the time operators.

@@ -101,6 +101,9 @@ func TestSCIMQuery(t *testing.T) {
 			{`userName eq "cleo@EXAMPLE.com"`, []string{"Cleo@example.com"}},
 			{`externalId sw "x-"`, nil}, // case-exact
 			{`externalId ew "@example.com" and not (userName sw "b")`, []string{"ann@example.com", "Cleo@example.com"}},
+			// The zero time is a time, not an absent one (NULL).
+			{`meta.lastModified gt "0001-01-01T00:00:00Z"`, []string{"ann@example.com", "bob%2@example.com", "bob_1@example.com", "Cleo@example.com"}},
+			{`meta.created le "0001-01-01T00:00:00Z"`, nil},
 		}
 		for _, tt := range tests {
 			if got, n := list(tt.filter, byName, 1, 100); !slices.Equal(got, tt.want) || n != int64(len(tt.want)) {
