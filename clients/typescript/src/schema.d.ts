@@ -6265,6 +6265,15 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["AdminNotOwner"];
             404: components["responses"]["NotFound"];
+            /** @description The endpoint was disabled because the API key that created it was revoked: it is not enabled again; create a new one. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
