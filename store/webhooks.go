@@ -311,9 +311,22 @@ func (s *Store) RetryWebhookDelivery(ctx context.Context, org roster.OrgID, uid,
 // not leased by a dispatcher that may still be working on it.
 const deliveryDue = `delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)`
 
-// ClaimWebhook leases the oldest delivery due at now until now+lease and
+// endpointIdle is what lets a claim pick the endpoint e at $1: enabled,
+// with no attempt under way, and a delivery due.
+const endpointIdle = `e.disabled_at IS NULL AND (e.busy_until IS NULL OR e.busy_until <= $1)
+	AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND ` + deliveryDueOf + `)`
+
+// deliveryDueOf is deliveryDue for the deliveries aliased d.
+const deliveryDueOf = `d.delivered_at IS NULL AND d.dead_at IS NULL AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)`
+
+// ClaimWebhook leases, until now+lease, an idle endpoint whose oldest due
+// delivery is the oldest of all idle endpoints', and that delivery, and
 // counts the attempt; ok is false when none is due. As with ClaimMail,
-// while the lease holds no other claim returns it, from any process.
+// while the lease holds no other claim returns the delivery, from any
+// process; nor, until it is finished, another of its endpoint's: one
+// endpoint's slow receiver and long backlog hold one worker, and the
+// others go on serving every other endpoint. Each claim reads the
+// endpoints' oldest due deliveries through an index, one per endpoint.
 func (s *Store) ClaimWebhook(ctx context.Context, now time.Time, lease time.Duration) (j roster.WebhookJob, ok bool, err error) {
 	skipLocked := ""
 	if s.postgres {
@@ -321,15 +334,27 @@ func (s *Store) ClaimWebhook(ctx context.Context, now time.Time, lease time.Dura
 	}
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var endpoint int64
+		err := s.txQueryRow(ctx, tx, `
+			UPDATE webhook_endpoints SET busy_until = $2
+			WHERE id = (SELECT e.id FROM webhook_endpoints e WHERE `+endpointIdle+`
+					ORDER BY (SELECT min(d.next_attempt_at) FROM webhook_deliveries d
+						WHERE d.endpoint_id = e.id AND d.delivered_at IS NULL AND d.dead_at IS NULL), e.id
+					LIMIT 1`+skipLocked+`)
+				AND (busy_until IS NULL OR busy_until <= $1)
+			RETURNING id`, dbTime{now}, dbTime{now.Add(lease)}).Scan(&endpoint)
+		if err != nil {
+			return err
+		}
 		var occurred, previousUntil dbTime
 		var snapshot string
 		var body, previous sql.NullString
-		err := s.txQueryRow(ctx, tx, `
+		err = s.txQueryRow(ctx, tx, `
 			UPDATE webhook_deliveries SET lease_until = $2, attempts = attempts + 1
-			WHERE id = (SELECT id FROM webhook_deliveries WHERE `+deliveryDue+` ORDER BY next_attempt_at, id LIMIT 1`+skipLocked+`)
+			WHERE id = (SELECT id FROM webhook_deliveries d WHERE d.endpoint_id = $3 AND `+deliveryDueOf+`
+					ORDER BY d.next_attempt_at, d.id LIMIT 1`+skipLocked+`)
 				AND `+deliveryDue+`
 			RETURNING id, endpoint_id, event_uid, type, occurred_at, snapshot, body, attempts`,
-			dbTime{now}, dbTime{now.Add(lease)}).
+			dbTime{now}, dbTime{now.Add(lease)}, endpoint).
 			Scan(&j.ID, &endpoint, &j.WebhookID, &j.Type, &occurred, &snapshot, &body, &j.Attempts)
 		if err != nil {
 			return err
@@ -383,6 +408,12 @@ func (s *Store) FinishWebhook(ctx context.Context, id int64, r roster.WebhookRes
 			args = append(args, dbTime{r.Next})
 		default:
 			set += `, dead_at = $2`
+		}
+		// The endpoint is free for the next attempt, whatever this one's
+		// outcome.
+		if _, err := tx.ExecContext(ctx, `UPDATE webhook_endpoints SET busy_until = NULL
+			WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = $1)`, id); err != nil {
+			return err
 		}
 		var endpoint int64
 		// A delivery another dispatcher delivered meanwhile, after this

@@ -72,3 +72,61 @@ func TestWebhookEventsGoOnlyWhereSubscribed(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookClaimsTakeTurnsBetweenEndpoints: while an attempt at one
+// endpoint is under way, the next claim goes to another endpoint's due
+// delivery, not to the busy one's backlog, so that a slow receiver with
+// many events holds one worker and not every organization's deliveries.
+func TestWebhookClaimsTakeTurnsBetweenEndpoints(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		busy, other := storetest.NewOrg(t, st, "Pro"), storetest.NewOrg(t, st, "Pro")
+		hook := func(org storetest.Org) roster.Webhook {
+			w := roster.Webhook{UID: roster.NewUID(time.Now()), URL: "https://example.com/" + org.UID, Events: []string{roster.EventAll}}
+			if _, err := st.CreateWebhook(ctx, org.ID, w, "sealed"); err != nil {
+				t.Fatal(err)
+			}
+			return w
+		}
+		hook(busy)
+		theirs := hook(other)
+		for _, email := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+			if err := st.CreateClient(ctx, busy.ID, newClient(busy, email)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.CreateClient(ctx, other.ID, newClient(other, "d@example.com")); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().Add(time.Second)
+		first, ok, err := st.ClaimWebhook(ctx, now, time.Minute)
+		if err != nil || !ok || first.OrgUID != busy.UID {
+			t.Fatalf("first claim of %s: %v %v, want the oldest, the busy organization's", first.OrgUID, ok, err)
+		}
+		second, ok, err := st.ClaimWebhook(ctx, now, time.Minute)
+		if err != nil || !ok || second.OrgUID != other.UID {
+			t.Fatalf("second claim of %s: %v %v, want the other endpoint's while the first is under way", second.OrgUID, ok, err)
+		}
+		if _, ok, err := st.ClaimWebhook(ctx, now, time.Minute); err != nil || ok {
+			t.Fatalf("a third claim while both endpoints are busy: %v %v", ok, err)
+		}
+		// Once the first attempt is recorded, its endpoint's next is due.
+		if err := st.FinishWebhook(ctx, first.ID, roster.WebhookResult{Outcome: roster.WebhookDelivered, At: now, Status: 200}); err != nil {
+			t.Fatal(err)
+		}
+		next, ok, err := st.ClaimWebhook(ctx, now, time.Minute)
+		if err != nil || !ok || next.OrgUID != busy.UID || next.ID == first.ID {
+			t.Fatalf("after the first attempt: %s of %s, %v %v", next.WebhookID, next.OrgUID, ok, err)
+		}
+		// A lease that runs out frees its endpoint too: the process died.
+		later := now.Add(2 * time.Minute)
+		for range 2 { // one for each endpoint
+			if _, ok, err := st.ClaimWebhook(ctx, later, time.Minute); err != nil || !ok {
+				t.Fatalf("after the leases ran out: %v %v", ok, err)
+			}
+		}
+		if d, err := st.WebhookDeliveries(ctx, other.ID, theirs.UID, "", 10); err != nil || len(d) != 1 || d[0].Attempts != 2 {
+			t.Fatalf("other's deliveries %+v %v, want one, claimed again once its lease ran out", d, err)
+		}
+	})
+}

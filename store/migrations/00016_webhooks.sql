@@ -20,7 +20,11 @@ CREATE TABLE webhook_endpoints (
     -- The API key that created the endpoint, if one did: revoking the key
     -- disables it, so that a leaked key cannot leave behind a receiver of
     -- the organization's changes that outlives it.
-    api_key_id      {{bigint}} REFERENCES api_keys (id) ON DELETE CASCADE
+    api_key_id      {{bigint}} REFERENCES api_keys (id) ON DELETE CASCADE,
+    -- Until when a dispatcher makes an attempt at one of the endpoint's
+    -- deliveries: one at a time per endpoint, so that a slow receiver
+    -- holds one worker, not all of them.
+    busy_until      {{time}}
 );
 CREATE INDEX webhook_endpoints_org ON webhook_endpoints (org_id);
 CREATE INDEX webhook_endpoints_api_key ON webhook_endpoints (api_key_id) WHERE api_key_id IS NOT NULL;
@@ -47,8 +51,8 @@ CREATE TABLE webhook_deliveries (
     last_status     {{bigint}} NOT NULL DEFAULT 0,
     last_error      TEXT NOT NULL DEFAULT ''
 );
--- The dispatchers' claim: the oldest due delivery still pending.
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE delivered_at IS NULL AND dead_at IS NULL;
+-- The dispatchers' claim: an endpoint's oldest pending delivery.
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (endpoint_id, next_attempt_at, id) WHERE delivered_at IS NULL AND dead_at IS NULL;
 -- An endpoint's deliveries, newest first, and one of them by its webhook-id.
 CREATE UNIQUE INDEX webhook_deliveries_endpoint_event ON webhook_deliveries (endpoint_id, event_uid);
 CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);
