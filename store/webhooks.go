@@ -311,10 +311,14 @@ func (s *Store) RetryWebhookDelivery(ctx context.Context, org roster.OrgID, uid,
 // not leased by a dispatcher that may still be working on it.
 const deliveryDue = `delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)`
 
-// endpointIdle is what lets a claim pick the endpoint e at $1: enabled,
-// with no attempt under way, and a delivery due.
-const endpointIdle = `e.disabled_at IS NULL AND (e.busy_until IS NULL OR e.busy_until <= $1)
-	AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND ` + deliveryDueOf + `)`
+// oldestPending is when the oldest pending delivery of the endpoint e is
+// due, read through the index on (endpoint_id, next_attempt_at, id). An
+// endpoint with no attempt under way holds no delivery's lease, so it has
+// a delivery due exactly when this one is. (An EXISTS over the due ones
+// beside it made SQLite's claim 30 times slower: 250 ms at 2,000
+// endpoints.)
+const oldestPending = `(SELECT d.next_attempt_at FROM webhook_deliveries d
+	WHERE d.endpoint_id = e.id AND d.delivered_at IS NULL AND d.dead_at IS NULL ORDER BY d.next_attempt_at LIMIT 1)`
 
 // deliveryDueOf is deliveryDue for the deliveries aliased d.
 const deliveryDueOf = `d.delivered_at IS NULL AND d.dead_at IS NULL AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)`
@@ -325,8 +329,10 @@ const deliveryDueOf = `d.delivered_at IS NULL AND d.dead_at IS NULL AND d.next_a
 // while the lease holds no other claim returns the delivery, from any
 // process; nor, until it is finished, another of its endpoint's: one
 // endpoint's slow receiver and long backlog hold one worker, and the
-// others go on serving every other endpoint. Each claim reads the
-// endpoints' oldest due deliveries through an index, one per endpoint.
+// others go on serving every other endpoint. Each claim reads every idle
+// endpoint's oldest pending delivery through an index: at 2,000 endpoints
+// with 100,000 deliveries, 13 ms on SQLite and 15 ms on PostgreSQL when
+// all are due, 7 and 8 ms when none is (the mean of 50 claims in a test).
 func (s *Store) ClaimWebhook(ctx context.Context, now time.Time, lease time.Duration) (j roster.WebhookJob, ok bool, err error) {
 	skipLocked := ""
 	if s.postgres {
@@ -336,10 +342,9 @@ func (s *Store) ClaimWebhook(ctx context.Context, now time.Time, lease time.Dura
 		var endpoint int64
 		err := s.txQueryRow(ctx, tx, `
 			UPDATE webhook_endpoints SET busy_until = $2
-			WHERE id = (SELECT e.id FROM webhook_endpoints e WHERE `+endpointIdle+`
-					ORDER BY (SELECT min(d.next_attempt_at) FROM webhook_deliveries d
-						WHERE d.endpoint_id = e.id AND d.delivered_at IS NULL AND d.dead_at IS NULL), e.id
-					LIMIT 1`+skipLocked+`)
+			WHERE id = (SELECT e.id FROM webhook_endpoints e
+					WHERE e.disabled_at IS NULL AND (e.busy_until IS NULL OR e.busy_until <= $1) AND `+oldestPending+` <= $1
+					ORDER BY `+oldestPending+`, e.id LIMIT 1`+skipLocked+`)
 				AND (busy_until IS NULL OR busy_until <= $1)
 			RETURNING id`, dbTime{now}, dbTime{now.Add(lease)}).Scan(&endpoint)
 		if err != nil {
