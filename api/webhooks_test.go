@@ -608,10 +608,8 @@ func TestWebhooksOfARevokedKeyAreDisabled(t *testing.T) {
 
 		e.create(prefixes[0], map[string]any{"email": "bob@example.com", "display_name": "Bob"})
 		e.dispatcher(local).DeliverDue(context.Background())
-		for _, g := range rc.received() {
-			if g.Event.Data["email"] == "bob@example.com" && len(rc.received()) != 2 {
-				t.Errorf("received %d events, want Ann's and Bob's at the person's endpoint only", len(rc.received()))
-			}
+		if got := rc.received(); len(got) != 2 {
+			t.Errorf("received %d events, want Ann's and Bob's at the person's endpoint only", len(got))
 		}
 		if got := e.deliveries(byPerson.ID).Deliveries; len(got) != 2 || got[0].Status != "delivered" {
 			t.Errorf("the person's endpoint: %+v", got)
