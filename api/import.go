@@ -61,6 +61,14 @@ func (s *Server) ImportClients(w http.ResponseWriter, r *http.Request, p roster.
 	im := &importer{store: s.store, org: p.OrgID, creator: p.AccountUID, skipBad: skipBad,
 		check: roster.NewImportRows(), spool: sp, now: s.now, metrics: s.metrics}
 	im.out = newImportAnswer(w, r, im.mayStream)
+	if im.out.stream {
+		// In full duplex, net/http drains a body left unread (a form's
+		// end, rows after a failure) only once the handler has returned,
+		// and the drain's end races the connection's next read: a panic
+		// that resets the connection (golang/go#68560). Drained here, the
+		// body's end is seen while the handler still runs.
+		defer r.Body.Close()
+	}
 	res, err := im.run(r.Context(), rows)
 	return im.finish(r, res, err)
 }
