@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"slices"
 	"time"
 	"unicode/utf8"
 )
@@ -23,6 +24,37 @@ type Client struct {
 	DeactivatedAt *time.Time // nil while active
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// Clone returns a copy of c that shares no memory with it: what a cache
+// hands out, so that a caller who changes its copy changes nobody else's.
+func (c Client) Clone() Client {
+	for i := range Fields {
+		switch p := Fields[i].Ref(&c.ClientFields).(type) {
+		case **string:
+			*p = clonePtr(*p)
+		case **int64:
+			*p = clonePtr(*p)
+		case **float64:
+			*p = clonePtr(*p)
+		case *[]string:
+			*p = slices.Clone(*p)
+		}
+	}
+	if c.Note != nil {
+		note := Note{Text: clonePtr(c.Note.Text), UpdatedAt: c.Note.UpdatedAt}
+		c.Note = &note
+	}
+	c.LastSession, c.DeactivatedAt = clonePtr(c.LastSession), clonePtr(c.DeactivatedAt)
+	return c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // NewClient is a new client with the fields given, created now by the

@@ -1,9 +1,9 @@
-// Package authcache keeps verified credentials in memory, so that an
-// authenticated request need not ask the database who is calling. It
-// knows nothing of databases: its owner fills it from the database,
-// drops the entries of an account whenever a write changes what that
-// account's credentials resolve to, and turns serving off whenever it
-// may have missed such a write (see Cache.Stop).
+// Package authcache keeps what the database said in memory: verified
+// credentials, so that an authenticated request need not ask the database
+// who is calling, and clients read by uid. It knows nothing of databases:
+// its owner fills it from the database, drops an entry, or a whole group
+// of them, whenever a write changes what they hold, and turns serving off
+// whenever it may have missed such a write (see Cache.Stop).
 package authcache
 
 import (
@@ -12,33 +12,34 @@ import (
 	"time"
 )
 
-// Cache maps credential ids to values of V, each tagged with the account it
-// belongs to. It holds at most its size, evicting the least recently used,
-// and serves an entry for its time to live at most: a backstop for a
-// change whose invalidation was lost in a way nobody noticed.
+// Cache maps keys to values of V, each tagged with the group it belongs to
+// (a credential's account, a client's organization). It holds at most its
+// size, evicting the least recently used, and serves an entry for its time
+// to live at most: a backstop for a change whose invalidation was lost in
+// a way nobody noticed.
 type Cache[V any] struct {
-	mu        sync.Mutex
-	max       int
-	ttl       time.Duration
-	lru       *list.List // of *entry[V], most recently used first
-	entries   map[string]*list.Element
-	byAccount map[int64]map[string]struct{}
-	gen       uint64 // moves on every drop, so that a fill that raced it is refused
-	serving   bool
+	mu      sync.Mutex
+	max     int
+	ttl     time.Duration
+	lru     *list.List // of *entry[V], most recently used first
+	entries map[string]*list.Element
+	byGroup map[int64]map[string]struct{}
+	gen     uint64 // moves on every drop, so that a fill that raced it is refused
+	serving bool
 }
 
 type entry[V any] struct {
-	key     string
-	account int64
-	at      time.Time
-	v       V
+	key   string
+	group int64
+	at    time.Time
+	v     V
 }
 
 // New returns a cache of at most size entries, each served for ttl at most.
 // It does not serve until Start.
 func New[V any](size int, ttl time.Duration) *Cache[V] {
 	return &Cache[V]{max: size, ttl: ttl, lru: list.New(),
-		entries: map[string]*list.Element{}, byAccount: map[int64]map[string]struct{}{}}
+		entries: map[string]*list.Element{}, byGroup: map[int64]map[string]struct{}{}}
 }
 
 // Ticket is taken before the database is read for a value to Put: a Put
@@ -72,10 +73,10 @@ func (c *Cache[V]) Get(key string, now time.Time) (V, bool) {
 	return e.v, true
 }
 
-// Put stores v under key for account, read from the database at now after
+// Put stores v under key in group, read from the database at now after
 // t was taken. It stores nothing when something was dropped since t, or
 // while the cache is not serving.
-func (c *Cache[V]) Put(t Ticket, key string, account int64, v V, now time.Time) {
+func (c *Cache[V]) Put(t Ticket, key string, group int64, v V, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.serving || uint64(t) != c.gen {
@@ -87,11 +88,11 @@ func (c *Cache[V]) Put(t Ticket, key string, account int64, v V, now time.Time) 
 	for c.lru.Len() >= c.max {
 		c.remove(c.lru.Back())
 	}
-	c.entries[key] = c.lru.PushFront(&entry[V]{key: key, account: account, at: now, v: v})
-	keys := c.byAccount[account]
+	c.entries[key] = c.lru.PushFront(&entry[V]{key: key, group: group, at: now, v: v})
+	keys := c.byGroup[group]
 	if keys == nil {
 		keys = map[string]struct{}{}
-		c.byAccount[account] = keys
+		c.byGroup[group] = keys
 	}
 	keys[key] = struct{}{}
 }
@@ -107,14 +108,26 @@ func (c *Cache[V]) Update(key string, change func(*V)) {
 	}
 }
 
-// DropAccounts removes every entry of these accounts.
-func (c *Cache[V]) DropAccounts(accounts ...int64) {
+// DropGroups removes every entry of these groups.
+func (c *Cache[V]) DropGroups(groups ...int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	for _, a := range accounts {
-		for key := range c.byAccount[a] {
+	for _, g := range groups {
+		for key := range c.byGroup[g] {
 			c.remove(c.entries[key])
+		}
+	}
+}
+
+// Drop removes the entries under these keys.
+func (c *Cache[V]) Drop(keys ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for _, key := range keys {
+		if el, ok := c.entries[key]; ok {
+			c.remove(el)
 		}
 	}
 }
@@ -148,15 +161,15 @@ func (c *Cache[V]) reset(serving bool) {
 	c.serving = serving
 	c.lru.Init()
 	clear(c.entries)
-	clear(c.byAccount)
+	clear(c.byGroup)
 }
 
 func (c *Cache[V]) remove(el *list.Element) {
 	e := c.lru.Remove(el).(*entry[V])
 	delete(c.entries, e.key)
-	keys := c.byAccount[e.account]
+	keys := c.byGroup[e.group]
 	delete(keys, e.key)
 	if len(keys) == 0 {
-		delete(c.byAccount, e.account)
+		delete(c.byGroup, e.group)
 	}
 }

@@ -46,7 +46,7 @@ func TestDropRefusesRacingFill(t *testing.T) {
 	c.Put(c.Ticket(), "a", 1, "A", t0)
 	c.Put(c.Ticket(), "b", 2, "B", t0)
 	racing := c.Ticket()
-	c.DropAccounts(1)
+	c.DropGroups(1)
 	if _, ok := c.Get("a", t0); ok {
 		t.Error("account 1's entry was not dropped")
 	}
@@ -61,6 +61,31 @@ func TestDropRefusesRacingFill(t *testing.T) {
 	c.Update("a", func(v *string) { *v += "!" })
 	if v, ok := c.Get("a", t0); !ok || v != "fresh!" {
 		t.Errorf("a fill after the drop: %q, %v", v, ok)
+	}
+}
+
+// TestDropKeys: Drop removes the entries it names and no other, and
+// refuses a fill that raced it.
+func TestDropKeys(t *testing.T) {
+	c := New[string](10, time.Minute)
+	c.Start()
+	c.Put(c.Ticket(), "a", 1, "A", t0)
+	c.Put(c.Ticket(), "b", 1, "B", t0)
+	racing := c.Ticket()
+	c.Drop("a", "unknown")
+	if _, ok := c.Get("a", t0); ok {
+		t.Error("a was not dropped")
+	}
+	if v, ok := c.Get("b", t0); !ok || v != "B" {
+		t.Errorf("b: %q, %v; want it kept", v, ok)
+	}
+	c.Put(racing, "a", 1, "stale", t0)
+	if _, ok := c.Get("a", t0); ok {
+		t.Error("a fill that started before the drop was stored")
+	}
+	c.DropGroups(1)
+	if c.Len() != 0 {
+		t.Errorf("%d entries after their group was dropped", c.Len())
 	}
 }
 

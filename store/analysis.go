@@ -34,6 +34,9 @@ func (s *Store) RecordAnalysisSession(ctx context.Context, org roster.OrgID, cli
 		if err != nil {
 			return err
 		}
+		if err := clientsChanged(ctx, tx, clientUID); err != nil {
+			return err
+		}
 		// A plain read locks nothing; the activity is checked inside the
 		// transaction so that an operator's change applies at once.
 		var activities string

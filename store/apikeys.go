@@ -23,10 +23,10 @@ func insertAPIKey(ctx context.Context, tx *sql.Tx, accountID int64, org roster.O
 func (s *Store) APIKeyByID(ctx context.Context, keyID string) (roster.APIKey, error) {
 	now := s.now()
 	entry := apiKeyEntry(keyID)
-	if c, ok := s.auth.get(entry, now); ok {
+	if c, ok := s.caches.credential(entry, now); ok {
 		return c.key, nil
 	}
-	ticket := s.auth.cache.Ticket()
+	ticket := s.caches.auth.Ticket()
 	var k roster.APIKey
 	var accountID int64
 	var used dbTime
@@ -45,7 +45,7 @@ func (s *Store) APIKeyByID(ctx context.Context, keyID string) (roster.APIKey, er
 		return roster.APIKey{}, err
 	}
 	k.LastUsedAt = used.Time
-	s.auth.cache.Put(ticket, entry, accountID, credential{key: k}, now)
+	s.caches.auth.Put(ticket, entry, accountID, credential{key: k}, now)
 	return k, nil
 }
 
@@ -57,7 +57,7 @@ func (s *Store) TouchAPIKey(ctx context.Context, keyID string, t time.Time) erro
 		return err
 	})
 	if err == nil {
-		s.auth.cache.Update(apiKeyEntry(keyID), func(c *credential) { c.key.LastUsedAt = t })
+		s.caches.auth.Update(apiKeyEntry(keyID), func(c *credential) { c.key.LastUsedAt = t })
 	}
 	return err
 }

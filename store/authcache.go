@@ -43,35 +43,82 @@ const (
 	authCacheTTL = time.Minute
 )
 
-// authState is a store's cache of credentials and, on PostgreSQL, the
-// listener that keeps it true to other processes' writes.
-type authState struct {
-	cache    *authcache.Cache[credential]
+// Clients read by uid are cached too (Store.Client), by uid, grouped by
+// organization: every write that changes a client row as Client reads it
+// (an update, a note, a session, deactivation, deletion) calls
+// clientsChanged in its transaction, which drops the entry after the
+// commit and, on PostgreSQL, tells every other process in the same
+// notification as credentials. Creates and imports need not: a client is
+// cached only once read, and a read that misses is not cached.
+const (
+	// clientCacheSize bounds the memory held: a client is about 1.5 kB.
+	clientCacheSize = 4096
+	// clientCacheTTL is how long a client is served at most: the backstop
+	// for an invalidation lost without the listener noticing, and for a
+	// write by another binary (an older version, a command beside serve on
+	// SQLite) that does not invalidate.
+	clientCacheTTL = 30 * time.Second
+)
+
+// caches are a store's caches of credentials and clients and, on
+// PostgreSQL, the listener that keeps them true to other processes'
+// writes.
+type caches struct {
+	auth     *authcache.Cache[credential]
+	clients  *authcache.Cache[cachedClient]
 	listener *authListener // nil on SQLite
 }
 
-func newAuthState(databaseURL string) *authState {
-	a := &authState{cache: authcache.New[credential](authCacheSize, authCacheTTL)}
+func newCaches(databaseURL string) *caches {
+	c := &caches{auth: authcache.New[credential](authCacheSize, authCacheTTL),
+		clients: authcache.New[cachedClient](clientCacheSize, clientCacheTTL)}
 	if databaseURL == "" {
-		a.cache.Start() // every write of this data directory's one process passes here
-		return a
+		c.start() // every write of this data directory's one process passes here
+		return c
 	}
-	a.listener = newAuthListener(databaseURL, a.cache)
-	return a
+	c.listener = newAuthListener(databaseURL, c)
+	return c
 }
 
-// get returns the cached credential under key, starting the listener on
-// first use so that commands that never authenticate never listen.
-func (a *authState) get(key string, now time.Time) (credential, bool) {
-	if a.listener != nil {
-		a.listener.start()
-	}
-	return a.cache.Get(key, now)
+// cachedClient is a client and its organization, which a read compares
+// with the caller's.
+type cachedClient struct {
+	org roster.OrgID
+	c   roster.Client
 }
 
-func (a *authState) close() {
-	if a.listener != nil {
-		a.listener.close()
+// start empties both caches and serves from them; stop empties them and
+// serves nothing until start.
+func (c *caches) start() { c.auth.Start(); c.clients.Start() }
+func (c *caches) stop()  { c.auth.Stop(); c.clients.Stop() }
+
+// listen starts the listener on first use, so that commands that never
+// read through a cache never listen.
+func (c *caches) listen() {
+	if c.listener != nil {
+		c.listener.start()
+	}
+}
+
+// credential returns the cached credential under key.
+func (c *caches) credential(key string, now time.Time) (credential, bool) {
+	c.listen()
+	return c.auth.Get(key, now)
+}
+
+// client returns a copy of the cached client uid of org.
+func (c *caches) client(org roster.OrgID, uid string, now time.Time) (roster.Client, bool) {
+	c.listen()
+	cl, ok := c.clients.Get(uid, now)
+	if !ok || cl.org != org {
+		return roster.Client{}, false
+	}
+	return cl.c.Clone(), true
+}
+
+func (c *caches) close() {
+	if c.listener != nil {
+		c.listener.close()
 	}
 }
 
@@ -79,26 +126,27 @@ func (a *authState) close() {
 // listener's connection and the invalidations it receives (at debug
 // level). Call it before the store is used.
 func (s *Store) SetLog(log *slog.Logger) {
-	if s.auth.listener != nil {
-		s.auth.listener.log = log
+	if s.caches.listener != nil {
+		s.caches.listener.log = log
 	}
 }
 
-type authChangesKey struct{}
+type changesKey struct{}
 
-// authChanges collects the accounts whose credentials a write transaction
-// changes, so that inTx can drop them after the commit.
-type authChanges struct {
+// changes collect what a write transaction changes of what the caches
+// hold, so that inTx can drop it after the commit.
+type changes struct {
 	listener *authListener // nil on SQLite: no notification to send
-	accounts []int64
-	awaited  []uint64 // this process's notifications to wait for
+	accounts []int64       // whose credentials changed
+	clients  []string      // uids of the clients changed
+	awaited  []uint64      // this process's notifications to wait for
 }
 
-// withAuthChanges returns ctx for a write transaction, and what its
-// authChanged calls collect.
-func (s *Store) withAuthChanges(ctx context.Context) (context.Context, *authChanges) {
-	ch := &authChanges{listener: s.auth.listener}
-	return context.WithValue(ctx, authChangesKey{}, ch), ch
+// withChanges returns ctx for a write transaction, and what its
+// authChanged and clientsChanged calls collect.
+func (s *Store) withChanges(ctx context.Context) (context.Context, *changes) {
+	ch := &changes{listener: s.caches.listener}
+	return context.WithValue(ctx, changesKey{}, ch), ch
 }
 
 // authChanged records in tx, the transaction of ctx (see inTx), that what
@@ -110,15 +158,26 @@ func (s *Store) withAuthChanges(ctx context.Context) (context.Context, *authChan
 // before its process serves, and the processes serving meanwhile are of
 // an older version, without a cache.
 func authChanged(ctx context.Context, tx *sql.Tx, accounts ...int64) error {
-	ch, _ := ctx.Value(authChangesKey{}).(*authChanges)
+	return changed(ctx, tx, accounts, nil)
+}
+
+// clientsChanged records in tx, as authChanged does, that the clients
+// with these uids change.
+func clientsChanged(ctx context.Context, tx *sql.Tx, uids ...string) error {
+	return changed(ctx, tx, nil, uids)
+}
+
+func changed(ctx context.Context, tx *sql.Tx, accounts []int64, clients []string) error {
+	ch, _ := ctx.Value(changesKey{}).(*changes)
 	if ch == nil {
 		return nil
 	}
 	ch.accounts = append(ch.accounts, accounts...)
+	ch.clients = append(ch.clients, clients...)
 	if ch.listener == nil {
 		return nil
 	}
-	seq, payload := ch.listener.message(accounts)
+	seq, payload := ch.listener.message(accounts, clients)
 	if seq != 0 {
 		ch.awaited = append(ch.awaited, seq)
 	}
@@ -127,34 +186,44 @@ func authChanged(ctx context.Context, tx *sql.Tx, accounts ...int64) error {
 }
 
 // settle runs after a write transaction ends. It drops the changed
-// accounts' entries, even if the transaction failed (dropping is always
-// safe), and after a commit waits, boundedly, for this process's listener
-// to hear its own notifications: every other listener was signalled by
-// the same commit, so when the writer answers, they have it too, or are
-// about to (see authListener for what is left of that window).
-func (a *authState) settle(ch *authChanges, committed bool) {
-	if len(ch.accounts) == 0 {
+// entries, even if the transaction failed (dropping is always safe), and
+// after a commit waits, boundedly, for this process's listener to hear its
+// own notifications: every other listener was signalled by the same
+// commit, so when the writer answers, they have it too, or are about to
+// (see authListener for what is left of that window).
+func (c *caches) settle(ch *changes, committed bool) {
+	if len(ch.accounts) == 0 && len(ch.clients) == 0 {
 		return
 	}
-	a.cache.DropAccounts(ch.accounts...)
+	c.drop(ch.accounts, ch.clients)
 	if ch.listener != nil {
 		ch.listener.settle(ch.awaited, committed)
 	}
 }
 
-// SyncAuth makes the next authentication through this store see every
-// change to credentials committed before the call, through any process.
-// On PostgreSQL it is a round trip through the listener (see
-// authListener.sync); on SQLite, where the cache hears of this process's
-// writes only, it empties the cache. Serving never needs it; tests that
-// play two processes on one database do, to close the window that
+// drop removes the credentials of accounts and the clients with uids.
+func (c *caches) drop(accounts []int64, clients []string) {
+	if len(accounts) > 0 {
+		c.auth.DropGroups(accounts...)
+	}
+	if len(clients) > 0 {
+		c.clients.Drop(clients...)
+	}
+}
+
+// SyncAuth makes the next read through this store's caches see every
+// change to credentials and clients committed before the call, through
+// any process. On PostgreSQL it is a round trip through the listener (see
+// authListener.sync); on SQLite, where the caches hear of this process's
+// writes only, it empties them. Serving never needs it; tests that play
+// two processes on one database do, to close the window that
 // authListener describes, and two stores on one SQLite file.
 func (s *Store) SyncAuth(ctx context.Context) error {
-	if s.auth.listener == nil {
-		s.auth.cache.Start()
+	if s.caches.listener == nil {
+		s.caches.start()
 		return nil
 	}
-	return s.auth.listener.sync(ctx, s.wdb)
+	return s.caches.listener.sync(ctx, s.wdb)
 }
 
 // Cache keys: an API key by its id, a sign-in session by its uid.

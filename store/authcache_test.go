@@ -254,7 +254,7 @@ func TestAuthCacheListenerLoss(t *testing.T) {
 	if err != nil || ended != 1 {
 		t.Fatalf("ended %d listening connections (%v), want 1", ended, err)
 	}
-	clocktest.Eventually(t, "the listener to notice", func() bool { return strings.Contains(logs.String(), `"msg":"auth cache off`) })
+	clocktest.Eventually(t, "the listener to notice", func() bool { return strings.Contains(logs.String(), `"msg":"caches off`) })
 	st.AwaitAuthCache(t)
 	if st.CachesAPIKey(keyID) {
 		t.Error("the cache kept an entry across a lost connection")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"roster"
-	"roster/authcache"
 )
 
 // authChannel is the SQL of the notification channel, one per schema, so
@@ -37,13 +37,13 @@ const (
 	ownNotificationCap = time.Second // how long a writer waits to hear its own notification
 )
 
-// authListener keeps a PostgreSQL store's cache true to the writes of every
-// process on the database: on a connection of its own it LISTENs to the
-// channel that authChanged notifies in the writing transaction, and drops
-// the accounts each notification names.
+// authListener keeps a PostgreSQL store's caches true to the writes of
+// every process on the database: on a connection of its own it LISTENs to
+// the channel that authChanged and clientsChanged notify in the writing
+// transaction, and drops the accounts and clients each notification names.
 //
-// The cache serves only while that connection is known to listen. It
-// starts serving, empty, once LISTEN has succeeded, so that whatever was
+// The caches serve only while that connection is known to listen. They
+// start serving, empty, once LISTEN has succeeded, so that whatever was
 // committed before is read afresh and whatever is committed after is
 // heard of. It stops, and empties, the moment the connection fails or a
 // ping goes unanswered: from then until it has reconnected, listened and
@@ -60,7 +60,7 @@ const (
 // would take a round trip per request, which is what the cache saves.
 type authListener struct {
 	url    string
-	cache  *authcache.Cache[credential]
+	caches *caches
 	log    *slog.Logger
 	origin string // tells this process's notifications from the others'
 	sent   atomic.Uint64
@@ -74,8 +74,8 @@ type authListener struct {
 	waiters map[uint64]chan struct{} // this process's notifications not heard yet
 }
 
-func newAuthListener(url string, cache *authcache.Cache[credential]) *authListener {
-	return &authListener{url: url, cache: cache, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+func newAuthListener(url string, c *caches) *authListener {
+	return &authListener{url: url, caches: c, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		origin: roster.NewSecret(12), waiters: map[uint64]chan struct{}{}}
 }
 
@@ -107,7 +107,7 @@ func (l *authListener) run(ctx context.Context) {
 		if listened {
 			wait = 100 * time.Millisecond
 		}
-		l.log.Warn("auth cache off: the connection that listens for revocations failed; reconnecting",
+		l.log.Warn("caches off: the connection that listens for revocations and client changes failed; reconnecting",
 			"err", err, "retry_in", wait)
 		select {
 		case <-ctx.Done():
@@ -144,7 +144,7 @@ func (l *authListener) listen(ctx context.Context) (bool, error) {
 	}
 	l.setLive(true)
 	defer l.setLive(false) // first thing on the way out: stop serving
-	l.log.Debug("auth cache on: listening for revocations", "channel", channel)
+	l.log.Debug("caches on: listening for revocations and client changes", "channel", channel)
 	for {
 		wctx, cancel := context.WithTimeout(ctx, pingEvery)
 		n, err := conn.WaitForNotification(wctx)
@@ -169,9 +169,9 @@ func (l *authListener) listen(ctx context.Context) (bool, error) {
 // the writers waiting for their notifications: none will come now.
 func (l *authListener) setLive(live bool) {
 	if live {
-		l.cache.Start()
+		l.caches.start()
 	} else {
-		l.cache.Stop()
+		l.caches.stop()
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -185,9 +185,11 @@ func (l *authListener) setLive(live bool) {
 }
 
 // message returns the payload that tells other processes of a change to
-// these accounts' credentials: "origin:seq:id,id,…". seq is 0, and nothing
-// will be awaited, when this process is not listening.
-func (l *authListener) message(accounts []int64) (uint64, string) {
+// these accounts' credentials and these clients:
+// "origin:seq:id,id,…:uid,uid,…". seq is 0, and nothing will be awaited,
+// when this process is not listening. Clients too many for a
+// notification's 8,000 bytes are named "*": every client.
+func (l *authListener) message(accounts []int64, clients []string) (uint64, string) {
 	var seq uint64
 	l.mu.Lock()
 	if l.live {
@@ -202,49 +204,79 @@ func (l *authListener) message(accounts []int64) (uint64, string) {
 		}
 		b = strconv.AppendInt(b, id, 10)
 	}
-	return seq, string(b)
+	b = append(b, ':')
+	if len(clients) > maxNotifiedClients {
+		clients = []string{allClients}
+	}
+	return seq, string(append(b, strings.Join(clients, ",")...))
 }
 
-// heard acts on a notification: it drops the accounts it names, and wakes
-// the writer of this process that awaits it. A payload it cannot read
-// empties the whole cache.
+// maxNotifiedClients keeps a notification well under PostgreSQL's 8,000
+// bytes: a uid is 64 bytes at most.
+const maxNotifiedClients = 100
+
+// allClients, in a notification, names every client.
+const allClients = "*"
+
+// heard acts on a notification: it drops the accounts and clients it
+// names, and wakes the writer of this process that awaits it. A payload
+// it cannot read empties both caches.
 func (l *authListener) heard(payload string) {
-	origin, seq, accounts, err := parseNotification(payload)
+	n, err := parseNotification(payload)
 	if err != nil {
-		l.log.Warn("auth cache emptied: unreadable notification", "payload", payload, "err", err)
-		l.cache.Start()
+		l.log.Warn("caches emptied: unreadable notification", "payload", payload, "err", err)
+		l.caches.start()
 		return
 	}
-	l.cache.DropAccounts(accounts...)
-	l.log.Debug("auth cache: accounts invalidated", "accounts", accounts, "from", origin)
-	if origin != l.origin {
+	if slices.Contains(n.clients, allClients) {
+		l.caches.clients.Start()
+		n.clients = nil
+	}
+	l.caches.drop(n.accounts, n.clients)
+	l.log.Debug("caches: entries invalidated", "accounts", n.accounts, "clients", n.clients, "from", n.origin)
+	if n.origin != l.origin {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if ch, ok := l.waiters[seq]; ok {
+	if ch, ok := l.waiters[n.seq]; ok {
 		close(ch)
-		delete(l.waiters, seq)
+		delete(l.waiters, n.seq)
 	}
 }
 
-// parseNotification reads what message writes.
-func parseNotification(payload string) (origin string, seq uint64, accounts []int64, err error) {
-	parts := strings.SplitN(payload, ":", 3)
-	if len(parts) != 3 {
-		return "", 0, nil, errors.New("not origin:seq:accounts")
+// notification is what message writes.
+type notification struct {
+	origin   string
+	seq      uint64
+	accounts []int64
+	clients  []string
+}
+
+// parseNotification reads what message writes. The clients' part is
+// missing from an older version's notifications.
+func parseNotification(payload string) (n notification, err error) {
+	parts := strings.SplitN(payload, ":", 4)
+	if len(parts) < 3 {
+		return n, errors.New("not origin:seq:accounts:clients")
 	}
-	if seq, err = strconv.ParseUint(parts[1], 10, 64); err != nil || parts[2] == "" {
-		return parts[0], seq, nil, err
+	n.origin = parts[0]
+	if n.seq, err = strconv.ParseUint(parts[1], 10, 64); err != nil {
+		return n, err
 	}
-	for id := range strings.SplitSeq(parts[2], ",") {
-		n, err := strconv.ParseInt(id, 10, 64)
-		if err != nil {
-			return "", 0, nil, err
+	if parts[2] != "" {
+		for id := range strings.SplitSeq(parts[2], ",") {
+			a, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				return n, err
+			}
+			n.accounts = append(n.accounts, a)
 		}
-		accounts = append(accounts, n)
 	}
-	return parts[0], seq, accounts, nil
+	if len(parts) == 4 && parts[3] != "" {
+		n.clients = strings.Split(parts[3], ",")
+	}
+	return n, nil
 }
 
 // settle follows the end of a write transaction that notified seqs: after
@@ -290,7 +322,7 @@ func (l *authListener) forget(seqs []uint64) {
 // process hears it. Notifications reach a listener in commit order, so by
 // then it has heard of every change committed before.
 func (l *authListener) sync(ctx context.Context, db *sql.DB) error {
-	seq, payload := l.message(nil)
+	seq, payload := l.message(nil, nil)
 	if seq == 0 {
 		return nil // not listening: the cache does not serve
 	}

@@ -125,14 +125,24 @@ func scanClient(row scanner, c *roster.Client, lead ...any) error {
 // constant.
 var clientByUID = `SELECT ` + clientColumns + ` FROM clients WHERE org_id = $1 AND uid = $2 AND ` + visible
 
-// Client returns one client of the organization.
+// Client returns one client of the organization, from the cache when it
+// holds it (see caches).
 func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roster.Client, error) {
+	now := s.now()
+	if c, ok := s.caches.client(org, uid, now); ok {
+		return c, nil
+	}
+	ticket := s.caches.clients.Ticket()
 	var c roster.Client
 	err := scanClient(s.queryRow(ctx, clientByUID, org, uid), &c)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, roster.ErrClientNotFound
 	}
-	return c, err
+	if err != nil {
+		return c, err
+	}
+	s.caches.clients.Put(ticket, uid, int64(org), cachedClient{org: org, c: c.Clone()}, now)
+	return c, nil
 }
 
 // CreateClient stores a new client, within the plan's client limit. The
@@ -324,7 +334,8 @@ func (c counted) counts() []countKey {
 // lockedClient reads a client's counted values with query, whose arguments
 // are the organization and the client's key (uid or external_id); DELETE
 // ... RETURNING serves too. It fails with roster.ErrVersionChanged when ctx
-// holds a version (IfVersion) that is not the client's.
+// holds a version (IfVersion) that is not the client's. Its callers write
+// the client, so it records that the client changes (clientsChanged).
 func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org roster.OrgID, key string) (counted, error) {
 	var c counted
 	var photo sql.NullString
@@ -338,6 +349,9 @@ func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org 
 	}
 	if v, ok := ctx.Value(versionKey{}).(time.Time); ok && !c.updated.Equal(v) {
 		return c, roster.ErrVersionChanged
+	}
+	if err := clientsChanged(ctx, tx, c.uid); err != nil {
+		return c, err
 	}
 	c.photo = photo.String
 	return c, json.Unmarshal([]byte(activities), &c.activities)
@@ -398,6 +412,9 @@ func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text
 			return roster.ErrClientNotFound
 		}
 		if err != nil {
+			return err
+		}
+		if err := clientsChanged(ctx, tx, uid); err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, "client.note", "client", uid, "notes")

@@ -52,10 +52,10 @@ func (s *Store) AccountPrincipal(ctx context.Context, accountUID string, issued 
 func (s *Store) SignInSessionPrincipal(ctx context.Context, accountUID, sessionUID string, t time.Time) (roster.Principal, error) {
 	now := s.now()
 	entry := signInSessionEntry(sessionUID)
-	if c, ok := s.auth.get(entry, now); ok && c.key.Principal.AccountUID == accountUID && t.Before(c.expires) {
+	if c, ok := s.caches.credential(entry, now); ok && c.key.Principal.AccountUID == accountUID && t.Before(c.expires) {
 		return c.key.Principal, nil
 	}
-	ticket := s.auth.cache.Ticket()
+	ticket := s.caches.auth.Ticket()
 	p := roster.Principal{SignInSessionUID: sessionUID}
 	var accountID int64
 	var expires dbTime
@@ -69,7 +69,7 @@ func (s *Store) SignInSessionPrincipal(ctx context.Context, accountUID, sessionU
 	if err != nil {
 		return p, err
 	}
-	s.auth.cache.Put(ticket, entry, accountID, credential{key: roster.APIKey{Principal: p}, expires: expires.Time}, now)
+	s.caches.auth.Put(ticket, entry, accountID, credential{key: roster.APIKey{Principal: p}, expires: expires.Time}, now)
 	return p, nil
 }
 

@@ -43,8 +43,8 @@ type Store struct {
 	creates  *creates // client creates' group commit, on both engines
 	stmts    sync.Map // query text → *sql.Stmt on rdb
 	clock    func() time.Time
-	auth     *authState // verified credentials (see authcache.go)
-	path     string     // SQLite's database file; "" on PostgreSQL
+	caches   *caches // verified credentials and clients (see authcache.go)
+	path     string  // SQLite's database file; "" on PostgreSQL
 
 	extraMigrations fstest.MapFS // tests' own, beside the embedded ones (see export_migrate_test.go)
 }
@@ -119,7 +119,7 @@ func openPostgres(ctx context.Context, url string, t PostgresTimeouts) (*Store, 
 	db := stdlib.OpenDBFromPool(pool)
 	mdb := stdlib.OpenDB(*mcfg)
 	mdb.SetMaxIdleConns(0)
-	s := &Store{rdb: db, wdb: db, mdb: mdb, pool: pool, postgres: true, clock: time.Now, auth: newAuthState(url)}
+	s := &Store{rdb: db, wdb: db, mdb: mdb, pool: pool, postgres: true, clock: time.Now, caches: newCaches(url)}
 	// Batches of creates in flight at once: two overlap one's commit with
 	// the next one's statements. More make smaller batches, and more
 	// statements and commits for as many creates: measured under wrk -c32,
@@ -161,7 +161,7 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	s := &Store{rdb: rdb, wdb: wdb, mdb: wdb, batch: newBatcher(wdb), clock: time.Now, auth: newAuthState(""), path: path}
+	s := &Store{rdb: rdb, wdb: wdb, mdb: wdb, batch: newBatcher(wdb), clock: time.Now, caches: newCaches(""), path: path}
 	// Two batches of creates: one is written while the other gathers.
 	s.creates = newCreates(s, 2)
 	// The first connection turns a new database to WAL, which takes a lock
@@ -284,7 +284,7 @@ func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args .
 
 // Close closes the connections.
 func (s *Store) Close() error {
-	s.auth.close()
+	s.caches.close()
 	s.stmts.Range(func(_, st any) bool {
 		st.(*sql.Stmt).Close()
 		return true
@@ -348,9 +348,9 @@ type txFunc func(ctx context.Context, tx *sql.Tx) error
 // transactions share a commit (see batcher). Credentials that fn changed
 // (authChanged) leave the cache once it is committed.
 func (s *Store) inTx(ctx context.Context, fn txFunc) error {
-	ctx, changes := s.withAuthChanges(ctx)
+	ctx, changes := s.withChanges(ctx)
 	err := s.runTx(ctx, fn)
-	s.auth.settle(changes, err == nil)
+	s.caches.settle(changes, err == nil)
 	return err
 }
 

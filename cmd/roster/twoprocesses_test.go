@@ -31,11 +31,13 @@ func (s *server) awaitLog(msg string, n int) {
 	clocktest.Eventually(s.t, "serve at "+s.url+" to log "+msg, func() bool { return s.logged(msg) > n })
 }
 
-const invalidated = "auth cache: accounts invalidated"
+const invalidated = "caches: entries invalidated"
 
 // TestTwoServeProcesses runs two built roster serve processes on one
-// PostgreSQL database, each caching credentials: an API key revoked and a
-// sign-in session ended through one are refused through the other.
+// PostgreSQL database, each caching credentials and clients: an API key
+// revoked and a sign-in session ended through one are refused through the
+// other, and a client changed through one is read changed through the
+// other.
 //
 // The other process acts on a notification. The writer answers only once
 // it has heard its own, which the same commit signalled to every listener,
@@ -65,7 +67,7 @@ func TestTwoServeProcesses(t *testing.T) {
 		if status, body := p.call("GET", "/auth/api-keys", map[string]string{"API-KEY": owner.APIKey}, nil); status != 403 {
 			t.Fatalf("an API key listing API keys: %d %s, want 403", status, body)
 		}
-		p.awaitLog("auth cache on: listening for revocations", 0)
+		p.awaitLog("caches on: listening for revocations and client changes", 0)
 	}
 	status, body := a.call("POST", "/auth/login", nil, map[string]string{"email": "owner@example.com", "password": password})
 	var login struct{ Token string }
@@ -110,4 +112,36 @@ func TestTwoServeProcesses(t *testing.T) {
 	b.awaitLog(invalidated, seen)
 	expect(b, bearer, "/auth/me", 401)
 	expect(b, ownerKey, list, 200)
+
+	status, body = a.call("POST", list, ownerKey, map[string]string{"email": "ann@example.com", "display_name": "Ann"})
+	var client struct {
+		UID         string `json:"user_uid"`
+		DisplayName string `json:"display_name"`
+	}
+	if status != 201 || json.Unmarshal(body, &client) != nil {
+		t.Fatalf("create a client: %d %s", status, body)
+	}
+	read := func(p *server) string {
+		t.Helper()
+		status, body := p.call("GET", list+client.UID, ownerKey, nil)
+		var got struct {
+			DisplayName string `json:"display_name"`
+		}
+		if status != 200 || json.Unmarshal(body, &got) != nil {
+			t.Fatalf("GET the client through %s: %d %s", p.url, status, body)
+		}
+		return got.DisplayName
+	}
+	if got := read(b); got != "Ann" { // now cached by b
+		t.Fatalf("the client's name through b: %q", got)
+	}
+	seen = b.logged(invalidated)
+	status, body = a.call("PUT", list, ownerKey, map[string]string{"user_uid": client.UID, "display_name": "Ann Smith"})
+	if status != 200 {
+		t.Fatalf("update the client: %d %s", status, body)
+	}
+	b.awaitLog(invalidated, seen)
+	if got := read(b); got != "Ann Smith" {
+		t.Fatalf("the client's name through b after the update through a: %q", got)
+	}
 }
