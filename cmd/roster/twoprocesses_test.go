@@ -114,13 +114,15 @@ func TestTwoServeProcesses(t *testing.T) {
 	expect(b, ownerKey, list, 200)
 
 	status, body = a.call("POST", list, ownerKey, map[string]string{"email": "ann@example.com", "display_name": "Ann"})
-	var client struct {
-		UID         string `json:"user_uid"`
-		DisplayName string `json:"display_name"`
+	var newClient struct {
+		Client struct {
+			UID string `json:"user_uid"`
+		} `json:"userData"`
 	}
-	if status != 201 || json.Unmarshal(body, &client) != nil {
+	if status != 201 || json.Unmarshal(body, &newClient) != nil || newClient.Client.UID == "" {
 		t.Fatalf("create a client: %d %s", status, body)
 	}
+	client := newClient.Client
 	read := func(p *server) string {
 		t.Helper()
 		status, body := p.call("GET", list+client.UID, ownerKey, nil)
