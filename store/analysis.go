@@ -26,7 +26,7 @@ func (s *Store) RecordAnalysisSession(ctx context.Context, org roster.OrgID, cli
 		err := s.txQueryRow(ctx, tx, `
 			UPDATE clients SET updated_at = $4, sessions_count = sessions_count + 1,
 				last_session = CASE WHEN last_session IS NULL OR last_session < $3 THEN $3 ELSE last_session END
-			WHERE org_id = $1 AND uid = $2 RETURNING id`,
+			WHERE org_id = $1 AND uid = $2 AND `+visible+` RETURNING id`,
 			org, clientUID, dbTime{a.Time}, dbTime{a.CreatedAt}).Scan(&clientID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return roster.ErrClientNotFound

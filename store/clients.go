@@ -264,7 +264,7 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		// same client waits, so the counters move from the values this
 		// transaction read. SQLite's writer is alone anyway.
 		old, err := s.lockedClient(ctx, tx, `SELECT `+countedColumns+`
-			FROM clients WHERE org_id = $1 AND uid = $2`+s.forUpdate(), org, uid)
+			FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible+s.forUpdate(), org, uid)
 		if err != nil {
 			return err
 		}
@@ -384,7 +384,7 @@ func (s *Store) moveCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, be
 // key, for the caller to delete once the change is committed.
 func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) (photo string, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		old, err := s.lockedClient(ctx, tx, `DELETE FROM clients WHERE org_id = $1 AND uid = $2
+		old, err := s.lockedClient(ctx, tx, `DELETE FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible+`
 			RETURNING `+countedColumns, org, uid)
 		if err != nil {
 			return err
@@ -406,7 +406,8 @@ func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) 
 func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text *string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		err := s.emitClient(ctx, tx, org, roster.EventClientNoteSaved, `
-			UPDATE clients SET note_text = $3, note_updated_at = $4, updated_at = $4 WHERE org_id = $1 AND uid = $2`,
+			UPDATE clients SET note_text = $3, note_updated_at = $4, updated_at = $4
+			WHERE org_id = $1 AND uid = $2 AND `+visible,
 			org, uid, text, dbTime{s.now()})
 		if errors.Is(err, sql.ErrNoRows) {
 			return roster.ErrClientNotFound

@@ -28,11 +28,12 @@ const importChunk = 100
 const importLease = 5 * time.Minute
 
 // visible is true of a client row that is not one of an unpublished
-// import's. Every query that reads clients must include it; writes by uid
-// may leave it out, since only the import knows its uids until it is
-// published. import_id
-// is NULL on every row but those of an import being written or tidied, so
-// the subquery runs for few rows and only for a short while.
+// import's. Every query that reads clients must include it, and every
+// write by uid: an import's uids are a block of consecutive ones, so a
+// caller who saw one could guess the others, and a write to a row that is
+// not counted yet would move the counters wrongly. import_id is NULL on
+// every row but those of an import being written or tidied, so the
+// subquery runs for few rows and only for a short while.
 const visible = `(import_id IS NULL OR EXISTS (SELECT 1 FROM client_imports
 	WHERE client_imports.id = import_id AND client_imports.state = 'published'))`
 

@@ -59,6 +59,30 @@ func assertHidden(t *testing.T, st *store.Store, org storetest.Org, c *roster.Cl
 	if _, err := st.SetClientActive(ctx, org.ID, roster.ClientRef{ExternalID: *c.ExternalID}, false); err != roster.ErrClientNotFound {
 		t.Errorf("a staged client is found by its external id: err %v", err)
 	}
+	// Its uid is one of a block of consecutive ones: a caller who guessed
+	// it can change nothing, nor move a counter the row is not in yet.
+	for name, write := range map[string]func() error{
+		"update": func() error {
+			_, err := st.UpdateClient(ctx, org.ID, c.UID, roster.ClientUpdate{
+				ClientFields: roster.ClientFields{Gender: ptr("male")}, Set: roster.FieldsOf(roster.FieldGender)})
+			return err
+		},
+		"delete": func() error { _, err := st.DeleteClient(ctx, org.ID, c.UID); return err },
+		"note":   func() error { return st.SaveNote(ctx, org.ID, c.UID, ptr("guessed")) },
+		"session": func() error {
+			_, err := st.RecordAnalysisSession(ctx, org.ID, c.UID, &roster.AnalysisSession{UID: roster.NewUID(time.Now()),
+				Activity: "Running", Duration: 1, Time: st.Now(), CreatedAt: st.Now()})
+			return err
+		},
+		"deactivate": func() error {
+			_, err := st.SetClientActive(ctx, org.ID, roster.ClientRef{UID: c.UID}, false)
+			return err
+		},
+	} {
+		if err := write(); err != roster.ErrClientNotFound {
+			t.Errorf("%s of a staged client by its uid: err %v, want not found", name, err)
+		}
+	}
 	assertCount(t, st, org, want)
 	assertFilterCount(t, st, org, roster.ClientFilter{Gender: "female"}, 0)
 }
