@@ -421,6 +421,13 @@ func TestBadCreate(t *testing.T) {
 			status: 400, want: "email: given more than once"},
 		{name: "body over 1 MiB", body: `{"email":"huge-{T}@example.com","display_name":"` + badHuge + `"}`,
 			status: 413, want: "request body is larger than 1048576 bytes"},
+		// encoding/json would store each invalid byte as U+FFFD, unseen.
+		{name: "JSON with invalid UTF-8 in the email", body: "{\"email\":\"bad\xff-{T}@example.com\",\"display_name\":\"New\"}",
+			status: 400, want: "request body is not valid UTF-8"},
+		{name: "JSON with invalid UTF-8 in the name", body: "{\"email\":\"utf-{T}@example.com\",\"display_name\":\"N\xc3\"}",
+			status: 400, want: "request body is not valid UTF-8"},
+		{name: "form with invalid UTF-8 in the name", ct: "application/x-www-form-urlencoded",
+			body: "email=utf-{T}@x.io&display_name=N%FF", status: 400, want: "display_name: must be valid UTF-8"},
 
 		{name: "form field given twice", ct: "application/x-www-form-urlencoded",
 			body: "email=a-{T}@x.io&email=b-{T}@x.io&display_name=Twice", status: 400, want: "email: given more than once"},

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"roster"
 	"roster/photo"
@@ -89,8 +90,22 @@ func readInput(w http.ResponseWriter, r *http.Request, withQuery, withPhoto bool
 
 // readJSON decodes one JSON object, keeping numbers as json.Number so that
 // integers are not rounded through float64. It walks the object's keys
-// itself because encoding/json silently keeps the last of duplicate keys.
+// itself because encoding/json silently keeps the last of duplicate keys,
+// and checks the body's UTF-8 itself because encoding/json silently stores
+// each invalid byte as U+FFFD, changing an email or a name unseen (JSON is
+// UTF-8, RFC 8259 §8.1). body bounds what is kept for that check.
 func readJSON(body io.Reader, fields map[string]any) error {
+	var raw bytes.Buffer
+	if err := readObject(io.TeeReader(body, &raw), fields); err != nil {
+		return err
+	}
+	if !utf8.Valid(raw.Bytes()) {
+		return invalid("request body is not valid UTF-8")
+	}
+	return nil
+}
+
+func readObject(body io.Reader, fields map[string]any) error {
 	dec := json.NewDecoder(&depthLimit{r: body})
 	dec.UseNumber()
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {

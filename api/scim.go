@@ -1,17 +1,14 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"roster"
 	"roster/scim"
@@ -69,15 +66,9 @@ func readSCIM(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
 		return nil, roster.Errorf(roster.KindUnsupported, "Content-Type %q is not accepted here: send %s", ct, scimMedia)
 	}
 	body := map[string]any{}
-	var raw bytes.Buffer // at most maxBody
-	err = readJSON(io.TeeReader(http.MaxBytesReader(w, r.Body, maxBody), &raw), body)
+	err = readJSON(http.MaxBytesReader(w, r.Body, maxBody), body)
 	if roster.KindOf(err) == roster.KindInvalid {
 		return nil, scim.Errorf(scim.TypeInvalidSyntax, "%v", err)
-	}
-	// JSON is UTF-8 (RFC 8259 §8.1); the decoder would store each invalid
-	// byte as U+FFFD, changing a userName or externalId unseen.
-	if err == nil && !utf8.Valid(raw.Bytes()) {
-		return nil, scim.Errorf(scim.TypeInvalidSyntax, "request body is not valid UTF-8")
 	}
 	return body, err
 }
