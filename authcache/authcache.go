@@ -14,12 +14,16 @@ import (
 
 // Cache maps keys to values of V, each tagged with the group it belongs to
 // (a credential's account, a client's organization). It holds at most its
-// size, evicting the least recently used, and serves an entry for its time
-// to live at most: a backstop for a change whose invalidation was lost in
-// a way nobody noticed.
+// size, and, with a budget, values whose cost adds up to the budget at
+// most, evicting the least recently used; and it serves an entry for its
+// time to live at most: a backstop for a change whose invalidation was
+// lost in a way nobody noticed.
 type Cache[V any] struct {
 	mu      sync.Mutex
 	max     int
+	budget  int         // 0: none
+	cost    func(V) int // of a value, against the budget
+	spent   int         // the entries' costs
 	ttl     time.Duration
 	lru     *list.List // of *entry[V], most recently used first
 	entries map[string]*list.Element
@@ -32,6 +36,7 @@ type entry[V any] struct {
 	key   string
 	group int64
 	at    time.Time
+	cost  int
 	v     V
 }
 
@@ -40,6 +45,14 @@ type entry[V any] struct {
 func New[V any](size int, ttl time.Duration) *Cache[V] {
 	return &Cache[V]{max: size, ttl: ttl, lru: list.New(),
 		entries: map[string]*list.Element{}, byGroup: map[int64]map[string]struct{}{}}
+}
+
+// WithBudget bounds c by the cost of its values too: a value's cost(v),
+// such as the bytes it holds, and at most budget for all of them. A value
+// that costs more than the budget is not stored. Call it before c is used.
+func (c *Cache[V]) WithBudget(budget int, cost func(V) int) *Cache[V] {
+	c.budget, c.cost = budget, cost
+	return c
 }
 
 // Ticket is taken before the database is read for a value to Put: a Put
@@ -85,10 +98,17 @@ func (c *Cache[V]) Put(t Ticket, key string, group int64, v V, now time.Time) {
 	if el, ok := c.entries[key]; ok {
 		c.remove(el)
 	}
-	for c.lru.Len() >= c.max {
+	cost := 0
+	if c.cost != nil {
+		if cost = c.cost(v); cost > c.budget {
+			return
+		}
+	}
+	for c.lru.Len() >= c.max || c.budget > 0 && c.spent+cost > c.budget {
 		c.remove(c.lru.Back())
 	}
-	c.entries[key] = c.lru.PushFront(&entry[V]{key: key, group: group, at: now, v: v})
+	c.spent += cost
+	c.entries[key] = c.lru.PushFront(&entry[V]{key: key, group: group, at: now, cost: cost, v: v})
 	keys := c.byGroup[group]
 	if keys == nil {
 		keys = map[string]struct{}{}
@@ -159,6 +179,7 @@ func (c *Cache[V]) reset(serving bool) {
 	defer c.mu.Unlock()
 	c.gen++
 	c.serving = serving
+	c.spent = 0
 	c.lru.Init()
 	clear(c.entries)
 	clear(c.byGroup)
@@ -166,6 +187,7 @@ func (c *Cache[V]) reset(serving bool) {
 
 func (c *Cache[V]) remove(el *list.Element) {
 	e := c.lru.Remove(el).(*entry[V])
+	c.spent -= e.cost
 	delete(c.entries, e.key)
 	keys := c.byGroup[e.group]
 	delete(keys, e.key)

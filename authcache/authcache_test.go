@@ -89,6 +89,30 @@ func TestDropKeys(t *testing.T) {
 	}
 }
 
+// TestBudget: with a budget, the entries' costs add up to it at most, the
+// least recently used going first, and a value dearer than the whole
+// budget is not stored.
+func TestBudget(t *testing.T) {
+	c := New[string](10, time.Minute).WithBudget(10, func(v string) int { return len(v) })
+	c.Start()
+	c.Put(c.Ticket(), "a", 1, "aaaa", t0)
+	c.Put(c.Ticket(), "b", 1, "bbbb", t0)
+	c.Get("a", t0) // b is now the least recently used
+	c.Put(c.Ticket(), "c", 1, "cccc", t0)
+	if _, ok := c.Get("b", t0); ok || c.Len() != 2 {
+		t.Errorf("b kept, or %d entries; want a and c only", c.Len())
+	}
+	c.Put(c.Ticket(), "d", 1, "ddddddddddd", t0)
+	if _, ok := c.Get("d", t0); ok || c.Len() != 2 {
+		t.Errorf("a value over the budget was stored, or evicted others: %d entries", c.Len())
+	}
+	c.Drop("a", "c")
+	c.Put(c.Ticket(), "e", 1, "eeeeeeeeee", t0)
+	if _, ok := c.Get("e", t0); !ok {
+		t.Error("what dropped entries cost was not given back")
+	}
+}
+
 // TestStopServesNothing: stopped, the cache forgets everything and
 // stores nothing, until it starts again.
 func TestStopServesNothing(t *testing.T) {

@@ -18,6 +18,8 @@ import (
 func (s *Store) RecordAnalysisSession(ctx context.Context, org roster.OrgID, clientUID string, a *roster.AnalysisSession) (remaining int64, err error) {
 	a.ClientUID = clientUID
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// Not found too drops a cached copy, which must be stale.
+		clientsChanged(ctx, clientUID)
 		// The client's row first, then the organization's: the order of
 		// every transaction, so that none waits on another in a cycle on
 		// PostgreSQL. A session recorded late, older than the latest one,
@@ -32,9 +34,6 @@ func (s *Store) RecordAnalysisSession(ctx context.Context, org roster.OrgID, cli
 			return roster.ErrClientNotFound
 		}
 		if err != nil {
-			return err
-		}
-		if err := clientsChanged(ctx, tx, clientUID); err != nil {
 			return err
 		}
 		// A plain read locks nothing; the activity is checked inside the

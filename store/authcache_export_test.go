@@ -51,3 +51,13 @@ func (s *Store) ClientFromDatabase(ctx context.Context, org roster.OrgID, uid st
 	}
 	return c, err
 }
+
+// ClientCacheLen is how many clients the client cache holds.
+func (s *Store) ClientCacheLen() int { return s.caches.clients.Len() }
+
+// ClientCacheBudget is the most that the client cache's clients may cost.
+const ClientCacheBudget = clientCacheBudget
+
+// ChannelsForTest are the SQL of the notification channels: credentials'
+// and clients'.
+const ChannelsForTest = authChannel + `, ` + clientsChannel

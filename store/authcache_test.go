@@ -250,7 +250,7 @@ func TestAuthCacheListenerLoss(t *testing.T) {
 	defer admin.Close()
 	var ended int
 	err = admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE application_name = 'roster auth listener' AND query = 'LISTEN "roster_auth_' || left(md5(current_schema()), 16) || '"'`).Scan(&ended)
+		WHERE application_name = 'roster auth listener' AND query = 'LISTEN "roster_clients_' || left(md5(current_schema()), 16) || '"'`).Scan(&ended)
 	if err != nil || ended != 1 {
 		t.Fatalf("ended %d listening connections (%v), want 1", ended, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -24,6 +25,12 @@ import (
 // do not hear each other; hashed, since a channel name is at most 63
 // bytes and a schema's name may be as long.
 const authChannel = `'roster_auth_' || left(md5(coalesce(current_schema(), '')), 16)`
+
+// clientsChannel is the SQL of the channel of client changes, per schema
+// as authChannel. It is a channel of its own so that a process of an
+// older version, which listens to authChannel only and reads its
+// payloads, never hears a payload it cannot read.
+const clientsChannel = `'roster_clients_' || left(md5(coalesce(current_schema(), '')), 16)`
 
 // The listener's timing. A silently dead connection (a network partition)
 // is noticed by a ping after pingEvery without a notification, answered
@@ -135,23 +142,25 @@ func (l *authListener) listen(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	defer conn.Close(context.Background())
-	var channel string
-	if err := conn.QueryRow(ctx, `SELECT `+authChannel).Scan(&channel); err != nil {
+	var auth, clients string
+	if err := conn.QueryRow(ctx, `SELECT `+authChannel+`, `+clientsChannel).Scan(&auth, &clients); err != nil {
 		return false, err
 	}
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
-		return false, err
+	for _, channel := range []string{auth, clients} {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+			return false, err
+		}
 	}
 	l.setLive(true)
 	defer l.setLive(false) // first thing on the way out: stop serving
-	l.log.Debug("caches on: listening for revocations and client changes", "channel", channel)
+	l.log.Debug("caches on: listening for revocations and client changes", "channels", []string{auth, clients})
 	for {
 		wctx, cancel := context.WithTimeout(ctx, pingEvery)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case err == nil:
-			l.heard(n.Payload)
+			l.heard(n.Channel == clients, n.Payload)
 			continue
 		case ctx.Err() != nil || !pgconn.Timeout(err):
 			return true, err
@@ -185,11 +194,10 @@ func (l *authListener) setLive(live bool) {
 }
 
 // message returns the payload that tells other processes of a change to
-// these accounts' credentials and these clients:
-// "origin:seq:id,id,…:uid,uid,…". seq is 0, and nothing will be awaited,
-// when this process is not listening. Clients too many for a
-// notification's 8,000 bytes are named "*": every client.
-func (l *authListener) message(accounts []int64, clients []string) (uint64, string) {
+// these accounts' credentials, or of a change to the clients with these
+// uids: "origin:seq:id,id,…". seq is 0, and nothing will be awaited, when
+// this process is not listening.
+func (l *authListener) message(ids ...[]string) (uint64, string) {
 	var seq uint64
 	l.mu.Lock()
 	if l.live {
@@ -197,43 +205,85 @@ func (l *authListener) message(accounts []int64, clients []string) (uint64, stri
 		l.waiters[seq] = make(chan struct{})
 	}
 	l.mu.Unlock()
-	b := []byte(l.origin + ":" + strconv.FormatUint(seq, 10) + ":")
-	for i, id := range accounts {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, id, 10)
+	var names []string
+	for _, list := range ids {
+		names = append(names, list...)
 	}
-	b = append(b, ':')
-	if len(clients) > maxNotifiedClients {
-		clients = []string{allClients}
+	return seq, l.origin + ":" + strconv.FormatUint(seq, 10) + ":" + strings.Join(names, ",")
+}
+
+// accountIDs are accounts' ids as message takes them.
+func accountIDs(accounts []int64) []string {
+	ids := make([]string, len(accounts))
+	for i, a := range accounts {
+		ids[i] = strconv.FormatInt(a, 10)
 	}
-	return seq, string(append(b, strings.Join(clients, ",")...))
+	return ids
 }
 
 // maxNotifiedClients keeps a notification well under PostgreSQL's 8,000
 // bytes: a uid is 64 bytes at most.
 const maxNotifiedClients = 100
 
-// allClients, in a notification, names every client.
-const allClients = "*"
+// notifyClients tells every process, this one included, that the clients
+// with these uids changed, in notifications of their own after the
+// commit that changed them, and returns their seqs to await. Each is sent
+// without waiting for the disk (synchronous_commit off): a notification
+// holds a lock of the whole server until its commit is on disk, and one
+// lost in a crash of the database loses nothing, for every listener then
+// reconnects and empties its caches. A failure is logged: the change is
+// committed, and other processes serve their copies for their time to live
+// at most.
+func (l *authListener) notifyClients(db *sql.DB, uids []string) (seqs []uint64) {
+	uids = slices.DeleteFunc(slices.Clone(uids), func(uid string) bool { return !roster.ValidUID(uid) })
+	for chunk := range slices.Chunk(uids, maxNotifiedClients) {
+		seq, payload := l.message(chunk)
+		ctx, cancel := context.WithTimeout(context.Background(), ownNotificationCap)
+		_, err := db.ExecContext(ctx, `SELECT set_config('synchronous_commit', 'off', true), pg_notify(`+clientsChannel+`, $1)`, payload)
+		cancel()
+		if err != nil {
+			l.log.Warn("caches: other processes were not told of a client change", "err", err)
+			l.forget([]uint64{seq})
+			continue
+		}
+		if seq != 0 {
+			seqs = append(seqs, seq)
+		}
+	}
+	return seqs
+}
 
-// heard acts on a notification: it drops the accounts and clients it
-// names, and wakes the writer of this process that awaits it. A payload
-// it cannot read empties both caches.
-func (l *authListener) heard(payload string) {
+// heard acts on a notification of either channel: it drops the accounts
+// or clients it names, and wakes the writer of this process that awaits
+// it. A payload it cannot read empties the caches.
+func (l *authListener) heard(clients bool, payload string) {
 	n, err := parseNotification(payload)
-	if err != nil {
+	if err == nil && clients {
+		for _, uid := range n.ids {
+			if !roster.ValidUID(uid) {
+				err = fmt.Errorf("%q is no uid", uid)
+				break
+			}
+		}
+	}
+	switch {
+	case err != nil:
 		l.log.Warn("caches emptied: unreadable notification", "payload", payload, "err", err)
 		l.caches.start()
 		return
+	case clients:
+		l.caches.drop(nil, n.ids)
+		l.log.Debug("caches: entries invalidated", "clients", n.ids, "from", n.origin)
+	default:
+		accounts, err := parseAccounts(n.ids)
+		if err != nil {
+			l.log.Warn("caches emptied: unreadable notification", "payload", payload, "err", err)
+			l.caches.start()
+			return
+		}
+		l.caches.drop(accounts, nil)
+		l.log.Debug("caches: entries invalidated", "accounts", accounts, "from", n.origin)
 	}
-	if slices.Contains(n.clients, allClients) {
-		l.caches.clients.Start()
-		n.clients = nil
-	}
-	l.caches.drop(n.accounts, n.clients)
-	l.log.Debug("caches: entries invalidated", "accounts", n.accounts, "clients", n.clients, "from", n.origin)
 	if n.origin != l.origin {
 		return
 	}
@@ -247,36 +297,38 @@ func (l *authListener) heard(payload string) {
 
 // notification is what message writes.
 type notification struct {
-	origin   string
-	seq      uint64
-	accounts []int64
-	clients  []string
+	origin string
+	seq    uint64
+	ids    []string
 }
 
-// parseNotification reads what message writes. The clients' part is
-// missing from an older version's notifications.
+// parseNotification reads what message writes.
 func parseNotification(payload string) (n notification, err error) {
-	parts := strings.SplitN(payload, ":", 4)
-	if len(parts) < 3 {
-		return n, errors.New("not origin:seq:accounts:clients")
+	parts := strings.SplitN(payload, ":", 3)
+	if len(parts) != 3 {
+		return n, errors.New("not origin:seq:ids")
 	}
 	n.origin = parts[0]
 	if n.seq, err = strconv.ParseUint(parts[1], 10, 64); err != nil {
 		return n, err
 	}
 	if parts[2] != "" {
-		for id := range strings.SplitSeq(parts[2], ",") {
-			a, err := strconv.ParseInt(id, 10, 64)
-			if err != nil {
-				return n, err
-			}
-			n.accounts = append(n.accounts, a)
-		}
-	}
-	if len(parts) == 4 && parts[3] != "" {
-		n.clients = strings.Split(parts[3], ",")
+		n.ids = strings.Split(parts[2], ",")
 	}
 	return n, nil
+}
+
+// parseAccounts reads accounts' ids.
+func parseAccounts(ids []string) ([]int64, error) {
+	accounts := make([]int64, len(ids))
+	for i, id := range ids {
+		a, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		accounts[i] = a
+	}
+	return accounts, nil
 }
 
 // settle follows the end of a write transaction that notified seqs: after
@@ -322,7 +374,7 @@ func (l *authListener) forget(seqs []uint64) {
 // process hears it. Notifications reach a listener in commit order, so by
 // then it has heard of every change committed before.
 func (l *authListener) sync(ctx context.Context, db *sql.DB) error {
-	seq, payload := l.message(nil, nil)
+	seq, payload := l.message()
 	if seq == 0 {
 		return nil // not listening: the cache does not serve
 	}

@@ -2,9 +2,13 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"roster"
 	"roster/clocktest"
@@ -149,4 +153,123 @@ func TestClientCacheHandsOutCopies(t *testing.T) {
 			t.Fatalf("another organization's client, cached: %v; want not found", err)
 		}
 	})
+}
+
+// TestClientCacheCorrectsAStaleCopy: a client changed or deleted by a
+// write that told nobody (an older version during an upgrade, a process
+// whose notification is still on its way) is read afresh once a write of
+// this store finds it changed or gone, rather than for its time to live.
+func TestClientCacheCorrectsAStaleCopy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Pro")
+		changed, gone := newClient(org, "changed@example.com"), newClient(org, "gone@example.com")
+		for _, c := range []*roster.Client{changed, gone} {
+			if err := st.CreateClient(ctx, org.ID, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st.AwaitAuthCache(t)
+		cached, err := st.Client(ctx, org.ID, changed.UID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Client(ctx, org.ID, gone.UID); err != nil {
+			t.Fatal(err)
+		}
+		// Another version: updated_at as each engine keeps it.
+		later := map[string]string{"postgres": "updated_at + INTERVAL '1 second'", "sqlite": "'2001-01-01T00:00:00.000000Z'"}
+		db := st.DBForTest()
+		if _, err := db.ExecContext(ctx, `UPDATE clients SET display_name = 'Elsewhere', updated_at = `+later[st.Engine()]+`
+			WHERE uid = $1`, changed.UID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `DELETE FROM clients WHERE uid = $1`, gone.UID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = st.UpdateClient(store.IfVersion(ctx, cached.UpdatedAt), org.ID, changed.UID, roster.ClientUpdate{
+			ClientFields: roster.ClientFields{DisplayName: "Mine"}, Set: roster.FieldsOf(roster.FieldDisplayName)})
+		if err != roster.ErrVersionChanged {
+			t.Fatalf("an update of the stale version: %v, want the version changed", err)
+		}
+		if got, err := st.Client(ctx, org.ID, changed.UID); err != nil || got.DisplayName != "Elsewhere" {
+			t.Errorf("after the refused update: %q, %v; want the database's Elsewhere", got.DisplayName, err)
+		}
+		if err := st.SaveNote(ctx, org.ID, gone.UID, ptr("note")); err != roster.ErrClientNotFound {
+			t.Fatalf("a note on a deleted client: %v", err)
+		}
+		if _, err := st.Client(ctx, org.ID, gone.UID); err != roster.ErrClientNotFound {
+			t.Errorf("after the refused note the deleted client reads: %v", err)
+		}
+	})
+}
+
+// TestClientCacheBudget: clients with large notes fill the cache's budget,
+// not its memory: 100 clients with 90 kB notes are more than the budget,
+// and the cache keeps what fits.
+func TestClientCacheBudget(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		st.AwaitAuthCache(t)
+		note := strings.Repeat("n", 90_000)
+		for i := range 100 {
+			c := newClient(org, fmt.Sprintf("noted%d@example.com", i))
+			if err := st.CreateClient(ctx, org.ID, c); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.SaveNote(ctx, org.ID, c.UID, &note); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Client(ctx, org.ID, c.UID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, most := st.ClientCacheLen(), store.ClientCacheBudget/len(note); n == 0 || n > most {
+			t.Errorf("the cache holds %d clients with 90 kB notes; want 1 to %d", n, most)
+		}
+	})
+}
+
+// TestClientChangesSpareTheCredentialsChannel: a client change is told on
+// a channel of its own, never on the credentials' channel, whose payloads
+// an older version reads (and, unable to read one, would empty its whole
+// cache). A listener of the credentials' channel hears the sync that
+// follows a client update first.
+func TestClientChangesSpareTheCredentialsChannel(t *testing.T) {
+	url := storetest.DatabaseURL(t, "postgres")
+	st := storetest.OpenAt(t, t.TempDir(), url)
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	org := storetest.NewOrg(t, st, "Pro")
+	c := newClient(org, "channel@example.com")
+	if err := st.CreateClient(ctx, org.ID, c); err != nil {
+		t.Fatal(err)
+	}
+	st.AwaitAuthCache(t)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var auth, clients string
+	if err := conn.QueryRow(ctx, `SELECT `+store.ChannelsForTest).Scan(&auth, &clients); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{auth}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveNote(ctx, org.ID, c.UID, ptr("told elsewhere")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SyncAuth(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := conn.WaitForNotification(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parts := strings.Split(n.Payload, ":"); len(parts) != 3 || parts[2] != "" {
+		t.Errorf("the credentials' channel heard %q first; want the sync's origin:seq: with no account", n.Payload)
+	}
 }

@@ -335,23 +335,25 @@ func (c counted) counts() []countKey {
 // are the organization and the client's key (uid or external_id); DELETE
 // ... RETURNING serves too. It fails with roster.ErrVersionChanged when ctx
 // holds a version (IfVersion) that is not the client's. Its callers write
-// the client, so it records that the client changes (clientsChanged).
+// the client, so it records that the client changes (clientsChanged). A
+// client not found, or of another version, is recorded too: whatever a
+// cache holds of it is stale, and the transaction that fails drops it
+// (a uid, or an external id that names no cached client).
 func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org roster.OrgID, key string) (counted, error) {
 	var c counted
 	var photo sql.NullString
 	var activities string
 	err := tx.QueryRowContext(ctx, query, org, key).Scan(&c.id, &c.uid, &photo, &c.createdBy, &c.gender, &activities, &c.deactivated, &c.updated)
 	if errors.Is(err, sql.ErrNoRows) {
+		clientsChanged(ctx, key)
 		return c, roster.ErrClientNotFound
 	}
 	if err != nil {
 		return c, err
 	}
+	clientsChanged(ctx, c.uid)
 	if v, ok := ctx.Value(versionKey{}).(time.Time); ok && !c.updated.Equal(v) {
 		return c, roster.ErrVersionChanged
-	}
-	if err := clientsChanged(ctx, tx, c.uid); err != nil {
-		return c, err
 	}
 	c.photo = photo.String
 	return c, json.Unmarshal([]byte(activities), &c.activities)
@@ -405,6 +407,7 @@ func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) 
 // SaveNote replaces a client's note; a nil text clears it.
 func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text *string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		clientsChanged(ctx, uid) // not found too: a cached copy must be stale
 		err := s.emitClient(ctx, tx, org, roster.EventClientNoteSaved, `
 			UPDATE clients SET note_text = $3, note_updated_at = $4, updated_at = $4
 			WHERE org_id = $1 AND uid = $2 AND `+visible,
@@ -413,9 +416,6 @@ func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text
 			return roster.ErrClientNotFound
 		}
 		if err != nil {
-			return err
-		}
-		if err := clientsChanged(ctx, tx, uid); err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, "client.note", "client", uid, "notes")

@@ -72,3 +72,32 @@ func processCPU(b *testing.B) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkSaveNoteParallel measures notes saved 16 at a time, each
+// writer on a client of its own: concurrent writes of clients, which on
+// PostgreSQL must not commit one at a time (see clientsChanged).
+func BenchmarkSaveNoteParallel(b *testing.B) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			ctx := context.Background()
+			st := storetest.Open(b, engine)
+			org := storetest.NewOrg(b, st, "Enterprise")
+			var n atomic.Int64
+			b.SetParallelism(16 / runtime.GOMAXPROCS(0))
+			b.RunParallel(func(pb *testing.PB) {
+				c := newClient(org, fmt.Sprintf("writer%d@example.com", n.Add(1)))
+				if err := st.CreateClient(ctx, org.ID, c); err != nil {
+					b.Error(err)
+					return
+				}
+				note := "a note"
+				for pb.Next() {
+					if err := st.SaveNote(ctx, org.ID, c.UID, &note); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}

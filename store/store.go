@@ -350,7 +350,7 @@ type txFunc func(ctx context.Context, tx *sql.Tx) error
 func (s *Store) inTx(ctx context.Context, fn txFunc) error {
 	ctx, changes := s.withChanges(ctx)
 	err := s.runTx(ctx, fn)
-	s.caches.settle(changes, err == nil)
+	s.caches.settle(changes, err == nil, s.wdb)
 	return err
 }
 
