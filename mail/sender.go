@@ -38,6 +38,9 @@ type Config struct {
 	// failing is given up on, dead; default DefaultGiveUpAfter. A message
 	// the server refuses for good (a 5xx reply) dies at once.
 	GiveUpAfter time.Duration
+	// Retention is how long a message is kept once sent or given up on;
+	// default worker.Retention (30 days).
+	Retention time.Duration
 }
 
 // DefaultGiveUpAfter is three days: a server down for a weekend still gets
@@ -72,6 +75,7 @@ type Outbox interface {
 	MarkMailSent(ctx context.Context, id int64, now time.Time) error
 	MarkMailFailed(ctx context.Context, id int64, next time.Time, errText string) error
 	MarkMailDead(ctx context.Context, id int64, now time.Time, errText string) error
+	PruneMail(ctx context.Context, before time.Time, max int) (int64, error)
 }
 
 // Sender delivers the outbox's messages, one at a time. Several senders,
@@ -88,6 +92,7 @@ type Sender struct {
 	giveUp  time.Duration
 	now     func() time.Time
 	loop    *worker.Loop
+	pruner  *worker.Pruner
 }
 
 // NewSender checks c and returns a Sender for outbox.
@@ -99,6 +104,9 @@ func NewSender(outbox Outbox, c Config) (*Sender, error) {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if outbox != nil {
+		s.pruner = worker.NewPruner("mail", c.Retention, s.log, outbox.PruneMail)
 	}
 	if s.backoff == nil {
 		s.backoff = DefaultBackoff
@@ -190,8 +198,15 @@ func (s *Sender) Run(ctx context.Context) {
 	} else {
 		s.log.Info("mail sender started", "smtp", s.server)
 	}
-	s.loop.Run(ctx, 1, s.sendOne)
+	s.loop.Run(ctx, 1, func(ctx context.Context) bool {
+		s.pruner.IfDue(ctx, s.now())
+		return s.sendOne(ctx)
+	})
 }
+
+// Prune deletes the mail sent or given up on longer than the retention
+// ago, a batch per transaction, and returns how many messages.
+func (s *Sender) Prune(ctx context.Context) (int64, error) { return s.pruner.Prune(ctx, s.now()) }
 
 // Shutdown stops Run. Run claims no more mail from now on; a delivery
 // under way may finish until ctx ends, and is then given up, its message

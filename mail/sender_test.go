@@ -384,3 +384,37 @@ func TestSenderShutdownWhileIdle(t *testing.T) {
 		}
 	})
 }
+
+// TestSenderPrunes: mail sent or given up on is deleted once older than
+// the retention, and mail still to send never is.
+func TestSenderPrunes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		clock := clocked(st)
+		s := newSender(t, st, config("", slog.New(slog.DiscardHandler), clock))
+		for _, to := range []string{"sent@example.com", "dead@example.com"} {
+			enqueue(t, st, roster.Mail{To: to, Subject: "Hello", Body: "Hi"})
+		}
+		stop := run(t, s)
+		s.Notify()
+		clocktest.Eventually(t, "both messages to be marked sent", func() bool { return pending(t, st) == 0 })
+		stop()
+		enqueue(t, st, roster.Mail{To: "dead@example.com", Subject: "Given up", Body: "Hi"})
+		if err := st.MarkMailDead(ctx, unsent(t, st).ID, clock.Now(), "550 no such user"); err != nil {
+			t.Fatal(err)
+		}
+		enqueue(t, st, roster.Mail{To: "later@example.com", Subject: "Still to send", Body: "Hi"})
+
+		clock.Advance(30*24*time.Hour - time.Second)
+		if n, err := s.Prune(ctx); err != nil || n != 0 {
+			t.Fatalf("a prune within the retention deleted %d (%v)", n, err)
+		}
+		clock.Advance(2 * time.Second)
+		if n, err := s.Prune(ctx); err != nil || n != 3 {
+			t.Fatalf("a prune past the retention deleted %d (%v), want the 2 sent and the dead one", n, err)
+		}
+		if stats := storetest.OutboxStats(t, st); stats.Pending != 1 || stats.Dead != 0 {
+			t.Errorf("after the prune: %+v; want the message still to send only", stats)
+		}
+	})
+}

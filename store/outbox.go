@@ -191,6 +191,31 @@ func (s *Store) MarkMailDead(ctx context.Context, id int64, now time.Time, errTe
 	})
 }
 
+// PruneMail deletes up to max messages sent or given up on before t, and
+// returns how many it deleted: the outbox keeps people's addresses and
+// what was sent to them, and dead mail is listed to its organization,
+// for a while only.
+func (s *Store) PruneMail(ctx context.Context, t time.Time, max int) (int64, error) {
+	return s.prune(ctx, "outbox", "sent_at", t, max)
+}
+
+// prune deletes up to max rows of table delivered (at sent) or given up
+// on (dead_at) before t, and returns how many.
+func (s *Store) prune(ctx context.Context, table, sent string, t time.Time, max int) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := s.txExec(ctx, tx, `DELETE FROM `+table+` WHERE id IN (
+			SELECT id FROM `+table+` WHERE `+sent+` < $1
+			UNION ALL SELECT id FROM `+table+` WHERE dead_at < $1 LIMIT $2)`, dbTime{t}, max)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
 // DeadMail lists the organization's dead mail, newest first, up to limit
 // messages created before the one named beforeUID ("": from the newest).
 func (s *Store) DeadMail(ctx context.Context, org roster.OrgID, beforeUID string, limit int) ([]roster.DeadMail, error) {

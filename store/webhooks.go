@@ -477,16 +477,5 @@ func (s *Store) WebhookStats(ctx context.Context) (pending, dead int64, err erro
 // on before t, and returns how many it deleted: the deliveries list shows
 // what happened for a while, and the table does not grow for ever.
 func (s *Store) PruneWebhookDeliveries(ctx context.Context, t time.Time, max int) (int64, error) {
-	var n int64
-	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := s.txExec(ctx, tx, `DELETE FROM webhook_deliveries WHERE id IN (
-			SELECT id FROM webhook_deliveries WHERE delivered_at < $1
-			UNION ALL SELECT id FROM webhook_deliveries WHERE dead_at < $1 LIMIT $2)`, dbTime{t}, max)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	return n, err
+	return s.prune(ctx, "webhook_deliveries", "delivered_at", t, max)
 }

@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"roster"
@@ -56,20 +55,9 @@ type Config struct {
 	// failing is given up on; default DefaultGiveUpAfter.
 	GiveUpAfter time.Duration
 	// Retention is how long a delivery is kept, and listed, once delivered
-	// or given up on; default DefaultRetention.
+	// or given up on; default worker.Retention (30 days).
 	Retention time.Duration
 }
-
-// DefaultRetention is 30 days: long enough to see what an endpoint was
-// sent last month.
-const DefaultRetention = 30 * 24 * time.Hour
-
-// pruneEvery is how often the dispatcher deletes the deliveries past
-// their retention, and pruneBatch how many it deletes per transaction.
-const (
-	pruneEvery = time.Hour
-	pruneBatch = 1000
-)
 
 // DefaultGiveUpAfter is three days, as the issue asks: a receiver down for
 // a weekend still gets its events.
@@ -110,10 +98,7 @@ type Dispatcher struct {
 	loop    *worker.Loop
 
 	allowHTTP bool // Policy.AllowHTTP
-
-	retention time.Duration
-	pruneMu   sync.Mutex
-	nextPrune time.Time // when a worker next prunes
+	pruner    *worker.Pruner
 }
 
 // New checks c and returns a Dispatcher for outbox.
@@ -123,10 +108,11 @@ func New(outbox Outbox, c Config) (*Dispatcher, error) {
 	}
 	d := &Dispatcher{outbox: outbox, ring: c.Keyring, render: c.Render, log: cmp.Or(c.Log, slog.Default()),
 		workers: cmp.Or(c.Workers, 4), lease: cmp.Or(c.Lease, time.Minute),
-		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), retention: cmp.Or(c.Retention, DefaultRetention), allowHTTP: c.Policy.AllowHTTP, now: c.Now, loop: worker.New(cmp.Or(c.Poll, 5*time.Second))}
+		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), allowHTTP: c.Policy.AllowHTTP, now: c.Now, loop: worker.New(cmp.Or(c.Poll, 5*time.Second))}
 	if d.now == nil {
 		d.now = time.Now
 	}
+	d.pruner = worker.NewPruner("webhook deliveries", c.Retention, d.log, outbox.PruneWebhookDeliveries)
 	// A lease that ran out during an attempt would let another dispatcher
 	// make the same attempt at the same time.
 	if d.lease <= Timeout+recordTimeout {
@@ -148,42 +134,14 @@ func (d *Dispatcher) Notify() { d.loop.Notify() }
 // Run delivers due events until Shutdown, or until ctx ends. Call it once.
 func (d *Dispatcher) Run(ctx context.Context) {
 	d.loop.Run(ctx, d.workers, func(ctx context.Context) bool {
-		d.pruneIfDue(ctx)
+		d.pruner.IfDue(ctx, d.now())
 		return d.DeliverOne(ctx)
 	})
 }
 
-// pruneIfDue prunes, once every pruneEvery among all workers.
-func (d *Dispatcher) pruneIfDue(ctx context.Context) {
-	d.pruneMu.Lock()
-	now := d.now()
-	due := !now.Before(d.nextPrune)
-	if due {
-		d.nextPrune = now.Add(pruneEvery)
-	}
-	d.pruneMu.Unlock()
-	if !due {
-		return
-	}
-	if n, err := d.Prune(ctx); err != nil && ctx.Err() == nil {
-		d.log.Error("webhook: deleting old deliveries failed", "err", err)
-	} else if n > 0 {
-		d.log.Info("webhook: old deliveries deleted", "deliveries", n, "retention", d.retention)
-	}
-}
-
 // Prune deletes the deliveries delivered or given up on longer than the
 // retention ago, a batch per transaction, and returns how many.
-func (d *Dispatcher) Prune(ctx context.Context) (int64, error) {
-	var total int64
-	for {
-		n, err := d.outbox.PruneWebhookDeliveries(ctx, d.now().Add(-d.retention), pruneBatch)
-		total += n
-		if err != nil || n < pruneBatch {
-			return total, err
-		}
-	}
-}
+func (d *Dispatcher) Prune(ctx context.Context) (int64, error) { return d.pruner.Prune(ctx, d.now()) }
 
 // Shutdown stops Run: no delivery is claimed from now on; those under way
 // may finish until ctx ends, and are then given up, due again at once for
