@@ -185,7 +185,7 @@ func (c *Console) createClient(w http.ResponseWriter, r *http.Request, s *sessio
 		return err
 	}
 	cl := roster.NewClient(s.p.AccountUID, fields, c.api.Now())
-	if err := c.api.CreateClient(r.Context(), s.p, &cl, up); err != nil {
+	if err := c.api.CreateClient(r.Context(), s.p, &cl, up, r.PostForm.Get("send_claim_link") == "true"); err != nil {
 		return c.refuseForm(w, r, s, "New client", d, map[string]string{}, err)
 	}
 	http.Redirect(w, r, clientURL(cl.UID)+"?done=created", http.StatusSeeOther)
