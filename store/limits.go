@@ -21,11 +21,11 @@ func hit(ctx context.Context, tx *sql.Tx, key string, r roster.Rate, t time.Time
 	if r.Count == 0 {
 		return nil
 	}
-	hits, reset, err := hits(ctx, tx, key, r, t, 1)
+	count, reset, err := hits(ctx, tx, key, r, t, 1)
 	if err != nil {
 		return err
 	}
-	if hits > r.Count {
+	if count > r.Count {
 		return roster.Throttled(reset.Sub(t), "too many %s (at most %d per %s)", what, r.Count, r.Per)
 	}
 	return nil
