@@ -126,6 +126,27 @@ type LinkRequest struct {
 	TTL          time.Duration
 }
 
+// ClaimLinks asks that every client a create or an import makes get a link
+// invitation, in the transaction that makes it: a club that imports its
+// roster has its athletes asked to link their accounts at once. The link
+// is the server's own page, never one the caller names.
+type ClaimLinks struct {
+	InviterUID   string
+	PlatformLink string // the server's page where a person answers; "" for none
+	TTL          time.Duration
+	Limits       Limits
+}
+
+// TooManyClaimLinks refuses an import whose new clients would get more
+// link invitations than the left ones its organization may still send
+// within limit, until retry has passed: the import is all or nothing, so
+// it sends none rather than some.
+func TooManyClaimLinks(left int, limit Rate, retry time.Duration) error {
+	return Throttled(retry, "claim_links: this import has more new clients than the %s this organization may "+
+		"still send (at most %d per %s); import it in parts, or without claim_links and send the links later",
+		Count(left, "link invitation"), limit.Count, limit.Per)
+}
+
 // OwnClient is a client profile of the signed-in person: a client that
 // its organization asked the person to link to their account, and the
 // person accepted (see the store's RespondLink).

@@ -416,7 +416,7 @@ func TestImportBadRequests(t *testing.T) {
 		{name: "mode twice", query: "mode=all&mode=skip", ct: csvType, body: "email,display_name\na@example.com,A\n",
 			status: 400, want: "mode: given more than once"},
 		{name: "unknown parameter", query: "format=csv", ct: csvType, body: "email,display_name\na@example.com,A\n",
-			status: 400, want: "format: unknown query parameter; only mode is accepted"},
+			status: 400, want: "format: unknown query parameter; accepted are mode, claim_links"},
 	}
 	badEach(t, func(t *testing.T, e *env, tag, prefix string) {
 		withTaken(e, prefix)

@@ -88,12 +88,16 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	claim, err := takeBool(in.fields, "send_claim_link")
+	if err != nil {
+		return err
+	}
 	fields, err := roster.NewClientFields(in.fields)
 	if err != nil {
 		return err
 	}
 	c := roster.NewClient(p.AccountUID, fields, s.now())
-	if err := s.CreateClient(r.Context(), p, &c, in.photo); err != nil {
+	if err := s.CreateClient(r.Context(), p, &c, in.photo, claim); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"userData": toJSON(&c, s.photoURL(), true)})
@@ -282,9 +286,17 @@ func parseDate(v, name string) (time.Time, error) {
 }
 
 // CreateClient stores c, a new client of p's organization, with up as its
-// photo unless up is nil, as POST /client-management/clients/ does (and
-// the console's form): after an error no photo of it remains.
-func (s *Server) CreateClient(ctx context.Context, p roster.Principal, c *roster.Client, up *photo.Upload) error {
+// photo unless up is nil, and with claim a link invitation to its email,
+// as POST /client-management/clients/ does (and the console's form):
+// after an error no photo of it remains.
+func (s *Server) CreateClient(ctx context.Context, p roster.Principal, c *roster.Client, up *photo.Upload, claim bool) error {
+	var links roster.ClaimLinks
+	if claim {
+		var err error
+		if links, err = s.claimLinks(p); err != nil {
+			return err
+		}
+	}
 	if up != nil {
 		key, err := s.putPhoto(ctx, p.OrgUID, c.UID, up)
 		if err != nil {
@@ -292,12 +304,34 @@ func (s *Server) CreateClient(ctx context.Context, p roster.Principal, c *roster
 		}
 		c.ProfilePhoto = key
 	}
-	if err := s.store.CreateClient(ctx, p.OrgID, c); err != nil {
+	var err error
+	if claim {
+		err = s.store.CreateClientWithClaimLink(ctx, p.OrgID, c, links)
+	} else {
+		err = s.store.CreateClient(ctx, p.OrgID, c)
+	}
+	if err != nil {
 		s.deletePhoto(ctx, c.ProfilePhoto)
 		c.ProfilePhoto = ""
 		return err
 	}
+	if claim {
+		s.mail.Notify()
+	}
 	return nil
+}
+
+// AccountPage is the console's page where a signed-in person answers the
+// link invitations sent to their email; claim links point to it, on the
+// server's public URL.
+const AccountPage = "/console/account"
+
+// claimLinks are the link invitations that a create or an import asked
+// to send its new clients: they link to the server's own page, never to
+// a host the caller names, or carry no link without a public URL.
+func (s *Server) claimLinks(p roster.Principal) (roster.ClaimLinks, error) {
+	link, err := s.MailLink(AccountPage)
+	return roster.ClaimLinks{InviterUID: p.AccountUID, PlatformLink: link, TTL: s.invitationTTL, Limits: s.limits}, err
 }
 
 // UpdateClient applies u to the client uid of p's organization and, unless

@@ -279,6 +279,21 @@ func takeString(fields map[string]any, name string) (string, error) {
 	return s, nil
 }
 
+// takeBool removes an optional boolean field from fields: JSON's true or
+// false, or, from a form, the same words (1 and 0 too, as boolParam
+// takes); absent is false.
+func takeBool(fields map[string]any, name string) (bool, error) {
+	v := fields[name]
+	delete(fields, name)
+	switch v {
+	case true, "true", "1":
+		return true, nil
+	case false, "false", "0", "", nil:
+		return false, nil
+	}
+	return false, invalid("%s: must be true or false", name)
+}
+
 // readStrings reads a body whose fields are all strings: the required ones,
 // then any of the optional ones (absent: ""). Any other field is an error,
 // so that a misspelt name is not silently ignored.

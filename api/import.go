@@ -23,12 +23,16 @@ const progressEvery = 10_000
 const takenBatch = 500
 
 func (s *Server) importClients(w http.ResponseWriter, r *http.Request) error {
-	q, err := params(r, []string{"mode"})
+	q, err := params(r, []string{"mode", "claim_links"})
 	if err != nil {
 		return err
 	}
-	return s.ImportClients(w, r, principal(r),
-		ImportRequest{Body: r.Body, ContentType: r.Header.Get("Content-Type"), Mode: q["mode"]})
+	claim, err := boolParam(q, "claim_links")
+	if err != nil {
+		return err
+	}
+	return s.ImportClients(w, r, principal(r), ImportRequest{Body: r.Body, ContentType: r.Header.Get("Content-Type"),
+		Mode: q["mode"], ClaimLinks: claim != nil && *claim})
 }
 
 // ImportRequest is what an import reads: what POST .../clients/import/
@@ -37,6 +41,7 @@ type ImportRequest struct {
 	Body        io.ReadCloser // the rows, read up to maxImportBody
 	ContentType string        // text/csv or application/x-ndjson, in UTF-8
 	Mode        string        // the query's mode: all (or empty) or skip
+	ClaimLinks  bool          // send each new client a link invitation
 }
 
 // ImportClients imports in's rows into p's organization as POST
@@ -60,6 +65,11 @@ func (s *Server) ImportClients(w http.ResponseWriter, r *http.Request, p roster.
 	defer sp.remove()
 	im := &importer{store: s.store, org: p.OrgID, creator: p.AccountUID, skipBad: skipBad,
 		check: roster.NewImportRows(), spool: sp, now: s.now, metrics: s.metrics}
+	if in.ClaimLinks {
+		if err := im.askClaimLinks(r.Context(), s, p); err != nil {
+			return err
+		}
+	}
 	im.out = newImportAnswer(w, r, im.mayStream)
 	if im.out.stream {
 		// In full duplex, net/http drains a body left unread (a form's
@@ -70,6 +80,9 @@ func (s *Server) ImportClients(w http.ResponseWriter, r *http.Request, p roster.
 		defer r.Body.Close()
 	}
 	res, err := im.run(r.Context(), rows)
+	if err == nil && im.claims != nil {
+		s.mail.Notify()
+	}
 	return im.finish(r, res, err)
 }
 
@@ -114,6 +127,10 @@ type importer struct {
 	now     func() time.Time // the server's clock
 	metrics *metrics
 
+	claims    *roster.ClaimLinks // to send the new clients, if asked
+	claimRoom int                // how many the organization may send now
+	claimWait time.Duration      // until its room grows back
+
 	rows    int               // data rows read
 	bad     int               // rows with an error
 	errors  []roster.RowError // the first MaxListedRowErrors of them
@@ -131,6 +148,8 @@ type ImportResult struct {
 	Imported int              `json:"imported"`
 	Skipped  int              `json:"skipped"`
 	Errors   []ImportRowError `json:"errors"`
+	// ClaimLinksSent counts the link invitations sent, when asked for.
+	ClaimLinksSent *int `json:"claim_links_sent,omitempty"`
 }
 
 // ImportRowError is a bad row of an import, as its answer lists it.
@@ -149,11 +168,31 @@ func (im *importer) run(ctx context.Context, rows rowReader) (*ImportResult, err
 		return nil, invalid("%d of %s %s invalid, so nothing was imported (mode=skip imports the valid ones)",
 			im.bad, roster.Count(im.rows, "row"), verb)
 	}
-	if err := im.insert(ctx); err != nil {
+	sent, err := im.insert(ctx)
+	if err != nil {
 		return nil, err
 	}
 	im.metrics.imported(im.spool.n)
-	return &ImportResult{Imported: im.spool.n, Skipped: im.bad, Errors: im.listedErrors()}, nil
+	res := &ImportResult{Imported: im.spool.n, Skipped: im.bad, Errors: im.listedErrors()}
+	if im.claims != nil {
+		res.ClaimLinksSent = &sent
+	}
+	return res, nil
+}
+
+// askClaimLinks has the import send its new clients link invitations, and
+// reads how many the organization may send now, to refuse the import as
+// soon as it has more new clients than that (see flush), rather than
+// after writing them; the store counts them for good when it publishes
+// them.
+func (im *importer) askClaimLinks(ctx context.Context, s *Server, p roster.Principal) error {
+	claims, err := s.claimLinks(p)
+	if err != nil {
+		return err
+	}
+	im.claims = &claims
+	im.claimRoom, im.claimWait, err = s.store.ClaimLinkRoom(ctx, p.OrgID, claims.Limits)
+	return err
 }
 
 // validate reads every row, checks it alone, against the rows before it
@@ -218,6 +257,9 @@ func (im *importer) flush(ctx context.Context) error {
 		}
 	}
 	im.pending = im.pending[:0]
+	if im.claims != nil && im.spool.n > im.claimRoom {
+		return roster.TooManyClaimLinks(im.claimRoom, im.claims.Limits.LinkInvitationsPerOrg, im.claimWait)
+	}
 	return nil
 }
 
@@ -240,17 +282,17 @@ func (im *importer) listedErrors() []ImportRowError {
 // has found a bad row, for then the answer is a plain 400 at the end.
 func (im *importer) mayStream() bool { return im.skipBad || im.bad == 0 }
 
-// insert imports the spooled rows. Their uids are taken
-// in one block and handed out backwards, so that lists, newest first, show
-// the rows in the file's order.
-func (im *importer) insert(ctx context.Context) error {
+// insert imports the spooled rows, and returns how many claim links it
+// sent. Their uids are taken in one block and handed out backwards, so
+// that lists, newest first, show the rows in the file's order.
+func (im *importer) insert(ctx context.Context) (sent int, err error) {
 	n := im.spool.n
 	if n == 0 {
-		return nil
+		return 0, nil
 	}
 	next, err := im.spool.rows()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	t := im.now()
 	uid := roster.NewUIDs(t, n)
@@ -264,7 +306,7 @@ func (im *importer) insert(ctx context.Context) error {
 		return &roster.Client{UID: uid(i), CreatedBy: im.creator, ClientFields: f, CreatedAt: t, UpdatedAt: t}, nil
 	}
 	if !im.out.stream {
-		return im.store.ImportClients(ctx, im.org, n, client, nil)
+		return im.store.ImportClientsWithClaimLinks(ctx, im.org, n, client, nil, im.claims)
 	}
 	// The store reports progress between the import's chunks, which must
 	// not wait for a slow reader: an import that stops writing holds its
@@ -272,7 +314,8 @@ func (im *importer) insert(ctx context.Context) error {
 	// written from here, and ticks holds only the latest count.
 	done, ticks := make(chan error, 1), make(chan int, 1)
 	go func() {
-		done <- im.store.ImportClients(ctx, im.org, n, client, func(k int) {
+		var err error
+		sent, err = im.store.ImportClientsWithClaimLinks(ctx, im.org, n, client, func(k int) {
 			for {
 				select {
 				case ticks <- k:
@@ -280,7 +323,8 @@ func (im *importer) insert(ctx context.Context) error {
 				case <-ticks: // a stale count the reader has not taken
 				}
 			}
-		})
+		}, im.claims)
+		done <- err
 	}()
 	for {
 		select {
@@ -290,7 +334,7 @@ func (im *importer) insert(ctx context.Context) error {
 			if err == nil && len(ticks) > 0 {
 				im.out.progress("importing", <-ticks, &n)
 			}
-			return err
+			return sent, err
 		}
 	}
 }

@@ -110,7 +110,7 @@ func (s *Server) scimCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := roster.NewClient(p.AccountUID, res.Fields, s.now())
-	if err := s.CreateClient(r.Context(), p, &c, nil); err != nil {
+	if err := s.CreateClient(r.Context(), p, &c, nil, false); err != nil {
 		return scim.AttributeError(err)
 	}
 	if !res.Active {

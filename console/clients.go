@@ -144,6 +144,9 @@ type formData struct {
 	Thumbnail      string // of the client's photo, when editing one that has one
 	PhotoError     string
 	PhotoAgain     bool // a photo was chosen, and is not kept by the form shown again
+	// Claimable: the form creates a client, and offers to mail it a claim
+	// link (ClaimChecked: checked).
+	Claimable, ClaimChecked bool
 }
 
 // errSeeFields refuses a form with errors next to its fields.
@@ -151,7 +154,7 @@ var errSeeFields = roster.Errorf(roster.KindInvalid, "see the fields' errors")
 
 func (c *Console) newClient(w http.ResponseWriter, r *http.Request, s *session) error {
 	c.renderForm(w, r, s, "New client", formData{Action: Prefix + "clients", Cancel: Prefix + "clients",
-		Fields: clientForm(&roster.ClientFields{}, nil, nil)}, 0)
+		Fields: clientForm(&roster.ClientFields{}, nil, nil), Claimable: true}, 0)
 	return nil
 }
 
@@ -174,7 +177,8 @@ func clientURL(uid string) string { return Prefix + "clients/" + uid }
 // createClient creates a client from the form, with its photo, as POST
 // /client-management/clients/ does.
 func (c *Console) createClient(w http.ResponseWriter, r *http.Request, s *session) error {
-	d := formData{Action: Prefix + "clients", Cancel: Prefix + "clients"}
+	claim := r.PostForm.Get("send_claim_link") == "true" // a checkbox
+	d := formData{Action: Prefix + "clients", Cancel: Prefix + "clients", Claimable: true, ClaimChecked: claim}
 	raw := rawFields(r.PostForm)
 	up, errs, err := checkForm(r, raw)
 	if err != nil {
@@ -185,7 +189,7 @@ func (c *Console) createClient(w http.ResponseWriter, r *http.Request, s *sessio
 		return err
 	}
 	cl := roster.NewClient(s.p.AccountUID, fields, c.api.Now())
-	if err := c.api.CreateClient(r.Context(), s.p, &cl, up); err != nil {
+	if err := c.api.CreateClient(r.Context(), s.p, &cl, up, claim); err != nil {
 		return c.refuseForm(w, r, s, "New client", d, map[string]string{}, err)
 	}
 	http.Redirect(w, r, clientURL(cl.UID)+"?done=created", http.StatusSeeOther)
@@ -244,7 +248,7 @@ func (c *Console) refuseForm(w http.ResponseWriter, r *http.Request, s *session,
 	errs map[string]string, err error) error {
 	if !addFieldError(errs, err) {
 		switch roster.KindOf(err) {
-		case roster.KindInvalid, roster.KindLimit, roster.KindForbidden:
+		case roster.KindInvalid, roster.KindLimit, roster.KindForbidden, roster.KindThrottled:
 		default:
 			return err
 		}

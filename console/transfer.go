@@ -41,6 +41,7 @@ type transferData struct {
 	Outcome        importOutcome // the answer to the import just posted
 	MaxListed      int           // how many row errors an answer lists at most
 	Exports        []exportLink
+	ClaimLinks     bool // the form asks to mail the new clients claim links
 }
 
 // exportLink is one download of the export.
@@ -114,6 +115,8 @@ func newTransferData(posted url.Values) transferData {
 		Columns:   strings.Join(roster.CSVFieldNames, ", "),
 		MaxListed: roster.MaxListedRowErrors,
 		Exports:   exportLinks,
+		// A checkbox, as the form sends it.
+		ClaimLinks: posted.Get("claim_links") == "true",
 	}
 }
 
@@ -167,7 +170,7 @@ func (c *Console) importClients(w http.ResponseWriter, r *http.Request, s *sessi
 	if err != nil {
 		return c.importRefused(w, r, s, d, err)
 	}
-	in := api.ImportRequest{Body: file, ContentType: ct, Mode: r.PostForm.Get("mode")}
+	in := api.ImportRequest{Body: file, ContentType: ct, Mode: r.PostForm.Get("mode"), ClaimLinks: d.ClaimLinks}
 	if api.AcceptsNDJSON(r) {
 		if err := c.api.ImportClients(w, r, s.p, in); err != nil {
 			return c.importRefused(w, r, s, d, err)

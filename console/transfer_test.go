@@ -36,6 +36,7 @@ type uploadForm struct {
 	token, mode, format, filename string
 	file                          io.Reader
 	epilogue                      string
+	claimLinks                    bool // the claim links box is checked
 }
 
 func (b *browser) uploadForm(f uploadForm, header ...string) answer {
@@ -49,7 +50,11 @@ func (b *browser) uploadForm(f uploadForm, header ...string) answer {
 					return err
 				}
 			}
-			for _, field := range [][2]string{{"mode", f.mode}, {"format", f.format}} {
+			fields := [][2]string{{"mode", f.mode}, {"format", f.format}}
+			if f.claimLinks {
+				fields = append(fields, [2]string{"claim_links", "true"})
+			}
+			for _, field := range fields {
 				if err := mw.WriteField(field[0], field[1]); err != nil {
 					return err
 				}

@@ -20,9 +20,10 @@ import (
 // it. A photo is uploaded, not set as a field, and its thumbnail is made
 // from it: neither is a registry field, and the thumbnail, which no seed
 // shows, is in the document only where profile_photo is
-// (TestThumbnailBesidePhoto).
+// (TestThumbnailBesidePhoto). A create's send_claim_link is what to do
+// with the new client, not a field of it.
 var nonFields = []string{"user_uid", "profile_photo", "profile_photo_thumbnail", "notes", "last_session",
-	"sessions_count", "status", "deactivated_at", "admin_uid", "created_at", "updated_at"}
+	"sessions_count", "status", "deactivated_at", "admin_uid", "created_at", "updated_at", "send_claim_link"}
 
 // fieldNames returns names without the non-fields, sorted and without
 // repeats.

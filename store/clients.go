@@ -158,27 +158,33 @@ func (s *Store) createClient(ctx context.Context, org roster.OrgID, c *roster.Cl
 		_, err := s.pipeCreates(ctx, []*createReq{{ctx: ctx, org: org, c: c}}, true)
 		return err
 	}
-	args := insertArgs(org, c)
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := s.reserve(ctx, tx, org, 1); err != nil {
-			return err
-		}
-		var id int64
-		if err := s.txQueryRow(ctx, tx, insertClient, args...).Scan(&id); err != nil {
-			return clientWriteError(err)
-		}
-		if err := s.insertActivities(ctx, tx, id, c.PreferableActivities); err != nil {
-			return err
-		}
-		counts := append(countKeys(c.CreatedBy, c.Gender, c.PreferableActivities), totalKey)
-		if err := s.moveCounts(ctx, tx, org, nil, counts); err != nil {
-			return err
-		}
-		if err := s.emit(ctx, tx, org, roster.EventClientCreated, clientSnapshot(c)); err != nil {
-			return err
-		}
-		return audit(ctx, tx, org, "client.create", "client", c.UID, c.ClientFields.Present()...)
+		_, err := s.insertClient(ctx, tx, org, c)
+		return err
 	})
+}
+
+// insertClient writes a new client, within the plan's client limit, with
+// everything a create moves, and returns its row's id.
+func (s *Store) insertClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, c *roster.Client) (int64, error) {
+	if err := s.reserve(ctx, tx, org, 1); err != nil {
+		return 0, err
+	}
+	var id int64
+	if err := s.txQueryRow(ctx, tx, insertClient, insertArgs(org, c)...).Scan(&id); err != nil {
+		return 0, clientWriteError(err)
+	}
+	if err := s.insertActivities(ctx, tx, id, c.PreferableActivities); err != nil {
+		return 0, err
+	}
+	counts := append(countKeys(c.CreatedBy, c.Gender, c.PreferableActivities), totalKey)
+	if err := s.moveCounts(ctx, tx, org, nil, counts); err != nil {
+		return 0, err
+	}
+	if err := s.emit(ctx, tx, org, roster.EventClientCreated, clientSnapshot(c)); err != nil {
+		return 0, err
+	}
+	return id, audit(ctx, tx, org, "client.create", "client", c.UID, c.ClientFields.Present()...)
 }
 
 // clientWriteError explains a unique violation of the clients' table by

@@ -52,20 +52,37 @@ var errImportSwept = errors.New("store: the import stalled for too long and was 
 // after each chunk, outside any transaction.
 func (s *Store) ImportClients(ctx context.Context, org roster.OrgID, n int, next func() (*roster.Client, error),
 	progress func(done int)) error {
+	_, err := s.ImportClientsWithClaimLinks(ctx, org, n, next, progress, nil)
+	return err
+}
+
+// ImportClientsWithClaimLinks imports as ImportClients does and, with
+// claims, sends each new client a link invitation, with its mail, in the
+// transaction that publishes them: a failed import sends none. An import
+// with more new clients than the organization's limit of link invitations
+// has room for is refused before anything is written (see
+// roster.TooManyClaimLinks). It returns how many it sent.
+func (s *Store) ImportClientsWithClaimLinks(ctx context.Context, org roster.OrgID, n int, next func() (*roster.Client, error),
+	progress func(done int), claims *roster.ClaimLinks) (sent int, err error) {
+	if claims != nil {
+		if err := s.checkClaimRoom(ctx, org, n, *claims); err != nil {
+			return 0, err
+		}
+	}
 	// What imports that died left behind would otherwise hold their emails
 	// until the next start.
 	if err := s.SweepImports(ctx, false); err != nil {
-		return err
+		return 0, err
 	}
 	id, err := s.beginImport(ctx, org, n)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	// The rows are removed and tidied whatever the request's fate: a client
 	// that hangs up must not leave them for the sweep.
 	bg := context.WithoutCancel(ctx)
-	if err := s.stageAndPublish(ctx, org, id, n, next, progress); err != nil {
-		return errors.Join(err, s.discardImport(bg, id))
+	if sent, err = s.stageAndPublish(ctx, org, id, n, next, progress, claims); err != nil {
+		return 0, errors.Join(err, s.discardImport(bg, id))
 	}
 	// Published: what follows only tidies, and the sweep finishes it should
 	// this fail.
@@ -73,7 +90,7 @@ func (s *Store) ImportClients(ctx context.Context, org roster.OrgID, n int, next
 	if n >= analyzeAfter {
 		s.afterLargeImport(bg)
 	}
-	return nil
+	return sent, nil
 }
 
 // analyzeAfter is the size of import after which PostgreSQL's statistics
@@ -111,17 +128,20 @@ func (s *Store) beginImport(ctx context.Context, org roster.OrgID, n int) (id in
 }
 
 // stageAndPublish writes the import's rows chunk by chunk, then publishes
-// them.
+// them, with their claim links when claims is set. The claim links' targets
+// are kept in memory until then, a few dozen bytes each, as many as the
+// limit of link invitations lets through (checkClaimRoom).
 func (s *Store) stageAndPublish(ctx context.Context, org roster.OrgID, id int64, n int, next func() (*roster.Client, error),
-	progress func(done int)) error {
+	progress func(done int), claims *roster.ClaimLinks) (sent int, err error) {
 	deltas := map[countKey]int{totalKey: n}
 	chunk := make([]*roster.Client, 0, importChunk)
+	var targets []claimTarget
 	for done := 0; done < n; {
 		chunk = chunk[:0]
 		for len(chunk) < importChunk && done+len(chunk) < n {
 			c, err := next()
 			if err != nil {
-				return err
+				return 0, err
 			}
 			chunk = append(chunk, c)
 			for _, k := range countKeys(c.CreatedBy, c.Gender, c.PreferableActivities) {
@@ -132,17 +152,21 @@ func (s *Store) stageAndPublish(ctx context.Context, org roster.OrgID, id int64,
 			if err := s.renewImport(ctx, tx, id); err != nil {
 				return err
 			}
-			return s.insertChunk(ctx, tx, org, id, chunk)
+			ids, err := s.insertChunk(ctx, tx, org, id, chunk)
+			if err == nil && claims != nil {
+				targets = append(targets, claimTargets(chunk, ids)...)
+			}
+			return err
 		})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		done += len(chunk)
 		if progress != nil {
 			progress(done)
 		}
 	}
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// First, so that on PostgreSQL a sweep that found the import
 		// stalled either waits for this transaction or is waited for.
 		res, err := tx.ExecContext(ctx, `UPDATE client_imports SET state = 'published' WHERE id = $1 AND state = 'staging'`, id)
@@ -156,8 +180,22 @@ func (s *Store) stageAndPublish(ctx context.Context, org roster.OrgID, id int64,
 		if err := s.emitImported(ctx, tx, org, id); err != nil {
 			return err
 		}
-		return s.adjustCounts(ctx, tx, org, deltas)
+		if err := s.adjustCounts(ctx, tx, org, deltas); err != nil {
+			return err
+		}
+		if claims == nil {
+			return nil
+		}
+		// Counted here, for good, within the limit under concurrent
+		// invitations.
+		t := s.now()
+		if err := claimLimits(ctx, tx, org, targets, claims.Limits, t); err != nil {
+			return err
+		}
+		sent, err = s.claimLinks(ctx, tx, org, *claims, t, targets)
+		return err
 	})
+	return sent, err
 }
 
 // renewImport renews the import's lease, which it must still hold: once a
@@ -172,8 +210,9 @@ func (s *Store) renewImport(ctx context.Context, tx *sql.Tx, id int64) error {
 var importColumns = append(insertColumns[:len(insertColumns):len(insertColumns)], "import_id")
 
 // insertChunk writes up to importChunk clients of the import with one
-// INSERT, and their activities with as few more as their number needs.
-func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, id int64, chunk []*roster.Client) error {
+// INSERT, and their activities with as few more as their number needs, and
+// returns their ids by uid.
+func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, id int64, chunk []*roster.Client) (map[string]int64, error) {
 	columns := importColumns
 	args := make([]any, 0, len(chunk)*len(columns))
 	for _, c := range chunk {
@@ -182,12 +221,12 @@ func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, i
 	ids, err := s.insertClients(ctx, tx, `INSERT INTO clients (`+strings.Join(columns, ", ")+`) VALUES `+
 		s.valueLists(len(columns), len(chunk))+` RETURNING id, uid`, args)
 	if err != nil {
-		return importWriteError(err)
+		return nil, importWriteError(err)
 	}
 	if err := s.insertAudit(ctx, tx, clientEntries(ctx, org, "client.import", chunk)); err != nil {
-		return err
+		return nil, err
 	}
-	return s.insertActivitiesOf(ctx, tx, chunk, ids)
+	return ids, s.insertActivitiesOf(ctx, tx, chunk, ids)
 }
 
 // insertClients runs an INSERT of clients ... RETURNING id, uid and

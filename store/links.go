@@ -36,7 +36,7 @@ func (s *Store) InviteLink(ctx context.Context, org roster.OrgID, lr roster.Link
 		case deactivated:
 			return roster.Errorf(roster.KindInvalid, "this client is deactivated: reactivate it first")
 		}
-		if err := orgMailLimits(ctx, tx, org, "link_invitations", inv.Email, limits, t); err != nil {
+		if err := orgMailLimits(ctx, tx, org, linkInvitationsKind, inv.Email, limits, t); err != nil {
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT uid, company_name FROM organizations WHERE id = $1`, org).

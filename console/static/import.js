@@ -122,6 +122,9 @@
       say("Done.");
       byID("imported").textContent = numbers.format(v.imported);
       byID("skipped").textContent = numbers.format(v.skipped);
+      var claimed = typeof v.claim_links_sent === "number";
+      byID("claim-links").hidden = !claimed;
+      byID("claim-links-sent").textContent = claimed ? numbers.format(v.claim_links_sent) : "";
       showOutcome(true, v.errors, v.skipped);
       return;
     }

@@ -292,7 +292,7 @@ export interface paths {
         put: operations["updateClient"];
         /**
          * Create a client
-         * @description Creates a client in the caller's organization; its admin_uid is the caller. email and display_name are required and an unknown field is a 400. The body is JSON, a form (every value a string, preferable_activities a JSON array in a string) or multipart/form-data with the same fields and an optional profile_photo (JPEG or PNG, at most 10 MB and 40 megapixels, re-encoded so EXIF and GPS data are dropped). When the plan's client limit is reached the answer is a 404, as in the seed.
+         * @description Creates a client in the caller's organization; its admin_uid is the caller. email and display_name are required and an unknown field is a 400. The body is JSON, a form (every value a string, preferable_activities a JSON array in a string) or multipart/form-data with the same fields and an optional profile_photo (JPEG or PNG, at most 10 MB and 40 megapixels, re-encoded so EXIF and GPS data are dropped). When the plan's client limit is reached the answer is a 404, as in the seed. With send_claim_link true the new client is mailed a link invitation (a claim link) to the server's own page, in the same transaction; a limit that refuses it (429) refuses the create.
          */
         post: operations["createClient"];
         /**
@@ -417,7 +417,7 @@ export interface paths {
         put: operations["updateUser"];
         /**
          * Create a client
-         * @description Creates a client in the caller's organization; its admin_uid is the caller. email and display_name are required and an unknown field is a 400. The body is JSON, a form (every value a string, preferable_activities a JSON array in a string) or multipart/form-data with the same fields and an optional profile_photo (JPEG or PNG, at most 10 MB and 40 megapixels, re-encoded so EXIF and GPS data are dropped). When the plan's client limit is reached the answer is a 404, as in the seed.
+         * @description Creates a client in the caller's organization; its admin_uid is the caller. email and display_name are required and an unknown field is a 400. The body is JSON, a form (every value a string, preferable_activities a JSON array in a string) or multipart/form-data with the same fields and an optional profile_photo (JPEG or PNG, at most 10 MB and 40 megapixels, re-encoded so EXIF and GPS data are dropped). When the plan's client limit is reached the answer is a 404, as in the seed. With send_claim_link true the new client is mailed a link invitation (a claim link) to the server's own page, in the same transaction; a limit that refuses it (429) refuses the create.
          */
         post: operations["createUser"];
         /**
@@ -960,6 +960,8 @@ export interface paths {
          * @description Creates up to 100,000 clients from one body of at most 100 MiB, in one transaction: never half-applied. Every row is validated as a create would be, and against the other rows and the organization's clients: an email (letter case aside) or external_id that another row or an existing client has is a bad row. mode=all (the default) imports nothing when any row is bad and answers a 400 listing each bad row by number and field (the first 1,000, with their total); mode=skip imports the others. The plan's client limit counts the whole import: when it would be exceeded nothing is imported (a 404, as for a create). A wrong Content-Type is a 415; an empty body, a CSV header row without rows, an unknown or repeated column, malformed CSV or more than 100,000 rows is a 400 for the whole request. The imported clients are created by the caller, with uids in the file's order, so lists show them in that order.
          *
          *     With `Accept: application/x-ndjson` the answer is an NDJSON stream: a progress line about every 10,000 rows (validating, then importing), then the outcome as the last line, {"result": {...}} or {"error": ..., "errors": [...], "error_count": n}. The status goes out with the first line: 200 once progress lines have begun, and then only the last line tells the outcome (with mode=all nothing was written unless it is a result); an outcome known before any progress line has its own status (201 with the result line, or a plain JSON 4xx). In mode=all progress lines do not begin once a bad row is found, so bad rows found early are a plain 400.
+         *
+         *     With claim_links=true each new client is mailed a link invitation (see the claim_links parameter); an import that the organization's limit of link invitations has no room for is a 429 (with Retry-After) and imports nothing.
          */
         post: operations["importClients"];
         delete?: never;
@@ -1002,6 +1004,8 @@ export interface paths {
          * @description Creates up to 100,000 clients from one body of at most 100 MiB, in one transaction: never half-applied. Every row is validated as a create would be, and against the other rows and the organization's clients: an email (letter case aside) or external_id that another row or an existing client has is a bad row. mode=all (the default) imports nothing when any row is bad and answers a 400 listing each bad row by number and field (the first 1,000, with their total); mode=skip imports the others. The plan's client limit counts the whole import: when it would be exceeded nothing is imported (a 404, as for a create). A wrong Content-Type is a 415; an empty body, a CSV header row without rows, an unknown or repeated column, malformed CSV or more than 100,000 rows is a 400 for the whole request. The imported clients are created by the caller, with uids in the file's order, so lists show them in that order.
          *
          *     With `Accept: application/x-ndjson` the answer is an NDJSON stream: a progress line about every 10,000 rows (validating, then importing), then the outcome as the last line, {"result": {...}} or {"error": ..., "errors": [...], "error_count": n}. The status goes out with the first line: 200 once progress lines have begun, and then only the last line tells the outcome (with mode=all nothing was written unless it is a result); an outcome known before any progress line has its own status (201 with the result line, or a plain JSON 4xx). In mode=all progress lines do not begin once a bad row is found, so bad rows found early are a plain 400.
+         *
+         *     With claim_links=true each new client is mailed a link invitation (see the claim_links parameter); an import that the organization's limit of link invitations has no room for is a 429 (with Retry-After) and imports nothing.
          */
         post: operations["importUsers"];
         delete?: never;
@@ -2138,9 +2142,13 @@ export interface components {
          *       "phone": "932323232"
          *     }
          */
-        ClientCreate: WithRequired<components["schemas"]["ClientFields"], "email" | "display_name">;
+        ClientCreate: {
+            send_claim_link?: components["schemas"]["SendClaimLink"];
+        } & WithRequired<components["schemas"]["ClientFields"], "email" | "display_name">;
         /** @description ClientCreate as multipart/form-data, with an optional photo. */
-        ClientCreateMultipart: WithRequired<components["schemas"]["ClientFields"], "email" | "display_name"> & components["schemas"]["PhotoUpload"];
+        ClientCreateMultipart: {
+            send_claim_link?: components["schemas"]["SendClaimLink"];
+        } & (WithRequired<components["schemas"]["ClientFields"], "email" | "display_name"> & components["schemas"]["PhotoUpload"]);
         /**
          * @description A partial update: only the fields present change. user_uid is required, here or in the query string. Unknown fields are a 400.
          * @example {
@@ -2283,7 +2291,7 @@ export interface components {
             error: string;
         };
         /**
-         * @description An import that wrote its rows. skipped counts the bad rows (mode=skip); errors lists the first 1,000 of them.
+         * @description An import that wrote its rows. skipped counts the bad rows (mode=skip); errors lists the first 1,000 of them. claim_links_sent is there when claim_links=true asked for claim links: the link invitations mailed, one for each imported client.
          * @example {
          *       "imported": 2,
          *       "skipped": 1,
@@ -2300,6 +2308,7 @@ export interface components {
             imported: number;
             skipped: number;
             errors: components["schemas"]["ImportRowError"][];
+            claim_links_sent?: number;
         };
         /**
          * @description An import that wrote nothing: why, and the bad rows found until then (the first 1,000; error_count is their total).
@@ -2621,6 +2630,11 @@ export interface components {
             deliveries: components["schemas"]["WebhookDelivery"][];
             next_before_id: string;
         };
+        /**
+         * @description true: mail the new client a link invitation (a claim link) in the transaction that creates it, as POST .../clients/link/ would, within the same limits: refused by a limit (429), the client is not created either. false, the default: none. In a form or multipart body, the string "true" or "false" (or 1 or 0).
+         * @enum {boolean|string}
+         */
+        SendClaimLink: true | false | "true" | "false" | "1" | "0";
     };
     responses: {
         /** @description Too many attempts from this address or for this account; try again after Retry-After seconds. */
@@ -3103,6 +3117,8 @@ export interface components {
         ImportMode: "all" | "skip";
         /** @description ndjson: one client JSON object a line. csv: a header row, then one client a row. */
         ExportFormat: "ndjson" | "csv";
+        /** @description true (or 1): mail each new client a link invitation (a claim link), as POST .../clients/link/ sends one, so that the athletes link their accounts; false (or 0), the default: none. The mails are queued with the clients, all or nothing, and count against the organization's limit of link invitations (500 an hour by default) and of mail to one address. An import with more new clients than the organization may still invite is refused with a 429 and imports nothing, as soon as the rows read show it (see docs/API.md). The result's claim_links_sent counts the mails. */
+        ImportClaimLinks: "true" | "false" | "1" | "0";
     };
     requestBodies: never;
     headers: {
@@ -3905,6 +3921,7 @@ export interface operations {
             404: components["responses"]["PlanLimitReached"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -4273,6 +4290,7 @@ export interface operations {
             404: components["responses"]["PlanLimitReached"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -5254,6 +5272,8 @@ export interface operations {
             query?: {
                 /** @description all: when any row is bad, nothing is imported (a 400 listing the rows). skip: bad rows are skipped and listed, the others imported. */
                 mode?: components["parameters"]["ImportMode"];
+                /** @description true (or 1): mail each new client a link invitation (a claim link), as POST .../clients/link/ sends one, so that the athletes link their accounts; false (or 0), the default: none. The mails are queued with the clients, all or nothing, and count against the organization's limit of link invitations (500 an hour by default) and of mail to one address. An import with more new clients than the organization may still invite is refused with a 429 and imports nothing, as soon as the rows read show it (see docs/API.md). The result's claim_links_sent counts the mails. */
+                claim_links?: components["parameters"]["ImportClaimLinks"];
             };
             header?: never;
             path?: never;
@@ -5299,6 +5319,7 @@ export interface operations {
             404: components["responses"]["PlanLimitReached"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -5342,6 +5363,8 @@ export interface operations {
             query?: {
                 /** @description all: when any row is bad, nothing is imported (a 400 listing the rows). skip: bad rows are skipped and listed, the others imported. */
                 mode?: components["parameters"]["ImportMode"];
+                /** @description true (or 1): mail each new client a link invitation (a claim link), as POST .../clients/link/ sends one, so that the athletes link their accounts; false (or 0), the default: none. The mails are queued with the clients, all or nothing, and count against the organization's limit of link invitations (500 an hour by default) and of mail to one address. An import with more new clients than the organization may still invite is refused with a 429 and imports nothing, as soon as the rows read show it (see docs/API.md). The result's claim_links_sent counts the mails. */
+                claim_links?: components["parameters"]["ImportClaimLinks"];
             };
             header?: never;
             path?: never;
@@ -5387,6 +5410,7 @@ export interface operations {
             404: components["responses"]["PlanLimitReached"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
