@@ -171,7 +171,8 @@ func (s *Store) renewImport(ctx context.Context, tx *sql.Tx, id int64) error {
 var importColumns = append(insertColumns[:len(insertColumns):len(insertColumns)], "import_id")
 
 // insertChunk writes up to importChunk clients of the import with one
-// INSERT, and their activities with as few more as their number needs.
+// INSERT, the history of their measures with one more, and their
+// activities with as few more as their number needs.
 func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, id int64, chunk []*roster.Client) error {
 	columns := importColumns
 	args := make([]any, 0, len(chunk)*len(columns))
@@ -184,6 +185,9 @@ func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, i
 		return importWriteError(err)
 	}
 	if err := s.insertAudit(ctx, tx, clientEntries(ctx, org, "client.import", chunk)); err != nil {
+		return err
+	}
+	if err := s.insertMetrics(ctx, tx, createdMetrics(org, chunk, ids)); err != nil {
 		return err
 	}
 	return s.insertActivitiesOf(ctx, tx, chunk, ids)
