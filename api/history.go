@@ -25,6 +25,17 @@ func toMetricJSON(m *roster.Metric) metricJSON {
 	return metricJSON{UID: m.UID, Field: m.Field, Value: m.Value, RecordedAt: timeJSON(m.RecordedAt), RecordedBy: m.RecordedBy}
 }
 
+// appendMetricJSON appends an entry as metricJSON shows it, for the
+// export, which writes its clients by hand (clientJSON).
+func appendMetricJSON(b []byte, m *roster.Metric) []byte {
+	b = appendJSONString(append(b, `{"uid":`...), m.UID)
+	b = appendJSONString(append(b, `,"field":`...), m.Field)
+	b = appendJSONFloat(append(b, `,"value":`...), m.Value)
+	b = appendJSONString(append(b, `,"recorded_at":`...), timeJSON(m.RecordedAt))
+	b = appendJSONString(append(b, `,"recorded_by":`...), m.RecordedBy)
+	return append(b, '}')
+}
+
 func (s *Server) recordMetric(w http.ResponseWriter, r *http.Request) error {
 	fields, err := readJSONOnly(w, r)
 	if err != nil {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -393,6 +394,55 @@ func TestBadListMetrics(t *testing.T) {
 		}
 		if page := e.metricPage(prefix, a, "from=2025-07-14&to=2025-07-14"); len(page.Metrics) != 0 {
 			t.Errorf("a one-day range: %+v", page)
+		}
+	})
+}
+
+// TestExportHistory: history=true adds each client's history to its
+// NDJSON line, under both prefixes; CSV cannot carry it.
+func TestExportHistory(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		with := e.create(prefixes[0], map[string]any{"email": "w@example.com", "display_name": "W", "weight": 70, "leg_length": 90})
+		without := e.create(prefixes[0], map[string]any{"email": "n@example.com", "display_name": "N"})
+		e.createAs(e.other.APIKey, prefixes[0], map[string]any{"email": "o@example.com", "display_name": "O", "weight": 99})
+		e.clock.Advance(time.Minute)
+		expect(t, e.recordMetric(prefixes[1], with.UserUID, `{"field":"weight","value":71}`), 201)
+		history := e.metricPage(prefixes[0], with.UserUID, "").Metrics
+		if len(history) != 3 {
+			t.Fatalf("history: %+v", history)
+		}
+		for _, prefix := range prefixes {
+			for _, q := range []string{"history=true", "format=ndjson&history=1"} {
+				r := e.do(req{Method: "GET", Path: prefix + "/export/?" + q, Key: e.org.APIKey})
+				expect(t, r, 200)
+				type exported struct {
+					UserUID string      `json:"user_uid"`
+					Weight  *float64    `json:"weight"`
+					History []metricOut `json:"history"`
+				}
+				var lines []exported
+				for line := range strings.Lines(string(r.Body)) {
+					var l exported
+					if err := json.Unmarshal([]byte(line), &l); err != nil || !strings.Contains(line, `"history":[`) {
+						t.Fatalf("%s?%s: line %q (%v)", prefix, q, line, err)
+					}
+					lines = append(lines, l)
+				}
+				if len(lines) != 2 || lines[0].UserUID != without.UserUID || len(lines[0].History) != 0 ||
+					lines[1].UserUID != with.UserUID || *lines[1].Weight != 71 || !reflect.DeepEqual(lines[1].History, history) {
+					t.Errorf("%s?%s: %s", prefix, q, r.Body)
+				}
+			}
+			// Without it, as before: no history.
+			r := e.do(req{Method: "GET", Path: prefix + "/export/?history=false", Key: e.org.APIKey})
+			expect(t, r, 200)
+			if strings.Contains(string(r.Body), "history") {
+				t.Errorf("history=false: %s", r.Body)
+			}
+			badWant(t, e.do(req{Method: "GET", Path: prefix + "/export/?format=csv&history=true", Key: e.org.APIKey}), 400,
+				"history: only an NDJSON export carries the history; use format=ndjson")
+			badWant(t, e.do(req{Method: "GET", Path: prefix + "/export/?history=yes", Key: e.org.APIKey}), 400,
+				"history: must be true or false")
 		}
 	})
 }

@@ -176,7 +176,7 @@ func (s *Store) ClientMetrics(ctx context.Context, org roster.OrgID, clientUID s
 			w.arg(f.StartAfter) + ")")
 	}
 	args := w.args
-	rows, err := s.query(ctx, `SELECT uid, field, value, recorded_at, recorded_by FROM client_metrics
+	rows, err := s.query(ctx, `SELECT `+metricRead+` FROM client_metrics
 		WHERE `+w.String()+` ORDER BY recorded_at, id LIMIT `+s.limit(&args, f.Limit), args...)
 	if err != nil {
 		return nil, err
@@ -184,13 +184,85 @@ func (s *Store) ClientMetrics(ctx context.Context, org roster.OrgID, clientUID s
 	defer rows.Close()
 	entries := []roster.Metric{}
 	for rows.Next() {
-		var m roster.Metric
-		var at dbTime
-		if err := rows.Scan(&m.UID, &m.Field, &m.Value, &at, &m.RecordedBy); err != nil {
+		m, err := scanMetric(rows)
+		if err != nil {
 			return nil, err
 		}
-		m.RecordedAt = at.Time
 		entries = append(entries, m)
 	}
 	return entries, cmp.Or(rows.Err(), rows.Close())
+}
+
+// EachClientWithHistory is EachClientMatching with each client's whole
+// metric history, oldest first. The history is read with one query per
+// chunk of listChunk clients, not one per client, so memory holds a
+// chunk's clients and their history, however many clients there are.
+func (s *Store) EachClientWithHistory(ctx context.Context, org roster.OrgID, q roster.ClientQuery,
+	fn func(*roster.Client, []roster.Metric) error) error {
+	batch := make([]roster.Client, 0, listChunk)
+	flush := func() error {
+		history, err := s.historyOf(ctx, org, batch)
+		if err != nil {
+			return err
+		}
+		for i := range batch {
+			if err := fn(&batch[i], history[batch[i].UID]); err != nil {
+				return err
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	err := s.EachClientMatching(ctx, org, q, func(c *roster.Client) error {
+		batch = append(batch, *c)
+		if len(batch) == listChunk {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil && len(batch) > 0 {
+		err = flush()
+	}
+	return err
+}
+
+// historyOf reads the whole history of the organization's clients, by
+// client uid.
+func (s *Store) historyOf(ctx context.Context, org roster.OrgID, clients []roster.Client) (map[string][]roster.Metric, error) {
+	args := make([]any, 0, len(clients)+1)
+	args = append(args, org)
+	for i := range clients {
+		args = append(args, clients[i].UID)
+	}
+	rows, err := s.query(ctx, `SELECT c.uid, `+qualified("m", metricRead)+`
+		FROM clients c JOIN client_metrics m ON m.client_id = c.id
+		WHERE c.org_id = $1 AND c.uid IN (`+placeholders(2, len(clients))+`)
+		ORDER BY m.client_id, m.recorded_at, m.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	history := map[string][]roster.Metric{}
+	for rows.Next() {
+		var client string
+		m, err := scanMetric(rows, &client)
+		if err != nil {
+			return nil, err
+		}
+		history[client] = append(history[client], m)
+	}
+	return history, cmp.Or(rows.Err(), rows.Close())
+}
+
+// metricRead are the columns scanMetric scans.
+const metricRead = `uid, field, value, recorded_at, recorded_by`
+
+// scanMetric scans metricRead, after the columns that lead selects
+// before them.
+func scanMetric(row scanner, lead ...any) (roster.Metric, error) {
+	var m roster.Metric
+	var at dbTime
+	err := row.Scan(append(lead, &m.UID, &m.Field, &m.Value, &at, &m.RecordedBy)...)
+	m.RecordedAt = at.Time
+	return m, err
 }
