@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -432,6 +433,12 @@ func TestExportHistory(t *testing.T) {
 					lines[1].UserUID != with.UserUID || *lines[1].Weight != 71 || !reflect.DeepEqual(lines[1].History, history) {
 					t.Errorf("%s?%s: %s", prefix, q, r.Body)
 				}
+			}
+			// It imports back: the history is ignored, the clients start
+			// their own.
+			if prefix == prefixes[0] {
+				r := e.do(req{Method: "GET", Path: prefix + "/export/?history=true", Key: e.org.APIKey})
+				imported(t, e.importAs(e.other.APIKey, prefix, "", ndjsonType, bytes.NewReader(r.Body), nil), 2, 0)
 			}
 			// Without it, as before: no history.
 			r := e.do(req{Method: "GET", Path: prefix + "/export/?history=false", Key: e.org.APIKey})
