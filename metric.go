@@ -38,6 +38,17 @@ func HistoryField(name string) (Field, error) {
 
 var historyNames = strings.Join(FieldNames(UseHistory), ", ")
 
+// HistoryFields are the fields with UseHistory.
+var HistoryFields = func() FieldSet {
+	var set FieldSet
+	for i, spec := range Fields {
+		if spec.Uses.Has(UseHistory) {
+			set |= FieldsOf(Field(i))
+		}
+	}
+	return set
+}()
+
 // NewMetric validates a measurement to record, as POST
 // .../{user_uid}/metrics carries it: field and value are required, value
 // within the field's bounds, recorded_at an RFC 3339 time, now if absent,

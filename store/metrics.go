@@ -5,6 +5,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
+	"strings"
 
 	"roster"
 )
@@ -63,26 +65,18 @@ func createdMetrics(org roster.OrgID, clients []*roster.Client, ids map[string]i
 // historyColumns are the columns of the fields with history, in the
 // registry's order.
 var historyColumns = func() string {
-	var cols string
-	for i, spec := range roster.FieldsFor(roster.UseHistory) {
-		if i > 0 {
-			cols += ", "
-		}
-		cols += spec.Column
+	var cols []string
+	for _, spec := range roster.FieldsFor(roster.UseHistory) {
+		cols = append(cols, spec.Column)
 	}
-	return cols
+	return strings.Join(cols, ", ")
 }()
 
 // updatedMetrics are the entries of history of an update of the client
 // with row id client: the measures it changes, read from the row, locked
 // by the caller, before the update.
 func (s *Store) updatedMetrics(ctx context.Context, tx *sql.Tx, org roster.OrgID, client int64, u *roster.ClientUpdate) ([]clientMetric, error) {
-	var touches bool
-	for _, spec := range roster.FieldsFor(roster.UseHistory) {
-		f, _ := roster.FieldNamed(spec.Name)
-		touches = touches || u.Set.Has(f)
-	}
-	if !touches {
+	if u.Set&roster.HistoryFields == 0 {
 		return nil, nil
 	}
 	var before roster.ClientFields
@@ -191,6 +185,37 @@ func (s *Store) ClientMetrics(ctx context.Context, org roster.OrgID, clientUID s
 		entries = append(entries, m)
 	}
 	return entries, cmp.Or(rows.Err(), rows.Close())
+}
+
+// RecentMetrics returns the newest n entries of each field of the
+// organization's client's history, each field's oldest first, by field
+// name: one statement, each of its parts a walk down the index of
+// (client, field, time) that stops after n.
+func (s *Store) RecentMetrics(ctx context.Context, org roster.OrgID, clientUID string, n int) (map[string][]roster.Metric, error) {
+	fields := roster.FieldNames(roster.UseHistory)
+	args := []any{org, clientUID}
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		args = append(args, f)
+		parts[i] = `SELECT * FROM (SELECT m.id, ` + qualified("m", metricRead) + ` FROM client_metrics m JOIN clients c ON c.id = m.client_id
+			WHERE c.org_id = $1 AND c.uid = $2 AND m.field = $` + strconv.Itoa(len(args)) + `
+			ORDER BY m.recorded_at DESC, m.id DESC LIMIT ` + strconv.Itoa(n) + `) AS f` + strconv.Itoa(i)
+	}
+	rows, err := s.query(ctx, strings.Join(parts, " UNION ALL ")+` ORDER BY 3, 5, 1`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	recent := map[string][]roster.Metric{}
+	for rows.Next() {
+		var id int64
+		m, err := scanMetric(rows, &id)
+		if err != nil {
+			return nil, err
+		}
+		recent[m.Field] = append(recent[m.Field], m)
+	}
+	return recent, cmp.Or(rows.Err(), rows.Close())
 }
 
 // EachClientWithHistory is EachClientMatching with each client's whole
