@@ -205,6 +205,7 @@ func TestRecordMetric(t *testing.T) {
 				ctx := context.Background()
 				t0 := e.clock.Now().Truncate(time.Millisecond)
 				c := e.create(prefix, map[string]any{"email": "m@example.com", "display_name": "M", "weight": 70})
+				hook := e.hook(newReceiver(t).srv.URL+"/hooks", roster.EventClientUpdated)
 				e.clock.Advance(time.Hour)
 				before, _ := e.st.Client(ctx, e.org.ID, c.UserUID)
 
@@ -275,6 +276,10 @@ func TestRecordMetric(t *testing.T) {
 					t.Errorf("weight after the old one: %+v", got)
 				}
 
+				// client.updated for the two that moved a value, not the older one.
+				if got := e.deliveries(hook.ID).Deliveries; len(got) != 2 || got[0].Type != roster.EventClientUpdated {
+					t.Errorf("deliveries: %+v", got)
+				}
 				// Audited: an update when it moved the value, a metric when not.
 				log, err := e.st.AuditLog(ctx, e.org.ID, roster.AuditFilter{ObjectUID: c.UserUID, Limit: 10})
 				if err != nil {
