@@ -28,10 +28,12 @@ var ReadOnlyFields = []string{"user_uid", "admin_uid", "created_at", "updated_at
 	"sessions_count", "status", "deactivated_at"}
 
 // IgnoredOnImport reports whether an import skips the field: a read-only
-// one, or profile_photo and profile_photo_thumbnail, the signed links an
-// NDJSON export carries (photos are not imported).
+// one, profile_photo and profile_photo_thumbnail, the signed links an
+// NDJSON export carries (photos are not imported), or the metric history
+// an export with history=true carries (an import's clients start theirs).
 func IgnoredOnImport(name string) bool {
-	return name == "profile_photo" || name == "profile_photo_thumbnail" || slices.Contains(ReadOnlyFields, name)
+	return name == "profile_photo" || name == "profile_photo_thumbnail" || name == "history" ||
+		slices.Contains(ReadOnlyFields, name)
 }
 
 // RowError is what is wrong with one row of an import.

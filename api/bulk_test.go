@@ -629,7 +629,9 @@ func TestExportFormats(t *testing.T) {
 			{name: "unknown format", path: "/export/", query: "format=xml", status: 400, want: "format: must be csv or ndjson"},
 			{name: "format twice", path: "/export/", query: "format=csv&format=csv", status: 400, want: "format: given more than once"},
 			{name: "unknown parameter", path: "/export/", query: "mode=all", status: 400,
-				want: "mode: unknown query parameter; accepted are format, deactivated"},
+				want: "mode: unknown query parameter; accepted are format, deactivated, history"},
+			{name: "history with CSV", path: "/export/", query: "format=csv&history=true", status: 400,
+				want: "history: only an NDJSON export carries the history; use format=ndjson"},
 		})
 		r = e.do(req{Method: "GET", Path: prefix + "/export/"})
 		badWant(t, r, 401, "missing credentials")

@@ -25,6 +25,9 @@ type clientJSON struct {
 	photoURL  string // "" without a photo
 	thumbURL  string // its thumbnail's
 	withNotes bool   // only in details and on create
+	// history, when not nil, is the client's metric history, which an
+	// export with history=true adds.
+	history []roster.Metric
 }
 
 type noteJSON struct {
@@ -88,6 +91,16 @@ func (j clientJSON) appendJSON(b []byte) []byte {
 	b = str(append(b, `,"admin_uid":`...), c.CreatedBy)
 	b = appendTimeJSON(append(b, `,"created_at":`...), &c.CreatedAt)
 	b = appendTimeJSON(append(b, `,"updated_at":`...), &c.UpdatedAt)
+	if j.history != nil {
+		b = append(b, `,"history":[`...)
+		for i := range j.history {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendMetricJSON(b, &j.history[i])
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}')
 }
 

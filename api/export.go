@@ -95,22 +95,30 @@ func (e *csvExporter) end() error {
 	return e.w.Error()
 }
 
-// exportQuery reads the query: format=ndjson (the default) or csv, and
+// exportQuery reads the query: format=ndjson (the default) or csv,
 // deactivated=true to export the deactivated clients instead of the
-// active ones, as the list does.
-func exportQuery(w http.ResponseWriter, r *http.Request) (exporter, string, roster.ClientQuery, error) {
-	var cq roster.ClientQuery
-	q, err := params(r, []string{"format", "deactivated"})
+// active ones, as the list does, and history=true to add each client's
+// metric history, which only NDJSON can carry.
+func exportQuery(w http.ResponseWriter, r *http.Request) (ex exporter, ext string, cq roster.ClientQuery, history bool, err error) {
+	q, err := params(r, []string{"format", "deactivated", "history"})
 	if err != nil {
-		return nil, "", cq, err
+		return nil, "", cq, false, err
 	}
 	deactivated, err := boolParam(q, "deactivated")
 	if err != nil {
-		return nil, "", cq, err
+		return nil, "", cq, false, err
 	}
 	cq.Deactivated = deactivated != nil && *deactivated
-	ex, ext, err := exportFormat(w, q["format"])
-	return ex, ext, cq, err
+	withHistory, err := boolParam(q, "history")
+	if err != nil {
+		return nil, "", cq, false, err
+	}
+	history = withHistory != nil && *withHistory
+	if history && q["format"] == "csv" {
+		return nil, "", cq, false, invalid("history: only an NDJSON export carries the history; use format=ndjson")
+	}
+	ex, ext, err = exportFormat(w, q["format"])
+	return ex, ext, cq, history, err
 }
 
 // exportFormat returns the exporter of format.
@@ -137,7 +145,7 @@ func (s *Server) exportClients(w http.ResponseWriter, r *http.Request) error {
 // An error it returns has not been answered: nothing was written. Once the
 // first byte is out, an error can only abort the response.
 func (s *Server) ExportClients(w http.ResponseWriter, r *http.Request, p roster.Principal) error {
-	ex, ext, cq, err := exportQuery(w, r)
+	ex, ext, cq, history, err := exportQuery(w, r)
 	if err != nil {
 		return err
 	}
@@ -153,15 +161,27 @@ func (s *Server) ExportClients(w http.ResponseWriter, r *http.Request, p roster.
 		started = true
 		return ex.begin()
 	}
-	err = s.store.EachClientMatching(r.Context(), p.OrgID, cq, func(c *roster.Client) error {
+	write := func(c *roster.Client, h []roster.Metric) error {
 		if !started {
 			if err := begin(); err != nil {
 				return err
 			}
 		}
 		j := toJSON(c, photoURL, false)
+		if history {
+			// A client without history shows an empty list, not none.
+			j.history = h
+			if h == nil {
+				j.history = []roster.Metric{}
+			}
+		}
 		return ex.client(&j)
-	})
+	}
+	if history {
+		err = s.store.EachClientWithHistory(r.Context(), p.OrgID, cq, write)
+	} else {
+		err = s.store.EachClientMatching(r.Context(), p.OrgID, cq, func(c *roster.Client) error { return write(c, nil) })
+	}
 	if err == nil && !started {
 		err = begin()
 	}

@@ -155,6 +155,8 @@ var routes = []Route{
 	{Pattern: "POST /save-notes/{user_uid}", Clients: true, Guard: staff, IDs: clientInPath, Under: "/{first}/{second}", serve: (*Server).saveNote},
 	{Pattern: "POST /{user_uid}/sessions", Clients: true, Guard: staff, IDs: clientInPath, Under: "/{first}/{second}", serve: (*Server).recordAnalysisSession},
 	{Pattern: "GET /{user_uid}/sessions", Clients: true, Guard: staff, IDs: clientInPath, serve: (*Server).listAnalysisSessions},
+	{Pattern: "POST /{user_uid}/metrics", Clients: true, Guard: staff, IDs: clientInPath, Under: "/{first}/{second}", serve: (*Server).recordMetric},
+	{Pattern: "GET /{user_uid}/metrics", Clients: true, Guard: staff, IDs: clientInPath, serve: (*Server).listMetrics},
 	{Pattern: "POST /deactivate/{$}", Clients: true, Guard: staff, IDs: clientOrExternal, serve: (*Server).deactivateClient},
 	{Pattern: "POST /reactivate/{$}", Clients: true, Guard: staff, IDs: clientOrExternal, serve: (*Server).reactivateClient},
 	{Pattern: "POST /force-logout/{$}", Clients: true, Guard: staff, IDs: clientOrExternal, serve: (*Server).forceLogoutClient},

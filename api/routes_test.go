@@ -324,6 +324,7 @@ var probeFields = map[string]map[string]any{
 	"PATCH /scim/v2/Users/{id}":                     {"schemas": []string{scim.PatchSchema}, "Operations": []any{map[string]any{"op": "replace", "path": "displayName", "value": "Mine"}}},
 	"POST /save-notes/{user_uid}":                   {"note": "mine"},
 	"POST /{user_uid}/sessions":                     {"activity": "Running", "duration": 60},
+	"POST /{user_uid}/metrics":                      {"field": "weight", "value": 70},
 	"PUT /auth/me/clients/{user_uid}":               {"display_name": "Mine"},
 	"POST /auth/me/link-invitations/respond":        {"user_response": "accept"},
 	"PUT /admin-management/sub-admins/{$}":          {"sessions_limit": 5},

@@ -25,6 +25,7 @@ type clientData struct {
 	NoteUpdated string
 	NoteError   string
 	Sessions    sessionsData
+	Charts      []metricChart // of the measures with history
 }
 
 // messages are what the client page says after a change, by the word the
@@ -81,6 +82,9 @@ func (c *Console) showClient(w http.ResponseWriter, r *http.Request, s *session,
 	d.Photo, d.Thumbnail = c.api.PhotoLinks(cl)
 	var err error
 	if d.Sessions, err = c.sessions(r, s, cl, r.URL.Query()); err != nil {
+		return err
+	}
+	if d.Charts, err = c.charts(r, s, cl); err != nil {
 		return err
 	}
 	with(&d)

@@ -540,7 +540,7 @@ func TestExport(t *testing.T) {
 
 		for path, want := range map[string]string{
 			"/console/export?format=xlsx": "format: must be csv or ndjson",
-			"/console/export?limit=3":     "limit: unknown query parameter; accepted are format, deactivated",
+			"/console/export?limit=3":     "limit: unknown query parameter; accepted are format, deactivated, history",
 		} {
 			a := b.get(path)
 			status, msg := e.apiGet(t, strings.Replace(path, "/console/export", "/client-management/clients/export/", 1))

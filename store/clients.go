@@ -177,6 +177,9 @@ func (s *Store) insertClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, 
 	if err := s.insertActivities(ctx, tx, id, c.PreferableActivities); err != nil {
 		return 0, err
 	}
+	if err := s.insertMetrics(ctx, tx, createdMetrics(org, []*roster.Client{c}, map[string]int64{c.UID: id})); err != nil {
+		return 0, err
+	}
 	counts := append(countKeys(c.CreatedBy, c.Gender, c.PreferableActivities), totalKey)
 	if err := s.moveCounts(ctx, tx, org, nil, counts); err != nil {
 		return 0, err
@@ -278,6 +281,13 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 			oldPhoto = old.photo
 		}
 		args[0] = old.id
+		metrics, err := s.updatedMetrics(ctx, tx, org, old.id, &u)
+		if err != nil {
+			return err
+		}
+		if err := s.insertMetrics(ctx, tx, metrics); err != nil {
+			return err
+		}
 		if u.Set.Has(roster.FieldEmail) {
 			if err := unlinkOnNewEmail(ctx, tx, old.id, roster.EmailKey(u.Email)); err != nil {
 				return err

@@ -154,6 +154,9 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, batch []*createReq)
 	if err := s.insertActivitiesOf(ctx, tx, w.created, ids); err != nil {
 		return nil, err
 	}
+	if err := s.insertMetrics(ctx, tx, w.metrics); err != nil {
+		return nil, err
+	}
 	if err := s.insertAudit(ctx, tx, w.audits); err != nil {
 		return nil, err
 	}
@@ -199,6 +202,7 @@ type written struct {
 	left    []*createReq
 	created []*roster.Client
 	audits  []auditEntry
+	metrics []clientMetric // the history of their measures
 	deltas  map[roster.OrgID]map[countKey]int
 	events  map[roster.OrgID][]webhookEvent // client.created, for emitAll
 }
@@ -213,6 +217,7 @@ func writtenOf(batch []*createReq, ids map[string]int64) written {
 			continue
 		}
 		w.created = append(w.created, r.c)
+		w.metrics = append(w.metrics, createdMetrics(r.org, []*roster.Client{r.c}, ids)...)
 		w.audits = append(w.audits, clientEntries(r.ctx, r.org, "client.create", []*roster.Client{r.c})...)
 		w.events[r.org] = append(w.events[r.org], webhookEvent{clientSnapshot(r.c)})
 		if w.deltas[r.org] == nil {

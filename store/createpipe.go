@@ -12,11 +12,12 @@ import (
 // pipeCreates writes creates on PostgreSQL in one transaction through
 // pgx's own API, in two round trips of pipelined statements: the begin,
 // the plan limits and the clients' rows with their activities; then the
-// audit entries, the counters and the commit. Through database/sql each
-// statement is a round trip of its own and every argument is converted
-// through driver.Value, which cost more of a create's CPU than the
-// statements. Like insertBatch, it returns the creates left out by a
-// taken email or external id; alone (a batch of one), that is the error.
+// audit entries, the history of their measures, the counters and the
+// commit. Through database/sql each statement is a round trip of its own
+// and every argument is converted through driver.Value, which cost more
+// of a create's CPU than the statements. Like insertBatch, it returns the
+// creates left out by a taken email or external id; alone (a batch of
+// one), that is the error.
 func (s *Store) pipeCreates(ctx context.Context, batch []*createReq, alone bool) (left []*createReq, err error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
@@ -68,6 +69,9 @@ func (s *Store) pipeCreates(ctx context.Context, batch []*createReq, alone bool)
 		if err != nil {
 			return nil, err
 		}
+		second.Queue(query, args...)
+	}
+	if query, args := s.metricsInsert(w.metrics); query != "" {
 		second.Queue(query, args...)
 	}
 	for org := range orgRuns(batch) {

@@ -210,8 +210,9 @@ func (s *Store) renewImport(ctx context.Context, tx *sql.Tx, id int64) error {
 var importColumns = append(insertColumns[:len(insertColumns):len(insertColumns)], "import_id")
 
 // insertChunk writes up to importChunk clients of the import with one
-// INSERT, and their activities with as few more as their number needs, and
-// returns their ids by uid.
+// INSERT, the history of their measures with one more, and their
+// activities with as few more as their number needs, and returns their
+// ids by uid.
 func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, id int64, chunk []*roster.Client) (map[string]int64, error) {
 	columns := importColumns
 	args := make([]any, 0, len(chunk)*len(columns))
@@ -224,6 +225,9 @@ func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, i
 		return nil, importWriteError(err)
 	}
 	if err := s.insertAudit(ctx, tx, clientEntries(ctx, org, "client.import", chunk)); err != nil {
+		return nil, err
+	}
+	if err := s.insertMetrics(ctx, tx, createdMetrics(org, chunk, ids)); err != nil {
 		return nil, err
 	}
 	return ids, s.insertActivitiesOf(ctx, tx, chunk, ids)

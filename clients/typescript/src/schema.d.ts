@@ -935,7 +935,7 @@ export interface paths {
         };
         /**
          * Export every client
-         * @description Streams every client of the caller's organization, newest first, as NDJSON (the list's client objects, one a line) or CSV (a header row of field names: the writable fields, then user_uid, admin_uid, created_at, updated_at, last_session, sessions_count, status and deactivated_at; preferable_activities as a JSON array; an empty cell for null; profile_photo is left out). Memory does not grow with the number of clients. A CSV cell that starts with = + - @, a tab, a CR or a single quote gets a leading single quote, so that a spreadsheet shows it as text rather than running it as a formula; an import takes that quote off again, so an export imports back exactly. Served as an attachment, clients.ndjson or clients.csv.
+         * @description Streams every client of the caller's organization, newest first, as NDJSON (the list's client objects, one a line) or CSV (a header row of field names: the writable fields, then user_uid, admin_uid, created_at, updated_at, last_session, sessions_count, status and deactivated_at; preferable_activities as a JSON array; an empty cell for null; profile_photo is left out). Memory does not grow with the number of clients. A CSV cell that starts with = + - @, a tab, a CR or a single quote gets a leading single quote, so that a spreadsheet shows it as text rather than running it as a formula; an import takes that quote off again, so an export imports back exactly. Served as an attachment, clients.ndjson or clients.csv. With history=true each NDJSON line also carries the client's metric history (history: its entries, oldest first, read a chunk of 500 clients at a time); a CSV export cannot carry it and asking for it is a 400.
          */
         get: operations["exportClients"];
         put?: never;
@@ -979,7 +979,7 @@ export interface paths {
         };
         /**
          * Export every client
-         * @description Streams every client of the caller's organization, newest first, as NDJSON (the list's client objects, one a line) or CSV (a header row of field names: the writable fields, then user_uid, admin_uid, created_at, updated_at, last_session, sessions_count, status and deactivated_at; preferable_activities as a JSON array; an empty cell for null; profile_photo is left out). Memory does not grow with the number of clients. A CSV cell that starts with = + - @, a tab, a CR or a single quote gets a leading single quote, so that a spreadsheet shows it as text rather than running it as a formula; an import takes that quote off again, so an export imports back exactly. Served as an attachment, clients.ndjson or clients.csv.
+         * @description Streams every client of the caller's organization, newest first, as NDJSON (the list's client objects, one a line) or CSV (a header row of field names: the writable fields, then user_uid, admin_uid, created_at, updated_at, last_session, sessions_count, status and deactivated_at; preferable_activities as a JSON array; an empty cell for null; profile_photo is left out). Memory does not grow with the number of clients. A CSV cell that starts with = + - @, a tab, a CR or a single quote gets a leading single quote, so that a spreadsheet shows it as text rather than running it as a formula; an import takes that quote off again, so an export imports back exactly. Served as an attachment, clients.ndjson or clients.csv. With history=true each NDJSON line also carries the client's metric history (history: its entries, oldest first, read a chunk of 500 clients at a time); a CSV export cannot carry it and asking for it is a 400.
          */
         get: operations["exportUsers"];
         put?: never;
@@ -1420,6 +1420,60 @@ export interface paths {
          * @description Makes the delivery due now, whether pending, delivered or dead, with the same webhook-id and body. An endpoint disabled by a 410 is enabled again. Owners only.
          */
         post: operations["admin-management_webhooks_delivery_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/client-management/clients/{user_uid}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a client's metric history
+         * @description One page of the client's metric history, oldest first (by recorded_at, then in the order the entries were written). Every change of height, weight, ycom, leg_length or shoeSize, by create, update, import, SCIM or the athlete's own profile, adds an entry, as does a measurement recorded with POST; clearing a value adds none. Page on with start_after_id=last_uid; an unknown start_after_id gives an empty page. A page past the end, or of a client without history, is a 200 with an empty list and an empty last_uid. A bad parameter is a 400; a client that does not exist or is not under the caller's organization is a 404.
+         */
+        get: operations["listClientMetrics"];
+        put?: never;
+        /**
+         * Record a measurement
+         * @description Adds a measurement of one of the fields with history, taken at recorded_at (default: now; a past time is allowed, not more than 5 minutes in the future), to the client's history. It becomes the client's current value only when no entry of the field is newer: then, as an update would, updated_at moves, client.updated is sent to webhooks and the change is audited (client.update); an older measurement only joins the history (audited as client.metric). The value follows the field's own rules (a number from 0 to 1000). The body is JSON only; a missing, unknown or duplicate field or a wrong type is a 400 naming the field.
+         */
+        post: operations["recordClientMetric"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user-management/users/{user_uid}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a client's metric history
+         * @description One page of the client's metric history, oldest first (by recorded_at, then in the order the entries were written). Every change of height, weight, ycom, leg_length or shoeSize, by create, update, import, SCIM or the athlete's own profile, adds an entry, as does a measurement recorded with POST; clearing a value adds none. Page on with start_after_id=last_uid; an unknown start_after_id gives an empty page. A page past the end, or of a client without history, is a 200 with an empty list and an empty last_uid. A bad parameter is a 400; a client that does not exist or is not under the caller's organization is a 404.
+         */
+        get: operations["listUserMetrics"];
+        put?: never;
+        /**
+         * Record a measurement
+         * @description Adds a measurement of one of the fields with history, taken at recorded_at (default: now; a past time is allowed, not more than 5 minutes in the future), to the client's history. It becomes the client's current value only when no entry of the field is newer: then, as an update would, updated_at moves, client.updated is sent to webhooks and the change is audited (client.update); an older measurement only joins the history (audited as client.metric). The value follows the field's own rules (a number from 0 to 1000). The body is JSON only; a missing, unknown or duplicate field or a wrong type is a 400 naming the field.
+         */
+        post: operations["recordUserMetric"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2353,11 +2407,11 @@ export interface components {
         } | components["schemas"]["ImportFailure"];
         /** @description An NDJSON body: one ImportLine per line, described here as the array of its lines. The last line is the outcome: a result, or an error (then nothing was written). */
         ImportStream: components["schemas"]["ImportLine"][];
-        /** @description An NDJSON body: one client per line, the object the list shows, described here as the array of its lines. */
-        ExportStream: components["schemas"]["ClientSummary"][];
+        /** @description An NDJSON body: one client per line, the object the list shows (with history=true, with its metric history), described here as the array of its lines. */
+        ExportStream: (components["schemas"]["ClientSummary"] | components["schemas"]["ClientWithHistory"])[];
         /** @description A header row of field names, then one client a row. Columns: email and display_name (required), phone, age, gender, height, weight, ycom, leg_length, shoeSize, brand, shoeModel, preferable_activities (a JSON array, ["Running","Weightlifting"]), external_id, sessions_limit; the export's read-only columns (user_uid, admin_uid, created_at, updated_at, last_session, sessions_count, status, deactivated_at) and profile_photo and profile_photo_thumbnail are accepted and ignored; any other column is a 400. Cells are strings, as in a form; an empty cell is an absent field. A leading single quote before = + - @, a tab, a CR or another quote (the export's formula guard) is taken off. */
         ImportCSV: string;
-        /** @description One JSON object a line, with the fields of a JSON create; the read-only fields of an export line (user_uid, admin_uid, created_at, updated_at, last_session, sessions_count, status, deactivated_at, profile_photo, profile_photo_thumbnail) are ignored, so that an NDJSON export imports back. */
+        /** @description One JSON object a line, with the fields of a JSON create; the read-only fields of an export line (user_uid, admin_uid, created_at, updated_at, last_session, sessions_count, status, deactivated_at, profile_photo, profile_photo_thumbnail, and history, an export's metric history) are ignored, so that an NDJSON export imports back. */
         ImportNDJSON: string;
         /**
          * @example {
@@ -2635,6 +2689,108 @@ export interface components {
          * @enum {boolean|string}
          */
         SendClaimLink: true | false | "true" | "false" | "1" | "0";
+        /**
+         * @description A client field with metric history.
+         * @enum {string}
+         */
+        MetricField: "height" | "weight" | "ycom" | "leg_length" | "shoeSize";
+        Metric: {
+            uid: components["schemas"]["UID"];
+            field: components["schemas"]["MetricField"];
+            /** @description The field's value: a JSON number for every field, shoeSize included. */
+            value: number;
+            /**
+             * Format: date-time
+             * @description When the value was measured (a recorded measurement) or set (a change).
+             */
+            recorded_at: string;
+            /** @description The uid of the account that made the change or recorded the measurement: the creator for a create or an import, the athlete for their own profile; empty for the operator. */
+            recorded_by: string;
+        };
+        /**
+         * @example {
+         *       "field": "weight",
+         *       "value": 71.5,
+         *       "recorded_at": "2025-07-14T09:30:00Z"
+         *     }
+         */
+        MetricCreate: {
+            field: components["schemas"]["MetricField"];
+            /** @description A number from 0 to 1000, or a string holding one. */
+            value: number | string;
+            /**
+             * Format: date-time
+             * @description When the measurement was taken, RFC 3339. Default: now. Not before 2000-01-01 and not more than 5 minutes in the future.
+             */
+            recorded_at?: string | null;
+        };
+        MetricPage: {
+            /** @description The page, oldest first; empty past the end. */
+            metrics: components["schemas"]["Metric"][];
+            /** @description The uid of the page's last (newest) entry: pass it as start_after_id for the next page. Empty when the page is. */
+            last_uid: string;
+        };
+        /** @description A client in an export with history=true: the object the list shows, with its metric history. */
+        ClientWithHistory: {
+            user_uid: components["schemas"]["UID"];
+            /** Format: email */
+            email: string;
+            display_name: string;
+            phone: string | null;
+            /** @description Whole years as a decimal string ("30"), as in the seeds' list and details schemas. */
+            age: string | null;
+            /** @enum {string|null} */
+            gender: "male" | "female" | null;
+            height: components["schemas"]["Measure"];
+            weight: components["schemas"]["Measure"];
+            ycom: components["schemas"]["Measure"];
+            leg_length: components["schemas"]["Measure"];
+            /** @description A decimal as a string ("8", "8.5"), as in the seeds. */
+            shoeSize: string | null;
+            brand: string | null;
+            shoeModel: string | null;
+            /** @description Empty when none. */
+            preferable_activities: components["schemas"]["Activity"][];
+            /**
+             * Format: uri-reference
+             * @description A signed URL of the photo, valid for 1 to 2 hours and served by GET /photos/{key}. Fetch the client again for a fresh one.
+             */
+            profile_photo: string | null;
+            /**
+             * Format: uri-reference
+             * @description A signed URL, like profile_photo's, of the photo scaled down to at most 256 pixels a side (same format and proportions); null without a photo. A photo stored before thumbnails were made is served whole under it.
+             */
+            profile_photo_thumbnail: string | null;
+            /**
+             * Format: date-time
+             * @description When the client's last analysis session was recorded; null if never.
+             */
+            last_session: string | null;
+            /** @description The uid of the staff account that created the client. */
+            admin_uid: components["schemas"]["UID"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Analysis sessions recorded for the client. */
+            sessions_count: number;
+            /** @description The integrator's own id for the client, unique within the organization. */
+            external_id: string | null;
+            /** @description Cap on the simultaneous sign-in sessions of the account linked to the client (1 to 999999), once its person accepted the link and unless it is staff of an organization; null: no cap. */
+            sessions_limit: number | null;
+            /**
+             * @description `deactivated` clients are left out of lists unless asked for, and keep all their data.
+             * @enum {string}
+             */
+            status: "active" | "deactivated";
+            /**
+             * Format: date-time
+             * @description When the client was deactivated; null while active.
+             */
+            deactivated_at: string | null;
+            /** @description Every entry of the client's metric history, oldest first, as GET .../{user_uid}/metrics pages them; empty without history. */
+            history: components["schemas"]["Metric"][];
+        };
     };
     responses: {
         /** @description Too many attempts from this address or for this account; try again after Retry-After seconds. */
@@ -5240,6 +5396,8 @@ export interface operations {
                 format?: components["parameters"]["ExportFormat"];
                 /** @description true: export the deactivated clients instead of the active ones (1 and 0 are accepted too). */
                 deactivated?: "true" | "false" | "1" | "0";
+                /** @description true: add each client's metric history to its line as history, oldest first (NDJSON only: with format=csv it is a 400). 1 and 0 are accepted too. */
+                history?: "true" | "false" | "1" | "0";
             };
             header?: never;
             path?: never;
@@ -5331,6 +5489,8 @@ export interface operations {
                 format?: components["parameters"]["ExportFormat"];
                 /** @description true: export the deactivated clients instead of the active ones (1 and 0 are accepted too). */
                 deactivated?: "true" | "false" | "1" | "0";
+                /** @description true: add each client's metric history to its line as history, oldest first (NDJSON only: with format=csv it is a 400). 1 and 0 are accepted too. */
+                history?: "true" | "false" | "1" | "0";
             };
             header?: never;
             path?: never;
@@ -6298,6 +6458,156 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listClientMetrics: {
+        parameters: {
+            query?: {
+                /** @description Only this field's entries. Default: every field's. */
+                field?: components["schemas"]["MetricField"];
+                /** @description Only entries recorded on or after this day (UTC), YYYY-MM-DD. */
+                from?: string;
+                /** @description Only entries recorded on or before this day (UTC), YYYY-MM-DD: inclusive, the whole day. Not before from. */
+                to?: string;
+                /** @description Return the page after this entry's uid: entries recorded after it. */
+                start_after_id?: components["schemas"]["UID"];
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    recordClientMetric: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetricCreate"];
+            };
+        };
+        responses: {
+            /** @description Recorded: the entry as stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metric"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listUserMetrics: {
+        parameters: {
+            query?: {
+                /** @description Only this field's entries. Default: every field's. */
+                field?: components["schemas"]["MetricField"];
+                /** @description Only entries recorded on or after this day (UTC), YYYY-MM-DD. */
+                from?: string;
+                /** @description Only entries recorded on or before this day (UTC), YYYY-MM-DD: inclusive, the whole day. Not before from. */
+                to?: string;
+                /** @description Return the page after this entry's uid: entries recorded after it. */
+                start_after_id?: components["schemas"]["UID"];
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    recordUserMetric: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetricCreate"];
+            };
+        };
+        responses: {
+            /** @description Recorded: the entry as stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metric"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
