@@ -143,7 +143,11 @@ type ClientUpdate struct {
 
 // ClientFilter selects clients for a filter page. Zero values do not filter.
 type ClientFilter struct {
-	AdminUID   string
+	AdminUID string // created by
+	CoachUID string // assigned to this coach
+	// Scope is the coach the caller's scope limits them to: the store
+	// sets it from the caller (store.AsStaff), never the request.
+	Scope      string
 	Gender     string
 	Activities []string  // clients preferring any of these
 	From, To   time.Time // last_session bounds: From inclusive, To exclusive
@@ -151,7 +155,7 @@ type ClientFilter struct {
 
 // IsZero reports whether f selects every client.
 func (f ClientFilter) IsZero() bool {
-	return f.AdminUID == "" && f.Gender == "" && len(f.Activities) == 0 && f.From.IsZero() && f.To.IsZero()
+	return f.AdminUID == "" && f.CoachUID == "" && f.Scope == "" && f.Gender == "" && len(f.Activities) == 0 && f.From.IsZero() && f.To.IsZero()
 }
 
 // Page is a keyset position in a list: by the client of a uid, which in

@@ -18,6 +18,9 @@ import (
 func (s *Store) RecordAnalysisSession(ctx context.Context, org roster.OrgID, clientUID string, a *roster.AnalysisSession) (remaining int64, err error) {
 	a.ClientUID = clientUID
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := s.inScope(ctx, tx, org, roster.ClientRef{UID: clientUID}); err != nil {
+			return err
+		}
 		// The client's row first, then the organization's: the order of
 		// every transaction, so that none waits on another in a cycle on
 		// PostgreSQL. A session recorded late, older than the latest one,
@@ -84,6 +87,9 @@ func (s *Store) ClientAnalysisSessions(ctx context.Context, org roster.OrgID, cl
 	err := s.queryRow(ctx, `SELECT id FROM clients WHERE org_id = $1 AND uid = $2`, org, clientUID).Scan(&clientID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, roster.ErrClientNotFound
+	}
+	if err == nil {
+		err = s.inScope(ctx, nil, org, roster.ClientRef{UID: clientUID})
 	}
 	if err != nil {
 		return nil, err

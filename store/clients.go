@@ -128,6 +128,12 @@ var clientByUID = `SELECT ` + clientColumns + ` FROM clients WHERE org_id = $1 A
 // Client returns one client of the organization, from the cache when it
 // holds it (see caches).
 func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roster.Client, error) {
+	// Checked on every read, the cache's hits too: the cache holds the
+	// client, not who may see it, and an assignment's change then needs
+	// no invalidation.
+	if err := s.inScope(ctx, nil, org, roster.ClientRef{UID: uid}); err != nil {
+		return roster.Client{}, err
+	}
 	now := s.now()
 	if c, ok := s.caches.client(org, uid, now); ok {
 		return c, nil
@@ -265,6 +271,9 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		// transaction read. SQLite's writer is alone anyway.
 		old, err := s.lockedClient(ctx, tx, `SELECT `+countedColumns+`
 			FROM clients WHERE org_id = $1 AND uid = $2`+s.forUpdate(), org, uid)
+		if err == nil {
+			err = s.inScope(ctx, tx, org, roster.ClientRef{UID: uid})
+		}
 		if err != nil {
 			return err
 		}
@@ -384,6 +393,10 @@ func (s *Store) moveCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, be
 // key, for the caller to delete once the change is committed.
 func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) (photo string, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// Before the delete, which takes the client's assignments along.
+		if err := s.inScope(ctx, tx, org, roster.ClientRef{UID: uid}); err != nil {
+			return err
+		}
 		old, err := s.lockedClient(ctx, tx, `DELETE FROM clients WHERE org_id = $1 AND uid = $2
 			RETURNING `+countedColumns, org, uid)
 		if err != nil {
@@ -405,6 +418,9 @@ func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) 
 // SaveNote replaces a client's note; a nil text clears it.
 func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text *string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := s.inScope(ctx, tx, org, roster.ClientRef{UID: uid}); err != nil {
+			return err
+		}
 		err := s.emitClient(ctx, tx, org, roster.EventClientNoteSaved, `
 			UPDATE clients SET note_text = $3, note_updated_at = $4, updated_at = $4 WHERE org_id = $1 AND uid = $2`,
 			org, uid, text, dbTime{s.now()})

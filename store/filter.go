@@ -14,6 +14,7 @@ import (
 // match f, newest first, with the number of matching clients. The count
 // rides on the page's query as a scalar subquery, saving a round trip.
 func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
+	f = scoped(ctx, f)
 	filter, filterArgs := filterWhere(org, f)
 	count, args := countQuery(f, filter, slices.Clip(filterArgs))
 	where := filter
@@ -104,6 +105,13 @@ func filterWhere(org roster.OrgID, f roster.ClientFilter) (string, []any) {
 func (w *where) filter(f roster.ClientFilter) {
 	if f.AdminUID != "" {
 		w.and("created_by = " + w.arg(f.AdminUID))
+	}
+	// A coach filter and a scope both hold: a scoped Admin asking for
+	// another coach's clients sees those assigned to both.
+	for _, coach := range []string{f.CoachUID, f.Scope} {
+		if coach != "" {
+			w.and(assignedTo(w.arg(coach)))
+		}
 	}
 	if f.Gender != "" {
 		w.and("gender = " + w.arg(f.Gender))

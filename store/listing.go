@@ -207,6 +207,7 @@ func (s *Store) readListed(ctx context.Context, seg segment, query string, args 
 // during a walk by creation order are not listed; a client whose sort key
 // changes during a walk in another order may be listed twice or not at all.
 func (s *Store) EachClientMatching(ctx context.Context, org roster.OrgID, q roster.ClientQuery, fn func(*roster.Client) error) error {
+	q.ClientFilter = scoped(ctx, q.ClientFilter)
 	way, err := s.streamWay(ctx, q)
 	if err != nil {
 		return err
@@ -248,6 +249,7 @@ func (s *Store) walkSegment(ctx context.Context, org roster.OrgID, q roster.Clie
 // into q's order, with the number of clients q matches. The api package
 // bounds offset, which the database reads through and drops.
 func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, offset, limit int) (roster.FilterPage, error) {
+	q.ClientFilter = scoped(ctx, q.ClientFilter)
 	var page roster.FilterPage
 	way, err := s.countWay(ctx, org, q)
 	if err != nil {
@@ -333,6 +335,7 @@ func listSize(org roster.OrgID, deactivated bool) (string, []any) {
 // clients q matches. Unlike ClientPage it reads from the cursor's place
 // along the order's index, however deep into the list that is.
 func (s *Store) ClientKeysetPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, p roster.Page) (roster.FilterPage, error) {
+	q.ClientFilter = scoped(ctx, q.ClientFilter)
 	var page roster.FilterPage
 	way, err := s.countWay(ctx, org, q)
 	if err != nil {
