@@ -254,8 +254,8 @@ export interface paths {
          */
         get: operations["admin-management_sub-admins_list"];
         /**
-         * Set a staff member's sessions_limit or role
-         * @description Caps a staff member's simultaneous sign-in sessions (null removes the cap): signing in beyond the cap ends the oldest session. Changes a staff member's role between Owner and Admin: the organization's last Owner cannot become an Admin.
+         * Set a staff member's sessions_limit, role or scope
+         * @description Caps a staff member's simultaneous sign-in sessions (null removes the cap): signing in beyond the cap ends the oldest session. Changes a staff member's role between Owner and Admin: the organization's last Owner cannot become an Admin. Sets a staff member's scope: an Admin whose scope is assigned sees and changes only the clients assigned to them, on every client path; the change applies from their next request.
          */
         put: operations["admin-management_sub-admins_update"];
         /**
@@ -1422,6 +1422,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/client-management/clients/{user_uid}/coaches/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a coach to a client
+         * @description Makes the staff member coach_uid a coach of the client; a client may have several. Assigning a coach twice changes nothing. An Admin whose scope is assigned sees only the clients assigned to them; clients an Admin creates are assigned to them.
+         */
+        post: operations["assignClientCoach"];
+        /**
+         * Unassign a client's coach
+         * @description Ends the staff member coach_uid's assignment to the client; unassigning one who is not a coach changes nothing. An Admin whose scope is assigned then no longer sees the client, from their next request.
+         */
+        delete: operations["unassignClientCoach"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user-management/users/{user_uid}/coaches/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a coach to a client
+         * @description Makes the staff member coach_uid a coach of the client; a client may have several. Assigning a coach twice changes nothing. An Admin whose scope is assigned sees only the clients assigned to them; clients an Admin creates are assigned to them.
+         */
+        post: operations["assignUserCoach"];
+        /**
+         * Unassign a client's coach
+         * @description Ends the staff member coach_uid's assignment to the client; unassigning one who is not a coach changes nothing. An Admin whose scope is assigned then no longer sees the client, from their next request.
+         */
+        delete: operations["unassignUserCoach"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1635,6 +1689,8 @@ export interface components {
             role: components["schemas"]["AdminRole"];
             /** @description The membership's status: 'Active'. */
             status: string;
+            /** @description Which clients the member sees and changes: all of the organization's, or only those assigned to them (an Admin's; an Owner sees all whatever the scope). */
+            scope?: components["schemas"]["StaffScope"];
         };
         /**
          * @example {
@@ -2199,7 +2255,7 @@ export interface components {
         StaffRef: {
             user_uid: components["schemas"]["UID"];
         };
-        /** @description user_uid and at least one of sessions_limit and role. */
+        /** @description user_uid and at least one of sessions_limit, role and scope. */
         StaffUpdate: {
             user_uid: components["schemas"]["UID"];
             /** @description 1 to 999999, or null for no limit. */
@@ -2209,6 +2265,8 @@ export interface components {
              * @enum {string}
              */
             role?: "Owner" | "Admin";
+            /** @description The member's scope: all (the default) or assigned. An Admin whose scope is assigned sees and changes only the clients assigned to them (POST .../clients/{user_uid}/coaches/); any other client is a 404, as another organization's. */
+            scope?: components["schemas"]["StaffScope"];
         };
         /**
          * @example {
@@ -2620,6 +2678,17 @@ export interface components {
         WebhookDeliveryPage: {
             deliveries: components["schemas"]["WebhookDelivery"][];
             next_before_id: string;
+        };
+        /** @enum {string} */
+        StaffScope: "all" | "assigned";
+        CoachAssignment: {
+            /** @description A staff member of the organization: the Owner or an Admin. */
+            coach_uid: components["schemas"]["UID"];
+        };
+        ClientCoaches: {
+            user_uid: components["schemas"]["UID"];
+            /** @description The client's coaches after the change, in uid order. */
+            coach_uids: components["schemas"]["UID"][];
         };
     };
     responses: {
@@ -3103,6 +3172,8 @@ export interface components {
         ImportMode: "all" | "skip";
         /** @description ndjson: one client JSON object a line. csv: a header row, then one client a row. */
         ExportFormat: "ndjson" | "csv";
+        /** @description Only clients assigned to this coach (a staff account uid). admin_uid still means the creator. */
+        CoachUID: components["schemas"]["UID"];
     };
     requestBodies: never;
     headers: {
@@ -3958,6 +4029,8 @@ export interface operations {
                 limit?: components["parameters"]["Limit"];
                 /** @description Only clients created by this staff account. */
                 admin_uid?: components["parameters"]["AdminUID"];
+                /** @description Only clients assigned to this coach (a staff account uid). admin_uid still means the creator. */
+                coach_uid?: components["parameters"]["CoachUID"];
                 /** @description Only clients whose last_session is on or after this day (UTC). */
                 start_date?: components["parameters"]["StartDate"];
                 /** @description Only clients whose last_session is on or before this day (UTC). */
@@ -4326,6 +4399,8 @@ export interface operations {
                 limit?: components["parameters"]["Limit"];
                 /** @description Only clients created by this staff account. */
                 admin_uid?: components["parameters"]["AdminUID"];
+                /** @description Only clients assigned to this coach (a staff account uid). admin_uid still means the creator. */
+                coach_uid?: components["parameters"]["CoachUID"];
                 /** @description Only clients whose last_session is on or after this day (UTC). */
                 start_date?: components["parameters"]["StartDate"];
                 /** @description Only clients whose last_session is on or before this day (UTC). */
@@ -6274,6 +6349,214 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    assignClientCoach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoachAssignment"];
+                "application/x-www-form-urlencoded": components["schemas"]["CoachAssignment"];
+            };
+        };
+        responses: {
+            /** @description The client's coaches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientCoaches"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller is an Admin whose scope is assigned: only the Owner and Admins whose scope is all assign coaches, so that no Admin widens their own scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The client is not one the caller sees (unknown, another organization's, or outside an assigned scope), or coach_uid is not a staff member of the organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unassignClientCoach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoachAssignment"];
+                "application/x-www-form-urlencoded": components["schemas"]["CoachAssignment"];
+            };
+        };
+        responses: {
+            /** @description The client's coaches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientCoaches"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller is an Admin whose scope is assigned: only the Owner and Admins whose scope is all assign coaches, so that no Admin widens their own scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The client is not one the caller sees (unknown, another organization's, or outside an assigned scope), or coach_uid is not a staff member of the organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    assignUserCoach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoachAssignment"];
+                "application/x-www-form-urlencoded": components["schemas"]["CoachAssignment"];
+            };
+        };
+        responses: {
+            /** @description The client's coaches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientCoaches"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller is an Admin whose scope is assigned: only the Owner and Admins whose scope is all assign coaches, so that no Admin widens their own scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The client is not one the caller sees (unknown, another organization's, or outside an assigned scope), or coach_uid is not a staff member of the organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unassignUserCoach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoachAssignment"];
+                "application/x-www-form-urlencoded": components["schemas"]["CoachAssignment"];
+            };
+        };
+        responses: {
+            /** @description The client's coaches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientCoaches"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller is an Admin whose scope is assigned: only the Owner and Admins whose scope is all assign coaches, so that no Admin widens their own scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The client is not one the caller sees (unknown, another organization's, or outside an assigned scope), or coach_uid is not a staff member of the organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
