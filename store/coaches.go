@@ -55,12 +55,12 @@ func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coach
 		}
 		change := `DELETE FROM client_coaches WHERE client_id = $1 AND coach_uid = $2`
 		if assigned {
-			change = `INSERT INTO client_coaches (client_id, coach_uid, org_id) VALUES ($1, $2, $3)
+			change = `INSERT INTO client_coaches (client_id, coach_uid, client_uid) VALUES ($1, $2, $3)
 				ON CONFLICT DO NOTHING`
 		}
 		args := []any{clientID, coachUID}
 		if assigned {
-			args = append(args, org)
+			args = append(args, clientUID)
 		}
 		n, err := rowsAffected(tx.ExecContext(ctx, change, args...))
 		if err != nil {

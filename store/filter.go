@@ -15,23 +15,30 @@ import (
 // rides on the page's query as a scalar subquery, saving a round trip.
 func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
 	f = scoped(ctx, f)
-	filter, filterArgs := filterWhere(org, f)
-	count, args := countQuery(f, filter, slices.Clip(filterArgs))
+	w := filterWhere(org, f)
+	from, filter, filterArgs := w.fromTable(), w.String(), w.args
+	count, args := countQuery(f, from, filter, slices.Clip(filterArgs))
+	// The keyset runs on the uids of the table walked: the coach's
+	// assignments' when coachJoin leads.
+	key := "uid"
+	if w.from != "" {
+		key = "cc.client_uid"
+	}
 	where := filter
 	order := "DESC"
 	switch {
 	case p.After != "":
 		args = append(args, p.After)
-		where += fmt.Sprintf(" AND uid < $%d", len(args))
+		where += fmt.Sprintf(" AND %s < $%d", key, len(args))
 	case p.Before != "":
 		// Walk up from the cursor, then put the page back in list order.
 		args = append(args, p.Before)
-		where += fmt.Sprintf(" AND uid > $%d", len(args))
+		where += fmt.Sprintf(" AND %s > $%d", key, len(args))
 		order = "ASC"
 	}
 	var page roster.FilterPage
-	rows, err := s.query(ctx, fmt.Sprintf(`SELECT (%s), %s FROM clients WHERE %s ORDER BY uid %s LIMIT %s`,
-		count, listColumns, where, order, s.limit(&args, p.Limit)), args...)
+	rows, err := s.query(ctx, fmt.Sprintf(`SELECT (%s), %s FROM %s WHERE %s ORDER BY %s %s LIMIT %s`,
+		count, listColumns, from, where, key, order, s.limit(&args, p.Limit)), args...)
 	if err != nil {
 		return page, err
 	}
@@ -53,7 +60,7 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 		if _, ok := countKeyOf(f); ok {
 			filterArgs = filterArgs[:1]
 		}
-		count, args := countQuery(f, filter, filterArgs)
+		count, args := countQuery(f, from, filter, filterArgs)
 		return page, s.queryRow(ctx, count, args...).Scan(&page.Count)
 	}
 	if order == "ASC" {
@@ -67,7 +74,7 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 // clients less the deactivated ones), from client_count_slots with a filter on
 // one gender, activity or admin (which count active clients only), and by
 // counting rows through the filter's index otherwise.
-func countQuery(f roster.ClientFilter, where string, args []any) (string, []any) {
+func countQuery(f roster.ClientFilter, from, where string, args []any) (string, []any) {
 	if f.IsZero() {
 		return activeCount, args
 	}
@@ -75,7 +82,7 @@ func countQuery(f roster.ClientFilter, where string, args []any) (string, []any)
 		args = append(args, k.dim, k.value)
 		return counterSum(fmt.Sprintf("$%d", len(args)-1), fmt.Sprintf("$%d", len(args))), args
 	}
-	return `SELECT count(*) FROM clients WHERE ` + where, args
+	return `SELECT count(*) FROM ` + from + ` WHERE ` + where, args
 }
 
 // limit returns the value of a LIMIT (or OFFSET) clause for n. On
@@ -91,14 +98,14 @@ func (s *Store) limit(args *[]any, n int) string {
 	return fmt.Sprintf("$%d", len(*args))
 }
 
-// filterWhere builds the WHERE clause of f; its first argument is always
-// the organization. Deactivated clients are left out.
-func filterWhere(org roster.OrgID, f roster.ClientFilter) (string, []any) {
+// filterWhere builds the clause of f; its first argument is always the
+// organization. Deactivated clients are left out.
+func filterWhere(org roster.OrgID, f roster.ClientFilter) *where {
 	w := newWhere("org_id", org)
 	w.and(deactivatedCond(false))
 	w.and(visible)
 	w.filter(f)
-	return w.String(), w.args
+	return w
 }
 
 // filter adds f's conditions to w.
@@ -107,9 +114,15 @@ func (w *where) filter(f roster.ClientFilter) {
 		w.and("created_by = " + w.arg(f.AdminUID))
 	}
 	// A coach filter and a scope both hold: a scoped Admin asking for
-	// another coach's clients sees those assigned to both.
-	for _, coach := range []string{f.CoachUID, f.Scope} {
-		if coach != "" {
+	// another coach's clients sees those assigned to both. The query walks
+	// the first coach's assignments (coachJoin).
+	for _, coach := range []string{f.Scope, f.CoachUID} {
+		switch {
+		case coach == "":
+		case w.from == "":
+			w.from = coachJoin
+			w.and(coachCond(w.arg(coach)))
+		default:
 			w.and(assignedTo(w.arg(coach)))
 		}
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -24,6 +25,9 @@ type where struct {
 	// customPlan is set when, on PostgreSQL, the query must be planned for
 	// its arguments each time it runs (see searchCond).
 	customPlan bool
+	// from is the FROM that leads to the clients, when not the clients
+	// table alone: coachJoin, for a coach's clients.
+	from string
 }
 
 // newWhere starts a clause on the organization column named.
@@ -51,7 +55,7 @@ func (w *where) bound() []any {
 
 // clients is the FROM and WHERE of a query of the clients w selects.
 func (w *where) clients() string {
-	from := "clients"
+	from := w.fromTable()
 	if w.byRowid {
 		// Without it SQLite walks an index of the organization's clients
 		// and tests each against the search's hits: it cannot know how many
@@ -60,6 +64,9 @@ func (w *where) clients() string {
 	}
 	return from + " WHERE " + w.String()
 }
+
+// fromTable is the FROM of w's clients.
+func (w *where) fromTable() string { return cmp.Or(w.from, "clients") }
 
 func (w *where) String() string { return strings.Join(w.conds, " AND ") }
 

@@ -40,14 +40,26 @@ func scoped(ctx context.Context, f roster.ClientFilter) roster.ClientFilter {
 	return f
 }
 
-// assignedTo is true of a client (the clients table, unaliased) of the
-// organization $1 assigned to the coach of the placeholder given. An IN
-// rather than a correlated EXISTS, so that a count, and a page of a coach
-// with few clients, can start from the coach's rows of
-// client_coaches_coach instead of probing each of the organization's
-// clients.
+// coachJoin is the FROM of a query of one coach's clients: their
+// assignments first, in client uid order along client_coaches_coach, and
+// each client through its primary key, so that the query reads the
+// coach's clients and not the organization's. CROSS JOIN keeps that order
+// on SQLite, whose planner otherwise may walk the organization's clients
+// and test each. The assignments' columns are named apart from the
+// clients' so that the clients' stay unqualified.
+const coachJoin = `client_coaches cc CROSS JOIN clients`
+
+// coachCond is the condition of coachJoin, the coach's uid bound at the
+// placeholder given.
+func coachCond(placeholder string) string {
+	return `cc.coach_uid = ` + placeholder + ` AND clients.id = cc.client_id`
+}
+
+// assignedTo is true of a client (the clients table, unaliased) assigned
+// to the coach of the placeholder given: for a second coach condition,
+// when coachJoin holds the first.
 func assignedTo(placeholder string) string {
-	return `clients.id IN (SELECT client_id FROM client_coaches WHERE org_id = $1 AND coach_uid = ` + placeholder + `)`
+	return `clients.id IN (SELECT client_id FROM client_coaches WHERE coach_uid = ` + placeholder + `)`
 }
 
 // inScope fails with roster.ErrClientNotFound unless the caller of ctx may

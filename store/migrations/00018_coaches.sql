@@ -5,17 +5,19 @@
 ALTER TABLE memberships ADD COLUMN scope TEXT NOT NULL DEFAULT 'all';
 
 -- The coaches of each client, by the staff member's account uid (as
--- clients.created_by names the creator). The primary key serves a
--- client's coaches; client_coaches_coach serves a coach's clients: the
--- scope's EXISTS and the coach_uid filter probe it, and a scoped count
--- walks only the coach's rows of it.
+-- clients.created_by names the creator; an account is staff of one
+-- organization at most, and leaving it drops its assignments). The
+-- primary key answers whether a client is a coach's; client_coaches_coach
+-- holds a coach's clients in uid order, the keyset order of the filter
+-- page, which a scoped page and its count walk instead of the
+-- organization's clients. client_uid is the client's, which never changes.
 CREATE TABLE client_coaches (
-    client_id {{bigint}} NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
-    coach_uid {{bytewise_text}} NOT NULL,
-    org_id    {{bigint}} NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    client_id  {{bigint}} NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    coach_uid  {{bytewise_text}} NOT NULL,
+    client_uid {{bytewise_text}} NOT NULL,
     PRIMARY KEY (client_id, coach_uid)
 );
-CREATE INDEX client_coaches_coach ON client_coaches (org_id, coach_uid, client_id);
+CREATE INDEX client_coaches_coach ON client_coaches (coach_uid, client_uid);
 
 -- A client an Admin creates is assigned to them, whichever way it is
 -- created (the API, an import, SCIM, the console, a batch of creates), so
@@ -26,8 +28,8 @@ CREATE INDEX client_coaches_coach ON client_coaches (org_id, coach_uid, client_i
 -- +goose StatementBegin
 CREATE FUNCTION client_creator_coach() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO client_coaches (client_id, coach_uid, org_id)
-        SELECT NEW.id, NEW.created_by, NEW.org_id
+    INSERT INTO client_coaches (client_id, coach_uid, client_uid)
+        SELECT NEW.id, NEW.created_by, NEW.uid
         FROM accounts a JOIN memberships m ON m.account_id = a.id
         WHERE a.uid = NEW.created_by AND m.org_id = NEW.org_id AND m.role = 'Admin';
     RETURN NULL;
@@ -39,8 +41,8 @@ CREATE TRIGGER client_creator_coach AFTER INSERT ON clients
 {{- else}}
 -- +goose StatementBegin
 CREATE TRIGGER client_creator_coach AFTER INSERT ON clients BEGIN
-    INSERT INTO client_coaches (client_id, coach_uid, org_id)
-        SELECT new.id, new.created_by, new.org_id
+    INSERT INTO client_coaches (client_id, coach_uid, client_uid)
+        SELECT new.id, new.created_by, new.uid
         FROM accounts a JOIN memberships m ON m.account_id = a.id
         WHERE a.uid = new.created_by AND m.org_id = new.org_id AND m.role = 'Admin';
 END;
