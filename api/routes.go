@@ -155,6 +155,8 @@ var routes = []Route{
 	{Pattern: "GET /{user_uid}", Clients: true, Guard: staff, IDs: clientInPath, serve: (*Server).clientDetails},
 	{Pattern: "POST /save-notes/{user_uid}", Clients: true, Guard: staff, IDs: clientInPath, Under: "/{first}/{second}", serve: (*Server).saveNote},
 	{Pattern: "POST /{user_uid}/sessions", Clients: true, Guard: staff, IDs: clientInPath, Under: "/{first}/{second}", serve: (*Server).recordAnalysisSession},
+	{Pattern: "POST /{user_uid}/notes-history", Clients: true, Guard: staff, IDs: clientInPath, Under: "/{first}/{second}", serve: (*Server).addNote},
+	{Pattern: "GET /{user_uid}/notes-history", Clients: true, Guard: staff, IDs: clientInPath, serve: (*Server).noteHistory},
 	{Pattern: "GET /{user_uid}/sessions", Clients: true, Guard: staff, IDs: clientInPath, serve: (*Server).listAnalysisSessions},
 	{Pattern: "POST /{user_uid}/coaches/{$}", Clients: true, Guard: staff, IDs: coachOfClient, serve: (*Server).assignCoach},
 	{Pattern: "DELETE /{user_uid}/coaches/{$}", Clients: true, Guard: staff, IDs: coachOfClient, serve: (*Server).unassignCoach},

@@ -325,6 +325,7 @@ var probeFields = map[string]map[string]any{
 	"POST /save-notes/{user_uid}":                   {"note": "mine"},
 	"POST /{user_uid}/sessions":                     {"activity": "Running", "duration": 60},
 	"POST /{user_uid}/coaches/{$}":                  {"coach_uid": "00000000000000000000"},
+	"POST /{user_uid}/notes-history":                {"text": "mine"},
 	"DELETE /{user_uid}/coaches/{$}":                {"coach_uid": "00000000000000000000"},
 	"PUT /auth/me/clients/{user_uid}":               {"display_name": "Mine"},
 	"POST /auth/me/link-invitations/respond":        {"user_response": "accept"},

@@ -1476,6 +1476,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/client-management/clients/{user_uid}/notes-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a client's note versions
+         * @description Every saved version of the client's note that the caller sees, newest first, with its author and time: save-notes' versions and those posted here with visibility organization, and, for the Owner, the client's coaches and a version's author, those with visibility coaches. Page on with start_after_id=last_uid. A client the caller does not see is a 404.
+         */
+        get: operations["listClientNoteHistory"];
+        put?: never;
+        /**
+         * Save a version of a client's note
+         * @description Saves a version of the client's note by the caller. An organization version also replaces the client's notes field, as save-notes does (whose saves are organization versions too); a coaches version is kept in the history only. The body is JSON only; an unknown field, a duplicate key, a wrong type, an empty text or a visibility other than organization or coaches is a 400 naming the field.
+         */
+        post: operations["addClientNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user-management/users/{user_uid}/notes-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a client's note versions
+         * @description Every saved version of the client's note that the caller sees, newest first, with its author and time: save-notes' versions and those posted here with visibility organization, and, for the Owner, the client's coaches and a version's author, those with visibility coaches. Page on with start_after_id=last_uid. A client the caller does not see is a 404.
+         */
+        get: operations["listUserNoteHistory"];
+        put?: never;
+        /**
+         * Save a version of a client's note
+         * @description Saves a version of the client's note by the caller. An organization version also replaces the client's notes field, as save-notes does (whose saves are organization versions too); a coaches version is kept in the history only. The body is JSON only; an unknown field, a duplicate key, a wrong type, an empty text or a visibility other than organization or coaches is a 400 naming the field.
+         */
+        post: operations["addUserNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2689,6 +2743,29 @@ export interface components {
             user_uid: components["schemas"]["UID"];
             /** @description The client's coaches after the change, in uid order. */
             coach_uids: components["schemas"]["UID"][];
+        };
+        /** @enum {string} */
+        NoteVisibility: "organization" | "coaches";
+        NoteCreate: {
+            /** @description The note, at most 100,000 bytes of UTF-8. */
+            text: string;
+            /** @description organization (the default): every staff member who sees the client sees it, and it becomes the client's notes field, as save-notes writes it. coaches: only the client's coaches, the Owners and its author see it, and the notes field is left as it is. */
+            visibility?: components["schemas"]["NoteVisibility"];
+        };
+        NoteVersion: {
+            uid: components["schemas"]["UID"];
+            /** @description The note as saved; null when save-notes cleared it. */
+            text: string | null;
+            visibility: components["schemas"]["NoteVisibility"];
+            /** @description The staff account that saved it. */
+            author_uid: components["schemas"]["UID"];
+            /** Format: date-time */
+            created_at: string;
+        };
+        NoteHistoryPage: {
+            notes: components["schemas"]["NoteVersion"][];
+            /** @description Pass as start_after_id for the next page; empty on an empty page. */
+            last_uid: string;
         };
     };
     responses: {
@@ -6555,6 +6632,154 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listClientNoteHistory: {
+        parameters: {
+            query?: {
+                /** @description Return the versions older than this one. */
+                start_after_id?: components["schemas"]["UID"];
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteHistoryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addClientNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteCreate"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Note saved."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listUserNoteHistory: {
+        parameters: {
+            query?: {
+                /** @description Return the versions older than this one. */
+                start_after_id?: components["schemas"]["UID"];
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteHistoryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addUserNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteCreate"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Note saved."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
