@@ -30,8 +30,9 @@ func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coach
 		// Locked (on PostgreSQL) like every change of a client, so that a
 		// concurrent delete cannot leave an assignment to a gone client.
 		var clientID int64
-		err := s.txQueryRow(ctx, tx, `SELECT id FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible+s.forUpdate(),
-			org, clientUID).Scan(&clientID)
+		var active bool
+		err := s.txQueryRow(ctx, tx, `SELECT id, deactivated_at IS NULL FROM clients WHERE org_id = $1 AND uid = $2 AND `+
+			visible+s.forUpdate(), org, clientUID).Scan(&clientID, &active)
 		if errors.Is(err, sql.ErrNoRows) {
 			return roster.ErrClientNotFound
 		}
@@ -55,12 +56,12 @@ func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coach
 		}
 		change := `DELETE FROM client_coaches WHERE client_id = $1 AND coach_uid = $2`
 		if assigned {
-			change = `INSERT INTO client_coaches (client_id, coach_uid, client_uid) VALUES ($1, $2, $3)
+			change = `INSERT INTO client_coaches (client_id, coach_uid, client_uid, counted) VALUES ($1, $2, $3, $4)
 				ON CONFLICT DO NOTHING`
 		}
 		args := []any{clientID, coachUID}
 		if assigned {
-			args = append(args, clientUID)
+			args = append(args, clientUID, active)
 		}
 		n, err := rowsAffected(tx.ExecContext(ctx, change, args...))
 		if err != nil {

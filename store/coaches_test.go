@@ -130,6 +130,12 @@ func TestCoachScope(t *testing.T) {
 		if _, n := scopedUIDs(t, st, coach, roster.ClientFilter{}); n != int64(len(mine)) {
 			t.Errorf("count after deactivating an assigned client: %d", n)
 		}
+		if _, err := st.SetClientActive(ctx, org.ID, roster.ClientRef{UID: byOwner.UID}, true); err != nil {
+			t.Fatal(err)
+		}
+		if got, n := scopedUIDs(t, st, coach, roster.ClientFilter{}); n != int64(len(mine)+1) || len(got) != len(mine)+1 {
+			t.Errorf("after reactivating an assigned client: %v, count %d", got, n)
+		}
 		if coaches, err := st.SetCoach(ctx, org.ID, byOwner.UID, coach.AccountUID, false); err != nil || len(coaches) != 0 {
 			t.Fatalf("unassign: %v %v", coaches, err)
 		}

@@ -17,7 +17,7 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 	f = scoped(ctx, f)
 	w := filterWhere(org, f)
 	from, filter, filterArgs := w.fromTable(), w.String(), w.args
-	count, args := countQuery(f, from, filter, slices.Clip(filterArgs))
+	count, args := countQuery(f, w.coach, from, filter, slices.Clip(filterArgs))
 	// The keyset runs on the uids of the table walked: the coach's
 	// assignments' when coachJoin leads.
 	key := "uid"
@@ -60,7 +60,8 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 		if _, ok := countKeyOf(f); ok {
 			filterArgs = filterArgs[:1]
 		}
-		count, args := countQuery(f, from, filter, filterArgs)
+		// Nor the coach's count, which uses the coach's argument only.
+		count, args := countQuery(f, "", from, filter, filterArgs)
 		return page, s.queryRow(ctx, count, args...).Scan(&page.Count)
 	}
 	if order == "ASC" {
@@ -74,9 +75,12 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 // clients less the deactivated ones), from client_count_slots with a filter on
 // one gender, activity or admin (which count active clients only), and by
 // counting rows through the filter's index otherwise.
-func countQuery(f roster.ClientFilter, from, where string, args []any) (string, []any) {
+func countQuery(f roster.ClientFilter, coach, from, where string, args []any) (string, []any) {
 	if f.IsZero() {
 		return activeCount, args
+	}
+	if coach != "" && onlyCoach(f) {
+		return `SELECT count(*) FROM client_coaches WHERE coach_uid = ` + coach + ` AND counted = TRUE`, args
 	}
 	if k, ok := countKeyOf(f); ok {
 		args = append(args, k.dim, k.value)
@@ -105,7 +109,17 @@ func filterWhere(org roster.OrgID, f roster.ClientFilter) *where {
 	w.and(deactivatedCond(false))
 	w.and(visible)
 	w.filter(f)
+	w.activeCoach()
 	return w
+}
+
+// activeCoach narrows a walk of a coach's assignments (coachJoin) to the
+// clients they count, active and published, whose uids client_coaches_coach
+// holds in order apart from the others'.
+func (w *where) activeCoach() {
+	if w.from == coachJoin {
+		w.and("cc.counted = TRUE")
+	}
 }
 
 // filter adds f's conditions to w.
@@ -120,8 +134,8 @@ func (w *where) filter(f roster.ClientFilter) {
 		switch {
 		case coach == "":
 		case w.from == "":
-			w.from = coachJoin
-			w.and(coachCond(w.arg(coach)))
+			w.from, w.coach = coachJoin, w.arg(coach)
+			w.and(coachCond(w.coach))
 		default:
 			w.and(assignedTo(w.arg(coach)))
 		}
@@ -146,4 +160,12 @@ func (w *where) filter(f roster.ClientFilter) {
 		w.and(`EXISTS (SELECT 1 FROM client_activities a WHERE a.client_id = clients.id AND a.activity IN (` +
 			strings.Join(in, ", ") + `))`)
 	}
+}
+
+// onlyCoach reports whether f selects one coach's clients and nothing
+// else: their count is that of the coach's counted assignments.
+func onlyCoach(f roster.ClientFilter) bool {
+	g := f
+	g.Scope, g.CoachUID = "", ""
+	return g.IsZero() && (f.Scope == "" || f.CoachUID == "" || f.Scope == f.CoachUID)
 }

@@ -26,8 +26,9 @@ type where struct {
 	// its arguments each time it runs (see searchCond).
 	customPlan bool
 	// from is the FROM that leads to the clients, when not the clients
-	// table alone: coachJoin, for a coach's clients.
-	from string
+	// table alone: coachJoin, for a coach's clients, whose uid is bound at
+	// coach.
+	from, coach string
 }
 
 // newWhere starts a clause on the organization column named.
@@ -110,6 +111,9 @@ func (s *Store) listWhere(org roster.OrgID, q roster.ClientQuery, way searchWay)
 		w.and("email_key = " + w.arg(roster.EmailKey(q.Email)))
 	}
 	w.filter(q.ClientFilter)
+	if !q.Deactivated {
+		w.activeCoach()
+	}
 	if q.Search != "" {
 		s.searchCond(w, roster.NewSearchKey(q.Search), way)
 	}
