@@ -72,7 +72,9 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 
 // countQuery returns a query for the number of clients matching f, and its
 // arguments: from the organization's counters without a filter (all its
-// clients less the deactivated ones), from client_count_slots with a filter on
+// clients less the deactivated ones), from the coach's counted assignments
+// when f selects one coach's clients only (coach is the placeholder of
+// the coach's uid, "" for none), from client_count_slots with a filter on
 // one gender, activity or admin (which count active clients only), and by
 // counting rows through the filter's index otherwise.
 func countQuery(f roster.ClientFilter, coach, from, where string, args []any) (string, []any) {
