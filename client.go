@@ -65,12 +65,15 @@ func NewClient(createdBy string, fields ClientFields, now time.Time) Client {
 
 // ParseNote checks a client's note as typed: at most MaxNoteBytes of
 // UTF-8. An empty note clears it: nil.
-func ParseNote(text string) (*string, error) {
+func ParseNote(text string) (*string, error) { return ParseNoteField("note", text) }
+
+// ParseNoteField is ParseNote for the note in the field named.
+func ParseNoteField(field, text string) (*string, error) {
 	if len(text) > MaxNoteBytes {
-		return nil, Errorf(KindTooLarge, "note: must be at most %d bytes", MaxNoteBytes)
+		return nil, Errorf(KindTooLarge, "%s: must be at most %d bytes", field, MaxNoteBytes)
 	}
 	if !utf8.ValidString(text) {
-		return nil, Errorf(KindInvalid, "note: must be valid UTF-8")
+		return nil, Errorf(KindInvalid, "%s: must be valid UTF-8", field)
 	}
 	if text == "" {
 		return nil, nil
@@ -143,7 +146,11 @@ type ClientUpdate struct {
 
 // ClientFilter selects clients for a filter page. Zero values do not filter.
 type ClientFilter struct {
-	AdminUID   string
+	AdminUID string // created by
+	CoachUID string // assigned to this coach
+	// Scope is the coach the caller's scope limits them to: the store
+	// sets it from the caller (store.AsStaff), never the request.
+	Scope      string
 	Gender     string
 	Activities []string  // clients preferring any of these
 	From, To   time.Time // last_session bounds: From inclusive, To exclusive
@@ -151,7 +158,7 @@ type ClientFilter struct {
 
 // IsZero reports whether f selects every client.
 func (f ClientFilter) IsZero() bool {
-	return f.AdminUID == "" && f.Gender == "" && len(f.Activities) == 0 && f.From.IsZero() && f.To.IsZero()
+	return f.AdminUID == "" && f.CoachUID == "" && f.Scope == "" && f.Gender == "" && len(f.Activities) == 0 && f.From.IsZero() && f.To.IsZero()
 }
 
 // Page is a keyset position in a list: by the client of a uid, which in
@@ -171,3 +178,31 @@ type FilterPage struct {
 // ErrClientNotFound answers for a client that does not exist and for one of
 // another organization alike, so that neither can be told apart.
 var ErrClientNotFound = Errorf(KindNotFound, "user not found or not under this organization")
+
+// Note visibilities: a note the organization's staff see, or one only the
+// client's coaches, the Owners and its author see.
+const (
+	NoteOrganization = "organization"
+	NoteCoaches      = "coaches"
+)
+
+// ParseNoteVisibility validates a note's visibility, the visibility field;
+// none is NoteOrganization.
+func ParseNoteVisibility(v any) (string, error) {
+	switch s, _ := v.(string); {
+	case v == nil:
+		return NoteOrganization, nil
+	case s == NoteOrganization || s == NoteCoaches:
+		return s, nil
+	}
+	return "", FieldErrorf("visibility", "must be %s or %s", NoteOrganization, NoteCoaches)
+}
+
+// NoteVersion is one saved version of a client's note.
+type NoteVersion struct {
+	UID        string
+	AuthorUID  string
+	Text       *string // nil: the note was cleared
+	Visibility string
+	CreatedAt  time.Time
+}

@@ -8,6 +8,7 @@ type Principal struct {
 	OrgUID           string
 	AccountUID       string
 	Role             string
+	Scope            string // the staff member's scope: ScopeAll or ScopeAssigned
 	SignInSessionUID string // the sign-in session of a Roster bearer token; "" otherwise
 	KeyID            string // the public id of the API key that authenticated the request; "" for a person
 }
@@ -22,6 +23,30 @@ func ParseRole(v any) (string, error) {
 		return s, nil
 	}
 	return "", FieldErrorf("role", "must be %s or %s", RoleOwner, RoleAdmin)
+}
+
+// A staff member's scope: which of the organization's clients they see
+// and change. An Owner sees all whatever their scope says.
+const (
+	ScopeAll      = "all"
+	ScopeAssigned = "assigned"
+)
+
+// ParseScope validates a staff member's scope, the scope field.
+func ParseScope(v any) (string, error) {
+	if s, _ := v.(string); s == ScopeAll || s == ScopeAssigned {
+		return s, nil
+	}
+	return "", FieldErrorf("scope", "must be %s or %s", ScopeAll, ScopeAssigned)
+}
+
+// Coach is the account uid p's scope limits them to, the clients assigned
+// to it; "" when p sees every client of the organization.
+func (p Principal) Coach() string {
+	if p.Role == RoleAdmin && p.Scope == ScopeAssigned {
+		return p.AccountUID
+	}
+	return ""
 }
 
 // Permission is something a caller may be allowed to do.

@@ -35,18 +35,21 @@ type StaffMember struct {
 	Email       string
 	DisplayName string
 	Role        string
+	Scope       string // ScopeAll or ScopeAssigned
 	Status      string // "Active"
 	Deactivated bool   // the organization deactivated the account: it cannot sign in
 }
 
 // StaffUpdate is a change to a staff member, made whole or not at all: the
 // cap on their simultaneous sign-in sessions (nil removes it), and their
-// role, Owner or Admin; each only when its Set flag is.
+// role, Owner or Admin; their scope, all or assigned; each only when its Set flag is.
 type StaffUpdate struct {
 	SetSessionsLimit bool
 	SessionsLimit    *int64
 	SetRole          bool
 	Role             string
+	SetScope         bool
+	Scope            string
 }
 
 // ErrStaffNotFound is the answer for a staff uid that is not of the

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -30,6 +31,9 @@ type benchEnv struct {
 	bare   *httptest.Server
 	uids   []string
 	client *http.Client
+	// dir and dbURL are the store's, for a benchmark that reads the
+	// database directly.
+	dir, dbURL string
 }
 
 func benchClients() int {
@@ -54,7 +58,7 @@ func benchEach(b *testing.B, fn func(b *testing.B, e *benchEnv)) {
 			if err := st.Migrate(context.Background(), discardLog); err != nil {
 				b.Fatal(err)
 			}
-			e := &benchEnv{env: newEnv(b, st)}
+			e := &benchEnv{env: newEnv(b, st), dir: dir, dbURL: dbURL}
 			e.org = storetest.NewOrg(b, st, "Enterprise")
 			e.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 			e.uids = populate(b, st, e.org, benchClients())
@@ -239,5 +243,48 @@ func BenchmarkCreate(b *testing.B) {
 				}
 			})
 		})
+	})
+}
+
+// coachEvery is how sparse a coach's clients are in BenchmarkScopedPage:
+// one client in 100, 1,000 of 100,000; all of them male (seedShape).
+const coachEvery = 100
+
+// BenchmarkScopedPage compares a filter page with its count for an Admin
+// whose scope is assigned with the Owner's, unfiltered and by gender. The
+// scoped pages start after one of the Admin's clients, spread over the
+// table as the Owner's cursors are.
+func BenchmarkScopedPage(b *testing.B) {
+	benchEach(b, func(b *testing.B, e *benchEnv) {
+		admin := e.subAdminOf(e.org.APIKey, "coach@example.com")
+		expect(b, e.json("PUT", "/admin-management/sub-admins/", map[string]any{"user_uid": admin.UID, "scope": "assigned"}), 200)
+		var mine []string
+		for i := 0; i < len(e.uids); i += coachEvery {
+			if _, err := e.st.SetCoach(context.Background(), e.org.ID, e.uids[i], admin.UID, true); err != nil {
+				b.Fatal(err)
+			}
+			mine = append(mine, e.uids[i])
+		}
+		slices.Sort(mine)
+		if _, err := rawDB(b, e.dir, e.dbURL).Exec("ANALYZE"); err != nil {
+			b.Fatal(err)
+		}
+		key := decodeAs[struct {
+			APIKey string `json:"api_key"`
+		}](b, e.as(admin.Token, "POST", "/auth/api-keys", map[string]string{"name": "bench"}), 201).APIKey
+		all := slices.Sorted(slices.Values(e.uids))
+		cursor := func(uids []string, i int) string { return uids[5+i%(len(uids)-5)] }
+		for _, filter := range []string{"", "&gender=male"} {
+			b.Run("owner-with-count"+filter, func(b *testing.B) {
+				e.hit(b, e.srv.URL, e.org.APIKey, func(i int) string {
+					return "/client-management/clients/filter/?limit=5" + filter + "&start_after_id=" + cursor(all, i)
+				})
+			})
+			b.Run("scoped-with-count"+filter, func(b *testing.B) {
+				e.hit(b, e.srv.URL, key, func(i int) string {
+					return "/client-management/clients/filter/?limit=5" + filter + "&start_after_id=" + cursor(mine, i)
+				})
+			})
+		}
 	})
 }

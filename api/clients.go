@@ -214,7 +214,7 @@ func (s *Server) filterClients(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-var filterParams = []string{"start_after_id", "end_before_id", "limit", "admin_uid", "start_date",
+var filterParams = []string{"start_after_id", "end_before_id", "limit", "admin_uid", "coach_uid", "start_date",
 	"end_date", "gender", "preferable_activities", "activity"}
 
 // parseFilter reads the filter's parameters, as params returned them.
@@ -229,12 +229,12 @@ func parseFilter(v map[string]string) (roster.ClientFilter, roster.Page, error) 
 	if page.After != "" && page.Before != "" {
 		return f, page, invalid("start_after_id and end_before_id: give one, not both")
 	}
-	for _, k := range []string{"start_after_id", "end_before_id", "admin_uid"} {
+	for _, k := range []string{"start_after_id", "end_before_id", "admin_uid", "coach_uid"} {
 		if _, err := uidParam(v, k); err != nil {
 			return f, page, err
 		}
 	}
-	f.AdminUID = v["admin_uid"]
+	f.AdminUID, f.CoachUID = v["admin_uid"], v["coach_uid"]
 	if g := v["gender"]; g != "" {
 		if f.Gender, err = roster.ParseGender(g); err != nil {
 			return f, page, invalid("gender: %v", err)

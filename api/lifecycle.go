@@ -145,17 +145,24 @@ func (s *Server) updateStaff(w http.ResponseWriter, r *http.Request) error {
 	}
 	rawLimit, hasLimit := in.fields["sessions_limit"]
 	rawRole, hasRole := in.fields["role"]
+	rawScope, hasScope := in.fields["scope"]
 	delete(in.fields, "sessions_limit")
 	delete(in.fields, "role")
+	delete(in.fields, "scope")
 	for k := range in.fields {
-		return invalid("%s: unknown field; accepted: user_uid, sessions_limit, role", k)
+		return invalid("%s: unknown field; accepted: user_uid, sessions_limit, role, scope", k)
 	}
-	if !hasLimit && !hasRole {
-		return invalid("sessions_limit: required (null removes the limit), unless role is given")
+	if !hasLimit && !hasRole && !hasScope {
+		return invalid("sessions_limit: required (null removes the limit), unless role or scope is given")
 	}
-	u := roster.StaffUpdate{SetRole: hasRole, SetSessionsLimit: hasLimit}
+	u := roster.StaffUpdate{SetRole: hasRole, SetSessionsLimit: hasLimit, SetScope: hasScope}
 	if hasRole {
 		if u.Role, err = roster.ParseRole(rawRole); err != nil {
+			return err
+		}
+	}
+	if hasScope {
+		if u.Scope, err = roster.ParseScope(rawScope); err != nil {
 			return err
 		}
 	}

@@ -135,6 +135,7 @@ var (
 	staffRef         = []ID{{StaffUID, InBody, "user_uid"}}
 	scimUser         = []ID{{ClientUID, InPath, "id"}}
 	webhookInPath    = []ID{{WebhookID, InPath, "id"}}
+	coachOfClient    = []ID{clientInPath[0], {StaffUID, InBody, "coach_uid"}}
 )
 
 // routes is every route of the API, on one screen.
@@ -148,15 +149,19 @@ var routes = []Route{
 	{Pattern: "POST /{$}", Clients: true, Guard: staff, Budget: uploadBudget, serve: (*Server).createClient},
 	{Pattern: "PUT /{$}", Clients: true, Guard: staff, IDs: clientInBody, Budget: uploadBudget, serve: (*Server).updateClient},
 	{Pattern: "DELETE /{$}", Clients: true, Guard: staff, IDs: clientInBody, serve: (*Server).deleteClient},
-	{Pattern: "GET /filter/{$}", Clients: true, Guard: staff, IDs: []ID{{StaffUID, InQuery, "admin_uid"}}, serve: (*Server).filterClients},
+	{Pattern: "GET /filter/{$}", Clients: true, Guard: staff, IDs: []ID{{StaffUID, InQuery, "admin_uid"}, {StaffUID, InQuery, "coach_uid"}}, serve: (*Server).filterClients},
 	{Pattern: "GET /export/{$}", Clients: true, Guard: staff, Stream: true, serve: (*Server).exportClients},
 	{Pattern: "POST /import/{$}", Clients: true, Guard: staff, Stream: true, Budget: Unbounded, serve: (*Server).importClients},
 	{Pattern: "GET /{user_uid}", Clients: true, Guard: staff, IDs: clientInPath, serve: (*Server).clientDetails},
 	{Pattern: "POST /save-notes/{user_uid}", Clients: true, Guard: staff, IDs: clientInPath, Under: "/{first}/{second}", serve: (*Server).saveNote},
 	{Pattern: "POST /{user_uid}/sessions", Clients: true, Guard: staff, IDs: clientInPath, Under: "/{first}/{second}", serve: (*Server).recordAnalysisSession},
+	{Pattern: "POST /{user_uid}/notes-history", Clients: true, Guard: staff, IDs: clientInPath, Under: "/{first}/{second}", serve: (*Server).addNote},
+	{Pattern: "GET /{user_uid}/notes-history", Clients: true, Guard: staff, IDs: clientInPath, serve: (*Server).noteHistory},
 	{Pattern: "GET /{user_uid}/sessions", Clients: true, Guard: staff, IDs: clientInPath, serve: (*Server).listAnalysisSessions},
 	{Pattern: "POST /{user_uid}/metrics", Clients: true, Guard: staff, IDs: clientInPath, Under: "/{first}/{second}", serve: (*Server).recordMetric},
 	{Pattern: "GET /{user_uid}/metrics", Clients: true, Guard: staff, IDs: clientInPath, serve: (*Server).listMetrics},
+	{Pattern: "POST /{user_uid}/coaches/{$}", Clients: true, Guard: staff, IDs: coachOfClient, serve: (*Server).assignCoach},
+	{Pattern: "DELETE /{user_uid}/coaches/{$}", Clients: true, Guard: staff, IDs: coachOfClient, serve: (*Server).unassignCoach},
 	{Pattern: "POST /deactivate/{$}", Clients: true, Guard: staff, IDs: clientOrExternal, serve: (*Server).deactivateClient},
 	{Pattern: "POST /reactivate/{$}", Clients: true, Guard: staff, IDs: clientOrExternal, serve: (*Server).reactivateClient},
 	{Pattern: "POST /force-logout/{$}", Clients: true, Guard: staff, IDs: clientOrExternal, serve: (*Server).forceLogoutClient},

@@ -79,7 +79,7 @@ func (c routeCall) wildcards() []string {
 // idNames are the request fields that always name something to look up,
 // wherever an operation documents them. external_id is not among them:
 // creating or updating a client sets it.
-var idNames = []string{"user_uid", "link_uid", "invite_token", "key_id", "admin_uid", "actor_uid", "object_uid"}
+var idNames = []string{"user_uid", "link_uid", "invite_token", "key_id", "admin_uid", "coach_uid", "actor_uid", "object_uid"}
 
 // TestRoutesAreDocumented checks the table against the document the
 // server serves and the seed's: every route is an operation, in the seed's
@@ -325,6 +325,9 @@ var probeFields = map[string]map[string]any{
 	"POST /save-notes/{user_uid}":                   {"note": "mine"},
 	"POST /{user_uid}/sessions":                     {"activity": "Running", "duration": 60},
 	"POST /{user_uid}/metrics":                      {"field": "weight", "value": 70},
+	"POST /{user_uid}/coaches/{$}":                  {"coach_uid": "00000000000000000000"},
+	"POST /{user_uid}/notes-history":                {"text": "mine"},
+	"DELETE /{user_uid}/coaches/{$}":                {"coach_uid": "00000000000000000000"},
 	"PUT /auth/me/clients/{user_uid}":               {"display_name": "Mine"},
 	"POST /auth/me/link-invitations/respond":        {"user_response": "accept"},
 	"PUT /admin-management/sub-admins/{$}":          {"sessions_limit": 5},

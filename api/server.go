@@ -243,6 +243,8 @@ func (s *Server) signedIn(h handlerFunc) http.Handler {
 			kind = roster.ActorAPIKey
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, p)
+		// The store narrows what it reads and changes to p's scope.
+		ctx = store.AsStaff(ctx, p)
 		ctx = roster.WithActor(ctx, roster.Actor{UID: p.AccountUID, Kind: kind, KeyID: p.KeyID, RemoteAddr: addr})
 		return h(w, r.WithContext(ctx))
 	})

@@ -17,6 +17,7 @@ type staffJSON struct {
 	Email       string `json:"email"`
 	DisplayName string `json:"display_name"`
 	Role        string `json:"role,omitempty"`
+	Scope       string `json:"scope,omitempty"` // shown with the role
 	Status      string `json:"status"`
 }
 
@@ -59,7 +60,7 @@ func (s *Server) writeStaff(w http.ResponseWriter, r *http.Request, withRole boo
 	for i, m := range staff {
 		out.Users[i] = staffJSON{UID: m.UID, Email: m.Email, DisplayName: m.DisplayName, Status: m.Status}
 		if withRole {
-			out.Users[i].Role = m.Role
+			out.Users[i].Role, out.Users[i].Scope = m.Role, m.Scope
 		}
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -12,6 +12,7 @@ import (
 
 	"roster"
 	"roster/photo"
+	"roster/store"
 )
 
 // A console session is a sign-in session of the API's (store's), whose
@@ -219,7 +220,9 @@ func (c *Console) serve(h handler) http.Handler {
 			if s.signedIn {
 				actor.UID, actor.Kind = s.p.AccountUID, roster.ActorToken
 			}
-			r = r.WithContext(roster.WithActor(r.Context(), actor))
+			// The store narrows what the pages read and change to the
+			// person's scope, as it does for the API.
+			r = r.WithContext(store.AsStaff(roster.WithActor(r.Context(), actor), s.p))
 			err = h(w, r, s)
 		}
 		if err != nil {

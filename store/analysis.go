@@ -20,6 +20,9 @@ func (s *Store) RecordAnalysisSession(ctx context.Context, org roster.OrgID, cli
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// Not found too drops a cached copy, which must be stale.
 		clientsChanged(ctx, clientUID)
+		if err := s.inScope(ctx, tx, org, roster.ClientRef{UID: clientUID}); err != nil {
+			return err
+		}
 		// The client's row first, then the organization's: the order of
 		// every transaction, so that none waits on another in a cycle on
 		// PostgreSQL. A session recorded late, older than the latest one,
@@ -80,9 +83,12 @@ func (s *Store) ClientAnalysisSessions(ctx context.Context, org roster.OrgID, cl
 	// Looked up apart, so that a client without sessions is told from one
 	// that does not exist, and the page then walks the session index.
 	var clientID int64
-	err := s.queryRow(ctx, `SELECT id FROM clients WHERE org_id = $1 AND uid = $2`, org, clientUID).Scan(&clientID)
+	err := s.queryRow(ctx, `SELECT id FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible, org, clientUID).Scan(&clientID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, roster.ErrClientNotFound
+	}
+	if err == nil {
+		err = s.inScope(ctx, nil, org, roster.ClientRef{UID: clientUID})
 	}
 	if err != nil {
 		return nil, err

@@ -31,13 +31,13 @@ func (s *Store) APIKeyByID(ctx context.Context, keyID string) (roster.APIKey, er
 	var accountID int64
 	var used dbTime
 	err := s.queryRow(ctx, `
-		SELECT k.secret_hash, k.last_used_at, a.id, a.uid, m.role, o.id, o.uid
+		SELECT k.secret_hash, k.last_used_at, a.id, a.uid, m.role, m.scope, o.id, o.uid
 		FROM api_keys k
 		JOIN accounts a ON a.id = k.account_id
 		JOIN memberships m ON m.account_id = a.id AND m.org_id = k.org_id AND m.status = 'Active'
 		JOIN organizations o ON o.id = m.org_id
 		WHERE k.key_id = $1 AND k.revoked_at IS NULL AND a.deactivated_at IS NULL`, keyID).
-		Scan(&k.SecretHash, &used, &accountID, &k.Principal.AccountUID, &k.Principal.Role, &k.Principal.OrgID, &k.Principal.OrgUID)
+		Scan(&k.SecretHash, &used, &accountID, &k.Principal.AccountUID, &k.Principal.Role, &k.Principal.Scope, &k.Principal.OrgID, &k.Principal.OrgUID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return roster.APIKey{}, roster.Errorf(roster.KindUnauthorized, "invalid API key")
 	}

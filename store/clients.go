@@ -128,6 +128,12 @@ var clientByUID = `SELECT ` + clientColumns + ` FROM clients WHERE org_id = $1 A
 // Client returns one client of the organization, from the cache when it
 // holds it (see caches).
 func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roster.Client, error) {
+	// Checked on every read, the cache's hits too: the cache holds the
+	// client, not who may see it, and an assignment's change then needs
+	// no invalidation.
+	if err := s.inScope(ctx, nil, org, roster.ClientRef{UID: uid}); err != nil {
+		return roster.Client{}, err
+	}
 	now := s.now()
 	if c, ok := s.caches.client(org, uid, now); ok {
 		return c, nil
@@ -274,6 +280,9 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		// transaction read. SQLite's writer is alone anyway.
 		old, err := s.lockedClient(ctx, tx, `SELECT `+countedColumns+`
 			FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible+s.forUpdate(), org, uid)
+		if err == nil {
+			err = s.inScope(ctx, tx, org, roster.ClientRef{UID: uid})
+		}
 		if err != nil {
 			return err
 		}
@@ -402,6 +411,10 @@ func (s *Store) moveCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, be
 // key, for the caller to delete once the change is committed.
 func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) (photo string, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// Before the delete, which takes the client's assignments along.
+		if err := s.inScope(ctx, tx, org, roster.ClientRef{UID: uid}); err != nil {
+			return err
+		}
 		old, err := s.lockedClient(ctx, tx, `DELETE FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible+`
 			RETURNING `+countedColumns, org, uid)
 		if err != nil {
@@ -420,10 +433,28 @@ func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) 
 	return photo, err
 }
 
-// SaveNote replaces a client's note; a nil text clears it.
+// SaveNote replaces a client's note; a nil text clears it. The note's
+// history keeps it as a version the organization sees.
 func (s *Store) SaveNote(ctx context.Context, org roster.OrgID, uid string, text *string) error {
+	return s.AddNote(ctx, org, uid, text, roster.NoteOrganization)
+}
+
+// AddNote saves a version of a client's note, by ctx's actor, seen as
+// visibility says. A version the organization sees is also the client's
+// note, which it replaces (a nil text clears it); one for its coaches
+// only is kept in the history alone.
+func (s *Store) AddNote(ctx context.Context, org roster.OrgID, uid string, text *string, visibility string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		clientsChanged(ctx, uid) // not found too: a cached copy must be stale
+		if err := s.inScope(ctx, tx, org, roster.ClientRef{UID: uid}); err != nil {
+			return err
+		}
+		if err := s.insertNoteVersion(ctx, tx, org, uid, text, visibility); err != nil {
+			return err
+		}
+		if visibility != roster.NoteOrganization {
+			return audit(ctx, tx, org, "client.note", "client", uid, "notes-history")
+		}
 		err := s.emitClient(ctx, tx, org, roster.EventClientNoteSaved, `
 			UPDATE clients SET note_text = $3, note_updated_at = $4, updated_at = $4
 			WHERE org_id = $1 AND uid = $2 AND `+visible,
@@ -474,4 +505,68 @@ func qualified(alias, columns string) string {
 		}
 	}
 	return strings.Join(cols, ", ")
+}
+
+// insertNoteVersion adds a version to the history of the organization's
+// client uid, or fails with roster.ErrClientNotFound.
+func (s *Store) insertNoteVersion(ctx context.Context, tx *sql.Tx, org roster.OrgID, uid string, text *string, visibility string) error {
+	t := s.now()
+	n, err := rowsAffected(tx.ExecContext(ctx, `INSERT INTO client_notes (uid, client_id, author_uid, text, visibility, created_at)
+		SELECT $1, id, $2, $3, $4, $5 FROM clients WHERE org_id = $6 AND uid = $7 AND `+visible,
+		roster.NewUID(t), roster.ActorFrom(ctx).UID, text, visibility, dbTime{t}, org, uid))
+	if err == nil && n == 0 {
+		err = roster.ErrClientNotFound
+	}
+	return err
+}
+
+// NoteHistory returns up to limit versions of the note of the
+// organization's client uid older than the version after ("" for the
+// newest), newest first, of those viewer sees: the organization's, and
+// those for the client's coaches when viewer is an Owner, the author or
+// one of the client's coaches.
+func (s *Store) NoteHistory(ctx context.Context, org roster.OrgID, uid string, viewer roster.Principal, after string,
+	limit int) ([]roster.NoteVersion, error) {
+	var clientID int64
+	err := s.queryRow(ctx, `SELECT id FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible, org, uid).Scan(&clientID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, roster.ErrClientNotFound
+	}
+	if err == nil {
+		err = s.inScope(ctx, nil, org, roster.ClientRef{UID: uid})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if after == "" {
+		after = "~" // sorts after every uid
+	}
+	args := []any{clientID, after}
+	seen := ""
+	if viewer.Role != roster.RoleOwner {
+		args = append(args, viewer.AccountUID)
+		seen = ` AND (visibility = '` + roster.NoteOrganization + `' OR author_uid = $3
+			OR EXISTS (SELECT 1 FROM client_coaches WHERE client_id = $1 AND coach_uid = $3))`
+	}
+	rows, err := s.query(ctx, `SELECT uid, author_uid, text, visibility, created_at FROM client_notes
+		WHERE client_id = $1 AND uid < $2`+seen+` ORDER BY uid DESC LIMIT `+s.limit(&args, limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	versions := []roster.NoteVersion{}
+	for rows.Next() {
+		var v roster.NoteVersion
+		var text sql.NullString
+		var created dbTime
+		if err := rows.Scan(&v.UID, &v.AuthorUID, &text, &v.Visibility, &created); err != nil {
+			return nil, err
+		}
+		if text.Valid {
+			v.Text = &text.String
+		}
+		v.CreatedAt = created.Time
+		versions = append(versions, v)
+	}
+	return versions, rows.Err()
 }

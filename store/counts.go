@@ -181,7 +181,9 @@ func room(limit int64, plan string, count int64, n int) error {
 // f filters by creator, gender or one activity, or several of them, and
 // not by dates.
 func countKeyOf(f roster.ClientFilter) (countKey, bool) {
-	if len(f.Activities) > 1 || !f.From.IsZero() || !f.To.IsZero() {
+	// No counter is kept per coach: a coach's clients are counted through
+	// client_coaches_coach (see assignedTo).
+	if len(f.Activities) > 1 || !f.From.IsZero() || !f.To.IsZero() || f.CoachUID != "" || f.Scope != "" {
 		return countKey{}, false
 	}
 	var admin, gender, activity *countKey

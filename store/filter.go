@@ -14,23 +14,31 @@ import (
 // match f, newest first, with the number of matching clients. The count
 // rides on the page's query as a scalar subquery, saving a round trip.
 func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
-	filter, filterArgs := filterWhere(org, f)
-	count, args := countQuery(f, filter, slices.Clip(filterArgs))
+	f = scoped(ctx, f)
+	w := filterWhere(org, f)
+	from, filter, filterArgs := w.fromTable(), w.String(), w.args
+	count, args := countQuery(f, w.coach, from, filter, slices.Clip(filterArgs))
+	// The keyset runs on the uids of the table walked: the coach's
+	// assignments' when coachJoin leads.
+	key := "uid"
+	if w.from != "" {
+		key = "cc.client_uid"
+	}
 	where := filter
 	order := "DESC"
 	switch {
 	case p.After != "":
 		args = append(args, p.After)
-		where += fmt.Sprintf(" AND uid < $%d", len(args))
+		where += fmt.Sprintf(" AND %s < $%d", key, len(args))
 	case p.Before != "":
 		// Walk up from the cursor, then put the page back in list order.
 		args = append(args, p.Before)
-		where += fmt.Sprintf(" AND uid > $%d", len(args))
+		where += fmt.Sprintf(" AND %s > $%d", key, len(args))
 		order = "ASC"
 	}
 	var page roster.FilterPage
-	rows, err := s.query(ctx, fmt.Sprintf(`SELECT (%s), %s FROM clients WHERE %s ORDER BY uid %s LIMIT %s`,
-		count, listColumns, where, order, s.limit(&args, p.Limit)), args...)
+	rows, err := s.query(ctx, fmt.Sprintf(`SELECT (%s), %s FROM %s WHERE %s ORDER BY %s %s LIMIT %s`,
+		count, listColumns, from, where, key, order, s.limit(&args, p.Limit)), args...)
 	if err != nil {
 		return page, err
 	}
@@ -52,7 +60,8 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 		if _, ok := countKeyOf(f); ok {
 			filterArgs = filterArgs[:1]
 		}
-		count, args := countQuery(f, filter, filterArgs)
+		// Nor the coach's count, which uses the coach's argument only.
+		count, args := countQuery(f, "", from, filter, filterArgs)
 		return page, s.queryRow(ctx, count, args...).Scan(&page.Count)
 	}
 	if order == "ASC" {
@@ -63,18 +72,23 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 
 // countQuery returns a query for the number of clients matching f, and its
 // arguments: from the organization's counters without a filter (all its
-// clients less the deactivated ones), from client_count_slots with a filter on
+// clients less the deactivated ones), from the coach's counted assignments
+// when f selects one coach's clients only (coach is the placeholder of
+// the coach's uid, "" for none), from client_count_slots with a filter on
 // one gender, activity or admin (which count active clients only), and by
 // counting rows through the filter's index otherwise.
-func countQuery(f roster.ClientFilter, where string, args []any) (string, []any) {
+func countQuery(f roster.ClientFilter, coach, from, where string, args []any) (string, []any) {
 	if f.IsZero() {
 		return activeCount, args
+	}
+	if coach != "" && onlyCoach(f) {
+		return `SELECT count(*) FROM client_coaches WHERE coach_uid = ` + coach + ` AND counted = TRUE`, args
 	}
 	if k, ok := countKeyOf(f); ok {
 		args = append(args, k.dim, k.value)
 		return counterSum(fmt.Sprintf("$%d", len(args)-1), fmt.Sprintf("$%d", len(args))), args
 	}
-	return `SELECT count(*) FROM clients WHERE ` + where, args
+	return `SELECT count(*) FROM ` + from + ` WHERE ` + where, args
 }
 
 // limit returns the value of a LIMIT (or OFFSET) clause for n. On
@@ -90,20 +104,43 @@ func (s *Store) limit(args *[]any, n int) string {
 	return fmt.Sprintf("$%d", len(*args))
 }
 
-// filterWhere builds the WHERE clause of f; its first argument is always
-// the organization. Deactivated clients are left out.
-func filterWhere(org roster.OrgID, f roster.ClientFilter) (string, []any) {
+// filterWhere builds the clause of f; its first argument is always the
+// organization. Deactivated clients are left out.
+func filterWhere(org roster.OrgID, f roster.ClientFilter) *where {
 	w := newWhere("org_id", org)
 	w.and(deactivatedCond(false))
 	w.and(visible)
 	w.filter(f)
-	return w.String(), w.args
+	w.activeCoach()
+	return w
+}
+
+// activeCoach narrows a walk of a coach's assignments (coachJoin) to the
+// clients they count, active and published, whose uids client_coaches_coach
+// holds in order apart from the others'.
+func (w *where) activeCoach() {
+	if w.from == coachJoin {
+		w.and("cc.counted = TRUE")
+	}
 }
 
 // filter adds f's conditions to w.
 func (w *where) filter(f roster.ClientFilter) {
 	if f.AdminUID != "" {
 		w.and("created_by = " + w.arg(f.AdminUID))
+	}
+	// A coach filter and a scope both hold: a scoped Admin asking for
+	// another coach's clients sees those assigned to both. The query walks
+	// the first coach's assignments (coachJoin).
+	for _, coach := range []string{f.Scope, f.CoachUID} {
+		switch {
+		case coach == "":
+		case w.from == "":
+			w.from, w.coach = coachJoin, w.arg(coach)
+			w.and(coachCond(w.coach))
+		default:
+			w.and(assignedTo(w.arg(coach)))
+		}
 	}
 	if f.Gender != "" {
 		w.and("gender = " + w.arg(f.Gender))
@@ -125,4 +162,12 @@ func (w *where) filter(f roster.ClientFilter) {
 		w.and(`EXISTS (SELECT 1 FROM client_activities a WHERE a.client_id = clients.id AND a.activity IN (` +
 			strings.Join(in, ", ") + `))`)
 	}
+}
+
+// onlyCoach reports whether f selects one coach's clients and nothing
+// else: their count is that of the coach's counted assignments.
+func onlyCoach(f roster.ClientFilter) bool {
+	g := f
+	g.Scope, g.CoachUID = "", ""
+	return g.IsZero() && (f.Scope == "" || f.CoachUID == "" || f.Scope == f.CoachUID)
 }

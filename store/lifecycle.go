@@ -27,6 +27,9 @@ func (s *Store) SetClientActive(ctx context.Context, org roster.OrgID, ref roste
 	cond, arg := whereClient(ref)
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		c, err := s.lockedClient(ctx, tx, `SELECT `+countedColumns+` FROM clients WHERE org_id = $1 AND `+cond+s.forUpdate(), org, arg)
+		if err == nil {
+			err = s.inScope(ctx, tx, org, ref)
+		}
 		uid = c.uid
 		if err != nil || c.deactivated != active {
 			return err // or no change: it already is as asked
@@ -118,6 +121,9 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 // person no longer sees (and so cannot unlink), gives none either. An
 // unlinked client's answer is 0, whoever has its email.
 func (s *Store) ForceLogoutClient(ctx context.Context, org roster.OrgID, ref roster.ClientRef) (int64, error) {
+	if err := s.inScope(ctx, nil, org, ref); err != nil {
+		return 0, err
+	}
 	cond, arg := whereClient(ref)
 	return s.closeSignInSessions(ctx, org, "client", roster.ErrClientNotFound, `SELECT (SELECT a.id FROM client_links l
 			JOIN accounts a ON a.id = l.account_id WHERE l.client_id = c.id AND c.deactivated_at IS NULL AND `+notStaff+`), c.uid

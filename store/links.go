@@ -31,6 +31,11 @@ func (s *Store) InviteLink(ctx context.Context, org roster.OrgID, lr roster.Link
 			return roster.ErrClientNotFound
 		case err != nil:
 			return err
+		}
+		if err := s.inScope(ctx, tx, org, roster.ClientRef{UID: inv.ClientUID}); err != nil {
+			return err
+		}
+		switch {
 		case linked:
 			return roster.Errorf(roster.KindInvalid, "this client is already linked to its person's account")
 		case deactivated:
@@ -72,6 +77,9 @@ func (s *Store) Unlink(ctx context.Context, org roster.OrgID, ref roster.ClientR
 			Scan(&id, &uid)
 		if errors.Is(err, sql.ErrNoRows) {
 			return roster.ErrClientNotFound
+		}
+		if err == nil {
+			err = s.inScope(ctx, tx, org, roster.ClientRef{UID: uid})
 		}
 		if err != nil {
 			return err

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -24,6 +25,10 @@ type where struct {
 	// customPlan is set when, on PostgreSQL, the query must be planned for
 	// its arguments each time it runs (see searchCond).
 	customPlan bool
+	// from is the FROM that leads to the clients, when not the clients
+	// table alone: coachJoin, for a coach's clients, whose uid is bound at
+	// coach.
+	from, coach string
 }
 
 // newWhere starts a clause on the organization column named.
@@ -51,7 +56,7 @@ func (w *where) bound() []any {
 
 // clients is the FROM and WHERE of a query of the clients w selects.
 func (w *where) clients() string {
-	from := "clients"
+	from := w.fromTable()
 	if w.byRowid {
 		// Without it SQLite walks an index of the organization's clients
 		// and tests each against the search's hits: it cannot know how many
@@ -60,6 +65,9 @@ func (w *where) clients() string {
 	}
 	return from + " WHERE " + w.String()
 }
+
+// fromTable is the FROM of w's clients.
+func (w *where) fromTable() string { return cmp.Or(w.from, "clients") }
 
 func (w *where) String() string { return strings.Join(w.conds, " AND ") }
 
@@ -103,6 +111,9 @@ func (s *Store) listWhere(org roster.OrgID, q roster.ClientQuery, way searchWay)
 		w.and("email_key = " + w.arg(roster.EmailKey(q.Email)))
 	}
 	w.filter(q.ClientFilter)
+	if !q.Deactivated {
+		w.activeCoach()
+	}
 	if q.Search != "" {
 		s.searchCond(w, roster.NewSearchKey(q.Search), way)
 	}
@@ -207,6 +218,7 @@ func (s *Store) readListed(ctx context.Context, seg segment, query string, args 
 // during a walk by creation order are not listed; a client whose sort key
 // changes during a walk in another order may be listed twice or not at all.
 func (s *Store) EachClientMatching(ctx context.Context, org roster.OrgID, q roster.ClientQuery, fn func(*roster.Client) error) error {
+	q.ClientFilter = scoped(ctx, q.ClientFilter)
 	way, err := s.streamWay(ctx, q)
 	if err != nil {
 		return err
@@ -248,6 +260,7 @@ func (s *Store) walkSegment(ctx context.Context, org roster.OrgID, q roster.Clie
 // into q's order, with the number of clients q matches. The api package
 // bounds offset, which the database reads through and drops.
 func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, offset, limit int) (roster.FilterPage, error) {
+	q.ClientFilter = scoped(ctx, q.ClientFilter)
 	var page roster.FilterPage
 	way, err := s.countWay(ctx, org, q)
 	if err != nil {
@@ -333,6 +346,7 @@ func listSize(org roster.OrgID, deactivated bool) (string, []any) {
 // clients q matches. Unlike ClientPage it reads from the cursor's place
 // along the order's index, however deep into the list that is.
 func (s *Store) ClientKeysetPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, p roster.Page) (roster.FilterPage, error) {
+	q.ClientFilter = scoped(ctx, q.ClientFilter)
 	var page roster.FilterPage
 	way, err := s.countWay(ctx, org, q)
 	if err != nil {

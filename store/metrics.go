@@ -113,6 +113,9 @@ func (s *Store) RecordMetric(ctx context.Context, org roster.OrgID, clientUID st
 		if errors.Is(err, sql.ErrNoRows) {
 			return roster.ErrClientNotFound
 		}
+		if err == nil {
+			err = s.inScope(ctx, tx, org, roster.ClientRef{UID: clientUID})
+		}
 		if err != nil {
 			return err
 		}
@@ -147,6 +150,9 @@ func (s *Store) ClientMetrics(ctx context.Context, org roster.OrgID, clientUID s
 	err := s.queryRow(ctx, `SELECT id FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible, org, clientUID).Scan(&client)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, roster.ErrClientNotFound
+	}
+	if err == nil {
+		err = s.inScope(ctx, nil, org, roster.ClientRef{UID: clientUID})
 	}
 	if err != nil {
 		return nil, err
@@ -190,6 +196,9 @@ func (s *Store) ClientMetrics(ctx context.Context, org roster.OrgID, clientUID s
 // name: one statement, each of its parts a walk down the index of
 // (client, field, time) that stops after n.
 func (s *Store) RecentMetrics(ctx context.Context, org roster.OrgID, clientUID string, n int) (map[string][]roster.Metric, error) {
+	if err := s.inScope(ctx, nil, org, roster.ClientRef{UID: clientUID}); err != nil {
+		return nil, err
+	}
 	fields := roster.FieldNames(roster.UseHistory)
 	args := []any{org, clientUID}
 	parts := make([]string, len(fields))

@@ -147,6 +147,7 @@ var sqliteTypeOf = map[string]string{
 	"double precision":         "REAL",
 	"text":                     "TEXT",
 	"bytea":                    "BLOB",
+	"boolean":                  "BOOLEAN", // both spell it so; SQLite keeps 0 or 1
 	"timestamp with time zone": "TEXT",
 }
 

@@ -28,13 +28,15 @@ func (s *Store) SCIMUsers(ctx context.Context, org roster.OrgID, cond *scim.Cond
 	var page roster.FilterPage
 	w := newWhere("org_id", org)
 	w.and(visible)
+	w.filter(scoped(ctx, roster.ClientFilter{}))
 	if cond != nil {
 		w.and(s.scimCond(w, *cond))
 	}
 	// All Users, the usual first request of a provisioning client, are
-	// counted by the organization's counter rather than by reading them.
+	// counted by the organization's counter rather than by reading them;
+	// a scoped caller's, through their assignments.
 	total, totalArgs := `SELECT count(*) FROM `+w.clients(), w.bound()
-	if cond == nil {
+	if cond == nil && scopeOf(ctx) == "" {
 		total, totalArgs = counterSum(quote(totalKey.dim), quote(totalKey.value)), []any{org}
 	}
 	if err := s.queryRow(ctx, total, totalArgs...).Scan(&page.Count); err != nil {

@@ -15,7 +15,7 @@ import (
 // member takes effect on the next request, on every process.
 const (
 	memberJoin       = ` LEFT JOIN memberships m ON m.account_id = a.id AND m.status = 'Active'`
-	principalColumns = `a.uid, COALESCE(m.role, ''), COALESCE(o.id, 0), COALESCE(o.uid, ''), ` + activeAccount
+	principalColumns = `a.uid, COALESCE(m.role, ''), COALESCE(m.scope, ''), COALESCE(o.id, 0), COALESCE(o.uid, ''), ` + activeAccount
 	principalJoins   = memberJoin + ` LEFT JOIN organizations o ON o.id = m.org_id`
 )
 
@@ -23,7 +23,7 @@ const (
 // account that may no longer act is roster.ErrDeactivated.
 func scanPrincipal(row scanner, p *roster.Principal, before ...any) error {
 	var active bool
-	if err := row.Scan(append(before, &p.AccountUID, &p.Role, &p.OrgID, &p.OrgUID, &active)...); err != nil {
+	if err := row.Scan(append(before, &p.AccountUID, &p.Role, &p.Scope, &p.OrgID, &p.OrgUID, &active)...); err != nil {
 		return err
 	}
 	if !active {

@@ -49,11 +49,11 @@ func (s *Store) Staff(ctx context.Context, org roster.OrgID, f roster.StaffFilte
 }
 
 // staffColumns select staff members, as scanStaff reads them.
-const staffColumns = `a.uid, a.email, a.display_name, m.role, m.status, a.deactivated_at IS NOT NULL
+const staffColumns = `a.uid, a.email, a.display_name, m.role, m.scope, m.status, a.deactivated_at IS NOT NULL
 	FROM memberships m JOIN accounts a ON a.id = m.account_id`
 
 func scanStaff(row scanner, m *roster.StaffMember) error {
-	return row.Scan(&m.UID, &m.Email, &m.DisplayName, &m.Role, &m.Status, &m.Deactivated)
+	return row.Scan(&m.UID, &m.Email, &m.DisplayName, &m.Role, &m.Scope, &m.Status, &m.Deactivated)
 }
 
 // StaffMember returns one active member of org's staff; another
@@ -110,6 +110,10 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 		if err := mustAffect(res, err, roster.ErrStaffNotFound); err != nil {
 			return err
 		}
+		// A member who leaves coaches nobody here any more.
+		if _, err = tx.ExecContext(ctx, `DELETE FROM client_coaches WHERE coach_uid = $1`, accountUID); err != nil {
+			return err
+		}
 		if _, err = tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,
 			dbTime{s.now()}, accountID); err != nil {
 			return err
@@ -144,6 +148,13 @@ func (s *Store) UpdateStaff(ctx context.Context, org roster.OrgID, accountUID st
 		}
 		u.Role = role
 	}
+	if u.SetScope {
+		scope, err := roster.ParseScope(u.Scope)
+		if err != nil {
+			return err
+		}
+		u.Scope = scope
+	}
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if u.SetSessionsLimit {
 			if err := setSessionsLimit(ctx, tx, org, accountUID, u.SessionsLimit); err != nil {
@@ -151,10 +162,33 @@ func (s *Store) UpdateStaff(ctx context.Context, org roster.OrgID, accountUID st
 			}
 		}
 		if u.SetRole {
-			return s.setRole(ctx, tx, org, accountUID, u.Role)
+			if err := s.setRole(ctx, tx, org, accountUID, u.Role); err != nil {
+				return err
+			}
+		}
+		if u.SetScope {
+			return s.setScope(ctx, tx, org, accountUID, u.Scope)
 		}
 		return nil
 	})
+}
+
+// setScope gives a staff member of org the scope. It takes effect on their
+// next request: the principal their credentials resolve to carries it.
+func (s *Store) setScope(ctx context.Context, tx *sql.Tx, org roster.OrgID, accountUID, scope string) error {
+	accountID, _, err := member(ctx, tx, org, accountUID)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE memberships SET scope = $1 WHERE account_id = $2 AND org_id = $3 AND scope <> $1`,
+		scope, accountID, org)
+	if n, err := rowsAffected(res, err); err != nil || n == 0 {
+		return err // or no change
+	}
+	if err := authChanged(ctx, tx, accountID); err != nil {
+		return err
+	}
+	return audit(ctx, tx, org, "staff.update", "account", accountUID, "scope")
 }
 
 // setRole gives a staff member of org the role, unless they are its last

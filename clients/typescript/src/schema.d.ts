@@ -254,8 +254,8 @@ export interface paths {
          */
         get: operations["admin-management_sub-admins_list"];
         /**
-         * Set a staff member's sessions_limit or role
-         * @description Caps a staff member's simultaneous sign-in sessions (null removes the cap): signing in beyond the cap ends the oldest session. Changes a staff member's role between Owner and Admin: the organization's last Owner cannot become an Admin.
+         * Set a staff member's sessions_limit, role or scope
+         * @description Caps a staff member's simultaneous sign-in sessions (null removes the cap): signing in beyond the cap ends the oldest session. Changes a staff member's role between Owner and Admin: the organization's last Owner cannot become an Admin. Sets a staff member's scope: an Admin whose scope is assigned sees and changes only the clients assigned to them, on every client path; the change applies from their next request.
          */
         put: operations["admin-management_sub-admins_update"];
         /**
@@ -1480,6 +1480,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/client-management/clients/{user_uid}/coaches/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a coach to a client
+         * @description Makes the staff member coach_uid a coach of the client; a client may have several. Assigning a coach twice changes nothing. An Admin whose scope is assigned sees only the clients assigned to them; clients an Admin creates are assigned to them.
+         */
+        post: operations["assignClientCoach"];
+        /**
+         * Unassign a client's coach
+         * @description Ends the staff member coach_uid's assignment to the client; unassigning one who is not a coach changes nothing. An Admin whose scope is assigned then no longer sees the client, from their next request.
+         */
+        delete: operations["unassignClientCoach"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user-management/users/{user_uid}/coaches/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a coach to a client
+         * @description Makes the staff member coach_uid a coach of the client; a client may have several. Assigning a coach twice changes nothing. An Admin whose scope is assigned sees only the clients assigned to them; clients an Admin creates are assigned to them.
+         */
+        post: operations["assignUserCoach"];
+        /**
+         * Unassign a client's coach
+         * @description Ends the staff member coach_uid's assignment to the client; unassigning one who is not a coach changes nothing. An Admin whose scope is assigned then no longer sees the client, from their next request.
+         */
+        delete: operations["unassignUserCoach"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/client-management/clients/{user_uid}/notes-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a client's note versions
+         * @description Every saved version of the client's note that the caller sees, newest first, with its author and time: save-notes' versions and those posted here with visibility organization, and, for the Owner, the client's coaches and a version's author, those with visibility coaches. Page on with start_after_id=last_uid. A client the caller does not see is a 404.
+         */
+        get: operations["listClientNoteHistory"];
+        put?: never;
+        /**
+         * Save a version of a client's note
+         * @description Saves a version of the client's note by the caller. An organization version also replaces the client's notes field, as save-notes does (whose saves are organization versions too); a coaches version is kept in the history only. The body is JSON only; an unknown field, a duplicate key, a wrong type, an empty text or a visibility other than organization or coaches is a 400 naming the field.
+         */
+        post: operations["addClientNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/user-management/users/{user_uid}/notes-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a client's note versions
+         * @description Every saved version of the client's note that the caller sees, newest first, with its author and time: save-notes' versions and those posted here with visibility organization, and, for the Owner, the client's coaches and a version's author, those with visibility coaches. Page on with start_after_id=last_uid. A client the caller does not see is a 404.
+         */
+        get: operations["listUserNoteHistory"];
+        put?: never;
+        /**
+         * Save a version of a client's note
+         * @description Saves a version of the client's note by the caller. An organization version also replaces the client's notes field, as save-notes does (whose saves are organization versions too); a coaches version is kept in the history only. The body is JSON only; an unknown field, a duplicate key, a wrong type, an empty text or a visibility other than organization or coaches is a 400 naming the field.
+         */
+        post: operations["addUserNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1693,6 +1801,8 @@ export interface components {
             role: components["schemas"]["AdminRole"];
             /** @description The membership's status: 'Active'. */
             status: string;
+            /** @description Which clients the member sees and changes: all of the organization's, or only those assigned to them (an Admin's; an Owner sees all whatever the scope). */
+            scope?: components["schemas"]["StaffScope"];
         };
         /**
          * @example {
@@ -2261,7 +2371,7 @@ export interface components {
         StaffRef: {
             user_uid: components["schemas"]["UID"];
         };
-        /** @description user_uid and at least one of sessions_limit and role. */
+        /** @description user_uid and at least one of sessions_limit, role and scope. */
         StaffUpdate: {
             user_uid: components["schemas"]["UID"];
             /** @description 1 to 999999, or null for no limit. */
@@ -2271,6 +2381,8 @@ export interface components {
              * @enum {string}
              */
             role?: "Owner" | "Admin";
+            /** @description The member's scope: all (the default) or assigned. An Admin whose scope is assigned sees and changes only the clients assigned to them (POST .../clients/{user_uid}/coaches/); any other client is a 404, as another organization's. */
+            scope?: components["schemas"]["StaffScope"];
         };
         /**
          * @example {
@@ -2791,6 +2903,40 @@ export interface components {
             /** @description Every entry of the client's metric history, oldest first, as GET .../{user_uid}/metrics pages them; empty without history. */
             history: components["schemas"]["Metric"][];
         };
+        /** @enum {string} */
+        StaffScope: "all" | "assigned";
+        CoachAssignment: {
+            /** @description A staff member of the organization: the Owner or an Admin. */
+            coach_uid: components["schemas"]["UID"];
+        };
+        ClientCoaches: {
+            user_uid: components["schemas"]["UID"];
+            /** @description The client's coaches after the change, in uid order. */
+            coach_uids: components["schemas"]["UID"][];
+        };
+        /** @enum {string} */
+        NoteVisibility: "organization" | "coaches";
+        NoteCreate: {
+            /** @description The note, at most 100,000 bytes of UTF-8. */
+            text: string;
+            /** @description organization (the default): every staff member who sees the client sees it, and it becomes the client's notes field, as save-notes writes it. coaches: only the client's coaches, the Owners and its author see it, and the notes field is left as it is. */
+            visibility?: components["schemas"]["NoteVisibility"];
+        };
+        NoteVersion: {
+            uid: components["schemas"]["UID"];
+            /** @description The note as saved; null when save-notes cleared it. */
+            text: string | null;
+            visibility: components["schemas"]["NoteVisibility"];
+            /** @description The staff account that saved it. */
+            author_uid: components["schemas"]["UID"];
+            /** Format: date-time */
+            created_at: string;
+        };
+        NoteHistoryPage: {
+            notes: components["schemas"]["NoteVersion"][];
+            /** @description Pass as start_after_id for the next page; empty on an empty page. */
+            last_uid: string;
+        };
     };
     responses: {
         /** @description Too many attempts from this address or for this account; try again after Retry-After seconds. */
@@ -3275,6 +3421,8 @@ export interface components {
         ExportFormat: "ndjson" | "csv";
         /** @description true (or 1): mail each new client a link invitation (a claim link), as POST .../clients/link/ sends one, so that the athletes link their accounts; false (or 0), the default: none. The mails are queued with the clients, all or nothing, and count against the organization's limit of link invitations (500 an hour by default) and of mail to one address. An import with more new clients than the organization may still invite is refused with a 429 and imports nothing, as soon as the rows read show it (see docs/API.md). The result's claim_links_sent counts the mails. */
         ImportClaimLinks: "true" | "false" | "1" | "0";
+        /** @description Only clients assigned to this coach (a staff account uid). admin_uid still means the creator. */
+        CoachUID: components["schemas"]["UID"];
     };
     requestBodies: never;
     headers: {
@@ -4131,6 +4279,8 @@ export interface operations {
                 limit?: components["parameters"]["Limit"];
                 /** @description Only clients created by this staff account. */
                 admin_uid?: components["parameters"]["AdminUID"];
+                /** @description Only clients assigned to this coach (a staff account uid). admin_uid still means the creator. */
+                coach_uid?: components["parameters"]["CoachUID"];
                 /** @description Only clients whose last_session is on or after this day (UTC). */
                 start_date?: components["parameters"]["StartDate"];
                 /** @description Only clients whose last_session is on or before this day (UTC). */
@@ -4500,6 +4650,8 @@ export interface operations {
                 limit?: components["parameters"]["Limit"];
                 /** @description Only clients created by this staff account. */
                 admin_uid?: components["parameters"]["AdminUID"];
+                /** @description Only clients assigned to this coach (a staff account uid). admin_uid still means the creator. */
+                coach_uid?: components["parameters"]["CoachUID"];
                 /** @description Only clients whose last_session is on or after this day (UTC). */
                 start_date?: components["parameters"]["StartDate"];
                 /** @description Only clients whose last_session is on or before this day (UTC). */
@@ -6600,6 +6752,362 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Metric"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    assignClientCoach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoachAssignment"];
+                "application/x-www-form-urlencoded": components["schemas"]["CoachAssignment"];
+            };
+        };
+        responses: {
+            /** @description The client's coaches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientCoaches"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller is an Admin whose scope is assigned: only the Owner and Admins whose scope is all assign coaches, so that no Admin widens their own scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The client is not one the caller sees (unknown, another organization's, or outside an assigned scope), or coach_uid is not a staff member of the organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unassignClientCoach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoachAssignment"];
+                "application/x-www-form-urlencoded": components["schemas"]["CoachAssignment"];
+            };
+        };
+        responses: {
+            /** @description The client's coaches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientCoaches"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller is an Admin whose scope is assigned: only the Owner and Admins whose scope is all assign coaches, so that no Admin widens their own scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The client is not one the caller sees (unknown, another organization's, or outside an assigned scope), or coach_uid is not a staff member of the organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    assignUserCoach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoachAssignment"];
+                "application/x-www-form-urlencoded": components["schemas"]["CoachAssignment"];
+            };
+        };
+        responses: {
+            /** @description The client's coaches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientCoaches"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller is an Admin whose scope is assigned: only the Owner and Admins whose scope is all assign coaches, so that no Admin widens their own scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The client is not one the caller sees (unknown, another organization's, or outside an assigned scope), or coach_uid is not a staff member of the organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unassignUserCoach: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoachAssignment"];
+                "application/x-www-form-urlencoded": components["schemas"]["CoachAssignment"];
+            };
+        };
+        responses: {
+            /** @description The client's coaches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientCoaches"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description The caller is an Admin whose scope is assigned: only the Owner and Admins whose scope is all assign coaches, so that no Admin widens their own scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The client is not one the caller sees (unknown, another organization's, or outside an assigned scope), or coach_uid is not a staff member of the organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listClientNoteHistory: {
+        parameters: {
+            query?: {
+                /** @description Return the versions older than this one. */
+                start_after_id?: components["schemas"]["UID"];
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteHistoryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addClientNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteCreate"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Note saved."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listUserNoteHistory: {
+        parameters: {
+            query?: {
+                /** @description Return the versions older than this one. */
+                start_after_id?: components["schemas"]["UID"];
+                /** @description Page size. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteHistoryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addUserNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's uid. */
+                user_uid: components["parameters"]["UserUID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteCreate"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "Note saved."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             400: components["responses"]["BadRequest"];

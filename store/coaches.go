@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"roster"
+)
+
+// ErrCoachNotFound answers a coach_uid that is not an active staff member
+// of the caller's organization: another organization's, a client's or
+// nobody's alike.
+var ErrCoachNotFound = roster.Errorf(roster.KindNotFound, "coach not found: coach_uid must be a staff member of this organization")
+
+// errScopedAssign refuses an Admin whose scope is "assigned" who would
+// assign or unassign coaches: assigning themselves would widen their own
+// scope.
+var errScopedAssign = roster.Errorf(roster.KindForbidden,
+	"an Admin whose scope is assigned may not assign coaches: ask the Owner or an Admin whose scope is all")
+
+// SetCoach assigns (assigned true) or unassigns the staff member coachUID
+// of org as a coach of the organization's client clientUID, and returns
+// the client's coaches, in uid order. Assigning a coach twice, or
+// unassigning one who is not, changes nothing. The client must be in the
+// caller's scope (else it is not found), and only a caller who sees every
+// client may assign.
+func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coachUID string, assigned bool) (coaches []string, err error) {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// Locked (on PostgreSQL) like every change of a client, so that a
+		// concurrent delete cannot leave an assignment to a gone client.
+		var clientID int64
+		var active bool
+		err := s.txQueryRow(ctx, tx, `SELECT id, deactivated_at IS NULL FROM clients WHERE org_id = $1 AND uid = $2 AND `+
+			visible+s.forUpdate(), org, clientUID).Scan(&clientID, &active)
+		if errors.Is(err, sql.ErrNoRows) {
+			return roster.ErrClientNotFound
+		}
+		if err == nil {
+			err = s.inScope(ctx, tx, org, roster.ClientRef{UID: clientUID})
+		}
+		if err != nil {
+			return err
+		}
+		if scopeOf(ctx) != "" {
+			return errScopedAssign
+		}
+		var one int
+		err = s.txQueryRow(ctx, tx, `SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id
+			WHERE m.org_id = $1 AND a.uid = $2 AND m.status = 'Active'`, org, coachUID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrCoachNotFound
+		}
+		if err != nil {
+			return err
+		}
+		change := `DELETE FROM client_coaches WHERE client_id = $1 AND coach_uid = $2`
+		if assigned {
+			change = `INSERT INTO client_coaches (client_id, coach_uid, client_uid, counted) VALUES ($1, $2, $3, $4)
+				ON CONFLICT DO NOTHING`
+		}
+		args := []any{clientID, coachUID}
+		if assigned {
+			args = append(args, clientUID, active)
+		}
+		n, err := rowsAffected(tx.ExecContext(ctx, change, args...))
+		if err != nil {
+			return err
+		}
+		if coaches, err = clientCoaches(ctx, tx, clientID); err != nil || n == 0 {
+			return err
+		}
+		action := "client.coach_unassign"
+		if assigned {
+			action = "client.coach_assign"
+		}
+		return audit(ctx, tx, org, action, "client", clientUID, "coach_uids")
+	})
+	return coaches, err
+}
+
+// maxCoaches bounds the coaches listed for one client: an organization's
+// staff are few, but the list must not be unbounded.
+const maxCoaches = 1000
+
+// clientCoaches returns the uids of the coaches of the client of id.
+func clientCoaches(ctx context.Context, tx *sql.Tx, clientID int64) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT coach_uid FROM client_coaches WHERE client_id = $1 ORDER BY coach_uid LIMIT $2`,
+		clientID, maxCoaches)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	coaches := []string{}
+	for rows.Next() {
+		var uid string
+		if err := rows.Scan(&uid); err != nil {
+			return nil, err
+		}
+		coaches = append(coaches, uid)
+	}
+	return coaches, rows.Err()
+}

@@ -1,0 +1,157 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/store"
+	"roster/store/storetest"
+)
+
+// newAdmin makes a new account an Admin of org by an accepted invitation,
+// with scope, and returns its principal.
+func newAdmin(t *testing.T, st *store.Store, org storetest.Org, email, scope string) roster.Principal {
+	t.Helper()
+	ctx := context.Background()
+	uid, err := st.CreateAccount(ctx, roster.NewAccount{Email: email, DisplayName: "Coach", EmailVerified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := st.CreateInvitation(ctx, org.ID, org.OwnerUID, email, "", time.Hour, roster.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RespondInvitation(ctx, uid, inv.Token, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpdateStaff(ctx, org.ID, uid, roster.StaffUpdate{SetScope: true, Scope: scope}); err != nil {
+		t.Fatal(err)
+	}
+	return roster.Principal{OrgID: org.ID, AccountUID: uid, Role: roster.RoleAdmin, Scope: scope}
+}
+
+// scopedUIDs are the uids of the filter page f's first 100 clients as p
+// sees them, sorted, and the page's count.
+func scopedUIDs(t *testing.T, st *store.Store, p roster.Principal, f roster.ClientFilter) ([]string, int64) {
+	t.Helper()
+	page, err := st.FilterClients(store.AsStaff(context.Background(), p), p.OrgID, f, roster.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []string
+	for _, c := range page.Clients {
+		uids = append(uids, c.UID)
+	}
+	slices.Sort(uids)
+	return uids, page.Count
+}
+
+// TestCoachScope: the clients an Admin creates, one by one or by an
+// import, are assigned to them and to nobody else; an Owner's are
+// assigned to nobody; a scoped Admin's filter pages, counts and reads by
+// uid cover their clients only, an assignment and an unassignment taking
+// effect at once, a cached client included; deactivation leaves the count;
+// a departing coach's assignments go with them.
+func TestCoachScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Pro")
+		coach := newAdmin(t, st, org, "coach@example.com", roster.ScopeAssigned)
+		owner := roster.Principal{OrgID: org.ID, AccountUID: org.OwnerUID, Role: roster.RoleOwner, Scope: roster.ScopeAll}
+		byCoach := newClient(org, "made@example.com", func(c *roster.Client) { c.CreatedBy = coach.AccountUID })
+		byOwner := newClient(org, "owner@example.com")
+		for _, c := range []*roster.Client{byCoach, byOwner} {
+			if err := st.CreateClient(ctx, org.ID, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var imported []*roster.Client
+		for i := range 3 {
+			imported = append(imported, newClient(org, fmt.Sprintf("imported%d@example.com", i),
+				func(c *roster.Client) { c.CreatedBy = coach.AccountUID }))
+		}
+		if err := st.ImportClients(ctx, org.ID, len(imported), from(imported), nil); err != nil {
+			t.Fatal(err)
+		}
+		mine := []string{byCoach.UID}
+		for _, c := range imported {
+			mine = append(mine, c.UID)
+		}
+		slices.Sort(mine)
+		if got, n := scopedUIDs(t, st, coach, roster.ClientFilter{}); !slices.Equal(got, mine) || n != int64(len(mine)) {
+			t.Errorf("scoped page: %v (count %d), want %v", got, n, mine)
+		}
+		if got, n := scopedUIDs(t, st, owner, roster.ClientFilter{CoachUID: coach.AccountUID}); !slices.Equal(got, mine) || n != int64(len(mine)) {
+			t.Errorf("coach filter: %v (count %d), want %v", got, n, mine)
+		}
+		if got, n := scopedUIDs(t, st, owner, roster.ClientFilter{}); len(got) != 5 || n != 5 {
+			t.Errorf("owner's page: %v (count %d)", got, n)
+		}
+		// The scope is the store's, whatever the filter says.
+		if got, _ := scopedUIDs(t, st, coach, roster.ClientFilter{Scope: "somebody-else"}); !slices.Equal(got, mine) {
+			t.Errorf("a filter's own Scope widened the page: %v", got)
+		}
+		scoped := store.AsStaff(ctx, coach)
+		if _, err := st.Client(ctx, org.ID, byOwner.UID); err != nil { // cached, unscoped
+			t.Fatal(err)
+		}
+		if _, err := st.Client(scoped, org.ID, byOwner.UID); !errors.Is(err, roster.ErrClientNotFound) {
+			t.Errorf("scoped read of an unassigned, cached client: %v", err)
+		}
+		if err := st.SaveNote(scoped, org.ID, byOwner.UID, ptr("mine")); !errors.Is(err, roster.ErrClientNotFound) {
+			t.Errorf("scoped note on an unassigned client: %v", err)
+		}
+		if _, err := st.DeleteClient(scoped, org.ID, byOwner.UID); !errors.Is(err, roster.ErrClientNotFound) {
+			t.Errorf("scoped delete of an unassigned client: %v", err)
+		}
+		if _, err := st.SetCoach(scoped, org.ID, byCoach.UID, coach.AccountUID, true); roster.KindOf(err) != roster.KindForbidden {
+			t.Errorf("a scoped Admin assigning: %v", err)
+		}
+		for range 2 { // the second changes nothing
+			coaches, err := st.SetCoach(ctx, org.ID, byOwner.UID, coach.AccountUID, true)
+			if err != nil || !slices.Equal(coaches, []string{coach.AccountUID}) {
+				t.Fatalf("assign: %v %v", coaches, err)
+			}
+		}
+		if _, err := st.Client(scoped, org.ID, byOwner.UID); err != nil {
+			t.Errorf("scoped read of a client just assigned: %v", err)
+		}
+		if _, n := scopedUIDs(t, st, coach, roster.ClientFilter{}); n != int64(len(mine)+1) {
+			t.Errorf("count after assigning: %d", n)
+		}
+		if _, err := st.SetClientActive(ctx, org.ID, roster.ClientRef{UID: byOwner.UID}, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, n := scopedUIDs(t, st, coach, roster.ClientFilter{}); n != int64(len(mine)) {
+			t.Errorf("count after deactivating an assigned client: %d", n)
+		}
+		if _, err := st.SetClientActive(ctx, org.ID, roster.ClientRef{UID: byOwner.UID}, true); err != nil {
+			t.Fatal(err)
+		}
+		if got, n := scopedUIDs(t, st, coach, roster.ClientFilter{}); n != int64(len(mine)+1) || len(got) != len(mine)+1 {
+			t.Errorf("after reactivating an assigned client: %v, count %d", got, n)
+		}
+		if coaches, err := st.SetCoach(ctx, org.ID, byOwner.UID, coach.AccountUID, false); err != nil || len(coaches) != 0 {
+			t.Fatalf("unassign: %v %v", coaches, err)
+		}
+		if _, err := st.Client(scoped, org.ID, byOwner.UID); !errors.Is(err, roster.ErrClientNotFound) {
+			t.Errorf("scoped read of a client just unassigned: %v", err)
+		}
+		for _, bad := range []string{"00000000000000000000", org.OwnerUID + "x"} {
+			if _, err := st.SetCoach(ctx, org.ID, byOwner.UID, bad, true); !errors.Is(err, store.ErrCoachNotFound) {
+				t.Errorf("coach %q: %v", bad, err)
+			}
+		}
+		if err := st.RemoveStaff(ctx, org.ID, coach.AccountUID); err != nil {
+			t.Fatal(err)
+		}
+		if got, n := scopedUIDs(t, st, owner, roster.ClientFilter{CoachUID: coach.AccountUID}); len(got) != 0 || n != 0 {
+			t.Errorf("a removed coach keeps clients: %v (count %d)", got, n)
+		}
+	})
+}
