@@ -82,14 +82,7 @@ func (s *Store) RecordAnalysisSession(ctx context.Context, org roster.OrgID, cli
 func (s *Store) ClientAnalysisSessions(ctx context.Context, org roster.OrgID, clientUID, after string, limit int) ([]roster.AnalysisSession, error) {
 	// Looked up apart, so that a client without sessions is told from one
 	// that does not exist, and the page then walks the session index.
-	var clientID int64
-	err := s.queryRow(ctx, `SELECT id FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible, org, clientUID).Scan(&clientID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, roster.ErrClientNotFound
-	}
-	if err == nil {
-		err = s.inScope(ctx, nil, org, roster.ClientRef{UID: clientUID})
-	}
+	clientID, err := s.clientID(ctx, nil, org, clientUID)
 	if err != nil {
 		return nil, err
 	}

@@ -177,16 +177,7 @@ func TestAuthCacheInvalidation(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			storetest.EachEngine(t, func(t *testing.T, engine string) {
-				dir, url := t.TempDir(), storetest.DatabaseURL(t, engine)
-				clock := clocktest.NewClock()
-				stores := []*store.Store{storetest.OpenAt(t, dir, url)}
-				if engine == "postgres" {
-					stores = append(stores, storetest.OpenAt(t, dir, url))
-				}
-				for _, st := range stores {
-					t.Cleanup(func() { st.Close() })
-					st.SetClock(clock.Now)
-				}
+				stores := openTwins(t, engine)
 				st := stores[0]
 				h := newHolder(t, st, storetest.NewOrg(t, st, "Pro"), c.staff)
 				before := resolve(t, st, h)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"errors"
 	"strconv"
 	"strings"
 
@@ -107,15 +106,7 @@ func (s *Store) RecordMetric(ctx context.Context, org roster.OrgID, clientUID st
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// Locked, so that of two measurements recorded at once on
 		// PostgreSQL the newer is the one that stays current.
-		var client int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible+s.forUpdate(),
-			org, clientUID).Scan(&client)
-		if errors.Is(err, sql.ErrNoRows) {
-			return roster.ErrClientNotFound
-		}
-		if err == nil {
-			err = s.inScope(ctx, tx, org, roster.ClientRef{UID: clientUID})
-		}
+		client, err := s.clientID(ctx, tx, org, clientUID)
 		if err != nil {
 			return err
 		}
@@ -146,14 +137,7 @@ func (s *Store) ClientMetrics(ctx context.Context, org roster.OrgID, clientUID s
 	// Looked up apart, so that a client without history is told from one
 	// that does not exist, and the page then walks one of the history's
 	// indexes.
-	var client int64
-	err := s.queryRow(ctx, `SELECT id FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible, org, clientUID).Scan(&client)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, roster.ErrClientNotFound
-	}
-	if err == nil {
-		err = s.inScope(ctx, nil, org, roster.ClientRef{UID: clientUID})
-	}
+	client, err := s.clientID(ctx, nil, org, clientUID)
 	if err != nil {
 		return nil, err
 	}
