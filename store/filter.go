@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,6 +115,9 @@ func (w *where) filter(f roster.ClientFilter) {
 	if !f.To.IsZero() {
 		w.and("last_session < " + w.arg(dbTime{f.To}))
 	}
+	for _, r := range f.Ranges {
+		w.rangeCond(r)
+	}
 	if len(f.Activities) > 0 {
 		in := make([]string, len(f.Activities))
 		for i, a := range f.Activities {
@@ -124,5 +128,27 @@ func (w *where) filter(f roster.ClientFilter) {
 		// the activity first.
 		w.and(`EXISTS (SELECT 1 FROM client_activities a WHERE a.client_id = clients.id AND a.activity IN (` +
 			strings.Join(in, ", ") + `))`)
+	}
+}
+
+// rangeCond adds r's bounds to w. A whole-number column is compared with
+// whole numbers, the lower bound rounded up and the upper one down, which
+// select the same clients: PostgreSQL would compare an integer column with
+// a double by converting the column, which its index does not hold.
+func (w *where) rangeCond(r roster.Range) {
+	spec := roster.Fields[r.Field]
+	for _, b := range []struct {
+		op    string
+		v     *float64
+		round func(float64) float64
+	}{{">=", r.Min, math.Ceil}, {"<=", r.Max, math.Floor}} {
+		if b.v == nil {
+			continue
+		}
+		var v any = *b.v
+		if spec.Type == roster.TypeInteger {
+			v = int64(b.round(*b.v))
+		}
+		w.and(spec.Column + " " + b.op + " " + w.arg(v))
 	}
 }
