@@ -1,8 +1,7 @@
 package api
 
 import (
-	"math"
-	"strconv"
+	"slices"
 	"time"
 
 	"roster"
@@ -11,34 +10,14 @@ import (
 // rangeParams are the range filters (issue 14) that the filter endpoint and
 // the client list take besides their own: the bounds of each of
 // roster.RangeFields, and of the last session.
-var rangeParams = func() []string {
-	var names []string
-	for _, f := range roster.RangeFields {
-		col := roster.Fields[f].Column
-		names = append(names, col+"_min", col+"_max")
-	}
-	return append(names, "last_session_after", "last_session_before")
-}()
+var rangeParams = append(slices.Clip(roster.RangeParams), "last_session_after", "last_session_before")
 
 // parseRanges adds the range filters of v to f, whose last-session bounds
 // the filter endpoint's start_date and end_date may have set already.
 func parseRanges(v map[string]string, f *roster.ClientFilter) error {
-	for _, field := range roster.RangeFields {
-		spec := roster.Fields[field]
-		r := roster.Range{Field: field}
-		var err error
-		if r.Min, err = boundParam(v, spec.Column+"_min", spec); err != nil {
-			return err
-		}
-		if r.Max, err = boundParam(v, spec.Column+"_max", spec); err != nil {
-			return err
-		}
-		if r.Min != nil && r.Max != nil && *r.Min > *r.Max {
-			return invalid("%s_min: must not be greater than %[1]s_max", spec.Column)
-		}
-		if r.Min != nil || r.Max != nil {
-			f.Ranges = append(f.Ranges, r)
-		}
+	var err error
+	if f.Ranges, err = roster.ParseRanges(func(name string) string { return v[name] }); err != nil {
+		return err
 	}
 	after, err := parseTime(v["last_session_after"], "last_session_after")
 	if err != nil {
@@ -62,20 +41,6 @@ func parseRanges(v map[string]string, f *roster.ClientFilter) error {
 		f.To = before
 	}
 	return nil
-}
-
-// boundParam reads the parameter name, a bound of spec's values: a number
-// within the field's own limits, or nil when absent.
-func boundParam(v map[string]string, name string, spec roster.FieldSpec) (*float64, error) {
-	s := v[name]
-	if s == "" {
-		return nil, nil
-	}
-	n, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(n) || n < float64(spec.Min) || n > float64(spec.Max) {
-		return nil, invalid("%s: must be a number from %d to %d", name, spec.Min, spec.Max)
-	}
-	return &n, nil
 }
 
 // parseTime reads a time in RFC 3339 form, or a date, which stands for its

@@ -72,7 +72,9 @@ type rangeCase struct {
 
 func rangeCases() []rangeCase {
 	num := func(v float64) *float64 { return &v }
-	r := func(f roster.Field, lo, hi *float64) []roster.Range { return []roster.Range{{Field: f, Min: lo, Max: hi}} }
+	r := func(f roster.Field, lo, hi *float64) []roster.Range {
+		return []roster.Range{{Field: f, Min: lo, Max: hi}}
+	}
 	at := func(h int) time.Time { return rangeBase.Add(time.Duration(h) * time.Hour) }
 	return []rangeCase{
 		{"age_min=20", roster.ClientFilter{Ranges: r(roster.FieldAge, num(20), nil)}},
@@ -246,7 +248,7 @@ func TestBadRangeFilters(t *testing.T) {
 		badClient(e, e.other.APIKey, prefix, `{"email":"o-`+tag+`@example.com","display_name":"O","age":99}`)
 		badWant(t, e.get(prefix+"/filter/?age_min=99&age_max=99"), 404, "no users found")
 		var p listPage
-		e.get(prefix + "/?page=1&age_min=" + url.QueryEscape("99")).decode(t, &p)
+		e.get(prefix+"/?page=1&age_min="+url.QueryEscape("99")).decode(t, &p)
 		if p.QueryCount != 0 || len(p.Users) != 0 {
 			t.Errorf("the list counts another organization's client: %+v", p)
 		}

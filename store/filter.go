@@ -13,37 +13,17 @@ import (
 
 // FilterClients returns one keyset page of the organization's clients that
 // match f, newest first, with the number of matching clients. The count
-// rides on the page's query as a scalar subquery, saving a round trip.
+// rides on the page's query as a scalar subquery, saving a round trip,
+// but for ranges (see rangedFilterPage).
 func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
-	filter, filterArgs := filterWhere(org, f)
+	if len(f.Ranges) > 0 {
+		return s.rangedFilterPage(ctx, org, f, p)
+	}
+	filter, filterArgs := filterWhere(org, f, false)
 	count, args := countQuery(f, filter, slices.Clip(filterArgs))
-	where := filter
-	order := "DESC"
-	switch {
-	case p.After != "":
-		args = append(args, p.After)
-		where += fmt.Sprintf(" AND uid < $%d", len(args))
-	case p.Before != "":
-		// Walk up from the cursor, then put the page back in list order.
-		args = append(args, p.Before)
-		where += fmt.Sprintf(" AND uid > $%d", len(args))
-		order = "ASC"
-	}
 	var page roster.FilterPage
-	rows, err := s.query(ctx, fmt.Sprintf(`SELECT (%s), %s FROM clients WHERE %s ORDER BY uid %s LIMIT %s`,
-		count, listColumns, where, order, s.limit(&args, p.Limit)), args...)
-	if err != nil {
-		return page, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c roster.Client
-		if err := scanClient(rows, &c, &page.Count); err != nil {
-			return page, err
-		}
-		page.Clients = append(page.Clients, c)
-	}
-	if err := rows.Err(); err != nil {
+	var err error
+	if page.Clients, err = s.filterPage(ctx, count, filter, args, p, &page.Count); err != nil {
 		return page, err
 	}
 	if len(page.Clients) == 0 {
@@ -56,10 +36,80 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 		count, args := countQuery(f, filter, filterArgs)
 		return page, s.queryRow(ctx, count, args...).Scan(&page.Count)
 	}
-	if order == "ASC" {
-		slices.Reverse(page.Clients)
-	}
 	return page, nil
+}
+
+// rangedFilterPage is FilterClients for a filter with ranges. Their count
+// reads the first range's index; the page is then read the way that count
+// makes cheaper (see walksRanges), so the two are queries of their own.
+func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
+	var page roster.FilterPage
+	filter, args := filterWhere(org, f, false)
+	if err := s.queryRow(ctx, `SELECT count(*) FROM clients WHERE `+filter, args...).Scan(&page.Count); err != nil || page.Count == 0 {
+		return page, err
+	}
+	walk, err := s.walksRanges(ctx, org, false, page.Count, p.Limit)
+	if err != nil {
+		return page, err
+	}
+	filter, args = filterWhere(org, f, walk)
+	page.Clients, err = s.filterPage(ctx, "", filter, args, p, nil)
+	return page, err
+}
+
+// walksRanges reports whether a page of a filter with ranges, whose count
+// matches of the organization's active (or deactivated) clients it reaches
+// reach deep into, is read walking the list's order and testing the ranges
+// on each client, or along the first range's index, reading every client
+// in that range and sorting the matches. Walking reads about reach ×
+// clients ÷ count clients, the index at least count.
+func (s *Store) walksRanges(ctx context.Context, org roster.OrgID, deactivated bool, count int64, reach int) (bool, error) {
+	size, args := listSize(org, deactivated)
+	var n int64
+	if err := s.queryRow(ctx, size, args...).Scan(&n); err != nil {
+		return false, err
+	}
+	return count*count > int64(reach)*n, nil
+}
+
+// filterPage reads the page p of the clients that where selects with its
+// arguments, newest first. With a count query, each row carries its value,
+// which is scanned into n.
+func (s *Store) filterPage(ctx context.Context, count, where string, args []any, p roster.Page, n *int64) ([]roster.Client, error) {
+	order := "DESC"
+	switch {
+	case p.After != "":
+		args = append(args, p.After)
+		where += fmt.Sprintf(" AND uid < $%d", len(args))
+	case p.Before != "":
+		// Walk up from the cursor, then put the page back in list order.
+		args = append(args, p.Before)
+		where += fmt.Sprintf(" AND uid > $%d", len(args))
+		order = "ASC"
+	}
+	cols := listColumns
+	var lead []any
+	if count != "" {
+		cols, lead = "("+count+"), "+cols, []any{n}
+	}
+	rows, err := s.query(ctx, fmt.Sprintf(`SELECT %s FROM clients WHERE %s ORDER BY uid %s LIMIT %s`,
+		cols, where, order, s.limit(&args, p.Limit)), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var clients []roster.Client
+	for rows.Next() {
+		var c roster.Client
+		if err := scanClient(rows, &c, lead...); err != nil {
+			return clients, err
+		}
+		clients = append(clients, c)
+	}
+	if order == "ASC" {
+		slices.Reverse(clients)
+	}
+	return clients, rows.Err()
 }
 
 // countQuery returns a query for the number of clients matching f, and its
@@ -92,12 +142,14 @@ func (s *Store) limit(args *[]any, n int) string {
 }
 
 // filterWhere builds the WHERE clause of f; its first argument is always
-// the organization. Deactivated clients are left out.
-func filterWhere(org roster.OrgID, f roster.ClientFilter) (string, []any) {
+// the organization. Deactivated clients are left out. walk: a page walks
+// the list's order, testing f's ranges on each client (see where.walk).
+func filterWhere(org roster.OrgID, f roster.ClientFilter, walk bool) (string, []any) {
 	w := newWhere("org_id", org)
 	w.and(deactivatedCond(false))
 	w.and(visible)
 	w.filter(f)
+	w.walk = walk
 	return w.String(), w.args
 }
 
@@ -149,6 +201,7 @@ func (w *where) rangeCond(r roster.Range) {
 		if spec.Type == roster.TypeInteger {
 			v = int64(b.round(*b.v))
 		}
+		w.ranges = append(w.ranges, len(w.conds))
 		w.and(spec.Column + " " + b.op + " " + w.arg(v))
 	}
 }
