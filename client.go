@@ -154,11 +154,13 @@ type ClientFilter struct {
 	Gender     string
 	Activities []string  // clients preferring any of these
 	From, To   time.Time // last_session bounds: From inclusive, To exclusive
+	Ranges     []Range   // each a different field of RangeFields, in that order
 }
 
 // IsZero reports whether f selects every client.
 func (f ClientFilter) IsZero() bool {
-	return f.AdminUID == "" && f.CoachUID == "" && f.Scope == "" && f.Gender == "" && len(f.Activities) == 0 && f.From.IsZero() && f.To.IsZero()
+	return f.AdminUID == "" && f.CoachUID == "" && f.Scope == "" && f.Gender == "" && len(f.Activities) == 0 &&
+		f.From.IsZero() && f.To.IsZero() && len(f.Ranges) == 0
 }
 
 // Page is a keyset position in a list: by the client of a uid, which in

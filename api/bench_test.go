@@ -226,6 +226,21 @@ func BenchmarkPage(b *testing.B) {
 				return "/client-management/clients/filter/?limit=5&activity=Running&start_after_id=" + cursor(i)
 			})
 		})
+		// seedShape's ages run 20 to 59: the range holds an eighth of the
+		// clients, and with the activity a fortieth match; the count walks
+		// the eighth along the age index. The cursors are in the newer half,
+		// so that every page finds its five.
+		newer := func(i int) string { return e.uids[len(e.uids)/2+i%(len(e.uids)/2)] }
+		b.Run("roster-range-with-count", func(b *testing.B) {
+			e.hit(b, e.srv.URL, e.org.APIKey, func(i int) string {
+				return "/client-management/clients/filter/?limit=5&age_min=30&age_max=34&start_after_id=" + newer(i)
+			})
+		})
+		b.Run("roster-range-activity-with-count", func(b *testing.B) {
+			e.hit(b, e.srv.URL, e.org.APIKey, func(i int) string {
+				return "/client-management/clients/filter/?limit=5&age_min=30&age_max=34&activity=Running&start_after_id=" + newer(i)
+			})
+		})
 	})
 }
 

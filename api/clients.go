@@ -214,8 +214,8 @@ func (s *Server) filterClients(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-var filterParams = []string{"start_after_id", "end_before_id", "limit", "admin_uid", "coach_uid", "start_date",
-	"end_date", "gender", "preferable_activities", "activity"}
+var filterParams = append([]string{"start_after_id", "end_before_id", "limit", "admin_uid", "coach_uid", "start_date",
+	"end_date", "gender", "preferable_activities", "activity"}, rangeParams...)
 
 // parseFilter reads the filter's parameters, as params returned them.
 func parseFilter(v map[string]string) (roster.ClientFilter, roster.Page, error) {
@@ -252,6 +252,9 @@ func parseFilter(v map[string]string) (roster.ClientFilter, roster.Page, error) 
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		return f, page, invalid("start_date: must not be after end_date")
 	}
+	if err := parseRanges(v, &f); err != nil {
+		return f, page, err
+	}
 	activities, activity := v["preferable_activities"], v["activity"]
 	switch {
 	case activities != "" && activity != "":
@@ -273,16 +276,11 @@ func parseDate(v, name string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse("2006-01-02", v)
+	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
 		return t, invalid("%s: must be a date in YYYY-MM-DD form", name)
 	}
-	// Bounds far outside any session keep the stored text times comparable
-	// (year 10000 would sort before 2025 on SQLite).
-	if t.Year() < 1900 || t.Year() > 9998 {
-		return t, invalid("%s: must be between 1900-01-01 and 9998-12-31", name)
-	}
-	return t, nil
+	return t, storedYears(t, name)
 }
 
 // CreateClient stores c, a new client of p's organization, with up as its

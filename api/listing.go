@@ -37,7 +37,7 @@ func searchParams(v map[string]string) (search, email string, err error) {
 	return search, email, nil
 }
 
-var listParams = []string{"page", "per_page", "q", "order_by", "order", "email", "deactivated"}
+var listParams = append([]string{"page", "per_page", "q", "order_by", "order", "email", "deactivated"}, rangeParams...)
 
 // listRequest is what a list request asks for. Without page or per_page it
 // is not paged: the whole list is streamed.
@@ -72,6 +72,9 @@ func parseList(r *http.Request) (listRequest, error) {
 		return l, err
 	}
 	l.Deactivated = deactivated != nil && *deactivated
+	if err := parseRanges(v, &l.ClientFilter); err != nil {
+		return l, err
+	}
 	l.OrderBy, l.Ascending, err = parseOrder(v)
 	return l, err
 }

@@ -52,12 +52,21 @@ type listQuery struct {
 	Sort                                string // a sorts value; "" is the first
 	Deactivated                         bool
 	After, Before                       string // keyset cursors
+	// Bounds are the range filters' bounds as typed, by their API names
+	// (roster.RangeParams): age_min, age_max, height_min…
+	Bounds map[string]string
 }
 
 func parseListQuery(v url.Values) (listQuery, error) {
 	q := listQuery{Search: strings.TrimSpace(v.Get("q")), Gender: v.Get("gender"), Activity: v.Get("activity"),
 		CreatedBy: v.Get("created_by"), From: v.Get("from"), To: v.Get("to"), Sort: v.Get("sort"),
-		Deactivated: v.Get("deactivated") == "true", After: v.Get("after"), Before: v.Get("before")}
+		Deactivated: v.Get("deactivated") == "true", After: v.Get("after"), Before: v.Get("before"),
+		Bounds: map[string]string{}}
+	for _, name := range roster.RangeParams {
+		if b := strings.TrimSpace(v.Get(name)); b != "" {
+			q.Bounds[name] = b
+		}
+	}
 	switch {
 	case !utf8.ValidString(q.Search):
 		return q, roster.Errorf(roster.KindInvalid, "q: must be valid UTF-8")
@@ -82,6 +91,9 @@ func parseListQuery(v url.Values) (listQuery, error) {
 			return q, roster.Errorf(roster.KindInvalid, "gender: %v", err)
 		}
 		q.Gender = g
+	}
+	if _, err := q.ranges(); err != nil {
+		return q, err
 	}
 	from, to, err := q.dates()
 	if err == nil && !from.IsZero() && !to.IsZero() && !from.Before(to) {
@@ -114,6 +126,25 @@ func (q listQuery) dates() (from, to time.Time, err error) {
 	return
 }
 
+// ranges returns the ranges q's bounds ask for.
+func (q listQuery) ranges() ([]roster.Range, error) {
+	return roster.ParseRanges(func(name string) string { return q.Bounds[name] })
+}
+
+// boundInput is one input of a range filter's bound.
+type boundInput struct{ Name, Label, Value string }
+
+// boundInputs are the inputs of the range filters' bounds, holding q's.
+func (q listQuery) boundInputs() []boundInput {
+	inputs := make([]boundInput, len(roster.RangeParams))
+	for i, name := range roster.RangeParams {
+		field := strings.ReplaceAll(roster.Fields[roster.RangeFields[i/2]].Column, "_", " ")
+		inputs[i] = boundInput{Name: name, Label: strings.ToUpper(field[:1]) + field[1:] + [2]string{" from", " to"}[i%2],
+			Value: q.Bounds[name]}
+	}
+	return inputs
+}
+
 // sort returns q's order.
 func (q listQuery) sort() sortChoice {
 	for _, s := range sorts {
@@ -127,9 +158,10 @@ func (q listQuery) sort() sortChoice {
 // clientQuery is the store's query for q, which parseListQuery checked.
 func (q listQuery) clientQuery() roster.ClientQuery {
 	from, to, _ := q.dates()
+	ranges, _ := q.ranges()
 	s := q.sort()
 	cq := roster.ClientQuery{Search: q.Search, Deactivated: q.Deactivated, OrderBy: s.order, Ascending: s.ascending,
-		ClientFilter: roster.ClientFilter{AdminUID: q.CreatedBy, Gender: q.Gender, From: from, To: to}}
+		ClientFilter: roster.ClientFilter{AdminUID: q.CreatedBy, Gender: q.Gender, From: from, To: to, Ranges: ranges}}
 	if q.Activity != "" {
 		cq.Activities = []string{q.Activity}
 	}
@@ -150,6 +182,9 @@ func (q listQuery) url() string {
 	set("created_by", q.CreatedBy)
 	set("from", q.From)
 	set("to", q.To)
+	for _, name := range roster.RangeParams {
+		set(name, q.Bounds[name])
+	}
 	if q.Sort != sorts[0].Value {
 		set("sort", q.Sort)
 	}
@@ -178,6 +213,7 @@ type listData struct {
 	Notice              string // what the list should know about its query
 	Genders, Activities []option
 	Staff, Sorts        []option
+	Bounds              []boundInput
 	Sorted              map[string]string // the aria-sort of each column the list is sorted by
 	Clients             []clientRow
 	Count               int64
@@ -187,7 +223,7 @@ type listData struct {
 func (c *Console) clientList(w http.ResponseWriter, r *http.Request, s *session) error {
 	q, qErr := parseListQuery(r.URL.Query())
 	d := listData{Q: q, Message: doneMessage(r.URL.Query()), Genders: options(genders, []string{q.Gender}),
-		Activities: options(roster.Activities, []string{q.Activity})}
+		Activities: options(roster.Activities, []string{q.Activity}), Bounds: q.boundInputs()}
 	if err := c.staffOptions(r, s, &d); err != nil {
 		return err
 	}

@@ -159,7 +159,11 @@ func listFixture(t *testing.T, e *env) (all []roster.Client, coach string, base 
 	base = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	for i := 1; i <= 30; i++ {
 		raw := map[string]any{"email": fmt.Sprintf("m%02d@example.com", 31-i), "display_name": fmt.Sprintf("Runner %02d", i),
-			"gender": []string{"male", "female"}[i%2], "preferable_activities": [][]any{{"Running"}, {"Weightlifting"}, {}}[i%3]}
+			"gender": []string{"male", "female"}[i%2], "preferable_activities": [][]any{{"Running"}, {"Weightlifting"}, {}}[i%3],
+			"height": fmt.Sprint(160 + i%5*5), "weight": fmt.Sprint(60 + float64(i%8)*2.5), "shoeSize": fmt.Sprint(5 + float64(i%4)*0.5)}
+		if i%6 != 0 {
+			raw["age"] = fmt.Sprint(18 + i%7)
+		}
 		fields, err := roster.NewClientFields(raw)
 		if err != nil {
 			t.Fatal(err)
@@ -223,6 +227,13 @@ func TestListFiltersSortsAndSearch(t *testing.T) {
 				ClientFilter: roster.ClientFilter{AdminUID: coach, From: day(0), To: day(31)}}},
 			{"activity=Running&deactivated=true", roster.ClientQuery{Deactivated: true,
 				ClientFilter: roster.ClientFilter{Activities: []string{"Running"}}}},
+			{"age_min=20&age_max=22", roster.ClientQuery{ClientFilter: roster.ClientFilter{
+				Ranges: []roster.Range{{Field: roster.FieldAge, Min: ptr(20.0), Max: ptr(22.0)}}}}},
+			{"height_min=165&weight_max=70&activity=Running", roster.ClientQuery{ClientFilter: roster.ClientFilter{
+				Activities: []string{"Running"}, Ranges: []roster.Range{{Field: roster.FieldHeight, Min: ptr(165.0)},
+					{Field: roster.FieldWeight, Max: ptr(70.0)}}}}},
+			{"shoe_size_min=5.5&shoe_size_max=6&created_by=" + coach, roster.ClientQuery{ClientFilter: roster.ClientFilter{
+				AdminUID: coach, Ranges: []roster.Range{{Field: roster.FieldShoeSize, Min: ptr(5.5), Max: ptr(6.0)}}}}},
 		}
 		searches := []listCase{{"", roster.ClientQuery{}}, {"q=Runner+1", roster.ClientQuery{Search: "Runner 1"}},
 			{"q=m0", roster.ClientQuery{Search: "m0"}}}
@@ -303,6 +314,8 @@ func TestListBadValues(t *testing.T) {
 			"/console/clients?from=2026-03-02&to=2026-03-01":                         "last session from: must not be after last session to",
 			"/console/clients?sort=shoe_size:asc":                                    `sort: unknown order "shoe_size:asc"`,
 			"/console/clients?created_by=not%20a%20uid":                              "created by: not a valid uid",
+			"/console/clients?age_min=x":                                             "age_min: must be a number from 0 to 150",
+			"/console/clients?height_min=5&height_max=4":                             "height_min: must not be greater than height_max",
 			"/console/clients?after=" + e.org.OwnerUID + "&before=" + e.org.OwnerUID: "after and before: give one, not both",
 		} {
 			a := b.get(path)

@@ -179,11 +179,11 @@ func room(limit int64, plan string, count int64, n int) error {
 
 // countKeyOf returns the one counter that answers the count of f, if any:
 // f filters by creator, gender or one activity, or several of them, and
-// not by dates.
+// not by dates or ranges.
 func countKeyOf(f roster.ClientFilter) (countKey, bool) {
 	// No counter is kept per coach: a coach's clients are counted through
 	// client_coaches_coach (see assignedTo).
-	if len(f.Activities) > 1 || !f.From.IsZero() || !f.To.IsZero() || f.CoachUID != "" || f.Scope != "" {
+	if len(f.Activities) > 1 || !f.From.IsZero() || !f.To.IsZero() || f.CoachUID != "" || f.Scope != "" || len(f.Ranges) > 0 {
 		return countKey{}, false
 	}
 	var admin, gender, activity *countKey

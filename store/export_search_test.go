@@ -65,6 +65,10 @@ func (s *Store) SearchQueriesForTest(ctx context.Context, org roster.OrgID, q ro
 	if way == searchIndexed {
 		way = pageWay(n, limit)
 	}
-	page, pageArgs := s.segmentQuery(org, q, way, segmentsOf(q)[0], nil, 0, limit)
+	walk, err := s.pageWalksRanges(ctx, org, q, n, limit)
+	if err != nil {
+		return nil
+	}
+	page, pageArgs := s.segmentQuery(org, q, way, segmentsOf(q)[0], nil, 0, limit, walk)
 	return []SearchQuery{{"count", count, countArgs}, {fmt.Sprintf("page (%d matches)", n), page, pageArgs}}
 }

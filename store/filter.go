@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,45 +13,19 @@ import (
 
 // FilterClients returns one keyset page of the organization's clients that
 // match f, newest first, with the number of matching clients. The count
-// rides on the page's query as a scalar subquery, saving a round trip.
+// rides on the page's query as a scalar subquery, saving a round trip,
+// but for ranges (see rangedFilterPage).
 func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
 	f = scoped(ctx, f)
-	w := filterWhere(org, f)
+	if len(f.Ranges) > 0 {
+		return s.rangedFilterPage(ctx, org, f, p)
+	}
+	w := filterWhere(org, f, false)
 	from, filter, filterArgs := w.fromTable(), w.String(), w.args
 	count, args := countQuery(f, w.coach, from, filter, slices.Clip(filterArgs))
-	// The keyset runs on the uids of the table walked: the coach's
-	// assignments' when coachJoin leads.
-	key := "uid"
-	if w.from != "" {
-		key = "cc.client_uid"
-	}
-	where := filter
-	order := "DESC"
-	switch {
-	case p.After != "":
-		args = append(args, p.After)
-		where += fmt.Sprintf(" AND %s < $%d", key, len(args))
-	case p.Before != "":
-		// Walk up from the cursor, then put the page back in list order.
-		args = append(args, p.Before)
-		where += fmt.Sprintf(" AND %s > $%d", key, len(args))
-		order = "ASC"
-	}
 	var page roster.FilterPage
-	rows, err := s.query(ctx, fmt.Sprintf(`SELECT (%s), %s FROM %s WHERE %s ORDER BY %s %s LIMIT %s`,
-		count, listColumns, from, where, key, order, s.limit(&args, p.Limit)), args...)
-	if err != nil {
-		return page, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c roster.Client
-		if err := scanClient(rows, &c, &page.Count); err != nil {
-			return page, err
-		}
-		page.Clients = append(page.Clients, c)
-	}
-	if err := rows.Err(); err != nil {
+	var err error
+	if page.Clients, err = s.filterPage(ctx, count, w, filter, args, p, &page.Count); err != nil {
 		return page, err
 	}
 	if len(page.Clients) == 0 {
@@ -64,10 +39,86 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 		count, args := countQuery(f, "", from, filter, filterArgs)
 		return page, s.queryRow(ctx, count, args...).Scan(&page.Count)
 	}
-	if order == "ASC" {
-		slices.Reverse(page.Clients)
-	}
 	return page, nil
+}
+
+// rangedFilterPage is FilterClients for a filter with ranges. Their count
+// reads the first range's index; the page is then read the way that count
+// makes cheaper (see walksRanges), so the two are queries of their own.
+func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
+	var page roster.FilterPage
+	w := filterWhere(org, f, false)
+	if err := s.queryRow(ctx, `SELECT count(*) FROM `+w.fromTable()+` WHERE `+w.String(), w.args...).Scan(&page.Count); err != nil || page.Count == 0 {
+		return page, err
+	}
+	walk, err := s.walksRanges(ctx, org, false, page.Count, p.Limit)
+	if err != nil {
+		return page, err
+	}
+	w = filterWhere(org, f, walk)
+	page.Clients, err = s.filterPage(ctx, "", w, w.String(), w.args, p, nil)
+	return page, err
+}
+
+// walksRanges reports whether a page of a filter with ranges, whose count
+// matches of the organization's active (or deactivated) clients it reaches
+// reach deep into, is read walking the list's order and testing the ranges
+// on each client, or along the first range's index, reading every client
+// in that range and sorting the matches. Walking reads about reach ×
+// clients ÷ count clients, the index at least count.
+func (s *Store) walksRanges(ctx context.Context, org roster.OrgID, deactivated bool, count int64, reach int) (bool, error) {
+	size, args := listSize(org, deactivated)
+	var n int64
+	if err := s.queryRow(ctx, size, args...).Scan(&n); err != nil {
+		return false, err
+	}
+	return count*count > int64(reach)*n, nil
+}
+
+// filterPage reads the page p of the clients that w's clause where
+// selects with its arguments, newest first. With a count query, each row
+// carries its value, which is scanned into n.
+func (s *Store) filterPage(ctx context.Context, count string, w *where, where string, args []any, p roster.Page, n *int64) ([]roster.Client, error) {
+	// The keyset runs on the uids of the table walked: the coach's
+	// assignments' when coachJoin leads.
+	key := "uid"
+	if w.from != "" {
+		key = "cc.client_uid"
+	}
+	order := "DESC"
+	switch {
+	case p.After != "":
+		args = append(args, p.After)
+		where += fmt.Sprintf(" AND %s < $%d", key, len(args))
+	case p.Before != "":
+		// Walk up from the cursor, then put the page back in list order.
+		args = append(args, p.Before)
+		where += fmt.Sprintf(" AND %s > $%d", key, len(args))
+		order = "ASC"
+	}
+	cols := listColumns
+	var lead []any
+	if count != "" {
+		cols, lead = "("+count+"), "+cols, []any{n}
+	}
+	rows, err := s.query(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s %s LIMIT %s`,
+		cols, w.fromTable(), where, key, order, s.limit(&args, p.Limit)), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var clients []roster.Client
+	for rows.Next() {
+		var c roster.Client
+		if err := scanClient(rows, &c, lead...); err != nil {
+			return clients, err
+		}
+		clients = append(clients, c)
+	}
+	if order == "ASC" {
+		slices.Reverse(clients)
+	}
+	return clients, rows.Err()
 }
 
 // countQuery returns a query for the number of clients matching f, and its
@@ -105,13 +156,15 @@ func (s *Store) limit(args *[]any, n int) string {
 }
 
 // filterWhere builds the clause of f; its first argument is always the
-// organization. Deactivated clients are left out.
-func filterWhere(org roster.OrgID, f roster.ClientFilter) *where {
+// organization. Deactivated clients are left out. walk: a page walks the
+// list's order, testing f's ranges on each client (see where.walk).
+func filterWhere(org roster.OrgID, f roster.ClientFilter, walk bool) *where {
 	w := newWhere("org_id", org)
 	w.and(deactivatedCond(false))
 	w.and(visible)
 	w.filter(f)
 	w.activeCoach()
+	w.walk = walk
 	return w
 }
 
@@ -151,6 +204,9 @@ func (w *where) filter(f roster.ClientFilter) {
 	if !f.To.IsZero() {
 		w.and("last_session < " + w.arg(dbTime{f.To}))
 	}
+	for _, r := range f.Ranges {
+		w.rangeCond(r)
+	}
 	if len(f.Activities) > 0 {
 		in := make([]string, len(f.Activities))
 		for i, a := range f.Activities {
@@ -170,4 +226,27 @@ func onlyCoach(f roster.ClientFilter) bool {
 	g := f
 	g.Scope, g.CoachUID = "", ""
 	return g.IsZero() && (f.Scope == "" || f.CoachUID == "" || f.Scope == f.CoachUID)
+}
+
+// rangeCond adds r's bounds to w. A whole-number column is compared with
+// whole numbers, the lower bound rounded up and the upper one down, which
+// select the same clients: PostgreSQL would compare an integer column with
+// a double by converting the column, which its index does not hold.
+func (w *where) rangeCond(r roster.Range) {
+	spec := roster.Fields[r.Field]
+	for _, b := range []struct {
+		op    string
+		v     *float64
+		round func(float64) float64
+	}{{">=", r.Min, math.Ceil}, {"<=", r.Max, math.Floor}} {
+		if b.v == nil {
+			continue
+		}
+		var v any = *b.v
+		if spec.Type == roster.TypeInteger {
+			v = int64(b.round(*b.v))
+		}
+		w.ranges = append(w.ranges, len(w.conds))
+		w.and(spec.Column + " " + b.op + " " + w.arg(v))
+	}
 }

@@ -29,6 +29,12 @@ type where struct {
 	// table alone: coachJoin, for a coach's clients, whose uid is bound at
 	// coach.
 	from, coach string
+	// ranges are the places in conds of the range filters' bounds.
+	ranges []int
+	// walk is set when the query is to walk another index than a range's
+	// (the list's order), testing the ranges on each client: their columns
+	// are then written +age, which neither engine looks up in an index.
+	walk bool
 }
 
 // newWhere starts a clause on the organization column named.
@@ -69,7 +75,16 @@ func (w *where) clients() string {
 // fromTable is the FROM of w's clients.
 func (w *where) fromTable() string { return cmp.Or(w.from, "clients") }
 
-func (w *where) String() string { return strings.Join(w.conds, " AND ") }
+func (w *where) String() string {
+	conds := w.conds
+	if w.walk && len(w.ranges) > 0 {
+		conds = slices.Clone(conds)
+		for _, i := range w.ranges {
+			conds[i] = "+" + conds[i]
+		}
+	}
+	return strings.Join(conds, " AND ")
+}
 
 // orderColumns are the sort columns of the list orders; created_at sorts by
 // uid alone. Each has an index on (org_id, column, uid), but email_key,
@@ -144,10 +159,12 @@ type position struct {
 }
 
 // segmentQuery returns the query for limit clients of seg in q's order,
-// after from (when not nil) and offset rows on.
+// after from (when not nil) and offset rows on, walking the order's index
+// if walk (see where.walk).
 func (s *Store) segmentQuery(org roster.OrgID, q roster.ClientQuery, way searchWay, seg segment, from *position,
-	offset, limit int) (string, []any) {
+	offset, limit int, walk bool) (string, []any) {
 	w := s.segmentWhere(org, q, way, seg)
+	w.walk = walk
 	dir, cmp := "DESC", "<"
 	if q.Ascending {
 		dir, cmp = "ASC", ">"
@@ -238,7 +255,8 @@ func (s *Store) walkSegment(ctx context.Context, org roster.OrgID, q roster.Clie
 	chunk []listed, fn func(*roster.Client) error) error {
 	var from *position
 	for {
-		query, args := s.segmentQuery(org, q, way, seg, from, 0, listChunk)
+		// Walking: each chunk reading a whole range would read it again.
+		query, args := s.segmentQuery(org, q, way, seg, from, 0, listChunk, true)
 		var err error
 		if chunk, err = s.readListed(ctx, seg, query, args, chunk[:0]); err != nil {
 			return err
@@ -273,13 +291,17 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 	if way == searchIndexed {
 		way = pageWay(page.Count, offset+limit)
 	}
+	walk, err := s.pageWalksRanges(ctx, org, q, page.Count, offset+limit)
+	if err != nil {
+		return page, err
+	}
 	var got []listed
 	for _, seg := range segmentsOf(q) {
 		if len(got) == limit {
 			break
 		}
 		before := len(got)
-		query, args := s.segmentQuery(org, q, way, seg, nil, offset, limit-before)
+		query, args := s.segmentQuery(org, q, way, seg, nil, offset, limit-before, walk)
 		if got, err = s.readListed(ctx, seg, query, args, got); err != nil {
 			return page, err
 		}
@@ -300,6 +322,16 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 		page.Clients[i] = got[i].c
 	}
 	return page, nil
+}
+
+// pageWalksRanges reports whether a page reaching reach clients into the
+// count that q matches walks the order (see walksRanges): q has ranges, and
+// no search, which has its own way.
+func (s *Store) pageWalksRanges(ctx context.Context, org roster.OrgID, q roster.ClientQuery, count int64, reach int) (bool, error) {
+	if len(q.Ranges) == 0 || q.Search != "" || q.Email != "" {
+		return true, nil
+	}
+	return s.walksRanges(ctx, org, q.Deactivated, count, reach)
 }
 
 // countSegment counts the clients of seg, up to most.
@@ -359,6 +391,10 @@ func (s *Store) ClientKeysetPage(ctx context.Context, org roster.OrgID, q roster
 	if way == searchIndexed {
 		way = pageWay(page.Count, p.Limit)
 	}
+	walkRanges, err := s.pageWalksRanges(ctx, org, q, page.Count, p.Limit)
+	if err != nil {
+		return page, err
+	}
 	walk, cursor, segs := q, p.After, segmentsOf(q)
 	if p.Before != "" {
 		// Walk back from the cursor, then put the page in q's order.
@@ -376,7 +412,7 @@ func (s *Store) ClientKeysetPage(ctx context.Context, org roster.OrgID, q roster
 		if len(got) == p.Limit {
 			break
 		}
-		query, args := s.segmentQuery(org, walk, way, seg, from, 0, p.Limit-len(got))
+		query, args := s.segmentQuery(org, walk, way, seg, from, 0, p.Limit-len(got), walkRanges)
 		if got, err = s.readListed(ctx, seg, query, args, got); err != nil {
 			return page, err
 		}

@@ -40,7 +40,8 @@ func filtered(f roster.ClientFilter, c *roster.Client) bool {
 		len(f.Activities) > 0 && !slices.ContainsFunc(f.Activities, func(a string) bool { return slices.Contains(c.PreferableActivities, a) }),
 		(!f.From.IsZero() || !f.To.IsZero()) && c.LastSession == nil,
 		!f.From.IsZero() && c.LastSession.Before(f.From),
-		!f.To.IsZero() && !c.LastSession.Before(f.To):
+		!f.To.IsZero() && !c.LastSession.Before(f.To),
+		slices.ContainsFunc(f.Ranges, func(r roster.Range) bool { return !r.Contains(&c.ClientFields) }):
 		return false
 	}
 	return true

@@ -282,7 +282,7 @@ export interface paths {
         };
         /**
          * List clients, streamed or a page at a time
-         * @description Without page or per_page, streams every client of the caller's organization that q, email and deactivated select, in the order asked for (newest first by default), without notes: memory does not grow with their number. With page or per_page, answers one page with query_count, page, per_page and pages; a page past the end is a 200 with no users. Deactivated clients are left out unless deactivated=true. An unknown, repeated or bad parameter is a 400 naming it.
+         * @description Without page or per_page, streams every client of the caller's organization that q, email, deactivated and the range filters (age_min to shoe_size_max, last_session_after and last_session_before) select, in the order asked for (newest first by default), without notes: memory does not grow with their number. With page or per_page, answers one page with query_count, page, per_page and pages; a page past the end is a 200 with no users. Deactivated clients are left out unless deactivated=true. An unknown, repeated or bad parameter is a 400 naming it.
          */
         get: operations["listClients"];
         /**
@@ -314,7 +314,7 @@ export interface paths {
         };
         /**
          * Filter clients, one page at a time
-         * @description Returns a page of the organization's clients that match every filter given, newest first (by uid, which is time-ordered), without notes. Deactivated clients are left out of pages and counts. Page forward with start_after_id=last_uid and back with end_before_id=first_uid (not both). query_count counts the clients matching the filters, ignoring the cursor. A bad parameter is a 400; an empty page is a 404, as in the seed.
+         * @description Returns a page of the organization's clients that match every filter given, newest first (by uid, which is time-ordered), without notes. Deactivated clients are left out of pages and counts. Page forward with start_after_id=last_uid and back with end_before_id=first_uid (not both). query_count counts the clients matching the filters, ignoring the cursor. The range filters (age_min to shoe_size_max, last_session_after and last_session_before) combine with the others; their count reads an index of the range, not the clients. A bad parameter is a 400; an empty page is a 404, as in the seed.
          */
         get: operations["filterClients"];
         put?: never;
@@ -407,7 +407,7 @@ export interface paths {
         };
         /**
          * List clients, streamed or a page at a time
-         * @description Without page or per_page, streams every client of the caller's organization that q, email and deactivated select, in the order asked for (newest first by default), without notes: memory does not grow with their number. With page or per_page, answers one page with query_count, page, per_page and pages; a page past the end is a 200 with no users. Deactivated clients are left out unless deactivated=true. An unknown, repeated or bad parameter is a 400 naming it.
+         * @description Without page or per_page, streams every client of the caller's organization that q, email, deactivated and the range filters (age_min to shoe_size_max, last_session_after and last_session_before) select, in the order asked for (newest first by default), without notes: memory does not grow with their number. With page or per_page, answers one page with query_count, page, per_page and pages; a page past the end is a 200 with no users. Deactivated clients are left out unless deactivated=true. An unknown, repeated or bad parameter is a 400 naming it.
          */
         get: operations["listUsers"];
         /**
@@ -439,7 +439,7 @@ export interface paths {
         };
         /**
          * Filter clients, one page at a time
-         * @description Returns a page of the organization's clients that match every filter given, newest first (by uid, which is time-ordered), without notes. Deactivated clients are left out of pages and counts. Page forward with start_after_id=last_uid and back with end_before_id=first_uid (not both). query_count counts the clients matching the filters, ignoring the cursor. A bad parameter is a 400; an empty page is a 404, as in the seed.
+         * @description Returns a page of the organization's clients that match every filter given, newest first (by uid, which is time-ordered), without notes. Deactivated clients are left out of pages and counts. Page forward with start_after_id=last_uid and back with end_before_id=first_uid (not both). query_count counts the clients matching the filters, ignoring the cursor. The range filters (age_min to shoe_size_max, last_session_after and last_session_before) combine with the others; their count reads an index of the range, not the clients. A bad parameter is a 400; an empty page is a 404, as in the seed.
          */
         get: operations["filterUsers"];
         put?: never;
@@ -3361,6 +3361,26 @@ export interface components {
         FilterActivities: components["schemas"]["ActivitiesJSON"];
         /** @description Only clients that prefer this activity: shorthand for a one-element preferable_activities. */
         FilterActivity: components["schemas"]["Activity"];
+        /** @description Only clients whose age is at least this number (inclusive). A client without a age is left out. Not a number, outside 0 to 150, or age_min greater than age_max is a 400. Ages are whole numbers: a bound between two is rounded inward. */
+        RangeAgeMin: number;
+        /** @description Only clients whose age is at most this number (inclusive). A client without a age is left out. Not a number, outside 0 to 150, or age_min greater than age_max is a 400. Ages are whole numbers: a bound between two is rounded inward. */
+        RangeAgeMax: number;
+        /** @description Only clients whose height is at least this number (inclusive). A client without a height is left out. Not a number, outside 0 to 1000, or height_min greater than height_max is a 400. */
+        RangeHeightMin: number;
+        /** @description Only clients whose height is at most this number (inclusive). A client without a height is left out. Not a number, outside 0 to 1000, or height_min greater than height_max is a 400. */
+        RangeHeightMax: number;
+        /** @description Only clients whose weight is at least this number (inclusive). A client without a weight is left out. Not a number, outside 0 to 1000, or weight_min greater than weight_max is a 400. */
+        RangeWeightMin: number;
+        /** @description Only clients whose weight is at most this number (inclusive). A client without a weight is left out. Not a number, outside 0 to 1000, or weight_min greater than weight_max is a 400. */
+        RangeWeightMax: number;
+        /** @description Only clients whose shoeSize is at least this number (inclusive). A client without a shoeSize is left out. Not a number, outside 0 to 1000, or shoe_size_min greater than shoe_size_max is a 400. */
+        RangeShoeSizeMin: number;
+        /** @description Only clients whose shoeSize is at most this number (inclusive). A client without a shoeSize is left out. Not a number, outside 0 to 1000, or shoe_size_min greater than shoe_size_max is a 400. */
+        RangeShoeSizeMax: number;
+        /** @description Only clients whose last_session is at or after this time: an RFC 3339 time (2025-03-01T09:00:00Z, any offset) or a date, which means its start in UTC. A client without a session is left out. Between 1900 and 9998; not with start_date on the filter endpoint. */
+        LastSessionAfter: string;
+        /** @description Only clients whose last_session is before this time (exclusive): an RFC 3339 time or a date, which means its start in UTC. A client without a session is left out. It must be later than last_session_after; between 1900 and 9998; not with end_date on the filter endpoint. */
+        LastSessionBefore: string;
         /** @description Page number, from 1. Giving page or per_page answers one page with its totals instead of streaming the whole list. page × per_page is at most 10,000: deeper, narrow the list with q or email, or walk it with the filter endpoint's start_after_id cursor. A page past the end is an empty page. */
         ListPage: number;
         /** @description Page size. */
@@ -4104,6 +4124,26 @@ export interface operations {
                 order?: components["parameters"]["ListOrder"];
                 /** @description true (or 1): only deactivated clients; false (or 0), the default: only active ones. */
                 deactivated?: components["parameters"]["ListDeactivated"];
+                /** @description Only clients whose age is at least this number (inclusive). A client without a age is left out. Not a number, outside 0 to 150, or age_min greater than age_max is a 400. Ages are whole numbers: a bound between two is rounded inward. */
+                age_min?: components["parameters"]["RangeAgeMin"];
+                /** @description Only clients whose age is at most this number (inclusive). A client without a age is left out. Not a number, outside 0 to 150, or age_min greater than age_max is a 400. Ages are whole numbers: a bound between two is rounded inward. */
+                age_max?: components["parameters"]["RangeAgeMax"];
+                /** @description Only clients whose height is at least this number (inclusive). A client without a height is left out. Not a number, outside 0 to 1000, or height_min greater than height_max is a 400. */
+                height_min?: components["parameters"]["RangeHeightMin"];
+                /** @description Only clients whose height is at most this number (inclusive). A client without a height is left out. Not a number, outside 0 to 1000, or height_min greater than height_max is a 400. */
+                height_max?: components["parameters"]["RangeHeightMax"];
+                /** @description Only clients whose weight is at least this number (inclusive). A client without a weight is left out. Not a number, outside 0 to 1000, or weight_min greater than weight_max is a 400. */
+                weight_min?: components["parameters"]["RangeWeightMin"];
+                /** @description Only clients whose weight is at most this number (inclusive). A client without a weight is left out. Not a number, outside 0 to 1000, or weight_min greater than weight_max is a 400. */
+                weight_max?: components["parameters"]["RangeWeightMax"];
+                /** @description Only clients whose shoeSize is at least this number (inclusive). A client without a shoeSize is left out. Not a number, outside 0 to 1000, or shoe_size_min greater than shoe_size_max is a 400. */
+                shoe_size_min?: components["parameters"]["RangeShoeSizeMin"];
+                /** @description Only clients whose shoeSize is at most this number (inclusive). A client without a shoeSize is left out. Not a number, outside 0 to 1000, or shoe_size_min greater than shoe_size_max is a 400. */
+                shoe_size_max?: components["parameters"]["RangeShoeSizeMax"];
+                /** @description Only clients whose last_session is at or after this time: an RFC 3339 time (2025-03-01T09:00:00Z, any offset) or a date, which means its start in UTC. A client without a session is left out. Between 1900 and 9998; not with start_date on the filter endpoint. */
+                last_session_after?: components["parameters"]["LastSessionAfter"];
+                /** @description Only clients whose last_session is before this time (exclusive): an RFC 3339 time or a date, which means its start in UTC. A client without a session is left out. It must be later than last_session_after; between 1900 and 9998; not with end_date on the filter endpoint. */
+                last_session_before?: components["parameters"]["LastSessionBefore"];
             };
             header?: never;
             path?: never;
@@ -4291,6 +4331,26 @@ export interface operations {
                 preferable_activities?: components["parameters"]["FilterActivities"];
                 /** @description Only clients that prefer this activity: shorthand for a one-element preferable_activities. */
                 activity?: components["parameters"]["FilterActivity"];
+                /** @description Only clients whose age is at least this number (inclusive). A client without a age is left out. Not a number, outside 0 to 150, or age_min greater than age_max is a 400. Ages are whole numbers: a bound between two is rounded inward. */
+                age_min?: components["parameters"]["RangeAgeMin"];
+                /** @description Only clients whose age is at most this number (inclusive). A client without a age is left out. Not a number, outside 0 to 150, or age_min greater than age_max is a 400. Ages are whole numbers: a bound between two is rounded inward. */
+                age_max?: components["parameters"]["RangeAgeMax"];
+                /** @description Only clients whose height is at least this number (inclusive). A client without a height is left out. Not a number, outside 0 to 1000, or height_min greater than height_max is a 400. */
+                height_min?: components["parameters"]["RangeHeightMin"];
+                /** @description Only clients whose height is at most this number (inclusive). A client without a height is left out. Not a number, outside 0 to 1000, or height_min greater than height_max is a 400. */
+                height_max?: components["parameters"]["RangeHeightMax"];
+                /** @description Only clients whose weight is at least this number (inclusive). A client without a weight is left out. Not a number, outside 0 to 1000, or weight_min greater than weight_max is a 400. */
+                weight_min?: components["parameters"]["RangeWeightMin"];
+                /** @description Only clients whose weight is at most this number (inclusive). A client without a weight is left out. Not a number, outside 0 to 1000, or weight_min greater than weight_max is a 400. */
+                weight_max?: components["parameters"]["RangeWeightMax"];
+                /** @description Only clients whose shoeSize is at least this number (inclusive). A client without a shoeSize is left out. Not a number, outside 0 to 1000, or shoe_size_min greater than shoe_size_max is a 400. */
+                shoe_size_min?: components["parameters"]["RangeShoeSizeMin"];
+                /** @description Only clients whose shoeSize is at most this number (inclusive). A client without a shoeSize is left out. Not a number, outside 0 to 1000, or shoe_size_min greater than shoe_size_max is a 400. */
+                shoe_size_max?: components["parameters"]["RangeShoeSizeMax"];
+                /** @description Only clients whose last_session is at or after this time: an RFC 3339 time (2025-03-01T09:00:00Z, any offset) or a date, which means its start in UTC. A client without a session is left out. Between 1900 and 9998; not with start_date on the filter endpoint. */
+                last_session_after?: components["parameters"]["LastSessionAfter"];
+                /** @description Only clients whose last_session is before this time (exclusive): an RFC 3339 time or a date, which means its start in UTC. A client without a session is left out. It must be later than last_session_after; between 1900 and 9998; not with end_date on the filter endpoint. */
+                last_session_before?: components["parameters"]["LastSessionBefore"];
             };
             header?: never;
             path?: never;
@@ -4475,6 +4535,26 @@ export interface operations {
                 order?: components["parameters"]["ListOrder"];
                 /** @description true (or 1): only deactivated clients; false (or 0), the default: only active ones. */
                 deactivated?: components["parameters"]["ListDeactivated"];
+                /** @description Only clients whose age is at least this number (inclusive). A client without a age is left out. Not a number, outside 0 to 150, or age_min greater than age_max is a 400. Ages are whole numbers: a bound between two is rounded inward. */
+                age_min?: components["parameters"]["RangeAgeMin"];
+                /** @description Only clients whose age is at most this number (inclusive). A client without a age is left out. Not a number, outside 0 to 150, or age_min greater than age_max is a 400. Ages are whole numbers: a bound between two is rounded inward. */
+                age_max?: components["parameters"]["RangeAgeMax"];
+                /** @description Only clients whose height is at least this number (inclusive). A client without a height is left out. Not a number, outside 0 to 1000, or height_min greater than height_max is a 400. */
+                height_min?: components["parameters"]["RangeHeightMin"];
+                /** @description Only clients whose height is at most this number (inclusive). A client without a height is left out. Not a number, outside 0 to 1000, or height_min greater than height_max is a 400. */
+                height_max?: components["parameters"]["RangeHeightMax"];
+                /** @description Only clients whose weight is at least this number (inclusive). A client without a weight is left out. Not a number, outside 0 to 1000, or weight_min greater than weight_max is a 400. */
+                weight_min?: components["parameters"]["RangeWeightMin"];
+                /** @description Only clients whose weight is at most this number (inclusive). A client without a weight is left out. Not a number, outside 0 to 1000, or weight_min greater than weight_max is a 400. */
+                weight_max?: components["parameters"]["RangeWeightMax"];
+                /** @description Only clients whose shoeSize is at least this number (inclusive). A client without a shoeSize is left out. Not a number, outside 0 to 1000, or shoe_size_min greater than shoe_size_max is a 400. */
+                shoe_size_min?: components["parameters"]["RangeShoeSizeMin"];
+                /** @description Only clients whose shoeSize is at most this number (inclusive). A client without a shoeSize is left out. Not a number, outside 0 to 1000, or shoe_size_min greater than shoe_size_max is a 400. */
+                shoe_size_max?: components["parameters"]["RangeShoeSizeMax"];
+                /** @description Only clients whose last_session is at or after this time: an RFC 3339 time (2025-03-01T09:00:00Z, any offset) or a date, which means its start in UTC. A client without a session is left out. Between 1900 and 9998; not with start_date on the filter endpoint. */
+                last_session_after?: components["parameters"]["LastSessionAfter"];
+                /** @description Only clients whose last_session is before this time (exclusive): an RFC 3339 time or a date, which means its start in UTC. A client without a session is left out. It must be later than last_session_after; between 1900 and 9998; not with end_date on the filter endpoint. */
+                last_session_before?: components["parameters"]["LastSessionBefore"];
             };
             header?: never;
             path?: never;
@@ -4662,6 +4742,26 @@ export interface operations {
                 preferable_activities?: components["parameters"]["FilterActivities"];
                 /** @description Only clients that prefer this activity: shorthand for a one-element preferable_activities. */
                 activity?: components["parameters"]["FilterActivity"];
+                /** @description Only clients whose age is at least this number (inclusive). A client without a age is left out. Not a number, outside 0 to 150, or age_min greater than age_max is a 400. Ages are whole numbers: a bound between two is rounded inward. */
+                age_min?: components["parameters"]["RangeAgeMin"];
+                /** @description Only clients whose age is at most this number (inclusive). A client without a age is left out. Not a number, outside 0 to 150, or age_min greater than age_max is a 400. Ages are whole numbers: a bound between two is rounded inward. */
+                age_max?: components["parameters"]["RangeAgeMax"];
+                /** @description Only clients whose height is at least this number (inclusive). A client without a height is left out. Not a number, outside 0 to 1000, or height_min greater than height_max is a 400. */
+                height_min?: components["parameters"]["RangeHeightMin"];
+                /** @description Only clients whose height is at most this number (inclusive). A client without a height is left out. Not a number, outside 0 to 1000, or height_min greater than height_max is a 400. */
+                height_max?: components["parameters"]["RangeHeightMax"];
+                /** @description Only clients whose weight is at least this number (inclusive). A client without a weight is left out. Not a number, outside 0 to 1000, or weight_min greater than weight_max is a 400. */
+                weight_min?: components["parameters"]["RangeWeightMin"];
+                /** @description Only clients whose weight is at most this number (inclusive). A client without a weight is left out. Not a number, outside 0 to 1000, or weight_min greater than weight_max is a 400. */
+                weight_max?: components["parameters"]["RangeWeightMax"];
+                /** @description Only clients whose shoeSize is at least this number (inclusive). A client without a shoeSize is left out. Not a number, outside 0 to 1000, or shoe_size_min greater than shoe_size_max is a 400. */
+                shoe_size_min?: components["parameters"]["RangeShoeSizeMin"];
+                /** @description Only clients whose shoeSize is at most this number (inclusive). A client without a shoeSize is left out. Not a number, outside 0 to 1000, or shoe_size_min greater than shoe_size_max is a 400. */
+                shoe_size_max?: components["parameters"]["RangeShoeSizeMax"];
+                /** @description Only clients whose last_session is at or after this time: an RFC 3339 time (2025-03-01T09:00:00Z, any offset) or a date, which means its start in UTC. A client without a session is left out. Between 1900 and 9998; not with start_date on the filter endpoint. */
+                last_session_after?: components["parameters"]["LastSessionAfter"];
+                /** @description Only clients whose last_session is before this time (exclusive): an RFC 3339 time or a date, which means its start in UTC. A client without a session is left out. It must be later than last_session_after; between 1900 and 9998; not with end_date on the filter endpoint. */
+                last_session_before?: components["parameters"]["LastSessionBefore"];
             };
             header?: never;
             path?: never;

@@ -1,0 +1,327 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/store"
+	"roster/store/storetest"
+)
+
+// rangeFixture stores clients of varied ages, heights, weights and shoe
+// sizes (some without), genders, activities, creators and last sessions,
+// some deactivated, and the same clients in another organization, whose
+// clients a count that leaked would include. It returns org's clients as
+// stored and the second creator.
+func rangeFixture(t *testing.T, st *store.Store, org, other storetest.Org) (all []roster.Client, admin string) {
+	t.Helper()
+	ctx := context.Background()
+	admin = roster.NewUID(time.Now())
+	for i := range 30 {
+		for _, o := range []storetest.Org{org, other} {
+			c := newClient(o, fmt.Sprintf("r%d@example.com", i), func(c *roster.Client) {
+				if i%7 != 0 {
+					c.Age = ptr(int64(18 + i%10))
+				}
+				if i%5 != 0 {
+					c.Height = ptr(160 + float64(i%8)*2.5)
+				}
+				if i%6 != 0 {
+					c.Weight = ptr(55.5 + float64(i%9)*3)
+				}
+				if i%4 != 0 {
+					c.ShoeSize = ptr(5 + float64(i%6)*0.5)
+				}
+				c.Gender = ptr([]string{"male", "female"}[i%2])
+				c.PreferableActivities = roster.Activities[i%3 : i%3+1]
+				if i%3 == 1 {
+					c.CreatedBy = admin
+				}
+			})
+			if err := st.CreateClient(ctx, o.ID, c); err != nil {
+				t.Fatal(err)
+			}
+			if i%3 != 0 {
+				if err := st.SetLastSession(ctx, o.ID, c.UID, keysetBase.Add(time.Duration(i)*time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if i%8 == 3 {
+				if err := deactivate(st, o.ID, c.UID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if o == other {
+				continue
+			}
+			stored, err := st.Client(ctx, org.ID, c.UID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored.Note = nil
+			all = append(all, stored)
+		}
+	}
+	return all, admin
+}
+
+// between is a range of f from lo to hi; NaN leaves an end open.
+func between(f roster.Field, lo, hi float64) roster.Range {
+	r := roster.Range{Field: f}
+	if lo == lo {
+		r.Min = &lo
+	}
+	if hi == hi {
+		r.Max = &hi
+	}
+	return r
+}
+
+var open = nan()
+
+func nan() float64 { var z float64; return z / z }
+
+// rangeFilters are ranges alone (each bound alone and both, bounds that
+// are values, bounds between values, bounds that round on whole-number
+// ages, an empty range) and combined with each other and with every other
+// filter.
+func rangeFilters(admin string) []roster.ClientFilter {
+	rs := func(r ...roster.Range) []roster.Range { return r }
+	at := func(h int) time.Time { return keysetBase.Add(time.Duration(h) * time.Hour) }
+	return []roster.ClientFilter{
+		{Ranges: rs(between(roster.FieldAge, 20, open))},
+		{Ranges: rs(between(roster.FieldAge, open, 22))},
+		{Ranges: rs(between(roster.FieldAge, 20, 22))},
+		{Ranges: rs(between(roster.FieldAge, 21.5, 23.5))},
+		{Ranges: rs(between(roster.FieldAge, 23, 23))},
+		{Ranges: rs(between(roster.FieldAge, 40, 150))},
+		{Ranges: rs(between(roster.FieldHeight, 165, 170))},
+		{Ranges: rs(between(roster.FieldHeight, 164.9, open))},
+		{Ranges: rs(between(roster.FieldWeight, open, 61.5))},
+		{Ranges: rs(between(roster.FieldShoeSize, 6, 6))},
+		{Ranges: rs(between(roster.FieldShoeSize, 5.25, 6.75))},
+		{Ranges: rs(between(roster.FieldAge, 19, 25), between(roster.FieldHeight, 165, open))},
+		{Ranges: rs(between(roster.FieldAge, 18, 26), between(roster.FieldWeight, 58, 70), between(roster.FieldShoeSize, open, 7))},
+		{Ranges: rs(between(roster.FieldAge, 20, 27)), Activities: []string{"Running"}},
+		{Ranges: rs(between(roster.FieldHeight, 162, 175)), Activities: []string{"Running", "Weightlifting"}},
+		{Ranges: rs(between(roster.FieldWeight, 55, 75)), Gender: "female"},
+		{Ranges: rs(between(roster.FieldShoeSize, 5, 7)), AdminUID: admin},
+		{Ranges: rs(between(roster.FieldAge, 18, 24)), AdminUID: admin, Gender: "female", Activities: []string{"Weightlifting"}},
+		{From: at(10)}, {To: at(10)}, {From: at(4), To: at(20)},
+		{Ranges: rs(between(roster.FieldAge, 20, 25)), From: at(4), To: at(25)},
+		{Ranges: rs(between(roster.FieldHeight, 160, 170)), To: at(17), Activities: []string{"Running"}},
+	}
+}
+
+// TestRangeFilters walks every range filter, with and without a search,
+// active and deactivated, in every list order either way, forward and
+// back, against what Go lists, with the count on every page; and the
+// filter endpoint's pages forward and back the same way.
+func TestRangeFilters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		org, other := storetest.NewOrg(t, st, "Enterprise"), storetest.NewOrg(t, st, "Enterprise")
+		all, admin := rangeFixture(t, st, org, other)
+		for _, f := range rangeFilters(admin) {
+			for _, base := range []roster.ClientQuery{{}, {Search: "r1"}, {Deactivated: true}} {
+				for _, by := range roster.ClientOrders {
+					for _, asc := range []bool{true, false} {
+						q := base
+						q.ClientFilter, q.OrderBy, q.Ascending = f, by, asc
+						want := storetest.Listed(all, q)
+						forward, backward := keysetWalk(t, st, org.ID, q, 4, len(want))
+						if !slices.Equal(forward, want) || !slices.Equal(backward, want) {
+							t.Errorf("%s:\n forward %v\nbackward %v\n    want %v", describe(q), forward, backward, want)
+						}
+					}
+				}
+			}
+			want := storetest.Listed(all, roster.ClientQuery{ClientFilter: f})
+			forward, backward := filterWalk(t, st, org.ID, f, 3, len(want))
+			if !slices.Equal(forward, want) || !slices.Equal(backward, want) {
+				t.Errorf("filter %s:\n forward %v\nbackward %v\n    want %v", describe(roster.ClientQuery{ClientFilter: f}),
+					forward, backward, want)
+			}
+		}
+		// A filter that could match in the other organization only.
+		page, err := st.FilterClients(context.Background(), org.ID, roster.ClientFilter{AdminUID: other.OwnerUID,
+			Ranges: []roster.Range{between(roster.FieldAge, 18, 150)}}, roster.Page{Limit: 5})
+		if err != nil || page.Count != 0 || len(page.Clients) != 0 {
+			t.Errorf("other organization's creator: %d clients, count %d, %v", len(page.Clients), page.Count, err)
+		}
+	})
+}
+
+// describe writes q's ranges out, which %+v shows as pointers.
+func describe(q roster.ClientQuery) string {
+	var b strings.Builder
+	for _, r := range q.Ranges {
+		fmt.Fprintf(&b, " %s[", roster.Fields[r.Field].Column)
+		for _, v := range []*float64{r.Min, r.Max} {
+			if v != nil {
+				fmt.Fprint(&b, *v)
+			}
+			b.WriteString(",")
+		}
+		b.WriteString("]")
+	}
+	q.Ranges = nil
+	return fmt.Sprintf("%+v%s", q, b.String())
+}
+
+// filterWalk reads the filter endpoint's pages of f forward by the last
+// uid of each page and then back by the first, checking each page's count.
+func filterWalk(t *testing.T, st *store.Store, org roster.OrgID, f roster.ClientFilter, per, want int) (forward, backward []string) {
+	t.Helper()
+	read := func(p roster.Page) []string {
+		t.Helper()
+		p.Limit = per
+		page, err := st.FilterClients(context.Background(), org, f, p)
+		if err != nil {
+			t.Fatalf("%s %+v: %v", describe(roster.ClientQuery{ClientFilter: f}), p, err)
+		}
+		if page.Count != int64(want) {
+			t.Fatalf("%s %+v: count %d; want %d", describe(roster.ClientQuery{ClientFilter: f}), p, page.Count, want)
+		}
+		uids := make([]string, len(page.Clients))
+		for i, c := range page.Clients {
+			uids[i] = c.UID
+		}
+		return uids
+	}
+	for p := (roster.Page{}); ; {
+		uids := read(p)
+		forward = append(forward, uids...)
+		if len(uids) < per {
+			break
+		}
+		p.After = uids[len(uids)-1]
+	}
+	if len(forward) == 0 {
+		return forward, nil
+	}
+	backward = forward[len(forward)-1:]
+	for p := (roster.Page{Before: backward[0]}); ; p.Before = backward[0] {
+		uids := read(p)
+		backward = append(uids, backward...)
+		if len(uids) < per {
+			break
+		}
+	}
+	return forward, backward
+}
+
+// TestRangeCountsReadOnlyAnIndex checks the plan of each range filter's
+// count: it never reads the clients' table, only an index, and a range
+// alone or with activities reads only the range of its own index (with the
+// activities' primary key), never a row of clients.
+func TestRangeCountsReadOnlyAnIndex(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		for i := range 3 {
+			if err := st.CreateClient(ctx, org.ID, newClient(org, fmt.Sprintf("c%d@example.com", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if st.Engine() == "postgres" {
+			// An index-only scan is planned for a table whose pages are
+			// known all-visible, as a running deployment's mostly are.
+			if _, err := st.DBForTest().ExecContext(ctx, "VACUUM ANALYZE clients"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range rangeFilters(org.OwnerUID) {
+			for _, deactivated := range []bool{false, true} {
+				q := roster.ClientQuery{ClientFilter: f, Deactivated: deactivated}
+				queries := st.SearchQueriesForTest(ctx, org.ID, q, 20)
+				if len(queries) != 2 {
+					t.Fatalf("%s: no page query", describe(q))
+				}
+				plan := explain(t, st, queries[0].SQL, queries[0].Args)
+				index := "clients_org_last_session"
+				if len(f.Ranges) > 0 {
+					index = "clients_org_" + roster.Fields[f.Ranges[0].Field].Column
+				}
+				onlyIndex := f.AdminUID == "" && f.Gender == "" && (len(f.Ranges) == 0 || f.From.IsZero() && f.To.IsZero())
+				switch {
+				case scansClients(plan):
+					t.Errorf("%s: the count reads every client:\n%s", describe(q), plan)
+				case onlyIndex && len(f.Ranges) < 2 && !readsOnly(st, plan, index):
+					t.Errorf("%s: the count reads more than %s:\n%s", describe(q), index, plan)
+				}
+			}
+		}
+	})
+}
+
+// scansClients reports whether a plan reads the clients' table whole.
+func scansClients(plan string) bool {
+	for line := range strings.Lines(plan) {
+		if strings.Contains(line, "Seq Scan on clients") || strings.HasPrefix(strings.TrimSpace(line), "SCAN clients") {
+			return true
+		}
+	}
+	return false
+}
+
+// readsOnly reports whether a plan reads clients through index alone,
+// never a row of the table.
+func readsOnly(st *store.Store, plan, index string) bool {
+	if st.Engine() == "postgres" {
+		return strings.Contains(plan, "Index Only Scan using "+index+" on clients") &&
+			!regexp.MustCompile(`(Index|Heap) Scan (using \w+ )?on clients`).MatchString(plan)
+	}
+	return strings.Contains(plan, "SEARCH clients USING COVERING INDEX "+index+" ")
+}
+
+// TestRangePageWays checks how a page of a range filter is read, by the
+// count: a range with few matches reads them along its index (no + before
+// its column) and one with many walks the list's order, testing the range
+// on each client (+age), on SQLite without sorting. Both ways list what Go
+// lists.
+func TestRangePageWays(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		var all []roster.Client
+		for i := range 40 {
+			c := newClient(org, fmt.Sprintf("w%d@example.com", i), func(c *roster.Client) { c.Age = ptr(int64(20 + i%20)) })
+			if err := st.CreateClient(ctx, org.ID, c); err != nil {
+				t.Fatal(err)
+			}
+			c.Note = nil
+			all = append(all, *c)
+		}
+		for _, tc := range []struct {
+			lo, hi float64
+			walk   bool
+		}{{25, 25, false}, {20, 39, true}} {
+			q := roster.ClientQuery{ClientFilter: roster.ClientFilter{Ranges: []roster.Range{between(roster.FieldAge, tc.lo, tc.hi)}}}
+			queries := st.SearchQueriesForTest(ctx, org.ID, q, 5)
+			if len(queries) != 2 {
+				t.Fatalf("%s: no page query", describe(q))
+			}
+			if walks := strings.Contains(queries[1].SQL, "+age"); walks != tc.walk {
+				t.Errorf("%s (%s): walks %v, want %v:\n%s", describe(q), queries[1].What, walks, tc.walk, queries[1].SQL)
+			}
+			if plan := explain(t, st, queries[1].SQL, queries[1].Args); tc.walk && st.Engine() == "sqlite" && sorts(plan) {
+				t.Errorf("%s: the walk sorts:\n%s", describe(q), plan)
+			}
+			want := storetest.Listed(all, q)
+			forward, backward := keysetWalk(t, st, org.ID, q, 5, len(want))
+			if !slices.Equal(forward, want) || !slices.Equal(backward, want) {
+				t.Errorf("%s:\n forward %v\nbackward %v\n    want %v", describe(q), forward, backward, want)
+			}
+			got, err := st.FilterClients(ctx, org.ID, q.ClientFilter, roster.Page{Limit: 5})
+			if err != nil || got.Count != int64(len(want)) || len(got.Clients) != min(5, len(want)) {
+				t.Errorf("%s: filter page of %d, count %d, %v; want count %d", describe(q), len(got.Clients), got.Count, err, len(want))
+			}
+		}
+	})
+}
