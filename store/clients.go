@@ -527,14 +527,7 @@ func (s *Store) insertNoteVersion(ctx context.Context, tx *sql.Tx, org roster.Or
 // one of the client's coaches.
 func (s *Store) NoteHistory(ctx context.Context, org roster.OrgID, uid string, viewer roster.Principal, after string,
 	limit int) ([]roster.NoteVersion, error) {
-	var clientID int64
-	err := s.queryRow(ctx, `SELECT id FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible, org, uid).Scan(&clientID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, roster.ErrClientNotFound
-	}
-	if err == nil {
-		err = s.inScope(ctx, nil, org, roster.ClientRef{UID: uid})
-	}
+	clientID, err := s.scopedClientID(ctx, org, uid)
 	if err != nil {
 		return nil, err
 	}

@@ -79,6 +79,47 @@ func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coach
 	return coaches, err
 }
 
+// ClientCoaches returns the coaches of the organization's client
+// clientUID, in uid order, as staff members: for the console's client
+// page, which names them. The client must be in the caller's scope.
+func (s *Store) ClientCoaches(ctx context.Context, org roster.OrgID, clientUID string) ([]roster.StaffMember, error) {
+	clientID, err := s.scopedClientID(ctx, org, clientUID)
+	if err != nil {
+		return nil, err
+	}
+	// A coach is staff of org: leaving it drops their assignments.
+	rows, err := s.query(ctx, `SELECT `+staffColumns+` JOIN client_coaches cc ON cc.coach_uid = a.uid
+		WHERE cc.client_id = $1 AND m.org_id = $2 ORDER BY a.uid LIMIT $3`, clientID, org, maxCoaches)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	coaches := []roster.StaffMember{}
+	for rows.Next() {
+		var m roster.StaffMember
+		if err := scanStaff(rows, &m); err != nil {
+			return nil, err
+		}
+		coaches = append(coaches, m)
+	}
+	return coaches, rows.Err()
+}
+
+// scopedClientID returns the id of the organization's client uid, or
+// roster.ErrClientNotFound when there is none or it is out of the scope
+// of ctx's caller.
+func (s *Store) scopedClientID(ctx context.Context, org roster.OrgID, uid string) (int64, error) {
+	var clientID int64
+	err := s.queryRow(ctx, `SELECT id FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible, org, uid).Scan(&clientID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, roster.ErrClientNotFound
+	}
+	if err == nil {
+		err = s.inScope(ctx, nil, org, roster.ClientRef{UID: uid})
+	}
+	return clientID, err
+}
+
 // maxCoaches bounds the coaches listed for one client: an organization's
 // staff are few, but the list must not be unbounded.
 const maxCoaches = 1000
