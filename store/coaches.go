@@ -19,6 +19,12 @@ var ErrCoachNotFound = roster.Errorf(roster.KindNotFound, "coach not found: coac
 var errScopedAssign = roster.Errorf(roster.KindForbidden,
 	"an Admin whose scope is assigned may not assign coaches: ask the Owner or an Admin whose scope is all")
 
+// MayAssignCoaches reports whether the caller of ctx may assign and
+// unassign coaches: only one who sees every client may (the Owner, an
+// Admin whose scope is all), as SetCoach decides; the console offers its
+// forms by the same rule.
+func MayAssignCoaches(ctx context.Context) bool { return scopeOf(ctx) == "" }
+
 // SetCoach assigns (assigned true) or unassigns the staff member coachUID
 // of org as a coach of the organization's client clientUID, and returns
 // the client's coaches, in uid order. Assigning a coach twice, or
@@ -42,7 +48,7 @@ func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coach
 		if err != nil {
 			return err
 		}
-		if scopeOf(ctx) != "" {
+		if !MayAssignCoaches(ctx) {
 			return errScopedAssign
 		}
 		var one int
