@@ -333,3 +333,56 @@ func TestClientNoteHistoryForm(t *testing.T) {
 		wantError(t, "a bad cursor", ob.get(page+"?notes_after=not!a!uid"), http.StatusBadRequest, "notes_after: must be a note uid")
 	})
 }
+
+// TestListCoachFilter: the list's coach filter lists the clients assigned
+// to the coach (those they created as an Admin, and one assigned to them),
+// alone, with a search and in another order, page by page both ways; a
+// bad uid is a 400.
+func TestListCoachFilter(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		all, coach, _ := listFixture(t, e)
+		if _, err := e.st.SetCoach(t.Context(), e.org.ID, all[0].UID, coach, true); err != nil {
+			t.Fatal(err)
+		}
+		var coached []roster.Client
+		for _, c := range all {
+			if c.CreatedBy == coach || c.UID == all[0].UID {
+				coached = append(coached, c)
+			}
+		}
+		names := map[string]string{}
+		for _, c := range all {
+			names[c.UID] = c.DisplayName
+		}
+		b := e.browser()
+		b.signIn(e.org)
+		for _, lc := range []listCase{
+			{"coach_uid=" + coach, roster.ClientQuery{}},
+			{"coach_uid=" + coach + "&q=Runner+0", roster.ClientQuery{Search: "Runner 0"}},
+			{"coach_uid=" + coach + "&sort=display_name:asc", roster.ClientQuery{OrderBy: roster.OrderDisplayName, Ascending: true}},
+			{"coach_uid=" + coach + "&gender=female", roster.ClientQuery{ClientFilter: roster.ClientFilter{Gender: "female"}}},
+		} {
+			var want []string
+			for _, uid := range storetest.Listed(coached, lc.q) {
+				want = append(want, names[uid])
+			}
+			if len(want) == 0 {
+				t.Fatalf("%s: the fixture lists nobody", lc.params)
+			}
+			checkWalk(t, b, "/console/clients?"+lc.params, want, lc.q.Search)
+		}
+		page := b.get("/console/clients?coach_uid=" + coach)
+		if !strings.Contains(page.body, `<label for="coach_uid">Coach</label>`) ||
+			!strings.Contains(page.body, `<option value="`+coach+`" selected>`) {
+			t.Errorf("the coach filter's select: %s", page.body)
+		}
+		wantListError := func(path, msg string) {
+			t.Helper()
+			a := b.get(path)
+			if a.status != http.StatusBadRequest || !strings.Contains(a.body, `id="list-error">`+msg+`<`) {
+				t.Errorf("%s: %d; want 400 and %q", path, a.status, msg)
+			}
+		}
+		wantListError("/console/clients?coach_uid=not%20a%20uid", "coach: not a valid uid")
+	})
+}
