@@ -109,8 +109,8 @@ func (c *Console) coachesAndNotes(r *http.Request, s *session, cl *roster.Client
 		nd.Newest = clientURL(cl.UID) + "#notes"
 	}
 	for _, v := range versions {
-		// An author who left the organization, or a client acting on
-		// their own record, is named by uid.
+		// An author who left the organization, or is not among the
+		// maxShown staff read, is named by uid.
 		n := shownNote{Author: names[v.AuthorUID], Time: when(&v.CreatedAt), Visibility: v.Visibility, Cleared: v.Text == nil}
 		if n.Author == "" {
 			n.Author = v.AuthorUID
