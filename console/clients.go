@@ -26,6 +26,8 @@ type clientData struct {
 	NoteError   string
 	Sessions    sessionsData
 	Charts      []metricChart // of the measures with history
+	Coaches     coachesData
+	Notes       notesData
 }
 
 // messages are what the client page says after a change, by the word the
@@ -41,6 +43,9 @@ var messages = map[string]string{
 	"note-cleared":     "Note cleared.",
 	"photo-saved":      "Photo saved.",
 	"session-recorded": "Analysis session recorded.",
+	"note-added":       "Note added.",
+	"coach-assigned":   "Coach assigned.",
+	"coach-unassigned": "Coach unassigned.",
 }
 
 // doneMessage is what a page says after the change its query names; a
@@ -85,6 +90,9 @@ func (c *Console) showClient(w http.ResponseWriter, r *http.Request, s *session,
 		return err
 	}
 	if d.Charts, err = c.charts(r, s, cl); err != nil {
+		return err
+	}
+	if d.Coaches, d.Notes, err = c.coachesAndNotes(r, s, cl, r.URL.Query()); err != nil {
 		return err
 	}
 	with(&d)

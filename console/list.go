@@ -48,6 +48,7 @@ var sorts = []sortChoice{
 // listQuery is what the list's form and links ask for.
 type listQuery struct {
 	Search, Gender, Activity, CreatedBy string
+	Coach                               string // coach_uid: the clients assigned to this staff member
 	From, To                            string // last-session dates, as dateForm
 	Sort                                string // a sorts value; "" is the first
 	Deactivated                         bool
@@ -59,7 +60,7 @@ type listQuery struct {
 
 func parseListQuery(v url.Values) (listQuery, error) {
 	q := listQuery{Search: strings.TrimSpace(v.Get("q")), Gender: v.Get("gender"), Activity: v.Get("activity"),
-		CreatedBy: v.Get("created_by"), From: v.Get("from"), To: v.Get("to"), Sort: v.Get("sort"),
+		CreatedBy: v.Get("created_by"), Coach: v.Get("coach_uid"), From: v.Get("from"), To: v.Get("to"), Sort: v.Get("sort"),
 		Deactivated: v.Get("deactivated") == "true", After: v.Get("after"), Before: v.Get("before"),
 		Bounds: map[string]string{}}
 	for _, name := range roster.RangeParams {
@@ -76,6 +77,8 @@ func parseListQuery(v url.Values) (listQuery, error) {
 		return q, roster.Errorf(roster.KindInvalid, "activity: unknown activity %q", q.Activity)
 	case q.CreatedBy != "" && !roster.ValidUID(q.CreatedBy):
 		return q, roster.Errorf(roster.KindInvalid, "created by: not a valid uid")
+	case q.Coach != "" && !roster.ValidUID(q.Coach):
+		return q, roster.Errorf(roster.KindInvalid, "coach: not a valid uid")
 	case q.Sort != "" && !slices.ContainsFunc(sorts, func(s sortChoice) bool { return s.Value == q.Sort }):
 		return q, roster.Errorf(roster.KindInvalid, "sort: unknown order %q", q.Sort)
 	case q.After != "" && !roster.ValidUID(q.After):
@@ -161,7 +164,7 @@ func (q listQuery) clientQuery() roster.ClientQuery {
 	ranges, _ := q.ranges()
 	s := q.sort()
 	cq := roster.ClientQuery{Search: q.Search, Deactivated: q.Deactivated, OrderBy: s.order, Ascending: s.ascending,
-		ClientFilter: roster.ClientFilter{AdminUID: q.CreatedBy, Gender: q.Gender, From: from, To: to, Ranges: ranges}}
+		ClientFilter: roster.ClientFilter{AdminUID: q.CreatedBy, CoachUID: q.Coach, Gender: q.Gender, From: from, To: to, Ranges: ranges}}
 	if q.Activity != "" {
 		cq.Activities = []string{q.Activity}
 	}
@@ -180,6 +183,7 @@ func (q listQuery) url() string {
 	set("gender", q.Gender)
 	set("activity", q.Activity)
 	set("created_by", q.CreatedBy)
+	set("coach_uid", q.Coach)
 	set("from", q.From)
 	set("to", q.To)
 	for _, name := range roster.RangeParams {
@@ -212,7 +216,8 @@ type listData struct {
 	Message             string // what the last change did
 	Notice              string // what the list should know about its query
 	Genders, Activities []option
-	Staff, Sorts        []option
+	Staff, Coaches      []option // the creators and the coaches offered
+	Sorts               []option
 	Bounds              []boundInput
 	Sorted              map[string]string // the aria-sort of each column the list is sorted by
 	Clients             []clientRow
@@ -243,25 +248,39 @@ func (c *Console) clientList(w http.ResponseWriter, r *http.Request, s *session)
 	return nil
 }
 
-// staffOptions offers the organization's staff as creators. A creator who
-// is not among them (gone, or never staff) filters as the API's admin_uid
-// does, which finds the clients they created here if any; the list says so.
+// staffOptions offers the organization's staff as creators and as
+// coaches. A creator who is not among them (gone, or never staff) filters
+// as the API's admin_uid does, which finds the clients they created here if
+// any; the list says so. A coach who is not among them coaches nobody here.
 func (c *Console) staffOptions(r *http.Request, s *session, d *listData) error {
 	staff, _, err := c.st.Staff(r.Context(), s.p.OrgID, roster.StaffFilter{}, "", maxStaff)
 	if err != nil {
 		return err
 	}
-	found := false
-	for _, m := range staff {
-		selected := m.UID == d.Q.CreatedBy
-		found = found || selected
-		d.Staff = append(d.Staff, option{Value: m.UID, Label: m.DisplayName + " (" + m.Email + ")", Selected: selected})
-	}
-	if d.Q.CreatedBy != "" && !found && roster.ValidUID(d.Q.CreatedBy) {
-		d.Staff = append(d.Staff, option{Value: d.Q.CreatedBy, Label: "Not staff of this organization", Selected: true})
+	var found bool
+	d.Staff, found = staffChoices(staff, d.Q.CreatedBy)
+	if !found && roster.ValidUID(d.Q.CreatedBy) {
 		d.Notice = "Created by: no staff member of this organization has this uid; the list shows the clients it created here, if any."
 	}
+	d.Coaches, _ = staffChoices(staff, d.Q.Coach)
 	return nil
+}
+
+// staffChoices are the options of staff with chosen selected, and whether
+// chosen is one of them; a chosen uid that is not ends the list, so that
+// the form keeps it.
+func staffChoices(staff []roster.StaffMember, chosen string) ([]option, bool) {
+	var out []option
+	found := false
+	for i := range staff {
+		selected := staff[i].UID == chosen
+		found = found || selected
+		out = append(out, option{Value: staff[i].UID, Label: staffName(&staff[i]), Selected: selected})
+	}
+	if chosen != "" && !found && roster.ValidUID(chosen) {
+		out = append(out, option{Value: chosen, Label: "Not staff of this organization", Selected: true})
+	}
+	return out, found
 }
 
 // sortOptions returns the list's orders with chosen selected, and the

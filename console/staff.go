@@ -37,6 +37,9 @@ type memberRow struct {
 	You       bool
 	LastOwner bool   // the organization's only Owner, whose role, status and place stay
 	NewRole   string // the role the member can be given
+	// NewScope is the scope an Admin can be given; "" for an Owner, who
+	// sees every client whatever their scope.
+	NewScope string
 }
 
 // invitationRow is one invitation of the list.
@@ -53,6 +56,7 @@ var staffMessages = map[string]string{
 	"resent":  "Invitation sent again.",
 	"revoked": "Invitation revoked.",
 	"role":    "Role changed.",
+	"scope":   "Scope changed.",
 	"removed": "Member removed.",
 	"joined":  "You joined the organization.",
 }
@@ -91,8 +95,13 @@ func (c *Console) showStaff(w http.ResponseWriter, r *http.Request, s *session, 
 	for _, m := range members {
 		row := memberRow{StaffMember: m, You: m.UID == s.p.AccountUID, NewRole: roster.RoleOwner,
 			LastOwner: m.Role == roster.RoleOwner && owners < 2}
-		if m.Role == roster.RoleOwner {
+		switch {
+		case m.Role == roster.RoleOwner:
 			row.NewRole = roster.RoleAdmin
+		case m.Scope == roster.ScopeAssigned:
+			row.NewScope = roster.ScopeAll
+		default:
+			row.NewScope = roster.ScopeAssigned
 		}
 		d.Members = append(d.Members, row)
 	}
@@ -185,14 +194,26 @@ func memberUID(r *http.Request) (string, error) {
 // /admin-management/sub-admins/ with a role does. The store keeps the last
 // Owner's role, in the API's words.
 func (c *Console) setRole(w http.ResponseWriter, r *http.Request, s *session) error {
+	return c.updateMember(w, r, s, roster.StaffUpdate{SetRole: true, Role: r.PostFormValue("role")}, "role")
+}
+
+// setScope gives the member the form's scope, as PUT
+// /admin-management/sub-admins/ with a scope does.
+func (c *Console) setScope(w http.ResponseWriter, r *http.Request, s *session) error {
+	return c.updateMember(w, r, s, roster.StaffUpdate{SetScope: true, Scope: r.PostFormValue("scope")}, "scope")
+}
+
+// updateMember makes u's change to the page's member through the store
+// call the API's PUT /admin-management/sub-admins/ makes, and says done.
+func (c *Console) updateMember(w http.ResponseWriter, r *http.Request, s *session, u roster.StaffUpdate, done string) error {
 	uid, err := memberUID(r)
 	if err != nil {
 		return err
 	}
-	if err := c.st.UpdateStaff(r.Context(), s.p.OrgID, uid, roster.StaffUpdate{SetRole: true, Role: r.PostFormValue("role")}); err != nil {
+	if err := c.st.UpdateStaff(r.Context(), s.p.OrgID, uid, u); err != nil {
 		return err
 	}
-	http.Redirect(w, r, staffURL("role"), http.StatusSeeOther)
+	http.Redirect(w, r, staffURL(done), http.StatusSeeOther)
 	return nil
 }
 

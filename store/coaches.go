@@ -19,6 +19,12 @@ var ErrCoachNotFound = roster.Errorf(roster.KindNotFound, "coach not found: coac
 var errScopedAssign = roster.Errorf(roster.KindForbidden,
 	"an Admin whose scope is assigned may not assign coaches: ask the Owner or an Admin whose scope is all")
 
+// MayAssignCoaches reports whether the caller of ctx may assign and
+// unassign coaches: only one who sees every client may (the Owner, an
+// Admin whose scope is all), as SetCoach decides; the console offers its
+// forms by the same rule.
+func MayAssignCoaches(ctx context.Context) bool { return scopeOf(ctx) == "" }
+
 // SetCoach assigns (assigned true) or unassigns the staff member coachUID
 // of org as a coach of the organization's client clientUID, and returns
 // the client's coaches, in uid order. Assigning a coach twice, or
@@ -42,7 +48,7 @@ func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coach
 		if err != nil {
 			return err
 		}
-		if scopeOf(ctx) != "" {
+		if !MayAssignCoaches(ctx) {
 			return errScopedAssign
 		}
 		var one int
@@ -77,6 +83,32 @@ func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coach
 		return audit(ctx, tx, org, action, "client", clientUID, "coach_uids")
 	})
 	return coaches, err
+}
+
+// ClientCoaches returns the coaches of the organization's client
+// clientUID, in uid order, as staff members: for the console's client
+// page, which names them. The client must be in the caller's scope.
+func (s *Store) ClientCoaches(ctx context.Context, org roster.OrgID, clientUID string) ([]roster.StaffMember, error) {
+	clientID, err := s.clientID(ctx, nil, org, clientUID)
+	if err != nil {
+		return nil, err
+	}
+	// A coach is staff of org: leaving it drops their assignments.
+	rows, err := s.query(ctx, `SELECT `+staffColumns+` JOIN client_coaches cc ON cc.coach_uid = a.uid
+		WHERE cc.client_id = $1 AND m.org_id = $2 ORDER BY a.uid LIMIT $3`, clientID, org, maxCoaches)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	coaches := []roster.StaffMember{}
+	for rows.Next() {
+		var m roster.StaffMember
+		if err := scanStaff(rows, &m); err != nil {
+			return nil, err
+		}
+		coaches = append(coaches, m)
+	}
+	return coaches, rows.Err()
 }
 
 // maxCoaches bounds the coaches listed for one client: an organization's

@@ -155,3 +155,64 @@ func TestCoachScope(t *testing.T) {
 		}
 	})
 }
+
+// TestClientCoaches: a client's coaches are read as staff members, in uid
+// order, within the caller's scope and organization; a coach who leaves
+// is no longer one.
+func TestClientCoaches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org, other := storetest.NewOrg(t, st, "Pro"), storetest.NewOrg(t, st, "Pro")
+		scopedCoach := newAdmin(t, st, org, "scoped@example.com", roster.ScopeAssigned)
+		allCoach := newAdmin(t, st, org, "all@example.com", roster.ScopeAll)
+		coached, plain, theirs := newClient(org, "coached@example.com"), newClient(org, "plain@example.com"), newClient(other, "theirs@example.com")
+		for _, c := range []struct {
+			org storetest.Org
+			c   *roster.Client
+		}{{org, coached}, {org, plain}, {other, theirs}} {
+			if err := st.CreateClient(ctx, c.org.ID, c.c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, coach := range []string{scopedCoach.AccountUID, allCoach.AccountUID} {
+			if _, err := st.SetCoach(ctx, org.ID, coached.UID, coach, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := []string{scopedCoach.AccountUID + " scoped@example.com assigned", allCoach.AccountUID + " all@example.com all"}
+		slices.Sort(want)
+		shown := func(ms []roster.StaffMember) []string {
+			out := []string{}
+			for _, m := range ms {
+				out = append(out, m.UID+" "+m.Email+" "+m.Scope)
+			}
+			return out
+		}
+		for name, c := range map[string]context.Context{"owner": ctx, "scoped coach": store.AsStaff(ctx, scopedCoach)} {
+			got, err := st.ClientCoaches(c, org.ID, coached.UID)
+			if err != nil || !slices.Equal(shown(got), want) {
+				t.Errorf("%s: %v %v; want %v", name, shown(got), err, want)
+			}
+		}
+		if got, err := st.ClientCoaches(ctx, org.ID, plain.UID); err != nil || len(got) != 0 {
+			t.Errorf("a client without coaches: %v %v", got, err)
+		}
+		for name, read := range map[string]func() ([]roster.StaffMember, error){
+			"unassigned, scoped": func() ([]roster.StaffMember, error) {
+				return st.ClientCoaches(store.AsStaff(ctx, scopedCoach), org.ID, plain.UID)
+			},
+			"another organization's": func() ([]roster.StaffMember, error) { return st.ClientCoaches(ctx, org.ID, theirs.UID) },
+			"nobody's":               func() ([]roster.StaffMember, error) { return st.ClientCoaches(ctx, org.ID, "00000000000000000000") },
+		} {
+			if got, err := read(); !errors.Is(err, roster.ErrClientNotFound) {
+				t.Errorf("%s client: %v %v; want not found", name, got, err)
+			}
+		}
+		if err := st.RemoveStaff(ctx, org.ID, allCoach.AccountUID); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.ClientCoaches(ctx, org.ID, coached.UID); err != nil || len(got) != 1 || got[0].UID != scopedCoach.AccountUID {
+			t.Errorf("after a coach left: %v %v", shown(got), err)
+		}
+	})
+}
