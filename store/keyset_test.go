@@ -97,18 +97,28 @@ func TestClientKeysetPage(t *testing.T) {
 // client, checking each page's count.
 func keysetWalk(t *testing.T, st *store.Store, org roster.OrgID, q roster.ClientQuery, per, want int) (forward, backward []string) {
 	t.Helper()
+	return walkPages(t, fmt.Sprintf("%+v", q), per, want, func(p roster.Page) (roster.FilterPage, error) {
+		return st.ClientKeysetPage(context.Background(), org, q, p)
+	})
+}
+
+// walkPages reads the pages that page answers, per clients each, forward
+// and then back from the last client, checking each page's count; what
+// names them in failures.
+func walkPages(t *testing.T, what string, per, want int, page func(roster.Page) (roster.FilterPage, error)) (forward, backward []string) {
+	t.Helper()
 	read := func(p roster.Page) []string {
 		t.Helper()
 		p.Limit = per
-		page, err := st.ClientKeysetPage(context.Background(), org, q, p)
+		got, err := page(p)
 		if err != nil {
-			t.Fatalf("%+v %+v: %v", q, p, err)
+			t.Fatalf("%s %+v: %v", what, p, err)
 		}
-		if page.Count != int64(want) {
-			t.Fatalf("%+v %+v: count %d; want %d", q, p, page.Count, want)
+		if got.Count != int64(want) {
+			t.Fatalf("%s %+v: count %d; want %d", what, p, got.Count, want)
 		}
-		uids := make([]string, len(page.Clients))
-		for i, c := range page.Clients {
+		uids := make([]string, len(got.Clients))
+		for i, c := range got.Clients {
 			uids[i] = c.UID
 		}
 		return uids

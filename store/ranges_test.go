@@ -178,42 +178,9 @@ func describe(q roster.ClientQuery) string {
 // uid of each page and then back by the first, checking each page's count.
 func filterWalk(t *testing.T, st *store.Store, org roster.OrgID, f roster.ClientFilter, per, want int) (forward, backward []string) {
 	t.Helper()
-	read := func(p roster.Page) []string {
-		t.Helper()
-		p.Limit = per
-		page, err := st.FilterClients(context.Background(), org, f, p)
-		if err != nil {
-			t.Fatalf("%s %+v: %v", describe(roster.ClientQuery{ClientFilter: f}), p, err)
-		}
-		if page.Count != int64(want) {
-			t.Fatalf("%s %+v: count %d; want %d", describe(roster.ClientQuery{ClientFilter: f}), p, page.Count, want)
-		}
-		uids := make([]string, len(page.Clients))
-		for i, c := range page.Clients {
-			uids[i] = c.UID
-		}
-		return uids
-	}
-	for p := (roster.Page{}); ; {
-		uids := read(p)
-		forward = append(forward, uids...)
-		if len(uids) < per {
-			break
-		}
-		p.After = uids[len(uids)-1]
-	}
-	if len(forward) == 0 {
-		return forward, nil
-	}
-	backward = forward[len(forward)-1:]
-	for p := (roster.Page{Before: backward[0]}); ; p.Before = backward[0] {
-		uids := read(p)
-		backward = append(uids, backward...)
-		if len(uids) < per {
-			break
-		}
-	}
-	return forward, backward
+	return walkPages(t, describe(roster.ClientQuery{ClientFilter: f}), per, want, func(p roster.Page) (roster.FilterPage, error) {
+		return st.FilterClients(context.Background(), org, f, p)
+	})
 }
 
 // TestRangeCountsReadOnlyAnIndex checks the plan of each range filter's
