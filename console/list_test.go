@@ -15,6 +15,7 @@ import (
 
 	"roster"
 	"roster/photo/phototest"
+	"roster/store"
 	"roster/store/storetest"
 )
 
@@ -169,7 +170,12 @@ func listFixture(t *testing.T, e *env) (all []roster.Client, coach string, base 
 			t.Fatal(err)
 		}
 		c := roster.NewClient(map[bool]string{true: coach, false: e.org.OwnerUID}[i%4 == 0], fields, e.clock.Now())
-		if err := e.st.CreateClient(ctx, e.org.ID, &c); err != nil {
+		// As the coach creates theirs, so that they are assigned to them.
+		as := store.AsStaff(ctx, roster.Principal{OrgID: e.org.ID, AccountUID: c.CreatedBy, Role: roster.RoleAdmin, Scope: roster.ScopeAll})
+		if c.CreatedBy != coach {
+			as = ctx
+		}
+		if err := e.st.CreateClient(as, e.org.ID, &c); err != nil {
 			t.Fatal(err)
 		}
 		if i%5 == 0 {

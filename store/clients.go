@@ -183,7 +183,11 @@ func (s *Store) insertClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, 
 	if err := s.insertActivities(ctx, tx, id, c.PreferableActivities); err != nil {
 		return 0, err
 	}
-	if err := s.insertMetrics(ctx, tx, createdMetrics(org, []*roster.Client{c}, map[string]int64{c.UID: id})); err != nil {
+	ids := map[string]int64{c.UID: id}
+	if err := s.insertMetrics(ctx, tx, createdMetrics(org, []*roster.Client{c}, ids)); err != nil {
+		return 0, err
+	}
+	if err := s.insertAssignments(ctx, tx, createdAssignments(ctx, []*roster.Client{c}, ids, false)); err != nil {
 		return 0, err
 	}
 	counts := append(countKeys(c.CreatedBy, c.Gender, c.PreferableActivities), totalKey)

@@ -133,3 +133,44 @@ func clientCoaches(ctx context.Context, tx *sql.Tx, clientID int64) ([]string, e
 	}
 	return coaches, rows.Err()
 }
+
+// assignment is a new client's coach, its creator (creatorCoach), written
+// with the client. counted is as in client_coaches: the client is active
+// and not of an unpublished import.
+type assignment struct {
+	client  int64
+	uid     string
+	coach   string
+	counted bool
+}
+
+// createdAssignments are the assignments of new clients whose row ids are
+// known by uid, as ctx's caller creates them.
+func createdAssignments(ctx context.Context, clients []*roster.Client, ids map[string]int64, imported bool) []assignment {
+	var as []assignment
+	for _, c := range clients {
+		if coach := creatorCoach(ctx, c); coach != "" {
+			as = append(as, assignment{client: ids[c.UID], uid: c.UID, coach: coach, counted: !imported && c.DeactivatedAt == nil})
+		}
+	}
+	return as
+}
+
+// assignmentsInsert is the one INSERT of assignments, with its arguments;
+// "" when there are none.
+func (s *Store) assignmentsInsert(as []assignment) (string, []any) {
+	if len(as) == 0 {
+		return "", nil
+	}
+	args := make([]any, 0, 4*len(as))
+	for _, a := range as {
+		args = append(args, a.client, a.coach, a.uid, a.counted)
+	}
+	return `INSERT INTO client_coaches (client_id, coach_uid, client_uid, counted) VALUES ` + s.valueLists(4, len(as)), args
+}
+
+// insertAssignments writes assignments with one INSERT.
+func (s *Store) insertAssignments(ctx context.Context, tx *sql.Tx, as []assignment) error {
+	query, args := s.assignmentsInsert(as)
+	return execInsert(ctx, tx, query, args)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,18 +65,19 @@ func TestCoachScope(t *testing.T) {
 		coach := newAdmin(t, st, org, "coach@example.com", roster.ScopeAssigned)
 		owner := roster.Principal{OrgID: org.ID, AccountUID: org.OwnerUID, Role: roster.RoleOwner, Scope: roster.ScopeAll}
 		byCoach := newClient(org, "made@example.com", func(c *roster.Client) { c.CreatedBy = coach.AccountUID })
+		if err := st.CreateClient(store.AsStaff(ctx, coach), org.ID, byCoach); err != nil {
+			t.Fatal(err)
+		}
 		byOwner := newClient(org, "owner@example.com")
-		for _, c := range []*roster.Client{byCoach, byOwner} {
-			if err := st.CreateClient(ctx, org.ID, c); err != nil {
-				t.Fatal(err)
-			}
+		if err := st.CreateClient(store.AsStaff(ctx, owner), org.ID, byOwner); err != nil {
+			t.Fatal(err)
 		}
 		var imported []*roster.Client
 		for i := range 3 {
 			imported = append(imported, newClient(org, fmt.Sprintf("imported%d@example.com", i),
 				func(c *roster.Client) { c.CreatedBy = coach.AccountUID }))
 		}
-		if err := st.ImportClients(ctx, org.ID, len(imported), from(imported), nil); err != nil {
+		if err := st.ImportClients(store.AsStaff(ctx, coach), org.ID, len(imported), from(imported), nil); err != nil {
 			t.Fatal(err)
 		}
 		mine := []string{byCoach.UID}
@@ -213,6 +215,57 @@ func TestClientCoaches(t *testing.T) {
 		}
 		if got, err := st.ClientCoaches(ctx, org.ID, coached.UID); err != nil || len(got) != 1 || got[0].UID != scopedCoach.AccountUID {
 			t.Errorf("after a coach left: %v %v", shown(got), err)
+		}
+	})
+}
+
+// TestAdminCreatesAreAssigned: creates made together, which share a
+// transaction, assign each client to the Admin who created it, whatever
+// their scope, and nobody else's; a create by the Owner is assigned to
+// nobody, even naming an Admin as its creator; a create refused (a taken
+// email) leaves no assignment.
+func TestAdminCreatesAreAssigned(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Pro")
+		owner := roster.Principal{OrgID: org.ID, AccountUID: org.OwnerUID, Role: roster.RoleOwner, Scope: roster.ScopeAll}
+		admins := []roster.Principal{
+			newAdmin(t, st, org, "scoped@example.com", roster.ScopeAssigned),
+			newAdmin(t, st, org, "all@example.com", roster.ScopeAll),
+		}
+		const each = 12
+		want := map[string][]string{}
+		var wg sync.WaitGroup
+		errs := make(chan error, 3*each+1)
+		for _, p := range append(admins, owner) {
+			for i := range each {
+				c := newClient(org, fmt.Sprintf("%s-%d@example.com", p.AccountUID, i), func(c *roster.Client) { c.CreatedBy = p.AccountUID })
+				if p.Role == roster.RoleAdmin {
+					want[p.AccountUID] = append(want[p.AccountUID], c.UID)
+				}
+				wg.Go(func() { errs <- st.CreateClient(store.AsStaff(ctx, p), org.ID, c) })
+			}
+		}
+		// The Owner's create naming an Admin as its creator, and an Admin's
+		// refused for its email.
+		named := newClient(org, "named@example.com", func(c *roster.Client) { c.CreatedBy = admins[1].AccountUID })
+		wg.Go(func() { errs <- st.CreateClient(store.AsStaff(ctx, owner), org.ID, named) })
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		taken := newClient(org, admins[0].AccountUID+"-0@example.com", func(c *roster.Client) { c.CreatedBy = admins[0].AccountUID })
+		if err := st.CreateClient(store.AsStaff(ctx, admins[0]), org.ID, taken); roster.KindOf(err) != roster.KindInvalid {
+			t.Fatalf("a taken email: %v", err)
+		}
+		for _, a := range admins {
+			slices.Sort(want[a.AccountUID])
+			if got, n := scopedUIDs(t, st, owner, roster.ClientFilter{CoachUID: a.AccountUID}); !slices.Equal(got, want[a.AccountUID]) || n != each {
+				t.Errorf("%s's clients: %v (count %d), want %v", a.Scope, got, n, want[a.AccountUID])
+			}
 		}
 	})
 }

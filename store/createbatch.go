@@ -157,6 +157,9 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, batch []*createReq)
 	if err := s.insertMetrics(ctx, tx, w.metrics); err != nil {
 		return nil, err
 	}
+	if err := s.insertAssignments(ctx, tx, w.assignments); err != nil {
+		return nil, err
+	}
 	if err := s.insertAudit(ctx, tx, w.audits); err != nil {
 		return nil, err
 	}
@@ -199,12 +202,13 @@ func (s *Store) clientsInsert(batch []*createReq, alone bool) (string, []any) {
 // creates left out, and the clients, audit entries and counter changes of
 // the others.
 type written struct {
-	left    []*createReq
-	created []*roster.Client
-	audits  []auditEntry
-	metrics []clientMetric // the history of their measures
-	deltas  map[roster.OrgID]map[countKey]int
-	events  map[roster.OrgID][]webhookEvent // client.created, for emitAll
+	left        []*createReq
+	created     []*roster.Client
+	audits      []auditEntry
+	metrics     []clientMetric // the history of their measures
+	assignments []assignment   // to their creators, Admins
+	deltas      map[roster.OrgID]map[countKey]int
+	events      map[roster.OrgID][]webhookEvent // client.created, for emitAll
 }
 
 // writtenOf sorts out a batch by the clients' ids of the rows written.
@@ -218,6 +222,7 @@ func writtenOf(batch []*createReq, ids map[string]int64) written {
 		}
 		w.created = append(w.created, r.c)
 		w.metrics = append(w.metrics, createdMetrics(r.org, []*roster.Client{r.c}, ids)...)
+		w.assignments = append(w.assignments, createdAssignments(r.ctx, []*roster.Client{r.c}, ids, false)...)
 		w.audits = append(w.audits, clientEntries(r.ctx, r.org, "client.create", []*roster.Client{r.c})...)
 		w.events[r.org] = append(w.events[r.org], webhookEvent{clientSnapshot(r.c)})
 		if w.deltas[r.org] == nil {

@@ -74,6 +74,9 @@ func (s *Store) pipeCreates(ctx context.Context, batch []*createReq, alone bool)
 	if query, args := s.metricsInsert(w.metrics); query != "" {
 		second.Queue(query, args...)
 	}
+	if query, args := s.assignmentsInsert(w.assignments); query != "" {
+		second.Queue(query, args...)
+	}
 	for org := range orgRuns(batch) {
 		if query, args := s.countsUpsert(org, w.deltas[org]); query != "" {
 			second.Queue(query, args...)

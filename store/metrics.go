@@ -41,6 +41,12 @@ func (s *Store) metricsInsert(entries []clientMetric) (string, []any) {
 // insertMetrics writes entries of history with one INSERT.
 func (s *Store) insertMetrics(ctx context.Context, tx *sql.Tx, entries []clientMetric) error {
 	query, args := s.metricsInsert(entries)
+	return execInsert(ctx, tx, query, args)
+}
+
+// execInsert runs a multi-row INSERT built with its arguments, unless it
+// is "": nothing to write.
+func execInsert(ctx context.Context, tx *sql.Tx, query string, args []any) error {
 	if query == "" {
 		return nil
 	}

@@ -16,21 +16,39 @@ import (
 // uid or lists clients narrows to the scope's coach from it. A client out
 // of scope is roster.ErrClientNotFound, exactly as another organization's.
 
-type scopeKey struct{}
+type staffKey struct{}
+
+// staff is what the store knows of a request's caller from AsStaff.
+type staff struct {
+	coach string // the scope's coach: the caller, a scoped Admin; "" for every client
+	admin string // the caller, when an Admin: the clients they create are assigned to them
+}
 
 // AsStaff returns ctx for the store calls made for p: they see only what
-// p's scope lets p see.
+// p's scope lets p see, and the clients an Admin creates are assigned to
+// them.
 func AsStaff(ctx context.Context, p roster.Principal) context.Context {
-	if coach := p.Coach(); coach != "" {
-		return context.WithValue(ctx, scopeKey{}, coach)
+	if p.Role != roster.RoleAdmin {
+		return ctx
 	}
-	return ctx
+	return context.WithValue(ctx, staffKey{}, staff{coach: p.Coach(), admin: p.AccountUID})
 }
 
 // scopeOf returns the coach ctx's caller is limited to, or "".
 func scopeOf(ctx context.Context) string {
-	coach, _ := ctx.Value(scopeKey{}).(string)
-	return coach
+	st, _ := ctx.Value(staffKey{}).(staff)
+	return st.coach
+}
+
+// creatorCoach is the coach a new client c is assigned to: its creator
+// when ctx's caller is that creator and an Admin, so that narrowing the
+// Admin's scope later keeps what they made in sight; "" otherwise.
+func creatorCoach(ctx context.Context, c *roster.Client) string {
+	st, _ := ctx.Value(staffKey{}).(staff)
+	if st.admin == "" || st.admin != c.CreatedBy {
+		return ""
+	}
+	return st.admin
 }
 
 // scoped returns f narrowed to the scope of ctx's caller. It overwrites
