@@ -79,8 +79,7 @@ func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, entries []auditEntr
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, query, args...)
-	return err
+	return s.execInsert(ctx, tx, query, args)
 }
 
 // auditInsert is the INSERT that records entries, one or more, with its

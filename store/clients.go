@@ -244,7 +244,7 @@ func (s *Store) insertActivityPairs(ctx context.Context, tx *sql.Tx, pairs []any
 	for len(pairs) > 0 {
 		part := pairs[:min(len(pairs), 2000)]
 		pairs = pairs[len(part):]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO client_activities (client_id, activity) VALUES `+
+		if _, err := s.txExec(ctx, tx, `INSERT INTO client_activities (client_id, activity) VALUES `+
 			s.valueLists(2, len(part)/2), part...); err != nil {
 			return err
 		}

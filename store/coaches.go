@@ -172,5 +172,5 @@ func (s *Store) assignmentsInsert(as []assignment) (string, []any) {
 // insertAssignments writes assignments with one INSERT.
 func (s *Store) insertAssignments(ctx context.Context, tx *sql.Tx, as []assignment) error {
 	query, args := s.assignmentsInsert(as)
-	return execInsert(ctx, tx, query, args)
+	return s.execInsert(ctx, tx, query, args)
 }

@@ -245,7 +245,7 @@ func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, i
 // returns the ids of the rows written by uid: RETURNING lists them in no
 // promised order.
 func (s *Store) insertClients(ctx context.Context, tx *sql.Tx, query string, args []any) (map[string]int64, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
+	rows, err := s.txQuery(ctx, tx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -41,16 +41,16 @@ func (s *Store) metricsInsert(entries []clientMetric) (string, []any) {
 // insertMetrics writes entries of history with one INSERT.
 func (s *Store) insertMetrics(ctx context.Context, tx *sql.Tx, entries []clientMetric) error {
 	query, args := s.metricsInsert(entries)
-	return execInsert(ctx, tx, query, args)
+	return s.execInsert(ctx, tx, query, args)
 }
 
 // execInsert runs a multi-row INSERT built with its arguments, unless it
 // is "": nothing to write.
-func execInsert(ctx context.Context, tx *sql.Tx, query string, args []any) error {
+func (s *Store) execInsert(ctx context.Context, tx *sql.Tx, query string, args []any) error {
 	if query == "" {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, query, args...)
+	_, err := s.txExec(ctx, tx, query, args...)
 	return err
 }
 

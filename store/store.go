@@ -254,9 +254,16 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (rows, err
 	return s.rdb.QueryContext(ctx, query, args...)
 }
 
-// txStmt returns the prepared form of query for use in tx, or nil.
-func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
-	if s.postgres {
+// maxPreparedArgs bounds the statements kept prepared on SQLite by their
+// arguments: a batch of creates' multi-row INSERTs (maxCreates rows) are,
+// since parsing them was a tenth of a create's CPU, but not an import's
+// chunks, whose programs are large and each written once per chunk.
+const maxPreparedArgs = 2048
+
+// txStmt returns the prepared form of query, with nargs arguments, for use
+// in tx, or nil.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string, nargs int) *sql.Stmt {
+	if s.postgres || nargs > maxPreparedArgs {
 		return nil
 	}
 	st, err := s.prepared(ctx, s.wdb, query)
@@ -268,15 +275,23 @@ func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt 
 
 // txExec runs a write statement of tx.
 func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	if st := s.txStmt(ctx, tx, query); st != nil {
+	if st := s.txStmt(ctx, tx, query, len(args)); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, query, args...)
 }
 
+// txQuery runs a query of tx, an INSERT ... RETURNING among them.
+func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st := s.txStmt(ctx, tx, query, len(args)); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
+}
+
 // txQueryRow runs a query of tx that returns one row.
 func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
-	if st := s.txStmt(ctx, tx, query); st != nil {
+	if st := s.txStmt(ctx, tx, query, len(args)); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return tx.QueryRowContext(ctx, query, args...)

@@ -42,8 +42,7 @@ func (s *Store) emitAll(ctx context.Context, tx *sql.Tx, org roster.OrgID, typ s
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, query, args...)
-	return err
+	return s.execInsert(ctx, tx, query, args)
 }
 
 // emitImported emits client.created for every client of import id, in
