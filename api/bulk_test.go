@@ -4,7 +4,6 @@ package api_test
 // checked for its status, its body and what was stored.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -35,18 +34,22 @@ func init() {
 		})
 }
 
+// ndjsonValues reads the lines of any length, as an export with history
+// writes them.
 func ndjsonValues(body io.Reader) ([]any, error) {
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
 	out := []any{}
-	sc := bufio.NewScanner(body)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
+	for line := range strings.Lines(string(b)) {
 		var v any
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
 			return nil, fmt.Errorf("line %d: %w", len(out)+1, err)
 		}
 		out = append(out, v)
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 const (
@@ -408,6 +411,14 @@ func TestImportBadRequests(t *testing.T) {
 		{name: "too many rows", ct: csvType, body: tooMany, status: 400,
 			want: "too many rows: an import takes at most 100000 rows; split the file"},
 		{name: "NDJSON line too long", ct: ndjsonType, body: huge + "\n", status: 413, want: "line 1 is longer than 1048576 bytes"},
+		// History does not count, but the rest of the line does, and no
+		// value of the history may be longer than a line either.
+		{name: "NDJSON line too long beside its history", ct: ndjsonType,
+			body: `{"history": ` + longHistory + `, ` + huge[1:] + "\n", status: 413,
+			want: "line 1 is longer than 1048576 bytes, not counting its history (which an import ignores)"},
+		{name: "NDJSON history value too long", ct: ndjsonType,
+			body:   `{"email": "h@example.com", "display_name": "H", "history": ["` + strings.Repeat("h", 1<<20) + `"]}` + "\n",
+			status: 413, want: "line 1 has a value in its history longer than 1048576 bytes"},
 		{name: "unknown mode", query: "mode=some", ct: csvType, body: "email,display_name\na@example.com,A\n", status: 400,
 			want: "mode: must be all or skip"},
 		// An empty value is the default, as everywhere in a query: mode=all.
@@ -424,6 +435,49 @@ func TestImportBadRequests(t *testing.T) {
 			cases[i].path = "/import/"
 		}
 		badRun(t, e, "POST", prefix, strings.NewReplacer(), func(e *env) string { return e.state(e.org) }, cases)
+	})
+}
+
+// longHistory is a history of about 2 MiB, as an export writes it.
+var longHistory = "[" + strings.Repeat(`{"uid":"00Vd5FA23zcR3wD57WZE","field":"weight","value":40.5,`+
+	`"recorded_at":"2025-10-16T11:26:18.487Z","recorded_by":"00Vd5F9yJd0RvGDCqMmy"},`, 16000) + `{"uid":"x"}]`
+
+// TestImportPassesOverHistory: an NDJSON line's history, which an export
+// with history=true writes, is checked and passed over however long it
+// is, and the rows around it import as usual; a history that is not JSON
+// or is given twice makes its line a bad row.
+func TestImportPassesOverHistory(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		body := strings.Join([]string{
+			`{"email": "h1@example.com", "display_name": "Long", "weight": 70, "history": ` + longHistory + `}`,
+			`{"email": "h2@example.com", "history": ` + longHistory + `, "display_name": "After"}`,
+			`{"email": "h3@example.com", "display_name": "Broken", "history": [{"uid": "x"}, ]}`,
+			`{"email": "h4@example.com", "display_name": "Twice", "history": [], "history": ` + longHistory + `}`,
+			"{\"email\": \"h5@example.com\", \"display_name\": \"Latin-1\", \"history\": [\"caf\xe9\"]}",
+			`{"email": "h6@example.com", "display_name": "Odd", "history": "whatever it holds"}`,
+		}, "\n") + "\n"
+		errs := []bulkRowError{
+			{3, "", "the line is not valid JSON: invalid character ']' looking for beginning of value"},
+			{4, "history", "given more than once"},
+			{5, "", "the line is not valid UTF-8"},
+		}
+		for _, prefix := range prefixes {
+			e := badBind(e, t)
+			e.org = storetest.NewOrg(t, e.st, "Pro")
+			imported(t, e.importAs(e.org.APIKey, prefix, "mode=skip", ndjsonType, strings.NewReader(body), nil), 3, 3, errs...)
+			got := e.export(e.org.APIKey, prefix)
+			var stored []string
+			for _, c := range got {
+				stored = append(stored, fmt.Sprintf("%s %s %v", c["email"], c["display_name"], c["weight"]))
+			}
+			if want := []string{"h1@example.com Long 70", "h2@example.com After <nil>", "h6@example.com Odd <nil>"}; !slices.Equal(stored, want) {
+				t.Errorf("%s: stored %q, want %q", prefix, stored, want)
+			}
+			// The new client's history is its own, from its current values.
+			if h := e.history(got[0]["user_uid"].(string)); len(h) != 1 || !strings.HasPrefix(h[0], "weight=70@") {
+				t.Errorf("%s: the imported client's history is %q", prefix, h)
+			}
+		}
 	})
 }
 

@@ -25,9 +25,6 @@ type clientJSON struct {
 	photoURL  string // "" without a photo
 	thumbURL  string // its thumbnail's
 	withNotes bool   // only in details and on create
-	// history, when not nil, is the client's metric history, which an
-	// export with history=true adds.
-	history []roster.Metric
 }
 
 type noteJSON struct {
@@ -64,7 +61,11 @@ func (j clientJSON) MarshalJSON() ([]byte, error) { return j.appendJSON(nil), ni
 
 // appendJSON appends the client as writeJSON writes a value: <, > and &
 // as they are.
-func (j clientJSON) appendJSON(b []byte) []byte {
+func (j clientJSON) appendJSON(b []byte) []byte { return append(j.appendFields(b), '}') }
+
+// appendFields appends the client as appendJSON does, but leaves the
+// object open for more fields.
+func (j clientJSON) appendFields(b []byte) []byte {
 	c := j.c
 	str := appendJSONString
 	b = str(append(b, `{"user_uid":`...), c.UID)
@@ -90,18 +91,7 @@ func (j clientJSON) appendJSON(b []byte) []byte {
 	b = appendTimeJSON(append(b, `,"deactivated_at":`...), c.DeactivatedAt)
 	b = str(append(b, `,"admin_uid":`...), c.CreatedBy)
 	b = appendTimeJSON(append(b, `,"created_at":`...), &c.CreatedAt)
-	b = appendTimeJSON(append(b, `,"updated_at":`...), &c.UpdatedAt)
-	if j.history != nil {
-		b = append(b, `,"history":[`...)
-		for i := range j.history {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendMetricJSON(b, &j.history[i])
-		}
-		b = append(b, ']')
-	}
-	return append(b, '}')
+	return appendTimeJSON(append(b, `,"updated_at":`...), &c.UpdatedAt)
 }
 
 // appendClients appends a JSON array of the clients, without their notes,

@@ -95,30 +95,56 @@ func readInput(w http.ResponseWriter, r *http.Request, withQuery, withPhoto bool
 // each invalid byte as U+FFFD, changing an email or a name unseen (JSON is
 // UTF-8, RFC 8259 §8.1). body bounds what is kept for that check.
 func readJSON(body io.Reader, fields map[string]any) error {
-	var raw bytes.Buffer
-	if err := readObject(io.TeeReader(body, &raw), fields); err != nil {
-		return err
-	}
-	if !utf8.Valid(raw.Bytes()) {
-		return invalid("request body is not valid UTF-8")
-	}
-	return nil
+	return readObject(body, fields, objectLimits{})
 }
 
-func readObject(body io.Reader, fields map[string]any) error {
-	dec := json.NewDecoder(&depthLimit{r: body})
+// objectLimits are what readObject allows beyond a request body's rules.
+type objectLimits struct {
+	// skip names a top-level field whose value is checked as it streams
+	// past but never held, however long it is: the field reads as null.
+	skip string
+	// maxHeld, when not 0, bounds what the object costs in memory: the
+	// bytes the decoder holds at once, and the bytes of the object apart
+	// from skip's value. Past it the read fails with errObjectTooLong, or
+	// errSkippedTooLong for a token of skip's value.
+	maxHeld int64
+}
+
+var (
+	errObjectTooLong  = errors.New("JSON object too long")
+	errSkippedTooLong = errors.New("JSON token too long in a skipped value")
+)
+
+func readObject(body io.Reader, fields map[string]any, lim objectLimits) error {
+	text := &utf8Check{r: body}
+	held := &heldLimit{r: text, max: lim.maxHeld}
+	dec := json.NewDecoder(&depthLimit{r: held})
+	held.dec = dec
 	dec.UseNumber()
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return jsonError(err, "request body must be a JSON object")
 	}
+	var skipped int64 // bytes of skip's value
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return jsonError(truncated(err), "")
 		}
 		var v any
-		if err := dec.Decode(&v); err != nil {
+		if name := tok.(string); name == lim.skip && name != "" {
+			start := dec.InputOffset()
+			if err = skipValue(dec); errors.Is(err, errObjectTooLong) {
+				return errSkippedTooLong
+			}
+			skipped += dec.InputOffset() - start
+		} else {
+			err = dec.Decode(&v)
+		}
+		if err != nil {
 			return jsonError(truncated(err), "")
+		}
+		if lim.maxHeld > 0 && dec.InputOffset()-skipped > lim.maxHeld {
+			return errObjectTooLong
 		}
 		if err := addField(fields, tok.(string), v); err != nil {
 			return err
@@ -130,8 +156,96 @@ func readObject(body io.Reader, fields map[string]any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return invalid("request body must hold one JSON object only")
 	}
+	// encoding/json would have read invalid UTF-8 in a string as U+FFFD.
+	if !text.valid() {
+		return invalid("request body is not valid UTF-8")
+	}
 	return nil
 }
+
+// skipValue reads the next value token by token, which checks its syntax
+// but holds no more than one token at a time.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// heldLimit fails a read that would have the decoder dec hold more than max
+// bytes it has not yet consumed: the value or token it is reading. 0 is no
+// limit.
+type heldLimit struct {
+	r    io.Reader
+	dec  *json.Decoder
+	max  int64
+	read int64
+}
+
+func (h *heldLimit) Read(p []byte) (int, error) {
+	if h.max == 0 {
+		return h.r.Read(p)
+	}
+	left := h.max - (h.read - h.dec.InputOffset())
+	if left <= 0 {
+		return 0, errObjectTooLong
+	}
+	n, err := h.r.Read(p[:min(int64(len(p)), left)])
+	h.read += int64(n)
+	return n, err
+}
+
+// utf8Check checks that the bytes read through it are UTF-8, as they
+// stream past: a rune split between two reads waits in carry.
+type utf8Check struct {
+	r     io.Reader
+	carry [utf8.UTFMax]byte
+	held  int // bytes in carry
+	bad   bool
+}
+
+func (u *utf8Check) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	b := p[:n]
+	for u.held > 0 && len(b) > 0 && !u.bad {
+		u.carry[u.held], b = b[0], b[1:]
+		if u.held++; utf8.FullRune(u.carry[:u.held]) {
+			u.bad = !utf8.Valid(u.carry[:u.held])
+			u.held = 0
+		}
+	}
+	if u.bad || len(b) == 0 {
+		return n, err
+	}
+	// A rune not yet complete at the end waits for the next read.
+	end := len(b)
+	for i := len(b) - 1; i >= max(0, len(b)-utf8.UTFMax+1); i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				end = i
+			}
+			break
+		}
+	}
+	u.bad = !utf8.Valid(b[:end])
+	u.held = copy(u.carry[:], b[end:])
+	return n, err
+}
+
+// valid reports whether everything read was UTF-8; call it at the end.
+func (u *utf8Check) valid() bool { return !u.bad && u.held == 0 }
 
 // truncated turns the end of the body inside an object into the error it is.
 func truncated(err error) error {
@@ -146,7 +260,7 @@ func truncated(err error) error {
 func jsonError(err error, msg string) error {
 	var tooBig *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooBig), errors.Is(err, errTooDeep):
+	case errors.As(err, &tooBig), errors.Is(err, errTooDeep), errors.Is(err, errObjectTooLong):
 		return err
 	case errors.Is(err, io.EOF):
 		return invalid("request body is empty: send a JSON object")

@@ -51,7 +51,9 @@ func optTimeCell(t *time.Time) string {
 // exporter writes clients in one export format.
 type exporter interface {
 	begin() error // before the first client
-	client(j *clientJSON) error
+	// client writes one client; history, when not nil, is its metric
+	// history, which only NDJSON carries.
+	client(j *clientJSON, history []roster.Metric) error
 	end() error
 }
 
@@ -63,9 +65,32 @@ type ndjsonExporter struct {
 func (e *ndjsonExporter) begin() error { return nil }
 func (e *ndjsonExporter) end() error   { return nil }
 
+// historyPiece is about the most of a line's history that is written at
+// once: a long history goes out in pieces rather than as one line buffer
+// of its size.
+const historyPiece = 64 << 10
+
 // client writes one line.
-func (e *ndjsonExporter) client(j *clientJSON) error {
-	e.line = append(j.appendJSON(e.line[:0]), '\n')
+func (e *ndjsonExporter) client(j *clientJSON, history []roster.Metric) error {
+	if history == nil {
+		e.line = append(j.appendJSON(e.line[:0]), '\n')
+		_, err := e.w.Write(e.line)
+		return err
+	}
+	e.line = append(j.appendFields(e.line[:0]), `,"history":[`...)
+	for i := range history {
+		if i > 0 {
+			e.line = append(e.line, ',')
+		}
+		e.line = appendMetricJSON(e.line, &history[i])
+		if len(e.line) >= historyPiece {
+			if _, err := e.w.Write(e.line); err != nil {
+				return err
+			}
+			e.line = e.line[:0]
+		}
+	}
+	e.line = append(e.line, "]}\n"...)
 	_, err := e.w.Write(e.line)
 	return err
 }
@@ -79,7 +104,7 @@ func (e *csvExporter) begin() error { return e.w.Write(exportColumns) }
 
 // client writes one row, every cell guarded against running as a formula
 // in a spreadsheet (roster.GuardCell; an import takes the guard off).
-func (e *csvExporter) client(j *clientJSON) error {
+func (e *csvExporter) client(j *clientJSON, _ []roster.Metric) error {
 	e.record = e.record[:0]
 	for _, spec := range csvFields {
 		e.record = append(e.record, roster.GuardCell(spec.Text(&j.c.ClientFields)))
@@ -168,14 +193,11 @@ func (s *Server) ExportClients(w http.ResponseWriter, r *http.Request, p roster.
 			}
 		}
 		j := toJSON(c, photoURL, false)
-		if history {
+		if history && h == nil {
 			// A client without history shows an empty list, not none.
-			j.history = h
-			if h == nil {
-				j.history = []roster.Metric{}
-			}
+			h = []roster.Metric{}
 		}
-		return ex.client(&j)
+		return ex.client(&j, h)
 	}
 	if history {
 		err = s.store.EachClientWithHistory(r.Context(), p.OrgID, cq, write)

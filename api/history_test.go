@@ -13,6 +13,7 @@ import (
 
 	"roster"
 	"roster/scim"
+	"roster/store/storetest"
 )
 
 // metricOut is an entry of metric history, as a test reads it.
@@ -457,4 +458,92 @@ func TestExportHistory(t *testing.T) {
 				"history: must be true or false")
 		}
 	})
+}
+
+// TestExportHistoryPastImportLine: a client whose history passes the
+// 1 MiB an import line may hold exports to a longer line, and that export
+// imports into another organization whole: every field the import takes
+// comes back, the history is passed over, and the new clients start their
+// own from their current values.
+func TestExportHistoryPastImportLine(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		long := e.create(prefixes[0], map[string]any{"email": "long@example.com", "display_name": "Long", "weight": 70,
+			"height": 181, "shoeSize": "44", "phone": "+44 20 7946 0958", "external_id": "ext-long",
+			"preferable_activities": []string{"Running"}})
+		e.create(prefixes[0], map[string]any{"email": "short@example.com", "display_name": "Short", "age": 30, "weight": 55})
+		// Measurements older than the client only join its history.
+		// Written through the
+		// store, as thousands of requests would take minutes on a shared
+		// machine; the export reads them as any other history.
+		first := e.clock.Now().Add(-10000 * time.Hour)
+		const entries = 8200
+		for i := range entries {
+			m := roster.Metric{UID: roster.NewUID(first), Field: []string{"height", "weight"}[i%2],
+				Value: 40 + float64(i%400)/10, RecordedAt: first.Add(time.Duration(i) * time.Hour), RecordedBy: e.org.OwnerUID}
+			if err := e.st.RecordMetric(context.Background(), e.org.ID, long.UserUID, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := e.do(req{Method: "GET", Path: prefixes[0] + "/export/?history=true", Key: e.org.APIKey})
+		expect(t, r, 200)
+		lines := strings.Split(strings.TrimSuffix(string(r.Body), "\n"), "\n")
+		var line struct {
+			UserUID string      `json:"user_uid"`
+			History []metricOut `json:"history"`
+		}
+		if len(lines) != 2 || json.Unmarshal([]byte(lines[1]), &line) != nil || line.UserUID != long.UserUID {
+			t.Fatalf("export: %d lines, the second %.200q", len(lines), lines[1])
+		}
+		// The creation's weight, height and shoeSize, then the measurements.
+		if len(lines[1]) <= 1<<20 || len(line.History) != entries+3 {
+			t.Fatalf("the long line has %d bytes and %d entries of history", len(lines[1]), len(line.History))
+		}
+
+		for _, prefix := range prefixes {
+			fresh := *e
+			fresh.org = storetest.NewOrg(t, e.st, "Enterprise")
+			imported(t, fresh.importAs(fresh.org.APIKey, prefix, "", ndjsonType, bytes.NewReader(r.Body), nil), 2, 0)
+			again := fresh.get(prefix + "/export/?history=true")
+			expect(t, again, 200)
+			got := strings.Split(strings.TrimSuffix(string(again.Body), "\n"), "\n")
+			if len(got) != 2 {
+				t.Fatalf("%s: the import exports %d lines: %s", prefix, len(got), again.Body)
+			}
+			for i := range got {
+				want, have := importedFields(t, lines[i]), importedFields(t, got[i])
+				if !reflect.DeepEqual(have, want) {
+					t.Errorf("%s: line %d imported as\n%v\nwant\n%v", prefix, i+1, have, want)
+				}
+			}
+			var imp struct {
+				UserUID  string `json:"user_uid"`
+				AdminUID string `json:"admin_uid"`
+			}
+			if err := json.Unmarshal([]byte(got[1]), &imp); err != nil {
+				t.Fatal(err)
+			}
+			at := apiTime(fresh.clock.Now())
+			by := fresh.org.OwnerUID
+			if h, want := fresh.history(imp.UserUID), []string{"height=181@" + at + " by " + by,
+				"weight=70@" + at + " by " + by, "shoeSize=44@" + at + " by " + by}; !reflect.DeepEqual(h, want) || imp.AdminUID != by {
+				t.Errorf("%s: the imported client (by %s) has the history %v, want %v", prefix, imp.AdminUID, h, want)
+			}
+		}
+	})
+}
+
+// importedFields are the fields of an exported NDJSON line that an import
+// restores: all but those it ignores.
+func importedFields(t *testing.T, line string) map[string]any {
+	t.Helper()
+	fields := map[string]any{}
+	if err := json.Unmarshal([]byte(line), &fields); err != nil {
+		t.Fatalf("line %.200q: %v", line, err)
+	}
+	for name := range fields {
+		if roster.IgnoredOnImport(name) {
+			delete(fields, name)
+		}
+	}
+	return fields
 }

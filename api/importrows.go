@@ -147,45 +147,99 @@ func csvError(err error) error {
 
 // ndjsonRows reads NDJSON: one JSON object a line, as a client is in a
 // JSON create. Row numbers are line numbers; blank lines are skipped.
+// A line may pass maxImportRow by its history, which an export with
+// history=true adds and an import ignores: that value is only checked as
+// it streams past, so that every export imports back, however long a
+// client's history, while memory holds at most maxImportRow of a line.
 type ndjsonRows struct {
-	sc   *bufio.Scanner
+	br   *bufio.Reader
 	line int
 	rows int
 }
 
 func newNDJSONRows(body io.Reader) *ndjsonRows {
-	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 0, 64<<10), maxImportRow)
-	return &ndjsonRows{sc: sc}
+	return &ndjsonRows{br: bufio.NewReaderSize(body, 64<<10)}
 }
 
 func (n *ndjsonRows) next() (int, map[string]any, error) {
-	for n.sc.Scan() {
-		n.line++
-		line := bytes.TrimSpace(n.sc.Bytes())
-		if len(line) == 0 {
+	for {
+		c, err := n.br.ReadByte()
+		switch {
+		case errors.Is(err, io.EOF) && n.rows == 0:
+			return 0, nil, invalid("request body is empty: send one JSON object per line")
+		case err != nil:
+			return 0, nil, err
+		case c == '\n':
+			n.line++
+			continue
+		case c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f':
 			continue
 		}
-		n.rows++
-		raw := map[string]any{}
-		if err := readJSON(bytes.NewReader(line), raw); err != nil {
-			// readJSON speaks of the request body; here it is one line.
-			e := roster.NewRowError(n.line, err)
-			e.Message = strings.Replace(e.Message, "request body", "the line", 1)
-			return n.line, nil, e
+		if err := n.br.UnreadByte(); err != nil {
+			return 0, nil, err
 		}
-		return n.line, raw, nil
+		n.line++
+		n.rows++
+		return n.row()
 	}
-	err := n.sc.Err()
+}
+
+// row reads the line that starts at the next byte.
+func (n *ndjsonRows) row() (int, map[string]any, error) {
+	line := &lineReader{br: n.br}
+	raw := map[string]any{}
+	err := readObject(line, raw, objectLimits{skip: "history", maxHeld: maxImportRow})
+	tooLong := errors.Is(err, errObjectTooLong) || errors.Is(err, errSkippedTooLong)
+	if line.err == nil && err != nil && !tooLong {
+		// What is left of a bad line is passed over, not held.
+		_, line.err = io.Copy(io.Discard, line)
+	}
 	switch {
-	case errors.Is(err, bufio.ErrTooLong):
-		return 0, nil, roster.Errorf(roster.KindTooLarge, "line %d is longer than %d bytes", n.line+1, maxImportRow)
+	case line.err != nil:
+		return 0, nil, line.err
+	case errors.Is(err, errSkippedTooLong):
+		return 0, nil, roster.Errorf(roster.KindTooLarge, "line %d has a value in its history longer than %d bytes", n.line, maxImportRow)
+	case tooLong:
+		return 0, nil, roster.Errorf(roster.KindTooLarge,
+			"line %d is longer than %d bytes, not counting its history (which an import ignores)", n.line, maxImportRow)
 	case err != nil:
-		return 0, nil, err
-	case n.rows == 0:
-		return 0, nil, invalid("request body is empty: send one JSON object per line")
+		// readJSON speaks of the request body; here it is one line.
+		e := roster.NewRowError(n.line, err)
+		e.Message = strings.Replace(e.Message, "request body", "the line", 1)
+		return n.line, nil, e
 	}
-	return 0, nil, io.EOF
+	return n.line, raw, nil
+}
+
+// lineReader reads br up to the end of the line, its '\n' included, and
+// keeps the error of br (a broken connection, the body's limit), which
+// ends the import rather than the row.
+type lineReader struct {
+	br   *bufio.Reader
+	done bool
+	err  error
+}
+
+func (l *lineReader) Read(p []byte) (int, error) {
+	if l.done {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	buf, err := l.br.Peek(max(1, min(len(p), l.br.Buffered())))
+	if len(buf) == 0 {
+		if !errors.Is(err, io.EOF) {
+			l.err = err
+		}
+		return 0, err
+	}
+	if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+		buf, l.done = buf[:i+1], true
+	}
+	k := copy(p, buf)
+	l.br.Discard(k) // bytes Peek returned: it cannot fail
+	return k, nil
 }
 
 // spool keeps an import's valid rows on disk, as JSON lines, between

@@ -3,23 +3,26 @@ package console_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"roster"
 	"roster/photo"
 )
 
 // TestBrowserClient: in Chromium, the owner creates a client with a photo,
 // sees it previewed before saving and then as the client page's thumbnail,
-// records an analysis session and sees it listed, is refused a session
+// sees charts of the measures it has a history of, records an analysis
+// session and sees it listed, is refused a session
 // without a number of seconds and an edit with a bad age and a file that
 // is no image, each error next to its field, and replaces the photo from
 // the client's page. The screen fits a phone and a desktop.
 //
 // Its file sorts after browser_test.go, so that its client.png, with the
-// photo and the sessions, is the one docs/console keeps.
+// photo, the charts and the sessions, is the one docs/console keeps.
 func TestBrowserClient(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		ctx := newTab(t)
@@ -41,6 +44,8 @@ func TestBrowserClient(t *testing.T) {
 			chromedp.SendKeys(field("Display name"), "Ada Lovelace"),
 			chromedp.SendKeys(field("Age"), "36"),
 			chromedp.SetValue(field("Gender"), "female"),
+			chromedp.SendKeys(field("Height"), "168"),
+			chromedp.SendKeys(field("Weight"), "61.5"),
 			chromedp.Click(field("Running")),
 			chromedp.SetUploadFiles(field("Photo"), file("ada.png")),
 			chromedp.Poll[chromedp.Void](`document.getElementById("photo-preview").naturalWidth > 0`, chromedp.WithPollingTimeout(0)))
@@ -66,6 +71,16 @@ func TestBrowserClient(t *testing.T) {
 			t.Fatalf("stored photo %q", ada.ProfilePhoto)
 		}
 
+		// Earlier weigh-ins join the weight's history (a newer one already
+		// holds its current value), so that its chart draws a line.
+		for i, w := range []float64{64.2, 63.5, 63.1, 62.4, 62} {
+			at := e.clock.Now().AddDate(0, 0, -7*(5-i))
+			m := roster.Metric{UID: roster.NewUID(at), Field: "weight", Value: w, RecordedAt: at, RecordedBy: e.org.OwnerUID}
+			if err := e.st.RecordMetric(t.Context(), e.org.ID, ada.UID, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+
 		do(t, ctx, "record a session",
 			chromedp.SetValue(field("Activity"), "Running"),
 			chromedp.SendKeys(field("Duration"), "1800"),
@@ -82,6 +97,11 @@ func TestBrowserClient(t *testing.T) {
 		left := read(t, ctx, "the quota", chromedp.Text(chromedp.ID("sessions-left")))
 		if left != "9 analysis sessions left" {
 			t.Errorf("the page says %q", left)
+		}
+		charts := read(t, ctx, "the charts", chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll("figure.chart figcaption")].map(c => c.textContent + " " + c.previousElementSibling.querySelectorAll("circle").length)`))
+		if want := []string{"Height history 1", "Weight history 6"}; !slices.Equal(charts, want) {
+			t.Errorf("the charts (title, points): %q, want %q", charts, want)
 		}
 		screenshot(t, ctx, "client")
 
