@@ -472,17 +472,30 @@ func TestExportHistoryPastImportLine(t *testing.T) {
 			"preferable_activities": []string{"Running"}})
 		e.create(prefixes[0], map[string]any{"email": "short@example.com", "display_name": "Short", "age": 30, "weight": 55})
 		// Measurements older than the client only join its history.
-		// Written through the
-		// store, as thousands of requests would take minutes on a shared
-		// machine; the export reads them as any other history.
+		// Written through the store, as thousands of requests would take
+		// minutes on a shared machine, and from several goroutines, so
+		// that they share commits; the export reads them as any other
+		// history.
 		first := e.clock.Now().Add(-10000 * time.Hour)
-		const entries = 8200
-		for i := range entries {
-			m := roster.Metric{UID: roster.NewUID(first), Field: []string{"height", "weight"}[i%2],
-				Value: 40 + float64(i%400)/10, RecordedAt: first.Add(time.Duration(i) * time.Hour), RecordedBy: e.org.OwnerUID}
-			if err := e.st.RecordMetric(context.Background(), e.org.ID, long.UserUID, m); err != nil {
-				t.Fatal(err)
-			}
+		const entries, writers = 8200, 16
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		for w := range writers {
+			wg.Go(func() {
+				for i := w; i < entries; i += writers {
+					m := roster.Metric{UID: roster.NewUID(first), Field: []string{"height", "weight"}[i%2],
+						Value: 40 + float64(i%400)/10, RecordedAt: first.Add(time.Duration(i) * time.Hour), RecordedBy: e.org.OwnerUID}
+					if err := e.st.RecordMetric(context.Background(), e.org.ID, long.UserUID, m); err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
 		}
 		r := e.do(req{Method: "GET", Path: prefixes[0] + "/export/?history=true", Key: e.org.APIKey})
 		expect(t, r, 200)
