@@ -46,6 +46,20 @@ func writeSCIMError(w http.ResponseWriter, status int, err error, msg string) {
 	writeSCIM(w, status, scim.NewErrorBody(status, scim.TypeOf(err), msg))
 }
 
+// scimStatusOf is the status of an error kind on a SCIM route: statusOf's,
+// but for a reached plan limit. The client routes answer that with the
+// seed's 404, which RFC 7644 §3.12 keeps for a resource that does not
+// exist; SCIM answers 403, an operation that is not permitted (here by the
+// organization's plan), rather than 409, which RFC 7644 keeps for a
+// version mismatch or a duplicate, and which provisioning clients answer
+// by looking for the duplicate User.
+func scimStatusOf(kind roster.Kind) int {
+	if kind == roster.KindLimit {
+		return http.StatusForbidden
+	}
+	return statusOf[kind]
+}
+
 func writeSCIM(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", scimMedia)
 	w.WriteHeader(status)

@@ -291,7 +291,17 @@ func TestSCIMLimitsAndCallers(t *testing.T) {
 		for i := range roster.PlanClientLimits["Free"] {
 			expect(t, e.scimDo("POST", "/Users", newUser(fmt.Sprintf("c%d@example.com", i), "C")), 201)
 		}
-		scimError(t, e.scimDo("POST", "/Users", newUser("over@example.com", "Over")), 404, "")
+		// A plan's limit is a 403 that says so (the client routes' 404 is
+		// a missing resource to SCIM), whether the User would be active.
+		inactive := newUser("inactive@example.com", "Inactive")
+		inactive["active"] = false
+		for _, body := range []map[string]any{newUser("over@example.com", "Over"), inactive} {
+			r := e.scimDo("POST", "/Users", body)
+			scimError(t, r, 403, "")
+			if msg := decodeAs[scimErr](t, r, 403).Detail; msg != "client limit of 25 reached for the Free plan" {
+				t.Errorf("over the limit: %q", msg)
+			}
+		}
 		if list := decodeAs[scimList](t, e.scimDo("GET", "/Users?count=0", nil), 200); int64(list.TotalResults) != roster.PlanClientLimits["Free"] {
 			t.Errorf("over the limit: %d clients", list.TotalResults)
 		}
