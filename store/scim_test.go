@@ -200,8 +200,9 @@ func trail(t *testing.T, st *store.Store, org storetest.Org, hook, uid string) (
 }
 
 // scimOrg is an organization with an Admin of scope assigned, who creates
-// the tests' clients, and an endpoint for every event; it returns the
-// Admin and the endpoint's uid.
+// the tests' clients (as their caller, so that they are assigned to
+// them), and an endpoint for every event; it returns the Admin and the
+// endpoint's uid.
 func scimOrg(t *testing.T, st *store.Store) (storetest.Org, roster.Principal, string) {
 	t.Helper()
 	org := storetest.NewOrg(t, st, "Pro")
@@ -227,7 +228,7 @@ func TestCreateDeactivated(t *testing.T) {
 			at := c.CreatedAt
 			c.DeactivatedAt = &at
 		})
-		if err := st.CreateClient(ctx, org.ID, c); err != nil {
+		if err := st.CreateClient(store.AsStaff(ctx, coach), org.ID, c); err != nil {
 			t.Fatal(err)
 		}
 		got, err := st.Client(ctx, org.ID, c.UID)
@@ -313,7 +314,7 @@ func TestUpdateWithActive(t *testing.T) {
 		c := newClient(org, "ann@example.com", func(c *roster.Client) {
 			c.CreatedBy, c.Gender, c.PreferableActivities = coach.AccountUID, ptr("male"), []string{"Running"}
 		})
-		if err := st.CreateClient(ctx, org.ID, c); err != nil {
+		if err := st.CreateClient(store.AsStaff(ctx, coach), org.ID, c); err != nil {
 			t.Fatal(err)
 		}
 		created, err := st.Client(ctx, org.ID, c.UID)
