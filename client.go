@@ -142,6 +142,10 @@ type ClientUpdate struct {
 	ClientFields
 	Set   FieldSet
 	Photo *string // a new photo's blob key, or nil to keep the photo
+	// Active, unless nil, is the state the client is left in: a change of
+	// it is a deactivation or reactivation made with the fields' change
+	// (SCIM's PUT and PATCH), in the same transaction.
+	Active *bool
 }
 
 // ClientFilter selects clients for a filter page. Zero values do not filter.

@@ -47,7 +47,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.FormatInt(int64(e.RetryAfter/time.Second), 10))
 	}
 	if isSCIM(r) {
-		writeSCIMError(w, statusOf[kind], err, msg)
+		writeSCIMError(w, scimStatusOf(kind), err, msg)
 		return
 	}
 	writeJSON(w, statusOf[kind], map[string]string{"error": msg})

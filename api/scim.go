@@ -46,6 +46,20 @@ func writeSCIMError(w http.ResponseWriter, status int, err error, msg string) {
 	writeSCIM(w, status, scim.NewErrorBody(status, scim.TypeOf(err), msg))
 }
 
+// scimStatusOf is the status of an error kind on a SCIM route: statusOf's,
+// but for a reached plan limit. The client routes answer that with the
+// seed's 404, which RFC 7644 §3.12 keeps for a resource that does not
+// exist; SCIM answers 403, an operation that is not permitted (here by the
+// organization's plan), rather than 409, which RFC 7644 keeps for a
+// version mismatch or a duplicate, and which provisioning clients answer
+// by looking for the duplicate User.
+func scimStatusOf(kind roster.Kind) int {
+	if kind == roster.KindLimit {
+		return http.StatusForbidden
+	}
+	return statusOf[kind]
+}
+
 func writeSCIM(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", scimMedia)
 	w.WriteHeader(status)
@@ -110,13 +124,12 @@ func (s *Server) scimCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := roster.NewClient(p.AccountUID, res.Fields, s.now())
+	if !res.Active {
+		at := c.CreatedAt
+		c.DeactivatedAt = &at
+	}
 	if err := s.CreateClient(r.Context(), p, &c, nil, false); err != nil {
 		return scim.AttributeError(err)
-	}
-	if !res.Active {
-		if _, err := s.store.SetClientActive(r.Context(), p.OrgID, roster.ClientRef{UID: c.UID}, false); err != nil {
-			return err
-		}
 	}
 	if c, err = s.store.Client(r.Context(), p.OrgID, c.UID); err != nil {
 		return err
@@ -252,23 +265,19 @@ func (s *Server) scimChange(w http.ResponseWriter, r *http.Request, change func(
 	}
 }
 
-// scimStore stores res over old, on old's version: the fields that
-// differ, then the active state, each as the client routes change them.
-// The precondition goes with the first write; when nothing changes, the
-// unchanged active state's write checks it.
+// scimStore stores res over old, on old's version, in one transaction:
+// the fields that differ with the active state, as the client routes
+// change them. Without fields to change, the active state's write, which
+// changes nothing when it is the same, checks the precondition.
 func (s *Server) scimStore(ctx context.Context, p roster.Principal, old *roster.Client, res scim.Resource, version time.Time) error {
-	onVersion := store.IfVersion(ctx, version)
-	if u := res.Update(&old.ClientFields); u.Set != 0 {
-		if err := s.UpdateClient(onVersion, p, old.UID, u, nil); err != nil {
-			return err
-		}
-		if res.Active == (old.DeactivatedAt == nil) {
-			return nil
-		}
-		onVersion = ctx
+	ctx = store.IfVersion(ctx, version)
+	u := res.Update(&old.ClientFields)
+	if u.Set == 0 {
+		_, err := s.store.SetClientActive(ctx, p.OrgID, roster.ClientRef{UID: old.UID}, res.Active)
+		return err
 	}
-	_, err := s.store.SetClientActive(onVersion, p.OrgID, roster.ClientRef{UID: old.UID}, res.Active)
-	return err
+	u.Active = &res.Active
+	return s.UpdateClient(ctx, p, old.UID, u, nil)
 }
 
 func (s *Server) scimDelete(w http.ResponseWriter, r *http.Request) error {

@@ -291,7 +291,17 @@ func TestSCIMLimitsAndCallers(t *testing.T) {
 		for i := range roster.PlanClientLimits["Free"] {
 			expect(t, e.scimDo("POST", "/Users", newUser(fmt.Sprintf("c%d@example.com", i), "C")), 201)
 		}
-		scimError(t, e.scimDo("POST", "/Users", newUser("over@example.com", "Over")), 404, "")
+		// A plan's limit is a 403 that says so (the client routes' 404 is
+		// a missing resource to SCIM), whether the User would be active.
+		inactive := newUser("inactive@example.com", "Inactive")
+		inactive["active"] = false
+		for _, body := range []map[string]any{newUser("over@example.com", "Over"), inactive} {
+			r := e.scimDo("POST", "/Users", body)
+			scimError(t, r, 403, "")
+			if msg := decodeAs[scimErr](t, r, 403).Detail; msg != "client limit of 25 reached for the Free plan" {
+				t.Errorf("over the limit: %q", msg)
+			}
+		}
 		if list := decodeAs[scimList](t, e.scimDo("GET", "/Users?count=0", nil), 200); int64(list.TotalResults) != roster.PlanClientLimits["Free"] {
 			t.Errorf("over the limit: %d clients", list.TotalResults)
 		}
@@ -454,6 +464,147 @@ func TestSCIMZeroTime(t *testing.T) {
 			if list := decodeAs[scimList](t, e.scimDo("GET", "/Users?filter="+url.QueryEscape(filter), nil), 200); list.TotalResults != want {
 				t.Errorf("%s: %d Users, want %d", filter, list.TotalResults, want)
 			}
+		}
+	})
+}
+
+// trail is what the changes of the client uid left, as the API shows
+// them: the actions of its audit entries, and the types of the events
+// delivered about it to rc (due deliveries are made first), both sorted.
+func (e *env) trail(rc *receiver, uid string) (actions, events []string) {
+	e.t.Helper()
+	for _, en := range e.audit(e.org.APIKey, "object_uid="+uid).Entries {
+		actions = append(actions, en.Action)
+	}
+	e.dispatcher(local).DeliverDue(context.Background())
+	for _, g := range rc.received() {
+		if g.Event.Data["user_uid"] == uid {
+			events = append(events, g.Event.Type)
+		}
+	}
+	slices.Sort(actions)
+	slices.Sort(events)
+	return actions, events
+}
+
+// TestSCIMCreateInactive: a POST with active false leaves exactly one
+// client, deactivated, counted as such by the client routes' lists and
+// filter page, with the audit entries and events of the REST API's create
+// and deactivation.
+func TestSCIMCreateInactive(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		e.hook(rc.srv.URL, "*")
+		kept := e.create(prefixes[0], map[string]any{"email": "kept@example.com", "display_name": "Kept"})
+		rest := e.create(prefixes[0], map[string]any{"email": "rest@example.com", "display_name": "Rest"})
+		expect(t, e.json("POST", prefixes[0]+"/deactivate/", map[string]string{"user_uid": rest.UserUID}), 200)
+
+		body := newUser("ann@example.com", "Ann")
+		body["active"] = false
+		r := e.scimDo("POST", "/Users", body)
+		ann := decodeAs[scimUser](t, r, 201)
+		if ann.Active || r.Header.Get("ETag") != ann.Meta.Version {
+			t.Errorf("created: %v %s", r.Header, r.Body)
+		}
+		if got := decodeAs[scimUser](t, e.scimDo("GET", "/Users/"+ann.ID, nil), 200); got.Active || got.Meta.Version != ann.Meta.Version {
+			t.Errorf("read back: %+v", got)
+		}
+		if stored := decodeAs[map[string]any](t, e.get(prefixes[0]+"/"+ann.ID), 200); stored["status"] != "deactivated" {
+			t.Errorf("stored: %v", stored)
+		}
+		inactive := decodeAs[scimList](t, e.scimDo("GET", "/Users?filter="+url.QueryEscape("active eq false"), nil), 200)
+		if all := decodeAs[scimList](t, e.scimDo("GET", "/Users?count=0", nil), 200); all.TotalResults != 3 || inactive.TotalResults != 2 {
+			t.Errorf("Users: %d, inactive %+v", all.TotalResults, inactive)
+		}
+		var filter listPage
+		decodeAsInto(t, e.get(prefixes[0]+"/filter/?limit=10"), 200, &filter)
+		var deactivated listPage
+		decodeAsInto(t, e.get(prefixes[0]+"/?deactivated=true&per_page=10"), 200, &deactivated)
+		if filter.QueryCount != 1 || !slices.Equal(uidsOf(filter.Users), []string{kept.UserUID}) || deactivated.QueryCount != 2 || len(deactivated.Users) != 2 ||
+			!slices.Contains(uidsOf(deactivated.Users), ann.ID) {
+			t.Errorf("filter page %+v; deactivated list %+v", filter, deactivated)
+		}
+
+		restActions, restEvents := e.trail(rc, rest.UserUID)
+		actions, events := e.trail(rc, ann.ID)
+		if !slices.Equal(actions, []string{"client.create", "client.deactivate"}) || !slices.Equal(actions, restActions) ||
+			!slices.Equal(events, []string{roster.EventClientCreated, roster.EventClientDeactivated}) || !slices.Equal(events, restEvents) {
+			t.Errorf("SCIM: audit %v, events %v; REST: audit %v, events %v", actions, events, restActions, restEvents)
+		}
+		// Never active, it is announced deactivated from its creation on.
+		for _, g := range rc.received() {
+			if g.Event.Data["user_uid"] == ann.ID && g.Event.Data["status"] != "deactivated" {
+				t.Errorf("%s shows it %v", g.Event.Type, g.Event.Data["status"])
+			}
+		}
+	})
+}
+
+// TestSCIMChangesAreWhole: a PUT or PATCH that changes fields and active
+// makes both in one transaction, under one If-Match: a stale version,
+// another organization's User, or the database refusing the deactivation
+// after the fields were written leaves the User exactly as it was, with
+// no audit entry or event; made, it leaves those of an update and a
+// deactivation. A POST with active false that the database refuses to
+// deactivate leaves no User.
+func TestSCIMChangesAreWhole(t *testing.T) {
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		dir, dbURL := t.TempDir(), storetest.DatabaseURL(t, engine)
+		st := storetest.OpenAt(t, dir, dbURL)
+		t.Cleanup(func() { st.Close() })
+		e := newEnv(t, st)
+		rc := newReceiver(t)
+		e.hook(rc.srv.URL, "*")
+		ann := decodeAs[scimUser](t, e.scimDo("POST", "/Users", newUser("ann@example.com", "Ann")), 201)
+		e.clock.Advance(time.Second)
+
+		replace := newUser("ann@example.com", "Ann B.")
+		replace["active"] = false
+		patch := map[string]any{"schemas": []string{scim.PatchSchema}, "Operations": []any{
+			map[string]any{"op": "replace", "path": "active", "value": false},
+			map[string]any{"op": "replace", "path": "displayName", "value": "Ann B."},
+		}}
+		unchanged := func(when string) {
+			t.Helper()
+			got := decodeAs[scimUser](t, e.scimDo("GET", "/Users/"+ann.ID, nil), 200)
+			if got.Meta.Version != ann.Meta.Version || got.DisplayName != "Ann" || !got.Active {
+				t.Errorf("%s: %+v", when, got)
+			}
+			actions, events := e.trail(rc, ann.ID)
+			if !slices.Equal(actions, []string{"client.create"}) || !slices.Equal(events, []string{roster.EventClientCreated}) {
+				t.Errorf("%s: audit %v, events %v", when, actions, events)
+			}
+		}
+		stale := `W/"1"`
+		scimError(t, e.scimDo("PUT", "/Users/"+ann.ID, replace, "If-Match", stale), 412, "")
+		scimError(t, e.scimDo("PATCH", "/Users/"+ann.ID, patch, "If-Match", stale), 412, "")
+		unchanged("a stale If-Match")
+		theirs := req{Method: "PUT", Path: "/scim/v2/Users/" + ann.ID, Header: map[string]string{"Authorization": "Bearer " + e.other.APIKey},
+			ContentType: "application/scim+json"}
+		theirs.Body, _ = json.Marshal(replace)
+		scimError(t, e.do(theirs), 404, "")
+		unchanged("another organization")
+		t.Run("refused", func(t *testing.T) { // the database refuses until the subtest ends
+			storetest.RefuseDeactivation(t, rawDB(t, dir, dbURL), engine)
+			scimError(t, e.scimDo("PUT", "/Users/"+ann.ID, replace), 500, "")
+			scimError(t, e.scimDo("PATCH", "/Users/"+ann.ID, patch, "If-Match", ann.Meta.Version), 500, "")
+			inactive := newUser("bob@example.com", "Bob")
+			inactive["active"] = false
+			scimError(t, e.scimDo("POST", "/Users", inactive), 500, "")
+		})
+		unchanged("a refused deactivation")
+		if all := decodeAs[scimList](t, e.scimDo("GET", "/Users", nil), 200); all.TotalResults != 1 || len(all.Resources) != 1 {
+			t.Errorf("a refused inactive create left a User: %+v", all)
+		}
+
+		put := decodeAs[scimUser](t, e.scimDo("PUT", "/Users/"+ann.ID, replace, "If-Match", ann.Meta.Version), 200)
+		if put.Active || put.DisplayName != "Ann B." || put.Meta.Version == ann.Meta.Version {
+			t.Errorf("replaced: %+v", put)
+		}
+		actions, events := e.trail(rc, ann.ID)
+		if !slices.Equal(actions, []string{"client.create", "client.deactivate", "client.update"}) ||
+			!slices.Equal(events, []string{roster.EventClientCreated, roster.EventClientDeactivated, roster.EventClientUpdated}) {
+			t.Errorf("replaced: audit %v, events %v", actions, events)
 		}
 	})
 }

@@ -152,9 +152,13 @@ func (s *Store) Client(ctx context.Context, org roster.OrgID, uid string) (roste
 }
 
 // CreateClient stores a new client, within the plan's client limit. The
-// caller sets uid, creator, fields, photo and times. Concurrent creates
-// share a transaction (see creates).
+// caller sets uid, creator, fields, photo and times; a DeactivatedAt
+// creates it deactivated. Concurrent creates share a transaction (see
+// creates).
 func (s *Store) CreateClient(ctx context.Context, org roster.OrgID, c *roster.Client) error {
+	if c.DeactivatedAt != nil {
+		return s.createDeactivated(ctx, org, c)
+	}
 	return s.creates.do(ctx, org, c)
 }
 
@@ -190,14 +194,16 @@ func (s *Store) insertClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, 
 	if err := s.insertAssignments(ctx, tx, createdAssignments(ctx, []*roster.Client{c}, ids, false)); err != nil {
 		return 0, err
 	}
-	counts := append(countKeys(c.CreatedBy, c.Gender, c.PreferableActivities), totalKey)
-	if err := s.moveCounts(ctx, tx, org, nil, counts); err != nil {
+	if err := s.moveCounts(ctx, tx, org, nil, createdCounts(c)); err != nil {
 		return 0, err
 	}
 	if err := s.emit(ctx, tx, org, roster.EventClientCreated, clientSnapshot(c)); err != nil {
 		return 0, err
 	}
-	return id, audit(ctx, tx, org, "client.create", "client", c.UID, c.ClientFields.Present()...)
+	if err := audit(ctx, tx, org, "client.create", "client", c.UID, c.ClientFields.Present()...); err != nil {
+		return 0, err
+	}
+	return id, s.deactivateCreated(ctx, tx, org, id, c)
 }
 
 // clientWriteError explains a unique violation of the clients' table by
@@ -252,9 +258,10 @@ func (s *Store) insertActivityPairs(ctx context.Context, tx *sql.Tx, pairs []any
 	return nil
 }
 
-// UpdateClient applies a partial update. It returns the previous photo key
-// when the update replaced the photo, for the caller to delete once the
-// change is committed.
+// UpdateClient applies a partial update, and then the change of state
+// u.Active asks for, as SetClientActive makes it. It returns the previous
+// photo key when the update replaced the photo, for the caller to delete
+// once the change is committed.
 func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, u roster.ClientUpdate) (oldPhoto string, err error) {
 	// $1 is the client's id, known once its row is locked.
 	args := []any{nil}
@@ -263,7 +270,8 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		args = append(args, v)
 		sets = append(sets, fmt.Sprintf("%s = $%d", column, len(args)))
 	}
-	set("updated_at", dbTime{s.now()})
+	now := s.now()
+	set("updated_at", dbTime{now})
 	for i := range roster.Fields {
 		if u.Set.Has(roster.Field(i)) {
 			set(roster.Fields[i].Column, fieldArg(&roster.Fields[i], &u.ClientFields))
@@ -313,24 +321,24 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		if err := audit(ctx, tx, org, "client.update", "client", uid, u.Changed()...); err != nil {
 			return err
 		}
-		if !u.Set.Has(roster.FieldGender) && !u.Set.Has(roster.FieldPreferableActivities) {
-			return nil
-		}
-		gender, activities := old.gender, old.activities
+		after := old
 		if u.Set.Has(roster.FieldGender) {
-			gender = u.Gender
+			after.gender = u.Gender
 		}
 		if u.Set.Has(roster.FieldPreferableActivities) {
-			activities = u.PreferableActivities
+			after.activities = u.PreferableActivities
 			if _, err := tx.ExecContext(ctx, `DELETE FROM client_activities WHERE client_id = $1`, old.id); err != nil {
 				return err
 			}
-			if err := s.insertActivities(ctx, tx, old.id, activities); err != nil {
+			if err := s.insertActivities(ctx, tx, old.id, after.activities); err != nil {
 				return err
 			}
 		}
-		after := old
-		after.gender, after.activities = gender, activities
+		if u.Active != nil && *u.Active == old.deactivated {
+			if after, err = s.writeActive(ctx, tx, org, after, *u.Active, now); err != nil {
+				return err
+			}
+		}
 		return s.moveCounts(ctx, tx, org, old.counts(), after.counts())
 	})
 	return oldPhoto, err

@@ -34,27 +34,67 @@ func (s *Store) SetClientActive(ctx context.Context, org roster.OrgID, ref roste
 		if err != nil || c.deactivated != active {
 			return err // or no change: it already is as asked
 		}
-		t := s.now()
-		var at dbTime
-		if !active {
-			at = dbTime{t}
-		}
-		event := roster.EventClientDeactivated
-		if active {
-			event = roster.EventClientReactivated
-		}
-		if err := s.emitClient(ctx, tx, org, event, `UPDATE clients SET deactivated_at = $1, updated_at = $2 WHERE id = $3`,
-			at, dbTime{t}, c.id); err != nil {
+		after, err := s.writeActive(ctx, tx, org, c, active, s.now())
+		if err != nil {
 			return err
 		}
-		after := c
-		after.deactivated = !active
-		if err := s.moveCounts(ctx, tx, org, c.counts(), after.counts()); err != nil {
-			return err
-		}
-		return audit(ctx, tx, org, "client."+activeAction(active), "client", uid, "status")
+		return s.moveCounts(ctx, tx, org, c.counts(), after.counts())
 	})
 	return uid, err
+}
+
+// writeActive deactivates or reactivates the locked client c at t, with
+// its event and audit entry, and returns it as it then counts. The caller
+// moves the counters, with whatever else of the client its transaction
+// changes, in one pass (see adjustCounts).
+func (s *Store) writeActive(ctx context.Context, tx *sql.Tx, org roster.OrgID, c counted, active bool, t time.Time) (counted, error) {
+	var at dbTime
+	if !active {
+		at = dbTime{t}
+	}
+	event := roster.EventClientDeactivated
+	if active {
+		event = roster.EventClientReactivated
+	}
+	if err := s.emitClient(ctx, tx, org, event, `UPDATE clients SET deactivated_at = $1, updated_at = $2 WHERE id = $3`,
+		at, dbTime{t}, c.id); err != nil {
+		return c, err
+	}
+	c.deactivated = !active
+	return c, audit(ctx, tx, org, "client."+activeAction(active), "client", c.uid, "status")
+}
+
+// createDeactivated stores a new client that is deactivated from the start
+// (SCIM's create with active false) in one transaction: the create, then
+// the deactivation, each with the event and audit entry it has through
+// the client routes. It goes alone through database/sql on both engines:
+// the batches and PostgreSQL's pipeline write active clients only.
+func (s *Store) createDeactivated(ctx context.Context, org roster.OrgID, c *roster.Client) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := s.insertClient(ctx, tx, org, c)
+		return err
+	})
+}
+
+// deactivateCreated deactivates the client c that the transaction has just
+// inserted as the row id, when it was asked for deactivated: at its
+// DeactivatedAt, which becomes its UpdatedAt too. The counters were moved
+// as for a deactivated client already (createdCounts).
+func (s *Store) deactivateCreated(ctx context.Context, tx *sql.Tx, org roster.OrgID, id int64, c *roster.Client) error {
+	if c.DeactivatedAt == nil {
+		return nil
+	}
+	c.UpdatedAt = *c.DeactivatedAt
+	_, err := s.writeActive(ctx, tx, org, counted{id: id, uid: c.UID}, false, c.UpdatedAt)
+	return err
+}
+
+// createdCounts are the counters a new client adds to: the organization's
+// total, and those of an active client or, deactivated, the count of
+// deactivated clients.
+func createdCounts(c *roster.Client) []countKey {
+	state := counted{createdBy: c.CreatedBy, gender: c.Gender, activities: c.PreferableActivities, deactivated: c.DeactivatedAt != nil}
+	return append(state.counts(), totalKey)
 }
 
 func activeAction(active bool) string {

@@ -1179,7 +1179,7 @@ export interface paths {
         put?: never;
         /**
          * Create a User (a client)
-         * @description Creates a client, as POST /client-management/clients/ does. active false creates it deactivated.
+         * @description Creates a client, as POST /client-management/clients/ does. active false creates it deactivated, in the same transaction.
          */
         post: operations["scimCreateUser"];
         delete?: never;
@@ -6190,8 +6190,15 @@ export interface operations {
             };
             400: components["responses"]["ScimBadRequest"];
             401: components["responses"]["ScimUnauthorized"];
-            403: components["responses"]["ScimForbidden"];
-            404: components["responses"]["ScimNotFound"];
+            /** @description The caller's role may not manage clients, or the organization's plan limit of clients is reached (the detail says which; POST /client-management/clients/ answers the limit with 404). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/scim+json": components["schemas"]["ScimError"];
+                };
+            };
             409: components["responses"]["ScimConflict"];
             413: components["responses"]["ScimTooLarge"];
             415: components["responses"]["ScimUnsupportedMediaType"];
