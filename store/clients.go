@@ -191,7 +191,7 @@ func (s *Store) insertClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, 
 	if err := s.insertMetrics(ctx, tx, createdMetrics(org, []*roster.Client{c}, ids)); err != nil {
 		return 0, err
 	}
-	if err := s.insertAssignments(ctx, tx, createdAssignments(ctx, []*roster.Client{c}, ids, false)); err != nil {
+	if err := s.insertAssignments(ctx, tx, createdAssignments(ctx, org, []*roster.Client{c}, ids)); err != nil {
 		return 0, err
 	}
 	if err := s.moveCounts(ctx, tx, org, nil, createdCounts(c)); err != nil {

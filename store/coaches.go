@@ -134,43 +134,65 @@ func clientCoaches(ctx context.Context, tx *sql.Tx, clientID int64) ([]string, e
 	return coaches, rows.Err()
 }
 
-// assignment is a new client's coach, its creator (creatorCoach), written
-// with the client. counted is as in client_coaches: the client is active
-// and not of an unpublished import.
+// assignment is a new client's coach: its creator, an Admin
+// (creatorCoach).
 type assignment struct {
-	client  int64
-	uid     string
-	coach   string
-	counted bool
+	org    roster.OrgID
+	coach  string
+	client int64
 }
 
-// createdAssignments are the assignments of new clients whose row ids are
-// known by uid, as ctx's caller creates them.
-func createdAssignments(ctx context.Context, clients []*roster.Client, ids map[string]int64, imported bool) []assignment {
+// createdAssignments are the assignments of new clients of org whose row
+// ids are known by uid, as ctx's caller creates them.
+func createdAssignments(ctx context.Context, org roster.OrgID, clients []*roster.Client, ids map[string]int64) []assignment {
 	var as []assignment
 	for _, c := range clients {
 		if coach := creatorCoach(ctx, c); coach != "" {
-			as = append(as, assignment{client: ids[c.UID], uid: c.UID, coach: coach, counted: !imported && c.DeactivatedAt == nil})
+			as = append(as, assignment{org: org, coach: coach, client: ids[c.UID]})
 		}
 	}
 	return as
 }
 
-// assignmentsInsert is the one INSERT of assignments, with its arguments;
-// "" when there are none.
-func (s *Store) assignmentsInsert(as []assignment) (string, []any) {
-	if len(as) == 0 {
-		return "", nil
+// assignmentsInserts are the INSERTs of assignments, one for each
+// organization and coach, each with its arguments. The coach must still be
+// an Admin of the organization when the rows are written, not only when
+// the request was authenticated: an import takes minutes, and an Admin
+// removed meanwhile must not be left with its clients (RemoveStaff drops
+// the assignments it finds). counted is read from the rows, as the clients
+// of an unpublished import are not counted yet.
+func assignmentsInserts(as []assignment) (queries []string, args [][]any) {
+	type key struct {
+		org   roster.OrgID
+		coach string
 	}
-	args := make([]any, 0, 4*len(as))
+	ids := map[key][]any{}
+	var order []key
 	for _, a := range as {
-		args = append(args, a.client, a.coach, a.uid, a.counted)
+		k := key{a.org, a.coach}
+		if ids[k] == nil {
+			order = append(order, k)
+		}
+		ids[k] = append(ids[k], a.client)
 	}
-	return `INSERT INTO client_coaches (client_id, coach_uid, client_uid, counted) VALUES ` + s.valueLists(4, len(as)), args
+	for _, k := range order {
+		queries = append(queries, `INSERT INTO client_coaches (client_id, coach_uid, client_uid, counted)
+			SELECT c.id, a.uid, c.uid, c.deactivated_at IS NULL AND c.import_id IS NULL
+			FROM accounts a JOIN memberships m ON m.account_id = a.id CROSS JOIN clients c
+			WHERE a.uid = $1 AND m.org_id = $2 AND m.role = '`+roster.RoleAdmin+`'
+				AND c.org_id = $2 AND c.id IN (`+placeholders(3, len(ids[k]))+`)`)
+		args = append(args, append([]any{k.coach, k.org}, ids[k]...))
+	}
+	return queries, args
 }
 
-// insertAssignments writes assignments with one INSERT.
+// insertAssignments writes assignments.
 func (s *Store) insertAssignments(ctx context.Context, tx *sql.Tx, as []assignment) error {
-	query, args := s.assignmentsInsert(as)
-	return s.execInsert(ctx, tx, query, args)
+	queries, args := assignmentsInserts(as)
+	for i, q := range queries {
+		if _, err := tx.ExecContext(ctx, q, args[i]...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -269,3 +269,39 @@ func TestAdminCreatesAreAssigned(t *testing.T) {
 		}
 	})
 }
+
+// TestImportByRemovedAdmin: an Admin removed while their import runs is
+// assigned none of the clients written after: whether the creator is an
+// Admin is checked as the rows are written, not when the import began.
+func TestImportByRemovedAdmin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Pro")
+		owner := roster.Principal{OrgID: org.ID, AccountUID: org.OwnerUID, Role: roster.RoleOwner, Scope: roster.ScopeAll}
+		coach := newAdmin(t, st, org, "leaving@example.com", roster.ScopeAssigned)
+		const n, removedAt = 250, 150 // the removal falls between two chunks
+		var clients []*roster.Client
+		for i := range n {
+			clients = append(clients, newClient(org, fmt.Sprintf("row%d@example.com", i), func(c *roster.Client) { c.CreatedBy = coach.AccountUID }))
+		}
+		next := from(clients)
+		read := 0
+		err := st.ImportClients(store.AsStaff(ctx, coach), org.ID, n, func() (*roster.Client, error) {
+			if read++; read == removedAt {
+				if err := st.RemoveStaff(ctx, org.ID, coach.AccountUID); err != nil {
+					return nil, err
+				}
+			}
+			return next()
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, count := scopedUIDs(t, st, owner, roster.ClientFilter{CoachUID: coach.AccountUID}); len(got) != 0 || count != 0 {
+			t.Errorf("a removed Admin was assigned %d clients (count %d)", len(got), count)
+		}
+		if _, count := scopedUIDs(t, st, owner, roster.ClientFilter{}); count != n {
+			t.Errorf("the import wrote %d clients, want %d", count, n)
+		}
+	})
+}

@@ -222,7 +222,7 @@ func writtenOf(batch []*createReq, ids map[string]int64) written {
 		}
 		w.created = append(w.created, r.c)
 		w.metrics = append(w.metrics, createdMetrics(r.org, []*roster.Client{r.c}, ids)...)
-		w.assignments = append(w.assignments, createdAssignments(r.ctx, []*roster.Client{r.c}, ids, false)...)
+		w.assignments = append(w.assignments, createdAssignments(r.ctx, r.org, []*roster.Client{r.c}, ids)...)
 		w.audits = append(w.audits, clientEntries(r.ctx, r.org, "client.create", []*roster.Client{r.c})...)
 		w.events[r.org] = append(w.events[r.org], webhookEvent{clientSnapshot(r.c)})
 		if w.deltas[r.org] == nil {

@@ -74,8 +74,9 @@ func (s *Store) pipeCreates(ctx context.Context, batch []*createReq, alone bool)
 	if query, args := s.metricsInsert(w.metrics); query != "" {
 		second.Queue(query, args...)
 	}
-	if query, args := s.assignmentsInsert(w.assignments); query != "" {
-		second.Queue(query, args...)
+	assigns, assignArgs := assignmentsInserts(w.assignments)
+	for i, q := range assigns {
+		second.Queue(q, assignArgs[i]...)
 	}
 	for org := range orgRuns(batch) {
 		if query, args := s.countsUpsert(org, w.deltas[org]); query != "" {

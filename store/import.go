@@ -235,7 +235,7 @@ func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, i
 	if err := s.insertMetrics(ctx, tx, createdMetrics(org, chunk, ids)); err != nil {
 		return nil, err
 	}
-	if err := s.insertAssignments(ctx, tx, createdAssignments(ctx, chunk, ids, true)); err != nil {
+	if err := s.insertAssignments(ctx, tx, createdAssignments(ctx, org, chunk, ids)); err != nil {
 		return nil, err
 	}
 	return ids, s.insertActivitiesOf(ctx, tx, chunk, ids)
