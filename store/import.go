@@ -17,9 +17,10 @@ import (
 // queued behind it waits for SQLite's writer: 100 rows, with their audit
 // entries and activities, hold it a fifth as long as 500 (measured beside
 // other work on 2 cores, 500 took 70 to 800 ms), and bind 2,400 values,
-// far within both engines' limits. The statements are not kept prepared:
-// parsing one costs less than a millisecond, and a prepared statement for
-// every tail size would pile up in the store's cache.
+// far within both engines' limits. The chunk's INSERT of clients is not
+// kept prepared (it binds more than maxPreparedArgs): parsing it costs less
+// than a millisecond, and a prepared statement for every tail size would
+// pile up in the store's cache.
 const importChunk = 100
 
 // importLease is how long an import may go without writing a chunk before

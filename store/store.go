@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing/fstest"
 	"time"
@@ -35,16 +36,17 @@ import (
 // on SQLite writes queue in Go for the batcher instead of spinning on
 // SQLITE_BUSY, and on PostgreSQL rdb and wdb are the same pool.
 type Store struct {
-	rdb, wdb *sql.DB
-	mdb      *sql.DB       // the migrations': wdb, but on PostgreSQL without statement timeout
-	pool     *pgxpool.Pool // PostgreSQL's connections, under rdb and wdb; nil on SQLite
-	postgres bool
-	batch    *batcher // SQLite's group commit; nil on PostgreSQL
-	creates  *creates // client creates' group commit, on both engines
-	stmts    sync.Map // query text → *sql.Stmt on rdb
-	clock    func() time.Time
-	caches   *caches // verified credentials and clients (see authcache.go)
-	path     string  // SQLite's database file; "" on PostgreSQL
+	rdb, wdb   *sql.DB
+	mdb        *sql.DB       // the migrations': wdb, but on PostgreSQL without statement timeout
+	pool       *pgxpool.Pool // PostgreSQL's connections, under rdb and wdb; nil on SQLite
+	postgres   bool
+	batch      *batcher     // SQLite's group commit; nil on PostgreSQL
+	creates    *creates     // client creates' group commit, on both engines
+	stmts      sync.Map     // (database, query text) → *sql.Stmt, on SQLite
+	writeStmts atomic.Int32 // of stmts, those on wdb
+	clock      func() time.Time
+	caches     *caches // verified credentials and clients (see authcache.go)
+	path       string  // SQLite's database file; "" on PostgreSQL
 
 	extraMigrations fstest.MapFS // tests' own, beside the embedded ones (see export_migrate_test.go)
 }
@@ -202,6 +204,9 @@ func (s *Store) prepared(ctx context.Context, db *sql.DB, query string) (*sql.St
 	if st, ok := s.stmts.Load(key); ok {
 		return st.(*sql.Stmt), nil
 	}
+	if db == s.wdb && s.writeStmts.Load() >= maxWriteStmts {
+		return nil, errTooManyStmts
+	}
 	st, err := db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
@@ -210,8 +215,22 @@ func (s *Store) prepared(ctx context.Context, db *sql.DB, query string) (*sql.St
 		st.Close()
 		return old.(*sql.Stmt), nil
 	}
+	if db == s.wdb {
+		s.writeStmts.Add(1)
+	}
 	return st, nil
 }
+
+// maxWriteStmts bounds the statements kept prepared for writes. Reads have
+// a fixed set of texts, but a batch of creates writes its rows with
+// multi-row statements whose text changes with the batch's size: the
+// first ones prepared, the small batches' that come most often, are kept,
+// and the rest run unprepared. Each holds at most maxPreparedArgs
+// arguments, about 30 KB of SQLite's memory, on each of the writer's two
+// connections: 8 MB at worst.
+const maxWriteStmts = 128
+
+var errTooManyStmts = errors.New("store: no more statements are kept prepared")
 
 // queryRow runs a read query. On PostgreSQL it goes through pgx's own
 // API: database/sql converts every column through driver.Value, which cost
@@ -260,10 +279,13 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (rows, err
 }
 
 // maxPreparedArgs bounds the statements kept prepared on SQLite by their
-// arguments: a batch of creates' multi-row INSERTs (maxCreates rows) are,
-// since parsing them was a tenth of a create's CPU, but not an import's
-// chunks, whose programs are large and each written once per chunk.
-const maxPreparedArgs = 2048
+// arguments, as their programs' memory grows with them (about 120 bytes an
+// argument): small batches of creates' multi-row INSERTs are kept, since
+// parsing them was a tenth of a create's CPU, but not an import's chunks
+// or a large batch's, written more seldom. BenchmarkCreate/sqlite, two
+// rounds: 357 and 361 us a create with every batch's statements kept, 377
+// and 409 with those of up to 128 arguments, 389 and 421 with up to 32.
+const maxPreparedArgs = 256
 
 // txStmt returns the prepared form of query, with nargs arguments, for use
 // in tx, or nil.
