@@ -181,10 +181,15 @@ func (s *Store) stageAndPublish(ctx context.Context, org roster.OrgID, id int64,
 		if err := s.emitImported(ctx, tx, org, id); err != nil {
 			return err
 		}
-		// Published, the clients count for their coaches too.
-		if _, err := tx.ExecContext(ctx, `UPDATE client_coaches SET counted = TRUE
-			WHERE client_id IN (SELECT id FROM clients WHERE import_id = $1)`, id); err != nil {
-			return err
+		// Published, the clients count for their coaches too: an Admin's
+		// import assigned them to the Admin. Nobody else's has assignments
+		// (its rows are not visible to be assigned until now), and the
+		// statement would look each row up, with the writer held.
+		if createsAssigned(ctx) {
+			if _, err := tx.ExecContext(ctx, `UPDATE client_coaches SET counted = TRUE
+				WHERE client_id IN (SELECT id FROM clients WHERE import_id = $1)`, id); err != nil {
+				return err
+			}
 		}
 		if err := s.adjustCounts(ctx, tx, org, deltas); err != nil {
 			return err

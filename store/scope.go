@@ -40,6 +40,13 @@ func scopeOf(ctx context.Context) string {
 	return st.coach
 }
 
+// createsAssigned is whether the clients ctx's caller creates are assigned
+// to them (creatorCoach): whether the caller is an Admin.
+func createsAssigned(ctx context.Context) bool {
+	st, _ := ctx.Value(staffKey{}).(staff)
+	return st.admin != ""
+}
+
 // creatorCoach is the coach a new client c is assigned to: its creator
 // when ctx's caller is that creator and an Admin, so that narrowing the
 // Admin's scope later keeps what they made in sight; "" otherwise.
