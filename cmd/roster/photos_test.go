@@ -119,8 +119,10 @@ func TestTwoProcessesSharePhotos(t *testing.T) {
 		"AWS_ACCESS_KEY_ID=" + phototest.AccessKey, "AWS_SECRET_ACCESS_KEY=" + phototest.SecretKey}
 	owner := runBootstrap(t, []string{"--data", dir, "--database-url", url},
 		"--email", "owner@example.com", "--display-name", "Owner", "--company", "Acme", "--plan", "Pro")
-	a := startProcess(t, bin, env, "--data", t.TempDir())
-	b := startProcess(t, bin, env, "--data", t.TempDir())
+	// At debug level, each logs when another's change drops a client from
+	// its cache.
+	a := startProcess(t, bin, env, "--data", t.TempDir(), "--log-level", "debug")
+	b := startProcess(t, bin, env, "--data", t.TempDir(), "--log-level", "debug")
 
 	// A portrait taken with the camera turned: stored 600×300, EXIF 6.
 	a.upload(owner.APIKey, "POST", map[string]string{"email": "pic@example.com", "display_name": "Pic"},
@@ -143,9 +145,15 @@ func TestTwoProcessesSharePhotos(t *testing.T) {
 	}
 
 	// A new photo through B: A's old links stop working, the new ones
-	// work through A, and the bucket holds only the new pair.
+	// work through A, and the bucket holds only the new pair. A has the
+	// client cached, and hears of B's change by a notification that it may
+	// still be reading when B answers (README, "PostgreSQL"): the test
+	// waits until A has dropped the client, as TestTwoServeProcesses does.
+	aLog := &server{t: t, url: a.url, logs: a.out}
+	seen := aLog.logged(invalidated)
 	b.upload(owner.APIKey, "PUT", map[string]string{"user_uid": fromA.UID},
 		phototest.OrientedJPEG(t, phototest.Quadrants(40, 20), 1))
+	aLog.awaitLog(invalidated, seen)
 	now := a.links(owner.APIKey, fromA.UID)
 	for _, old := range []string{*fromA.Photo, *fromA.Thumb} {
 		if status, _ := a.do("GET", old, "", "", nil); status != 404 {
