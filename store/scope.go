@@ -51,11 +51,10 @@ func createsAssigned(ctx context.Context) bool {
 // when ctx's caller is that creator and an Admin, so that narrowing the
 // Admin's scope later keeps what they made in sight; "" otherwise.
 func creatorCoach(ctx context.Context, c *roster.Client) string {
-	st, _ := ctx.Value(staffKey{}).(staff)
-	if st.admin == "" || st.admin != c.CreatedBy {
-		return ""
+	if st, _ := ctx.Value(staffKey{}).(staff); st.admin == c.CreatedBy {
+		return st.admin // "" when the caller is no Admin
 	}
-	return st.admin
+	return ""
 }
 
 // scoped returns f narrowed to the scope of ctx's caller. It overwrites
