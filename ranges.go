@@ -22,22 +22,24 @@ type Range struct {
 // Contains reports whether f's value of the range's field lies within it:
 // what the SQL of a range filter does, for tests that work lists out in Go.
 func (r Range) Contains(f *ClientFields) bool {
-	var v float64
-	switch p := Fields[r.Field].Ref(f).(type) {
+	v := RangeValue(f, r.Field)
+	return v != nil && (r.Min == nil || *v >= *r.Min) && (r.Max == nil || *v <= *r.Max)
+}
+
+// RangeValue returns f's value of field, one of RangeFields, as a float64
+// (an exact one: whole numbers are small), or nil when f has none.
+func RangeValue(f *ClientFields, field Field) *float64 {
+	switch p := Fields[field].Ref(f).(type) {
 	case **int64:
 		if *p == nil {
-			return false
+			return nil
 		}
-		v = float64(**p)
+		v := float64(**p)
+		return &v
 	case **float64:
-		if *p == nil {
-			return false
-		}
-		v = **p
-	default:
-		panic("roster: field " + Fields[r.Field].Name + " is not a number")
+		return *p
 	}
-	return (r.Min == nil || v >= *r.Min) && (r.Max == nil || v <= *r.Max)
+	panic("roster: field " + Fields[field].Name + " is not a number")
 }
 
 // RangeParams are the names of the bounds of RangeFields, minimum then

@@ -82,7 +82,7 @@ func (s *Store) RecordAnalysisSession(ctx context.Context, org roster.OrgID, cli
 func (s *Store) ClientAnalysisSessions(ctx context.Context, org roster.OrgID, clientUID, after string, limit int) ([]roster.AnalysisSession, error) {
 	// Looked up apart, so that a client without sessions is told from one
 	// that does not exist, and the page then walks the session index.
-	clientID, err := s.clientID(ctx, nil, org, clientUID)
+	clientID, err := s.clientID(ctx, org, clientUID)
 	if err != nil {
 		return nil, err
 	}

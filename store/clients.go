@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -290,11 +291,7 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		// FOR UPDATE on PostgreSQL: a concurrent update or delete of the
 		// same client waits, so the counters move from the values this
 		// transaction read. SQLite's writer is alone anyway.
-		old, err := s.lockedClient(ctx, tx, `SELECT `+countedColumns+`
-			FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible+s.forUpdate(), org, uid)
-		if err == nil {
-			err = s.inScope(ctx, tx, org, roster.ClientRef{UID: uid})
-		}
+		old, err := s.lockClient(ctx, tx, org, uid)
 		if err != nil {
 			return err
 		}
@@ -325,6 +322,12 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		if u.Set.Has(roster.FieldGender) {
 			after.gender = u.Gender
 		}
+		after.ranges = slices.Clone(old.ranges)
+		for i, f := range roster.RangeFields {
+			if u.Set.Has(f) {
+				after.ranges[i] = roster.RangeValue(&u.ClientFields, f)
+			}
+		}
 		if u.Set.Has(roster.FieldPreferableActivities) {
 			after.activities = u.PreferableActivities
 			if _, err := tx.ExecContext(ctx, `DELETE FROM client_activities WHERE client_id = $1`, old.id); err != nil {
@@ -352,12 +355,33 @@ type counted struct {
 	createdBy   string
 	gender      *string
 	activities  []string
+	ranges      []*float64 // the values of roster.RangeFields, in order
 	deactivated bool
 	updated     dbTime
 }
 
+// countedOf is what counts of c.
+func countedOf(c *roster.Client) counted {
+	state := counted{createdBy: c.CreatedBy, gender: c.Gender, activities: c.PreferableActivities,
+		deactivated: c.DeactivatedAt != nil}
+	for _, f := range roster.RangeFields {
+		state.ranges = append(state.ranges, roster.RangeValue(&c.ClientFields, f))
+	}
+	return state
+}
+
 // countedColumns are the columns lockedClient scans into a counted.
-const countedColumns = `id, uid, profile_photo, created_by, gender, preferable_activities, deactivated_at IS NOT NULL, updated_at`
+var countedColumns = `id, uid, profile_photo, created_by, gender, preferable_activities, deactivated_at IS NOT NULL, updated_at, ` +
+	strings.Join(rangeColumns, ", ")
+
+// rangeColumns are the columns of roster.RangeFields.
+var rangeColumns = func() []string {
+	var columns []string
+	for _, f := range roster.RangeFields {
+		columns = append(columns, roster.Fields[f].Column)
+	}
+	return columns
+}()
 
 // counts are the counters the client adds to. A deactivated client is in
 // none of them but the count of deactivated clients.
@@ -365,7 +389,7 @@ func (c counted) counts() []countKey {
 	if c.deactivated {
 		return []countKey{deactivatedKey}
 	}
-	return countKeys(c.createdBy, c.gender, c.activities)
+	return countKeys(c)
 }
 
 // lockedClient reads a client's counted values with query, whose arguments
@@ -380,7 +404,12 @@ func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org 
 	var c counted
 	var photo sql.NullString
 	var activities string
-	err := tx.QueryRowContext(ctx, query, org, key).Scan(&c.id, &c.uid, &photo, &c.createdBy, &c.gender, &activities, &c.deactivated, &c.updated)
+	c.ranges = make([]*float64, len(rangeColumns))
+	dest := []any{&c.id, &c.uid, &photo, &c.createdBy, &c.gender, &activities, &c.deactivated, &c.updated}
+	for i := range c.ranges {
+		dest = append(dest, &c.ranges[i])
+	}
+	err := tx.QueryRowContext(ctx, query, org, key).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		clientsChanged(ctx, key)
 		return c, roster.ErrClientNotFound
@@ -394,6 +423,20 @@ func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org 
 	}
 	c.photo = photo.String
 	return c, json.Unmarshal([]byte(activities), &c.activities)
+}
+
+// lockClient reads the counted values of the organization's client uid,
+// locked on PostgreSQL (FOR UPDATE): a concurrent change of the same client
+// waits, so the counters move from the values this transaction read.
+// SQLite's writer is alone anyway. A client out of the caller's scope is
+// not found.
+func (s *Store) lockClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, uid string) (counted, error) {
+	c, err := s.lockedClient(ctx, tx, `SELECT `+countedColumns+`
+		FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible+s.forUpdate(), org, uid)
+	if err == nil {
+		err = s.inScope(ctx, tx, org, roster.ClientRef{UID: uid})
+	}
+	return c, err
 }
 
 type versionKey struct{}
@@ -539,7 +582,7 @@ func (s *Store) insertNoteVersion(ctx context.Context, tx *sql.Tx, org roster.Or
 // one of the client's coaches.
 func (s *Store) NoteHistory(ctx context.Context, org roster.OrgID, uid string, viewer roster.Principal, after string,
 	limit int) ([]roster.NoteVersion, error) {
-	clientID, err := s.clientID(ctx, nil, org, uid)
+	clientID, err := s.clientID(ctx, org, uid)
 	if err != nil {
 		return nil, err
 	}

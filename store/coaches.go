@@ -89,7 +89,7 @@ func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coach
 // clientUID, in uid order, as staff members: for the console's client
 // page, which names them. The client must be in the caller's scope.
 func (s *Store) ClientCoaches(ctx context.Context, org roster.OrgID, clientUID string) ([]roster.StaffMember, error) {
-	clientID, err := s.clientID(ctx, nil, org, clientUID)
+	clientID, err := s.clientID(ctx, org, clientUID)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -49,21 +50,24 @@ var (
 
 func quote(s string) string { return "'" + s + "'" }
 
-// countKeys returns the counters an active client with these values adds
+// countKeys returns the counters an active client with c's values adds
 // to, the organization's total aside: one for its creator, its gender and
 // each of its activities, and one for each combination of them (migration
-// 15), so that a filter on several at once is counted by one counter too.
-func countKeys(createdBy string, gender *string, activities []string) []countKey {
+// 15), so that a filter on several at once is counted by one counter too;
+// and for each of its RangeFields, one for the value alone and one with
+// each activity (migration 24), so that a range is counted by summing its
+// values' counters.
+func countKeys(c counted) []countKey {
 	genders := []*countKey{nil}
-	if gender != nil {
-		genders = append(genders, &countKey{"gender", *gender})
+	if c.gender != nil {
+		genders = append(genders, &countKey{"gender", *c.gender})
 	}
 	acts := []*countKey{nil}
-	for _, a := range activities {
+	for _, a := range c.activities {
 		acts = append(acts, &countKey{"activity", a})
 	}
 	var keys []countKey
-	for _, admin := range []*countKey{nil, {"admin", createdBy}} {
+	for _, admin := range []*countKey{nil, {"admin", c.createdBy}} {
 		for _, g := range genders {
 			for _, a := range acts {
 				if k, ok := combined(admin, g, a); ok {
@@ -72,7 +76,47 @@ func countKeys(createdBy string, gender *string, activities []string) []countKey
 			}
 		}
 	}
+	return append(keys, rangeKeys(c)...)
+}
+
+// rangeKeys are the counters of countKeys for c's values of RangeFields.
+func rangeKeys(c counted) []countKey {
+	var keys []countKey
+	for i, v := range c.ranges {
+		if v == nil {
+			continue
+		}
+		keys = append(keys, countKey{rangeDim(roster.RangeFields[i], ""), rangeValue(*v)})
+		for _, a := range c.activities {
+			keys = append(keys, countKey{rangeDim(roster.RangeFields[i], a), rangeValue(*v)})
+		}
+	}
 	return keys
+}
+
+// rangeDim is the dim of the counters of field's values, of the clients
+// with the activity ("" for all). The activity is part of the dim, so that
+// the counters' value is the number alone and a range of them is a range
+// of the primary key.
+func rangeDim(field roster.Field, activity string) string {
+	dim := "range:" + roster.Fields[field].Column
+	if activity != "" {
+		dim += "+activity=" + activity
+	}
+	return dim
+}
+
+// rangeValue encodes v, a value of one of RangeFields, as a counter's
+// value: the bits of the float64 in 20 decimal digits, whose order, for
+// numbers that are not negative, is theirs, on both engines and under any
+// collation (digits of one width). The encoding is exact, so a range sums
+// the counters of the very values its SQL selects. -0 counts as 0, as SQL
+// compares it.
+func rangeValue(v float64) string {
+	if v == 0 {
+		v = 0
+	}
+	return fmt.Sprintf("%020d", math.Float64bits(v))
 }
 
 // combined is the counter of the clients with every value of keys (nil
@@ -177,24 +221,65 @@ func room(limit int64, plan string, count int64, n int) error {
 		limit, plan, roster.Count(count, "client"), n)
 }
 
-// countKeyOf returns the one counter that answers the count of f, if any:
-// f filters by creator, gender or one activity, or several of them, and
-// not by dates or ranges.
-func countKeyOf(f roster.ClientFilter) (countKey, bool) {
+// counter is a count that client_count_slots answers: the sum of the
+// counters of dim whose values run from lo to hi, one counter when lo is
+// hi.
+type counter struct{ dim, lo, hi string }
+
+// query returns a query for c's count in the organization $1, and args
+// (the organization's first) with c's appended.
+func (c counter) query(args []any) (string, []any) {
+	arg := func(v string) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	dim, lo := arg(c.dim), arg(c.lo)
+	if c.lo == c.hi {
+		return counterSum(dim, lo), args
+	}
+	hi := arg(c.hi)
+	return `SELECT COALESCE(SUM(n), 0) FROM client_count_slots WHERE org_id = $1 AND dim = ` + dim +
+		` AND value BETWEEN ` + lo + ` AND ` + hi, args
+}
+
+// counterOf returns the counter that answers the count of f, if any: f
+// filters by creator, gender or one activity, or several of them, or by
+// one range, with one activity or none; and not by dates, coaches or
+// anything else.
+func counterOf(f roster.ClientFilter) (counter, bool) {
 	// No counter is kept per coach: a coach's clients are counted through
 	// client_coaches_coach (see assignedTo).
-	if len(f.Activities) > 1 || !f.From.IsZero() || !f.To.IsZero() || f.CoachUID != "" || f.Scope != "" || len(f.Ranges) > 0 {
-		return countKey{}, false
+	if len(f.Activities) > 1 || !f.From.IsZero() || !f.To.IsZero() || f.CoachUID != "" || f.Scope != "" {
+		return counter{}, false
 	}
-	var admin, gender, activity *countKey
+	var activity string
+	if len(f.Activities) == 1 {
+		activity = f.Activities[0]
+	}
+	switch {
+	case len(f.Ranges) == 1 && f.AdminUID == "" && f.Gender == "":
+		r := f.Ranges[0]
+		lo, hi := rangeValue(0), rangeValue(math.Inf(1))
+		if r.Min != nil {
+			lo = rangeValue(*r.Min)
+		}
+		if r.Max != nil {
+			hi = rangeValue(*r.Max)
+		}
+		return counter{rangeDim(r.Field, activity), lo, hi}, true
+	case len(f.Ranges) > 0:
+		return counter{}, false
+	}
+	var admin, gender, act *countKey
 	if f.AdminUID != "" {
 		admin = &countKey{"admin", f.AdminUID}
 	}
 	if f.Gender != "" {
 		gender = &countKey{"gender", f.Gender}
 	}
-	if len(f.Activities) == 1 {
-		activity = &countKey{"activity", f.Activities[0]}
+	if activity != "" {
+		act = &countKey{"activity", activity}
 	}
-	return combined(admin, gender, activity)
+	k, ok := combined(admin, gender, act)
+	return counter{k.dim, k.value, k.value}, ok
 }

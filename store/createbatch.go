@@ -228,7 +228,7 @@ func writtenOf(batch []*createReq, ids map[string]int64) written {
 		if w.deltas[r.org] == nil {
 			w.deltas[r.org] = map[countKey]int{}
 		}
-		for _, k := range append(countKeys(r.c.CreatedBy, r.c.Gender, r.c.PreferableActivities), totalKey) {
+		for _, k := range createdCounts(r.c) {
 			w.deltas[r.org][k]++
 		}
 	}

@@ -28,3 +28,11 @@ func SetAuditFillChunkForTest(t testing.TB, n int) {
 	auditFillChunk = n
 	t.Cleanup(func() { auditFillChunk = old })
 }
+
+// SetRangeCountChunkForTest makes migration 24 read n clients at a time
+// until t ends.
+func SetRangeCountChunkForTest(t testing.TB, n int) {
+	old := rangeCountChunk
+	rangeCountChunk = n
+	t.Cleanup(func() { rangeCountChunk = old })
+}

@@ -32,7 +32,7 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 		// No row carried the count. A counter's query uses only the
 		// organization of the filter's arguments, and PostgreSQL refuses
 		// arguments a query does not use.
-		if _, ok := countKeyOf(f); ok {
+		if _, ok := counterOf(f); ok {
 			filterArgs = filterArgs[:1]
 		}
 		// Nor the coach's count, which uses the coach's argument only.
@@ -43,36 +43,48 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 }
 
 // rangedFilterPage is FilterClients for a filter with ranges. Their count
-// reads the first range's index; the page is then read the way that count
-// makes cheaper (see walksRanges), so the two are queries of their own.
+// sums the counters of the range's values (counterOf) or else reads the
+// first range's index; the page is then read the way that count makes
+// cheaper (see walks), so the two are queries of their own. The
+// organization's size, which the way depends on too, rides on the count.
 func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
 	var page roster.FilterPage
 	w := filterWhere(org, f, false)
-	if err := s.queryRow(ctx, `SELECT count(*) FROM `+w.fromTable()+` WHERE `+w.String(), w.args...).Scan(&page.Count); err != nil || page.Count == 0 {
+	count, args := `SELECT count(*) FROM `+w.fromTable()+` WHERE `+w.String(), w.args
+	if c, ok := counterOf(f); ok {
+		count, args = c.query([]any{org})
+	}
+	size, _ := listSize(org, false)
+	var n int64
+	if err := s.queryRow(ctx, `SELECT (`+count+`), (`+size+`)`, args...).Scan(&page.Count, &n); err != nil || page.Count == 0 {
 		return page, err
 	}
-	walk, err := s.walksRanges(ctx, org, false, page.Count, p.Limit)
-	if err != nil {
-		return page, err
-	}
-	w = filterWhere(org, f, walk)
+	w = filterWhere(org, f, walks(page.Count, n, p.Limit))
+	var err error
 	page.Clients, err = s.filterPage(ctx, "", w, w.String(), w.args, p, nil)
 	return page, err
 }
 
 // walksRanges reports whether a page of a filter with ranges, whose count
 // matches of the organization's active (or deactivated) clients it reaches
-// reach deep into, is read walking the list's order and testing the ranges
-// on each client, or along the first range's index, reading every client
-// in that range and sorting the matches. Walking reads about reach ×
-// clients ÷ count clients, the index at least count.
+// reach deep into, walks the list's order (see walks).
 func (s *Store) walksRanges(ctx context.Context, org roster.OrgID, deactivated bool, count int64, reach int) (bool, error) {
 	size, args := listSize(org, deactivated)
 	var n int64
 	if err := s.queryRow(ctx, size, args...).Scan(&n); err != nil {
 		return false, err
 	}
-	return count*count > int64(reach)*n, nil
+	return walks(count, n, reach), nil
+}
+
+// walks reports whether a page of a filter with ranges, whose count
+// matches of n clients it reaches reach deep into, is read walking the
+// list's order and testing the ranges on each client, or along the first
+// range's index, reading every client in that range and sorting the
+// matches. Walking reads about reach × n ÷ count clients, the index at
+// least count.
+func walks(count, n int64, reach int) bool {
+	return count*count > int64(reach)*n
 }
 
 // filterPage reads the page p of the clients that w's clause where
@@ -135,9 +147,8 @@ func countQuery(f roster.ClientFilter, coach, from, where string, args []any) (s
 	if coach != "" && onlyCoach(f) {
 		return `SELECT count(*) FROM client_coaches WHERE coach_uid = ` + coach + ` AND counted = TRUE`, args
 	}
-	if k, ok := countKeyOf(f); ok {
-		args = append(args, k.dim, k.value)
-		return counterSum(fmt.Sprintf("$%d", len(args)-1), fmt.Sprintf("$%d", len(args))), args
+	if c, ok := counterOf(f); ok {
+		return c.query(args)
 	}
 	return `SELECT count(*) FROM ` + from + ` WHERE ` + where, args
 }

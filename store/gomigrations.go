@@ -15,6 +15,7 @@ func goMigrations() []*goose.Migration {
 	return []*goose.Migration{
 		goMigration(5, auditUIDs),
 		goMigration(6, rekeyEmails),
+		goose.NewGoMigration(24, &goose.GoFunc{RunTx: countRanges}, &goose.GoFunc{RunTx: uncountRanges}),
 	}
 }
 
@@ -23,6 +24,13 @@ func goMigrations() []*goose.Migration {
 var goOneWay = map[int64]string{
 	5: "it replaced the audit log's ids by uids computed in Go, and an older roster would write entries without one",
 	6: "it re-keyed emails and names with Unicode folding and set twins aside; the old keys are not kept",
+}
+
+// uncountRanges undoes countRanges, for a binary of schema 23: the
+// counters of the range fields' values, which it would not keep.
+func uncountRanges(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM client_count_slots WHERE dim LIKE 'range:%'`)
+	return err
 }
 
 // goMigration is a Go migration with no way down (see goOneWay).

@@ -145,7 +145,7 @@ func (s *Store) stageAndPublish(ctx context.Context, org roster.OrgID, id int64,
 				return 0, err
 			}
 			chunk = append(chunk, c)
-			for _, k := range countKeys(c.CreatedBy, c.Gender, c.PreferableActivities) {
+			for _, k := range countedOf(c).counts() {
 				deltas[k]++
 			}
 		}

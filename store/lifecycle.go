@@ -93,8 +93,7 @@ func (s *Store) deactivateCreated(ctx context.Context, tx *sql.Tx, org roster.Or
 // total, and those of an active client or, deactivated, the count of
 // deactivated clients.
 func createdCounts(c *roster.Client) []countKey {
-	state := counted{createdBy: c.CreatedBy, gender: c.Gender, activities: c.PreferableActivities, deactivated: c.DeactivatedAt != nil}
-	return append(state.counts(), totalKey)
+	return append(countedOf(c).counts(), totalKey)
 }
 
 func activeAction(active bool) string {

@@ -347,17 +347,17 @@ func (s *Store) countSegment(ctx context.Context, org roster.OrgID, q roster.Cli
 // listCount returns a query for the number of clients q matches, its
 // search's found the way given, and its arguments. The organization's
 // counters answer without a search or an email, and for the active clients
-// with a filter that one counter answers (see countKeyOf); an email matches
+// with a filter that one counter answers (see counterOf); an email matches
 // one client at most; a search counts its matches, and any other filter
 // the clients its index finds.
 func (s *Store) listCount(org roster.OrgID, q roster.ClientQuery, way searchWay) (string, []any) {
-	k, counted := countKeyOf(q.ClientFilter)
+	c, counted := counterOf(q.ClientFilter)
 	switch {
 	case q.Search != "" || q.Email != "" || !q.ClientFilter.IsZero() && (q.Deactivated || !counted):
 		w := s.listWhere(org, q, way)
 		return `SELECT count(*) FROM ` + w.clients(), w.bound()
 	case counted:
-		return counterSum("$2", "$3"), []any{org, k.dim, k.value}
+		return c.query([]any{org})
 	}
 	return listSize(org, q.Deactivated)
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -111,11 +112,13 @@ func (s *Store) RecordMetric(ctx context.Context, org roster.OrgID, clientUID st
 	}
 	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// Locked, so that of two measurements recorded at once on
-		// PostgreSQL the newer is the one that stays current.
-		client, err := s.clientID(ctx, tx, org, clientUID)
+		// PostgreSQL the newer is the one that stays current, and the
+		// counters of a range's values move from the value it replaces.
+		old, err := s.lockClient(ctx, tx, org, clientUID)
 		if err != nil {
 			return err
 		}
+		client := old.id
 		var newer bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM client_metrics
 			WHERE client_id = $1 AND field = $2 AND recorded_at > $3)`, client, m.Field, dbTime{m.RecordedAt}).Scan(&newer); err != nil {
@@ -127,13 +130,20 @@ func (s *Store) RecordMetric(ctx context.Context, org roster.OrgID, clientUID st
 		if newer {
 			return audit(ctx, tx, org, "client.metric", "client", clientUID, m.Field)
 		}
-		clientsChanged(ctx, clientUID)
 		if err := s.emitClient(ctx, tx, org, roster.EventClientUpdated,
 			`UPDATE clients SET `+roster.Fields[field].Column+` = $2, updated_at = $3 WHERE id = $1`,
 			client, m.Value, dbTime{s.now()}); err != nil {
 			return err
 		}
-		return audit(ctx, tx, org, "client.update", "client", clientUID, m.Field)
+		if err := audit(ctx, tx, org, "client.update", "client", clientUID, m.Field); err != nil {
+			return err
+		}
+		after := old
+		if i := slices.Index(roster.RangeFields, field); i >= 0 {
+			after.ranges = slices.Clone(old.ranges)
+			after.ranges[i] = &m.Value
+		}
+		return s.moveCounts(ctx, tx, org, old.counts(), after.counts())
 	})
 }
 
@@ -143,7 +153,7 @@ func (s *Store) ClientMetrics(ctx context.Context, org roster.OrgID, clientUID s
 	// Looked up apart, so that a client without history is told from one
 	// that does not exist, and the page then walks one of the history's
 	// indexes.
-	client, err := s.clientID(ctx, nil, org, clientUID)
+	client, err := s.clientID(ctx, org, clientUID)
 	if err != nil {
 		return nil, err
 	}

@@ -86,33 +86,25 @@ func assignedTo(placeholder string) string {
 	return `clients.id IN (SELECT client_id FROM client_coaches WHERE coach_uid = ` + placeholder + `)`
 }
 
-// inScope fails with roster.ErrClientNotFound unless the caller of ctx may
-// see the organization's client that ref names (as whereClient finds it),
-// in tx when not nil.
 // clientID returns the id of the organization's client uid, visible and
-// in the caller's scope: read in tx, and locked (on PostgreSQL), when tx
-// is not nil. What a client has (sessions, history, notes) is paged apart
-// from this look-up, so that a client without any is told from one that
-// does not exist.
-func (s *Store) clientID(ctx context.Context, tx *sql.Tx, org roster.OrgID, uid string) (int64, error) {
-	query := `SELECT id FROM clients WHERE org_id = $1 AND uid = $2 AND ` + visible
-	var row scanner
-	if tx != nil {
-		row = s.txQueryRow(ctx, tx, query+s.forUpdate(), org, uid)
-	} else {
-		row = s.queryRow(ctx, query, org, uid)
-	}
+// in the caller's scope. What a client has (sessions, history, notes) is
+// paged apart from this look-up, so that a client without any is told from
+// one that does not exist.
+func (s *Store) clientID(ctx context.Context, org roster.OrgID, uid string) (int64, error) {
 	var id int64
-	err := row.Scan(&id)
+	err := s.queryRow(ctx, `SELECT id FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible, org, uid).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, roster.ErrClientNotFound
 	}
 	if err == nil {
-		err = s.inScope(ctx, tx, org, roster.ClientRef{UID: uid})
+		err = s.inScope(ctx, nil, org, roster.ClientRef{UID: uid})
 	}
 	return id, err
 }
 
+// inScope fails with roster.ErrClientNotFound unless the caller of ctx may
+// see the organization's client that ref names (as whereClient finds it),
+// in tx when not nil.
 func (s *Store) inScope(ctx context.Context, tx *sql.Tx, org roster.OrgID, ref roster.ClientRef) error {
 	coach := scopeOf(ctx)
 	if coach == "" {
