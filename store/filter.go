@@ -98,14 +98,24 @@ func (s *Store) filterPage(ctx context.Context, count string, w *where, where st
 		key = "cc.client_uid"
 	}
 	order := "DESC"
+	// A range's page on PostgreSQL reads its cursor through a subquery:
+	// the planner then cannot see where the cursor lies in the keyset,
+	// neither for a custom plan nor for the generic one, so their costs
+	// agree and the generic plan is kept after the first few. Seeing it,
+	// the planner costed the generic plan dearer and planned every request
+	// anew, 0.3 to 0.6 ms each, more than the query took to run.
+	cursor := "$%d"
+	if s.postgres && len(w.ranges) > 0 {
+		cursor = "(SELECT $%d::text)"
+	}
 	switch {
 	case p.After != "":
 		args = append(args, p.After)
-		where += fmt.Sprintf(" AND %s < $%d", key, len(args))
+		where += fmt.Sprintf(" AND %s < "+cursor, key, len(args))
 	case p.Before != "":
 		// Walk up from the cursor, then put the page back in list order.
 		args = append(args, p.Before)
-		where += fmt.Sprintf(" AND %s > $%d", key, len(args))
+		where += fmt.Sprintf(" AND %s > "+cursor, key, len(args))
 		order = "ASC"
 	}
 	cols := listColumns
