@@ -21,6 +21,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"roster"
+	"roster/api"
 	"roster/internal/csvtest"
 	"roster/store/storetest"
 )
@@ -724,25 +725,31 @@ func progressOf(t testing.TB, lines []bulkAnswer, validated, total int) bulkAnsw
 			t.Fatalf("a line before the last is not progress: %+v", l)
 		case p.Phase == "validating" && p.Total == nil && importing == 0:
 			validating = append(validating, p.Rows)
-		case p.Phase == "importing" && p.Total != nil && *p.Total == total && p.Rows >= (importing+1)*10_000 && p.Rows <= total:
-			importing = p.Rows / 10_000
+		case p.Phase == "importing" && p.Total != nil && *p.Total == total && p.Rows >= (importing+1)*progressStep && p.Rows <= total:
+			importing = p.Rows / progressStep
 		default:
 			t.Errorf("progress line %+v after %d importing lines, importing %d", *p, importing, total)
 		}
 	}
 	var want []int
-	for n := 10_000; n <= validated; n += 10_000 {
+	for n := progressStep; n <= validated; n += progressStep {
 		want = append(want, n)
 	}
-	if !slices.Equal(validating, want) || total >= 10_000 && importing == 0 {
-		t.Errorf("validating lines at %v, want %v; importing lines up to %d0,000 rows of %d", validating, want, importing, total)
+	if !slices.Equal(validating, want) || total >= progressStep && importing == 0 {
+		t.Errorf("validating lines at %v, want %v; importing lines up to %d rows of %d", validating, want, importing*progressStep, total)
 	}
 	return lines[len(lines)-1]
 }
 
+// progressStep is how many rows TestImportProgress lets pass between two
+// progress lines: a tenth of the server's, so that its imports are small.
+const progressStep = 1_000
+
 func TestImportProgress(t *testing.T) {
 	accept := map[string]string{"Accept": "application/json, application/x-ndjson"}
-	const n = 12_000
+	// A bad row late in the body: after the first progress line.
+	const n, late = 12 * progressStep / 10, 11 * progressStep / 10
+	api.SetProgressEveryForTest(t, progressStep)
 	each(t, func(t *testing.T, e *env) {
 		big := storetest.NewOrg(t, e.st, "Enterprise")
 		before := e.state(big)
@@ -755,21 +762,21 @@ func TestImportProgress(t *testing.T) {
 			}
 		}
 		r := e.importAs(big.APIKey, prefixes[0], "", csvType, bulkCSV("p", n, bad(5)), accept)
-		rejected(t, r, "1 of 12000 rows is invalid", bulkRowError{5, "age", "must be between 0 and 150"})
+		rejected(t, r, "1 of 1200 rows is invalid", bulkRowError{5, "age", "must be between 0 and 150"})
 		// A bad row after it: the outcome is the last line.
-		r = e.importAs(big.APIKey, prefixes[1], "", csvType, bulkCSV("p", n, bad(11_000)), accept)
+		r = e.importAs(big.APIKey, prefixes[1], "", csvType, bulkCSV("p", n, bad(late)), accept)
 		expect(t, r, 200)
-		last := progressOf(t, streamed(t, r), 10_000, 0)
-		if !strings.Contains(last.Error, "1 of 12000 rows is invalid") || last.ErrorCount != 1 ||
-			!reflect.DeepEqual(last.Errors, []bulkRowError{{11_000, "age", "must be between 0 and 150"}}) {
+		last := progressOf(t, streamed(t, r), progressStep, 0)
+		if !strings.Contains(last.Error, "1 of 1200 rows is invalid") || last.ErrorCount != 1 ||
+			!reflect.DeepEqual(last.Errors, []bulkRowError{{late, "age", "must be between 0 and 150"}}) {
 			t.Errorf("last line %+v", last)
 		}
 		// The plan's limit, known once the rows are read.
 		pro := storetest.NewOrg(t, e.st, "Pro")
 		r = e.importAs(pro.APIKey, prefixes[0], "", csvType, bulkCSV("p", n, nil), accept)
 		expect(t, r, 200)
-		last = progressOf(t, streamed(t, r), 10_000, 0)
-		if last.Error != "client limit of 1000 for the Pro plan: the organization has 0 clients, and 12000 more would exceed it" ||
+		last = progressOf(t, streamed(t, r), progressStep, 0)
+		if last.Error != "client limit of 1000 for the Pro plan: the organization has 0 clients, and 1200 more would exceed it" ||
 			last.Errors == nil || last.ErrorCount != 0 {
 			t.Errorf("last line %+v", last)
 		}
@@ -781,13 +788,13 @@ func TestImportProgress(t *testing.T) {
 		}
 
 		// mode=skip: progress through both phases, then the result.
-		r = e.importAs(big.APIKey, prefixes[0], "mode=skip", csvType, bulkCSV("p", n, bad(11_000)), accept)
+		r = e.importAs(big.APIKey, prefixes[0], "mode=skip", csvType, bulkCSV("p", n, bad(late)), accept)
 		expect(t, r, 200)
-		last = progressOf(t, streamed(t, r), 10_000, n-1)
+		last = progressOf(t, streamed(t, r), progressStep, n-1)
 		if last.Result == nil {
 			t.Fatalf("last line %+v is not a result", last)
 		}
-		checkAnswer(t, *last.Result, n-1, 1, []bulkRowError{{11_000, "age", "must be between 0 and 150"}})
+		checkAnswer(t, *last.Result, n-1, 1, []bulkRowError{{late, "age", "must be between 0 and 150"}})
 		if c := e.count(big.APIKey, ""); c != n-1 {
 			t.Errorf("query_count = %d, want %d", c, n-1)
 		}

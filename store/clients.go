@@ -362,7 +362,7 @@ type counted struct {
 
 // countedOf is what counts of c.
 func countedOf(c *roster.Client) counted {
-	state := counted{createdBy: c.CreatedBy, gender: c.Gender, activities: c.PreferableActivities,
+	state := counted{uid: c.UID, createdBy: c.CreatedBy, gender: c.Gender, activities: c.PreferableActivities,
 		deactivated: c.DeactivatedAt != nil}
 	for _, f := range roster.RangeFields {
 		state.ranges = append(state.ranges, roster.RangeValue(&c.ClientFields, f))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -14,16 +15,25 @@ import (
 )
 
 // countKey is one counter of client_count_slots.
-type countKey struct{ dim, value string }
+type countKey struct {
+	dim, value string
+	// own is, on PostgreSQL, for the counter of a value (rangeKeys), 1 +
+	// the slot of its client (clientSlot); 0 for the others, which go to
+	// the slot of their transaction. A client then leaves the very row it
+	// joined, and a value no client holds any more leaves rows at 0, which
+	// are removed (countsUpserts): values come and go with every
+	// measurement, and a range sums the rows of the values it holds.
+	own int
+}
 
 var (
 	// totalKey counts all of the organization's clients, deactivated ones
 	// too: the plan's limit counts them.
-	totalKey = countKey{"all", ""}
+	totalKey = countKey{dim: "all"}
 	// deactivatedKey counts the organization's deactivated clients. A
 	// client being deactivated leaves its other counters as if deleted and
 	// joins this one, while totalKey goes on counting it.
-	deactivatedKey = countKey{"status", "deactivated"}
+	deactivatedKey = countKey{dim: "status", value: "deactivated"}
 )
 
 // counterSlots is how many rows each counter is split into on PostgreSQL.
@@ -60,14 +70,14 @@ func quote(s string) string { return "'" + s + "'" }
 func countKeys(c counted) []countKey {
 	genders := []*countKey{nil}
 	if c.gender != nil {
-		genders = append(genders, &countKey{"gender", *c.gender})
+		genders = append(genders, &countKey{dim: "gender", value: *c.gender})
 	}
 	acts := []*countKey{nil}
 	for _, a := range c.activities {
-		acts = append(acts, &countKey{"activity", a})
+		acts = append(acts, &countKey{dim: "activity", value: a})
 	}
 	var keys []countKey
-	for _, admin := range []*countKey{nil, {"admin", c.createdBy}} {
+	for _, admin := range []*countKey{nil, {dim: "admin", value: c.createdBy}} {
 		for _, g := range genders {
 			for _, a := range acts {
 				if k, ok := combined(admin, g, a); ok {
@@ -86,12 +96,20 @@ func rangeKeys(c counted) []countKey {
 		if v == nil {
 			continue
 		}
-		keys = append(keys, countKey{rangeDim(roster.RangeFields[i], ""), rangeValue(*v)})
+		own := 1 + clientSlot(c.uid)
+		keys = append(keys, countKey{rangeDim(roster.RangeFields[i], ""), rangeValue(*v), own})
 		for _, a := range c.activities {
-			keys = append(keys, countKey{rangeDim(roster.RangeFields[i], a), rangeValue(*v)})
+			keys = append(keys, countKey{rangeDim(roster.RangeFields[i], a), rangeValue(*v), own})
 		}
 	}
 	return keys
+}
+
+// clientSlot is the slot of the client uid's counters of values.
+func clientSlot(uid string) int {
+	h := fnv.New32a()
+	h.Write([]byte(uid))
+	return int(h.Sum32() % counterSlots)
 }
 
 // rangeDim is the dim of the counters of field's values, of the clients
@@ -131,47 +149,81 @@ func combined(keys ...*countKey) (countKey, bool) {
 			dims, values = append(dims, k.dim), append(values, k.value)
 		}
 	}
-	return countKey{strings.Join(dims, "+"), strings.Join(values, "/")}, len(dims) > 0
+	return countKey{dim: strings.Join(dims, "+"), value: strings.Join(values, "/")}, len(dims) > 0
 }
 
-// adjustCounts adds each delta to its counter, with one statement, in one
-// slot. A transaction calls it once: the rows are then locked in (dim,
-// value) order, the same in every transaction, so that on PostgreSQL none
-// waits on another in a cycle.
+// adjustCounts adds each delta to its counter. A transaction calls it
+// once: the rows are then locked in (dim, value, slot) order, the same in
+// every transaction, so that on PostgreSQL none waits on another in a
+// cycle.
 func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, deltas map[countKey]int) error {
-	query, args := s.countsUpsert(org, deltas)
-	if query == "" {
-		return nil
-	}
-	_, err := s.txExec(ctx, tx, query, args...)
-	return err
-}
-
-// countsUpsert is adjustCounts' statement with its arguments, or "" when
-// no counter moves.
-func (s *Store) countsUpsert(org roster.OrgID, deltas map[countKey]int) (string, []any) {
-	keys := make([]countKey, 0, len(deltas))
-	for k, d := range deltas {
-		if d != 0 {
-			keys = append(keys, k)
+	queries, args := s.countsUpserts(org, deltas)
+	for i, query := range queries {
+		if _, err := s.txExec(ctx, tx, query, args[i]...); err != nil {
+			return err
 		}
 	}
-	if len(keys) == 0 {
-		return "", nil
+	return nil
+}
+
+// maxCountRows is how many counters one statement of countsUpserts moves,
+// well under both engines' limits of bound arguments (an import may move
+// one counter for each value its clients hold).
+const maxCountRows = 1000
+
+// countsUpserts are adjustCounts' statements with their arguments, none
+// when no counter moves: upserts in key order, then the removal of the
+// rows that fell to 0.
+func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int) ([]string, [][]any) {
+	type row struct {
+		dim, value string
+		slot       int
 	}
-	slices.SortFunc(keys, func(a, b countKey) int {
-		return cmp.Or(strings.Compare(a.dim, b.dim), strings.Compare(a.value, b.value))
-	})
-	slot := 0
+	txSlot := 0
 	if s.postgres {
-		slot = rand.IntN(counterSlots)
+		txSlot = rand.IntN(counterSlots)
 	}
-	args := make([]any, 0, 5*len(keys))
-	for _, k := range keys {
-		args = append(args, org, k.dim, k.value, slot, deltas[k])
+	sums := map[row]int{}
+	for k, d := range deltas {
+		r := row{k.dim, k.value, txSlot}
+		if k.own > 0 && s.postgres {
+			r.slot = k.own - 1
+		}
+		sums[r] += d
 	}
-	return `INSERT INTO client_count_slots (org_id, dim, value, slot, n) VALUES ` + s.valueLists(5, len(keys)) + `
-		ON CONFLICT (org_id, dim, value, slot) DO UPDATE SET n = client_count_slots.n + excluded.n`, args
+	var rows []row
+	var fell []any // (dim, value, slot) of the rows that fell
+	for r, d := range sums {
+		if d != 0 {
+			rows = append(rows, r)
+		}
+		if d < 0 {
+			fell = append(fell, r.dim, r.value, r.slot)
+		}
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		return cmp.Or(strings.Compare(a.dim, b.dim), strings.Compare(a.value, b.value), cmp.Compare(a.slot, b.slot))
+	})
+	var queries []string
+	var args [][]any
+	for chunk := range slices.Chunk(rows, maxCountRows) {
+		a := make([]any, 0, 5*len(chunk))
+		for _, r := range chunk {
+			a = append(a, org, r.dim, r.value, r.slot, sums[r])
+		}
+		queries = append(queries, `INSERT INTO client_count_slots (org_id, dim, value, slot, n) VALUES `+s.valueLists(5, len(chunk))+`
+			ON CONFLICT (org_id, dim, value, slot) DO UPDATE SET n = client_count_slots.n + excluded.n`)
+		args = append(args, a)
+	}
+	for chunk := range slices.Chunk(fell, 3*maxCountRows) {
+		conds := make([]string, len(chunk)/3)
+		for i := range conds {
+			conds[i] = fmt.Sprintf("(dim = $%d AND value = $%d AND slot = $%d)", 3*i+2, 3*i+3, 3*i+4)
+		}
+		queries = append(queries, `DELETE FROM client_count_slots WHERE org_id = $1 AND n = 0 AND (`+strings.Join(conds, " OR ")+`)`)
+		args = append(args, append([]any{org}, chunk...))
+	}
+	return queries, args
 }
 
 // reserve fails with the plan's limit unless the organization has room
@@ -272,13 +324,13 @@ func counterOf(f roster.ClientFilter) (counter, bool) {
 	}
 	var admin, gender, act *countKey
 	if f.AdminUID != "" {
-		admin = &countKey{"admin", f.AdminUID}
+		admin = &countKey{dim: "admin", value: f.AdminUID}
 	}
 	if f.Gender != "" {
-		gender = &countKey{"gender", f.Gender}
+		gender = &countKey{dim: "gender", value: f.Gender}
 	}
 	if activity != "" {
-		act = &countKey{"activity", activity}
+		act = &countKey{dim: "activity", value: activity}
 	}
 	k, ok := combined(admin, gender, act)
 	return counter{k.dim, k.value, k.value}, ok

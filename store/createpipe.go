@@ -79,8 +79,9 @@ func (s *Store) pipeCreates(ctx context.Context, batch []*createReq, alone bool)
 		second.Queue(q, assignArgs[i]...)
 	}
 	for org := range orgRuns(batch) {
-		if query, args := s.countsUpsert(org, w.deltas[org]); query != "" {
-			second.Queue(query, args...)
+		queries, args := s.countsUpserts(org, w.deltas[org])
+		for i, query := range queries {
+			second.Queue(query, args[i]...)
 		}
 		if events := w.events[org]; len(events) > 0 {
 			query, args, err := s.emitInsert(org, roster.EventClientCreated, events)

@@ -11,11 +11,11 @@ import (
 // compute alike on both engines (Unicode folding, uids). Their versions
 // share one sequence with the SQL files in migrations/; each runs in one
 // transaction, with the same SQL on both engines.
-func goMigrations() []*goose.Migration {
+func goMigrations(postgres bool) []*goose.Migration {
 	return []*goose.Migration{
 		goMigration(5, auditUIDs),
 		goMigration(6, rekeyEmails),
-		goose.NewGoMigration(24, &goose.GoFunc{RunTx: countRanges}, &goose.GoFunc{RunTx: uncountRanges}),
+		goose.NewGoMigration(24, &goose.GoFunc{RunTx: countRanges(postgres)}, &goose.GoFunc{RunTx: uncountRanges}),
 	}
 }
 

@@ -170,7 +170,7 @@ func (s *Store) provider(ctx context.Context) (*goose.Provider, map[int64]string
 	}
 	maps.Copy(sqlFiles, s.extraMigrations)
 	oneWay := oneWaySQL(sqlFiles)
-	goMigs := goMigrations()
+	goMigs := goMigrations(s.postgres)
 	for _, m := range goMigs {
 		if m.DownFnContext == nil && m.DownFnNoTxContext == nil {
 			oneWay[m.Version] = cmp.Or(goOneWay[m.Version], "it has no down function")

@@ -13,26 +13,34 @@ import (
 var rangeCountChunk = 5000
 
 // countRanges is migration 24: the counters of the range fields' values
-// (rangeKeys) for the clients stored before them, in slot 0. It runs in
+// (rangeKeys) for the clients stored before them, each in the slot its
+// client's changes will move (on PostgreSQL; SQLite keeps one). It runs in
 // Go because SQL cannot encode a double's bits alike on both engines. The
 // active, published clients are read in chunks of their ids, and each
 // chunk's counts added before the next is read, so memory stays bounded
 // however many clients there are.
-func countRanges(ctx context.Context, tx *sql.Tx) error {
-	for last := int64(0); ; {
-		deltas, n, next, err := rangeCountsAfter(ctx, tx, last)
-		if err != nil {
-			return err
-		}
-		for org, d := range deltas {
-			if err := addCounts(ctx, tx, org, d); err != nil {
+func countRanges(postgres bool) func(ctx context.Context, tx *sql.Tx) error {
+	return func(ctx context.Context, tx *sql.Tx) error {
+		s := &Store{postgres: postgres} // for the engine's statements alone
+
+		for last := int64(0); ; {
+			deltas, n, next, err := rangeCountsAfter(ctx, tx, last)
+			if err != nil {
 				return err
 			}
+			for org, d := range deltas {
+				queries, args := s.countsUpserts(org, d)
+				for i, query := range queries {
+					if _, err := tx.ExecContext(ctx, query, args[i]...); err != nil {
+						return err
+					}
+				}
+			}
+			if n < rangeCountChunk {
+				return nil
+			}
+			last = next
 		}
-		if n < rangeCountChunk {
-			return nil
-		}
-		last = next
 	}
 }
 
@@ -40,7 +48,7 @@ func countRanges(ctx context.Context, tx *sql.Tx) error {
 // clients whose id is above last, and returns the counters they add to,
 // how many it read and the last id.
 func rangeCountsAfter(ctx context.Context, tx *sql.Tx, last int64) (map[roster.OrgID]map[countKey]int, int, int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, org_id, preferable_activities, `+strings.Join(rangeColumns, ", ")+` FROM clients
+	rows, err := tx.QueryContext(ctx, `SELECT id, uid, org_id, preferable_activities, `+strings.Join(rangeColumns, ", ")+` FROM clients
 		WHERE id > $1 AND deactivated_at IS NULL AND `+visible+` ORDER BY id LIMIT $2`, last, rangeCountChunk)
 	if err != nil {
 		return nil, 0, 0, err
@@ -52,7 +60,7 @@ func rangeCountsAfter(ctx context.Context, tx *sql.Tx, last int64) (map[roster.O
 		var org roster.OrgID
 		var activities string
 		c := counted{ranges: make([]*float64, len(rangeColumns))}
-		dest := []any{&last, &org, &activities}
+		dest := []any{&last, &c.uid, &org, &activities}
 		for i := range c.ranges {
 			dest = append(dest, &c.ranges[i])
 		}
@@ -70,21 +78,4 @@ func rangeCountsAfter(ctx context.Context, tx *sql.Tx, last int64) (map[roster.O
 		}
 	}
 	return deltas, n, last, rows.Err()
-}
-
-// addCounts adds deltas to the organization's counters in slot 0, one
-// prepared statement a counter: a chunk has few distinct values.
-func addCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, deltas map[countKey]int) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO client_count_slots (org_id, dim, value, slot, n) VALUES ($1, $2, $3, 0, $4)
-		ON CONFLICT (org_id, dim, value, slot) DO UPDATE SET n = client_count_slots.n + excluded.n`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for k, d := range deltas {
-		if _, err := stmt.ExecContext(ctx, org, k.dim, k.value, d); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -406,3 +406,59 @@ func assertRangeCounts(t *testing.T, st *store.Store, org storetest.Org, uids []
 		}
 	}
 }
+
+// TestImportManyDistinctValues imports 7,000 clients whose weights all
+// differ: the publication moves some 14,000 counters, whose arguments
+// would pass both engines' limits in one statement.
+func TestImportManyDistinctValues(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		const n = 7000
+		imported := importable(org, n, func(i int, c *roster.Client) {
+			c.Weight, c.PreferableActivities = ptr(40+float64(i)*0.01), []string{"Running"}
+		})
+		if err := st.ImportClients(ctx, org.ID, n, from(imported), nil); err != nil {
+			t.Fatal(err)
+		}
+		// 40.00 to 49.99: the first thousand.
+		assertFilterCount(t, st, org, roster.ClientFilter{Ranges: []roster.Range{between(roster.FieldWeight, 40, 49.995)},
+			Activities: []string{"Running"}}, 1000)
+		assertFilterCount(t, st, org, roster.ClientFilter{Ranges: []roster.Range{between(roster.FieldWeight, 40, open)}}, n)
+	})
+}
+
+// TestRangeCountersLeaveNoRows records 200 weights of one client, each the
+// newest: each leaves the counters of the one before, whose rows are then
+// removed, so that a range sums the rows of the values clients hold and
+// not of every value they ever held.
+func TestRangeCountersLeaveNoRows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		c := newClient(org, "grow@example.com", func(c *roster.Client) {
+			c.Weight, c.PreferableActivities = ptr(70.0), []string{"Running"}
+		})
+		if err := st.CreateClient(ctx, org.ID, c); err != nil {
+			t.Fatal(err)
+		}
+		base := time.Now()
+		for i := range 200 {
+			at := base.AddDate(0, 0, i+1)
+			if err := st.RecordMetric(ctx, org.ID, c.UID, roster.Metric{UID: roster.NewUID(at), Field: "weight",
+				Value: 70 + float64(i)*0.1, RecordedAt: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var rows, total int
+		if err := st.DB().QueryRow(`SELECT count(*), COALESCE(SUM(n), 0) FROM client_count_slots
+			WHERE org_id = $1 AND dim LIKE 'range:weight%'`, org.ID).Scan(&rows, &total); err != nil {
+			t.Fatal(err)
+		}
+		// The weight alone, and with Running.
+		if rows != 2 || total != 2 {
+			t.Errorf("%d rows of weight counters summing to %d, want 2 rows of 1", rows, total)
+		}
+		assertFilterCount(t, st, org, roster.ClientFilter{Ranges: []roster.Range{between(roster.FieldWeight, 89.9, 89.9)}}, 1)
+	})
+}
