@@ -450,6 +450,17 @@ func assertFilterCounts(t *testing.T, st *store.Store, org storetest.Org) {
 			}
 		}
 	}
+	// A range of ages alone and with each activity: counters per value
+	// (migration 24).
+	for _, r := range []roster.Range{between(roster.FieldAge, 20, 20), between(roster.FieldAge, 20, 21), between(roster.FieldAge, 21, open)} {
+		for _, a := range append([]string{""}, roster.Activities...) {
+			f := roster.ClientFilter{Ranges: []roster.Range{r}}
+			if a != "" {
+				f.Activities = []string{a}
+			}
+			filters = append(filters, f)
+		}
+	}
 	for _, f := range filters {
 		page, err := st.FilterClients(context.Background(), org.ID, f, roster.Page{Limit: 100})
 		if err != nil {
@@ -475,6 +486,7 @@ func TestCountersStayExactUnderConcurrentWrites(t *testing.T) {
 				c := newClient(org, fmt.Sprintf("s%d@example.com", i), func(c *roster.Client) {
 					c.Gender = ptr([]string{"male", "female"}[i%2])
 					c.PreferableActivities = roster.Activities[:i%3]
+					c.Age = ptr(int64(20 + i%3))
 				})
 				err := st.CreateClient(ctx, org.ID, c)
 				switch {
@@ -494,39 +506,51 @@ func TestCountersStayExactUnderConcurrentWrites(t *testing.T) {
 	})
 }
 
-// TestConcurrentUpdatesKeepCounters updates one client concurrently from
-// (male, Weightlifting) to (female, Running) and back while other clients
-// are created as (male, Running): counters are locked in one order, so no
-// transaction deadlocks, and rows are locked, so counters do not drift.
+// TestConcurrentUpdatesKeepCounters updates two clients concurrently from
+// (male, Weightlifting) to (female, Running) and back, and between ages 30
+// and 31 the other way round, while other clients are created as (male,
+// Running, 30): counters are locked in one order, so no transaction
+// deadlocks (on PostgreSQL a decrement picks its slot as it goes), and rows
+// are locked, so counters do not drift.
 func TestConcurrentUpdatesKeepCounters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		org := storetest.NewOrg(t, st, "Enterprise")
-		c := newClient(org, "flip@example.com", func(c *roster.Client) {
-			c.Gender, c.PreferableActivities = ptr("male"), []string{"Weightlifting"}
-		})
-		if err := st.CreateClient(ctx, org.ID, c); err != nil {
-			t.Fatal(err)
+		// Two clients whose ages move the other way round: each update
+		// takes one client from the counters of one age and adds it to
+		// those of the other.
+		var flips []*roster.Client
+		for i, email := range []string{"flip@example.com", "flop@example.com"} {
+			c := newClient(org, email, func(c *roster.Client) {
+				c.Gender, c.PreferableActivities, c.Age = ptr("male"), []string{"Weightlifting"}, ptr(int64(30+i))
+			})
+			if err := st.CreateClient(ctx, org.ID, c); err != nil {
+				t.Fatal(err)
+			}
+			flips = append(flips, c)
 		}
 		var wg sync.WaitGroup
-		errs := make(chan error, 80)
+		errs := make(chan error, 120)
 		for i := range 40 {
-			wg.Add(2)
-			go func() {
-				defer wg.Done()
-				g, a := "female", "Running"
-				if i%2 == 1 {
-					g, a = "male", "Weightlifting"
-				}
-				_, err := st.UpdateClient(ctx, org.ID, c.UID, roster.ClientUpdate{
-					Set:          roster.FieldsOf(roster.FieldGender, roster.FieldPreferableActivities),
-					ClientFields: roster.ClientFields{Gender: &g, PreferableActivities: []string{a}}})
-				errs <- err
-			}()
+			wg.Add(3)
+			for j, c := range flips {
+				go func() {
+					defer wg.Done()
+					g, a := "female", "Running"
+					if i%2 == 1 {
+						g, a = "male", "Weightlifting"
+					}
+					age := int64(30 + (i+j+1)%2)
+					_, err := st.UpdateClient(ctx, org.ID, c.UID, roster.ClientUpdate{
+						Set:          roster.FieldsOf(roster.FieldGender, roster.FieldPreferableActivities, roster.FieldAge),
+						ClientFields: roster.ClientFields{Gender: &g, PreferableActivities: []string{a}, Age: &age}})
+					errs <- err
+				}()
+			}
 			go func() {
 				defer wg.Done()
 				errs <- st.CreateClient(ctx, org.ID, newClient(org, fmt.Sprintf("r%d@example.com", i), func(c *roster.Client) {
-					c.Gender, c.PreferableActivities = ptr("male"), []string{"Running"}
+					c.Gender, c.PreferableActivities, c.Age = ptr("male"), []string{"Running"}, ptr(int64(30))
 				}))
 			}()
 		}
@@ -538,13 +562,15 @@ func TestConcurrentUpdatesKeepCounters(t *testing.T) {
 			}
 		}
 		for _, f := range []roster.ClientFilter{{Gender: "male"}, {Gender: "female"},
-			{Activities: []string{"Running"}}, {Activities: []string{"Weightlifting"}}} {
+			{Activities: []string{"Running"}}, {Activities: []string{"Weightlifting"}},
+			{Ranges: []roster.Range{between(roster.FieldAge, 30, 30)}}, {Ranges: []roster.Range{between(roster.FieldAge, 31, 31)}},
+			{Ranges: []roster.Range{between(roster.FieldAge, 30, 31)}, Activities: []string{"Running"}}} {
 			page, err := st.FilterClients(ctx, org.ID, f, roster.Page{Limit: 100})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if page.Count != int64(len(page.Clients)) {
-				t.Errorf("filter %v: count %d, %d clients listed", f, page.Count, len(page.Clients))
+				t.Errorf("filter %s: count %d, %d clients listed", describe(roster.ClientQuery{ClientFilter: f}), page.Count, len(page.Clients))
 			}
 		}
 	})

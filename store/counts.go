@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -15,16 +14,7 @@ import (
 )
 
 // countKey is one counter of client_count_slots.
-type countKey struct {
-	dim, value string
-	// own is, on PostgreSQL, for the counter of a value (rangeKeys), 1 +
-	// the slot of its client (clientSlot); 0 for the others, which go to
-	// the slot of their transaction. A client then leaves the very row it
-	// joined, and a value no client holds any more leaves rows at 0, which
-	// are removed (countsUpserts): values come and go with every
-	// measurement, and a range sums the rows of the values it holds.
-	own int
-}
+type countKey struct{ dim, value string }
 
 var (
 	// totalKey counts all of the organization's clients, deactivated ones
@@ -96,20 +86,12 @@ func rangeKeys(c counted) []countKey {
 		if v == nil {
 			continue
 		}
-		own := 1 + clientSlot(c.uid)
-		keys = append(keys, countKey{rangeDim(roster.RangeFields[i], ""), rangeValue(*v), own})
+		keys = append(keys, countKey{rangeDim(roster.RangeFields[i], ""), rangeValue(*v)})
 		for _, a := range c.activities {
-			keys = append(keys, countKey{rangeDim(roster.RangeFields[i], a), rangeValue(*v), own})
+			keys = append(keys, countKey{rangeDim(roster.RangeFields[i], a), rangeValue(*v)})
 		}
 	}
 	return keys
-}
-
-// clientSlot is the slot of the client uid's counters of values.
-func clientSlot(uid string) int {
-	h := fnv.New32a()
-	h.Write([]byte(uid))
-	return int(h.Sum32() % counterSlots)
 }
 
 // rangeDim is the dim of the counters of field's values, of the clients
@@ -173,57 +155,75 @@ const maxCountRows = 1000
 
 // countsUpserts are adjustCounts' statements with their arguments, none
 // when no counter moves: upserts in key order, then the removal of the
-// rows that fell to 0.
+// rows that fell to 0. Values come and go with every measurement, so that
+// without the removal a range would sum the rows of every value its
+// clients ever held. On PostgreSQL an increment goes to the transaction's
+// slot and a decrement to the slot of the counter that holds most (see
+// decrementSlot), so that rows empty out rather than turn negative.
 func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int) ([]string, [][]any) {
-	type row struct {
-		dim, value string
-		slot       int
-	}
-	txSlot := 0
-	if s.postgres {
-		txSlot = rand.IntN(counterSlots)
-	}
-	sums := map[row]int{}
+	keys := make([]countKey, 0, len(deltas))
+	var fell []any // (dim, value) of the counters that fell
 	for k, d := range deltas {
-		r := row{k.dim, k.value, txSlot}
-		if k.own > 0 && s.postgres {
-			r.slot = k.own - 1
-		}
-		sums[r] += d
-	}
-	var rows []row
-	var fell []any // (dim, value, slot) of the rows that fell
-	for r, d := range sums {
 		if d != 0 {
-			rows = append(rows, r)
+			keys = append(keys, k)
 		}
 		if d < 0 {
-			fell = append(fell, r.dim, r.value, r.slot)
+			fell = append(fell, k.dim, k.value)
 		}
 	}
-	slices.SortFunc(rows, func(a, b row) int {
-		return cmp.Or(strings.Compare(a.dim, b.dim), strings.Compare(a.value, b.value), cmp.Compare(a.slot, b.slot))
+	slices.SortFunc(keys, func(a, b countKey) int {
+		return cmp.Or(strings.Compare(a.dim, b.dim), strings.Compare(a.value, b.value))
 	})
+	slot := 0
+	if s.postgres {
+		slot = rand.IntN(counterSlots)
+	}
 	var queries []string
 	var args [][]any
-	for chunk := range slices.Chunk(rows, maxCountRows) {
+	for chunk := range slices.Chunk(keys, maxCountRows) {
 		a := make([]any, 0, 5*len(chunk))
-		for _, r := range chunk {
-			a = append(a, org, r.dim, r.value, r.slot, sums[r])
+		for _, k := range chunk {
+			a = append(a, org, k.dim, k.value, slot, deltas[k])
 		}
-		queries = append(queries, `INSERT INTO client_count_slots (org_id, dim, value, slot, n) VALUES `+s.valueLists(5, len(chunk))+`
+		query := `INSERT INTO client_count_slots (org_id, dim, value, slot, n) VALUES ` + s.valueLists(5, len(chunk))
+		if s.postgres {
+			query = `INSERT INTO client_count_slots (org_id, dim, value, slot, n)
+				SELECT v.org_id, v.dim, v.value, ` + decrementSlot + `, v.n FROM (VALUES ` + typedLists(len(chunk)) + `) AS v (org_id, dim, value, slot, n)`
+		}
+		queries = append(queries, query+`
 			ON CONFLICT (org_id, dim, value, slot) DO UPDATE SET n = client_count_slots.n + excluded.n`)
 		args = append(args, a)
 	}
-	for chunk := range slices.Chunk(fell, 3*maxCountRows) {
-		conds := make([]string, len(chunk)/3)
+	for chunk := range slices.Chunk(fell, 2*maxCountRows) {
+		conds := make([]string, len(chunk)/2)
 		for i := range conds {
-			conds[i] = fmt.Sprintf("(dim = $%d AND value = $%d AND slot = $%d)", 3*i+2, 3*i+3, 3*i+4)
+			conds[i] = fmt.Sprintf("(dim = $%d AND value = $%d)", 2*i+2, 2*i+3)
 		}
 		queries = append(queries, `DELETE FROM client_count_slots WHERE org_id = $1 AND n = 0 AND (`+strings.Join(conds, " OR ")+`)`)
 		args = append(args, append([]any{org}, chunk...))
 	}
 	return queries, args
+}
+
+// decrementSlot is the slot a row v of countsUpserts' VALUES moves on
+// PostgreSQL: an increment, the transaction's; a decrement, that of the
+// counter's slot holding most, if it holds enough. Rows are still moved in
+// key order, so two transactions wait on one another in no cycle.
+const decrementSlot = `CASE WHEN v.n >= 0 THEN v.slot ELSE COALESCE((SELECT c.slot FROM client_count_slots c
+	WHERE c.org_id = v.org_id AND c.dim = v.dim AND c.value = v.value AND c.n >= -v.n ORDER BY c.n DESC LIMIT 1), v.slot) END`
+
+// typedLists are n rows of countsUpserts' VALUES on PostgreSQL, the first
+// typed, as VALUES in a FROM does not take its types from the INSERT.
+func typedLists(n int) string {
+	lists := make([]string, n)
+	for i := range lists {
+		p := placeholders(1+5*i, 5)
+		if i == 0 {
+			p = "$1::bigint, $2::text, $3::text, $4::bigint, $5::bigint"
+		}
+		lists[i] = "(" + p + ")"
+	}
+	return strings.Join(lists, ", ")
 }
 
 // reserve fails with the plan's limit unless the organization has room

@@ -13,8 +13,7 @@ import (
 var rangeCountChunk = 5000
 
 // countRanges is migration 24: the counters of the range fields' values
-// (rangeKeys) for the clients stored before them, each in the slot its
-// client's changes will move (on PostgreSQL; SQLite keeps one). It runs in
+// (rangeKeys) for the clients stored before them. It runs in
 // Go because SQL cannot encode a double's bits alike on both engines. The
 // active, published clients are read in chunks of their ids, and each
 // chunk's counts added before the next is read, so memory stays bounded
@@ -22,7 +21,6 @@ var rangeCountChunk = 5000
 func countRanges(postgres bool) func(ctx context.Context, tx *sql.Tx) error {
 	return func(ctx context.Context, tx *sql.Tx) error {
 		s := &Store{postgres: postgres} // for the engine's statements alone
-
 		for last := int64(0); ; {
 			deltas, n, next, err := rangeCountsAfter(ctx, tx, last)
 			if err != nil {
@@ -48,7 +46,7 @@ func countRanges(postgres bool) func(ctx context.Context, tx *sql.Tx) error {
 // clients whose id is above last, and returns the counters they add to,
 // how many it read and the last id.
 func rangeCountsAfter(ctx context.Context, tx *sql.Tx, last int64) (map[roster.OrgID]map[countKey]int, int, int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, uid, org_id, preferable_activities, `+strings.Join(rangeColumns, ", ")+` FROM clients
+	rows, err := tx.QueryContext(ctx, `SELECT id, org_id, preferable_activities, `+strings.Join(rangeColumns, ", ")+` FROM clients
 		WHERE id > $1 AND deactivated_at IS NULL AND `+visible+` ORDER BY id LIMIT $2`, last, rangeCountChunk)
 	if err != nil {
 		return nil, 0, 0, err
@@ -60,7 +58,7 @@ func rangeCountsAfter(ctx context.Context, tx *sql.Tx, last int64) (map[roster.O
 		var org roster.OrgID
 		var activities string
 		c := counted{ranges: make([]*float64, len(rangeColumns))}
-		dest := []any{&last, &c.uid, &org, &activities}
+		dest := []any{&last, &org, &activities}
 		for i := range c.ranges {
 			dest = append(dest, &c.ranges[i])
 		}
