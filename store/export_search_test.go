@@ -58,16 +58,12 @@ func (s *Store) SearchQueriesForTest(ctx context.Context, org roster.OrgID, q ro
 		return nil
 	}
 	count, countArgs := s.listCount(org, q, way)
-	var n int64
-	if err := s.queryRow(ctx, count, countArgs...).Scan(&n); err != nil {
+	n, walk, err := s.countListed(ctx, org, q, way, limit)
+	if err != nil {
 		return nil
 	}
 	if way == searchIndexed {
 		way = pageWay(n, limit)
-	}
-	walk, err := s.pageWalksRanges(ctx, org, q, n, limit)
-	if err != nil {
-		return nil
 	}
 	page, pageArgs := s.segmentQuery(org, q, way, segmentsOf(q)[0], nil, 0, limit, walk)
 	return []SearchQuery{{"count", count, countArgs}, {fmt.Sprintf("page (%d matches)", n), page, pageArgs}}

@@ -65,16 +65,18 @@ func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster
 	return page, err
 }
 
-// walksRanges reports whether a page of a filter with ranges, whose count
-// matches of the organization's active (or deactivated) clients it reaches
-// reach deep into, walks the list's order (see walks).
-func (s *Store) walksRanges(ctx context.Context, org roster.OrgID, deactivated bool, count int64, reach int) (bool, error) {
-	size, args := listSize(org, deactivated)
-	var n int64
-	if err := s.queryRow(ctx, size, args...).Scan(&n); err != nil {
-		return false, err
+// cursorParam is the placeholder $n of a keyset cursor's uid in a page of
+// w. A range's page on PostgreSQL reads it through a subquery: the planner
+// then cannot see where the cursor lies in the keyset, neither for a
+// custom plan nor for the generic one, so their costs agree and the
+// generic plan is kept after the first few. Seeing it, the planner costed
+// the generic plan dearer and planned every request anew, 0.3 to 0.6 ms
+// each, more than the query took to run.
+func (s *Store) cursorParam(w *where, n int) string {
+	if s.postgres && len(w.ranges) > 0 {
+		return fmt.Sprintf("(SELECT $%d::text)", n)
 	}
-	return walks(count, n, reach), nil
+	return fmt.Sprintf("$%d", n)
 }
 
 // walks reports whether a page of a filter with ranges, whose count
@@ -98,24 +100,14 @@ func (s *Store) filterPage(ctx context.Context, count string, w *where, where st
 		key = "cc.client_uid"
 	}
 	order := "DESC"
-	// A range's page on PostgreSQL reads its cursor through a subquery:
-	// the planner then cannot see where the cursor lies in the keyset,
-	// neither for a custom plan nor for the generic one, so their costs
-	// agree and the generic plan is kept after the first few. Seeing it,
-	// the planner costed the generic plan dearer and planned every request
-	// anew, 0.3 to 0.6 ms each, more than the query took to run.
-	cursor := "$%d"
-	if s.postgres && len(w.ranges) > 0 {
-		cursor = "(SELECT $%d::text)"
-	}
 	switch {
 	case p.After != "":
 		args = append(args, p.After)
-		where += fmt.Sprintf(" AND %s < "+cursor, key, len(args))
+		where += " AND " + key + " < " + s.cursorParam(w, len(args))
 	case p.Before != "":
 		// Walk up from the cursor, then put the page back in list order.
 		args = append(args, p.Before)
-		where += fmt.Sprintf(" AND %s > "+cursor, key, len(args))
+		where += " AND " + key + " > " + s.cursorParam(w, len(args))
 		order = "ASC"
 	}
 	cols := listColumns

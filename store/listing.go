@@ -187,7 +187,8 @@ func (s *Store) segmentQuery(org roster.OrgID, q roster.ClientQuery, way searchW
 			w.and(fmt.Sprintf("(%s, uid) %s (%s, %s)", seg.key, cmp, w.arg(from.key), w.arg(from.uid)))
 		}
 	case from != nil:
-		w.and("uid " + cmp + " " + w.arg(from.uid))
+		w.args = append(w.args, from.uid)
+		w.and("uid " + cmp + " " + s.cursorParam(w, len(w.args)))
 	}
 	query := `SELECT ` + cols + ` FROM ` + w.clients()
 	if fenced {
@@ -284,16 +285,12 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 	if err != nil {
 		return page, err
 	}
-	count, args := s.listCount(org, q, way)
-	if err := s.queryRow(ctx, count, args...).Scan(&page.Count); err != nil || int64(offset) >= page.Count {
+	var walk bool
+	if page.Count, walk, err = s.countListed(ctx, org, q, way, offset+limit); err != nil || int64(offset) >= page.Count {
 		return page, err
 	}
 	if way == searchIndexed {
 		way = pageWay(page.Count, offset+limit)
-	}
-	walk, err := s.pageWalksRanges(ctx, org, q, page.Count, offset+limit)
-	if err != nil {
-		return page, err
 	}
 	var got []listed
 	for _, seg := range segmentsOf(q) {
@@ -324,14 +321,22 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 	return page, nil
 }
 
-// pageWalksRanges reports whether a page reaching reach clients into the
-// count that q matches walks the order (see walksRanges): q has ranges, and
-// no search, which has its own way.
-func (s *Store) pageWalksRanges(ctx context.Context, org roster.OrgID, q roster.ClientQuery, count int64, reach int) (bool, error) {
+// countListed returns the number of clients q matches, found the way
+// given, and whether a page reaching reach clients into them walks the
+// list's order: always, but for ranges without a search (which has its own
+// way), where walks decides, with the organization's size riding on the
+// count.
+func (s *Store) countListed(ctx context.Context, org roster.OrgID, q roster.ClientQuery, way searchWay, reach int) (int64, bool, error) {
+	count, args := s.listCount(org, q, way)
+	var n int64
 	if len(q.Ranges) == 0 || q.Search != "" || q.Email != "" {
-		return true, nil
+		err := s.queryRow(ctx, count, args...).Scan(&n)
+		return n, true, err
 	}
-	return s.walksRanges(ctx, org, q.Deactivated, count, reach)
+	size, _ := listSize(org, q.Deactivated)
+	var total int64
+	err := s.queryRow(ctx, `SELECT (`+count+`), (`+size+`)`, args...).Scan(&n, &total)
+	return n, walks(n, total, reach), err
 }
 
 // countSegment counts the clients of seg, up to most.
@@ -384,16 +389,12 @@ func (s *Store) ClientKeysetPage(ctx context.Context, org roster.OrgID, q roster
 	if err != nil {
 		return page, err
 	}
-	count, args := s.listCount(org, q, way)
-	if err := s.queryRow(ctx, count, args...).Scan(&page.Count); err != nil || page.Count == 0 {
+	var walkRanges bool
+	if page.Count, walkRanges, err = s.countListed(ctx, org, q, way, p.Limit); err != nil || page.Count == 0 {
 		return page, err
 	}
 	if way == searchIndexed {
 		way = pageWay(page.Count, p.Limit)
-	}
-	walkRanges, err := s.pageWalksRanges(ctx, org, q, page.Count, p.Limit)
-	if err != nil {
-		return page, err
 	}
 	walk, cursor, segs := q, p.After, segmentsOf(q)
 	if p.Before != "" {
