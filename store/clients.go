@@ -288,9 +288,6 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 		set("profile_photo", *u.Photo)
 	}
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		// FOR UPDATE on PostgreSQL: a concurrent update or delete of the
-		// same client waits, so the counters move from the values this
-		// transaction read. SQLite's writer is alone anyway.
 		old, err := s.lockClient(ctx, tx, org, uid)
 		if err != nil {
 			return err
@@ -374,6 +371,16 @@ func countedOf(c *roster.Client) counted {
 var countedColumns = `id, uid, profile_photo, created_by, gender, preferable_activities, deactivated_at IS NOT NULL, updated_at, ` +
 	strings.Join(rangeColumns, ", ")
 
+// withRanges returns dest followed by where to scan c's values of
+// rangeColumns, which it makes room for.
+func (c *counted) withRanges(dest ...any) []any {
+	c.ranges = make([]*float64, len(rangeColumns))
+	for i := range c.ranges {
+		dest = append(dest, &c.ranges[i])
+	}
+	return dest
+}
+
 // rangeColumns are the columns of roster.RangeFields.
 var rangeColumns = func() []string {
 	var columns []string
@@ -404,11 +411,7 @@ func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org 
 	var c counted
 	var photo sql.NullString
 	var activities string
-	c.ranges = make([]*float64, len(rangeColumns))
-	dest := []any{&c.id, &c.uid, &photo, &c.createdBy, &c.gender, &activities, &c.deactivated, &c.updated}
-	for i := range c.ranges {
-		dest = append(dest, &c.ranges[i])
-	}
+	dest := c.withRanges(&c.id, &c.uid, &photo, &c.createdBy, &c.gender, &activities, &c.deactivated, &c.updated)
 	err := tx.QueryRowContext(ctx, query, org, key).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		clientsChanged(ctx, key)

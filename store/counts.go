@@ -34,10 +34,14 @@ var (
 // writer at a time and keeps one slot.
 const counterSlots = 32
 
-// counterSum is a query for the value of the counter ($2, $3) of the
-// organization $1, with the argument numbers given.
-func counterSum(dim, value string) string {
-	return `SELECT COALESCE(SUM(n), 0) FROM client_count_slots WHERE org_id = $1 AND dim = ` + dim + ` AND value = ` + value
+// counterSum is a query for the value of the counter (dim, value) of the
+// organization $1, each given as a placeholder or a quoted literal.
+func counterSum(dim, value string) string { return countersSum(dim, "= "+value) }
+
+// countersSum is a query for the sum of the organization $1's counters of
+// dim whose value meets cond.
+func countersSum(dim, cond string) string {
+	return `SELECT COALESCE(SUM(n), 0) FROM client_count_slots WHERE org_id = $1 AND dim = ` + dim + ` AND value ` + cond
 }
 
 // deactivatedCount is an expression for the number of deactivated clients
@@ -135,9 +139,8 @@ func combined(keys ...*countKey) (countKey, bool) {
 }
 
 // adjustCounts adds each delta to its counter. A transaction calls it
-// once: the rows are then locked in (dim, value, slot) order, the same in
-// every transaction, so that on PostgreSQL none waits on another in a
-// cycle.
+// once: the rows are then locked in (dim, value) order, the same in every
+// transaction, so that on PostgreSQL none waits on another in a cycle.
 func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, deltas map[countKey]int) error {
 	queries, args := s.countsUpserts(org, deltas)
 	for i, query := range queries {
@@ -185,12 +188,12 @@ func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int) ([]stri
 		for _, k := range chunk {
 			a = append(a, org, k.dim, k.value, slot, deltas[k])
 		}
-		query := `INSERT INTO client_count_slots (org_id, dim, value, slot, n) VALUES ` + s.valueLists(5, len(chunk))
+		rows := `VALUES ` + s.valueLists(5, len(chunk))
 		if s.postgres {
-			query = `INSERT INTO client_count_slots (org_id, dim, value, slot, n)
-				SELECT v.org_id, v.dim, v.value, ` + decrementSlot + `, v.n FROM (VALUES ` + typedLists(len(chunk)) + `) AS v (org_id, dim, value, slot, n)`
+			rows = `SELECT v.org_id, v.dim, v.value, ` + decrementSlot + `, v.n
+				FROM (VALUES ` + typedLists(len(chunk)) + `) AS v (org_id, dim, value, slot, n)`
 		}
-		queries = append(queries, query+`
+		queries = append(queries, `INSERT INTO client_count_slots (org_id, dim, value, slot, n) `+rows+`
 			ON CONFLICT (org_id, dim, value, slot) DO UPDATE SET n = client_count_slots.n + excluded.n`)
 		args = append(args, a)
 	}
@@ -289,9 +292,7 @@ func (c counter) query(args []any) (string, []any) {
 	if c.lo == c.hi {
 		return counterSum(dim, lo), args
 	}
-	hi := arg(c.hi)
-	return `SELECT COALESCE(SUM(n), 0) FROM client_count_slots WHERE org_id = $1 AND dim = ` + dim +
-		` AND value BETWEEN ` + lo + ` AND ` + hi, args
+	return countersSum(dim, "BETWEEN "+lo+" AND "+arg(c.hi)), args
 }
 
 // counterOf returns the counter that answers the count of f, if any: f

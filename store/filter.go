@@ -45,8 +45,7 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 // rangedFilterPage is FilterClients for a filter with ranges. Their count
 // sums the counters of the range's values (counterOf) or else reads the
 // first range's index; the page is then read the way that count makes
-// cheaper (see walks), so the two are queries of their own. The
-// organization's size, which the way depends on too, rides on the count.
+// cheaper (see countWalks), so the two are queries of their own.
 func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
 	var page roster.FilterPage
 	w := filterWhere(org, f, false)
@@ -54,13 +53,12 @@ func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster
 	if c, ok := counterOf(f); ok {
 		count, args = c.query([]any{org})
 	}
-	size, _ := listSize(org, false)
-	var n int64
-	if err := s.queryRow(ctx, `SELECT (`+count+`), (`+size+`)`, args...).Scan(&page.Count, &n); err != nil || page.Count == 0 {
+	var walk bool
+	var err error
+	if page.Count, walk, err = s.countWalks(ctx, org, count, args, false, p.Limit); err != nil || page.Count == 0 {
 		return page, err
 	}
-	w = filterWhere(org, f, walks(page.Count, n, p.Limit))
-	var err error
+	w = filterWhere(org, f, walk)
 	page.Clients, err = s.filterPage(ctx, "", w, w.String(), w.args, p, nil)
 	return page, err
 }

@@ -324,8 +324,7 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 // countListed returns the number of clients q matches, found the way
 // given, and whether a page reaching reach clients into them walks the
 // list's order: always, but for ranges without a search (which has its own
-// way), where walks decides, with the organization's size riding on the
-// count.
+// way), where countWalks decides.
 func (s *Store) countListed(ctx context.Context, org roster.OrgID, q roster.ClientQuery, way searchWay, reach int) (int64, bool, error) {
 	count, args := s.listCount(org, q, way)
 	var n int64
@@ -333,8 +332,17 @@ func (s *Store) countListed(ctx context.Context, org roster.OrgID, q roster.Clie
 		err := s.queryRow(ctx, count, args...).Scan(&n)
 		return n, true, err
 	}
-	size, _ := listSize(org, q.Deactivated)
-	var total int64
+	return s.countWalks(ctx, org, count, args, q.Deactivated, reach)
+}
+
+// countWalks runs the count query of a filter with ranges, with the size
+// of the organization's active (or deactivated) clients riding on it, and
+// returns the count and whether a page reaching reach clients into it
+// walks the list's order (see walks).
+func (s *Store) countWalks(ctx context.Context, org roster.OrgID, count string, args []any, deactivated bool,
+	reach int) (int64, bool, error) {
+	size, _ := listSize(org, deactivated)
+	var n, total int64
 	err := s.queryRow(ctx, `SELECT (`+count+`), (`+size+`)`, args...).Scan(&n, &total)
 	return n, walks(n, total, reach), err
 }

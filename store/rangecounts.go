@@ -57,12 +57,8 @@ func rangeCountsAfter(ctx context.Context, tx *sql.Tx, last int64) (map[roster.O
 	for ; rows.Next(); n++ {
 		var org roster.OrgID
 		var activities string
-		c := counted{ranges: make([]*float64, len(rangeColumns))}
-		dest := []any{&last, &org, &activities}
-		for i := range c.ranges {
-			dest = append(dest, &c.ranges[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
+		var c counted
+		if err := rows.Scan(c.withRanges(&last, &org, &activities)...); err != nil {
 			return nil, 0, 0, err
 		}
 		if err := json.Unmarshal([]byte(activities), &c.activities); err != nil {
