@@ -272,7 +272,8 @@ func BenchmarkCreate(b *testing.B) {
 const coachEvery = 100
 
 // BenchmarkScopedPage compares a filter page with its count for an Admin
-// whose scope is assigned with the Owner's, unfiltered and by gender. The
+// whose scope is assigned with the Owner's, unfiltered, by gender and by a
+// range of ages with an activity. The
 // scoped pages start after one of the Admin's clients, spread over the
 // table as the Owner's cursors are.
 func BenchmarkScopedPage(b *testing.B) {
@@ -295,7 +296,7 @@ func BenchmarkScopedPage(b *testing.B) {
 		}](b, e.as(admin.Token, "POST", "/auth/api-keys", map[string]string{"name": "bench"}), 201).APIKey
 		all := slices.Sorted(slices.Values(e.uids))
 		cursor := func(uids []string, i int) string { return uids[5+i%(len(uids)-5)] }
-		for _, filter := range []string{"", "&gender=male"} {
+		for _, filter := range []string{"", "&gender=male", "&age_min=30&age_max=34&activity=Running"} {
 			b.Run("owner-with-count"+filter, func(b *testing.B) {
 				e.hit(b, e.srv.URL, e.org.APIKey, func(i int) string {
 					return "/client-management/clients/filter/?limit=5" + filter + "&start_after_id=" + cursor(all, i)

@@ -192,10 +192,14 @@ func (s *Store) insertClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, 
 	if err := s.insertMetrics(ctx, tx, createdMetrics(org, []*roster.Client{c}, ids)); err != nil {
 		return 0, err
 	}
-	if err := s.insertAssignments(ctx, tx, createdAssignments(ctx, org, []*roster.Client{c}, ids)); err != nil {
+	assigned := createdAssignments(ctx, org, []*roster.Client{c}, ids)
+	if err := s.insertAssignments(ctx, tx, assigned); err != nil {
 		return 0, err
 	}
 	if err := s.moveCounts(ctx, tx, org, nil, createdCounts(c)); err != nil {
+		return 0, err
+	}
+	if err := s.countAssigned(ctx, tx, assigned); err != nil {
 		return 0, err
 	}
 	if err := s.emit(ctx, tx, org, roster.EventClientCreated, clientSnapshot(c)); err != nil {
@@ -353,6 +357,7 @@ type counted struct {
 	gender      *string
 	activities  []string
 	ranges      []*float64 // the values of roster.RangeFields, in order
+	coaches     []string   // the uids of its coaches, who count it too
 	deactivated bool
 	updated     dbTime
 }
@@ -400,8 +405,8 @@ func (c counted) counts() []countKey {
 }
 
 // lockedClient reads a client's counted values with query, whose arguments
-// are the organization and the client's key (uid or external_id); DELETE
-// ... RETURNING serves too. It fails with roster.ErrVersionChanged when ctx
+// are the organization and the client's key (uid or external_id), and its
+// coaches (see clientCoaches). It fails with roster.ErrVersionChanged when ctx
 // holds a version (IfVersion) that is not the client's. Its callers write
 // the client, so it records that the client changes (clientsChanged). A
 // client not found, or of another version, is recorded too: whatever a
@@ -425,6 +430,9 @@ func (s *Store) lockedClient(ctx context.Context, tx *sql.Tx, query string, org 
 		return c, roster.ErrVersionChanged
 	}
 	c.photo = photo.String
+	if c.coaches, err = s.clientCoaches(ctx, tx, c.id); err != nil {
+		return c, err
+	}
 	return c, json.Unmarshal([]byte(activities), &c.activities)
 }
 
@@ -469,13 +477,13 @@ func (s *Store) moveCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, be
 // key, for the caller to delete once the change is committed.
 func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) (photo string, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		// Before the delete, which takes the client's assignments along.
-		if err := s.inScope(ctx, tx, org, roster.ClientRef{UID: uid}); err != nil {
+		// Read before the delete, which takes the client's assignments
+		// along: its coaches' counters move by them.
+		old, err := s.lockClient(ctx, tx, org, uid)
+		if err != nil {
 			return err
 		}
-		old, err := s.lockedClient(ctx, tx, `DELETE FROM clients WHERE org_id = $1 AND uid = $2 AND `+visible+`
-			RETURNING `+countedColumns, org, uid)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM clients WHERE id = $1`, old.id); err != nil {
 			return err
 		}
 		photo = old.photo

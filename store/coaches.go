@@ -1,9 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 
 	"roster"
 )
@@ -33,48 +36,56 @@ func MayAssignCoaches(ctx context.Context) bool { return scopeOf(ctx) == "" }
 // client may assign.
 func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coachUID string, assigned bool) (coaches []string, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		// The coach's membership first, locked against their removal (on
+		// PostgreSQL), which takes their assignments away: one made now
+		// would be left behind. RemoveStaff locks it first too.
+		var one int
+		err := s.txQueryRow(ctx, tx, `SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id
+			WHERE m.org_id = $1 AND a.uid = $2 AND m.status = 'Active'`+s.keyShare("m"), org, coachUID).Scan(&one)
+		coachFound := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		// Locked (on PostgreSQL) like every change of a client, so that a
-		// concurrent delete cannot leave an assignment to a gone client.
-		var clientID int64
-		var active bool
-		err := s.txQueryRow(ctx, tx, `SELECT id, deactivated_at IS NULL FROM clients WHERE org_id = $1 AND uid = $2 AND `+
-			visible+s.forUpdate(), org, clientUID).Scan(&clientID, &active)
-		if errors.Is(err, sql.ErrNoRows) {
-			return roster.ErrClientNotFound
-		}
-		if err == nil {
-			err = s.inScope(ctx, tx, org, roster.ClientRef{UID: clientUID})
-		}
+		// concurrent delete cannot leave an assignment to a gone client,
+		// nor a change of its values leave its coach's counters behind.
+		c, err := s.lockClient(ctx, tx, org, clientUID)
 		if err != nil {
 			return err
 		}
 		if !MayAssignCoaches(ctx) {
 			return errScopedAssign
 		}
-		var one int
-		err = s.txQueryRow(ctx, tx, `SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id
-			WHERE m.org_id = $1 AND a.uid = $2 AND m.status = 'Active'`, org, coachUID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
+		if !coachFound {
 			return ErrCoachNotFound
 		}
-		if err != nil {
-			return err
-		}
 		change := `DELETE FROM client_coaches WHERE client_id = $1 AND coach_uid = $2`
+		args := []any{c.id, coachUID}
 		if assigned {
 			change = `INSERT INTO client_coaches (client_id, coach_uid, client_uid, counted) VALUES ($1, $2, $3, $4)
 				ON CONFLICT DO NOTHING`
-		}
-		args := []any{clientID, coachUID}
-		if assigned {
-			args = append(args, clientUID, active)
+			args = append(args, clientUID, !c.deactivated)
 		}
 		n, err := rowsAffected(tx.ExecContext(ctx, change, args...))
-		if err != nil {
+		if err != nil || n == 0 {
+			coaches = c.coaches
 			return err
 		}
-		if coaches, err = clientCoaches(ctx, tx, clientID); err != nil || n == 0 {
+		if coaches, err = s.clientCoaches(ctx, tx, c.id); err != nil {
 			return err
+		}
+		// The coach's counters gain or lose the client, as an active one
+		// counts (the visible clients lockClient finds are published).
+		if !c.deactivated {
+			var before, after []countKey
+			if assigned {
+				after = coachKeys(coachUID, c)
+			} else {
+				before = coachKeys(coachUID, c)
+			}
+			if err := s.moveCounts(ctx, tx, org, before, after); err != nil {
+				return err
+			}
 		}
 		action := "client.coach_unassign"
 		if assigned {
@@ -115,10 +126,14 @@ func (s *Store) ClientCoaches(ctx context.Context, org roster.OrgID, clientUID s
 // staff are few, but the list must not be unbounded.
 const maxCoaches = 1000
 
-// clientCoaches returns the uids of the coaches of the client of id.
-func clientCoaches(ctx context.Context, tx *sql.Tx, clientID int64) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT coach_uid FROM client_coaches WHERE client_id = $1 ORDER BY coach_uid LIMIT $2`,
-		clientID, maxCoaches)
+// clientCoaches returns the uids of the coaches of the client of id. On
+// PostgreSQL it locks their assignments against removal (FOR KEY SHARE),
+// until the transaction, which moves the coaches' counters by them, ends:
+// RemoveStaff, which takes a coach's counters away with the assignments,
+// waits for it.
+func (s *Store) clientCoaches(ctx context.Context, tx *sql.Tx, clientID int64) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT coach_uid FROM client_coaches cc WHERE client_id = $1 ORDER BY coach_uid LIMIT $2`+
+		s.keyShare("cc"), clientID, maxCoaches)
 	if err != nil {
 		return nil, err
 	}
@@ -135,11 +150,13 @@ func clientCoaches(ctx context.Context, tx *sql.Tx, clientID int64) ([]string, e
 }
 
 // assignment is a new client's coach: its creator, an Admin
-// (creatorCoach).
+// (creatorCoach), with the coach's counters the client adds to when
+// active.
 type assignment struct {
 	org    roster.OrgID
 	coach  string
 	client int64
+	keys   []countKey
 }
 
 // createdAssignments are the assignments of new clients of org whose row
@@ -148,10 +165,46 @@ func createdAssignments(ctx context.Context, org roster.OrgID, clients []*roster
 	var as []assignment
 	for _, c := range clients {
 		if coach := creatorCoach(ctx, c); coach != "" {
-			as = append(as, assignment{org: org, coach: coach, client: ids[c.UID]})
+			a := assignment{org: org, coach: coach, client: ids[c.UID]}
+			if counted := countedOf(c); !counted.deactivated {
+				a.keys = coachKeys(coach, counted)
+			}
+			as = append(as, a)
 		}
 	}
 	return as
+}
+
+// coachGroup is the assignments of one coach of one organization.
+type coachGroup struct {
+	org     roster.OrgID
+	coach   string
+	clients []any // their ids
+	deltas  map[countKey]int
+}
+
+// groups gathers as by organization and coach, in their order.
+func groups(as []assignment) []*coachGroup {
+	type key struct {
+		org   roster.OrgID
+		coach string
+	}
+	byKey := map[key]*coachGroup{}
+	var gs []*coachGroup
+	for _, a := range as {
+		g := byKey[key{a.org, a.coach}]
+		if g == nil {
+			g = &coachGroup{org: a.org, coach: a.coach, deltas: map[countKey]int{}}
+			byKey[key{a.org, a.coach}] = g
+			gs = append(gs, g)
+		}
+		g.clients = append(g.clients, a.client)
+		for _, k := range a.keys {
+			g.deltas[k]++
+		}
+	}
+	slices.SortFunc(gs, func(a, b *coachGroup) int { return cmp.Or(cmp.Compare(a.org, b.org), strings.Compare(a.coach, b.coach)) })
+	return gs
 }
 
 // assignmentsInserts are the INSERTs of assignments, one for each
@@ -160,37 +213,52 @@ func createdAssignments(ctx context.Context, org roster.OrgID, clients []*roster
 // the request was authenticated: an import takes minutes, and an Admin
 // removed meanwhile must not be left with its clients (RemoveStaff drops
 // the assignments it finds). counted is read from the rows, as the clients
-// of an unpublished import are not counted yet.
-func assignmentsInserts(as []assignment) (queries []string, args [][]any) {
-	type key struct {
-		org   roster.OrgID
-		coach string
-	}
-	ids := map[key][]any{}
-	var order []key
-	for _, a := range as {
-		k := key{a.org, a.coach}
-		if ids[k] == nil {
-			order = append(order, k)
-		}
-		ids[k] = append(ids[k], a.client)
-	}
-	for _, k := range order {
+// of an unpublished import are not counted yet. The membership is locked
+// (on PostgreSQL) until the transaction ends, so that RemoveStaff, which
+// removes it first, waits for the assignments, and then finds them.
+func (s *Store) assignmentsInserts(as []assignment) (queries []string, args [][]any) {
+	for _, g := range groups(as) {
 		queries = append(queries, `INSERT INTO client_coaches (client_id, coach_uid, client_uid, counted)
 			SELECT c.id, a.uid, c.uid, c.deactivated_at IS NULL AND c.import_id IS NULL
 			FROM accounts a JOIN memberships m ON m.account_id = a.id CROSS JOIN clients c
 			WHERE a.uid = $1 AND m.org_id = $2 AND m.role = '`+roster.RoleAdmin+`'
-				AND c.org_id = $2 AND c.id IN (`+placeholders(3, len(ids[k]))+`)`)
-		args = append(args, append([]any{k.coach, k.org}, ids[k]...))
+				AND c.org_id = $2 AND c.id IN (`+placeholders(3, len(g.clients))+`)`+s.keyShare("m"))
+		args = append(args, append([]any{g.coach, g.org}, g.clients...))
+	}
+	return queries, args
+}
+
+// assignedCounts are the statements that add new clients to the counters
+// of the coaches assignmentsInserts assigned them to, with their
+// arguments: a group's assignments were all written or none, as the
+// statement that wrote them found its coach an Admin or not, and its
+// counters move with them (see guard). They follow the organizations'
+// own counters (see countOrder).
+func (s *Store) assignedCounts(as []assignment) (queries []string, args [][]any) {
+	for _, g := range groups(as) {
+		q, a := s.countsUpserts(g.org, g.deltas, &guard{client: g.clients[0].(int64), coach: g.coach})
+		queries, args = append(queries, q...), append(args, a...)
 	}
 	return queries, args
 }
 
 // insertAssignments writes assignments.
 func (s *Store) insertAssignments(ctx context.Context, tx *sql.Tx, as []assignment) error {
-	queries, args := assignmentsInserts(as)
+	queries, args := s.assignmentsInserts(as)
+	return s.execAll(ctx, tx, queries, args)
+}
+
+// countAssigned moves the counters of the coaches of assignments, after
+// insertAssignments and the organizations' own counters.
+func (s *Store) countAssigned(ctx context.Context, tx *sql.Tx, as []assignment) error {
+	queries, args := s.assignedCounts(as)
+	return s.execAll(ctx, tx, queries, args)
+}
+
+// execAll runs queries, each with its arguments.
+func (s *Store) execAll(ctx context.Context, tx *sql.Tx, queries []string, args [][]any) error {
 	for i, q := range queries {
-		if _, err := tx.ExecContext(ctx, q, args[i]...); err != nil {
+		if _, err := s.txExec(ctx, tx, q, args[i]...); err != nil {
 			return err
 		}
 	}

@@ -58,10 +58,25 @@ func quote(s string) string { return "'" + s + "'" }
 // to, the organization's total aside: one for its creator, its gender and
 // each of its activities, and one for each combination of them (migration
 // 15), so that a filter on several at once is counted by one counter too;
-// and for each of its RangeFields, one for the value alone and one with
-// each activity (migration 24), so that a range is counted by summing its
-// values' counters.
+// for each of its RangeFields, one for the value alone and one with each
+// activity (migration 24), so that a range is counted by summing its
+// values' counters; and the same but the creator's for each of its
+// coaches (coachKeys).
 func countKeys(c counted) []countKey {
+	keys := append(combinations(c, c.createdBy), rangeKeys(c)...)
+	for _, coach := range c.coaches {
+		keys = append(keys, coachKeys(coach, c)...)
+	}
+	return keys
+}
+
+// combinations are the counters of c's gender and activities, and of its
+// creator when not "", alone and combined (see combined).
+func combinations(c counted, creator string) []countKey {
+	admins := []*countKey{nil}
+	if creator != "" {
+		admins = append(admins, &countKey{dim: "admin", value: creator})
+	}
 	genders := []*countKey{nil}
 	if c.gender != nil {
 		genders = append(genders, &countKey{dim: "gender", value: *c.gender})
@@ -71,7 +86,7 @@ func countKeys(c counted) []countKey {
 		acts = append(acts, &countKey{dim: "activity", value: a})
 	}
 	var keys []countKey
-	for _, admin := range []*countKey{nil, {dim: "admin", value: c.createdBy}} {
+	for _, admin := range admins {
 		for _, g := range genders {
 			for _, a := range acts {
 				if k, ok := combined(admin, g, a); ok {
@@ -80,8 +95,30 @@ func countKeys(c counted) []countKey {
 			}
 		}
 	}
-	return append(keys, rangeKeys(c)...)
+	return keys
 }
+
+// coachKeys are the counters an active client with c's values adds to for
+// its coach (migration 25): those of countKeys but the creator's, each
+// with the coach's dimPrefix, so that a scoped Admin's filter, or a
+// coach_uid filter, is counted by one counter or a range of them as the
+// organization's is. The creator's are left out: they would double what
+// every create by an Admin writes, for a filter a coach hardly needs.
+func coachKeys(coach string, c counted) []countKey {
+	keys := append(combinations(c, ""), rangeKeys(c)...)
+	for i := range keys {
+		keys[i].dim = coachDim(coach) + keys[i].dim
+	}
+	return keys
+}
+
+// coachDim is the start of the dims of a coach's counters. No other dim
+// starts with "coach=", nor holds a "+" in a uid.
+func coachDim(coach string) string { return "coach=" + coach + "+" }
+
+// ofCoach reports whether k is one of a coach's counters: they sort after
+// all others (see countsUpserts).
+func (k countKey) ofCoach() bool { return strings.HasPrefix(k.dim, "coach=") }
 
 // rangeKeys are the counters of countKeys for c's values of RangeFields.
 func rangeKeys(c counted) []countKey {
@@ -142,13 +179,8 @@ func combined(keys ...*countKey) (countKey, bool) {
 // once: the rows are then locked in (dim, value) order, the same in every
 // transaction, so that on PostgreSQL none waits on another in a cycle.
 func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, deltas map[countKey]int) error {
-	queries, args := s.countsUpserts(org, deltas)
-	for i, query := range queries {
-		if _, err := s.txExec(ctx, tx, query, args[i]...); err != nil {
-			return err
-		}
-	}
-	return nil
+	queries, args := s.countsUpserts(org, deltas, nil)
+	return s.execAll(ctx, tx, queries, args)
 }
 
 // maxCountRows is how many counters one statement of countsUpserts moves,
@@ -162,8 +194,9 @@ const maxCountRows = 1000
 // without the removal a range would sum the rows of every value its
 // clients ever held. On PostgreSQL an increment goes to the transaction's
 // slot and a decrement to the slot of the counter that holds most (see
-// decrementSlot), so that rows empty out rather than turn negative.
-func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int) ([]string, [][]any) {
+// decrementSlot), so that rows empty out rather than turn negative. With
+// a guard, the counters move only if its assignment exists.
+func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int, g *guard) ([]string, [][]any) {
 	keys := make([]countKey, 0, len(deltas))
 	var fell []any // (dim, value) of the counters that fell
 	for k, d := range deltas {
@@ -174,9 +207,7 @@ func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int) ([]stri
 			fell = append(fell, k.dim, k.value)
 		}
 	}
-	slices.SortFunc(keys, func(a, b countKey) int {
-		return cmp.Or(strings.Compare(a.dim, b.dim), strings.Compare(a.value, b.value))
-	})
+	slices.SortFunc(keys, countOrder)
 	slot := 0
 	if s.postgres {
 		slot = rand.IntN(counterSlots)
@@ -193,6 +224,9 @@ func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int) ([]stri
 			rows = `SELECT v.org_id, v.dim, v.value, ` + decrementSlot + `, v.n
 				FROM (VALUES ` + typedLists(len(chunk)) + `) AS v (org_id, dim, value, slot, n)`
 		}
+		if g != nil {
+			rows, a = s.guarded(rows, a, *g)
+		}
 		queries = append(queries, `INSERT INTO client_count_slots (org_id, dim, value, slot, n) `+rows+`
 			ON CONFLICT (org_id, dim, value, slot) DO UPDATE SET n = client_count_slots.n + excluded.n`)
 		args = append(args, a)
@@ -206,6 +240,47 @@ func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int) ([]stri
 		args = append(args, append([]any{org}, chunk...))
 	}
 	return queries, args
+}
+
+// countOrder is the order in which a transaction moves counters: by dim
+// and value, a coach's after all others. Every transaction moving both
+// moves the others first, in statements of their own for the creates
+// (assignedCounts), so none waits on another in a cycle on PostgreSQL.
+func countOrder(a, b countKey) int {
+	return cmp.Or(boolOrder(a.ofCoach(), b.ofCoach()), strings.Compare(a.dim, b.dim), strings.Compare(a.value, b.value))
+}
+
+func boolOrder(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// guard is the condition of a coach's counters moved by a create: that the
+// create assigned the client to the coach. Whether it did is known only to
+// the transaction, which checks that the coach is still an Admin as it
+// writes the assignments, and on PostgreSQL sends the counters in the same
+// pipeline, before it could read the answer.
+type guard struct {
+	client int64
+	coach  string
+}
+
+// guarded returns the rows of an upsert, with their arguments args, kept
+// only when g's assignment exists.
+func (s *Store) guarded(rows string, args []any, g guard) (string, []any) {
+	n := len(args)
+	cond := fmt.Sprintf(` WHERE EXISTS (SELECT 1 FROM client_coaches WHERE client_id = $%d AND coach_uid = $%d)`, n+1, n+2)
+	if !s.postgres {
+		// The WHERE also tells SQLite's parser that ON CONFLICT is the
+		// upsert's, not a join's.
+		rows = `SELECT * FROM (` + rows + `)`
+	}
+	return rows + cond, append(args, g.client, g.coach)
 }
 
 // decrementSlot is the slot a row v of countsUpserts' VALUES moves on
@@ -297,14 +372,24 @@ func (c counter) query(args []any) (string, []any) {
 
 // counterOf returns the counter that answers the count of f, if any: f
 // filters by creator, gender or one activity, or several of them, or by
-// one range, with one activity or none; and not by dates, coaches or
-// anything else.
+// one range, with one activity or none; and not by dates or anything else.
+// It may filter by one coach too (as a scope, a coach_uid or both), but
+// then not by creator (see coachKeys).
 func counterOf(f roster.ClientFilter) (counter, bool) {
-	// No counter is kept per coach: a coach's clients are counted through
-	// client_coaches_coach (see assignedTo).
-	if len(f.Activities) > 1 || !f.From.IsZero() || !f.To.IsZero() || f.CoachUID != "" || f.Scope != "" {
+	coach := cmp.Or(f.Scope, f.CoachUID)
+	if len(f.Activities) > 1 || !f.From.IsZero() || !f.To.IsZero() || f.CoachUID != "" && f.CoachUID != coach ||
+		coach != "" && f.AdminUID != "" {
 		return counter{}, false
 	}
+	c, ok := organizationCounter(f)
+	if ok && coach != "" {
+		c.dim = coachDim(coach) + c.dim
+	}
+	return c, ok
+}
+
+// organizationCounter is counterOf for f's filters but the coach's.
+func organizationCounter(f roster.ClientFilter) (counter, bool) {
 	var activity string
 	if len(f.Activities) == 1 {
 		activity = f.Activities[0]

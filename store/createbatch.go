@@ -171,6 +171,9 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, batch []*createReq)
 			return nil, err
 		}
 	}
+	if err := s.countAssigned(ctx, tx, w.assignments); err != nil {
+		return nil, err
+	}
 	return w.left, nil
 }
 

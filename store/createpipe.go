@@ -12,8 +12,8 @@ import (
 // pipeCreates writes creates on PostgreSQL in one transaction through
 // pgx's own API, in two round trips of pipelined statements: the begin,
 // the plan limits and the clients' rows with their activities; then the
-// audit entries, the history of their measures, the counters and the
-// commit. Through database/sql each statement is a round trip of its own
+// audit entries, the history of their measures, the assignments, the
+// counters and the commit. Through database/sql each statement is a round trip of its own
 // and every argument is converted through driver.Value, which cost more
 // of a create's CPU than the statements. Like insertBatch, it returns the
 // creates left out by a taken email or external id; alone (a batch of
@@ -74,12 +74,12 @@ func (s *Store) pipeCreates(ctx context.Context, batch []*createReq, alone bool)
 	if query, args := s.metricsInsert(w.metrics); query != "" {
 		second.Queue(query, args...)
 	}
-	assigns, assignArgs := assignmentsInserts(w.assignments)
+	assigns, assignArgs := s.assignmentsInserts(w.assignments)
 	for i, q := range assigns {
 		second.Queue(q, assignArgs[i]...)
 	}
 	for org := range orgRuns(batch) {
-		queries, args := s.countsUpserts(org, w.deltas[org])
+		queries, args := s.countsUpserts(org, w.deltas[org], nil)
 		for i, query := range queries {
 			second.Queue(query, args[i]...)
 		}
@@ -90,6 +90,10 @@ func (s *Store) pipeCreates(ctx context.Context, batch []*createReq, alone bool)
 			}
 			second.Queue(query, args...)
 		}
+	}
+	counts, countArgs := s.assignedCounts(w.assignments)
+	for i, query := range counts {
+		second.Queue(query, countArgs[i]...)
 	}
 	second.Queue("COMMIT")
 	// Once the commit is sent, its answer is awaited whatever becomes of

@@ -16,6 +16,7 @@ func goMigrations(postgres bool) []*goose.Migration {
 		goMigration(5, auditUIDs),
 		goMigration(6, rekeyEmails),
 		goose.NewGoMigration(24, &goose.GoFunc{RunTx: countRanges(postgres)}, &goose.GoFunc{RunTx: uncountRanges}),
+		goose.NewGoMigration(25, &goose.GoFunc{RunTx: countCoaches(postgres)}, &goose.GoFunc{RunTx: uncountCoaches}),
 	}
 }
 

@@ -135,6 +135,9 @@ func (s *Store) beginImport(ctx context.Context, org roster.OrgID, n int) (id in
 func (s *Store) stageAndPublish(ctx context.Context, org roster.OrgID, id int64, n int, next func() (*roster.Client, error),
 	progress func(done int), claims *roster.ClaimLinks) (sent int, err error) {
 	deltas := map[countKey]int{totalKey: n}
+	// The coaches' counters, of the clients assigned to their creator as
+	// they are written (see coachesCounted).
+	coached, assigned := map[countKey]int{}, int64(0)
 	chunk := make([]*roster.Client, 0, importChunk)
 	var targets []claimTarget
 	for done := 0; done < n; {
@@ -147,6 +150,12 @@ func (s *Store) stageAndPublish(ctx context.Context, org roster.OrgID, id int64,
 			chunk = append(chunk, c)
 			for _, k := range countedOf(c).counts() {
 				deltas[k]++
+			}
+			if coach := creatorCoach(ctx, c); coach != "" {
+				assigned++
+				for _, k := range coachKeys(coach, countedOf(c)) {
+					coached[k]++
+				}
 			}
 		}
 		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -181,13 +190,8 @@ func (s *Store) stageAndPublish(ctx context.Context, org roster.OrgID, id int64,
 		if err := s.emitImported(ctx, tx, org, id); err != nil {
 			return err
 		}
-		// Published, the clients count for their coaches too: an Admin's
-		// import assigned them to the Admin. Nobody else's has assignments
-		// (its rows are not visible to be assigned until now), and the
-		// statement would look each row up, with the writer held.
 		if createsAssigned(ctx) {
-			if _, err := tx.ExecContext(ctx, `UPDATE client_coaches SET counted = TRUE
-				WHERE client_id IN (SELECT id FROM clients WHERE import_id = $1)`, id); err != nil {
+			if err := s.coachesCounted(ctx, tx, org, id, assigned, coached, deltas); err != nil {
 				return err
 			}
 		}
@@ -514,4 +518,32 @@ func (s *Store) collect(ctx context.Context, set map[string]bool, query string, 
 		set[k] = true
 	}
 	return rows.Err()
+}
+
+// coachesCounted counts the clients of the import id for their coaches as
+// it is published, adding the coaches' counters to deltas. An Admin's
+// import assigned them to the Admin; nobody else's has assignments (its
+// rows are not visible to be assigned until now), and the statement would
+// look each row up, with the writer held. The import expects assigned of
+// them to be, with the counters coached: unless the Admin left the
+// organization, or left and came back, as it ran. Then the counters are
+// those of the assignments written, read back.
+func (s *Store) coachesCounted(ctx context.Context, tx *sql.Tx, org roster.OrgID, id, assigned int64,
+	coached, deltas map[countKey]int) error {
+	n, err := rowsAffected(tx.ExecContext(ctx, `UPDATE client_coaches SET counted = TRUE
+		WHERE client_id IN (SELECT id FROM clients WHERE import_id = $1)`, id))
+	if err != nil {
+		return err
+	}
+	if n != assigned {
+		written, err := coachCounts(ctx, tx, `c.import_id = $1`, id)
+		if err != nil {
+			return err
+		}
+		coached = written[org]
+	}
+	for k, d := range coached {
+		deltas[k] += d
+	}
+	return nil
 }

@@ -27,7 +27,7 @@ func countRanges(postgres bool) func(ctx context.Context, tx *sql.Tx) error {
 				return err
 			}
 			for org, d := range deltas {
-				queries, args := s.countsUpserts(org, d)
+				queries, args := s.countsUpserts(org, d, nil)
 				for i, query := range queries {
 					if _, err := tx.ExecContext(ctx, query, args[i]...); err != nil {
 						return err

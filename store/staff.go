@@ -111,7 +111,7 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 			return err
 		}
 		// A member who leaves coaches nobody here any more.
-		if _, err = tx.ExecContext(ctx, `DELETE FROM client_coaches WHERE coach_uid = $1`, accountUID); err != nil {
+		if err := s.uncountCoach(ctx, tx, org, accountUID); err != nil {
 			return err
 		}
 		if _, err = tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL`,

@@ -362,6 +362,16 @@ func (s *Store) forUpdate() string {
 	return ""
 }
 
+// keyShare locks the rows a SELECT reads of the table alias against their
+// deletion until the transaction ends (FOR KEY SHARE), on PostgreSQL;
+// SQLite's one writer needs no such clause.
+func (s *Store) keyShare(alias string) string {
+	if s.postgres {
+		return " FOR KEY SHARE OF " + alias
+	}
+	return ""
+}
+
 // skipLocked makes a SELECT pass over rows other transactions hold, on
 // PostgreSQL; SQLite's one writer needs no such clause.
 func (s *Store) skipLocked() string {

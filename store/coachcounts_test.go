@@ -1,0 +1,299 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/store"
+	"roster/store/storetest"
+)
+
+// coachFilters are the filters whose counts a coach's counters answer
+// (migration 25), and some they do not, for the coach's clients: as a
+// coach_uid filter, and as the scope of a scoped Admin (scoped).
+func coachFilters(coach string, scoped bool) []roster.ClientFilter {
+	var filters []roster.ClientFilter
+	for _, gender := range []string{"", "male", "female"} {
+		for _, a := range append([]string{""}, roster.Activities...) {
+			f := roster.ClientFilter{Gender: gender}
+			if a != "" {
+				f.Activities = []string{a}
+			}
+			filters = append(filters, f)
+		}
+	}
+	for _, f := range rangeFilters(coach) {
+		if f.From.IsZero() && f.To.IsZero() {
+			filters = append(filters, f)
+		}
+	}
+	for i := range filters {
+		if scoped {
+			filters[i].Scope = coach
+		} else {
+			filters[i].CoachUID = coach
+		}
+	}
+	return filters
+}
+
+// assertCoachCounts checks that the count of each of coachFilters of each
+// coach is the number of clients its page lists, as an Owner sees them
+// with a coach_uid filter and as the coach does through their scope.
+func assertCoachCounts(t *testing.T, st *store.Store, org storetest.Org, coaches ...roster.Principal) {
+	t.Helper()
+	for _, p := range coaches {
+		for _, scoped := range []bool{false, true} {
+			ctx := context.Background()
+			if scoped {
+				ctx = store.AsStaff(ctx, p)
+			}
+			for _, f := range coachFilters(p.AccountUID, scoped) {
+				f.Scope = "" // the store sets it from ctx
+				page, err := st.FilterClients(ctx, org.ID, f, roster.Page{Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page.Count != int64(len(page.Clients)) {
+					t.Errorf("%s's clients (scoped %v), %s: count %d, %d listed", p.AccountUID, scoped,
+						describe(roster.ClientQuery{ClientFilter: f}), page.Count, len(page.Clients))
+				}
+			}
+		}
+	}
+}
+
+// coachCounters are the organization's coaches' counters that are not 0,
+// summed over their slots.
+func coachCounters(t *testing.T, st *store.Store, org roster.OrgID) map[string]int64 {
+	t.Helper()
+	rows, err := st.DB().Query(`SELECT dim, value, SUM(n) FROM client_count_slots WHERE org_id = $1 AND dim LIKE 'coach=%'
+		GROUP BY dim, value HAVING SUM(n) <> 0`, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	counters := map[string]int64{}
+	for rows.Next() {
+		var dim, value string
+		var n int64
+		if err := rows.Scan(&dim, &value, &n); err != nil {
+			t.Fatal(err)
+		}
+		counters[dim+" "+value] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return counters
+}
+
+// TestCoachCountersFollowChanges assigns rangeFixture's clients to two
+// coaches, one whose scope is assigned and who creates clients of their
+// own, one by one, at once (batches) and by an import; changes the clients
+// every way changeRanged does; unassigns some. Each coach's filtered count,
+// through a coach_uid filter and through the scope, must be what the page
+// lists; and the counters must be the same when migration 25 counts them
+// anew from the assignments. A coach who leaves leaves no counter behind.
+func TestCoachCountersFollowChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org, other := storetest.NewOrg(t, st, "Enterprise"), storetest.NewOrg(t, st, "Enterprise")
+		all, _ := rangeFixture(t, st, org, other)
+		scoped := newAdmin(t, st, org, "scoped@example.com", roster.ScopeAssigned)
+		wide := newAdmin(t, st, org, "wide@example.com", roster.ScopeAll)
+		for i, c := range all {
+			for j, coach := range []roster.Principal{scoped, wide} {
+				if (i+j)%3 != 0 {
+					continue
+				}
+				if _, err := st.SetCoach(ctx, org.ID, c.UID, coach.AccountUID, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 12)
+		for i := range 12 {
+			c := newClient(org, fmt.Sprintf("own%d@example.com", i), func(c *roster.Client) {
+				c.CreatedBy, c.Gender, c.Age = scoped.AccountUID, ptr([]string{"male", "female"}[i%2]), ptr(int64(20+i%4))
+				c.PreferableActivities = roster.Activities[i%3 : i%3+1]
+			})
+			wg.Go(func() { errs <- st.CreateClient(store.AsStaff(ctx, scoped), org.ID, c) })
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		imported := importable(org, 9, func(i int, c *roster.Client) {
+			c.CreatedBy, c.Age, c.Gender, c.PreferableActivities = scoped.AccountUID, ptr(int64(21+i%2)), ptr("female"), []string{"Running"}
+		})
+		if err := st.ImportClients(store.AsStaff(ctx, scoped), org.ID, len(imported), from(imported), nil); err != nil {
+			t.Fatal(err)
+		}
+		assertCoachCounts(t, st, org, scoped, wide)
+
+		later := time.Now().AddDate(1, 0, 0)
+		for i, c := range all {
+			if err := changeRanged(ctx, st, org.ID, i, c, later); err != nil {
+				t.Fatalf("change %d: %v", i%6, err)
+			}
+			if i%4 == 1 && i%6 != 5 {
+				if _, err := st.SetCoach(ctx, org.ID, c.UID, wide.AccountUID, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		assertCoachCounts(t, st, org, scoped, wide)
+
+		counted := coachCounters(t, st, org.ID)
+		if len(counted) == 0 {
+			t.Fatal("no coach's counter")
+		}
+		if err := st.MigrateDownTo(ctx, 24, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(coachCounters(t, st, org.ID)); n != 0 {
+			t.Fatalf("%d coach's counters left by the way down", n)
+		}
+		if err := st.Migrate(ctx, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if recounted := coachCounters(t, st, org.ID); !maps.Equal(recounted, counted) {
+			t.Errorf("migration 25 counted\n%v\nthe changes left\n%v", recounted, counted)
+		}
+
+		if err := st.RemoveStaff(ctx, org.ID, wide.AccountUID); err != nil {
+			t.Fatal(err)
+		}
+		for k := range coachCounters(t, st, org.ID) {
+			if k[:len("coach="+wide.AccountUID)] == "coach="+wide.AccountUID {
+				t.Errorf("a coach who left still has the counter %s", k)
+			}
+		}
+		assertCoachCounts(t, st, org, scoped)
+	})
+}
+
+// TestImportByReturningAdmin: an Admin removed while their import runs,
+// and made an Admin again before it ends, is assigned the clients written
+// while they were one, and counts those only.
+func TestImportByReturningAdmin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Pro")
+		coach := newAdmin(t, st, org, "returning@example.com", roster.ScopeAssigned)
+		const n, removedAt, backAt = 250, 50, 150 // each falls between two chunks
+		imported := importable(org, n, func(i int, c *roster.Client) {
+			c.CreatedBy, c.Gender = coach.AccountUID, ptr([]string{"male", "female"}[i%2])
+		})
+		next := from(imported)
+		read := 0
+		err := st.ImportClients(store.AsStaff(ctx, coach), org.ID, n, func() (*roster.Client, error) {
+			switch read++; read {
+			case removedAt:
+				if err := st.RemoveStaff(ctx, org.ID, coach.AccountUID); err != nil {
+					return nil, err
+				}
+			case backAt:
+				inv, err := st.CreateInvitation(ctx, org.ID, org.OwnerUID, "returning@example.com", "", time.Hour, roster.DefaultLimits)
+				if err != nil {
+					return nil, err
+				}
+				if err := st.RespondInvitation(ctx, coach.AccountUID, inv.Token, true); err != nil {
+					return nil, err
+				}
+			}
+			return next()
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner := roster.Principal{OrgID: org.ID, AccountUID: org.OwnerUID, Role: roster.RoleOwner, Scope: roster.ScopeAll}
+		// Counted from the assignments, which the page walks.
+		_, assigned := scopedUIDs(t, st, owner, roster.ClientFilter{CoachUID: coach.AccountUID})
+		if assigned == 0 || assigned == n {
+			t.Fatalf("the returning Admin was assigned %d of %d clients", assigned, n)
+		}
+		for _, g := range []string{"male", "female"} {
+			listed, count := scopedUIDs(t, st, owner, roster.ClientFilter{CoachUID: coach.AccountUID, Gender: g})
+			if count != int64(len(listed)) || 2*count != assigned {
+				t.Errorf("%s: count %d, %d listed, of %d assigned", g, count, len(listed), assigned)
+			}
+		}
+	})
+}
+
+// TestCoachCountersUnderConcurrentChanges changes the genders and ages of
+// a coach's clients while other transactions assign and unassign the coach
+// and, at last, remove them from the organization: on PostgreSQL each
+// moves the coach's counters by what it read, so they must wait on one
+// another; every coach's counter is then gone, and a second coach's are
+// exact.
+func TestCoachCountersUnderConcurrentChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		leaving := newAdmin(t, st, org, "leaving@example.com", roster.ScopeAssigned)
+		staying := newAdmin(t, st, org, "staying@example.com", roster.ScopeAssigned)
+		var clients []*roster.Client
+		for i := range 6 {
+			c := newClient(org, fmt.Sprintf("c%d@example.com", i), func(c *roster.Client) {
+				c.Gender, c.Age, c.PreferableActivities = ptr("male"), ptr(int64(30)), []string{"Running"}
+			})
+			if err := st.CreateClient(ctx, org.ID, c); err != nil {
+				t.Fatal(err)
+			}
+			for _, coach := range []roster.Principal{leaving, staying} {
+				if _, err := st.SetCoach(ctx, org.ID, c.UID, coach.AccountUID, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			clients = append(clients, c)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 1000)
+		for round := range 10 {
+			for i, c := range clients {
+				wg.Go(func() {
+					g, age := []string{"male", "female"}[(round+i)%2], int64(30+round%3)
+					_, err := st.UpdateClient(ctx, org.ID, c.UID, roster.ClientUpdate{
+						Set: roster.FieldsOf(roster.FieldGender, roster.FieldAge), ClientFields: roster.ClientFields{Gender: &g, Age: &age}})
+					errs <- err
+				})
+				wg.Go(func() {
+					_, err := st.SetCoach(ctx, org.ID, c.UID, leaving.AccountUID, round%2 == 1)
+					if errors.Is(err, store.ErrCoachNotFound) {
+						err = nil // the coach has left
+					}
+					errs <- err
+				})
+			}
+			if round == 9 {
+				wg.Go(func() { errs <- st.RemoveStaff(ctx, org.ID, leaving.AccountUID) })
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for k := range coachCounters(t, st, org.ID) {
+			if k[:len("coach="+leaving.AccountUID)] == "coach="+leaving.AccountUID {
+				t.Errorf("a coach who left still has the counter %s", k)
+			}
+		}
+		assertCoachCounts(t, st, org, staying)
+	})
+}
