@@ -203,7 +203,9 @@ func groups(as []assignment) []*coachGroup {
 			g.deltas[k]++
 		}
 	}
-	slices.SortFunc(gs, func(a, b *coachGroup) int { return cmp.Or(cmp.Compare(a.org, b.org), strings.Compare(a.coach, b.coach)) })
+	slices.SortFunc(gs, func(a, b *coachGroup) int {
+		return cmp.Or(cmp.Compare(a.org, b.org), strings.Compare(a.coach, b.coach))
+	})
 	return gs
 }
 
