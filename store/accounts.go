@@ -213,7 +213,11 @@ func (s *Store) DeleteAccount(ctx context.Context, accountUID string) error {
 			return err
 		}
 		if org.Valid {
-			// A member who deletes their account leaves the organization.
+			// A member who deletes their account leaves the organization,
+			// and coaches nobody there any more, as RemoveStaff has it.
+			if err := s.uncountCoach(ctx, tx, roster.OrgID(org.Int64), accountUID); err != nil {
+				return err
+			}
 			if err := s.emit(ctx, tx, roster.OrgID(org.Int64), roster.EventStaffRemoved,
 				roster.StaffMember{UID: accountUID, Role: role.String}); err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -134,6 +135,14 @@ func TestCoachCountersFollowChanges(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// Deactivated from the start, as SCIM creates it: assigned, but
+		// not counted until reactivated.
+		dormant := newClient(org, "dormant@example.com", func(c *roster.Client) {
+			c.CreatedBy, c.Gender, c.DeactivatedAt = scoped.AccountUID, ptr("male"), ptr(time.Now())
+		})
+		if err := st.CreateClient(store.AsStaff(ctx, scoped), org.ID, dormant); err != nil {
+			t.Fatal(err)
+		}
 		imported := importable(org, 9, func(i int, c *roster.Client) {
 			c.CreatedBy, c.Age, c.Gender, c.PreferableActivities = scoped.AccountUID, ptr(int64(21+i%2)), ptr("female"), []string{"Running"}
 		})
@@ -154,6 +163,18 @@ func TestCoachCountersFollowChanges(t *testing.T) {
 			}
 		}
 		assertCoachCounts(t, st, org, scoped, wide)
+		// Some of them deactivated, others back.
+		for i, c := range all {
+			if i%6 == 2 {
+				if err := deactivate(st, org.ID, c.UID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := st.SetClientActive(ctx, org.ID, roster.ClientRef{UID: dormant.UID}, true); err != nil {
+			t.Fatal(err)
+		}
+		assertCoachCounts(t, st, org, scoped, wide)
 
 		counted := coachCounters(t, st, org.ID)
 		if len(counted) == 0 {
@@ -172,16 +193,30 @@ func TestCoachCountersFollowChanges(t *testing.T) {
 			t.Errorf("migration 25 counted\n%v\nthe changes left\n%v", recounted, counted)
 		}
 
+		// A coach leaves by removal, another by deleting their account.
 		if err := st.RemoveStaff(ctx, org.ID, wide.AccountUID); err != nil {
 			t.Fatal(err)
 		}
-		for k := range coachCounters(t, st, org.ID) {
-			if k[:len("coach="+wide.AccountUID)] == "coach="+wide.AccountUID {
-				t.Errorf("a coach who left still has the counter %s", k)
-			}
-		}
+		assertNoCounters(t, st, org.ID, wide.AccountUID)
 		assertCoachCounts(t, st, org, scoped)
+		if err := st.DeleteAccount(ctx, scoped.AccountUID); err != nil {
+			t.Fatal(err)
+		}
+		assertNoCounters(t, st, org.ID, scoped.AccountUID)
+		if n := len(coachCounters(t, st, org.ID)); n != 0 {
+			t.Errorf("%d coach's counters left", n)
+		}
 	})
+}
+
+// assertNoCounters checks that the coach has no counter left in org.
+func assertNoCounters(t *testing.T, st *store.Store, org roster.OrgID, coach string) {
+	t.Helper()
+	for k := range coachCounters(t, st, org) {
+		if strings.HasPrefix(k, "coach="+coach+"+") {
+			t.Errorf("a coach who left still has the counter %s", k)
+		}
+	}
 }
 
 // TestImportByReturningAdmin: an Admin removed while their import runs,
@@ -192,7 +227,9 @@ func TestImportByReturningAdmin(t *testing.T) {
 		ctx := context.Background()
 		org := storetest.NewOrg(t, st, "Pro")
 		coach := newAdmin(t, st, org, "returning@example.com", roster.ScopeAssigned)
-		const n, removedAt, backAt = 250, 50, 150 // each falls between two chunks
+		// Removed within the first chunk of 100 rows, back within the
+		// second: the first is assigned to nobody, the others to the Admin.
+		const n, removedAt, backAt = 250, 50, 150
 		imported := importable(org, n, func(i int, c *roster.Client) {
 			c.CreatedBy, c.Gender = coach.AccountUID, ptr([]string{"male", "female"}[i%2])
 		})
@@ -237,7 +274,7 @@ func TestImportByReturningAdmin(t *testing.T) {
 // a coach's clients while other transactions assign and unassign the coach
 // and, at last, remove them from the organization: on PostgreSQL each
 // moves the coach's counters by what it read, so they must wait on one
-// another; every coach's counter is then gone, and a second coach's are
+// another; the coach's counters are then gone, and a second coach's are
 // exact.
 func TestCoachCountersUnderConcurrentChanges(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
@@ -260,9 +297,10 @@ func TestCoachCountersUnderConcurrentChanges(t *testing.T) {
 			}
 			clients = append(clients, c)
 		}
-		var wg sync.WaitGroup
 		errs := make(chan error, 1000)
 		for round := range 10 {
+			// A round's changes run at once, the removal with the last.
+			var wg sync.WaitGroup
 			for i, c := range clients {
 				wg.Go(func() {
 					g, age := []string{"male", "female"}[(round+i)%2], int64(30+round%3)
@@ -281,19 +319,15 @@ func TestCoachCountersUnderConcurrentChanges(t *testing.T) {
 			if round == 9 {
 				wg.Go(func() { errs <- st.RemoveStaff(ctx, org.ID, leaving.AccountUID) })
 			}
+			wg.Wait()
 		}
-		wg.Wait()
 		close(errs)
 		for err := range errs {
 			if err != nil {
 				t.Fatal(err)
 			}
 		}
-		for k := range coachCounters(t, st, org.ID) {
-			if k[:len("coach="+leaving.AccountUID)] == "coach="+leaving.AccountUID {
-				t.Errorf("a coach who left still has the counter %s", k)
-			}
-		}
+		assertNoCounters(t, st, org.ID, leaving.AccountUID)
 		assertCoachCounts(t, st, org, staying)
 	})
 }

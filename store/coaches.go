@@ -36,14 +36,10 @@ func MayAssignCoaches(ctx context.Context) bool { return scopeOf(ctx) == "" }
 // client may assign.
 func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coachUID string, assigned bool) (coaches []string, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		// The coach's membership first, locked against their removal (on
-		// PostgreSQL), which takes their assignments away: one made now
-		// would be left behind. RemoveStaff locks it first too.
-		var one int
-		err := s.txQueryRow(ctx, tx, `SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id
-			WHERE m.org_id = $1 AND a.uid = $2 AND m.status = 'Active'`+s.keyShare("m"), org, coachUID).Scan(&one)
-		coachFound := err == nil
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		// The coach's membership first (see holdMember): an assignment
+		// made as the coach is removed would be left behind.
+		coachFound, err := s.holdMember(ctx, tx, org, coachUID)
+		if err != nil {
 			return err
 		}
 		// Locked (on PostgreSQL) like every change of a client, so that a
@@ -58,6 +54,9 @@ func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coach
 		}
 		if !coachFound {
 			return ErrCoachNotFound
+		}
+		if assigned && len(c.coaches) >= maxCoaches {
+			return errTooManyCoaches
 		}
 		change := `DELETE FROM client_coaches WHERE client_id = $1 AND coach_uid = $2`
 		args := []any{c.id, coachUID}
@@ -122,9 +121,28 @@ func (s *Store) ClientCoaches(ctx context.Context, org roster.OrgID, clientUID s
 	return coaches, rows.Err()
 }
 
-// maxCoaches bounds the coaches listed for one client: an organization's
-// staff are few, but the list must not be unbounded.
+// maxCoaches bounds the coaches of one client: an organization's staff
+// are few, but a list must not be unbounded. clientCoaches reads as many,
+// so that every change of the client moves all its coaches' counters.
 const maxCoaches = 1000
+
+var errTooManyCoaches = roster.Errorf(roster.KindInvalid, "coach_uid: a client has at most %d coaches", maxCoaches)
+
+// holdMember reports whether uid is an active staff member of org, and
+// holds (on PostgreSQL) their membership against removal until the
+// transaction ends. A transaction that assigns clients to them, or counts
+// their assignments, holds it first: RemoveStaff and DeleteAccount, which
+// remove it first, then wait for it, and find what it wrote; or it waits
+// for them, and finds no membership.
+func (s *Store) holdMember(ctx context.Context, tx *sql.Tx, org roster.OrgID, uid string) (bool, error) {
+	var active bool
+	err := s.txQueryRow(ctx, tx, `SELECT m.status = 'Active' FROM memberships m JOIN accounts a ON a.id = m.account_id
+		WHERE m.org_id = $1 AND a.uid = $2`+s.keyShare("m"), org, uid).Scan(&active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return active, err
+}
 
 // clientCoaches returns the uids of the coaches of the client of id. On
 // PostgreSQL it locks their assignments against removal (FOR KEY SHARE),

@@ -196,15 +196,11 @@ const maxCountRows = 1000
 // slot and a decrement to the slot of the counter that holds most (see
 // decrementSlot), so that rows empty out rather than turn negative. With
 // a guard, the counters move only if its assignment exists.
-func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int, g *guard) ([]string, [][]any) {
+func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int, g *guard) (queries []string, args [][]any) {
 	keys := make([]countKey, 0, len(deltas))
-	var fell []any // (dim, value) of the counters that fell
 	for k, d := range deltas {
 		if d != 0 {
 			keys = append(keys, k)
-		}
-		if d < 0 {
-			fell = append(fell, k.dim, k.value)
 		}
 	}
 	slices.SortFunc(keys, countOrder)
@@ -212,12 +208,31 @@ func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int, g *guar
 	if s.postgres {
 		slot = rand.IntN(counterSlots)
 	}
+	// The organization's counters are moved and removed before the
+	// coaches', in countOrder.
+	coaches := slices.IndexFunc(keys, countKey.ofCoach)
+	if coaches < 0 {
+		coaches = len(keys)
+	}
+	for _, part := range [][]countKey{keys[:coaches], keys[coaches:]} {
+		q, a := s.partUpserts(org, deltas, part, slot, g)
+		queries, args = append(queries, q...), append(args, a...)
+	}
+	return queries, args
+}
+
+// partUpserts are countsUpserts' statements for the counters keys, sorted.
+func (s *Store) partUpserts(org roster.OrgID, deltas map[countKey]int, keys []countKey, slot int, g *guard) ([]string, [][]any) {
 	var queries []string
 	var args [][]any
+	var fell []any // (dim, value) of the counters that fell
 	for chunk := range slices.Chunk(keys, maxCountRows) {
 		a := make([]any, 0, 5*len(chunk))
 		for _, k := range chunk {
 			a = append(a, org, k.dim, k.value, slot, deltas[k])
+			if deltas[k] < 0 {
+				fell = append(fell, k.dim, k.value)
+			}
 		}
 		rows := `VALUES ` + s.valueLists(5, len(chunk))
 		if s.postgres {

@@ -530,6 +530,12 @@ func (s *Store) collect(ctx context.Context, set map[string]bool, query string, 
 // those of the assignments written, read back.
 func (s *Store) coachesCounted(ctx context.Context, tx *sql.Tx, org roster.OrgID, id, assigned int64,
 	coached, deltas map[countKey]int) error {
+	// Held, so that a removal of the Admin, which locks their assignments
+	// too, goes before or after this one and not across it.
+	st, _ := ctx.Value(staffKey{}).(staff)
+	if _, err := s.holdMember(ctx, tx, org, st.admin); err != nil {
+		return err
+	}
 	n, err := rowsAffected(tx.ExecContext(ctx, `UPDATE client_coaches SET counted = TRUE
 		WHERE client_id IN (SELECT id FROM clients WHERE import_id = $1)`, id))
 	if err != nil {
