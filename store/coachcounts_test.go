@@ -331,3 +331,31 @@ func TestCoachCountersUnderConcurrentChanges(t *testing.T) {
 		assertCoachCounts(t, st, org, staying)
 	})
 }
+
+// TestCoachCountsReadCounters checks the plan of each count of coachFilters
+// that one counter, or a range of them, answers: it reads the counters'
+// primary key and no client, through a coach_uid filter and through the
+// scope alike.
+func TestCoachCountsReadCounters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		org := storetest.NewOrg(t, st, "Enterprise")
+		coach := newAdmin(t, st, org, "coach@example.com", roster.ScopeAssigned)
+		ctx := context.Background()
+		for _, scoped := range []bool{false, true} {
+			for _, f := range append(coachFilters(coach.AccountUID, scoped), roster.ClientFilter{CoachUID: coach.AccountUID}) {
+				if len(f.Ranges) > 1 || len(f.Activities) > 1 || len(f.Ranges) == 1 && (f.Gender != "" || f.AdminUID != "") {
+					continue // counted through an index, see TestRangeCountsReadOnlyAnIndex
+				}
+				// The scope as FilterClients and ListClients set it from ctx.
+				q := roster.ClientQuery{ClientFilter: f}
+				queries := st.SearchQueriesForTest(ctx, org.ID, q, 20)
+				if plan := explain(t, st, queries[0].SQL, queries[0].Args); !readsCounters(st, plan) {
+					t.Errorf("%s (scoped %v): the count reads more than its counters:\n%s", describe(q), scoped, plan)
+				}
+				if !strings.Contains(fmt.Sprint(queries[0].Args), "coach="+coach.AccountUID+"+") {
+					t.Errorf("%s (scoped %v): the count reads no counter of the coach: %v", describe(q), scoped, queries[0].Args)
+				}
+			}
+		}
+	})
+}

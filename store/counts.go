@@ -100,17 +100,22 @@ func combinations(c counted, creator string) []countKey {
 
 // coachKeys are the counters an active client with c's values adds to for
 // its coach (migration 25): those of countKeys but the creator's, each
-// with the coach's dimPrefix, so that a scoped Admin's filter, or a
-// coach_uid filter, is counted by one counter or a range of them as the
-// organization's is. The creator's are left out: they would double what
+// with the coach's coachDim, and one for all of the coach's active
+// clients, so that a scoped Admin's page, or a coach_uid filter's, is
+// counted by one counter or a range of them as the organization's is. The creator's are left out: they would double what
 // every create by an Admin writes, for a filter a coach hardly needs.
 func coachKeys(coach string, c counted) []countKey {
 	keys := append(combinations(c, ""), rangeKeys(c)...)
+	keys = append(keys, coachTotal)
 	for i := range keys {
 		keys[i].dim = coachDim(coach) + keys[i].dim
 	}
 	return keys
 }
+
+// coachTotal is the coach's counter of their active clients, once
+// prefixed by coachKeys.
+var coachTotal = countKey{dim: "active"}
 
 // coachDim is the start of the dims of a coach's counters. No other dim
 // starts with "coach=", nor holds a "+" in a uid.
@@ -175,12 +180,68 @@ func combined(keys ...*countKey) (countKey, bool) {
 	return countKey{dim: strings.Join(dims, "+"), value: strings.Join(values, "/")}, len(dims) > 0
 }
 
-// adjustCounts adds each delta to its counter. A transaction calls it
-// once: the rows are then locked in (dim, value) order, the same in every
-// transaction, so that on PostgreSQL none waits on another in a cycle.
+// adjustCounts adds each delta to its counter, and removes the rows it
+// brings to 0. A transaction calls it once: the rows are then locked in
+// countOrder, the same in every transaction, so that on PostgreSQL none
+// waits on another in a cycle. Values come and go with every measurement,
+// so that without the removal a range would sum the rows of every value
+// its clients ever held. Only the rows this transaction moved are removed,
+// which it holds already: removing every row of the counters that is 0
+// would wait on rows others hold, while they wait to insert one it removed.
 func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, deltas map[countKey]int) error {
 	queries, args := s.countsUpserts(org, deltas, nil)
+	var emptied emptiedRows
+	for i, query := range queries {
+		rows, err := s.txQuery(ctx, tx, query, args[i]...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var dim, value string
+			var slot, n int64
+			if err := rows.Scan(&dim, &value, &slot, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			if n == 0 {
+				emptied.dims, emptied.values, emptied.slots = append(emptied.dims, dim), append(emptied.values, value), append(emptied.slots, slot)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+	}
+	queries, args = s.emptiedDeletes(org, emptied)
 	return s.execAll(ctx, tx, queries, args)
+}
+
+// emptiedRows are counter rows, (dims[i], values[i], slots[i]).
+type emptiedRows struct {
+	dims, values []string
+	slots        []int64
+}
+
+// emptiedDeletes are the statements that remove the organization's counter
+// rows r, if still 0, with their arguments: on PostgreSQL one statement
+// of three arrays, on SQLite statements of maxCountRows rows (whose ?
+// SQLite numbers after the $1 before them).
+func (s *Store) emptiedDeletes(org roster.OrgID, r emptiedRows) (queries []string, args [][]any) {
+	const del = `DELETE FROM client_count_slots WHERE org_id = $1 AND n = 0 AND (dim, value, slot) IN `
+	if len(r.dims) == 0 {
+		return nil, nil
+	}
+	if s.postgres {
+		return []string{del + `(SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[]))`}, [][]any{{org, r.dims, r.values, r.slots}}
+	}
+	for i := 0; i < len(r.dims); i += maxCountRows {
+		j := min(i+maxCountRows, len(r.dims))
+		a := []any{org}
+		for k := i; k < j; k++ {
+			a = append(a, r.dims[k], r.values[k], r.slots[k])
+		}
+		queries, args = append(queries, del+`(VALUES `+s.valueLists(3, j-i)+`)`), append(args, a)
+	}
+	return queries, args
 }
 
 // maxCountRows is how many counters one statement of countsUpserts moves,
@@ -188,12 +249,11 @@ func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, 
 // one counter for each value its clients hold).
 const maxCountRows = 1000
 
-// countsUpserts are adjustCounts' statements with their arguments, none
-// when no counter moves: upserts in key order, then the removal of the
-// rows that fell to 0. Values come and go with every measurement, so that
-// without the removal a range would sum the rows of every value its
-// clients ever held. On PostgreSQL an increment goes to the transaction's
-// slot and a decrement to the slot of the counter that holds most (see
+// countsUpserts are the upserts that add deltas to their counters, with
+// their arguments, none when no counter moves, in countOrder. One that
+// moves a counter down returns each row it moved, (dim, value, slot, n).
+// On PostgreSQL an increment goes to the transaction's slot and a
+// decrement to the slot of the counter that holds most (see
 // decrementSlot), so that rows empty out rather than turn negative. With
 // a guard, the counters move only if its assignment exists.
 func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int, g *guard) (queries []string, args [][]any) {
@@ -208,30 +268,13 @@ func (s *Store) countsUpserts(org roster.OrgID, deltas map[countKey]int, g *guar
 	if s.postgres {
 		slot = rand.IntN(counterSlots)
 	}
-	// The organization's counters are moved and removed before the
-	// coaches', in countOrder.
-	coaches := slices.IndexFunc(keys, countKey.ofCoach)
-	if coaches < 0 {
-		coaches = len(keys)
-	}
-	for _, part := range [][]countKey{keys[:coaches], keys[coaches:]} {
-		q, a := s.partUpserts(org, deltas, part, slot, g)
-		queries, args = append(queries, q...), append(args, a...)
-	}
-	return queries, args
-}
-
-// partUpserts are countsUpserts' statements for the counters keys, sorted.
-func (s *Store) partUpserts(org roster.OrgID, deltas map[countKey]int, keys []countKey, slot int, g *guard) ([]string, [][]any) {
-	var queries []string
-	var args [][]any
-	var fell []any // (dim, value) of the counters that fell
 	for chunk := range slices.Chunk(keys, maxCountRows) {
 		a := make([]any, 0, 5*len(chunk))
+		returning := ""
 		for _, k := range chunk {
 			a = append(a, org, k.dim, k.value, slot, deltas[k])
 			if deltas[k] < 0 {
-				fell = append(fell, k.dim, k.value)
+				returning = ` RETURNING dim, value, slot, n`
 			}
 		}
 		rows := `VALUES ` + s.valueLists(5, len(chunk))
@@ -243,24 +286,16 @@ func (s *Store) partUpserts(org roster.OrgID, deltas map[countKey]int, keys []co
 			rows, a = s.guarded(rows, a, *g)
 		}
 		queries = append(queries, `INSERT INTO client_count_slots (org_id, dim, value, slot, n) `+rows+`
-			ON CONFLICT (org_id, dim, value, slot) DO UPDATE SET n = client_count_slots.n + excluded.n`)
+			ON CONFLICT (org_id, dim, value, slot) DO UPDATE SET n = client_count_slots.n + excluded.n`+returning)
 		args = append(args, a)
-	}
-	for chunk := range slices.Chunk(fell, 2*maxCountRows) {
-		conds := make([]string, len(chunk)/2)
-		for i := range conds {
-			conds[i] = fmt.Sprintf("(dim = $%d AND value = $%d)", 2*i+2, 2*i+3)
-		}
-		queries = append(queries, `DELETE FROM client_count_slots WHERE org_id = $1 AND n = 0 AND (`+strings.Join(conds, " OR ")+`)`)
-		args = append(args, append([]any{org}, chunk...))
 	}
 	return queries, args
 }
 
 // countOrder is the order in which a transaction moves counters: by dim
 // and value, a coach's after all others. Every transaction moving both
-// moves the others first, in statements of their own for the creates
-// (assignedCounts), so none waits on another in a cycle on PostgreSQL.
+// moves the others first (the creates in statements of their own, see
+// assignedCounts), so none waits on another in a cycle on PostgreSQL.
 func countOrder(a, b countKey) int {
 	return cmp.Or(boolOrder(a.ofCoach(), b.ofCoach()), strings.Compare(a.dim, b.dim), strings.Compare(a.value, b.value))
 }
@@ -397,10 +432,19 @@ func counterOf(f roster.ClientFilter) (counter, bool) {
 		return counter{}, false
 	}
 	c, ok := organizationCounter(f)
-	if ok && coach != "" {
-		c.dim = coachDim(coach) + c.dim
+	if coach == "" {
+		return c, ok
 	}
-	return c, ok
+	if !ok {
+		others := f
+		others.Scope, others.CoachUID = "", ""
+		if !others.IsZero() {
+			return c, false
+		}
+		c = counter{dim: coachTotal.dim} // the coach's clients alone
+	}
+	c.dim = coachDim(coach) + c.dim
+	return c, true
 }
 
 // organizationCounter is counterOf for f's filters but the coach's.

@@ -22,7 +22,7 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 	}
 	w := filterWhere(org, f, false)
 	from, filter, filterArgs := w.fromTable(), w.String(), w.args
-	count, args := countQuery(f, w.coach, from, filter, slices.Clip(filterArgs))
+	count, args := countQuery(f, from, filter, slices.Clip(filterArgs))
 	var page roster.FilterPage
 	var err error
 	if page.Clients, err = s.filterPage(ctx, count, w, filter, args, p, &page.Count); err != nil {
@@ -35,8 +35,7 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 		if _, ok := counterOf(f); ok {
 			filterArgs = filterArgs[:1]
 		}
-		// Nor the coach's count, which uses the coach's argument only.
-		count, args := countQuery(f, "", from, filter, filterArgs)
+		count, args := countQuery(f, from, filter, filterArgs)
 		return page, s.queryRow(ctx, count, args...).Scan(&page.Count)
 	}
 	return page, nil
@@ -55,7 +54,7 @@ func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster
 	}
 	var walk bool
 	var err error
-	if page.Count, walk, err = s.countWalks(ctx, org, count, args, false, p.Limit); err != nil || page.Count == 0 {
+	if page.Count, walk, err = s.countWalks(ctx, org, f, count, args, false, p.Limit); err != nil || page.Count == 0 {
 		return page, err
 	}
 	w = filterWhere(org, f, walk)
@@ -135,17 +134,12 @@ func (s *Store) filterPage(ctx context.Context, count string, w *where, where st
 
 // countQuery returns a query for the number of clients matching f, and its
 // arguments: from the organization's counters without a filter (all its
-// clients less the deactivated ones), from the coach's counted assignments
-// when f selects one coach's clients only (coach is the placeholder of
-// the coach's uid, "" for none), from client_count_slots with a filter on
-// one gender, activity or admin (which count active clients only), and by
-// counting rows through the filter's index otherwise.
-func countQuery(f roster.ClientFilter, coach, from, where string, args []any) (string, []any) {
+// clients less the deactivated ones), from the counter that answers f if
+// one does (see counterOf), and by counting rows through the filter's
+// index otherwise.
+func countQuery(f roster.ClientFilter, from, where string, args []any) (string, []any) {
 	if f.IsZero() {
 		return activeCount, args
-	}
-	if coach != "" && onlyCoach(f) {
-		return `SELECT count(*) FROM client_coaches WHERE coach_uid = ` + coach + ` AND counted = TRUE`, args
 	}
 	if c, ok := counterOf(f); ok {
 		return c.query(args)
@@ -229,14 +223,6 @@ func (w *where) filter(f roster.ClientFilter) {
 		w.and(`EXISTS (SELECT 1 FROM client_activities a WHERE a.client_id = clients.id AND a.activity IN (` +
 			strings.Join(in, ", ") + `))`)
 	}
-}
-
-// onlyCoach reports whether f selects one coach's clients and nothing
-// else: their count is that of the coach's counted assignments.
-func onlyCoach(f roster.ClientFilter) bool {
-	g := f
-	g.Scope, g.CoachUID = "", ""
-	return g.IsZero() && (f.Scope == "" || f.CoachUID == "" || f.Scope == f.CoachUID)
 }
 
 // rangeCond adds r's bounds to w. A whole-number column is compared with

@@ -332,17 +332,23 @@ func (s *Store) countListed(ctx context.Context, org roster.OrgID, q roster.Clie
 		err := s.queryRow(ctx, count, args...).Scan(&n)
 		return n, true, err
 	}
-	return s.countWalks(ctx, org, count, args, q.Deactivated, reach)
+	return s.countWalks(ctx, org, q.ClientFilter, count, args, q.Deactivated, reach)
 }
 
-// countWalks runs the count query of a filter with ranges, with the size
-// of the organization's active (or deactivated) clients riding on it, and
-// returns the count and whether a page reaching reach clients into it
-// walks the list's order (see walks).
-func (s *Store) countWalks(ctx context.Context, org roster.OrgID, count string, args []any, deactivated bool,
-	reach int) (int64, bool, error) {
-	size, _ := listSize(org, deactivated)
+// countWalks runs the count query of the filter f with ranges, with the
+// size of the organization's active (or deactivated) clients riding on it,
+// and returns the count and whether a page reaching reach clients into it
+// walks the list's order (see walks). A page of one coach's clients always
+// walks their assignments: they are fewer than the clients of the range's
+// index that a page would otherwise read, and bound what the walk reads.
+func (s *Store) countWalks(ctx context.Context, org roster.OrgID, f roster.ClientFilter, count string, args []any,
+	deactivated bool, reach int) (int64, bool, error) {
 	var n, total int64
+	if f.Scope != "" || f.CoachUID != "" {
+		err := s.queryRow(ctx, count, args...).Scan(&n)
+		return n, true, err
+	}
+	size, _ := listSize(org, deactivated)
 	err := s.queryRow(ctx, `SELECT (`+count+`), (`+size+`)`, args...).Scan(&n, &total)
 	return n, walks(n, total, reach), err
 }
