@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -355,6 +356,63 @@ func TestCoachCountsReadCounters(t *testing.T) {
 				if !strings.Contains(fmt.Sprint(queries[0].Args), "coach="+coach.AccountUID+"+") {
 					t.Errorf("%s (scoped %v): the count reads no counter of the coach: %v", describe(q), scoped, queries[0].Args)
 				}
+			}
+		}
+	})
+}
+
+// TestCoachRangePages walks a coach's clients with a range whose matches
+// are the coach's newest five and oldest ten of 80, two a page, forward
+// and back, through a coach_uid filter and through the scope. On
+// PostgreSQL a page reads as many of the coach's assignments as should
+// hold its matches twice over, by the counts (the first pages' do), and
+// all of them when those held too few (the page that reaches the oldest);
+// on SQLite the walk stops by itself.
+func TestCoachRangePages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		coach := newAdmin(t, st, org, "coach@example.com", roster.ScopeAssigned)
+		var uids []string
+		for i := range 80 {
+			c := newClient(org, fmt.Sprintf("c%d@example.com", i), func(c *roster.Client) {
+				c.CreatedBy, c.Age = coach.AccountUID, ptr(int64(50))
+			})
+			if err := st.CreateClient(store.AsStaff(ctx, coach), org.ID, c); err != nil {
+				t.Fatal(err)
+			}
+			// The Owner's, which no page of the coach may list.
+			if err := st.CreateClient(ctx, org.ID, newClient(org, fmt.Sprintf("o%d@example.com", i), func(c *roster.Client) {
+				c.Age = ptr(int64(25))
+			})); err != nil {
+				t.Fatal(err)
+			}
+			uids = append(uids, c.UID)
+		}
+		slices.Sort(uids)
+		var want []string // newest first
+		for i := 79; i >= 0; i-- {
+			if i > 9 && i < 75 {
+				continue
+			}
+			age := int64(25)
+			if _, err := st.UpdateClient(ctx, org.ID, uids[i], roster.ClientUpdate{Set: roster.FieldsOf(roster.FieldAge),
+				ClientFields: roster.ClientFields{Age: &age}}); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, uids[i])
+		}
+		ranged := []roster.Range{between(roster.FieldAge, 20, 30)}
+		for _, scoped := range []bool{false, true} {
+			f, ctx := roster.ClientFilter{Ranges: ranged, CoachUID: coach.AccountUID}, ctx
+			if scoped {
+				f.CoachUID, ctx = "", store.AsStaff(ctx, coach)
+			}
+			forward, backward := walkPages(t, fmt.Sprintf("scoped %v", scoped), 2, len(want), func(p roster.Page) (roster.FilterPage, error) {
+				return st.FilterClients(ctx, org.ID, f, p)
+			})
+			if !slices.Equal(forward, want) || !slices.Equal(backward, want) {
+				t.Errorf("scoped %v:\n forward %v\nbackward %v\n    want %v", scoped, forward, backward, want)
 			}
 		}
 	})

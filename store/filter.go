@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -52,6 +53,9 @@ func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster
 	if c, ok := counterOf(f); ok {
 		count, args = c.query([]any{org})
 	}
+	if coach := cmp.Or(f.Scope, f.CoachUID); coach != "" {
+		return s.coachRangePage(ctx, org, f, coach, count, args, p)
+	}
 	var walk bool
 	var err error
 	if page.Count, walk, err = s.countWalks(ctx, org, f, count, args, false, p.Limit); err != nil || page.Count == 0 {
@@ -59,6 +63,38 @@ func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster
 	}
 	w = filterWhere(org, f, walk)
 	page.Clients, err = s.filterPage(ctx, "", w, w.String(), w.args, p, nil)
+	return page, err
+}
+
+// coachRangePage is rangedFilterPage for a filter of one coach's clients,
+// whose count is read by count with args. The page walks the coach's
+// assignments in uid order (see countWalks), as many as should hold the
+// page's matches twice over by the count (see where.assignments), and all
+// of them if that was too few, on PostgreSQL. Unbounded, PostgreSQL
+// reckons a range of bound parameters to hold one client in 200, so that
+// it thinks the page must read them all anyway: it did, and sorted the
+// matches, 3 ms for a coach of 1,000 clients. SQLite walks them in order
+// (coachJoin) and stops at the page's last match by itself; bounded, it
+// read the bound whole and sorted (BenchmarkScopedPage: 0.65× of the
+// Owner's range page rather than 0.74×).
+func (s *Store) coachRangePage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, coach, count string, args []any,
+	p roster.Page) (roster.FilterPage, error) {
+	var page roster.FilterPage
+	var coached int64
+	size, args := counter{dim: coachDim(coach) + coachTotal.dim}.query(args)
+	if err := s.queryRow(ctx, `SELECT (`+count+`), (`+size+`)`, args...).Scan(&page.Count, &coached); err != nil || page.Count == 0 {
+		return page, err
+	}
+	w := filterWhere(org, f, true)
+	if reach := 2*int64(p.Limit)*coached/page.Count + int64(p.Limit); reach < coached && s.postgres {
+		w.assignments = int(reach)
+	}
+	var err error
+	page.Clients, err = s.filterPage(ctx, "", w, w.String(), w.args, p, nil)
+	if err == nil && len(page.Clients) < p.Limit && w.assignments > 0 {
+		w.assignments = 0
+		page.Clients, err = s.filterPage(ctx, "", w, w.String(), w.args, p, nil)
+	}
 	return page, err
 }
 
@@ -96,24 +132,38 @@ func (s *Store) filterPage(ctx context.Context, count string, w *where, where st
 	if w.from != "" {
 		key = "cc.client_uid"
 	}
-	order := "DESC"
+	order, cursor := "DESC", "" // cursor: the keyset's condition on key
 	switch {
 	case p.After != "":
 		args = append(args, p.After)
-		where += " AND " + key + " < " + s.cursorParam(w, len(args))
+		cursor = " < " + s.cursorParam(w, len(args))
 	case p.Before != "":
 		// Walk up from the cursor, then put the page back in list order.
 		args = append(args, p.Before)
-		where += " AND " + key + " > " + s.cursorParam(w, len(args))
-		order = "ASC"
+		cursor, order = " > "+s.cursorParam(w, len(args)), "ASC"
+	}
+	if cursor != "" {
+		where += " AND " + key + cursor
 	}
 	cols := listColumns
 	var lead []any
 	if count != "" {
 		cols, lead = "("+count+"), "+cols, []any{n}
 	}
+	from := w.fromTable()
+	if w.assignments > 0 {
+		// The walk's next assignments, from the same cursor.
+		if cursor != "" {
+			cursor = " AND client_uid" + cursor
+		}
+		// Bound, so that the statement is the same whatever the number.
+		args = append(args, w.assignments)
+		from = fmt.Sprintf(`(SELECT client_id, client_uid, coach_uid, counted FROM client_coaches
+			WHERE coach_uid = %s AND counted = TRUE%s ORDER BY client_uid %s LIMIT $%d) cc CROSS JOIN clients`,
+			w.coach, cursor, order, len(args))
+	}
 	rows, err := s.query(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s %s LIMIT %s`,
-		cols, w.fromTable(), where, key, order, s.limit(&args, p.Limit)), args...)
+		cols, from, where, key, order, s.limit(&args, p.Limit)), args...)
 	if err != nil {
 		return nil, err
 	}
