@@ -75,8 +75,8 @@ func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster
 // it thinks the page must read them all anyway: it did, and sorted the
 // matches, 3 ms for a coach of 1,000 clients. SQLite walks them in order
 // (coachJoin) and stops at the page's last match by itself; bounded, it
-// read the bound whole and sorted (BenchmarkScopedPage: 0.65× of the
-// Owner's range page rather than 0.74×).
+// read the bound whole and sorted (BenchmarkScopedPage: 0.52× of the
+// Owner's range page rather than 0.57×).
 func (s *Store) coachRangePage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, coach, count string, args []any,
 	p roster.Page) (roster.FilterPage, error) {
 	var page roster.FilterPage
