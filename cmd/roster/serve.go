@@ -179,6 +179,12 @@ func start(ctx context.Context, db dbConfig, c serveConfig, publicURL string, lo
 	if err := st.SweepImports(ctx, st.Engine() == "sqlite"); err != nil {
 		return nil, err
 	}
+	if dropped, err := st.DropPlannerStatistics(ctx); err != nil {
+		return nil, err
+	} else if dropped {
+		log.Warn("dropped SQLite planner statistics that an ANALYZE or PRAGMA optimize left in the database: " +
+			"with them every page of clients is prepared anew; do not analyse Roster's SQLite database")
+	}
 	blobs, stopSweep, err := openPhotos(ctx, c.blobURL, db.dataDir, st, log)
 	if err != nil {
 		return nil, err
