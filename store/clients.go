@@ -386,6 +386,16 @@ func (c *counted) withRanges(dest ...any) []any {
 	return dest
 }
 
+// scan reads a row of lead's columns, then preferable_activities and
+// rangeColumns, into lead and c.
+func (c *counted) scan(row scanner, lead ...any) error {
+	var activities string
+	if err := row.Scan(c.withRanges(append(lead, &activities)...)...); err != nil {
+		return err
+	}
+	return json.Unmarshal([]byte(activities), &c.activities)
+}
+
 // rangeColumns are the columns of roster.RangeFields.
 var rangeColumns = func() []string {
 	var columns []string

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"strings"
 
 	"roster"
@@ -14,7 +13,7 @@ import (
 // client_coaches cc joined with its clients c, by organization. The rows
 // are read as a stream: what it keeps is a count for each counter, not a
 // row for each client.
-func coachCounts(ctx context.Context, tx *sql.Tx, cond string, args ...any) (map[roster.OrgID]map[countKey]int, error) {
+func coachCounts(ctx context.Context, tx *sql.Tx, cond string, args ...any) (orgDeltas, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT c.org_id, cc.coach_uid, c.gender, c.preferable_activities, c.`+
 		strings.Join(rangeColumns, ", c.")+`
 		FROM client_coaches cc JOIN clients c ON c.id = cc.client_id WHERE cc.counted = TRUE AND `+cond, args...)
@@ -22,23 +21,15 @@ func coachCounts(ctx context.Context, tx *sql.Tx, cond string, args ...any) (map
 		return nil, err
 	}
 	defer rows.Close()
-	deltas := map[roster.OrgID]map[countKey]int{}
+	deltas := orgDeltas{}
 	for rows.Next() {
 		var org roster.OrgID
-		var coach, activities string
+		var coach string
 		var c counted
-		if err := rows.Scan(c.withRanges(&org, &coach, &c.gender, &activities)...); err != nil {
+		if err := c.scan(rows, &org, &coach, &c.gender); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(activities), &c.activities); err != nil {
-			return nil, err
-		}
-		if deltas[org] == nil {
-			deltas[org] = map[countKey]int{}
-		}
-		for _, k := range coachKeys(coach, c) {
-			deltas[org][k]++
-		}
+		deltas.add(org, coachKeys(coach, c))
 	}
 	return deltas, rows.Err()
 }

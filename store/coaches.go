@@ -66,12 +66,15 @@ func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coach
 			args = append(args, clientUID, !c.deactivated)
 		}
 		n, err := rowsAffected(tx.ExecContext(ctx, change, args...))
-		if err != nil || n == 0 {
-			coaches = c.coaches
+		if coaches = c.coaches; err != nil || n == 0 {
 			return err
 		}
-		if coaches, err = s.clientCoaches(ctx, tx, c.id); err != nil {
-			return err
+		// In uid order, as clientCoaches reads them (bytewise).
+		if assigned {
+			i, _ := slices.BinarySearch(coaches, coachUID)
+			coaches = slices.Insert(coaches, i, coachUID)
+		} else {
+			coaches = slices.DeleteFunc(coaches, func(uid string) bool { return uid == coachUID })
 		}
 		// The coach's counters gain or lose the client, as an active one
 		// counts (the visible clients lockClient finds are published).

@@ -102,8 +102,9 @@ func combinations(c counted, creator string) []countKey {
 // its coach (migration 25): those of countKeys but the creator's, each
 // with the coach's coachDim, and one for all of the coach's active
 // clients, so that a scoped Admin's page, or a coach_uid filter's, is
-// counted by one counter or a range of them as the organization's is. The creator's are left out: they would double what
-// every create by an Admin writes, for a filter a coach hardly needs.
+// counted by one counter or a range of them as the organization's is. The
+// creator's are left out: they would double what every create by an Admin
+// writes, for a filter a coach hardly needs.
 func coachKeys(coach string, c counted) []countKey {
 	keys := append(combinations(c, ""), rangeKeys(c)...)
 	keys = append(keys, coachTotal)
@@ -122,7 +123,7 @@ var coachTotal = countKey{dim: "active"}
 func coachDim(coach string) string { return "coach=" + coach + "+" }
 
 // ofCoach reports whether k is one of a coach's counters: they sort after
-// all others (see countsUpserts).
+// all others (see countOrder).
 func (k countKey) ofCoach() bool { return strings.HasPrefix(k.dim, "coach=") }
 
 // rangeKeys are the counters of countKeys for c's values of RangeFields.
@@ -180,6 +181,19 @@ func combined(keys ...*countKey) (countKey, bool) {
 	return countKey{dim: strings.Join(dims, "+"), value: strings.Join(values, "/")}, len(dims) > 0
 }
 
+// orgDeltas are counter changes by organization.
+type orgDeltas map[roster.OrgID]map[countKey]int
+
+// add counts one more for each of keys in org.
+func (d orgDeltas) add(org roster.OrgID, keys []countKey) {
+	if d[org] == nil {
+		d[org] = map[countKey]int{}
+	}
+	for _, k := range keys {
+		d[org][k]++
+	}
+}
+
 // adjustCounts adds each delta to its counter, and removes the rows it
 // brings to 0. A transaction calls it once: the rows are then locked in
 // countOrder, the same in every transaction, so that on PostgreSQL none
@@ -204,7 +218,7 @@ func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, 
 				return err
 			}
 			if n == 0 {
-				emptied.dims, emptied.values, emptied.slots = append(emptied.dims, dim), append(emptied.values, value), append(emptied.slots, slot)
+				emptied.add(dim, value, slot)
 			}
 		}
 		if err := rows.Close(); err != nil {
@@ -219,6 +233,10 @@ func (s *Store) adjustCounts(ctx context.Context, tx *sql.Tx, org roster.OrgID, 
 type emptiedRows struct {
 	dims, values []string
 	slots        []int64
+}
+
+func (r *emptiedRows) add(dim, value string, slot int64) {
+	r.dims, r.values, r.slots = append(r.dims, dim), append(r.values, value), append(r.slots, slot)
 }
 
 // emptiedDeletes are the statements that remove the organization's counter

@@ -210,13 +210,13 @@ type written struct {
 	audits      []auditEntry
 	metrics     []clientMetric // the history of their measures
 	assignments []assignment   // to their creators, Admins
-	deltas      map[roster.OrgID]map[countKey]int
+	deltas      orgDeltas
 	events      map[roster.OrgID][]webhookEvent // client.created, for emitAll
 }
 
 // writtenOf sorts out a batch by the clients' ids of the rows written.
 func writtenOf(batch []*createReq, ids map[string]int64) written {
-	w := written{audits: make([]auditEntry, 0, len(batch)), deltas: map[roster.OrgID]map[countKey]int{},
+	w := written{audits: make([]auditEntry, 0, len(batch)), deltas: orgDeltas{},
 		events: map[roster.OrgID][]webhookEvent{}}
 	for _, r := range batch {
 		if _, ok := ids[r.c.UID]; !ok {
@@ -228,12 +228,7 @@ func writtenOf(batch []*createReq, ids map[string]int64) written {
 		w.assignments = append(w.assignments, createdAssignments(r.ctx, r.org, []*roster.Client{r.c}, ids)...)
 		w.audits = append(w.audits, clientEntries(r.ctx, r.org, "client.create", []*roster.Client{r.c})...)
 		w.events[r.org] = append(w.events[r.org], webhookEvent{clientSnapshot(r.c)})
-		if w.deltas[r.org] == nil {
-			w.deltas[r.org] = map[countKey]int{}
-		}
-		for _, k := range createdCounts(r.c) {
-			w.deltas[r.org][k]++
-		}
+		w.deltas.add(r.org, createdCounts(r.c))
 	}
 	return w
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"strings"
 
 	"roster"
@@ -45,31 +44,22 @@ func countRanges(postgres bool) func(ctx context.Context, tx *sql.Tx) error {
 // rangeCountsAfter reads up to rangeCountChunk of the active, published
 // clients whose id is above last, and returns the counters they add to,
 // how many it read and the last id.
-func rangeCountsAfter(ctx context.Context, tx *sql.Tx, last int64) (map[roster.OrgID]map[countKey]int, int, int64, error) {
+func rangeCountsAfter(ctx context.Context, tx *sql.Tx, last int64) (orgDeltas, int, int64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, org_id, preferable_activities, `+strings.Join(rangeColumns, ", ")+` FROM clients
 		WHERE id > $1 AND deactivated_at IS NULL AND `+visible+` ORDER BY id LIMIT $2`, last, rangeCountChunk)
 	if err != nil {
 		return nil, 0, 0, err
 	}
 	defer rows.Close()
-	deltas := map[roster.OrgID]map[countKey]int{}
+	deltas := orgDeltas{}
 	n := 0
 	for ; rows.Next(); n++ {
 		var org roster.OrgID
-		var activities string
 		var c counted
-		if err := rows.Scan(c.withRanges(&last, &org, &activities)...); err != nil {
+		if err := c.scan(rows, &last, &org); err != nil {
 			return nil, 0, 0, err
 		}
-		if err := json.Unmarshal([]byte(activities), &c.activities); err != nil {
-			return nil, 0, 0, err
-		}
-		if deltas[org] == nil {
-			deltas[org] = map[countKey]int{}
-		}
-		for _, k := range rangeKeys(c) {
-			deltas[org][k]++
-		}
+		deltas.add(org, rangeKeys(c))
 	}
 	return deltas, n, last, rows.Err()
 }
