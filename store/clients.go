@@ -240,28 +240,64 @@ func (s *Store) insertActivities(ctx context.Context, tx *sql.Tx, clientID int64
 // insertActivitiesOf writes the activities of clients whose ids are known
 // by uid.
 func (s *Store) insertActivitiesOf(ctx context.Context, tx *sql.Tx, clients []*roster.Client, ids map[string]int64) error {
+	return s.insertActivityPairs(ctx, tx, activityPairs(clients, ids))
+}
+
+// activityPairs are the (client id, activity) pairs of clients whose ids
+// are known by uid.
+func activityPairs(clients []*roster.Client, ids map[string]int64) []any {
 	var pairs []any
 	for _, c := range clients {
 		for _, a := range c.PreferableActivities {
 			pairs = append(pairs, ids[c.UID], a)
 		}
 	}
-	return s.insertActivityPairs(ctx, tx, pairs)
+	return pairs
 }
 
 // insertActivityPairs writes activities given as (client id, activity)
 // pairs, at most 1,000 rows a statement.
 func (s *Store) insertActivityPairs(ctx context.Context, tx *sql.Tx, pairs []any) error {
-	for len(pairs) > 0 {
-		part := pairs[:min(len(pairs), 2000)]
-		pairs = pairs[len(part):]
-		if _, err := s.txExec(ctx, tx, `INSERT INTO client_activities (client_id, activity) VALUES `+
-			s.valueLists(2, len(part)/2), part...); err != nil {
+	queries, args := s.activitiesInserts(pairs)
+	for i, q := range queries {
+		if _, err := s.txExec(ctx, tx, q, args[i]...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// activitiesInserts are the statements that write activities given as
+// (client id, activity) pairs, with their arguments: on PostgreSQL one
+// of two arrays, on SQLite one for each 1,000 pairs. Each row takes what
+// else client_activities holds of its client (migration 26) from the
+// client's row, which the transaction has written before.
+func (s *Store) activitiesInserts(pairs []any) (queries []string, args [][]any) {
+	const join = ` JOIN clients c ON c.id = v.id`
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	if s.postgres {
+		ids, activities := make([]int64, 0, len(pairs)/2), make([]string, 0, len(pairs)/2)
+		for i := 0; i < len(pairs); i += 2 {
+			ids, activities = append(ids, pairs[i].(int64)), append(activities, pairs[i+1].(string))
+		}
+		return []string{activitiesInsert + `unnest($1::bigint[], $2::text[]) AS v (id, activity)` + join}, [][]any{{ids, activities}}
+	}
+	for part := range slices.Chunk(pairs, 2000) {
+		queries = append(queries, activitiesInsert+`(SELECT column1 AS id, column2 AS activity FROM (VALUES `+
+			s.valueLists(2, len(part)/2)+`)) AS v`+join)
+		args = append(args, part)
+	}
+	return queries, args
+}
+
+// activitiesInsert writes activity rows from a FROM, which the caller
+// completes, that joins the activities v (activity) to their clients' rows c.
+const activitiesInsert = `INSERT INTO client_activities
+	(client_id, activity, org_id, client_uid, deactivated, import_id, age, height, weight, shoe_size)
+	SELECT c.id, v.activity, c.org_id, c.uid, c.deactivated_at IS NOT NULL, c.import_id, c.age, c.height, c.weight, c.shoe_size
+	FROM `
 
 // UpdateClient applies a partial update, and then the change of state
 // u.Active asks for, as SetClientActive makes it. It returns the previous

@@ -377,6 +377,7 @@ func TestCoachRangePages(t *testing.T) {
 		for i := range 80 {
 			c := newClient(org, fmt.Sprintf("c%d@example.com", i), func(c *roster.Client) {
 				c.CreatedBy, c.Age = coach.AccountUID, ptr(int64(50))
+				c.PreferableActivities = roster.Activities[i%2 : i%2+1]
 			})
 			if err := st.CreateClient(store.AsStaff(ctx, coach), org.ID, c); err != nil {
 				t.Fatal(err)
@@ -390,7 +391,7 @@ func TestCoachRangePages(t *testing.T) {
 			uids = append(uids, c.UID)
 		}
 		slices.Sort(uids)
-		var want []string // newest first
+		var want, running []string // newest first; of them, the Running ones
 		for i := 79; i >= 0; i-- {
 			if i > 9 && i < 75 {
 				continue
@@ -401,18 +402,28 @@ func TestCoachRangePages(t *testing.T) {
 				t.Fatal(err)
 			}
 			want = append(want, uids[i])
+			if i%2 == 0 {
+				running = append(running, uids[i])
+			}
 		}
 		ranged := []roster.Range{between(roster.FieldAge, 20, 30)}
-		for _, scoped := range []bool{false, true} {
-			f, ctx := roster.ClientFilter{Ranges: ranged, CoachUID: coach.AccountUID}, ctx
-			if scoped {
-				f.CoachUID, ctx = "", store.AsStaff(ctx, coach)
+		for _, activities := range [][]string{nil, {"Running"}} {
+			want := want
+			if activities != nil {
+				want = running
 			}
-			forward, backward := walkPages(t, fmt.Sprintf("scoped %v", scoped), 2, len(want), func(p roster.Page) (roster.FilterPage, error) {
-				return st.FilterClients(ctx, org.ID, f, p)
-			})
-			if !slices.Equal(forward, want) || !slices.Equal(backward, want) {
-				t.Errorf("scoped %v:\n forward %v\nbackward %v\n    want %v", scoped, forward, backward, want)
+			for _, scoped := range []bool{false, true} {
+				f, ctx := roster.ClientFilter{Ranges: ranged, Activities: activities, CoachUID: coach.AccountUID}, ctx
+				if scoped {
+					f.CoachUID, ctx = "", store.AsStaff(ctx, coach)
+				}
+				what := fmt.Sprintf("scoped %v, activities %v", scoped, activities)
+				forward, backward := walkPages(t, what, 2, len(want), func(p roster.Page) (roster.FilterPage, error) {
+					return st.FilterClients(ctx, org.ID, f, p)
+				})
+				if !slices.Equal(forward, want) || !slices.Equal(backward, want) {
+					t.Errorf("%s:\n forward %v\nbackward %v\n    want %v", what, forward, backward, want)
+				}
 			}
 		}
 	})

@@ -145,7 +145,7 @@ func (s *Store) insertBatch(ctx context.Context, tx *sql.Tx, batch []*createReq)
 			return nil, err
 		}
 	}
-	query, args := s.clientsInsert(batch, false)
+	query, args := s.clientsInsert(batch, false, "")
 	ids, err := s.insertClients(ctx, tx, query, args)
 	if err != nil {
 		return nil, err
@@ -185,10 +185,11 @@ func byOrg(batch []*createReq) []*createReq {
 }
 
 // clientsInsert is the INSERT of the rows of a batch's clients, returning
-// the id and uid of each row written. A create whose email or external id
-// is taken, by a client of before or by another create of the batch, is
-// left out, to be told why when it runs alone; alone, it is the error.
-func (s *Store) clientsInsert(batch []*createReq, alone bool) (string, []any) {
+// the id and uid of each row written, and the columns more given. A create
+// whose email or external id is taken, by a client of before or by another
+// create of the batch, is left out, to be told why when it runs alone;
+// alone, it is the error.
+func (s *Store) clientsInsert(batch []*createReq, alone bool, more string) (string, []any) {
 	args := make([]any, 0, len(batch)*len(insertColumns))
 	for _, r := range batch {
 		args = append(args, insertArgs(r.org, r.c)...)
@@ -198,7 +199,7 @@ func (s *Store) clientsInsert(batch []*createReq, alone bool) (string, []any) {
 		conflict = ""
 	}
 	return `INSERT INTO clients (` + strings.Join(insertColumns, ", ") + `) VALUES ` +
-		s.valueLists(len(insertColumns), len(batch)) + conflict + ` RETURNING id, uid`, args
+		s.valueLists(len(insertColumns), len(batch)) + conflict + ` RETURNING id, uid` + more, args
 }
 
 // written is what the rows of a batch's clients leave to write: the

@@ -43,8 +43,7 @@ func (s *Store) pipeCreates(ctx context.Context, batch []*createReq, alone bool)
 			return room(limit, plan, count, n)
 		})
 	}
-	query, args := s.clientsInsert(batch, alone)
-	query, args = withActivities(query, args, batch)
+	query, args := s.pipeInsert(batch, alone)
 	ids := map[string]int64{}
 	first.Queue(query, args...).Query(func(rows pgx.Rows) error {
 		var id int64
@@ -105,10 +104,14 @@ func (s *Store) pipeCreates(ctx context.Context, batch []*createReq, alone bool)
 	return w.left, nil
 }
 
-// withActivities extends the INSERT of a batch's clients to write their
-// activities too, joined by uid to the rows it returns: the rows left out
-// get none.
-func withActivities(insert string, args []any, batch []*createReq) (string, []any) {
+// pipeInsert is the INSERT of a pipeline's clients (clientsInsert),
+// extended to write their activities too, joined by uid to the rows it
+// returns (the rows left out get none): in the same statement, as a later
+// one could not read the rows before the pipeline's next round trip, and
+// one joining them again by id, in that round trip, took a fifth of the
+// creates' rate (1,854 to 2,159 creates/s against 2,655 to 2,733, with
+// two activities each, under wrk -c32).
+func (s *Store) pipeInsert(batch []*createReq, alone bool) (string, []any) {
 	var uids, activities []string
 	for _, r := range batch {
 		for _, a := range r.c.PreferableActivities {
@@ -116,11 +119,12 @@ func withActivities(insert string, args []any, batch []*createReq) (string, []an
 		}
 	}
 	if len(uids) == 0 {
-		return insert, args
+		return s.clientsInsert(batch, alone, "")
 	}
+	insert, args := s.clientsInsert(batch, alone, `, org_id, deactivated_at, import_id, age, height, weight, shoe_size`)
 	n := len(args)
-	return `WITH c AS (` + insert + `), a AS (INSERT INTO client_activities (client_id, activity)
-		SELECT c.id, v.activity FROM c JOIN unnest($` + strconv.Itoa(n+1) + `::text[], $` + strconv.Itoa(n+2) + `::text[]) AS v (uid, activity) USING (uid))
+	return `WITH c AS (` + insert + `), a AS (` + activitiesInsert + `c JOIN unnest($` + strconv.Itoa(n+1) + `::text[], $` +
+		strconv.Itoa(n+2) + `::text[]) AS v (uid, activity) USING (uid))
 		SELECT id, uid FROM c`, append(args, uids, activities)
 }
 

@@ -68,3 +68,11 @@ func (s *Store) SearchQueriesForTest(ctx context.Context, org roster.OrgID, q ro
 	page, pageArgs := s.segmentQuery(org, q, way, segmentsOf(q)[0], nil, 0, limit, walk)
 	return []SearchQuery{{"count", count, countArgs}, {fmt.Sprintf("page (%d matches)", n), page, pageArgs}}
 }
+
+// RangeWalkQueryForTest is the query of a page p of f that walks the
+// list's order, testing f's ranges on each client (see countWalks).
+func (s *Store) RangeWalkQueryForTest(org roster.OrgID, f roster.ClientFilter, p roster.Page) SearchQuery {
+	w := filterWhere(org, f, true)
+	query, args := s.filterPageQuery("", w, w.String(), w.args, p)
+	return SearchQuery{"walk", query, args}
+}

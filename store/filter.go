@@ -44,26 +44,58 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 
 // rangedFilterPage is FilterClients for a filter with ranges. Their count
 // sums the counters of the range's values (counterOf) or else reads the
-// first range's index; the page is then read the way that count makes
-// cheaper (see countWalks), so the two are queries of their own.
+// first range's index; the page is read the way that count makes cheaper
+// (see walks). The first page of a filter counts first, then reads the
+// page; the next ones, by the count remembered (rangeWays), read the page
+// with its count in one query. A coach's page is read apart
+// (coachRangePage).
 func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
-	var page roster.FilterPage
 	w := filterWhere(org, f, false)
 	count, args := `SELECT count(*) FROM `+w.fromTable()+` WHERE `+w.String(), w.args
-	if c, ok := counterOf(f); ok {
+	c, counted := counterOf(f)
+	if counted {
 		count, args = c.query([]any{org})
 	}
 	if coach := cmp.Or(f.Scope, f.CoachUID); coach != "" {
 		return s.coachRangePage(ctx, org, f, coach, count, args, p)
 	}
-	var walk bool
-	var err error
-	if page.Count, walk, err = s.countWalks(ctx, org, f, count, args, false, p.Limit); err != nil || page.Count == 0 {
+	key := rangeKey(w)
+	seen, ok := s.rangeWays.get(key)
+	if !ok {
+		size, _ := listSize(org, false)
+		if err := s.queryRow(ctx, `SELECT (`+count+`), (`+size+`)`, args...).Scan(&seen.count, &seen.size); err != nil {
+			return roster.FilterPage{}, err
+		}
+		s.rangeWays.put(key, seen)
+		page := roster.FilterPage{Count: seen.count}
+		if seen.count == 0 {
+			return page, nil
+		}
+		pw := filterWhere(org, f, walks(seen.count, seen.size, p.Limit))
+		var err error
+		page.Clients, err = s.filterPage(ctx, "", pw, pw.String(), pw.args, p, nil)
 		return page, err
 	}
-	w = filterWhere(org, f, walk)
-	page.Clients, err = s.filterPage(ctx, "", w, w.String(), w.args, p, nil)
-	return page, err
+	// The count rides on the page, its arguments after the clause's.
+	pageCount, pageArgs := count, w.args
+	if counted {
+		pageCount, pageArgs = c.query(slices.Clip(w.args))
+	}
+	var page roster.FilterPage
+	pw := filterWhere(org, f, walks(seen.count, seen.size, p.Limit))
+	var err error
+	if page.Clients, err = s.filterPage(ctx, pageCount, pw, pw.String(), pageArgs, p, &page.Count); err != nil {
+		return page, err
+	}
+	if len(page.Clients) == 0 {
+		// No row carried the count: the page is past the last match, or
+		// there is none.
+		if err := s.queryRow(ctx, count, args...).Scan(&page.Count); err != nil {
+			return page, err
+		}
+	}
+	s.rangeWays.put(key, rangeSeen{page.Count, seen.size})
+	return page, nil
 }
 
 // coachRangePage is rangedFilterPage for a filter of one coach's clients,
@@ -126,29 +158,59 @@ func walks(count, n int64, reach int) bool {
 // selects with its arguments, newest first. With a count query, each row
 // carries its value, which is scanned into n.
 func (s *Store) filterPage(ctx context.Context, count string, w *where, where string, args []any, p roster.Page, n *int64) ([]roster.Client, error) {
-	// The keyset runs on the uids of the table walked: the coach's
-	// assignments' when coachJoin leads.
-	key := "uid"
-	if w.from != "" {
-		key = "cc.client_uid"
+	query, args := s.filterPageQuery(count, w, where, args, p)
+	var lead []any
+	if count != "" {
+		lead = []any{n}
 	}
-	order, cursor := "DESC", "" // cursor: the keyset's condition on key
+	rows, err := s.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var clients []roster.Client
+	for rows.Next() {
+		var c roster.Client
+		if err := scanClient(rows, &c, lead...); err != nil {
+			return clients, err
+		}
+		clients = append(clients, c)
+	}
+	if pageOrder(p) == "ASC" { // read walking up from the cursor
+		slices.Reverse(clients)
+	}
+	return clients, rows.Err()
+}
+
+// pageOrder is the order in which the page p is read: walking down the
+// keyset after a cursor or from the start, up from a cursor before it.
+func pageOrder(p roster.Page) string {
+	if p.After == "" && p.Before != "" {
+		return "ASC"
+	}
+	return "DESC"
+}
+
+// filterPageQuery is filterPage's query, with its arguments. A page
+// before a cursor walks up from it, and filterPage puts it back in list
+// order.
+func (s *Store) filterPageQuery(count string, w *where, where string, args []any, p roster.Page) (string, []any) {
+	key, order := w.keyColumn(), pageOrder(p)
+	cursor := "" // the keyset's condition on key
 	switch {
 	case p.After != "":
 		args = append(args, p.After)
 		cursor = " < " + s.cursorParam(w, len(args))
 	case p.Before != "":
-		// Walk up from the cursor, then put the page back in list order.
 		args = append(args, p.Before)
-		cursor, order = " > "+s.cursorParam(w, len(args)), "ASC"
+		cursor = " > " + s.cursorParam(w, len(args))
 	}
 	if cursor != "" {
 		where += " AND " + key + cursor
 	}
 	cols := listColumns
-	var lead []any
 	if count != "" {
-		cols, lead = "("+count+"), "+cols, []any{n}
+		cols = "(" + count + "), " + cols
 	}
 	from := w.fromTable()
 	if w.assignments > 0 {
@@ -162,24 +224,8 @@ func (s *Store) filterPage(ctx context.Context, count string, w *where, where st
 			WHERE coach_uid = %s AND counted = TRUE%s ORDER BY client_uid %s LIMIT $%d) cc CROSS JOIN clients`,
 			w.coach, cursor, order, len(args))
 	}
-	rows, err := s.query(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s %s LIMIT %s`,
-		cols, from, where, key, order, s.limit(&args, p.Limit)), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var clients []roster.Client
-	for rows.Next() {
-		var c roster.Client
-		if err := scanClient(rows, &c, lead...); err != nil {
-			return clients, err
-		}
-		clients = append(clients, c)
-	}
-	if order == "ASC" {
-		slices.Reverse(clients)
-	}
-	return clients, rows.Err()
+	return fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s %s LIMIT %s`,
+		cols, from, where, key, order, s.limit(&args, p.Limit)), args
 }
 
 // countQuery returns a query for the number of clients matching f, and its
@@ -215,11 +261,11 @@ func (s *Store) limit(args *[]any, n int) string {
 // list's order, testing f's ranges on each client (see where.walk).
 func filterWhere(org roster.OrgID, f roster.ClientFilter, walk bool) *where {
 	w := newWhere("org_id", org)
+	w.walk = walk
 	w.and(deactivatedCond(false))
 	w.and(visible)
 	w.filter(f)
 	w.activeCoach()
-	w.walk = walk
 	return w
 }
 
@@ -262,6 +308,10 @@ func (w *where) filter(f roster.ClientFilter) {
 	for _, r := range f.Ranges {
 		w.rangeCond(r)
 	}
+	if len(f.Activities) == 1 && w.walk && w.from == "" {
+		w.walkActivity(f.Activities[0])
+		return
+	}
 	if len(f.Activities) > 0 {
 		in := make([]string, len(f.Activities))
 		for i, a := range f.Activities {
@@ -273,6 +323,35 @@ func (w *where) filter(f roster.ClientFilter) {
 		w.and(`EXISTS (SELECT 1 FROM client_activities a WHERE a.client_id = clients.id AND a.activity IN (` +
 			strings.Join(in, ", ") + `))`)
 	}
+}
+
+// walkActivity makes w walk the rows of one activity along
+// client_activities_walk (migration 26), in uid order, instead of the
+// organization's clients: each row holds what its client must be for the
+// page, active, visible and within w's ranges, which are tested on the
+// index, and only the clients that pass are looked up. The row's columns
+// are named as the client's, so visible and the ranges' conditions read
+// the same on both; the client's are tested again on the few looked up.
+// CROSS JOIN keeps the walk first on SQLite.
+func (w *where) walkActivity(activity string) {
+	conds := []string{"org_id = $1", "activity = " + w.arg(activity), "deactivated = FALSE", visible}
+	for _, i := range w.ranges {
+		conds = append(conds, w.conds[i])
+	}
+	w.from = `(SELECT client_id, client_uid FROM client_activities WHERE ` + strings.Join(conds, " AND ") + `) a CROSS JOIN clients`
+	w.and("clients.id = a.client_id")
+}
+
+// keyColumn is the column of the keyset that a page of w walks: the uids
+// of the table its FROM leads with.
+func (w *where) keyColumn() string {
+	switch {
+	case w.from == coachJoin:
+		return "cc.client_uid"
+	case w.from != "":
+		return "a.client_uid"
+	}
+	return "uid"
 }
 
 // rangeCond adds r's bounds to w. A whole-number column is compared with

@@ -321,16 +321,7 @@ func TestRangeCountersFollowChanges(t *testing.T) {
 		ctx := context.Background()
 		org, other := storetest.NewOrg(t, st, "Enterprise"), storetest.NewOrg(t, st, "Enterprise")
 		all, admin := rangeFixture(t, st, org, other)
-		later := time.Now().AddDate(1, 0, 0)
-		var uids []string
-		for i, c := range all {
-			if err := changeRanged(ctx, st, org.ID, i, c, later); err != nil {
-				t.Fatalf("change %d: %v", i%6, err)
-			}
-			if i%6 != 5 {
-				uids = append(uids, c.UID)
-			}
-		}
+		uids := changeAllRanged(t, st, org.ID, all)
 		imported := importable(org, 12, func(i int, c *roster.Client) {
 			c.Age, c.Weight, c.PreferableActivities = ptr(int64(20+i%3)), ptr(57.25+float64(i%2)), []string{"Running"}
 		})
@@ -350,6 +341,22 @@ func TestRangeCountersFollowChanges(t *testing.T) {
 		}
 		assertRangeCounts(t, st, org, uids, rangeFilters(admin))
 	})
+}
+
+// changeAllRanged changes each client of rangeFixture's all by
+// changeRanged and returns the uids of those it did not delete.
+func changeAllRanged(t *testing.T, st *store.Store, org roster.OrgID, all []roster.Client) (uids []string) {
+	t.Helper()
+	later := time.Now().AddDate(1, 0, 0)
+	for i, c := range all {
+		if err := changeRanged(context.Background(), st, org, i, c, later); err != nil {
+			t.Fatalf("change %d: %v", i%6, err)
+		}
+		if i%6 != 5 {
+			uids = append(uids, c.UID)
+		}
+	}
+	return uids
 }
 
 // changeRanged changes the client c, the i-th of its fixture, one of six
@@ -460,5 +467,211 @@ func TestRangeCountersLeaveNoRows(t *testing.T) {
 			t.Errorf("%d rows of weight counters summing to %d, want 2 rows of 1", rows, total)
 		}
 		assertFilterCount(t, st, org, roster.ClientFilter{Ranges: []roster.Range{between(roster.FieldWeight, 89.9, 89.9)}}, 1)
+	})
+}
+
+// TestActivityWalk checks the page of one activity with ranges that walks
+// the list's order (migration 26). It walks the activity's rows along
+// client_activities_walk, in order without sorting, and looks clients up
+// by their ids alone. The rows hold what they must of their clients after
+// every change of changeRanged, a client created deactivated and an
+// import, and after migration 26 is rolled back and run anew; the pages
+// list what Go lists.
+func TestActivityWalk(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org, other := storetest.NewOrg(t, st, "Enterprise"), storetest.NewOrg(t, st, "Enterprise")
+		all, _ := rangeFixture(t, st, org, other)
+		uids := changeAllRanged(t, st, org.ID, all)
+		gone := newClient(org, "gone@example.com", func(c *roster.Client) {
+			c.Age, c.PreferableActivities, c.DeactivatedAt = ptr(int64(20)), []string{"Running"}, ptr(time.Now().UTC())
+		})
+		if err := st.CreateClient(ctx, org.ID, gone); err != nil {
+			t.Fatal(err)
+		}
+		imported := importable(org, 30, func(i int, c *roster.Client) {
+			c.Age, c.Height, c.Weight = ptr(int64(18+i%9)), ptr(170+float64(i%5)), ptr(60+float64(i%10))
+			c.PreferableActivities = roster.Activities[i%2*2 : i%2*2+2]
+		})
+		if err := st.ImportClients(ctx, org.ID, len(imported), from(imported), nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range append(imported, gone) {
+			uids = append(uids, c.UID)
+		}
+		assertActivityRows(t, st, org.ID, uids)
+		// Rolled back and run anew, the migration fills the rows in.
+		if err := st.MigrateDownTo(ctx, 25, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Migrate(ctx, quiet); err != nil {
+			t.Fatal(err)
+		}
+		assertActivityRows(t, st, org.ID, uids)
+
+		var clients []roster.Client
+		for _, uid := range uids {
+			c, err := st.Client(ctx, org.ID, uid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Note = nil
+			clients = append(clients, c)
+		}
+		active := int64(len(storetest.Listed(clients, roster.ClientQuery{})))
+		if st.Engine() == "postgres" {
+			// Planned with statistics, as a running deployment's tables are.
+			if _, err := st.DBForTest().ExecContext(ctx, "VACUUM ANALYZE clients, client_activities"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range []roster.ClientFilter{
+			{Ranges: []roster.Range{between(roster.FieldAge, 18, 30)}, Activities: []string{"Running"}},
+			{Ranges: []roster.Range{between(roster.FieldAge, 18, open), between(roster.FieldWeight, open, 100)}, Activities: []string{"Vertical Jump"}},
+			{Ranges: []roster.Range{between(roster.FieldHeight, 150, 200)}, Activities: []string{"Running"}, Gender: "female"},
+		} {
+			what := describe(roster.ClientQuery{ClientFilter: f})
+			walk := st.RangeWalkQueryForTest(org.ID, f, roster.Page{Limit: 1, After: uids[0]})
+			plan := explain(t, st, walk.SQL, walk.Args)
+			if !walksActivity(st, plan) {
+				t.Errorf("%s: the walk does not read client_activities_walk alone and clients by id:\n%s", what, plan)
+			}
+			want := storetest.Listed(clients, roster.ClientQuery{ClientFilter: f})
+			// A page of one walks when count² > clients (see walks).
+			if n := int64(len(want)); n*n <= active {
+				t.Fatalf("%s: %d matches of %d clients; a page of one would not walk", what, n, active)
+			}
+			forward, backward := filterWalk(t, st, org.ID, f, 1, len(want))
+			if !slices.Equal(forward, want) || !slices.Equal(backward, want) {
+				t.Errorf("%s:\n forward %v\nbackward %v\n    want %v", what, forward, backward, want)
+			}
+		}
+	})
+}
+
+// walksActivity reports whether a plan walks client_activities_walk in
+// order and looks clients up by id, without sorting.
+func walksActivity(st *store.Store, plan string) bool {
+	if st.Engine() == "postgres" {
+		return regexp.MustCompile(`Index (Only )?Scan (Backward )?using client_activities_walk on client_activities`).MatchString(plan) &&
+			regexp.MustCompile(`Index Scan using clients_pkey on clients`).MatchString(plan) && !sorts(plan)
+	}
+	return strings.Contains(plan, "SEARCH client_activities USING COVERING INDEX client_activities_walk ") &&
+		strings.Contains(plan, "SEARCH clients USING INTEGER PRIMARY KEY (rowid=?)") && !sorts(plan)
+}
+
+// assertActivityRows checks that client_activities holds, for each of the
+// organization's clients uids, one row for each of its activities, with
+// the client's organization, uid, state, import and range values.
+func assertActivityRows(t *testing.T, st *store.Store, org roster.OrgID, uids []string) {
+	t.Helper()
+	ctx := context.Background()
+	var stale int
+	if err := st.DBForTest().QueryRowContext(ctx, `SELECT count(*) FROM client_activities a JOIN clients c ON c.id = a.client_id
+		WHERE a.org_id <> c.org_id OR a.client_uid <> c.uid OR a.deactivated <> (c.deactivated_at IS NOT NULL)
+			OR a.import_id IS DISTINCT FROM c.import_id OR a.age IS DISTINCT FROM c.age OR a.height IS DISTINCT FROM c.height
+			OR a.weight IS DISTINCT FROM c.weight OR a.shoe_size IS DISTINCT FROM c.shoe_size`).Scan(&stale); err != nil {
+		t.Fatal(err)
+	}
+	if stale != 0 {
+		t.Errorf("%d activity rows differ from their clients", stale)
+	}
+	rows, err := st.DBForTest().QueryContext(ctx, `SELECT client_uid, activity FROM client_activities WHERE org_id = $1`, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string][]string{}
+	for rows.Next() {
+		var uid, activity string
+		if err := rows.Scan(&uid, &activity); err != nil {
+			t.Fatal(err)
+		}
+		got[uid] = append(got[uid], activity)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, uid := range uids {
+		c, err := st.Client(ctx, org, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := slices.Sorted(slices.Values(c.PreferableActivities))
+		if have := slices.Sorted(slices.Values(got[uid])); !slices.Equal(have, want) {
+			t.Errorf("client %s: activity rows %v; want %v", uid, have, want)
+		}
+		delete(got, uid)
+	}
+	if len(got) > 0 {
+		t.Errorf("activity rows of clients not stored: %v", got)
+	}
+}
+
+// TestRangeWayOfAMovedCount reads a page of a range filter, which
+// remembers its count, then deactivates all but two of its matches: the
+// next pages, read the way the old count chose until a page brings the
+// new one back, list what Go lists with the new count, an empty page
+// past the last match included.
+func TestRangeWayOfAMovedCount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		var uids []string // newest first
+		for i := range 40 {
+			c := newClient(org, fmt.Sprintf("m%d@example.com", i), func(c *roster.Client) {
+				c.Age, c.PreferableActivities = ptr(int64(20+i%20)), []string{"Running"}
+			})
+			if err := st.CreateClient(ctx, org.ID, c); err != nil {
+				t.Fatal(err)
+			}
+			uids = append([]string{c.UID}, uids...)
+		}
+		for _, f := range []roster.ClientFilter{
+			{Ranges: []roster.Range{between(roster.FieldAge, 20, 39)}},
+			{Ranges: []roster.Range{between(roster.FieldAge, 20, 39)}, Activities: []string{"Running"}},
+		} {
+			what := describe(roster.ClientQuery{ClientFilter: f})
+			page := func(p roster.Page) roster.FilterPage {
+				t.Helper()
+				p.Limit = 5
+				got, err := st.FilterClients(ctx, org.ID, f, p)
+				if err != nil {
+					t.Fatalf("%s %+v: %v", what, p, err)
+				}
+				return got
+			}
+			if got := page(roster.Page{}); got.Count != 40 || len(got.Clients) != 5 {
+				t.Fatalf("%s: first page of %d, count %d; want 5 of 40", what, len(got.Clients), got.Count)
+			}
+			for _, uid := range uids[1 : len(uids)-1] {
+				if err := deactivate(st, org.ID, uid); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, tc := range []struct {
+				p    roster.Page
+				want []string
+			}{
+				{roster.Page{}, []string{uids[0], uids[39]}},
+				{roster.Page{After: uids[0]}, []string{uids[39]}},
+				{roster.Page{After: uids[39]}, nil},
+				{roster.Page{Before: uids[39]}, []string{uids[0]}},
+			} {
+				got := page(tc.p)
+				var listed []string
+				for _, c := range got.Clients {
+					listed = append(listed, c.UID)
+				}
+				if got.Count != 2 || !slices.Equal(listed, tc.want) {
+					t.Errorf("%s %+v: %v, count %d; want %v, count 2", what, tc.p, listed, got.Count, tc.want)
+				}
+			}
+			for _, uid := range uids[1 : len(uids)-1] {
+				if _, err := st.SetClientActive(ctx, org.ID, roster.ClientRef{UID: uid}, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 	})
 }

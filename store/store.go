@@ -45,8 +45,9 @@ type Store struct {
 	stmts      sync.Map     // (database, query text) → *sql.Stmt, on SQLite
 	writeStmts atomic.Int32 // of stmts, those on wdb
 	clock      func() time.Time
-	caches     *caches // verified credentials and clients (see authcache.go)
-	path       string  // SQLite's database file; "" on PostgreSQL
+	caches     *caches    // verified credentials and clients (see authcache.go)
+	rangeWays  *rangeWays // how pages of filters with ranges were read last (rangeways.go)
+	path       string     // SQLite's database file; "" on PostgreSQL
 
 	extraMigrations fstest.MapFS // tests' own, beside the embedded ones (see export_migrate_test.go)
 }
@@ -121,7 +122,8 @@ func openPostgres(ctx context.Context, url string, t PostgresTimeouts) (*Store, 
 	db := stdlib.OpenDBFromPool(pool)
 	mdb := stdlib.OpenDB(*mcfg)
 	mdb.SetMaxIdleConns(0)
-	s := &Store{rdb: db, wdb: db, mdb: mdb, pool: pool, postgres: true, clock: time.Now, caches: newCaches(url)}
+	s := &Store{rdb: db, wdb: db, mdb: mdb, pool: pool, postgres: true, clock: time.Now, caches: newCaches(url),
+		rangeWays: newRangeWays()}
 	// Batches of creates in flight at once: two overlap one's commit with
 	// the next one's statements. More make smaller batches, and more
 	// statements and commits for as many creates: measured under wrk -c32,
@@ -168,7 +170,8 @@ func openSQLite(ctx context.Context, dir string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
-	s := &Store{rdb: rdb, wdb: wdb, mdb: wdb, batch: newBatcher(wdb), clock: time.Now, caches: newCaches(""), path: path}
+	s := &Store{rdb: rdb, wdb: wdb, mdb: wdb, batch: newBatcher(wdb), clock: time.Now, caches: newCaches(""), path: path,
+		rangeWays: newRangeWays()}
 	// Two batches of creates: one is written while the other gathers.
 	s.creates = newCreates(s, 2)
 	// The first connection turns a new database to WAL, which takes a lock
