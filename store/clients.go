@@ -373,6 +373,13 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 			if err := s.insertActivities(ctx, tx, old.id, after.activities); err != nil {
 				return err
 			}
+			if len(old.coaches) > 0 {
+				// What the client's assignments hold of its activities.
+				if _, err := tx.ExecContext(ctx, `UPDATE client_coaches SET activity_bits = $2 WHERE client_id = $1`,
+					old.id, activityBits(after.activities)); err != nil {
+					return err
+				}
+			}
 		}
 		if u.Active != nil && *u.Active == old.deactivated {
 			if after, err = s.writeActive(ctx, tx, org, after, *u.Active, now); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -176,6 +177,7 @@ func TestCoachCountersFollowChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		assertCoachCounts(t, st, org, scoped, wide)
+		assertAssignmentRows(t, st, org.ID)
 
 		counted := coachCounters(t, st, org.ID)
 		if len(counted) == 0 {
@@ -193,6 +195,8 @@ func TestCoachCountersFollowChanges(t *testing.T) {
 		if recounted := coachCounters(t, st, org.ID); !maps.Equal(recounted, counted) {
 			t.Errorf("migration 25 counted\n%v\nthe changes left\n%v", recounted, counted)
 		}
+		assertAssignmentRows(t, st, org.ID) // as migration 27 filled them
+		assertCoachCounts(t, st, org, scoped, wide)
 
 		// A coach leaves by removal, another by deleting their account.
 		if err := st.RemoveStaff(ctx, org.ID, wide.AccountUID); err != nil {
@@ -407,6 +411,20 @@ func TestCoachRangePages(t *testing.T) {
 			}
 		}
 		ranged := []roster.Range{between(roster.FieldAge, 20, 30)}
+		assertAssignmentRows(t, st, org.ID)
+		if st.Engine() == "postgres" {
+			// Planned with statistics, as a running deployment's tables are.
+			if _, err := st.DBForTest().ExecContext(ctx, "VACUUM ANALYZE clients, client_coaches"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The walk tests the activity and the range on the assignments'
+		// index, and looks up only the clients that pass.
+		walk := st.RangeWalkQueryForTest(org.ID, roster.ClientFilter{Ranges: ranged, Activities: []string{"Running"},
+			CoachUID: coach.AccountUID}, roster.Page{Limit: 2, After: uids[40]})
+		if plan := explain(t, st, walk.SQL, walk.Args); !walksAssignments(st, plan) {
+			t.Errorf("the walk does not test the assignments on client_coaches_coach alone:\n%s", plan)
+		}
 		for _, activities := range [][]string{nil, {"Running"}} {
 			want := want
 			if activities != nil {
@@ -427,4 +445,66 @@ func TestCoachRangePages(t *testing.T) {
 			}
 		}
 	})
+}
+
+// assertAssignmentRows checks that each assignment of the organization's
+// clients holds what it must of its client (migration 27): the bits of its
+// activities, in roster.Activities' order, and its range values.
+func assertAssignmentRows(t *testing.T, st *store.Store, org roster.OrgID) {
+	t.Helper()
+	ctx := context.Background()
+	var stale int
+	if err := st.DBForTest().QueryRowContext(ctx, `SELECT count(*) FROM client_coaches cc JOIN clients c ON c.id = cc.client_id
+		WHERE cc.client_age IS DISTINCT FROM c.age OR cc.client_height IS DISTINCT FROM c.height
+			OR cc.client_weight IS DISTINCT FROM c.weight OR cc.client_shoe_size IS DISTINCT FROM c.shoe_size`).Scan(&stale); err != nil {
+		t.Fatal(err)
+	}
+	if stale != 0 {
+		t.Errorf("%d assignments' range values differ from their clients'", stale)
+	}
+	rows, err := st.DBForTest().QueryContext(ctx, `SELECT cc.client_uid, cc.activity_bits FROM client_coaches cc
+		JOIN clients c ON c.id = cc.client_id WHERE c.org_id = $1`, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for ; rows.Next(); n++ {
+		var uid string
+		var bits int64
+		if err := rows.Scan(&uid, &bits); err != nil {
+			t.Fatal(err)
+		}
+		c, err := st.Client(ctx, org, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int64
+		for _, a := range c.PreferableActivities {
+			want |= 1 << slices.Index(roster.Activities, a)
+		}
+		if bits != want {
+			t.Errorf("client %s, activities %v: assignment holds bits %b; want %b", uid, c.PreferableActivities, bits, want)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Error("no assignment")
+	}
+}
+
+// walksAssignments reports whether a plan of a coach's page reads the
+// coach's assignments through client_coaches_coach alone, testing the
+// activity and the range there (on SQLite a covering index, on
+// PostgreSQL an index-only scan), and the clients by id.
+func walksAssignments(st *store.Store, plan string) bool {
+	if st.Engine() == "postgres" {
+		return regexp.MustCompile(`Index Only Scan (Backward )?using client_coaches_coach on client_coaches cc`).MatchString(plan) &&
+			strings.Contains(plan, "(client_age >= ") && strings.Contains(plan, "(activity_bits & ") &&
+			strings.Contains(plan, "Index Scan using clients_pkey on clients")
+	}
+	return strings.Contains(plan, "SEARCH cc USING COVERING INDEX client_coaches_coach ") &&
+		strings.Contains(plan, "SEARCH clients USING INTEGER PRIMARY KEY (rowid=?)")
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -61,9 +62,10 @@ func (s *Store) SetCoach(ctx context.Context, org roster.OrgID, clientUID, coach
 		change := `DELETE FROM client_coaches WHERE client_id = $1 AND coach_uid = $2`
 		args := []any{c.id, coachUID}
 		if assigned {
-			change = `INSERT INTO client_coaches (client_id, coach_uid, client_uid, counted) VALUES ($1, $2, $3, $4)
+			change = `INSERT INTO client_coaches (` + assignmentColumns + `)
+				SELECT c.id, $2, c.uid, $3, ` + assignmentValues + ` FROM clients c WHERE c.id = $1
 				ON CONFLICT DO NOTHING`
-			args = append(args, clientUID, !c.deactivated)
+			args = append(args, !c.deactivated)
 		}
 		n, err := rowsAffected(tx.ExecContext(ctx, change, args...))
 		if coaches = c.coaches; err != nil || n == 0 {
@@ -230,6 +232,38 @@ func groups(as []assignment) []*coachGroup {
 	return gs
 }
 
+// activityBits is the set of activities as client_coaches.activities
+// holds it (migration 27): a bit for each of roster.Activities, the
+// first the lowest, in the list's order, which only grows at its end.
+func activityBits(activities []string) int64 {
+	var bits int64
+	for _, a := range activities {
+		if i := slices.Index(roster.Activities, a); i >= 0 {
+			bits |= 1 << i
+		}
+	}
+	return bits
+}
+
+// activityBitsOf is SQL for activityBits of the activity rows of the
+// client whose id is the expression given.
+func activityBitsOf(client string) string {
+	cases := make([]string, len(roster.Activities))
+	for i, a := range roster.Activities {
+		cases[i] = fmt.Sprintf("WHEN %s THEN %d", quote(a), int64(1)<<i)
+	}
+	return `(SELECT COALESCE(SUM(CASE a.activity ` + strings.Join(cases, " ") + ` ELSE 0 END), 0)
+		FROM client_activities a WHERE a.client_id = ` + client + `)`
+}
+
+// assignmentColumns are the columns of an assignment, and assignmentValues
+// what an INSERT ... SELECT FROM clients c writes in the last five, from
+// the client's rows (migration 27).
+const assignmentColumns = `client_id, coach_uid, client_uid, counted, activity_bits, client_age, client_height, client_weight,
+	client_shoe_size`
+
+var assignmentValues = activityBitsOf("c.id") + `, c.age, c.height, c.weight, c.shoe_size`
+
 // assignmentsInserts are the INSERTs of assignments, one for each
 // organization and coach, each with its arguments. The coach must still be
 // an Admin of the organization when the rows are written, not only when
@@ -241,8 +275,8 @@ func groups(as []assignment) []*coachGroup {
 // removes it first, waits for the assignments, and then finds them.
 func (s *Store) assignmentsInserts(as []assignment) (queries []string, args [][]any) {
 	for _, g := range groups(as) {
-		queries = append(queries, `INSERT INTO client_coaches (client_id, coach_uid, client_uid, counted)
-			SELECT c.id, a.uid, c.uid, c.deactivated_at IS NULL AND c.import_id IS NULL
+		queries = append(queries, `INSERT INTO client_coaches (`+assignmentColumns+`)
+			SELECT c.id, a.uid, c.uid, c.deactivated_at IS NULL AND c.import_id IS NULL, `+assignmentValues+`
 			FROM accounts a JOIN memberships m ON m.account_id = a.id CROSS JOIN clients c
 			WHERE a.uid = $1 AND m.org_id = $2 AND m.role = '`+roster.RoleAdmin+`'
 				AND c.org_id = $2 AND c.id IN (`+placeholders(3, len(g.clients))+`)`+s.keyShare("m"))

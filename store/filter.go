@@ -45,35 +45,35 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 // rangedFilterPage is FilterClients for a filter with ranges. Their count
 // sums the counters of the range's values (counterOf) or else reads the
 // first range's index; the page is read the way that count makes cheaper
-// (see walks). The first page of a filter counts first, then reads the
+// (rangedPage). The first page of a filter counts first, then reads the
 // page; the next ones, by the count remembered (rangeWays), read the page
-// with its count in one query. A coach's page is read apart
-// (coachRangePage).
+// with its count in one query.
 func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
+	var page roster.FilterPage
 	w := filterWhere(org, f, false)
 	count, args := `SELECT count(*) FROM `+w.fromTable()+` WHERE `+w.String(), w.args
 	c, counted := counterOf(f)
 	if counted {
 		count, args = c.query([]any{org})
 	}
-	if coach := cmp.Or(f.Scope, f.CoachUID); coach != "" {
-		return s.coachRangePage(ctx, org, f, coach, count, args, p)
-	}
 	key := rangeKey(w)
 	seen, ok := s.rangeWays.get(key)
 	if !ok {
-		size, _ := listSize(org, false)
-		if err := s.queryRow(ctx, `SELECT (`+count+`), (`+size+`)`, args...).Scan(&seen.count, &seen.size); err != nil {
-			return roster.FilterPage{}, err
+		// The clients the page could walk: a coach's, or the organization's.
+		size, _ := listSize(org, false) // of the organization $1 alone
+		sizeArgs := args
+		if coach := cmp.Or(f.Scope, f.CoachUID); coach != "" {
+			size, sizeArgs = counter{dim: coachDim(coach) + coachTotal.dim}.query(args)
+		}
+		if err := s.queryRow(ctx, `SELECT (`+count+`), (`+size+`)`, sizeArgs...).Scan(&seen.count, &seen.size); err != nil {
+			return page, err
 		}
 		s.rangeWays.put(key, seen)
-		page := roster.FilterPage{Count: seen.count}
-		if seen.count == 0 {
+		if page.Count = seen.count; page.Count == 0 {
 			return page, nil
 		}
-		pw := filterWhere(org, f, walks(seen.count, seen.size, p.Limit))
 		var err error
-		page.Clients, err = s.filterPage(ctx, "", pw, pw.String(), pw.args, p, nil)
+		page.Clients, err = s.rangedPage(ctx, org, f, seen, p, "", nil, nil)
 		return page, err
 	}
 	// The count rides on the page, its arguments after the clause's.
@@ -81,10 +81,8 @@ func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster
 	if counted {
 		pageCount, pageArgs = c.query(slices.Clip(w.args))
 	}
-	var page roster.FilterPage
-	pw := filterWhere(org, f, walks(seen.count, seen.size, p.Limit))
 	var err error
-	if page.Clients, err = s.filterPage(ctx, pageCount, pw, pw.String(), pageArgs, p, &page.Count); err != nil {
+	if page.Clients, err = s.rangedPage(ctx, org, f, seen, p, pageCount, pageArgs, &page.Count); err != nil {
 		return page, err
 	}
 	if len(page.Clients) == 0 {
@@ -98,36 +96,37 @@ func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster
 	return page, nil
 }
 
-// coachRangePage is rangedFilterPage for a filter of one coach's clients,
-// whose count is read by count with args. The page walks the coach's
-// assignments in uid order (see countWalks), as many as should hold the
-// page's matches twice over by the count (see where.assignments), and all
-// of them if that was too few, on PostgreSQL. Unbounded, PostgreSQL
-// reckons a range of bound parameters to hold one client in 200, so that
-// it thinks the page must read them all anyway: it did, and sorted the
-// matches, 3 ms for a coach of 1,000 clients. SQLite walks them in order
-// (coachJoin) and stops at the page's last match by itself; bounded, it
-// read the bound whole and sorted (BenchmarkScopedPage: 0.52× of the
-// Owner's range page rather than 0.57×).
-func (s *Store) coachRangePage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, coach, count string, args []any,
-	p roster.Page) (roster.FilterPage, error) {
-	var page roster.FilterPage
-	var coached int64
-	size, args := counter{dim: coachDim(coach) + coachTotal.dim}.query(args)
-	if err := s.queryRow(ctx, `SELECT (`+count+`), (`+size+`)`, args...).Scan(&page.Count, &coached); err != nil || page.Count == 0 {
-		return page, err
+// rangedPage reads the page p of f with ranges, whose count and size (of
+// the clients it could walk) were seen, the way they make cheaper: walking
+// the list's order, testing the ranges on each client, or along the first
+// range's index (see walks), with count and its arguments as filterPage
+// takes them (nil: none). A coach's page always walks the coach's
+// assignments, which test the ranges themselves (where.coachTests), on
+// PostgreSQL as many as should hold the page's matches twice over by the
+// count (where.assignments), and all of them if that was too few.
+// Unbounded, PostgreSQL reckons a range of bound parameters to hold one
+// client in 200, so that it thinks the page must read them all anyway:
+// it did, and sorted the matches, 3 ms for a coach of 1,000 clients.
+// SQLite walks them in order (coachJoin) and stops at the page's last
+// match by itself; bounded, it read the bound whole and sorted.
+func (s *Store) rangedPage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, seen rangeSeen, p roster.Page,
+	count string, args []any, n *int64) ([]roster.Client, error) {
+	coach := cmp.Or(f.Scope, f.CoachUID) != ""
+	w := filterWhere(org, f, coach || walks(seen.count, seen.size, p.Limit))
+	if args == nil {
+		args = w.args
 	}
-	w := filterWhere(org, f, true)
-	if reach := 2*int64(p.Limit)*coached/page.Count + int64(p.Limit); reach < coached && s.postgres {
-		w.assignments = int(reach)
+	if coach && s.postgres && seen.count > 0 {
+		if reach := 2*int64(p.Limit)*seen.size/seen.count + int64(p.Limit); reach < seen.size {
+			w.assignments = int(reach)
+		}
 	}
-	var err error
-	page.Clients, err = s.filterPage(ctx, "", w, w.String(), w.args, p, nil)
-	if err == nil && len(page.Clients) < p.Limit && w.assignments > 0 {
+	clients, err := s.filterPage(ctx, count, w, w.String(), args, p, n)
+	if err == nil && len(clients) < p.Limit && w.assignments > 0 {
 		w.assignments = 0
-		page.Clients, err = s.filterPage(ctx, "", w, w.String(), w.args, p, nil)
+		clients, err = s.filterPage(ctx, count, w, w.String(), args, p, n)
 	}
-	return page, err
+	return clients, err
 }
 
 // cursorParam is the placeholder $n of a keyset cursor's uid in a page of
@@ -220,7 +219,7 @@ func (s *Store) filterPageQuery(count string, w *where, where string, args []any
 		}
 		// Bound, so that the statement is the same whatever the number.
 		args = append(args, w.assignments)
-		from = fmt.Sprintf(`(SELECT client_id, client_uid, coach_uid, counted FROM client_coaches
+		from = fmt.Sprintf(`(SELECT `+assignmentColumns+` FROM client_coaches
 			WHERE coach_uid = %s AND counted = TRUE%s ORDER BY client_uid %s LIMIT $%d) cc CROSS JOIN clients`,
 			w.coach, cursor, order, len(args))
 	}
@@ -308,7 +307,11 @@ func (w *where) filter(f roster.ClientFilter) {
 	for _, r := range f.Ranges {
 		w.rangeCond(r)
 	}
-	if len(f.Activities) == 1 && w.walk && w.from == "" {
+	if w.from == coachJoin {
+		w.coachTests(f.Activities)
+		return
+	}
+	if len(f.Activities) == 1 && w.walk {
 		w.walkActivity(f.Activities[0])
 		return
 	}
@@ -322,6 +325,20 @@ func (w *where) filter(f roster.ClientFilter) {
 		// the activity first.
 		w.and(`EXISTS (SELECT 1 FROM client_activities a WHERE a.client_id = clients.id AND a.activity IN (` +
 			strings.Join(in, ", ") + `))`)
+	}
+}
+
+// coachTests tests activities (any of them) and w's ranges on the
+// coach's assignments that coachJoin walks, which hold them in
+// client_coaches_coach (migration 27): only the clients that pass are
+// looked up. The assignment's range columns are the client's prefixed
+// client_; the client's are tested again on the few looked up.
+func (w *where) coachTests(activities []string) {
+	if len(activities) > 0 {
+		w.and("(cc.activity_bits & " + w.arg(activityBits(activities)) + ") <> 0")
+	}
+	for _, i := range w.ranges {
+		w.and("cc.client_" + w.conds[i])
 	}
 }
 

@@ -245,10 +245,11 @@ func (s *Store) insertChunk(ctx context.Context, tx *sql.Tx, org roster.OrgID, i
 	if err := s.insertMetrics(ctx, tx, createdMetrics(org, chunk, ids)); err != nil {
 		return nil, err
 	}
-	if err := s.insertAssignments(ctx, tx, createdAssignments(ctx, org, chunk, ids)); err != nil {
+	// The activities before the assignments, which hold them.
+	if err := s.insertActivitiesOf(ctx, tx, chunk, ids); err != nil {
 		return nil, err
 	}
-	return ids, s.insertActivitiesOf(ctx, tx, chunk, ids)
+	return ids, s.insertAssignments(ctx, tx, createdAssignments(ctx, org, chunk, ids))
 }
 
 // insertClients runs an INSERT of clients ... RETURNING id, uid and

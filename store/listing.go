@@ -32,7 +32,7 @@ type where struct {
 	// ranges are the places in conds of the range filters' bounds.
 	ranges []int
 	// assignments, when not 0, is how many of the coach's assignments a
-	// walk of coachJoin reads at most (see coachRangePage).
+	// walk of coachJoin reads at most (see rangedPage).
 	assignments int
 	// walk is set when the query is to walk another index than a range's
 	// (the list's order), testing the ranges on each client: their columns
