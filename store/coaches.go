@@ -232,9 +232,10 @@ func groups(as []assignment) []*coachGroup {
 	return gs
 }
 
-// activityBits is the set of activities as client_coaches.activities
+// activityBits is the set of activities as client_coaches.activity_bits
 // holds it (migration 27): a bit for each of roster.Activities, the
-// first the lowest, in the list's order, which only grows at its end.
+// first the lowest, in the list's order, which only grows at its end (a
+// 32-bit INTEGER on PostgreSQL: 31 activities at most).
 func activityBits(activities []string) int64 {
 	var bits int64
 	for _, a := range activities {

@@ -28,9 +28,10 @@ const maxRangeWays = 4096
 func newRangeWays() *rangeWays { return &rangeWays{seen: map[string]rangeSeen{}} }
 
 // rangeKey is the key of a filter's pages in rangeWays: its clause,
-// counted the same way whatever the cursor, with its arguments.
+// counted the same way whatever the cursor, with its arguments, each
+// written as Go would (%#v), so that no two lists of them read alike.
 func rangeKey(w *where) string {
-	return w.String() + "\x00" + fmt.Sprint(w.args...)
+	return w.String() + "\x00" + fmt.Sprintf("%#v", w.args)
 }
 
 func (r *rangeWays) get(key string) (rangeSeen, bool) {
