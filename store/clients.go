@@ -374,9 +374,10 @@ func (s *Store) UpdateClient(ctx context.Context, org roster.OrgID, uid string, 
 				return err
 			}
 			if len(old.coaches) > 0 {
-				// What the client's assignments hold of its activities.
-				if _, err := tx.ExecContext(ctx, `UPDATE client_coaches SET activity_bits = $2 WHERE client_id = $1`,
-					old.id, activityBits(after.activities)); err != nil {
+				// What the client's assignments hold of its activities, from
+				// its activity rows as an assignment's insert takes them.
+				if _, err := tx.ExecContext(ctx, `UPDATE client_coaches SET activity_bits = `+activityBitsOf("$1")+`
+					WHERE client_id = $1`, old.id); err != nil {
 					return err
 				}
 			}

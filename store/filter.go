@@ -51,15 +51,11 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
 	var page roster.FilterPage
 	w := filterWhere(org, f, false)
-	count, args := `SELECT count(*) FROM `+w.fromTable()+` WHERE `+w.String(), w.args
-	c, counted := counterOf(f)
-	if counted {
-		count, args = c.query([]any{org})
-	}
 	key := rangeKey(w)
 	seen, ok := s.rangeWays.get(key)
 	if !ok {
 		// The clients the page could walk: a coach's, or the organization's.
+		count, args := rangeCount(w, f, true)
 		size, _ := listSize(org, false) // of the organization $1 alone
 		sizeArgs := args
 		if coach := cmp.Or(f.Scope, f.CoachUID); coach != "" {
@@ -76,24 +72,39 @@ func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster
 		page.Clients, err = s.rangedPage(ctx, org, f, seen, p, "", nil, nil)
 		return page, err
 	}
-	// The count rides on the page, its arguments after the clause's.
-	pageCount, pageArgs := count, w.args
-	if counted {
-		pageCount, pageArgs = c.query(slices.Clip(w.args))
-	}
+	// The count rides on the page.
+	count, args := rangeCount(w, f, false)
 	var err error
-	if page.Clients, err = s.rangedPage(ctx, org, f, seen, p, pageCount, pageArgs, &page.Count); err != nil {
+	if page.Clients, err = s.rangedPage(ctx, org, f, seen, p, count, args, &page.Count); err != nil {
 		return page, err
 	}
 	if len(page.Clients) == 0 {
 		// No row carried the count: the page is past the last match, or
 		// there is none.
+		count, args := rangeCount(w, f, true)
 		if err := s.queryRow(ctx, count, args...).Scan(&page.Count); err != nil {
 			return page, err
 		}
 	}
 	s.rangeWays.put(key, rangeSeen{page.Count, seen.size})
 	return page, nil
+}
+
+// rangeCount returns the query of the number of clients that f, whose
+// clause is w, matches, with its arguments: a counter's (counterOf) or
+// else a count along the first range's index. A counter's query takes the
+// organization alone of w's arguments when alone (PostgreSQL refuses
+// arguments a query does not use), or else all of them first, to ride on
+// a page of w.
+func rangeCount(w *where, f roster.ClientFilter, alone bool) (string, []any) {
+	c, ok := counterOf(f)
+	switch {
+	case ok && alone:
+		return c.query([]any{w.args[0]})
+	case ok:
+		return c.query(slices.Clip(w.args))
+	}
+	return `SELECT count(*) FROM ` + w.fromTable() + ` WHERE ` + w.String(), w.args
 }
 
 // rangedPage reads the page p of f with ranges, whose count and size (of
