@@ -79,6 +79,12 @@ func TestClientCacheInvalidation(t *testing.T) {
 				}
 				for i, st := range stores {
 					st.AwaitAuthCache(t)
+					// A notification of the writes above may still be on its way
+					// (one sent while the listener started is not awaited), and
+					// would drop the copy read next.
+					if err := st.SyncAuth(ctx); err != nil {
+						t.Fatal(err)
+					}
 					if _, err := st.Client(ctx, org.ID, cl.UID); err != nil {
 						t.Fatal(err)
 					}

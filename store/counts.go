@@ -39,9 +39,11 @@ const counterSlots = 32
 func counterSum(dim, value string) string { return countersSum(dim, "= "+value) }
 
 // countersSum is a query for the sum of the organization $1's counters of
-// dim whose value meets cond.
+// dim whose value meets cond. PostgreSQL sums bigints as numeric, which
+// pgx reads through a big.Int on every row a count rides on (a twentieth
+// of a filter page's CPU in Roster): the cast makes it a bigint again.
 func countersSum(dim, cond string) string {
-	return `SELECT COALESCE(SUM(n), 0) FROM client_count_slots WHERE org_id = $1 AND dim = ` + dim + ` AND value ` + cond
+	return `SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM client_count_slots WHERE org_id = $1 AND dim = ` + dim + ` AND value ` + cond
 }
 
 // deactivatedCount is an expression for the number of deactivated clients

@@ -76,3 +76,8 @@ func (s *Store) RangeWalkQueryForTest(org roster.OrgID, f roster.ClientFilter, p
 	query, args := s.filterPageQuery("", w, w.String(), w.args, p)
 	return SearchQuery{"walk", query, args}
 }
+
+// RangeKeyForTest is rangeKey of a clause with args.
+func RangeKeyForTest(args ...any) string {
+	return rangeKey(&where{conds: []string{"org_id = $1"}, args: args})
+}

@@ -608,6 +608,26 @@ func assertActivityRows(t *testing.T, st *store.Store, org roster.OrgID, uids []
 	}
 }
 
+// TestRangeKeysDiffer: no two different lists of a filter's arguments
+// share a key in rangeWays, whatever their types and however their
+// strings read.
+func TestRangeKeysDiffer(t *testing.T) {
+	lists := [][]any{
+		{roster.OrgID(1)}, {int64(1)}, {1.0}, {"1"}, {roster.OrgID(1), "a"}, {roster.OrgID(1), "a", "b"},
+		{roster.OrgID(1), "a string b"}, {roster.OrgID(1), "a b"}, {roster.OrgID(1), int64(30), int64(34)},
+		{roster.OrgID(1), int64(303), int64(4)}, {roster.OrgID(1), 30.5}, {roster.OrgID(1), 30.25},
+		{roster.OrgID(12)}, {roster.OrgID(1), true},
+	}
+	seen := map[string]int{}
+	for i, args := range lists {
+		key := store.RangeKeyForTest(args...)
+		if j, ok := seen[key]; ok {
+			t.Errorf("%#v and %#v share the key %q", lists[j], args, key)
+		}
+		seen[key] = i
+	}
+}
+
 // TestRangeWayOfAMovedCount reads a page of a range filter, which
 // remembers its count, then deactivates all but two of its matches: the
 // next pages, read the way the old count chose until a page brings the
