@@ -72,7 +72,7 @@ func (s *Store) SearchQueriesForTest(ctx context.Context, org roster.OrgID, q ro
 // RangeWalkQueryForTest is the query of a page p of f that walks the
 // list's order, testing f's ranges on each client (see walks).
 func (s *Store) RangeWalkQueryForTest(org roster.OrgID, f roster.ClientFilter, p roster.Page) SearchQuery {
-	w := filterWhere(org, f, true)
+	w := s.filterWhere(org, f, true)
 	query, args := s.filterPageQuery("", w, w.String(), w.args, p)
 	return SearchQuery{"walk", query, args}
 }

@@ -21,7 +21,7 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 	if len(f.Ranges) > 0 {
 		return s.rangedFilterPage(ctx, org, f, p)
 	}
-	w := filterWhere(org, f, false)
+	w := s.filterWhere(org, f, false)
 	from, filter, filterArgs := w.fromTable(), w.String(), w.args
 	count, args := countQuery(f, from, filter, slices.Clip(filterArgs))
 	var page roster.FilterPage
@@ -50,12 +50,12 @@ func (s *Store) FilterClients(ctx context.Context, org roster.OrgID, f roster.Cl
 // with its count in one query.
 func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, p roster.Page) (roster.FilterPage, error) {
 	var page roster.FilterPage
-	w := filterWhere(org, f, false)
+	w := s.filterWhere(org, f, false)
 	key := rangeKey(w)
 	seen, ok := s.rangeWays.get(key)
 	if !ok {
 		// The clients the page could walk: a coach's, or the organization's.
-		count, args := rangeCount(w, f, true)
+		count, args := s.rangeCount(org, w, f, nil)
 		size, _ := listSize(org, false) // of the organization $1 alone
 		sizeArgs := args
 		if coach := cmp.Or(f.Scope, f.CoachUID); coach != "" {
@@ -69,19 +69,18 @@ func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster
 			return page, nil
 		}
 		var err error
-		page.Clients, err = s.rangedPage(ctx, org, f, seen, p, "", nil, nil)
+		page.Clients, err = s.rangedPage(ctx, org, f, seen, p, nil, nil)
 		return page, err
 	}
 	// The count rides on the page.
-	count, args := rangeCount(w, f, false)
 	var err error
-	if page.Clients, err = s.rangedPage(ctx, org, f, seen, p, count, args, &page.Count); err != nil {
+	if page.Clients, err = s.rangedPage(ctx, org, f, seen, p, w, &page.Count); err != nil {
 		return page, err
 	}
 	if len(page.Clients) == 0 {
 		// No row carried the count: the page is past the last match, or
 		// there is none.
-		count, args := rangeCount(w, f, true)
+		count, args := s.rangeCount(org, w, f, nil)
 		if err := s.queryRow(ctx, count, args...).Scan(&page.Count); err != nil {
 			return page, err
 		}
@@ -90,19 +89,25 @@ func (s *Store) rangedFilterPage(ctx context.Context, org roster.OrgID, f roster
 	return page, nil
 }
 
-// rangeCount returns the query of the number of clients that f, whose
-// clause is w, matches, with its arguments: a counter's (counterOf) or
-// else a count along the first range's index. A counter's query takes the
-// organization alone of w's arguments when alone (PostgreSQL refuses
-// arguments a query does not use), or else all of them first, to ride on
-// a page of w.
-func rangeCount(w *where, f roster.ClientFilter, alone bool) (string, []any) {
+// rangeCount returns the query of the number of clients of the
+// organization org that f, whose clause is w (not a walk's), matches,
+// with its arguments: a counter's (counterOf) or else a count along the
+// first range's index. Alone (page nil), a counter's query takes the
+// organization alone of w's arguments (PostgreSQL refuses arguments a
+// query does not use); to ride on a page whose arguments are page, it
+// takes them all first. A count along the index takes w's arguments,
+// which are the page's but when the page walks an activity's index on
+// PostgreSQL (where.walkActivityIndex, which binds no activity): its
+// clause is then numbered after the page's arguments.
+func (s *Store) rangeCount(org roster.OrgID, w *where, f roster.ClientFilter, page []any) (string, []any) {
 	c, ok := counterOf(f)
 	switch {
-	case ok && alone:
+	case ok && page == nil:
 		return c.query([]any{w.args[0]})
 	case ok:
-		return c.query(slices.Clip(w.args))
+		return c.query(slices.Clip(page))
+	case page != nil && !slices.Equal(page, w.args):
+		w = s.filterWhereAfter(org, f, false, page)
 	}
 	return `SELECT count(*) FROM ` + w.fromTable() + ` WHERE ` + w.String(), w.args
 }
@@ -110,8 +115,8 @@ func rangeCount(w *where, f roster.ClientFilter, alone bool) (string, []any) {
 // rangedPage reads the page p of f with ranges, whose count and size (of
 // the clients it could walk) were seen, the way they make cheaper: walking
 // the list's order, testing the ranges on each client, or along the first
-// range's index (see walks), with count and its arguments as filterPage
-// takes them (nil: none). A coach's page always walks the coach's
+// range's index (see walks), with the count of f, whose clause is w, in
+// n (w nil: no count). A coach's page always walks the coach's
 // assignments, which test the ranges themselves (where.coachTests), on
 // PostgreSQL as many as should hold the page's matches twice over by the
 // count (where.assignments), and all of them if that was too few.
@@ -121,11 +126,12 @@ func rangeCount(w *where, f roster.ClientFilter, alone bool) (string, []any) {
 // SQLite walks them in order (coachJoin) and stops at the page's last
 // match by itself; bounded, it read the bound whole and sorted.
 func (s *Store) rangedPage(ctx context.Context, org roster.OrgID, f roster.ClientFilter, seen rangeSeen, p roster.Page,
-	count string, args []any, n *int64) ([]roster.Client, error) {
+	counted *where, n *int64) ([]roster.Client, error) {
 	coach := cmp.Or(f.Scope, f.CoachUID) != ""
-	w := filterWhere(org, f, coach || walks(seen.count, seen.size, p.Limit))
-	if args == nil {
-		args = w.args
+	w := s.filterWhere(org, f, coach || walks(seen.count, seen.size, p.Limit))
+	count, args := "", w.args
+	if counted != nil {
+		count, args = s.rangeCount(org, counted, f, w.args)
 	}
 	if coach && s.postgres && seen.count > 0 {
 		if reach := 2*int64(p.Limit)*seen.size/seen.count + int64(p.Limit); reach < seen.size {
@@ -269,9 +275,19 @@ func (s *Store) limit(args *[]any, n int) string {
 // filterWhere builds the clause of f; its first argument is always the
 // organization. Deactivated clients are left out. walk: a page walks the
 // list's order, testing f's ranges on each client (see where.walk).
-func filterWhere(org roster.OrgID, f roster.ClientFilter, walk bool) *where {
+func (s *Store) filterWhere(org roster.OrgID, f roster.ClientFilter, walk bool) *where {
+	return s.filterWhereAfter(org, f, walk, nil)
+}
+
+// filterWhereAfter is filterWhere with its arguments numbered after
+// those of another clause of the query, before (nil: none), whose first
+// is the organization too.
+func (s *Store) filterWhereAfter(org roster.OrgID, f roster.ClientFilter, walk bool, before []any) *where {
 	w := newWhere("org_id", org)
-	w.walk = walk
+	if before != nil {
+		w.args = slices.Clone(before)
+	}
+	w.walk, w.postgres = walk, s.postgres
 	w.and(deactivatedCond(false))
 	w.and(visible)
 	w.filter(f)
@@ -323,7 +339,11 @@ func (w *where) filter(f roster.ClientFilter) {
 		return
 	}
 	if len(f.Activities) == 1 && w.walk {
-		w.walkActivity(f.Activities[0])
+		if w.postgres && slices.Contains(roster.Activities, f.Activities[0]) {
+			w.walkActivityIndex(f.Activities[0])
+		} else {
+			w.walkActivity(f.Activities[0])
+		}
 		return
 	}
 	if len(f.Activities) > 0 {
@@ -348,8 +368,8 @@ func (w *where) coachTests(activities []string) {
 	if len(activities) > 0 {
 		w.and("(cc.activity_bits & " + w.arg(activityBits(activities)) + ") <> 0")
 	}
-	for _, i := range w.ranges {
-		w.and("cc.client_" + w.conds[i])
+	for _, b := range w.ranges {
+		w.and(w.rangeTest(b, "cc.client_"+b.column))
 	}
 }
 
@@ -363,11 +383,24 @@ func (w *where) coachTests(activities []string) {
 // CROSS JOIN keeps the walk first on SQLite.
 func (w *where) walkActivity(activity string) {
 	conds := []string{"org_id = $1", "activity = " + w.arg(activity), "deactivated = FALSE", visible}
-	for _, i := range w.ranges {
-		conds = append(conds, w.conds[i])
+	for _, b := range w.ranges {
+		conds = append(conds, w.rangeTest(b, b.column))
 	}
 	w.from = `(SELECT client_id, client_uid FROM client_activities WHERE ` + strings.Join(conds, " AND ") + `) a CROSS JOIN clients`
 	w.and("clients.id = a.client_id")
+}
+
+// walkActivityIndex makes w walk, on PostgreSQL, the index of one
+// activity's active clients (clients_walk_*, migration 28) in uid order,
+// testing w's ranges on it (rangesIndexed), so that only the page's rows
+// are read. Its condition is the index's predicate word for word, the
+// activity written in the query: PostgreSQL takes a partial index only
+// for a query whose own clauses imply its predicate, and a bound
+// parameter implies nothing. activity is one of roster.Activities, which
+// need no quoting.
+func (w *where) walkActivityIndex(activity string) {
+	w.and(`preferable_activities LIKE '%"` + activity + `"%'`)
+	w.rangesIndexed = true
 }
 
 // keyColumn is the column of the keyset that a page of w walks: the uids
@@ -397,10 +430,34 @@ func (w *where) rangeCond(r roster.Range) {
 			continue
 		}
 		var v any = *b.v
+		sqlType := "float8"
 		if spec.Type == roster.TypeInteger {
-			v = int64(b.round(*b.v))
+			v, sqlType = int64(b.round(*b.v)), "bigint"
 		}
-		w.ranges = append(w.ranges, len(w.conds))
-		w.and(spec.Column + " " + b.op + " " + w.arg(v))
+		r := bound{at: len(w.conds), column: spec.Column, op: b.op, param: w.arg(v), sqlType: sqlType}
+		w.ranges = append(w.ranges, r)
+		w.and(r.column + " " + r.op + " " + r.param)
 	}
+}
+
+// bound is one bound of a range filter, at conds[at] of its where:
+// column op param, the column of type sqlType on PostgreSQL.
+type bound struct {
+	at                         int
+	column, op, param, sqlType string
+}
+
+// rangeTest is the condition of the bound b on column, for a walk that
+// tests it on each row or index entry it walks (where.walk). On
+// PostgreSQL it reads the bound through a subquery, so that the generic
+// plan is kept: planned knowing the bounds, the page along an activity's
+// partial index (walkActivityIndex) looked cheaper than its generic
+// plan, and PostgreSQL planned every page anew, proving the partial
+// index's predicate each time (twice the CPU of the page).
+func (w *where) rangeTest(b bound, column string) string {
+	param := b.param
+	if w.walk && w.postgres {
+		param = "(SELECT " + param + "::" + b.sqlType + ")"
+	}
+	return column + " " + b.op + " " + param
 }

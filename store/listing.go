@@ -29,15 +29,23 @@ type where struct {
 	// table alone: coachJoin, for a coach's clients, whose uid is bound at
 	// coach.
 	from, coach string
-	// ranges are the places in conds of the range filters' bounds.
-	ranges []int
+	// ranges are the range filters' bounds, each at its place in conds.
+	ranges []bound
 	// assignments, when not 0, is how many of the coach's assignments a
 	// walk of coachJoin reads at most (see rangedPage).
 	assignments int
 	// walk is set when the query is to walk another index than a range's
 	// (the list's order), testing the ranges on each client: their columns
-	// are then written +age, which neither engine looks up in an index.
+	// are then written +age, which neither engine looks up in an index,
+	// unless rangesIndexed.
 	walk bool
+	// rangesIndexed is set when a walk tests the ranges on the index it
+	// walks, that of the clients' activity (where.walkActivityIndex).
+	rangesIndexed bool
+	// postgres is set on PostgreSQL, whose walks read the ranges' bounds
+	// through subqueries (where.rangeTest) and walk an activity's clients
+	// along their own index (where.walkActivityIndex).
+	postgres bool
 }
 
 // newWhere starts a clause on the organization column named.
@@ -82,8 +90,12 @@ func (w *where) String() string {
 	conds := w.conds
 	if w.walk && len(w.ranges) > 0 {
 		conds = slices.Clone(conds)
-		for _, i := range w.ranges {
-			conds[i] = "+" + conds[i]
+		for _, b := range w.ranges {
+			column := "+" + b.column
+			if w.rangesIndexed {
+				column = b.column
+			}
+			conds[b.at] = w.rangeTest(b, column)
 		}
 	}
 	return strings.Join(conds, " AND ")
@@ -123,6 +135,7 @@ func segmentsOf(q roster.ClientQuery) []segment {
 // search's found the way given.
 func (s *Store) listWhere(org roster.OrgID, q roster.ClientQuery, way searchWay) *where {
 	w := newWhere("org_id", org)
+	w.postgres = s.postgres
 	w.and(deactivatedCond(q.Deactivated))
 	w.and(visible)
 	if q.Email != "" {

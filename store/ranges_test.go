@@ -534,7 +534,7 @@ func TestActivityWalk(t *testing.T) {
 			walk := st.RangeWalkQueryForTest(org.ID, f, roster.Page{Limit: 1, After: uids[0]})
 			plan := explain(t, st, walk.SQL, walk.Args)
 			if !walksActivity(st, plan) {
-				t.Errorf("%s: the walk does not read client_activities_walk alone and clients by id:\n%s", what, plan)
+				t.Errorf("%s: the walk does not read its activity's index alone and the clients it lists:\n%s", what, plan)
 			}
 			want := storetest.Listed(clients, roster.ClientQuery{ClientFilter: f})
 			// A page of one walks when count² > clients (see walks).
@@ -546,15 +546,29 @@ func TestActivityWalk(t *testing.T) {
 				t.Errorf("%s:\n forward %v\nbackward %v\n    want %v", what, forward, backward, want)
 			}
 		}
+		// Every activity's walk has its index (on PostgreSQL, one per
+		// activity: migration 28 names them).
+		for _, activity := range roster.Activities {
+			f := roster.ClientFilter{Ranges: []roster.Range{between(roster.FieldAge, 18, 30)}, Activities: []string{activity}}
+			walk := st.RangeWalkQueryForTest(org.ID, f, roster.Page{Limit: 1, After: uids[0]})
+			if plan := explain(t, st, walk.SQL, walk.Args); !walksActivity(st, plan) {
+				t.Errorf("%s: the walk does not read its activity's index alone and the clients it lists:\n%s", activity, plan)
+			}
+		}
 	})
 }
 
-// walksActivity reports whether a plan walks client_activities_walk in
-// order and looks clients up by id, without sorting.
+// walksActivity reports whether a plan walks an activity's index in
+// order, without sorting, and reads only the clients it lists: on
+// PostgreSQL the activity's partial index of clients (migration 28), on
+// SQLite client_activities_walk and each client by id.
 func walksActivity(st *store.Store, plan string) bool {
 	if st.Engine() == "postgres" {
-		return regexp.MustCompile(`Index (Only )?Scan (Backward )?using client_activities_walk on client_activities`).MatchString(plan) &&
-			regexp.MustCompile(`Index Scan using clients_pkey on clients`).MatchString(plan) && !sorts(plan)
+		// The ranges' bounds (>= and <=, the cursor being <) are tested on
+		// the index.
+		return regexp.MustCompile(`Index Scan (Backward )?using clients_walk_\w+ on clients`).MatchString(plan) &&
+			regexp.MustCompile(`Index Cond: .*(>=|<=)`).MatchString(plan) &&
+			!strings.Contains(plan, "client_activities") && !sorts(plan)
 	}
 	return strings.Contains(plan, "SEARCH client_activities USING COVERING INDEX client_activities_walk ") &&
 		strings.Contains(plan, "SEARCH clients USING INTEGER PRIMARY KEY (rowid=?)") && !sorts(plan)
