@@ -115,11 +115,16 @@ func (e *env) deliveries(hookID string) deliveryPage {
 	return decodeAs[deliveryPage](e.t, e.get("/admin-management/webhooks/"+hookID+"/deliveries"), 200)
 }
 
-// dispatcher delivers e's events on e's clock, with policy.
-func (e *env) dispatcher(policy webhook.Policy) *webhook.Dispatcher {
+// dispatcher delivers e's events on e's clock, with policy, configured
+// further by options.
+func (e *env) dispatcher(policy webhook.Policy, options ...func(*webhook.Config)) *webhook.Dispatcher {
 	e.t.Helper()
-	d, err := webhook.New(e.st, webhook.Config{Keyring: testRing, Render: api.New(e.st, e.cfg).RenderWebhook,
-		Policy: policy, Now: e.clock.Now, Log: discardLog})
+	c := webhook.Config{Keyring: testRing, Render: api.New(e.st, e.cfg).RenderWebhook,
+		Policy: policy, Now: e.clock.Now, Log: discardLog}
+	for _, o := range options {
+		o(&c)
+	}
+	d, err := webhook.New(e.st, c)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -531,6 +536,36 @@ func TestWebhookShutdownGivesUpAnAttemptAndKeepsItDue(t *testing.T) {
 		}
 		if got := e.deliveries(h.ID).Deliveries[0]; got.Status != "delivered" || got.Attempts != 2 {
 			t.Errorf("after the next start: %+v", got)
+		}
+	})
+}
+
+// TestWebhookSlowReceiverIsCutOff: a receiver that never answers is cut
+// off by the attempt's timeout, and the delivery is tried again after its
+// back-off. The timeout is short here, so that the test does not wait ten
+// seconds; it checks what became of the attempt, never how long it took.
+func TestWebhookSlowReceiverIsCutOff(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		release := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done(): // the dispatcher hung up
+			case <-release:
+			}
+		}))
+		t.Cleanup(srv.Close)
+		t.Cleanup(func() { close(release) }) // before the server's Close, which waits for its handlers
+		h := e.hook(srv.URL, "*")
+		e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		d := e.dispatcher(local, func(c *webhook.Config) { c.Timeout = 200 * time.Millisecond })
+		if n := d.DeliverDue(context.Background()); n != 1 {
+			t.Fatalf("%d attempts, want 1", n)
+		}
+		got := e.deliveries(h.ID).Deliveries[0]
+		next := e.clock.Now().Add(webhook.Backoff(1)).UTC().Format("2006-01-02T15:04:05.000Z")
+		if got.Status != "pending" || got.Attempts != 1 || got.LastStatusCode != nil ||
+			!strings.HasPrefix(got.LastError, "no answer within 200ms") || got.NextAttemptAt == nil || *got.NextAttemptAt != next {
+			t.Errorf("after an attempt that got no answer: %+v, want it pending, due again at %s", got, next)
 		}
 	})
 }
