@@ -273,11 +273,7 @@ func (s *Server) RenderWebhook(ctx context.Context, j *roster.WebhookJob) (any, 
 		if err := json.Unmarshal(j.Snapshot, &m); err != nil {
 			return nil, err
 		}
-		st := "active"
-		if m.Deactivated {
-			st = "deactivated"
-		}
-		return withOrg(staffJSON{UID: m.UID, Email: m.Email, DisplayName: m.DisplayName, Role: m.Role, Status: st}, j.OrgUID)
+		return withOrg(toStaffJSON(m, true), j.OrgUID)
 	case prefix == "invitation":
 		var inv roster.Invitation
 		if err := json.Unmarshal(j.Snapshot, &inv); err != nil {

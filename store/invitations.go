@@ -248,8 +248,7 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 			if err := addMember(ctx, tx, org, accountID, roster.RoleAdmin, t); err != nil {
 				return err
 			}
-			if err := s.emit(ctx, tx, org, roster.EventStaffJoined, roster.StaffMember{UID: accountUID,
-				Email: inv.InviteeEmail, Role: roster.RoleAdmin, Status: "Active"}); err != nil {
+			if err := s.emitStaff(ctx, tx, org, roster.EventStaffJoined, accountUID); err != nil {
 				return err
 			}
 		}
