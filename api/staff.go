@@ -74,7 +74,6 @@ func toStaffJSON(m roster.StaffMember, withRole bool) staffJSON {
 	return j
 }
 
-
 func (s *Server) addSubAdmin(w http.ResponseWriter, r *http.Request) error {
 	f, err := readStrings(w, r, []string{"user_uid"})
 	if err != nil {
@@ -106,7 +105,7 @@ func (s *Server) removeSubAdmin(w http.ResponseWriter, r *http.Request) error {
 }
 
 type invitationJSON struct {
-	InviteToken      string `json:"invite_token"`
+	InviteToken      string `json:"invite_token,omitempty"` // never empty but in webhooks, which leave it out
 	AdminUID         string `json:"admin_uid"`
 	AdminEmail       string `json:"admin_email,omitempty"`
 	AdminDisplayName string `json:"admin_display_name,omitempty"`

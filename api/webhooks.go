@@ -279,7 +279,8 @@ func (s *Server) RenderWebhook(ctx context.Context, j *roster.WebhookJob) (any, 
 		if err := json.Unmarshal(j.Snapshot, &inv); err != nil {
 			return nil, err
 		}
-		inv.OrgUID = j.OrgUID
+		// The token answers the invitation: a receiver is no party to it.
+		inv.Token, inv.OrgUID = "", j.OrgUID
 		return toInvitationJSON(inv), nil
 	}
 	return nil, fmt.Errorf("api: no rendering of webhook event %q", j.Type)
