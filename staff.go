@@ -36,9 +36,21 @@ type StaffMember struct {
 	DisplayName string
 	Role        string
 	Scope       string // ScopeAll or ScopeAssigned
-	Status      string // "Active"
+	Status      string // the membership's, "Active", or StaffDeactivated; StaffRemoved in a staff.removed event
 	Deactivated bool   // the organization deactivated the account: it cannot sign in
 }
+
+// Statuses of a staff member beside their membership's, as the staff lists
+// and webhooks show them.
+const (
+	// StaffDeactivated is a member whose account the organization
+	// deactivated: they stay staff, and their membership Active, so that
+	// reactivating gives everything back; the lists tell them apart.
+	StaffDeactivated = "Deactivated"
+	// StaffRemoved is a member who left, in the staff.removed event only:
+	// no list shows them any more.
+	StaffRemoved = "Removed"
+)
 
 // StaffUpdate is a change to a staff member, made whole or not at all: the
 // cap on their simultaneous sign-in sessions (nil removes it), and their

@@ -120,9 +120,11 @@ type WebhookJob struct {
 	WebhookID  string
 	Type       string
 	OccurredAt time.Time
-	// Snapshot is the object the event is about, in the store's own JSON:
-	// a roster.Client, AnalysisSession, StaffMember or Invitation. An
-	// imported client's is its UID only: the renderer reads the client.
+	// Snapshot is the object the event is about, in the store's own JSON,
+	// as it was at the change: a roster.Client, AnalysisSession,
+	// StaffMember or Invitation. An imported client's client.created has
+	// its UID only until the client is deleted: the renderer reads the
+	// client.
 	Snapshot []byte
 	Body     []byte // nil until the first attempt renders it
 	Attempts int    // this attempt's number, from 1

@@ -58,13 +58,20 @@ func (s *Server) writeStaff(w http.ResponseWriter, r *http.Request, withRole boo
 	}
 	out := staffListJSON{QueryCount: total, Users: make([]staffJSON, len(staff))}
 	for i, m := range staff {
-		out.Users[i] = staffJSON{UID: m.UID, Email: m.Email, DisplayName: m.DisplayName, Status: m.Status}
-		if withRole {
-			out.Users[i].Role, out.Users[i].Scope = m.Role, m.Scope
-		}
+		out.Users[i] = toStaffJSON(m, withRole)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// toStaffJSON is a staff member as the lists show one, with the role and
+// scope as the sub-admins list has them when withRole.
+func toStaffJSON(m roster.StaffMember, withRole bool) staffJSON {
+	j := staffJSON{UID: m.UID, Email: m.Email, DisplayName: m.DisplayName, Status: m.Status}
+	if withRole {
+		j.Role, j.Scope = m.Role, m.Scope
+	}
+	return j
 }
 
 func (s *Server) addSubAdmin(w http.ResponseWriter, r *http.Request) error {
@@ -98,7 +105,7 @@ func (s *Server) removeSubAdmin(w http.ResponseWriter, r *http.Request) error {
 }
 
 type invitationJSON struct {
-	InviteToken      string `json:"invite_token"`
+	InviteToken      string `json:"invite_token,omitempty"` // never empty but in webhooks, which leave it out
 	AdminUID         string `json:"admin_uid"`
 	AdminEmail       string `json:"admin_email,omitempty"`
 	AdminDisplayName string `json:"admin_display_name,omitempty"`

@@ -241,12 +241,8 @@ func (s *Server) retryWebhookDelivery(w http.ResponseWriter, r *http.Request) er
 // keeps, as the API shows it, with the organization's uid.
 func (s *Server) RenderWebhook(ctx context.Context, j *roster.WebhookJob) (any, error) {
 	prefix, _, _ := strings.Cut(j.Type, ".")
-	switch {
-	case j.Type == roster.EventClientDeleted:
-		var c roster.Client
-		err := json.Unmarshal(j.Snapshot, &c)
-		return map[string]string{"user_uid": c.UID, "organization_uid": j.OrgUID}, err
-	case prefix == "client":
+	switch prefix {
+	case "client":
 		var c roster.Client
 		if err := json.Unmarshal(j.Snapshot, &c); err != nil {
 			return nil, err
@@ -254,36 +250,41 @@ func (s *Server) RenderWebhook(ctx context.Context, j *roster.WebhookJob) (any, 
 		if c.CreatedAt.IsZero() { // an imported client's uid only
 			read, err := s.store.Client(ctx, j.OrgID, c.UID)
 			if errors.Is(err, roster.ErrClientNotFound) {
-				return map[string]string{"user_uid": c.UID, "organization_uid": j.OrgUID}, nil
+				// Deleted since this attempt was claimed: the delete gave
+				// the event the client's snapshot, which the next reads.
+				return nil, fmt.Errorf("client %s was deleted meanwhile: the next attempt sends it as it was deleted", c.UID)
 			}
 			if err != nil {
 				return nil, err
 			}
 			c = read
 		}
+		if j.Type == roster.EventClientDeleted {
+			c.ProfilePhoto = "" // deleted with the client: a link would lead nowhere
+		}
 		return withOrg(toJSON(&c, s.photoURL(), false), j.OrgUID)
-	case prefix == "session":
+	case "session":
 		var a roster.AnalysisSession
 		if err := json.Unmarshal(j.Snapshot, &a); err != nil {
 			return nil, err
 		}
+		if string(a.Metrics) == "null" { // none, as json.RawMessage reads it back
+			a.Metrics = nil
+		}
 		return withOrg(toAnalysisSessionJSON(&a), j.OrgUID)
-	case prefix == "staff":
+	case "staff":
 		var m roster.StaffMember
 		if err := json.Unmarshal(j.Snapshot, &m); err != nil {
 			return nil, err
 		}
-		st := "active"
-		if m.Deactivated {
-			st = "deactivated"
-		}
-		return withOrg(staffJSON{UID: m.UID, Email: m.Email, DisplayName: m.DisplayName, Role: m.Role, Status: st}, j.OrgUID)
-	case prefix == "invitation":
+		return withOrg(toStaffJSON(m, true), j.OrgUID)
+	case "invitation":
 		var inv roster.Invitation
 		if err := json.Unmarshal(j.Snapshot, &inv); err != nil {
 			return nil, err
 		}
-		inv.OrgUID = j.OrgUID
+		// The token answers the invitation: a receiver is no party to it.
+		inv.Token, inv.OrgUID = "", j.OrgUID
 		return toInvitationJSON(inv), nil
 	}
 	return nil, fmt.Errorf("api: no rendering of webhook event %q", j.Type)

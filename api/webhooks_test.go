@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -115,11 +117,16 @@ func (e *env) deliveries(hookID string) deliveryPage {
 	return decodeAs[deliveryPage](e.t, e.get("/admin-management/webhooks/"+hookID+"/deliveries"), 200)
 }
 
-// dispatcher delivers e's events on e's clock, with policy.
-func (e *env) dispatcher(policy webhook.Policy) *webhook.Dispatcher {
+// dispatcher delivers e's events on e's clock, with policy, configured
+// further by options.
+func (e *env) dispatcher(policy webhook.Policy, options ...func(*webhook.Config)) *webhook.Dispatcher {
 	e.t.Helper()
-	d, err := webhook.New(e.st, webhook.Config{Keyring: testRing, Render: api.New(e.st, e.cfg).RenderWebhook,
-		Policy: policy, Now: e.clock.Now, Log: discardLog})
+	c := webhook.Config{Keyring: testRing, Render: api.New(e.st, e.cfg).RenderWebhook,
+		Policy: policy, Now: e.clock.Now, Log: discardLog}
+	for _, o := range options {
+		o(&c)
+	}
+	d, err := webhook.New(e.st, c)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -129,6 +136,9 @@ func (e *env) dispatcher(policy webhook.Policy) *webhook.Dispatcher {
 // local lets deliveries reach the tests' receivers on 127.0.0.1.
 var local = webhook.Policy{AllowHTTP: true, AllowPrivate: true}
 
+// TestWebhooksDeliverEveryEventSigned makes every event through the API
+// and checks that each is delivered signed, in order, with data that is
+// field by field what the API's GET of the object shows at the change.
 func TestWebhooksDeliverEveryEventSigned(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		rc := newReceiver(t)
@@ -136,23 +146,66 @@ func TestWebhooksDeliverEveryEventSigned(t *testing.T) {
 		if !strings.HasPrefix(h.Secret, "whsec_") || len(h.Secret) != len("whsec_")+44 || h.URL != rc.srv.URL+"/hooks" {
 			t.Fatalf("created %+v", h)
 		}
+		var want []sent
+		expectEvent := func(typ string, data map[string]any) { want = append(want, sent{typ, data}) }
 		// Every event, each through the API.
 		p := prefixes[0]
-		c := e.create(p, map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		c := e.create(p, map[string]any{"email": "ann@example.com", "display_name": "Ann", "phone": "+15550100",
+			"age": 31, "gender": "female", "height": 170, "shoeSize": "8.5", "preferable_activities": []string{"Running"},
+			"external_id": "crm-1"})
+		expectEvent(roster.EventClientCreated, e.shownClient(p, c.UserUID))
 		expect(t, e.json("PUT", p+"/", map[string]any{"user_uid": c.UserUID, "display_name": "Ann B"}), 200)
+		expectEvent(roster.EventClientUpdated, e.shownClient(p, c.UserUID))
 		badSaveNote(e, e.org.APIKey, p, c.UserUID, "secret note")
+		expectEvent(roster.EventClientNoteSaved, e.shownClient(p, c.UserUID))
 		expect(t, e.json("POST", p+"/deactivate/", map[string]string{"user_uid": c.UserUID}), 200)
+		expectEvent(roster.EventClientDeactivated, e.shownClient(p, c.UserUID))
 		expect(t, e.json("POST", p+"/reactivate/", map[string]string{"user_uid": c.UserUID}), 200)
+		expectEvent(roster.EventClientReactivated, e.shownClient(p, c.UserUID))
 		e.setOrg(e.org, quota(5))
 		expect(t, e.json("POST", p+"/"+c.UserUID+"/sessions", map[string]any{"activity": "Running", "duration": 60}), 201)
+		sessions := decodeAs[struct{ Sessions []map[string]any }](t, e.get(p+"/"+c.UserUID+"/sessions"), 200).Sessions
+		if len(sessions) != 1 {
+			t.Fatalf("sessions %v", sessions)
+		}
+		expectEvent(roster.EventSessionRecorded, e.withOrg(sessions[0]))
+		// A deleted client is announced as it was, and is then gone.
+		expectEvent(roster.EventClientDeleted, e.shownClient(p, c.UserUID))
 		expect(t, e.json("DELETE", p+"/", map[string]string{"user_uid": c.UserUID}), 200)
-		admin := e.subAdmin("admin@example.com")
+		expect(t, e.get(p+"/"+c.UserUID), 404)
+
+		inv := e.invite(e.org.APIKey, "admin@example.com")
+		tokens := []string{inv.InviteToken}
+		invited := e.shownInvitation(inv.InviteToken)
+		expectEvent(roster.EventInvitationCreated, invited)
+		admin := e.signup("admin@example.com")
+		expect(t, e.as(admin.Token, "POST", "/admin-management/invitation/respond/",
+			map[string]string{"invite_token": inv.InviteToken, "user_response": "accept"}), 200)
+		expectEvent(roster.EventStaffJoined, e.shownStaff(admin.UID))
+		// An answered invitation is listed no more: the event shows it as
+		// it was listed, answered.
+		expectEvent(roster.EventInvitationAccepted, with(invited, "status", roster.InvitationAccepted))
 		expect(t, e.json("POST", "/admin-management/sub-admins/deactivate/", map[string]string{"user_uid": admin.UID}), 200)
+		deactivated := e.shownStaff(admin.UID)
+		if deactivated["status"] != roster.StaffDeactivated {
+			t.Errorf("a deactivated member listed as %v", deactivated)
+		}
+		expectEvent(roster.EventStaffDeactivated, deactivated)
+		// A removed member is listed no more: the event shows them as they
+		// were listed, with the status Removed.
 		expect(t, e.json("DELETE", "/admin-management/sub-admins/", map[string]string{"user_uid": admin.UID}), 200)
-		inv := e.invite(e.org.APIKey, "no@example.com")
+		expectEvent(roster.EventStaffRemoved, with(deactivated, "status", roster.StaffRemoved))
+		if subs := e.staff(e.org.APIKey, "/admin-management/sub-admins/"); len(subs.Users) != 1 || subs.Users[0].UID == admin.UID {
+			t.Errorf("after the removal: %+v", subs)
+		}
+		inv = e.invite(e.org.APIKey, "no@example.com")
+		tokens = append(tokens, inv.InviteToken)
+		invited = e.shownInvitation(inv.InviteToken)
+		expectEvent(roster.EventInvitationCreated, invited)
 		no := e.signup("no@example.com")
 		expect(t, e.as(no.Token, "POST", "/admin-management/invitation/respond/",
 			map[string]string{"invite_token": inv.InviteToken, "user_response": "decline"}), 200)
+		expectEvent(roster.EventInvitationDeclined, with(invited, "status", roster.InvitationDeclined))
 
 		// Nothing leaves before the dispatcher runs; then everything does.
 		if got := rc.received(); len(got) != 0 {
@@ -161,7 +214,7 @@ func TestWebhooksDeliverEveryEventSigned(t *testing.T) {
 		e.dispatcher(local).DeliverDue(context.Background())
 		got := rc.received()
 		var types []string
-		for _, g := range got {
+		for i, g := range got {
 			types = append(types, g.Event.Type)
 			if len(g.Signatures) != 1 || !signedBy(t, g, g.Signatures[0], h.Secret) {
 				t.Errorf("%s: signature %q does not verify", g.Event.Type, g.Signatures)
@@ -169,23 +222,22 @@ func TestWebhooksDeliverEveryEventSigned(t *testing.T) {
 			if !strings.HasPrefix(g.ID, "msg_") || g.Timestamp != e.clockUnix() {
 				t.Errorf("%s: webhook-id %q, webhook-timestamp %q", g.Event.Type, g.ID, g.Timestamp)
 			}
-			if g.Event.Data["organization_uid"] != e.org.UID {
-				t.Errorf("%s: data %v lacks organization_uid %s", g.Event.Type, g.Event.Data, e.org.UID)
+			if strings.Contains(string(g.Body), "secret note") || slices.ContainsFunc(tokens, func(token string) bool {
+				return strings.Contains(string(g.Body), token)
+			}) {
+				t.Errorf("%s: the note's text or an invitation's token was sent: %s", g.Event.Type, g.Body)
 			}
-			if strings.HasPrefix(g.Event.Type, "client.") && g.Event.Data["user_uid"] != c.UserUID {
-				t.Errorf("%s: data %v is not the client", g.Event.Type, g.Event.Data)
+			if i < len(want) {
+				sameData(t, g, want[i])
 			}
-			if strings.Contains(string(g.Body), "secret note") {
-				t.Errorf("%s: the note's text was sent: %s", g.Event.Type, g.Body)
-			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("received %d events %v, want %d", len(got), types, len(want))
 		}
 		for _, want := range roster.Events {
 			if !slices.Contains(types, want) {
 				t.Errorf("no %s event among %v", want, types)
 			}
-		}
-		if got[0].Event.Type != roster.EventClientCreated || got[0].Event.Data["display_name"] != "Ann" {
-			t.Errorf("first event %s %v", got[0].Event.Type, got[0].Event.Data)
 		}
 		// The deliveries are listed, delivered, newest first.
 		page := e.deliveries(h.ID)
@@ -194,6 +246,82 @@ func TestWebhooksDeliverEveryEventSigned(t *testing.T) {
 			t.Errorf("deliveries %+v", page)
 		}
 	})
+}
+
+// sent is an event a receiver should get: its type and data.
+type sent struct {
+	Type string
+	Data map[string]any
+}
+
+// sameData checks that g is the event want, field by field.
+func sameData(t testing.TB, g received, want sent) {
+	t.Helper()
+	if g.Event.Type != want.Type {
+		t.Errorf("event %s, want %s", g.Event.Type, want.Type)
+		return
+	}
+	for k, v := range want.Data {
+		if got, ok := g.Event.Data[k]; !ok || !reflect.DeepEqual(got, v) {
+			t.Errorf("%s: data.%s is %#v, want %#v as the API shows it", want.Type, k, got, v)
+		}
+	}
+	for k, v := range g.Event.Data {
+		if _, ok := want.Data[k]; !ok {
+			t.Errorf("%s: data.%s is %#v, which the API does not show", want.Type, k, v)
+		}
+	}
+}
+
+// withOrg is an object the API shows, as a webhook's data shows it: with
+// the organization's uid.
+func (e *env) withOrg(shown map[string]any) map[string]any {
+	return with(shown, "organization_uid", e.org.UID)
+}
+
+// with is a copy of m with k set to v.
+func with(m map[string]any, k string, v any) map[string]any {
+	m = maps.Clone(m)
+	m[k] = v
+	return m
+}
+
+// shownClient is a client as its details show it, as a webhook's data
+// shows it: without its note, with organization_uid.
+func (e *env) shownClient(prefix, uid string) map[string]any {
+	e.t.Helper()
+	c := decodeAs[map[string]any](e.t, e.get(prefix+"/"+uid), 200)
+	delete(c, "notes")
+	return e.withOrg(c)
+}
+
+// shownStaff is a staff member as the sub-admins list shows them, with
+// organization_uid.
+func (e *env) shownStaff(uid string) map[string]any {
+	e.t.Helper()
+	list := decodeAs[struct{ Users []map[string]any }](e.t, e.get("/admin-management/sub-admins/"), 200)
+	for _, m := range list.Users {
+		if m["uid"] == uid {
+			return e.withOrg(m)
+		}
+	}
+	e.t.Fatalf("%s is not in the sub-admins list %v", uid, list)
+	return nil
+}
+
+// shownInvitation is a pending invitation as the Owner's invitation list
+// shows it, without its token, which no webhook sends.
+func (e *env) shownInvitation(token string) map[string]any {
+	e.t.Helper()
+	list := decodeAs[struct{ Invitations []map[string]any }](e.t, e.get("/admin-management/invitation/"), 200)
+	for _, inv := range list.Invitations {
+		if inv["invite_token"] == token {
+			delete(inv, "invite_token")
+			return inv
+		}
+	}
+	e.t.Fatalf("invitation %s is not in the list %v", token, list)
+	return nil
 }
 
 func (e *env) clockUnix() string { return strconv.FormatInt(e.clock.Now().Unix(), 10) }
@@ -480,20 +608,96 @@ func TestWebhooksAnnounceImportedClientsOnceImported(t *testing.T) {
 		if r.Status < 400 {
 			t.Fatalf("import beyond the plan: %d %s", r.Status, r.Body)
 		}
+		shown := map[string]map[string]any{}
+		for _, c := range decodeAs[struct{ Users []client }](t, e.get(prefixes[0]+"/"), 200).Users {
+			shown[c.UserUID] = e.shownClient(prefixes[0], c.UserUID)
+		}
 		e.dispatcher(local).DeliverDue(context.Background())
 		got := rc.received()
-		names := []string{}
 		for _, g := range got {
-			names = append(names, g.Event.Data["display_name"].(string))
-			if g.Event.Type != roster.EventClientCreated || g.Event.Data["organization_uid"] != e.org.UID || !signedBy(t, g, g.Signatures[0], h.Secret) {
-				t.Errorf("imported: %+v", g.Event)
+			if !signedBy(t, g, g.Signatures[0], h.Secret) {
+				t.Errorf("imported: the signature of %s does not verify", g.Body)
 			}
+			sameData(t, g, sent{roster.EventClientCreated, shown[g.Event.Data["user_uid"].(string)]})
 		}
-		slices.Sort(names)
-		if strings.Join(names, ",") != "Imp One,Imp Two" {
-			t.Errorf("announced %v, want the two imported", names)
+		if len(got) != 2 || len(shown) != 2 {
+			t.Errorf("announced %d of %d imported, want 2", len(got), len(shown))
 		}
 	})
+}
+
+// TestWebhookDeletedClientsAreSentAsTheyWere: client.deleted shows the
+// client as its details did just before the delete, without the photo
+// that went with it. An imported client's client.created, rendered at its
+// first attempt, shows the client as it was deleted when the delete came
+// before that attempt, and when it came during it, at the next attempt.
+func TestWebhookDeletedClientsAreSentAsTheyWere(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		h := e.hook(rc.srv.URL, roster.EventClientCreated, roster.EventClientDeleted)
+		p := prefixes[0]
+		var want []sent
+		withPhoto := badClientWithPhoto(e, p, "photo@example.com")
+		shown := e.shownClient(p, withPhoto)
+		want = append(want, sent{roster.EventClientCreated, shown})
+		expect(t, e.json("DELETE", p+"/", map[string]string{"user_uid": withPhoto}), 200)
+		want = append(want, sent{roster.EventClientDeleted, with(with(shown, "profile_photo", nil), "profile_photo_thumbnail", nil)})
+
+		// Imported, changed, then deleted before any attempt.
+		imported := e.importOne(p, "imp1@example.com")
+		expect(t, e.json("PUT", p+"/", map[string]any{"user_uid": imported, "display_name": "Imp B"}), 200)
+		shown = e.shownClient(p, imported)
+		expect(t, e.json("DELETE", p+"/", map[string]string{"user_uid": imported}), 200)
+		want = append(want, sent{roster.EventClientCreated, shown}, sent{roster.EventClientDeleted, shown})
+		e.dispatcher(local).DeliverDue(context.Background())
+		got := rc.received()
+		for i := range min(len(got), len(want)) {
+			sameData(t, got[i], want[i])
+		}
+		if len(got) != len(want) {
+			t.Fatalf("received %d events, want %d", len(got), len(want))
+		}
+
+		// Imported, then deleted once an attempt has claimed its event and
+		// before it renders the body.
+		imported = e.importOne(p, "imp2@example.com")
+		shown = e.shownClient(p, imported)
+		render := api.New(e.st, e.cfg).RenderWebhook
+		var deleted sync.Once
+		d := e.dispatcher(local, func(c *webhook.Config) {
+			c.Render = func(ctx context.Context, j *roster.WebhookJob) (any, error) {
+				deleted.Do(func() { expect(t, e.json("DELETE", p+"/", map[string]string{"user_uid": imported}), 200) })
+				return render(ctx, j)
+			}
+		})
+		d.DeliverDue(context.Background()) // the client.created fails; the client.deleted goes
+		if failed := e.deliveries(h.ID).Deliveries[1]; failed.Type != roster.EventClientCreated || failed.Status != "pending" ||
+			!strings.Contains(failed.LastError, "deleted meanwhile") {
+			t.Fatalf("the attempt during the delete: %+v", failed)
+		}
+		e.clock.Advance(webhook.Backoff(1))
+		d.DeliverDue(context.Background())
+		got = rc.received()[len(want):]
+		if len(got) != 2 {
+			t.Fatalf("received %d events, want 2", len(got))
+		}
+		sameData(t, got[0], sent{roster.EventClientDeleted, shown})
+		sameData(t, got[1], sent{roster.EventClientCreated, shown})
+	})
+}
+
+// importOne imports a client with email through prefix and returns its uid.
+func (e *env) importOne(prefix, email string) string {
+	e.t.Helper()
+	csv := "email,display_name,height\n" + email + ",Imp,180\n"
+	expect(e.t, e.do(req{Method: "POST", Path: prefix + "/import/", Key: e.org.APIKey, ContentType: "text/csv", Body: []byte(csv)}), 201)
+	for _, c := range decodeAs[struct{ Users []client }](e.t, e.get(prefix+"/"), 200).Users {
+		if c.Email == email {
+			return c.UserUID
+		}
+	}
+	e.t.Fatalf("imported %s is not listed", email)
+	return ""
 }
 
 // TestWebhookShutdownGivesUpAnAttemptAndKeepsItDue runs a dispatcher's
@@ -531,6 +735,36 @@ func TestWebhookShutdownGivesUpAnAttemptAndKeepsItDue(t *testing.T) {
 		}
 		if got := e.deliveries(h.ID).Deliveries[0]; got.Status != "delivered" || got.Attempts != 2 {
 			t.Errorf("after the next start: %+v", got)
+		}
+	})
+}
+
+// TestWebhookSlowReceiverIsCutOff: a receiver that never answers is cut
+// off by the attempt's timeout, and the delivery is tried again after its
+// back-off. The timeout is short here, so that the test does not wait ten
+// seconds; it checks what became of the attempt, never how long it took.
+func TestWebhookSlowReceiverIsCutOff(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		release := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done(): // the dispatcher hung up
+			case <-release:
+			}
+		}))
+		t.Cleanup(srv.Close)
+		t.Cleanup(func() { close(release) }) // before the server's Close, which waits for its handlers
+		h := e.hook(srv.URL, "*")
+		e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		d := e.dispatcher(local, func(c *webhook.Config) { c.Timeout = 200 * time.Millisecond })
+		if n := d.DeliverDue(context.Background()); n != 1 {
+			t.Fatalf("%d attempts, want 1", n)
+		}
+		got := e.deliveries(h.ID).Deliveries[0]
+		next := e.clock.Now().Add(webhook.Backoff(1)).UTC().Format("2006-01-02T15:04:05.000Z")
+		if got.Status != "pending" || got.Attempts != 1 || got.LastStatusCode != nil ||
+			!strings.HasPrefix(got.LastError, "no answer within 200ms") || got.NextAttemptAt == nil || *got.NextAttemptAt != next {
+			t.Errorf("after an attempt that got no answer: %+v, want it pending, due again at %s", got, next)
 		}
 	})
 }
@@ -672,12 +906,14 @@ func TestWebhookStaffWhoDeleteTheirAccountAreRemoved(t *testing.T) {
 		rc := newReceiver(t)
 		e.hook(rc.srv.URL, roster.EventStaffRemoved)
 		admin := e.subAdmin("admin@example.com")
+		listed := e.shownStaff(admin.UID)
 		expect(t, e.as(admin.Token, "DELETE", "/auth/me", map[string]string{"password": testPassword}), 200)
 		e.dispatcher(local).DeliverDue(context.Background())
 		got := rc.received()
-		if len(got) != 1 || got[0].Event.Type != roster.EventStaffRemoved || got[0].Event.Data["uid"] != admin.UID {
-			t.Errorf("received %+v", got)
+		if len(got) != 1 {
+			t.Fatalf("received %+v", got)
 		}
+		sameData(t, got[0], sent{roster.EventStaffRemoved, with(listed, "status", roster.StaffRemoved)})
 	})
 }
 

@@ -206,6 +206,13 @@ func (s *Store) DeleteAccount(ctx context.Context, accountUID string) error {
 				return err
 			}
 		}
+		// A member who deletes their account leaves the organization, as
+		// RemoveStaff has it: announced while they are still listed.
+		if org.Valid {
+			if err := s.emitStaff(ctx, tx, roster.OrgID(org.Int64), roster.EventStaffRemoved, accountUID); err != nil {
+				return err
+			}
+		}
 		if _, err = tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = $1`, id); err != nil {
 			return err
 		}
@@ -213,13 +220,8 @@ func (s *Store) DeleteAccount(ctx context.Context, accountUID string) error {
 			return err
 		}
 		if org.Valid {
-			// A member who deletes their account leaves the organization,
-			// and coaches nobody there any more, as RemoveStaff has it.
+			// Nor do they coach anybody there any more.
 			if err := s.uncountCoach(ctx, tx, roster.OrgID(org.Int64), accountUID); err != nil {
-				return err
-			}
-			if err := s.emit(ctx, tx, roster.OrgID(org.Int64), roster.EventStaffRemoved,
-				roster.StaffMember{UID: accountUID, Role: role.String}); err != nil {
 				return err
 			}
 		}

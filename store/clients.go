@@ -537,15 +537,11 @@ func (s *Store) DeleteClient(ctx context.Context, org roster.OrgID, uid string) 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM clients WHERE id = $1`, old.id); err != nil {
+		if err := s.emitClient(ctx, tx, org, roster.EventClientDeleted, `DELETE FROM clients WHERE id = $1`, old.id); err != nil {
 			return err
 		}
 		photo = old.photo
 		if err := s.moveCounts(ctx, tx, org, append(old.counts(), totalKey), nil); err != nil {
-			return err
-		}
-		// Gone, the client is its uid only.
-		if err := s.emit(ctx, tx, org, roster.EventClientDeleted, roster.Client{UID: uid}); err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, "client.delete", "client", uid)

@@ -102,7 +102,7 @@ func (s *Store) invite(ctx context.Context, tx *sql.Tx, org roster.OrgID, invite
 	if err != nil {
 		return inv, err
 	}
-	if err := s.emit(ctx, tx, org, roster.EventInvitationCreated, inv); err != nil {
+	if err := s.emitInvitation(ctx, tx, org, roster.EventInvitationCreated, inv.Token); err != nil {
 		return inv, err
 	}
 	if err := audit(ctx, tx, org, "invitation.create", "invitation", email, "user_email", "platform_link"); err != nil {
@@ -112,6 +112,19 @@ func (s *Store) invite(ctx context.Context, tx *sql.Tx, org roster.OrgID, invite
 		return inv, err
 	}
 	return inv, insertInvitationMail(ctx, tx, org, inv, t)
+}
+
+// emitInvitation emits the event typ about org's invitation token, read in
+// tx as the invitation list shows it, so that every event about an
+// invitation shows the same fields.
+func (s *Store) emitInvitation(ctx context.Context, tx *sql.Tx, org roster.OrgID, typ, token string) error {
+	var inv roster.Invitation
+	err := scanInvitation(tx.QueryRowContext(ctx, `SELECT `+invitationColumns+invitationJoins+`
+		WHERE i.org_id = $1 AND i.token = $2`, org, token), &inv)
+	if err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, org, typ, inv)
 }
 
 // insertInvitationMail queues the mail that tells of inv, which org sent.
@@ -225,10 +238,9 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 		var id int64
 		var org roster.OrgID
 		var status, inviteeKey string
-		var created, expires dbTime
-		inv := roster.Invitation{Token: token}
-		err := tx.QueryRowContext(ctx, `SELECT id, org_id, status, invitee_email_key, invitee_email, created_at, expires_at
-			FROM invitations WHERE token = $1`+s.forUpdate(), token).Scan(&id, &org, &status, &inviteeKey, &inv.InviteeEmail, &created, &expires)
+		var expires dbTime
+		err := tx.QueryRowContext(ctx, `SELECT id, org_id, status, invitee_email_key, expires_at
+			FROM invitations WHERE token = $1`+s.forUpdate(), token).Scan(&id, &org, &status, &inviteeKey, &expires)
 		if errors.Is(err, sql.ErrNoRows) {
 			return roster.ErrInvitationNotFound
 		}
@@ -248,8 +260,7 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 			if err := addMember(ctx, tx, org, accountID, roster.RoleAdmin, t); err != nil {
 				return err
 			}
-			if err := s.emit(ctx, tx, org, roster.EventStaffJoined, roster.StaffMember{UID: accountUID,
-				Email: inv.InviteeEmail, Role: roster.RoleAdmin, Status: "Active"}); err != nil {
+			if err := s.emitStaff(ctx, tx, org, roster.EventStaffJoined, accountUID); err != nil {
 				return err
 			}
 		}
@@ -257,8 +268,7 @@ func (s *Store) RespondInvitation(ctx context.Context, accountUID, token string,
 			answer, dbTime{t}, id); err != nil {
 			return err
 		}
-		inv.Status, inv.CreatedAt, inv.ExpiresAt = answer, created.Time, expires.Time
-		if err := s.emit(ctx, tx, org, event, inv); err != nil {
+		if err := s.emitInvitation(ctx, tx, org, event, token); err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, "invitation."+answer, "account", accountUID, "status")

@@ -143,8 +143,7 @@ func (s *Store) SetStaffActive(ctx context.Context, org roster.OrgID, accountUID
 			return err
 		}
 		if !active {
-			if err := s.emit(ctx, tx, org, roster.EventStaffDeactivated,
-				roster.StaffMember{UID: accountUID, Role: role, Status: "Active", Deactivated: true}); err != nil {
+			if err := s.emitStaff(ctx, tx, org, roster.EventStaffDeactivated, accountUID); err != nil {
 				return err
 			}
 		}

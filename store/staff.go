@@ -53,7 +53,29 @@ const staffColumns = `a.uid, a.email, a.display_name, m.role, m.scope, m.status,
 	FROM memberships m JOIN accounts a ON a.id = m.account_id`
 
 func scanStaff(row scanner, m *roster.StaffMember) error {
-	return row.Scan(&m.UID, &m.Email, &m.DisplayName, &m.Role, &m.Scope, &m.Status, &m.Deactivated)
+	if err := row.Scan(&m.UID, &m.Email, &m.DisplayName, &m.Role, &m.Scope, &m.Status, &m.Deactivated); err != nil {
+		return err
+	}
+	if m.Deactivated {
+		m.Status = roster.StaffDeactivated
+	}
+	return nil
+}
+
+// emitStaff emits the event typ about org's staff member accountUID, as
+// the staff lists show them, read in tx. A member who leaves is in no list
+// afterwards: for staff.removed it is called before they go, and the event
+// shows them as the lists did then, with the status roster.StaffRemoved.
+func (s *Store) emitStaff(ctx context.Context, tx *sql.Tx, org roster.OrgID, typ, accountUID string) error {
+	var m roster.StaffMember
+	err := scanStaff(tx.QueryRowContext(ctx, `SELECT `+staffColumns+` WHERE m.org_id = $1 AND a.uid = $2`, org, accountUID), &m)
+	if err != nil {
+		return err
+	}
+	if typ == roster.EventStaffRemoved {
+		m.Status = roster.StaffRemoved
+	}
+	return s.emit(ctx, tx, org, typ, m)
 }
 
 // StaffMember returns one active member of org's staff; another
@@ -106,6 +128,9 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 				return err
 			}
 		}
+		if err := s.emitStaff(ctx, tx, org, roster.EventStaffRemoved, accountUID); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE account_id = $1 AND org_id = $2`, accountID, org)
 		if err := mustAffect(res, err, roster.ErrStaffNotFound); err != nil {
 			return err
@@ -127,9 +152,6 @@ func (s *Store) RemoveStaff(ctx context.Context, org roster.OrgID, accountUID st
 			return err
 		}
 		if err := authChanged(ctx, tx, accountID); err != nil {
-			return err
-		}
-		if err := s.emit(ctx, tx, org, roster.EventStaffRemoved, roster.StaffMember{UID: accountUID, Role: role}); err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, "staff.remove", "account", accountUID)

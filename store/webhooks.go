@@ -50,7 +50,11 @@ func (s *Store) emitAll(ctx context.Context, tx *sql.Tx, org roster.OrgID, typ s
 // failed import announces nothing. It is one statement, whatever the
 // number of clients; each event's uid is its client's, and its snapshot
 // the client's uid only (see roster.WebhookJob.Snapshot): rows written
-// chunk by chunk are not in memory any more.
+// chunk by chunk are not in memory any more, and a snapshot of each, of
+// 100,000 clients for each of up to 20 endpoints, would write gigabytes
+// in the publication's transaction. Its body is rendered from the
+// client's row at the first attempt, or from the client as deleted when
+// it was deleted before (see snapshotImported).
 func (s *Store) emitImported(ctx context.Context, tx *sql.Tx, org roster.OrgID, id int64) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO webhook_deliveries (endpoint_id, org_id, event_uid, type, occurred_at, next_attempt_at, snapshot)
@@ -94,15 +98,39 @@ func (s *Store) emitInsert(org roster.OrgID, typ string, events []webhookEvent) 
 		args, nil
 }
 
-// emitClient runs update, an UPDATE of one client's row, and emits the
-// event typ with the client as it left the row. The error is
-// sql.ErrNoRows when update changed no row.
-func (s *Store) emitClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, typ, update string, args ...any) error {
+// emitClient runs change, an UPDATE or a DELETE of one client's row, and
+// emits the event typ with the client as it left the row, or as it was
+// when deleted. The error is sql.ErrNoRows when change found no row.
+func (s *Store) emitClient(ctx context.Context, tx *sql.Tx, org roster.OrgID, typ, change string, args ...any) error {
 	var c roster.Client
-	if err := scanClient(tx.QueryRowContext(ctx, update+` RETURNING `+clientColumns, args...), &c); err != nil {
+	if err := scanClient(tx.QueryRowContext(ctx, change+` RETURNING `+clientColumns, args...), &c); err != nil {
 		return err
 	}
-	return s.emit(ctx, tx, org, typ, clientSnapshot(&c))
+	snap := clientSnapshot(&c)
+	if typ == roster.EventClientDeleted {
+		if err := s.snapshotImported(ctx, tx, org, snap); err != nil {
+			return err
+		}
+	}
+	return s.emit(ctx, tx, org, typ, snap)
+}
+
+// snapshotImported makes snap, a client as it was deleted, the snapshot
+// of its client.created events that no attempt has rendered yet, if it was
+// imported, in the delete's transaction: those keep the client's uid only
+// (see emitImported), and would be rendered from its row, which is gone.
+// Only an imported client's event has the client's uid for its own. It is
+// one UPDATE on the index of the deliveries by endpoint and event uid; for
+// an organization without endpoints, the look-up of none.
+func (s *Store) snapshotImported(ctx context.Context, tx *sql.Tx, org roster.OrgID, snap roster.Client) error {
+	b, err := json.Marshal(snap)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE webhook_deliveries SET snapshot = $3
+		WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE org_id = $1) AND event_uid = $2
+			AND type = '`+roster.EventClientCreated+`' AND body IS NULL`, org, snap.UID, string(b))
+	return err
 }
 
 // clientSnapshot is what an event about c keeps of it: all but the

@@ -57,14 +57,18 @@ type Config struct {
 	// Retention is how long a delivery is kept, and listed, once delivered
 	// or given up on; default worker.Retention (30 days).
 	Retention time.Duration
+	// Timeout bounds one attempt, from dial to the end of the answer;
+	// default DefaultTimeout. The lease must exceed it.
+	Timeout time.Duration
 }
 
 // DefaultGiveUpAfter is three days, as the issue asks: a receiver down for
 // a weekend still gets its events.
 const DefaultGiveUpAfter = 72 * time.Hour
 
-// Timeout bounds one attempt, from dial to the end of the answer.
-const Timeout = 10 * time.Second
+// DefaultTimeout is Config.Timeout's default: a receiver that takes
+// longer holds a worker for nothing, and is tried again later.
+const DefaultTimeout = 10 * time.Second
 
 // maxAnswer is how much of a receiver's answer is read, and kept in the
 // delivery's last error.
@@ -93,6 +97,7 @@ type Dispatcher struct {
 	log     *slog.Logger
 	workers int
 	lease   time.Duration
+	timeout time.Duration
 	giveUp  time.Duration
 	now     func() time.Time
 	loop    *worker.Loop
@@ -107,7 +112,7 @@ func New(outbox Outbox, c Config) (*Dispatcher, error) {
 		return nil, errors.New("webhook: a dispatcher needs a keyring and a renderer")
 	}
 	d := &Dispatcher{outbox: outbox, ring: c.Keyring, render: c.Render, log: cmp.Or(c.Log, slog.Default()),
-		workers: cmp.Or(c.Workers, 4), lease: cmp.Or(c.Lease, time.Minute),
+		workers: cmp.Or(c.Workers, 4), lease: cmp.Or(c.Lease, time.Minute), timeout: cmp.Or(c.Timeout, DefaultTimeout),
 		giveUp: cmp.Or(c.GiveUpAfter, DefaultGiveUpAfter), allowHTTP: c.Policy.AllowHTTP, now: c.Now, loop: worker.New(cmp.Or(c.Poll, 5*time.Second))}
 	if d.now == nil {
 		d.now = time.Now
@@ -115,13 +120,13 @@ func New(outbox Outbox, c Config) (*Dispatcher, error) {
 	d.pruner = worker.NewPruner("webhook deliveries", c.Retention, d.log, outbox.PruneWebhookDeliveries)
 	// A lease that ran out during an attempt would let another dispatcher
 	// make the same attempt at the same time.
-	if d.lease <= Timeout+recordTimeout {
-		return nil, fmt.Errorf("webhook: lease %v must exceed the attempt timeout %v", d.lease, Timeout)
+	if d.lease <= d.timeout+recordTimeout {
+		return nil, fmt.Errorf("webhook: lease %v must exceed the attempt timeout %v and %v to record it", d.lease, d.timeout, recordTimeout)
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.Proxy = nil // a proxy would connect to what the dialer's check never sees
-	transport.DialContext = (&net.Dialer{Timeout: Timeout, Control: c.Policy.control}).DialContext
-	d.client = &http.Client{Transport: transport, Timeout: Timeout,
+	transport.DialContext = (&net.Dialer{Timeout: d.timeout, Control: c.Policy.control}).DialContext
+	d.client = &http.Client{Transport: transport, Timeout: d.timeout,
 		// A redirect would lead where no check of the URL went: it is
 		// the receiver's answer, a failure.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -236,6 +241,10 @@ func (d *Dispatcher) attempt(ctx context.Context, j *roster.WebhookJob) roster.W
 	req.Header.Set("webhook-timestamp", timestamp)
 	req.Header.Set("webhook-signature", Sign(secrets, j.WebhookID, timestamp, j.Body))
 	res, err := d.client.Do(req)
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+		// Said plainly in the deliveries list: the receiver was too slow.
+		return fail(fmt.Errorf("no answer within %v: %w", d.timeout, err))
+	}
 	if err != nil {
 		return fail(err)
 	}
