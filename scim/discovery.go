@@ -73,11 +73,19 @@ func Schemas(base string) []map[string]any {
 	}
 	external := attribute("externalId", "string", false, "readWrite", "server")
 	external["caseExact"] = true
+	// name's parts make the display name when neither displayName nor
+	// name.formatted is sent, and are not kept apart from it.
+	part := func(name string) map[string]any {
+		a := attribute(name, "string", false, "writeOnly", "none")
+		a["returned"] = "never"
+		return a
+	}
 	user := []map[string]any{
 		attribute("userName", "string", true, "readWrite", "server"),
 		external,
 		attribute("displayName", "string", true, "readWrite", "none"),
-		attribute("name", "complex", false, "readWrite", "none", attribute("formatted", "string", false, "readWrite", "none")),
+		attribute("name", "complex", false, "readWrite", "none", attribute("formatted", "string", false, "readWrite", "none"),
+			part("givenName"), part("familyName")),
 		attribute("active", "boolean", false, "readWrite", "none"),
 		multiValued(attribute("emails", "complex", false, "readWrite", "none", valueParts()...)),
 		multiValued(attribute("phoneNumbers", "complex", false, "readWrite", "none", valueParts()...)),

@@ -71,8 +71,10 @@ func Apply(u User, ops []Operation) (Resource, error) {
 		}
 		removed = removed || op.Op == "remove"
 	}
-	// displayName and name.formatted, userName and the primary email, are
-	// one value each: the one the operations changed is the new value.
+	// displayName and name, userName and the primary email, are one value
+	// each: the one the operations changed is the new value. A name they
+	// changed makes the display name as displayName says: name.formatted,
+	// or else the parts, those the operations left being userDoc's.
 	if touched["name"] && !touched["displayname"] {
 		delete(doc, "displayName")
 	}
@@ -80,9 +82,17 @@ func Apply(u User, ops []Operation) (Resource, error) {
 		delete(doc, "userName")
 	}
 	// Removing the last email, as by emails[type eq "work"], leaves no
-	// userName: refused as a removal of it (see requiredValues).
-	if v, _ := userName(doc); removed && v == nil {
-		return Resource{}, Errorf(TypeMutability, "userName is required: the operations may not remove every email")
+	// userName, and removing the name's last part no display name: refused
+	// as a removal of the attribute (see requiredValues).
+	if removed {
+		for _, required := range []struct {
+			attr  string
+			value func(map[string]any) (any, error)
+		}{{"userName", userName}, {"displayName", displayName}} {
+			if v, _ := required.value(doc); v == nil || v == "" {
+				return Resource{}, Errorf(TypeMutability, "%s is required: the operations may not remove every value that makes it", required.attr)
+			}
+		}
 	}
 	return ParseUser(doc)
 }
@@ -104,8 +114,9 @@ func removesRequired(attr string, sub *string) bool {
 	return required && (sub == nil || value != "" && strings.EqualFold(*sub, value))
 }
 
-// userDoc is u as the JSON object the operations act on, without name,
-// which repeats displayName.
+// userDoc is u as the JSON object the operations act on. Its name is not
+// u's, which repeats displayName, but nameParts', so that an operation on
+// one part keeps the other.
 func userDoc(u User) (map[string]any, error) {
 	b, err := json.Marshal(u)
 	if err != nil {
@@ -117,8 +128,21 @@ func userDoc(u User) (map[string]any, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, err
 	}
-	delete(doc, "name")
+	doc["name"] = nameParts(u.DisplayName)
 	return doc, nil
+}
+
+// nameParts is the name whose parts make the display name d: its first
+// word the given name, the rest the family name, which keeps family names
+// of several words ("van Dijk", "García Márquez") whole. Roster stores no
+// parts; this is the guess docs/API.md ("SCIM 2.0") describes.
+func nameParts(d string) map[string]any {
+	given, family, _ := strings.Cut(strings.TrimSpace(d), " ")
+	parts := map[string]any{"givenName": given}
+	if family = strings.TrimSpace(family); family != "" {
+		parts["familyName"] = family
+	}
+	return parts
 }
 
 func apply(doc map[string]any, op Operation, touched map[string]bool) error {
@@ -202,6 +226,17 @@ func set(m map[string]any, attr string, op Operation) {
 	for k := range m {
 		if strings.EqualFold(k, attr) {
 			key = k
+		}
+	}
+	// An object's sub-attributes are set one by one: "Sub-attributes that
+	// are not specified in the "value" parameter are left unchanged" (RFC
+	// 7644 §3.5.2.3), so that name {"familyName": …} keeps the given name.
+	if sub, ok := m[key].(map[string]any); ok && op.Op != "remove" {
+		if values, ok := op.Value.(map[string]any); ok {
+			for k, v := range values {
+				set(sub, k, Operation{Op: op.Op, Value: v})
+			}
+			return
 		}
 	}
 	switch op.Op {

@@ -109,6 +109,7 @@ func TestParseUserRefuses(t *testing.T) {
 		{`{"userName":"a@example.com"}`, TypeInvalidValue, "displayName: required"},
 		{`{"displayName":"A"}`, TypeInvalidValue, "userName: required"},
 		{`{"userName":"not an email","displayName":"A"}`, TypeInvalidValue, "userName: "},
+		{`{"userName":"a@example.com","name":{"givenName":7}}`, TypeInvalidValue, "name.givenName: must be a string"},
 		{`{"userName":"a@example.com","displayName":"A","active":"maybe"}`, TypeInvalidValue, "active: must be true or false"},
 		{`{"userName":"a@example.com","displayName":"A","phoneNumbers":"+41"}`, TypeInvalidValue, "phoneNumbers: must be an array"},
 		{`{"userName":"a@example.com","displayName":"A","urn:roster:params:scim:schemas:extension:athlete:2.0:User":{"age":"old"}}`,
@@ -184,9 +185,13 @@ func TestApplyRefuses(t *testing.T) {
 		{`[{"op":"replace","path":"displayName","value":7}]`, TypeInvalidValue},
 		{`[{"op":"add","value":"x"}]`, TypeInvalidValue},
 		{`[{"op":"add","value":{"nickName":"x"}}]`, TypeInvalidPath},
+		{`[{"op":"replace","path":"name.givenName","value":7}]`, TypeInvalidValue},
+		{`[{"op":"replace","path":"name","value":"Ann"}]`, TypeInvalidValue},
 		{`[{"op":"remove","path":"userName"}]`, TypeMutability},
 		{`[{"op":"remove","path":"displayName"}]`, TypeMutability},
 		{`[{"op":"remove","path":"name.formatted"}]`, TypeMutability},
+		{`[{"op":"remove","path":"name"}]`, TypeMutability},
+		{`[{"op":"remove","path":"name.givenName"}]`, TypeMutability}, // "Ann" has no other part
 		{`[{"op":"remove","path":"emails[type eq \"work\"]"}]`, TypeMutability},
 	}
 	c := fixture()
@@ -203,6 +208,40 @@ func TestApplyRefuses(t *testing.T) {
 		`{"schemas":["` + PatchSchema + `"],"Operations":[{"op":"move"}]}`} {
 		if _, err := ParsePatch(decode(t, body)); TypeOf(err) != TypeInvalidSyntax {
 			t.Errorf("%s: %v", body, err)
+		}
+	}
+}
+
+// TestApplyName: how an operation on name's parts makes the display name
+// (docs/API.md, "SCIM 2.0"): name.formatted, else the parts after the
+// operations, those they leave taken from the display name's first word
+// (given) and rest (family); displayName wins over both.
+func TestApplyName(t *testing.T) {
+	tests := []struct{ display, ops, want string }{
+		{"Ann Lee", `[{"op":"replace","path":"name.familyName","value":"Jones"}]`, "Ann Jones"},
+		{"Ann Lee", `[{"op":"replace","path":"name.givenName","value":"Bea"}]`, "Bea Lee"},
+		{"Ann", `[{"op":"add","path":"name.familyName","value":"Jones"}]`, "Ann Jones"},
+		{"Ann van Dijk", `[{"op":"replace","path":"name.givenName","value":"Bea"}]`, "Bea van Dijk"},
+		{"Ann van Dijk", `[{"op":"replace","path":"name.familyName","value":"Jones"}]`, "Ann Jones"},
+		{"Mary Ann Smith", `[{"op":"replace","path":"name.familyName","value":"Jones"}]`, "Mary Jones"}, // as documented
+		{"Ann Lee", `[{"op":"replace","path":"name","value":{"familyName":"Jones"}}]`, "Ann Jones"},
+		{"Ann Lee", `[{"op":"replace","value":{"name":{"givenName":"Bea"}}}]`, "Bea Lee"},
+		{"Ann Lee", `[{"op":"replace","value":{"name.givenName":"Bea","name.familyName":"Jones"}}]`, "Bea Jones"},
+		{"Ann Lee", `[{"op":"replace","path":"name.familyName","value":"Jones"},{"op":"replace","path":"name.formatted","value":"Dr. Ann Jones"}]`, "Dr. Ann Jones"},
+		{"Ann Lee", `[{"op":"replace","path":"name.givenName","value":"Bea"},{"op":"replace","path":"displayName","value":"Bee"}]`, "Bee"},
+		{"Ann Lee", `[{"op":"remove","path":"name.givenName"}]`, "Lee"},
+		{"Ann Lee", `[{"op":"replace","path":"name.familyName","value":" "}]`, "Ann"},
+	}
+	for _, tt := range tests {
+		c := fixture()
+		c.DisplayName = tt.display
+		ops, err := ParsePatch(decode(t, `{"schemas":["`+PatchSchema+`"],"Operations":`+tt.ops+`}`))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.ops, err)
+		}
+		r, err := Apply(NewUser(&c, ""), ops)
+		if err != nil || r.Fields.DisplayName != tt.want {
+			t.Errorf("%q, %s: %q, %v; want %q", tt.display, tt.ops, r.Fields.DisplayName, err, tt.want)
 		}
 	}
 }

@@ -215,7 +215,7 @@ func userName(body map[string]any) (any, error) {
 }
 
 // displayName is displayName, or else name.formatted, or else the given
-// and family names.
+// and family names joined by a space, those that are empty left out.
 func displayName(body map[string]any) (any, error) {
 	if v, ok := get(body, "displayName"); ok && v != nil {
 		return v, nil
@@ -233,11 +233,15 @@ func displayName(body map[string]any) (any, error) {
 	}
 	var parts []string
 	for _, k := range []string{"givenName", "familyName"} {
-		if v, ok := get(name, k); ok {
-			s, isString := v.(string)
-			if !isString {
-				return nil, Errorf(TypeInvalidValue, "name.%s: must be a string", k)
-			}
+		v, _ := get(name, k)
+		if v == nil {
+			continue
+		}
+		s, isString := v.(string)
+		if !isString {
+			return nil, Errorf(TypeInvalidValue, "name.%s: must be a string", k)
+		}
+		if s = strings.TrimSpace(s); s != "" {
 			parts = append(parts, s)
 		}
 	}
