@@ -65,7 +65,8 @@ func multiValued(a map[string]any) map[string]any {
 }
 
 // Schemas are the User schema, as Roster maps it, and the athlete
-// extension's, which the field registry describes.
+// extension's, which the field registry describes: the attributes Roster
+// stores, not those it accepts and ignores (see userAttributes).
 func Schemas(base string) []map[string]any {
 	valueParts := func() []map[string]any {
 		return []map[string]any{attribute("value", "string", false, "readWrite", "none"),

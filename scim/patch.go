@@ -2,6 +2,7 @@ package scim
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -146,15 +147,20 @@ func nameParts(d string) map[string]any {
 }
 
 func apply(doc map[string]any, op Operation, touched map[string]bool) error {
-	if op.Path == "" {
-		if op.Op == "remove" {
+	// Without a path, the value's attributes are each a path of its own;
+	// the enterprise extension's are too, as its URN's attributes.
+	if whole := strings.EqualFold(op.Path, EnterpriseSchema); op.Path == "" || whole {
+		if op.Op == "remove" && !whole {
 			return Errorf(TypeNoTarget, "remove: a path is required")
 		}
 		values, ok := op.Value.(map[string]any)
-		if !ok {
-			return Errorf(TypeInvalidValue, "%s without a path: the value must be an object of attributes", op.Op)
+		if !ok && op.Op != "remove" {
+			return Errorf(TypeInvalidValue, "%s %s: the value must be an object of attributes", op.Op, cmp.Or(op.Path, "without a path"))
 		}
 		for k, v := range values {
+			if whole {
+				k = EnterpriseSchema + ":" + k
+			}
 			if err := apply(doc, Operation{Op: op.Op, Path: k, Value: v}, touched); err != nil {
 				return err
 			}
@@ -168,12 +174,14 @@ func apply(doc map[string]any, op Operation, touched map[string]bool) error {
 	if err != nil {
 		return Errorf(TypeInvalidPath, "path %q does not parse: %v", op.Path, err)
 	}
-	target, attr, err := targetOf(doc, p, op.Path)
-	if err != nil {
+	attr, schema, err := resolve(p, op.Path)
+	switch {
+	case err != nil:
 		return err
-	}
-	if target == nil {
+	case schema == AthleteSchema:
 		return applyAthlete(doc, Operation{Op: op.Op, Path: "", Value: map[string]any{attr: op.Value}}, touched)
+	case schema == EnterpriseSchema, !isStored(attr, subAttribute(p)):
+		return nil // defined, but not stored: ignored (see userAttributes)
 	}
 	if op.Op == "remove" && p.ValueExpression == nil && removesRequired(attr, p.AttributePath.SubAttribute) {
 		return Errorf(TypeMutability, "path %q: %s is required and cannot be removed", op.Path, attr)
@@ -181,42 +189,48 @@ func apply(doc map[string]any, op Operation, touched map[string]bool) error {
 	touched[strings.ToLower(attr)] = true
 	switch {
 	case p.ValueExpression != nil:
-		return applyFiltered(target, attr, p, op)
+		return applyFiltered(doc, attr, p, op)
 	case p.AttributePath.SubAttribute != nil:
-		set(subObject(target, attr), *p.AttributePath.SubAttribute, op)
+		set(subObject(doc, attr), *p.AttributePath.SubAttribute, op)
 		return nil
 	}
-	set(target, attr, op)
+	set(doc, attr, op)
 	return nil
 }
 
-// targetOf resolves a path to the object holding its attribute: the
-// User, or nil for the athlete extension's attribute attr.
-func targetOf(doc map[string]any, p filter.Path, path string) (map[string]any, string, error) {
-	attr := p.AttributePath.AttributeName
+// resolve checks a path against the schemas: it names the attribute attr,
+// as its schema spells it, of the User, of the athlete extension, or of
+// the enterprise extension; schema says which. The core schema's
+// read-only attributes may not be changed.
+func resolve(p filter.Path, path string) (attr, schema string, err error) {
+	attrs, schema := userAttributes, UserSchema
 	switch uri := p.AttributePath.URI(); {
 	case strings.EqualFold(uri, AthleteSchema):
-		return nil, attr, nil
+		return p.AttributePath.AttributeName, AthleteSchema, nil
+	case strings.EqualFold(uri, EnterpriseSchema):
+		attrs, schema = enterpriseAttributes, EnterpriseSchema
 	case uri != "" && !strings.EqualFold(uri, UserSchema):
-		return nil, "", Errorf(TypeInvalidPath, "path %q: unknown schema %s", path, uri)
+		return "", "", Errorf(TypeInvalidPath, "path %q: unknown schema %s", path, uri)
 	}
-	switch {
-	case strings.EqualFold(attr, "id"), strings.EqualFold(attr, "meta"), strings.EqualFold(attr, "schemas"):
-		return nil, "", Errorf(TypeMutability, "path %q: %s is read-only", path, attr)
-	case !slices.ContainsFunc(coreAttributes, func(a string) bool { return strings.EqualFold(a, attr) }):
-		return nil, "", Errorf(TypeInvalidPath, "path %q: unknown attribute of a User", path)
+	name := p.AttributePath.AttributeName
+	if schema == UserSchema && hasName([]string{"id", "meta", "schemas"}, name) {
+		return "", "", Errorf(TypeMutability, "path %q: %s is read-only", path, name)
 	}
-	return doc, canonical(attr), nil
+	attr, subs, ok := lookup(attrs, name)
+	if sub := subAttribute(p); !ok || sub != "" && !hasName(subs, sub) {
+		return "", "", Errorf(TypeInvalidPath, "path %q: no such attribute in %s", path, schema)
+	}
+	return attr, schema, nil
 }
 
-// canonical is the attribute's name as the User shows it.
-func canonical(attr string) string {
-	for _, a := range coreAttributes {
-		if strings.EqualFold(a, attr) {
-			return a
-		}
+// subAttribute is the sub-attribute a path names, before a value filter
+// (name.givenName) or after one (emails[type eq "work"].value); "" for
+// none.
+func subAttribute(p filter.Path) string {
+	if p.AttributePath.SubAttribute != nil {
+		return *p.AttributePath.SubAttribute
 	}
-	return attr
+	return p.SubAttributeName()
 }
 
 // set applies op to the attribute attr of m. add to a multi-valued
