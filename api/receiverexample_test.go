@@ -15,7 +15,8 @@ import (
 // TestReceiverExample: the receiver README.md shows (Verify of
 // examples/webhookreceiver) takes Roster's real deliveries, signed with
 // the endpoint's secret, and during a rotation with either secret; with
-// another secret it refuses them, and Roster tries them again.
+// another secret it refuses them, and Roster tries them again. Each
+// delivery matches the OpenAPI document's webhook.
 func TestReceiverExample(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
 		var mu sync.Mutex
@@ -23,6 +24,7 @@ func TestReceiverExample(t *testing.T) {
 		verified := 0
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, err := io.ReadAll(r.Body)
+			checkWebhook(t, r.Header, body)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil || !webhookreceiver.Verify(secret, r, body) {
