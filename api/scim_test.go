@@ -98,7 +98,10 @@ func TestSCIMUsers(t *testing.T) {
 		// A taken userName, letter case aside, is a uniqueness conflict.
 		scimError(t, e.scimDo("POST", "/Users", newUser("ann@example.COM", "Other")), 409, "uniqueness")
 		// Bad bodies.
-		scimError(t, e.scimDo("POST", "/Users", map[string]any{"userName": "b@example.com", "displayName": "B", "nickName": "b"}), 400, "invalidSyntax")
+		scimError(t, e.scimDo("POST", "/Users", map[string]any{"userName": "b@example.com", "displayName": "B", "favouriteColour": "b"}), 400, "invalidSyntax")
+		undeclared := newUser("b@example.com", "B")
+		undeclared[scim.EnterpriseSchema] = map[string]any{"department": "x"}
+		scimError(t, e.scimDo("POST", "/Users", undeclared), 400, "invalidSyntax")
 		scimError(t, e.scimDo("POST", "/Users", map[string]any{"userName": 7, "displayName": "B"}), 400, "invalidValue")
 		scimError(t, e.scimDo("POST", "/Users", map[string]any{"userName": "b@example.com"}), 400, "invalidValue")
 		scimError(t, e.scimDo("POST", "/Users", `{"userName": "b@example.com",`), 400, "invalidSyntax")
@@ -318,7 +321,10 @@ func TestSCIMLimitsAndCallers(t *testing.T) {
 		list := decodeAs[scimList](t, e.scimDo("GET", "/Users?count=1", nil), 200)
 		for ops, scimType := range map[string]string{
 			`[{"op":"replace","path":"id","value":"x"}]`:                                   "mutability",
-			`[{"op":"replace","path":"title","value":"x"}]`:                                "invalidPath",
+			`[{"op":"replace","path":"favouriteColour","value":"x"}]`:                      "invalidPath",
+			`[{"op":"replace","path":"name.nickName","value":"x"}]`:                        "invalidPath",
+			`[{"op":"add","path":"urn:okta:custom:User:level","value":"x"}]`:               "invalidPath",
+			`[{"op":"add","path":"` + scim.EnterpriseSchema + `:grade","value":"x"}]`:      "invalidPath",
 			`[{"op":"replace","path":"emails[type eq \"home\"].value","value":"x@y.com"}]`: "noTarget",
 			`[{"op":"copy","path":"title"}]`:                                               "invalidSyntax",
 		} {
@@ -335,6 +341,111 @@ func TestSCIMLimitsAndCallers(t *testing.T) {
 		outsider := e.signup("outsider@example.com")
 		scimError(t, e.do(req{Method: "GET", Path: "/scim/v2/Users/" + id, Header: bearer(outsider.Token)}), 403, "")
 		scimError(t, e.do(req{Method: "GET", Path: "/scim/v2/Users", Header: map[string]string{"Authorization": "Bearer rst_wrong"}}), 401, "")
+	})
+}
+
+// TestSCIMIdentityProviders provisions Users as Entra ID and Okta do, with
+// the attributes they send by default: those Roster does not store (title,
+// locale, addresses, groups, password, the enterprise extension…) are
+// accepted and ignored, the others stored, and a PATCH of the family name
+// alone keeps the given name.
+func TestSCIMIdentityProviders(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		stored := func(id string) map[string]any {
+			t.Helper()
+			return decodeAs[map[string]any](t, e.get(prefixes[0]+"/"+id), 200)
+		}
+		// Entra ID's create, with its default attribute mappings.
+		entra := decodeAs[scimUser](t, e.scimDo("POST", "/Users", `{
+			"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+			"externalId": "ann.lee",
+			"userName": "ann.lee@contoso.example",
+			"active": true,
+			"addresses": [{"type": "work", "formatted": "Bahnhofstrasse 1, 8001 Zürich", "streetAddress": "Bahnhofstrasse 1",
+				"locality": "Zürich", "postalCode": "8001", "country": "CH", "primary": false}],
+			"displayName": "Ann Lee",
+			"emails": [{"primary": true, "type": "work", "value": "ann.lee@contoso.example"}],
+			"meta": {"resourceType": "User"},
+			"name": {"formatted": "Ann Lee", "familyName": "Lee", "givenName": "Ann"},
+			"phoneNumbers": [{"type": "mobile", "value": "+41 79 000 00 00"}, {"type": "fax", "value": "+41 44 000 00 01"}],
+			"preferredLanguage": "de-CH",
+			"title": "Head coach",
+			"userType": "Member",
+			"roles": [],
+			"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": "1001", "department": "Athletics",
+				"manager": {"value": "26118915-6090-4610-87a4-49d0767a9c8b"}}
+		}`), 201)
+		if got := stored(entra.ID); got["email"] != "ann.lee@contoso.example" || got["display_name"] != "Ann Lee" ||
+			got["external_id"] != "ann.lee" || got["phone"] != "+41 79 000 00 00" || got["status"] != "active" {
+			t.Errorf("Entra ID's create: %v", got)
+		}
+		// Entra ID's changes: one operation per changed attribute, the
+		// family name without the given name, addresses by filter.
+		patched := decodeAs[map[string]any](t, e.scimDo("PATCH", "/Users/"+entra.ID, `{
+			"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations": [
+				{"op": "Replace", "path": "name.familyName", "value": "Jones"},
+				{"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "ann.jones@contoso.example"},
+				{"op": "Replace", "path": "title", "value": "Coach"},
+				{"op": "Replace", "path": "addresses[type eq \"work\"].locality", "value": "Bern"},
+				{"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "Youth"},
+				{"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "value": "5d9d4a7a-1c3b-4f0e-9a43-2f1d0f6e7b21"}
+			]
+		}`), 200)
+		if got := stored(entra.ID); got["display_name"] != "Ann Jones" || got["email"] != "ann.jones@contoso.example" ||
+			patched["userName"] != "ann.jones@contoso.example" || patched["title"] != nil || patched[scim.EnterpriseSchema] != nil {
+			t.Errorf("Entra ID's PATCH: %v; stored %v", patched, got)
+		}
+		expect(t, e.scimDo("PATCH", "/Users/"+entra.ID, `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations": [{"op": "Replace", "path": "active", "value": "False"}]}`), 200)
+		if got := stored(entra.ID); got["status"] != "deactivated" {
+			t.Errorf("Entra ID's deactivation: %v", got)
+		}
+
+		// Okta's create, its update (a PUT of the whole User) and its
+		// deactivation.
+		okta := decodeAs[scimUser](t, e.scimDo("POST", "/Users", `{
+			"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+			"userName": "bea.moser@example.com",
+			"name": {"givenName": "Bea", "familyName": "Moser"},
+			"emails": [{"primary": true, "value": "bea.moser@example.com", "type": "work"}],
+			"displayName": "Bea Moser",
+			"locale": "en-US",
+			"externalId": "00ujl29u0le5T6Aj10h7",
+			"groups": [],
+			"password": "1mz050nq",
+			"active": true
+		}`), 201)
+		if got := stored(okta.ID); got["email"] != "bea.moser@example.com" || got["display_name"] != "Bea Moser" ||
+			got["external_id"] != "00ujl29u0le5T6Aj10h7" {
+			t.Errorf("Okta's create: %v", got)
+		}
+		expect(t, e.scimDo("PUT", "/Users/"+okta.ID, `{
+			"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+			"id": "`+okta.ID+`",
+			"userName": "bea.moser@example.com",
+			"externalId": "00ujl29u0le5T6Aj10h7",
+			"name": {"givenName": "Bea", "familyName": "Keller"},
+			"emails": [{"primary": true, "value": "bea.moser@example.com", "type": "work"}],
+			"active": true,
+			"groups": [],
+			"locale": "en-US",
+			"meta": {"resourceType": "User"}
+		}`), 200)
+		expect(t, e.scimDo("PATCH", "/Users/"+okta.ID, `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations": [{"op": "replace", "value": {"active": false, "password": "p4ssw0rd"}}]}`), 200)
+		if got := stored(okta.ID); got["display_name"] != "Bea Keller" || got["external_id"] != "00ujl29u0le5T6Aj10h7" || got["status"] != "deactivated" {
+			t.Errorf("Okta's update and deactivation: %v", got)
+		}
+		// What the Users show: the stored attributes only.
+		for _, id := range []string{entra.ID, okta.ID} {
+			u := decodeAs[map[string]any](t, e.scimDo("GET", "/Users/"+id, nil), 200)
+			for _, attr := range []string{"title", "locale", "addresses", "groups", "password", scim.EnterpriseSchema} {
+				if u[attr] != nil {
+					t.Errorf("User %s shows %s: %v", id, attr, u)
+				}
+			}
+		}
 	})
 }
 

@@ -22,9 +22,10 @@ import (
 // shows, is in the document only where profile_photo is
 // (TestThumbnailBesidePhoto). A create's send_claim_link is what to do
 // with the new client, not a field of it; an export's client may carry its
-// metric history.
+// metric history, and a webhook event's its organization's uid.
 var nonFields = []string{"user_uid", "profile_photo", "profile_photo_thumbnail", "notes", "last_session",
-	"sessions_count", "status", "deactivated_at", "admin_uid", "created_at", "updated_at", "send_claim_link", "history"}
+	"sessions_count", "status", "deactivated_at", "admin_uid", "created_at", "updated_at", "send_claim_link", "history",
+	"organization_uid"}
 
 // fieldNames returns names without the non-fields, sorted and without
 // repeats.

@@ -65,7 +65,8 @@ func multiValued(a map[string]any) map[string]any {
 }
 
 // Schemas are the User schema, as Roster maps it, and the athlete
-// extension's, which the field registry describes.
+// extension's, which the field registry describes: the attributes Roster
+// stores, not those it accepts and ignores (see userAttributes).
 func Schemas(base string) []map[string]any {
 	valueParts := func() []map[string]any {
 		return []map[string]any{attribute("value", "string", false, "readWrite", "none"),
@@ -73,11 +74,19 @@ func Schemas(base string) []map[string]any {
 	}
 	external := attribute("externalId", "string", false, "readWrite", "server")
 	external["caseExact"] = true
+	// name's parts make the display name when neither displayName nor
+	// name.formatted is sent, and are not kept apart from it.
+	part := func(name string) map[string]any {
+		a := attribute(name, "string", false, "writeOnly", "none")
+		a["returned"] = "never"
+		return a
+	}
 	user := []map[string]any{
 		attribute("userName", "string", true, "readWrite", "server"),
 		external,
 		attribute("displayName", "string", true, "readWrite", "none"),
-		attribute("name", "complex", false, "readWrite", "none", attribute("formatted", "string", false, "readWrite", "none")),
+		attribute("name", "complex", false, "readWrite", "none", attribute("formatted", "string", false, "readWrite", "none"),
+			part("givenName"), part("familyName")),
 		attribute("active", "boolean", false, "readWrite", "none"),
 		multiValued(attribute("emails", "complex", false, "readWrite", "none", valueParts()...)),
 		multiValued(attribute("phoneNumbers", "complex", false, "readWrite", "none", valueParts()...)),

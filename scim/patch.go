@@ -2,6 +2,7 @@ package scim
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -71,8 +72,10 @@ func Apply(u User, ops []Operation) (Resource, error) {
 		}
 		removed = removed || op.Op == "remove"
 	}
-	// displayName and name.formatted, userName and the primary email, are
-	// one value each: the one the operations changed is the new value.
+	// displayName and name, userName and the primary email, are one value
+	// each: the one the operations changed is the new value. A name they
+	// changed makes the display name as displayName says: name.formatted,
+	// or else the parts, those the operations left being userDoc's.
 	if touched["name"] && !touched["displayname"] {
 		delete(doc, "displayName")
 	}
@@ -80,9 +83,17 @@ func Apply(u User, ops []Operation) (Resource, error) {
 		delete(doc, "userName")
 	}
 	// Removing the last email, as by emails[type eq "work"], leaves no
-	// userName: refused as a removal of it (see requiredValues).
-	if v, _ := userName(doc); removed && v == nil {
-		return Resource{}, Errorf(TypeMutability, "userName is required: the operations may not remove every email")
+	// userName, and removing the name's last part no display name: refused
+	// as a removal of the attribute (see requiredValues).
+	if removed {
+		for _, required := range []struct {
+			attr  string
+			value func(map[string]any) (any, error)
+		}{{"userName", userName}, {"displayName", displayName}} {
+			if v, _ := required.value(doc); v == nil || v == "" {
+				return Resource{}, Errorf(TypeMutability, "%s is required: the operations may not remove every value that makes it", required.attr)
+			}
+		}
 	}
 	return ParseUser(doc)
 }
@@ -104,8 +115,9 @@ func removesRequired(attr string, sub *string) bool {
 	return required && (sub == nil || value != "" && strings.EqualFold(*sub, value))
 }
 
-// userDoc is u as the JSON object the operations act on, without name,
-// which repeats displayName.
+// userDoc is u as the JSON object the operations act on. Its name is not
+// u's, which repeats displayName, but nameParts', so that an operation on
+// one part keeps the other.
 func userDoc(u User) (map[string]any, error) {
 	b, err := json.Marshal(u)
 	if err != nil {
@@ -117,20 +129,38 @@ func userDoc(u User) (map[string]any, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, err
 	}
-	delete(doc, "name")
+	doc["name"] = nameParts(u.DisplayName)
 	return doc, nil
 }
 
+// nameParts is the name whose parts make the display name d: its first
+// word the given name, the rest the family name, which keeps family names
+// of several words ("van Dijk", "García Márquez") whole. Roster stores no
+// parts; this is the guess docs/API.md ("SCIM 2.0") describes.
+func nameParts(d string) map[string]any {
+	given, family, _ := strings.Cut(strings.TrimSpace(d), " ")
+	parts := map[string]any{"givenName": given}
+	if family = strings.TrimSpace(family); family != "" {
+		parts["familyName"] = family
+	}
+	return parts
+}
+
 func apply(doc map[string]any, op Operation, touched map[string]bool) error {
-	if op.Path == "" {
-		if op.Op == "remove" {
+	// Without a path, the value's attributes are each a path of its own;
+	// the enterprise extension's are too, as its URN's attributes.
+	if whole := strings.EqualFold(op.Path, EnterpriseSchema); op.Path == "" || whole {
+		if op.Op == "remove" && !whole {
 			return Errorf(TypeNoTarget, "remove: a path is required")
 		}
 		values, ok := op.Value.(map[string]any)
-		if !ok {
-			return Errorf(TypeInvalidValue, "%s without a path: the value must be an object of attributes", op.Op)
+		if !ok && op.Op != "remove" {
+			return Errorf(TypeInvalidValue, "%s %s: the value must be an object of attributes", op.Op, cmp.Or(op.Path, "without a path"))
 		}
 		for k, v := range values {
+			if whole {
+				k = EnterpriseSchema + ":" + k
+			}
 			if err := apply(doc, Operation{Op: op.Op, Path: k, Value: v}, touched); err != nil {
 				return err
 			}
@@ -144,12 +174,14 @@ func apply(doc map[string]any, op Operation, touched map[string]bool) error {
 	if err != nil {
 		return Errorf(TypeInvalidPath, "path %q does not parse: %v", op.Path, err)
 	}
-	target, attr, err := targetOf(doc, p, op.Path)
-	if err != nil {
+	attr, schema, err := resolve(p, op.Path)
+	switch {
+	case err != nil:
 		return err
-	}
-	if target == nil {
+	case schema == AthleteSchema:
 		return applyAthlete(doc, Operation{Op: op.Op, Path: "", Value: map[string]any{attr: op.Value}}, touched)
+	case schema == EnterpriseSchema, !isStored(attr, subAttribute(p)):
+		return nil // defined, but not stored: ignored (see userAttributes)
 	}
 	if op.Op == "remove" && p.ValueExpression == nil && removesRequired(attr, p.AttributePath.SubAttribute) {
 		return Errorf(TypeMutability, "path %q: %s is required and cannot be removed", op.Path, attr)
@@ -157,42 +189,48 @@ func apply(doc map[string]any, op Operation, touched map[string]bool) error {
 	touched[strings.ToLower(attr)] = true
 	switch {
 	case p.ValueExpression != nil:
-		return applyFiltered(target, attr, p, op)
+		return applyFiltered(doc, attr, p, op)
 	case p.AttributePath.SubAttribute != nil:
-		set(subObject(target, attr), *p.AttributePath.SubAttribute, op)
+		set(subObject(doc, attr), *p.AttributePath.SubAttribute, op)
 		return nil
 	}
-	set(target, attr, op)
+	set(doc, attr, op)
 	return nil
 }
 
-// targetOf resolves a path to the object holding its attribute: the
-// User, or nil for the athlete extension's attribute attr.
-func targetOf(doc map[string]any, p filter.Path, path string) (map[string]any, string, error) {
-	attr := p.AttributePath.AttributeName
+// resolve checks a path against the schemas: it names the attribute attr,
+// as its schema spells it, of the User, of the athlete extension, or of
+// the enterprise extension; schema says which. The core schema's
+// read-only attributes may not be changed.
+func resolve(p filter.Path, path string) (attr, schema string, err error) {
+	attrs, schema := userAttributes, UserSchema
 	switch uri := p.AttributePath.URI(); {
 	case strings.EqualFold(uri, AthleteSchema):
-		return nil, attr, nil
+		return p.AttributePath.AttributeName, AthleteSchema, nil
+	case strings.EqualFold(uri, EnterpriseSchema):
+		attrs, schema = enterpriseAttributes, EnterpriseSchema
 	case uri != "" && !strings.EqualFold(uri, UserSchema):
-		return nil, "", Errorf(TypeInvalidPath, "path %q: unknown schema %s", path, uri)
+		return "", "", Errorf(TypeInvalidPath, "path %q: unknown schema %s", path, uri)
 	}
-	switch {
-	case strings.EqualFold(attr, "id"), strings.EqualFold(attr, "meta"), strings.EqualFold(attr, "schemas"):
-		return nil, "", Errorf(TypeMutability, "path %q: %s is read-only", path, attr)
-	case !slices.ContainsFunc(coreAttributes, func(a string) bool { return strings.EqualFold(a, attr) }):
-		return nil, "", Errorf(TypeInvalidPath, "path %q: unknown attribute of a User", path)
+	name := p.AttributePath.AttributeName
+	if schema == UserSchema && hasName([]string{"id", "meta", "schemas"}, name) {
+		return "", "", Errorf(TypeMutability, "path %q: %s is read-only", path, name)
 	}
-	return doc, canonical(attr), nil
+	attr, subs, ok := lookup(attrs, name)
+	if sub := subAttribute(p); !ok || sub != "" && !hasName(subs, sub) {
+		return "", "", Errorf(TypeInvalidPath, "path %q: no such attribute in %s", path, schema)
+	}
+	return attr, schema, nil
 }
 
-// canonical is the attribute's name as the User shows it.
-func canonical(attr string) string {
-	for _, a := range coreAttributes {
-		if strings.EqualFold(a, attr) {
-			return a
-		}
+// subAttribute is the sub-attribute a path names, before a value filter
+// (name.givenName) or after one (emails[type eq "work"].value); "" for
+// none.
+func subAttribute(p filter.Path) string {
+	if p.AttributePath.SubAttribute != nil {
+		return *p.AttributePath.SubAttribute
 	}
-	return attr
+	return p.SubAttributeName()
 }
 
 // set applies op to the attribute attr of m. add to a multi-valued
@@ -202,6 +240,17 @@ func set(m map[string]any, attr string, op Operation) {
 	for k := range m {
 		if strings.EqualFold(k, attr) {
 			key = k
+		}
+	}
+	// An object's sub-attributes are set one by one: "Sub-attributes that
+	// are not specified in the "value" parameter are left unchanged" (RFC
+	// 7644 §3.5.2.3), so that name {"familyName": …} keeps the given name.
+	if sub, ok := m[key].(map[string]any); ok && op.Op != "remove" {
+		if values, ok := op.Value.(map[string]any); ok {
+			for k, v := range values {
+				set(sub, k, Operation{Op: op.Op, Value: v})
+			}
+			return
 		}
 	}
 	switch op.Op {

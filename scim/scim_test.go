@@ -105,7 +105,15 @@ func TestUserRoundTrip(t *testing.T) {
 
 func TestParseUserRefuses(t *testing.T) {
 	tests := []struct{ body, scimType, detail string }{
-		{`{"userName":"a@example.com","displayName":"A","nickName":"a"}`, TypeInvalidSyntax, "nickName: unknown attribute"},
+		{`{"userName":"a@example.com","displayName":"A","shoeColour":"red"}`, TypeInvalidSyntax, "shoeColour: unknown attribute"},
+		{`{"userName":"a@example.com","name":{"formatted":"A","nickName":"a"}}`, TypeInvalidSyntax, "name.nickName: unknown attribute"},
+		{`{"userName":"a@example.com","displayName":"A","` + EnterpriseSchema + `":{"department":"x"}}`, TypeInvalidSyntax,
+			EnterpriseSchema + ": not declared in schemas"},
+		{`{"schemas":["` + UserSchema + `","` + EnterpriseSchema + `"],"userName":"a@example.com","displayName":"A","` + EnterpriseSchema + `":{"shoeSize":1}}`,
+			TypeInvalidSyntax, EnterpriseSchema + ":shoeSize: unknown attribute"},
+		{`{"schemas":["` + UserSchema + `","urn:example:User"],"userName":"a@example.com","displayName":"A","urn:example:User":{"a":1}}`,
+			TypeInvalidSyntax, "urn:example:User: unknown attribute"},
+		{`{"userName":"a@example.com","name":{"givenName":7}}`, TypeInvalidValue, "name.givenName: must be a string"},
 		{`{"userName":"a@example.com"}`, TypeInvalidValue, "displayName: required"},
 		{`{"displayName":"A"}`, TypeInvalidValue, "userName: required"},
 		{`{"userName":"not an email","displayName":"A"}`, TypeInvalidValue, "userName: "},
@@ -126,6 +134,27 @@ func TestParseUserRefuses(t *testing.T) {
 	res, err := ParseUser(decode(t, `{"USERNAME":"a@example.com","name":{"givenName":"Ann","familyName":"Lee"},"Active":false}`))
 	if err != nil || res.Fields.DisplayName != "Ann Lee" || res.Active {
 		t.Errorf("%+v, %v", res, err)
+	}
+}
+
+// TestParseUserIgnores: the core schema's and the enterprise extension's
+// attributes that Roster does not store are accepted, whatever their
+// values, and change nothing.
+func TestParseUserIgnores(t *testing.T) {
+	want, err := ParseUser(decode(t, `{"userName":"a@example.com","displayName":"A"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, extra := range []string{`"title":"Coach"`, `"NICKNAME":"a"`, `"preferredLanguage":"de-CH"`, `"locale":"de-CH"`,
+		`"timezone":"Europe/Zurich"`, `"userType":"Employee"`, `"profileUrl":7`, `"password":"x"`, `"groups":[]`,
+		`"addresses":[{"type":"work","locality":"Bern","country":"CH"}]`, `"roles":"odd"`, `"x509Certificates":[]`,
+		`"name":{"middleName":"B","honorificPrefix":"Dr."}`, `"meta":{"resourceType":"User"}`,
+		`"schemas":["` + UserSchema + `","` + EnterpriseSchema + `"],"` + EnterpriseSchema + `":{"department":"R&D","manager":"m-1","employeeNumber":"7"}`,
+	} {
+		got, err := ParseUser(decode(t, `{"userName":"a@example.com","displayName":"A",`+extra+`}`))
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %+v, %v", extra, got, err)
+		}
 	}
 }
 
@@ -177,16 +206,26 @@ func TestApplyRefuses(t *testing.T) {
 		{`[{"op":"remove"}]`, TypeNoTarget},
 		{`[{"op":"replace","path":"id","value":"x"}]`, TypeMutability},
 		{`[{"op":"replace","path":"meta.created","value":"x"}]`, TypeMutability},
-		{`[{"op":"replace","path":"nickName","value":"x"}]`, TypeInvalidPath},
+		{`[{"op":"replace","path":"shoeColour","value":"x"}]`, TypeInvalidPath},
+		{`[{"op":"replace","path":"name.nickName","value":"x"}]`, TypeInvalidPath},
+		{`[{"op":"replace","path":"title.value","value":"x"}]`, TypeInvalidPath},
+		{`[{"op":"add","path":"addresses[type eq \"work\"].street","value":"x"}]`, TypeInvalidPath},
+		{`[{"op":"add","path":"` + EnterpriseSchema + `:shoeSize","value":1}]`, TypeInvalidPath},
+		{`[{"op":"add","path":"` + EnterpriseSchema + `","value":{"shoeSize":1}}]`, TypeInvalidPath},
+		{`[{"op":"add","path":"` + EnterpriseSchema + `","value":"x"}]`, TypeInvalidValue},
 		{`[{"op":"replace","path":"urn:other:User:x","value":"x"}]`, TypeInvalidPath},
 		{`[{"op":"replace","path":"emails[","value":"x"}]`, TypeInvalidPath},
 		{`[{"op":"replace","path":"emails[type eq \"home\"].value","value":"x@example.com"}]`, TypeNoTarget},
 		{`[{"op":"replace","path":"displayName","value":7}]`, TypeInvalidValue},
 		{`[{"op":"add","value":"x"}]`, TypeInvalidValue},
-		{`[{"op":"add","value":{"nickName":"x"}}]`, TypeInvalidPath},
+		{`[{"op":"add","value":{"shoeColour":"x"}}]`, TypeInvalidPath},
+		{`[{"op":"replace","path":"name.givenName","value":7}]`, TypeInvalidValue},
+		{`[{"op":"replace","path":"name","value":"Ann"}]`, TypeInvalidValue},
 		{`[{"op":"remove","path":"userName"}]`, TypeMutability},
 		{`[{"op":"remove","path":"displayName"}]`, TypeMutability},
 		{`[{"op":"remove","path":"name.formatted"}]`, TypeMutability},
+		{`[{"op":"remove","path":"name"}]`, TypeMutability},
+		{`[{"op":"remove","path":"name.givenName"}]`, TypeMutability}, // "Ann" has no other part
 		{`[{"op":"remove","path":"emails[type eq \"work\"]"}]`, TypeMutability},
 	}
 	c := fixture()
@@ -203,6 +242,67 @@ func TestApplyRefuses(t *testing.T) {
 		`{"schemas":["` + PatchSchema + `"],"Operations":[{"op":"move"}]}`} {
 		if _, err := ParsePatch(decode(t, body)); TypeOf(err) != TypeInvalidSyntax {
 			t.Errorf("%s: %v", body, err)
+		}
+	}
+}
+
+// TestApplyIgnores: operations on attributes Roster does not store, of
+// the core schema or the enterprise extension, are accepted and change
+// nothing, even a replace whose filter matches no value.
+func TestApplyIgnores(t *testing.T) {
+	c := fixture()
+	for _, ops := range []string{
+		`[{"op":"Add","path":"title","value":"Coach"}]`,
+		`[{"op":"replace","path":"NickName","value":"a"},{"op":"remove","path":"locale"}]`,
+		`[{"op":"Replace","path":"addresses[type eq \"work\"].locality","value":"Bern"}]`,
+		`[{"op":"replace","path":"name.middleName","value":"B"}]`,
+		`[{"op":"replace","path":"password","value":"secret"}]`,
+		`[{"op":"Add","path":"` + EnterpriseSchema + `:manager","value":"m-1"},{"op":"add","path":"` + EnterpriseSchema + `:manager.displayName","value":"M"}]`,
+		`[{"op":"replace","path":"` + EnterpriseSchema + `","value":{"department":"R&D"}},{"op":"remove","path":"` + EnterpriseSchema + `"}]`,
+		`[{"op":"replace","value":{"title":"Coach","` + EnterpriseSchema + `:costCenter":"4","` + EnterpriseSchema + `":{"division":"D"}}}]`,
+		`[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:userType","value":"Member"}]`,
+	} {
+		parsed, err := ParsePatch(decode(t, `{"schemas":["`+PatchSchema+`"],"Operations":`+ops+`}`))
+		if err != nil {
+			t.Fatalf("%s: %v", ops, err)
+		}
+		r, err := Apply(NewUser(&c, ""), parsed)
+		if err != nil || r.Update(&c.ClientFields).Set != 0 || !r.Active {
+			t.Errorf("%s: %+v, %v", ops, r, err)
+		}
+	}
+}
+
+// TestApplyName: how an operation on name's parts makes the display name
+// (docs/API.md, "SCIM 2.0"): name.formatted, else the parts after the
+// operations, those they leave taken from the display name's first word
+// (given) and rest (family); displayName wins over both.
+func TestApplyName(t *testing.T) {
+	tests := []struct{ display, ops, want string }{
+		{"Ann Lee", `[{"op":"replace","path":"name.familyName","value":"Jones"}]`, "Ann Jones"},
+		{"Ann Lee", `[{"op":"replace","path":"name.givenName","value":"Bea"}]`, "Bea Lee"},
+		{"Ann", `[{"op":"add","path":"name.familyName","value":"Jones"}]`, "Ann Jones"},
+		{"Ann van Dijk", `[{"op":"replace","path":"name.givenName","value":"Bea"}]`, "Bea van Dijk"},
+		{"Ann van Dijk", `[{"op":"replace","path":"name.familyName","value":"Jones"}]`, "Ann Jones"},
+		{"Mary Ann Smith", `[{"op":"replace","path":"name.familyName","value":"Jones"}]`, "Mary Jones"}, // as documented
+		{"Ann Lee", `[{"op":"replace","path":"name","value":{"familyName":"Jones"}}]`, "Ann Jones"},
+		{"Ann Lee", `[{"op":"replace","value":{"name":{"givenName":"Bea"}}}]`, "Bea Lee"},
+		{"Ann Lee", `[{"op":"replace","value":{"name.givenName":"Bea","name.familyName":"Jones"}}]`, "Bea Jones"},
+		{"Ann Lee", `[{"op":"replace","path":"name.familyName","value":"Jones"},{"op":"replace","path":"name.formatted","value":"Dr. Ann Jones"}]`, "Dr. Ann Jones"},
+		{"Ann Lee", `[{"op":"replace","path":"name.givenName","value":"Bea"},{"op":"replace","path":"displayName","value":"Bee"}]`, "Bee"},
+		{"Ann Lee", `[{"op":"remove","path":"name.givenName"}]`, "Lee"},
+		{"Ann Lee", `[{"op":"replace","path":"name.familyName","value":" "}]`, "Ann"},
+	}
+	for _, tt := range tests {
+		c := fixture()
+		c.DisplayName = tt.display
+		ops, err := ParsePatch(decode(t, `{"schemas":["`+PatchSchema+`"],"Operations":`+tt.ops+`}`))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.ops, err)
+		}
+		r, err := Apply(NewUser(&c, ""), ops)
+		if err != nil || r.Fields.DisplayName != tt.want {
+			t.Errorf("%q, %s: %q, %v; want %q", tt.display, tt.ops, r.Fields.DisplayName, err, tt.want)
 		}
 	}
 }

@@ -15,9 +15,12 @@ import (
 const (
 	UserSchema    = "urn:ietf:params:scim:schemas:core:2.0:User"
 	AthleteSchema = "urn:roster:params:scim:schemas:extension:athlete:2.0:User"
-	ListSchema    = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-	PatchSchema   = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-	ErrorSchema   = "urn:ietf:params:scim:api:messages:2.0:Error"
+	// EnterpriseSchema is RFC 7643 §4.3's extension, which identity
+	// providers send by default; Roster stores none of its attributes.
+	EnterpriseSchema = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	ListSchema       = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+	PatchSchema      = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+	ErrorSchema      = "urn:ietf:params:scim:api:messages:2.0:Error"
 )
 
 // User is a client as a SCIM User resource.
@@ -141,17 +144,75 @@ type Resource struct {
 	Active bool
 }
 
-// coreAttributes are the attributes a User body may carry. id, meta,
-// schemas and password are read-only or write-only: ignored, as RFC 7643
-// §2.2 says of read-only ones (Roster's clients have no password).
-var coreAttributes = []string{"schemas", "id", "meta", "password", "externalId", "userName", "displayName", "name",
-	"active", "emails", "phoneNumbers", AthleteSchema}
+// multi are the sub-attributes of a multi-valued attribute (RFC 7643
+// §2.4).
+var multi = []string{"value", "display", "type", "primary"}
+
+// userAttributes are the attributes that the core User schema (RFC 7643
+// §4.1) and every resource (§3.1) define, each with its sub-attributes:
+// the names a User body or a PATCH path may use. Roster stores those that
+// stored lists, and accepts and ignores the others, as a service provider
+// may (RFC 7644 §3.3: "the server is free to alter and/or ignore POSTed
+// content"), because identity providers send many of them by default and
+// refusing them would fail every provisioning.
+var userAttributes = map[string][]string{
+	"schemas": nil, "id": nil, "externalId": nil, "meta": {"resourceType", "created", "lastModified", "location", "version"},
+	"userName": nil, "name": {"formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix"},
+	"displayName": nil, "nickName": nil, "profileUrl": nil, "title": nil, "userType": nil, "preferredLanguage": nil,
+	"locale": nil, "timezone": nil, "active": nil, "password": nil, "emails": multi, "phoneNumbers": multi, "ims": multi,
+	"photos": multi, "entitlements": multi, "roles": multi, "x509Certificates": multi,
+	"addresses": {"formatted", "streetAddress", "locality", "region", "postalCode", "country", "type", "primary"},
+	"groups":    {"value", "$ref", "display", "type"},
+}
+
+// enterpriseAttributes are the enterprise extension's (RFC 7643 §4.3),
+// all ignored.
+var enterpriseAttributes = map[string][]string{"employeeNumber": nil, "costCenter": nil, "organization": nil,
+	"division": nil, "department": nil, "manager": {"value", "$ref", "displayName"}}
+
+// stored are the User attributes, and sub-attributes, that make a
+// client's fields (the athlete extension's aside): what NewUser shows,
+// and name's parts, which make the display name. id, meta and schemas are
+// read-only; the password is ignored (Roster's clients have none).
+var stored = []string{"externalId", "userName", "displayName", "name.formatted", "name.givenName", "name.familyName",
+	"active", "emails", "phoneNumbers"}
+
+// isStored reports whether the attribute attr, or its sub-attribute sub
+// ("" for the whole attribute), is one Roster stores; case aside.
+func isStored(attr, sub string) bool {
+	return slices.ContainsFunc(stored, func(s string) bool {
+		a, b, _ := strings.Cut(s, ".")
+		return strings.EqualFold(a, attr) && (sub == "" || b == "" || strings.EqualFold(b, sub))
+	})
+}
+
+// lookup finds the attribute name among attrs, case aside: its name as
+// the schema spells it and its sub-attributes.
+func lookup(attrs map[string][]string, name string) (canonical string, subs []string, ok bool) {
+	for a, subs := range attrs {
+		if strings.EqualFold(a, name) {
+			return a, subs, true
+		}
+	}
+	return "", nil, false
+}
 
 // ParseUser reads a User body, as POST and PUT send it: the attributes it
-// leaves out are empty. Attribute names are matched case aside.
+// leaves out are empty. Attribute names are matched case aside. Names that
+// no schema defines are refused; the defined ones Roster does not store
+// are ignored, their values unread.
 func ParseUser(body map[string]any) (Resource, error) {
-	for k := range body {
-		if !slices.ContainsFunc(coreAttributes, func(a string) bool { return strings.EqualFold(a, k) }) {
+	for k, v := range body {
+		_, _, core := lookup(userAttributes, k)
+		switch {
+		// Roster's own extension is read whether schemas declares it or
+		// not, as its examples have always sent it.
+		case core, strings.EqualFold(k, AthleteSchema):
+		case strings.EqualFold(k, EnterpriseSchema):
+			if err := checkEnterprise(body, v); err != nil {
+				return Resource{}, err
+			}
+		default:
 			return Resource{}, Errorf(TypeInvalidSyntax, "%s: unknown attribute of a User", k)
 		}
 	}
@@ -215,7 +276,7 @@ func userName(body map[string]any) (any, error) {
 }
 
 // displayName is displayName, or else name.formatted, or else the given
-// and family names.
+// and family names joined by a space, those that are empty left out.
 func displayName(body map[string]any) (any, error) {
 	if v, ok := get(body, "displayName"); ok && v != nil {
 		return v, nil
@@ -228,20 +289,60 @@ func displayName(body map[string]any) (any, error) {
 	if !ok {
 		return nil, Errorf(TypeInvalidValue, "name: must be an object")
 	}
+	_, subs, _ := lookup(userAttributes, "name")
+	for k := range name {
+		if !hasName(subs, k) {
+			return nil, Errorf(TypeInvalidSyntax, "name.%s: unknown attribute of a User", k)
+		}
+	}
 	if v, ok := get(name, "formatted"); ok && v != nil {
 		return v, nil
 	}
 	var parts []string
 	for _, k := range []string{"givenName", "familyName"} {
-		if v, ok := get(name, k); ok {
-			s, isString := v.(string)
-			if !isString {
-				return nil, Errorf(TypeInvalidValue, "name.%s: must be a string", k)
-			}
+		v, _ := get(name, k)
+		if v == nil {
+			continue
+		}
+		s, isString := v.(string)
+		if !isString {
+			return nil, Errorf(TypeInvalidValue, "name.%s: must be a string", k)
+		}
+		if s = strings.TrimSpace(s); s != "" {
 			parts = append(parts, s)
 		}
 	}
 	return strings.Join(parts, " "), nil
+}
+
+// hasName reports whether names holds name, case aside.
+func hasName(names []string, name string) bool {
+	return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, name) })
+}
+
+// checkEnterprise checks the enterprise extension's value v in body: its
+// URN declared in schemas, as RFC 7643 §3 asks of every extension a
+// resource carries, and only the extension's attributes, whose values are
+// ignored.
+func checkEnterprise(body map[string]any, v any) error {
+	if v == nil {
+		return nil
+	}
+	schemas, _ := get(body, "schemas")
+	list, _ := schemas.([]any)
+	if !slices.ContainsFunc(list, func(s any) bool { urn, _ := s.(string); return strings.EqualFold(urn, EnterpriseSchema) }) {
+		return Errorf(TypeInvalidSyntax, "%s: not declared in schemas", EnterpriseSchema)
+	}
+	ext, ok := v.(map[string]any)
+	if !ok {
+		return Errorf(TypeInvalidValue, "%s: must be an object", EnterpriseSchema)
+	}
+	for k := range ext {
+		if _, _, ok := lookup(enterpriseAttributes, k); !ok {
+			return Errorf(TypeInvalidSyntax, "%s:%s: unknown attribute", EnterpriseSchema, k)
+		}
+	}
+	return nil
 }
 
 // primaryValue is the value of the primary (or else the first) item of a

@@ -1589,7 +1589,28 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An event, posted to each endpoint subscribed to it
+         * @description Roster posts each event to every endpoint of the organization that subscribed to its type (POST /admin-management/webhooks/), signed per Standard Webhooks (https://www.standardwebhooks.com). Check the signature and the timestamp before trusting the body: README.md's receiver (examples/webhookreceiver) does, in 10 lines. A 2xx answer delivers the event; a 410 disables the endpoint; anything else, or no answer within 10 seconds, is tried again, with the same webhook-id and body, after 30 s, then twice as long each time up to every 4 h, for 3 days. Redirects are not followed.
+         */
+        post: operations["webhook_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -2102,6 +2123,8 @@ export interface components {
              * @description When the client was deactivated; null while active.
              */
             deactivated_at: string | null;
+            /** @description The organization's uid: in a webhook event's data only (see the webhooks), never in an answer. */
+            organization_uid?: components["schemas"]["UID"];
         };
         /** @description A client in a list or filter page: without notes. */
         ClientSummary: components["schemas"]["Client"];
@@ -2197,6 +2220,8 @@ export interface components {
             metrics?: components["schemas"]["SessionMetrics"];
             /** Format: date-time */
             created_at: string;
+            /** @description The organization's uid: in a webhook event's data only (see the webhooks), never in an answer. */
+            organization_uid?: components["schemas"]["UID"];
         };
         SessionRecorded: {
             session: components["schemas"]["Session"];
@@ -2937,6 +2962,118 @@ export interface components {
             /** @description Pass as start_after_id for the next page; empty on an empty page. */
             last_uid: string;
         };
+        /**
+         * Format: date-time
+         * @description When the change committed (RFC 3339, UTC): the same on every retry.
+         */
+        WebhookEventTime: string;
+        /** @description A client by uid only: a deleted client's, or, rarely, one of an import deleted before its event was sent. */
+        WebhookClientRef: {
+            user_uid: components["schemas"]["UID"];
+            organization_uid: components["schemas"]["UID"];
+        };
+        /** @description A client as its details show it, without the note's text, with organization_uid. */
+        WebhookClient: components["schemas"]["ClientSummary"];
+        /** @description An analysis session as the sessions list shows it, with organization_uid. */
+        WebhookSession: WithRequired<components["schemas"]["Session"], "organization_uid">;
+        /** @description A staff member, as much as the change knew of them: staff.removed knows the uid and role only, and sends the email and display name empty. */
+        WebhookStaff: {
+            /** @description The staff member's account uid. */
+            uid: components["schemas"]["UID"];
+            email: string;
+            display_name: string;
+            role?: components["schemas"]["AdminRole"];
+            /** @enum {string} */
+            status: "active" | "deactivated";
+            organization_uid: components["schemas"]["UID"];
+        };
+        /** @description An answered invitation: the inviter is not named (admin_uid is empty). */
+        WebhookInvitationAnswer: {
+            invite_token: components["schemas"]["InvitationToken"];
+            admin_uid: string;
+            /** Format: email */
+            invitee_email: string;
+            /** @enum {string} */
+            status: "accepted" | "declined";
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            organization_uid: components["schemas"]["UID"];
+        };
+        /** @description A client's event. */
+        WebhookClientEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "client.created" | "client.updated" | "client.deactivated" | "client.reactivated" | "client.note_saved";
+            timestamp: components["schemas"]["WebhookEventTime"];
+            data: components["schemas"]["WebhookClient"] | components["schemas"]["WebhookClientRef"];
+        };
+        /** @description A client was deleted. */
+        WebhookClientDeleted: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "client.deleted";
+            timestamp: components["schemas"]["WebhookEventTime"];
+            data: components["schemas"]["WebhookClientRef"];
+        };
+        /** @description An analysis session was recorded. */
+        WebhookSessionRecorded: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "session.recorded";
+            timestamp: components["schemas"]["WebhookEventTime"];
+            data: components["schemas"]["WebhookSession"];
+        };
+        /** @description A staff member joined (accepted an invitation), was removed or left, or was deactivated. */
+        WebhookStaffEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "staff.joined" | "staff.removed" | "staff.deactivated";
+            timestamp: components["schemas"]["WebhookEventTime"];
+            data: components["schemas"]["WebhookStaff"];
+        };
+        /** @description A staff invitation was sent. */
+        WebhookInvitationCreated: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "invitation.created";
+            timestamp: components["schemas"]["WebhookEventTime"];
+            /** @description The invitation as the invitation list shows it, with organization_uid. */
+            data: WithRequired<components["schemas"]["Invitation"], "organization_uid">;
+        };
+        /** @description A staff invitation was accepted or declined. */
+        WebhookInvitationAnswered: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "invitation.accepted" | "invitation.declined";
+            timestamp: components["schemas"]["WebhookEventTime"];
+            data: components["schemas"]["WebhookInvitationAnswer"];
+        };
+        /**
+         * @description The body of a webhook delivery: {type, timestamp, data}, data being the object as the API shows it, with organization_uid. Its schema depends on type.
+         * @example {
+         *       "type": "client.deleted",
+         *       "timestamp": "2026-12-07T10:00:00.123456Z",
+         *       "data": {
+         *         "user_uid": "0TzQ5pVbWcE4nKd8ZqR2",
+         *         "organization_uid": "0TzQ1aVbWcE4nKd8ZqR1"
+         *       }
+         *     }
+         */
+        WebhookPayload: components["schemas"]["WebhookClientEvent"] | components["schemas"]["WebhookClientDeleted"] | components["schemas"]["WebhookSessionRecorded"] | components["schemas"]["WebhookStaffEvent"] | components["schemas"]["WebhookInvitationCreated"] | components["schemas"]["WebhookInvitationAnswered"];
     };
     responses: {
         /** @description Too many attempts from this address or for this account; try again after Retry-After seconds. */
@@ -3443,6 +3580,12 @@ export interface components {
         ImportClaimLinks: "true" | "false" | "1" | "0";
         /** @description Only clients assigned to this coach (a staff account uid). admin_uid still means the creator. */
         CoachUID: components["schemas"]["UID"];
+        /** @description The event's id (msg_ and the event's uid): the same on every attempt and retry of one event, and for every endpoint it goes to. Delivery is at least once: drop an id already handled. */
+        WebhookID: string;
+        /** @description When this attempt was signed, in Unix seconds. Refuse a delivery whose timestamp is far from your clock (5 minutes, say): it may be a replay. */
+        WebhookTimestamp: string;
+        /** @description Per Standard Webhooks: v1, and the base64 of the HMAC-SHA256 of webhook-id, ".", webhook-timestamp, "." and the body, under the base64-decoded secret after whsec_. Space-separated, one per secret: for 24 hours after a rotation the new secret's and the old one's; accept the delivery if any matches. */
+        WebhookSignature: string;
     };
     requestBodies: never;
     headers: {
@@ -7225,6 +7368,49 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    webhook_event: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id (msg_ and the event's uid): the same on every attempt and retry of one event, and for every endpoint it goes to. Delivery is at least once: drop an id already handled. */
+                "webhook-id": components["parameters"]["WebhookID"];
+                /** @description When this attempt was signed, in Unix seconds. Refuse a delivery whose timestamp is far from your clock (5 minutes, say): it may be a replay. */
+                "webhook-timestamp": components["parameters"]["WebhookTimestamp"];
+                /** @description Per Standard Webhooks: v1, and the base64 of the HMAC-SHA256 of webhook-id, ".", webhook-timestamp, "." and the body, under the base64-decoded secret after whsec_. Space-separated, one per secret: for 24 hours after a rotation the new secret's and the old one's; accept the delivery if any matches. */
+                "webhook-signature": components["parameters"]["WebhookSignature"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookPayload"];
+            };
+        };
+        responses: {
+            /** @description Gone: Roster disables the endpoint and kills its pending deliveries; a retry of one enables it again. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: tried again later. At most 1 KB of the answer is kept in the delivery's last error. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }
