@@ -56,6 +56,7 @@ func newReceiver(t testing.TB, answer ...int) *receiver {
 		if err := json.Unmarshal(body, &g.Event); err != nil {
 			t.Errorf("webhook body %s: %v", body, err)
 		}
+		checkWebhook(t, r.Header, body) // every delivery of every test, as the document says
 		rc.mu.Lock()
 		rc.got = append(rc.got, g)
 		status := 200

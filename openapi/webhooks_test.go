@@ -58,27 +58,27 @@ func TestWebhooks(t *testing.T) {
 	event := func(typ, data string) string {
 		return `{"type": "` + typ + `", "timestamp": "2026-12-07T10:00:00.123456Z", "data": ` + data + `}`
 	}
-	ref := `{"user_uid": "0TzQ5pVbWcE4nKd8ZqR2", ` + org + `}`
-	invitation := `"invite_token": "Gk2Lm9Np4Qr7St1Uv6Wx3Yz8Ab5Cd0Ef", "invitee_email": "b@example.com",
+	invitation := `"admin_uid": "0TzPx1LmNoPqRsTuVwXy", "admin_email": "o@example.com", "admin_display_name": "O",
+		"invitee_email": "b@example.com", "company_name": "Club", "platform_link": "https://app.example.com/join",
 		"created_at": "2026-12-07T10:00:00.000Z", "expires_at": "2026-12-14T10:00:00.000Z", ` + org
+	staff := `"uid": "0TzPx1LmNoPqRsTuVwXy", "email": "b@example.com", "display_name": "B", "role": "Admin", "scope": "all", `
 	checkBodies(t, doc, []bodyCase{
 		{"WebhookPayload", event("client.created", client+`, `+org+`}`), true},
-		{"WebhookPayload", event("client.note_saved", ref), true},
+		{"WebhookPayload", event("client.deleted", client+`, `+org+`}`), true},
 		{"WebhookPayload", event("client.created", client+`}`), false},
 		{"WebhookPayload", event("client.created", client+`, "notes": null, `+org+`}`), false},
-		{"WebhookPayload", event("client.deleted", ref), true},
-		{"WebhookPayload", event("client.deleted", client+`, `+org+`}`), false},
-		{"WebhookPayload", event("client.moved", ref), false},
-		{"WebhookPayload", `{"type": "client.deleted", "data": ` + ref + `}`, false},
+		{"WebhookPayload", event("client.deleted", `{"user_uid": "0TzQ5pVbWcE4nKd8ZqR2", `+org+`}`), false},
+		{"WebhookPayload", event("client.moved", client+`, `+org+`}`), false},
+		{"WebhookPayload", `{"type": "client.deleted", "data": ` + client + `, ` + org + `}}`, false},
 		{"WebhookPayload", event("session.recorded", `{"session_uid": "0TzQ7xVbWcE4nKd8ZqR3", "user_uid": "0TzQ5pVbWcE4nKd8ZqR2",
 			"activity": "Running", "time": "2026-12-07T09:30:00.000Z", "duration": 1800, "created_at": "2026-12-07T10:00:00.000Z", `+org+`}`), true},
-		{"WebhookPayload", event("staff.removed", `{"uid": "0TzPx1LmNoPqRsTuVwXy", "email": "", "display_name": "", "role": "Admin",
-			"status": "active", `+org+`}`), true},
-		{"WebhookPayload", event("staff.joined", `{"uid": "0TzPx1LmNoPqRsTuVwXy", "email": "b@example.com", "display_name": "",
-			"role": "Admin", "status": "Active", `+org+`}`), false},
-		{"WebhookPayload", event("invitation.created", `{"admin_uid": "0TzPx1LmNoPqRsTuVwXy", "admin_email": "o@example.com",
-			"admin_display_name": "O", "status": "pending", "company_name": "Club", `+invitation+`}`), true},
-		{"WebhookPayload", event("invitation.accepted", `{"admin_uid": "", "status": "accepted", `+invitation+`}`), true},
-		{"WebhookPayload", event("invitation.declined", `{"admin_uid": "", "status": "pending", `+invitation+`}`), false},
+		{"WebhookPayload", event("staff.removed", `{`+staff+`"status": "Removed", `+org+`}`), true},
+		{"WebhookPayload", event("staff.deactivated", `{`+staff+`"status": "Deactivated", `+org+`}`), true},
+		{"WebhookPayload", event("staff.joined", `{`+staff+`"status": "active", `+org+`}`), false},
+		{"WebhookPayload", event("staff.joined", `{`+staff+`"status": "Active"}`), false},
+		{"WebhookPayload", event("invitation.created", `{"status": "pending", `+invitation+`}`), true},
+		{"WebhookPayload", event("invitation.accepted", `{"status": "accepted", `+invitation+`}`), true},
+		{"WebhookPayload", event("invitation.declined", `{"status": "declined", "invite_token": "Gk2Lm9Np4Qr7St1Uv6Wx3Yz8Ab5Cd0Ef", `+invitation+`}`), false},
+		{"WebhookPayload", event("invitation.declined", `{"status": "expired", `+invitation+`}`), false},
 	})
 }

@@ -1337,7 +1337,7 @@ export interface paths {
         put?: never;
         /**
          * Register a webhook
-         * @description Registers an endpoint that the organization's events are posted to, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: v1, and the base64 HMAC-SHA256 of id.timestamp.body under the base64-decoded secret after whsec_). The secret is in this answer only. Each event is posted as {"type", "timestamp", "data"}, data being the object as the API shows it with organization_uid. Failures are retried with exponential back-off (30s, 1m, 2m, ... up to 4h) for 3 days; a 410 answer disables the endpoint. Owners only.
+         * @description Registers an endpoint that the organization's events are posted to, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature: v1, and the base64 HMAC-SHA256 of id.timestamp.body under the base64-decoded secret after whsec_). The secret is in this answer only. Each event is posted as {"type", "timestamp", "data"}, data being the object as the API's GET showed it once the change was made, with organization_uid: client.* a client as its details show it without notes (client.deleted: as it was when deleted, profile_photo and profile_photo_thumbnail null; an import's client.created: as it is at the first attempt, or as it was deleted); session.recorded a session as the sessions list shows it; staff.* a SubAdmin as the sub-admins list shows it, status Active (staff.joined) or Deactivated (staff.deactivated), or for staff.removed as listed just before, with status Removed; invitation.* an Invitation as the invitation list shows it, status pending, accepted or declined, without invite_token, which no receiver gets. An attempt that gets no answer within 10 seconds fails. Failures are retried with exponential back-off (30s, 1m, 2m, ... up to 4h) for 3 days; a 410 answer disables the endpoint. Owners only.
          */
         post: operations["admin-management_webhooks_create"];
         delete?: never;
@@ -1790,7 +1790,7 @@ export interface components {
             /** Format: email */
             email: string;
             display_name: string;
-            /** @description The membership's status: 'Active'. (The seed also names 'Invited'; Roster lists pending invitations under /admin-management/invitation/ instead.) */
+            /** @description 'Active', or 'Deactivated' for a member whose account the organization deactivated (who stays staff until reactivated or removed). (The seed also names 'Invited'; Roster lists pending invitations under /admin-management/invitation/ instead.) */
             status: string;
         };
         /**
@@ -1820,7 +1820,7 @@ export interface components {
             email: string;
             display_name: string;
             role: components["schemas"]["AdminRole"];
-            /** @description The membership's status: 'Active'. */
+            /** @description 'Active', or 'Deactivated' for a member whose account the organization deactivated (who stays staff until reactivated or removed). */
             status: string;
             /** @description Which clients the member sees and changes: all of the organization's, or only those assigned to them (an Admin's; an Owner sees all whatever the scope). */
             scope?: components["schemas"]["StaffScope"];
@@ -2967,59 +2967,32 @@ export interface components {
          * @description When the change committed (RFC 3339, UTC): the same on every retry.
          */
         WebhookEventTime: string;
-        /** @description A client by uid only: a deleted client's, or, rarely, one of an import deleted before its event was sent. */
-        WebhookClientRef: {
-            user_uid: components["schemas"]["UID"];
-            organization_uid: components["schemas"]["UID"];
-        };
         /** @description A client as its details show it, without the note's text, with organization_uid. */
         WebhookClient: components["schemas"]["ClientSummary"];
         /** @description An analysis session as the sessions list shows it, with organization_uid. */
         WebhookSession: WithRequired<components["schemas"]["Session"], "organization_uid">;
-        /** @description A staff member, as much as the change knew of them: staff.removed knows the uid and role only, and sends the email and display name empty. */
+        /** @description A staff member as the sub-admins list shows them, with organization_uid. status is 'Active' (staff.joined), 'Deactivated' (staff.deactivated), or 'Removed' (staff.removed: no list shows a member who left, so they are shown as the list did just before). */
         WebhookStaff: {
             /** @description The staff member's account uid. */
             uid: components["schemas"]["UID"];
+            /** Format: email */
             email: string;
             display_name: string;
-            role?: components["schemas"]["AdminRole"];
+            role: components["schemas"]["AdminRole"];
+            scope?: components["schemas"]["StaffScope"];
             /** @enum {string} */
-            status: "active" | "deactivated";
+            status: "Active" | "Deactivated" | "Removed";
             organization_uid: components["schemas"]["UID"];
         };
-        /** @description An answered invitation: the inviter is not named (admin_uid is empty). */
-        WebhookInvitationAnswer: {
-            invite_token: components["schemas"]["InvitationToken"];
-            admin_uid: string;
-            /** Format: email */
-            invitee_email: string;
-            /** @enum {string} */
-            status: "accepted" | "declined";
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            expires_at: string;
-            organization_uid: components["schemas"]["UID"];
-        };
-        /** @description A client's event. */
+        /** @description A client's event. client.deleted shows the client as it was when deleted, profile_photo and profile_photo_thumbnail null (the photo is deleted with it). */
         WebhookClientEvent: {
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            type: "client.created" | "client.updated" | "client.deactivated" | "client.reactivated" | "client.note_saved";
+            type: "client.created" | "client.updated" | "client.deleted" | "client.deactivated" | "client.reactivated" | "client.note_saved";
             timestamp: components["schemas"]["WebhookEventTime"];
-            data: components["schemas"]["WebhookClient"] | components["schemas"]["WebhookClientRef"];
-        };
-        /** @description A client was deleted. */
-        WebhookClientDeleted: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "client.deleted";
-            timestamp: components["schemas"]["WebhookEventTime"];
-            data: components["schemas"]["WebhookClientRef"];
+            data: components["schemas"]["WebhookClient"];
         };
         /** @description An analysis session was recorded. */
         WebhookSessionRecorded: {
@@ -3041,39 +3014,60 @@ export interface components {
             timestamp: components["schemas"]["WebhookEventTime"];
             data: components["schemas"]["WebhookStaff"];
         };
-        /** @description A staff invitation was sent. */
-        WebhookInvitationCreated: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "invitation.created";
-            timestamp: components["schemas"]["WebhookEventTime"];
-            /** @description The invitation as the invitation list shows it, with organization_uid. */
-            data: WithRequired<components["schemas"]["Invitation"], "organization_uid">;
-        };
-        /** @description A staff invitation was accepted or declined. */
-        WebhookInvitationAnswered: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "invitation.accepted" | "invitation.declined";
-            timestamp: components["schemas"]["WebhookEventTime"];
-            data: components["schemas"]["WebhookInvitationAnswer"];
-        };
         /**
          * @description The body of a webhook delivery: {type, timestamp, data}, data being the object as the API shows it, with organization_uid. Its schema depends on type.
          * @example {
-         *       "type": "client.deleted",
+         *       "type": "staff.removed",
          *       "timestamp": "2026-12-07T10:00:00.123456Z",
          *       "data": {
-         *         "user_uid": "0TzQ5pVbWcE4nKd8ZqR2",
+         *         "uid": "0TzPx1LmNoPqRsTuVwXy",
+         *         "email": "coach@example.com",
+         *         "display_name": "Casey Coach",
+         *         "role": "Admin",
+         *         "scope": "assigned",
+         *         "status": "Removed",
          *         "organization_uid": "0TzQ1aVbWcE4nKd8ZqR1"
          *       }
          *     }
          */
-        WebhookPayload: components["schemas"]["WebhookClientEvent"] | components["schemas"]["WebhookClientDeleted"] | components["schemas"]["WebhookSessionRecorded"] | components["schemas"]["WebhookStaffEvent"] | components["schemas"]["WebhookInvitationCreated"] | components["schemas"]["WebhookInvitationAnswered"];
+        WebhookPayload: components["schemas"]["WebhookClientEvent"] | components["schemas"]["WebhookSessionRecorded"] | components["schemas"]["WebhookStaffEvent"] | components["schemas"]["WebhookInvitationEvent"];
+        /** @description An invitation as the Owner's invitation list shows it, with organization_uid, but without invite_token: the token answers the invitation, and a receiver must not get it. */
+        WebhookInvitation: {
+            /** @description The account uid of the staff member who sent it. */
+            admin_uid: components["schemas"]["UID"];
+            /** Format: email */
+            admin_email: string;
+            admin_display_name: string;
+            /** Format: email */
+            invitee_email: string;
+            /** @enum {string} */
+            status: "pending" | "accepted" | "declined";
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description After this the invitation can no longer be accepted.
+             */
+            expires_at: string;
+            /**
+             * Format: uri
+             * @description The link given when inviting.
+             */
+            platform_link?: string;
+            organization_uid: components["schemas"]["UID"];
+            /** @description The inviting organization's name. */
+            company_name: string;
+        };
+        /** @description A staff invitation was sent, accepted or declined. */
+        WebhookInvitationEvent: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "invitation.created" | "invitation.accepted" | "invitation.declined";
+            timestamp: components["schemas"]["WebhookEventTime"];
+            data: components["schemas"]["WebhookInvitation"];
+        };
     };
     responses: {
         /** @description Too many attempts from this address or for this account; try again after Retry-After seconds. */
