@@ -115,8 +115,8 @@ func (s *Store) rangeCount(org roster.OrgID, w *where, f roster.ClientFilter, pa
 // rangedPage reads the page p of f with ranges, whose count and size (of
 // the clients it could walk) were seen, the way they make cheaper: walking
 // the list's order, testing the ranges on each client, or along the first
-// range's index (see walks), with the count of f, whose clause is w, in
-// n (w nil: no count). A coach's page always walks the coach's
+// range's index (see walks), with the count of f, whose clause (not a
+// walk's) is counted, in n (counted nil: no count). A coach's page always walks the coach's
 // assignments, which test the ranges themselves (where.coachTests), on
 // PostgreSQL as many as should hold the page's matches twice over by the
 // count (where.assignments), and all of them if that was too few.

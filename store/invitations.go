@@ -124,6 +124,7 @@ func (s *Store) emitInvitation(ctx context.Context, tx *sql.Tx, org roster.OrgID
 	if err != nil {
 		return err
 	}
+	inv.Token = "" // it answers the invitation: no event keeps it (see migration 29)
 	return s.emit(ctx, tx, org, typ, inv)
 }
 

@@ -69,6 +69,11 @@ func scanStaff(row scanner, m *roster.StaffMember) error {
 func (s *Store) emitStaff(ctx context.Context, tx *sql.Tx, org roster.OrgID, typ, accountUID string) error {
 	var m roster.StaffMember
 	err := scanStaff(tx.QueryRowContext(ctx, `SELECT `+staffColumns+` WHERE m.org_id = $1 AND a.uid = $2`, org, accountUID), &m)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Removed meanwhile by a concurrent removal or account deletion,
+		// which emitted the event.
+		return roster.ErrStaffNotFound
+	}
 	if err != nil {
 		return err
 	}

@@ -130,3 +130,47 @@ func TestWebhookClaimsTakeTurnsBetweenEndpoints(t *testing.T) {
 		}
 	})
 }
+
+// TestInvitationEventsKeepNoToken: an invitation's token answers it, and
+// no webhook delivery keeps it, in its snapshot or its body. Migration 29
+// drops the bodies rendered before, which carried it, so that they are
+// rendered again from their snapshots.
+func TestInvitationEventsKeepNoToken(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Pro")
+		hook := roster.Webhook{UID: roster.NewUID(time.Now()), URL: "https://example.com/i", Events: []string{roster.EventInvitationCreated}}
+		if _, err := st.CreateWebhook(ctx, org.ID, hook, "sealed"); err != nil {
+			t.Fatal(err)
+		}
+		inv, err := st.CreateInvitation(ctx, org.ID, org.OwnerUID, "coach@example.com", "", time.Hour, roster.DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := func() (n int) {
+			t.Helper()
+			if err := st.DBForTest().QueryRow(`SELECT count(*) FROM webhook_deliveries
+				WHERE snapshot LIKE '%' || $1 || '%' OR body LIKE '%' || $1 || '%'`, inv.Token).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := kept(); n != 0 {
+			t.Errorf("%d deliveries keep the invitation's token", n)
+		}
+		// A body rendered before migration 29, with the token.
+		if err := st.MigrateDownTo(ctx, 28, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DBForTest().Exec(`UPDATE webhook_deliveries SET body = $1 WHERE org_id = $2`,
+			`{"data":{"invite_token":"`+inv.Token+`"}}`, org.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Migrate(ctx, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if n := kept(); n != 0 {
+			t.Errorf("after migration 29, %d deliveries keep the invitation's token", n)
+		}
+	})
+}
