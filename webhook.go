@@ -50,6 +50,17 @@ const WebhookSecretPrefix = "whsec_"
 // WebhookIDPrefix starts every webhook-id: an event's uid after it.
 const WebhookIDPrefix = "msg_"
 
+// WebhookAttemptsKept is how many attempts at one delivery are kept, the
+// last ones: a delivery that fails for the three days it is tried makes
+// 27 attempts with back-off, and a retry asked for starts more, but a
+// receiver that keeps failing cannot grow the table beyond the kept ones.
+// WebhookAttemptsListed of them, the newest, come with each delivery in
+// its list.
+const (
+	WebhookAttemptsKept   = 20
+	WebhookAttemptsListed = 5
+)
+
 // WebhookSecretTTL is how long a rotated secret still signs deliveries,
 // beside the new one: a day to deploy the new secret to the receiver.
 const WebhookSecretTTL = 24 * time.Hour
@@ -111,6 +122,18 @@ type WebhookDelivery struct {
 	NextAttemptAt *time.Time // nil once delivered or dead
 	DeliveredAt   *time.Time
 	DeadAt        *time.Time
+	// LastAttempts are the newest WebhookAttemptsListed attempts, newest
+	// first; Attempts counts them all, those not kept and one under way.
+	LastAttempts []WebhookAttempt
+}
+
+// WebhookAttempt is what became of one attempt at a delivery.
+type WebhookAttempt struct {
+	Number   int       // the delivery's Attempts when it was made
+	At       time.Time // when its outcome came
+	Status   int       // the receiver's HTTP status; 0 when none answered
+	Error    string
+	Duration time.Duration
 }
 
 // WebhookJob is a claimed delivery, as a dispatcher needs it to make an
@@ -153,4 +176,8 @@ type WebhookResult struct {
 	Next    time.Time // for WebhookRetry
 	Status  int       // the HTTP status; 0 when none came
 	Error   string
+	// Attempt is the attempt's number, its WebhookJob's Attempts, and
+	// Duration how long it took, rendering the body included.
+	Attempt  int
+	Duration time.Duration
 }

@@ -69,15 +69,15 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// beforePage reads the query of a page that takes only limit and
-// before_id, the id of the last item of the previous page, which valid
-// checks; what names such an id in the error.
-func beforePage(r *http.Request, valid func(string) bool, what string) (limit int, before string, err error) {
+// beforePage reads the query of a page that takes only limit, def when
+// absent, and before_id, the id of the last item of the previous page,
+// which valid checks; what names such an id in the error.
+func beforePage(r *http.Request, def int, valid func(string) bool, what string) (limit int, before string, err error) {
 	q, err := params(r, []string{"limit", "before_id"})
 	if err != nil {
 		return 0, "", err
 	}
-	if limit, err = intParam(q, "limit", defaultAuditLimit, 1, maxLimit); err != nil {
+	if limit, err = intParam(q, "limit", def, 1, maxLimit); err != nil {
 		return 0, "", err
 	}
 	if before = q["before_id"]; before != "" && !valid(before) {

@@ -22,7 +22,7 @@ type deadMailJSON struct {
 // the next page, "" when none is left. An invitation's entry names it by
 // invite_token, for POST /admin-management/invitation/resend/.
 func (s *Server) deadMail(w http.ResponseWriter, r *http.Request) error {
-	limit, before, err := beforePage(r, roster.IsNewUID, "a dead message's uid, 20 letters and digits")
+	limit, before, err := beforePage(r, defaultAuditLimit, roster.IsNewUID, "a dead message's uid, 20 letters and digits")
 	if err != nil {
 		return err
 	}

@@ -135,6 +135,7 @@ var (
 	staffRef         = []ID{{StaffUID, InBody, "user_uid"}}
 	scimUser         = []ID{{ClientUID, InPath, "id"}}
 	webhookInPath    = []ID{{WebhookID, InPath, "id"}}
+	deliveryInPath   = []ID{webhookInPath[0], {DeliveryID, InPath, "delivery_id"}}
 	coachOfClient    = []ID{clientInPath[0], {StaffUID, InBody, "coach_uid"}}
 )
 
@@ -225,8 +226,10 @@ var routes = []Route{
 	{Pattern: "DELETE /admin-management/webhooks/{id}", Guard: may(roster.PermWebhooks), IDs: webhookInPath, serve: (*Server).deleteWebhook},
 	{Pattern: "POST /admin-management/webhooks/{id}/rotate-secret", Guard: may(roster.PermWebhooks), IDs: webhookInPath, serve: (*Server).rotateWebhookSecret},
 	{Pattern: "GET /admin-management/webhooks/{id}/deliveries", Guard: may(roster.PermWebhooks), IDs: webhookInPath, serve: (*Server).webhookDeliveries},
+	{Pattern: "GET /admin-management/webhooks/{id}/deliveries/{delivery_id}/attempts", Guard: may(roster.PermWebhooks),
+		IDs: deliveryInPath, serve: (*Server).webhookAttempts},
 	{Pattern: "POST /admin-management/webhooks/{id}/deliveries/{delivery_id}/retry", Guard: may(roster.PermWebhooks),
-		IDs: append(webhookInPath, ID{DeliveryID, InPath, "delivery_id"}), serve: (*Server).retryWebhookDelivery},
+		IDs: deliveryInPath, serve: (*Server).retryWebhookDelivery},
 }
 
 // Handler returns the whole API: every route of the table, guarded.

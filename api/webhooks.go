@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -156,33 +157,58 @@ func (s *Server) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) err
 
 // deliveryJSON is one event's delivery to an endpoint.
 type deliveryJSON struct {
-	ID            string  `json:"id"`
-	Type          string  `json:"type"`
-	OccurredAt    string  `json:"occurred_at"`
-	Attempts      int     `json:"attempts"`
-	Status        string  `json:"status"` // pending, delivered or dead
-	LastStatus    *int    `json:"last_status_code"`
-	LastError     string  `json:"last_error"`
-	LastAttemptAt *string `json:"last_attempt_at"`
-	NextAttemptAt *string `json:"next_attempt_at"`
-	DeliveredAt   *string `json:"delivered_at"`
-	DeadAt        *string `json:"dead_at"`
+	ID            string        `json:"id"`
+	Type          string        `json:"type"`
+	OccurredAt    string        `json:"occurred_at"`
+	Attempts      int           `json:"attempts"` // all of them, LastAttempts the newest
+	Status        string        `json:"status"`   // pending, delivered or dead
+	LastStatus    *int          `json:"last_status_code"`
+	LastError     string        `json:"last_error"`
+	LastAttemptAt *string       `json:"last_attempt_at"`
+	NextAttemptAt *string       `json:"next_attempt_at"`
+	DeliveredAt   *string       `json:"delivered_at"`
+	DeadAt        *string       `json:"dead_at"`
+	LastAttempts  []attemptJSON `json:"last_attempts"`
 }
 
 func toDeliveryJSON(d roster.WebhookDelivery) deliveryJSON {
 	j := deliveryJSON{ID: d.ID, Type: d.Type, OccurredAt: timeJSON(d.OccurredAt), Attempts: d.Attempts, Status: "pending",
-		LastError: d.LastError, LastAttemptAt: timePtrJSON(d.LastAttemptAt), NextAttemptAt: timePtrJSON(d.NextAttemptAt),
-		DeliveredAt: timePtrJSON(d.DeliveredAt), DeadAt: timePtrJSON(d.DeadAt)}
+		LastStatus: statusJSON(d.LastStatus), LastError: d.LastError, LastAttemptAt: timePtrJSON(d.LastAttemptAt),
+		NextAttemptAt: timePtrJSON(d.NextAttemptAt), DeliveredAt: timePtrJSON(d.DeliveredAt), DeadAt: timePtrJSON(d.DeadAt),
+		LastAttempts: toAttemptsJSON(d.LastAttempts)}
 	switch {
 	case d.DeliveredAt != nil:
 		j.Status = "delivered"
 	case d.DeadAt != nil:
 		j.Status = "dead"
 	}
-	if d.LastStatus != 0 {
-		j.LastStatus = &d.LastStatus
-	}
 	return j
+}
+
+// statusJSON is a receiver's HTTP status, null when none answered.
+func statusJSON(status int) *int {
+	if status == 0 {
+		return nil
+	}
+	return &status
+}
+
+// attemptJSON is one attempt at a delivery.
+type attemptJSON struct {
+	Number      int    `json:"number"`
+	AttemptedAt string `json:"attempted_at"`
+	StatusCode  *int   `json:"status_code"`
+	Error       string `json:"error"`
+	DurationMS  int64  `json:"duration_ms"`
+}
+
+func toAttemptsJSON(list []roster.WebhookAttempt) []attemptJSON {
+	out := make([]attemptJSON, len(list))
+	for i, a := range list {
+		out[i] = attemptJSON{Number: a.Number, AttemptedAt: timeJSON(a.At), StatusCode: statusJSON(a.Status), Error: a.Error,
+			DurationMS: a.Duration.Milliseconds()}
+	}
+	return out
 }
 
 // webhookDeliveries answers an endpoint's deliveries, newest first, a
@@ -192,7 +218,7 @@ func (s *Server) webhookDeliveries(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	limit, before, err := beforePage(r, validDeliveryID, "a delivery's id, msg_ and 20 letters and digits")
+	limit, before, err := beforePage(r, defaultAuditLimit, validDeliveryID, "a delivery's id, msg_ and 20 letters and digits")
 	if err != nil {
 		return err
 	}
@@ -217,14 +243,55 @@ func validDeliveryID(id string) bool {
 	return ok && roster.IsNewUID(uid)
 }
 
+// deliveryIDs are the {id} and {delivery_id} of the path. One answer for
+// an unknown endpoint and an unknown delivery: neither tells which of the
+// two ids names something.
+func deliveryIDs(r *http.Request) (id, delivery string, err error) {
+	id, delivery = r.PathValue("id"), r.PathValue("delivery_id")
+	if !roster.IsNewUID(id) || !validDeliveryID(delivery) {
+		return "", "", roster.Errorf(roster.KindNotFound, "webhook delivery not found")
+	}
+	return id, delivery, nil
+}
+
+// webhookAttempts answers the kept attempts at one delivery, newest first,
+// a keyset page at a time: next_before_id is the before_id of the next
+// page, an attempt's number. The default page has all that are kept.
+func (s *Server) webhookAttempts(w http.ResponseWriter, r *http.Request) error {
+	id, delivery, err := deliveryIDs(r)
+	if err != nil {
+		return err
+	}
+	limit, before, err := beforePage(r, roster.WebhookAttemptsKept, validAttemptNumber, "an attempt's number, an integer from 1")
+	if err != nil {
+		return err
+	}
+	number, _ := strconv.Atoi(before) // checked; 0 when absent: from the newest
+	list, err := s.store.WebhookAttempts(r.Context(), principal(r).OrgID, id, delivery, number, limit+1)
+	if err != nil {
+		return err
+	}
+	list, next := nextPage(list, limit, func(a roster.WebhookAttempt) string { return strconv.Itoa(a.Number) })
+	writeJSON(w, http.StatusOK, struct {
+		Attempts     []attemptJSON `json:"attempts"`
+		NextBeforeID string        `json:"next_before_id"`
+	}{toAttemptsJSON(list), next})
+	return nil
+}
+
+// validAttemptNumber accepts an attempt's number as next_before_id writes
+// it: decimal, without sign or leading zeros, from 1 to math.MaxInt32.
+func validAttemptNumber(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 32)
+	return err == nil && n > 0 && strconv.FormatInt(n, 10) == s
+}
+
 // retryWebhookDelivery makes a delivery due now, with its webhook-id and
 // body unchanged.
 func (s *Server) retryWebhookDelivery(w http.ResponseWriter, r *http.Request) error {
-	// One answer for an unknown endpoint and an unknown delivery: neither
-	// tells which of the two ids names something.
-	id, delivery := r.PathValue("id"), r.PathValue("delivery_id")
-	if !roster.IsNewUID(id) || !validDeliveryID(delivery) {
-		return roster.Errorf(roster.KindNotFound, "webhook delivery not found")
+	id, delivery, err := deliveryIDs(r)
+	if err != nil {
+		return err
 	}
 	d, err := s.store.RetryWebhookDelivery(r.Context(), principal(r).OrgID, id, delivery)
 	if err != nil {

@@ -37,6 +37,9 @@ type received struct {
 	}
 }
 
+// hangUp, among a receiver's answers, closes the connection without one.
+const hangUp = -1
+
 // receiver is a real HTTP server on 127.0.0.1 that records what it gets
 // and answers the statuses it is told to, in order, then 200.
 type receiver struct {
@@ -64,6 +67,15 @@ func newReceiver(t testing.TB, answer ...int) *receiver {
 			status, rc.answer = rc.answer[0], rc.answer[1:]
 		}
 		rc.mu.Unlock()
+		if status == hangUp {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Errorf("hanging up: %v", err)
+				return
+			}
+			conn.Close()
+			return
+		}
 		w.WriteHeader(status)
 		io.WriteString(w, strings.Repeat("x", 3000)) // more than is kept
 	}))
@@ -106,9 +118,10 @@ type deliveryPage struct {
 	Deliveries []struct {
 		ID, Type, Status string
 		Attempts         int
-		LastStatusCode   *int    `json:"last_status_code"`
-		LastError        string  `json:"last_error"`
-		NextAttemptAt    *string `json:"next_attempt_at"`
+		LastStatusCode   *int          `json:"last_status_code"`
+		LastError        string        `json:"last_error"`
+		NextAttemptAt    *string       `json:"next_attempt_at"`
+		LastAttempts     []attemptJSON `json:"last_attempts"`
 	}
 	NextBeforeID string `json:"next_before_id"`
 }
@@ -116,6 +129,34 @@ type deliveryPage struct {
 func (e *env) deliveries(hookID string) deliveryPage {
 	e.t.Helper()
 	return decodeAs[deliveryPage](e.t, e.get("/admin-management/webhooks/"+hookID+"/deliveries"), 200)
+}
+
+type attemptJSON struct {
+	Number      int    `json:"number"`
+	AttemptedAt string `json:"attempted_at"`
+	StatusCode  *int   `json:"status_code"`
+	Error       string `json:"error"`
+	DurationMS  int64  `json:"duration_ms"`
+}
+
+type attemptPage struct {
+	Attempts     []attemptJSON `json:"attempts"`
+	NextBeforeID string        `json:"next_before_id"`
+}
+
+// attempts reads a page of one delivery's attempts; query is the page's.
+func (e *env) attempts(hookID, deliveryID, query string) attemptPage {
+	e.t.Helper()
+	return decodeAs[attemptPage](e.t, e.get("/admin-management/webhooks/"+hookID+"/deliveries/"+deliveryID+"/attempts"+query), 200)
+}
+
+// numbers are the attempts' numbers, in their order.
+func numbers(list []attemptJSON) []int {
+	out := make([]int, len(list))
+	for i, a := range list {
+		out[i] = a.Number
+	}
+	return out
 }
 
 // dispatcher delivers e's events on e's clock, with policy, configured
@@ -795,8 +836,12 @@ func TestWebhookDeliveriesAreKeptThirtyDays(t *testing.T) {
 		}
 		// 30 days after the dead one gave up, some 33 days after the event.
 		e.clock.Advance(10 * 24 * time.Hour)
+		ann := map[string]string{delivered.ID: e.deliveries(delivered.ID).Deliveries[1].ID, dead.ID: e.deliveries(dead.ID).Deliveries[1].ID}
 		if n, err := d.Prune(ctx); err != nil || n != 2 {
 			t.Fatalf("pruned %d, %v after 30 days, want the delivered and the dead one", n, err)
+		}
+		for hook, id := range ann { // the store's tests count their rows
+			badWant(t, e.get("/admin-management/webhooks/"+hook+"/deliveries/"+id+"/attempts"), 404, "webhook delivery not found")
 		}
 		if got := e.deliveries(delivered.ID).Deliveries; len(got) != 1 || got[0].Status != "pending" {
 			t.Errorf("the delivered endpoint keeps %+v, want only Bob's pending delivery", got)
@@ -932,5 +977,187 @@ func TestWebhookOverHTTPStopsWhenHTTPIsNoLongerAllowed(t *testing.T) {
 		if d := e.deliveries(h.ID).Deliveries[0]; d.Status != "pending" || !strings.Contains(d.LastError, "https only") {
 			t.Errorf("delivery %+v", d)
 		}
+	})
+}
+
+// TestWebhookAttemptsAreEachListed: a receiver that answers 500, then
+// hangs up, then 200 makes three attempts, each listed with its own time,
+// status code, error and duration, newest first, with its delivery and
+// page by page; the delivery's last status and error are the last one's.
+func TestWebhookAttemptsAreEachListed(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t, 500, hangUp)
+		h := e.hook(rc.srv.URL, roster.EventClientCreated)
+		e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		d := e.dispatcher(local, func(c *webhook.Config) {
+			render := c.Render
+			c.Render = func(ctx context.Context, j *roster.WebhookJob) (any, error) {
+				e.clock.Advance(1500 * time.Millisecond) // the first attempt, which renders the body, takes that long
+				return render(ctx, j)
+			}
+		})
+		var at []string
+		for i := range 3 {
+			if n := d.DeliverDue(context.Background()); n != 1 {
+				t.Fatalf("round %d: %d attempts, want 1", i+1, n)
+			}
+			at = append(at, apiTime(e.clock.Now()))
+			e.clock.Advance(time.Hour) // past any back-off
+		}
+		if got := len(rc.received()); got != 3 {
+			t.Fatalf("the receiver got %d requests, want 3", got)
+		}
+		status := func(code int) *int { return &code }
+		want := []attemptJSON{
+			{Number: 3, AttemptedAt: at[2], StatusCode: status(200)},
+			{Number: 2, AttemptedAt: at[1], Error: "EOF"},
+			{Number: 1, AttemptedAt: at[0], StatusCode: status(500), Error: "500 Internal Server Error: xxx", DurationMS: 1500},
+		}
+		same := func(where string, got []attemptJSON) {
+			t.Helper()
+			if len(got) != len(want) {
+				t.Fatalf("%s: attempts %+v, want %+v", where, got, want)
+			}
+			for i, g := range got {
+				w := want[i]
+				// The 500's answer is cut to the error's 1,000 bytes; the
+				// hang-up's error names the request, then EOF.
+				errOK := g.Error == w.Error || w.Error != "" && strings.Contains(g.Error, w.Error) && len(g.Error) <= 1000
+				if g.Number != w.Number || g.AttemptedAt != w.AttemptedAt || !reflect.DeepEqual(g.StatusCode, w.StatusCode) ||
+					!errOK || g.DurationMS != w.DurationMS {
+					t.Errorf("%s: attempt %d is %+v, want %+v", where, i, g, w)
+				}
+			}
+			if first := got[2].Error; len(first) != 1000 || !strings.HasPrefix(first, want[2].Error) {
+				t.Errorf("%s: the 500's error has %d bytes, want the receiver's answer cut to 1000", where, len(first))
+			}
+			if !strings.HasSuffix(got[1].Error, "EOF") {
+				t.Errorf("%s: the hang-up's error %q", where, got[1].Error)
+			}
+		}
+		page := e.deliveries(h.ID)
+		if len(page.Deliveries) != 1 {
+			t.Fatalf("deliveries %+v", page)
+		}
+		del := page.Deliveries[0]
+		if del.Status != "delivered" || del.Attempts != 3 || del.LastStatusCode == nil || *del.LastStatusCode != 200 || del.LastError != "" {
+			t.Errorf("the delivery %+v", del)
+		}
+		same("with the delivery", del.LastAttempts)
+		same("the attempts", e.attempts(h.ID, del.ID, "").Attempts)
+
+		// Page by page: two, then the last one.
+		first := e.attempts(h.ID, del.ID, "?limit=2")
+		if !slices.Equal(numbers(first.Attempts), []int{3, 2}) || first.NextBeforeID != "2" {
+			t.Fatalf("the first page of 2: %+v", first)
+		}
+		next := e.attempts(h.ID, del.ID, "?limit=2&before_id="+first.NextBeforeID)
+		if !slices.Equal(numbers(next.Attempts), []int{1}) || next.NextBeforeID != "" {
+			t.Errorf("the second page: %+v", next)
+		}
+		if end := e.attempts(h.ID, del.ID, "?before_id=1"); len(end.Attempts) != 0 || end.NextBeforeID != "" {
+			t.Errorf("before the first attempt: %+v", end)
+		}
+	})
+}
+
+// TestWebhookAttemptsKeptAreTheLast20: a receiver that fails every
+// attempt leaves its delivery's last 20 attempts and no more; the delivery
+// counts them all and lists the last 5.
+func TestWebhookAttemptsKeptAreTheLast20(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		const made = roster.WebhookAttemptsKept + 5
+		rc := newReceiver(t, slices.Repeat([]int{503}, made)...)
+		h := e.hook(rc.srv.URL, roster.EventClientCreated)
+		e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		// Not given up on before the test is done.
+		d := e.dispatcher(local, func(c *webhook.Config) { c.GiveUpAfter = 30 * 24 * time.Hour })
+		for range made {
+			if n := d.DeliverDue(context.Background()); n != 1 {
+				t.Fatalf("%d attempts, want 1", n)
+			}
+			e.clock.Advance(4 * time.Hour) // the longest back-off
+		}
+		del := e.deliveries(h.ID).Deliveries[0]
+		if del.Status != "pending" || del.Attempts != made || !slices.Equal(numbers(del.LastAttempts), []int{made, made - 1, made - 2, made - 3, made - 4}) {
+			t.Errorf("the delivery lists %d attempts, %v, want %d, the last 5", del.Attempts, numbers(del.LastAttempts), made)
+		}
+		kept := e.attempts(h.ID, del.ID, "?limit=100")
+		var want []int
+		for n := made; n > made-roster.WebhookAttemptsKept; n-- {
+			want = append(want, n)
+		}
+		if !slices.Equal(numbers(kept.Attempts), want) || kept.NextBeforeID != "" {
+			t.Errorf("kept %v (next %q), want %v", numbers(kept.Attempts), kept.NextBeforeID, want)
+		}
+		for _, a := range kept.Attempts {
+			if a.StatusCode == nil || *a.StatusCode != 503 || !strings.HasPrefix(a.Error, "503 Service Unavailable: ") {
+				t.Errorf("attempt %+v", a)
+			}
+		}
+		// The default page has all that are kept.
+		if page := e.attempts(h.ID, del.ID, ""); len(page.Attempts) != roster.WebhookAttemptsKept || page.NextBeforeID != "" {
+			t.Errorf("the default page: %v, next %q", numbers(page.Attempts), page.NextBeforeID)
+		}
+	})
+}
+
+// TestWebhookAttemptsBadInput: the attempts of an unknown delivery, of an
+// unknown webhook's, of another organization's, or with ids of no
+// delivery's shape, are the same 404; bad paging is a 400 naming the
+// parameter; Admins get the Owner-only 403.
+func TestWebhookAttemptsBadInput(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		rc := newReceiver(t)
+		h := e.hook(rc.srv.URL, "*")
+		e.create(prefixes[0], map[string]any{"email": "ann@example.com", "display_name": "Ann"})
+		ours := e.deliveries(h.ID).Deliveries[0].ID
+		theirHook := decodeAs[hookJSON](t, e.do(req{Method: "POST", Path: "/admin-management/webhooks/", Key: e.other.APIKey,
+			ContentType: "application/json", Body: []byte(`{"url":"` + rc.srv.URL + `","events":["*"]}`)}), 201)
+		e.createAs(e.other.APIKey, prefixes[0], map[string]any{"email": "theirs@example.com", "display_name": "Theirs"})
+		theirs := decodeAs[deliveryPage](t, e.do(req{Method: "GET", Key: e.other.APIKey,
+			Path: "/admin-management/webhooks/" + theirHook.ID + "/deliveries"}), 200).Deliveries[0].ID
+		attempts := func(hook, delivery, query string) response {
+			return e.get("/admin-management/webhooks/" + hook + "/deliveries/" + delivery + "/attempts" + query)
+		}
+		const notFound = `{"error":"webhook delivery not found"}`
+		for _, p := range [][2]string{
+			{h.ID, "msg_00000000000000000000"},                                     // an unknown delivery
+			{"00000000000000000000", ours},                                         // an unknown webhook
+			{theirHook.ID, theirs},                                                 // another organization's
+			{h.ID, theirs},                                                         // another endpoint's delivery
+			{theirHook.ID, ours},                                                   // our delivery under their webhook
+			{h.ID, "msg_x"}, {h.ID, strings.TrimPrefix(ours, "msg_")}, {"x", ours}, // no delivery's shape
+		} {
+			r := attempts(p[0], p[1], "")
+			if r.Status != 404 || strings.TrimSpace(string(r.Body)) != notFound {
+				t.Errorf("%s/%s: %d %s, want 404 %s", p[0], p[1], r.Status, r.Body, notFound)
+			}
+		}
+		for query, want := range map[string]string{
+			"?limit=0":               "limit: must be an integer from 1 to 100",
+			"?limit=101":             "limit: must be an integer from 1 to 100",
+			"?limit=x":               "limit: must be an integer from 1 to 100",
+			"?before_id=0":           "before_id: must be an attempt's number, an integer from 1",
+			"?before_id=-1":          "before_id: must be an attempt's number, an integer from 1",
+			"?before_id=01":          "before_id: must be an attempt's number, an integer from 1",
+			"?before_id=x":           "before_id: must be an attempt's number, an integer from 1",
+			"?before_id=" + ours:     "before_id: must be an attempt's number, an integer from 1",
+			"?before_id=99999999999": "before_id: must be an attempt's number, an integer from 1",
+			"?limit=1&limit=2":       "limit: given more than once",
+			"?after_id=1":            "after_id: unknown query parameter",
+		} {
+			r := attempts(h.ID, ours, query)
+			if r.Status != 400 || !strings.HasPrefix(r.errorText(t), want) {
+				t.Errorf("%s: %d %s, want a 400 saying %q", query, r.Status, r.Body, want)
+			}
+		}
+		// Of a delivery not attempted yet: none.
+		if page := e.attempts(h.ID, ours, ""); len(page.Attempts) != 0 || page.NextBeforeID != "" || page.Attempts == nil {
+			t.Errorf("before any attempt: %+v", page)
+		}
+		admin := e.subAdmin("admin@example.com")
+		badWant(t, e.as(admin.Token, "GET", "/admin-management/webhooks/"+h.ID+"/deliveries/"+ours+"/attempts", nil), 403,
+			roster.Principal{Role: roster.RoleAdmin, OrgID: 1}.Forbidden(roster.PermWebhooks).Error())
 	})
 }

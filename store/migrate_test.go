@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"roster"
 	"roster/store"
@@ -179,6 +180,37 @@ func TestConcurrentMigrations(t *testing.T) {
 			if err := <-errs; err != nil {
 				t.Error(err)
 			}
+		}
+	})
+}
+
+// TestWebhookAttemptsRollBack: migration 30 rolls back, dropping the
+// attempts and keeping the deliveries, and forward again, after which
+// attempts are kept as before.
+func TestWebhookAttemptsRollBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		// Claims as of an hour on: every delivery made in the test is due
+		// then, however long the migrations take.
+		now := time.Now().Add(time.Hour)
+		org := storetest.NewOrg(t, st, "Pro")
+		hook := attemptedHook(t, st, org, now)
+		if err := st.MigrateDownTo(ctx, 29, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if hasTable(st, "webhook_attempts") {
+			t.Error("webhook_attempts is still there at schema 29")
+		}
+		if err := st.Migrate(ctx, quiet); err != nil {
+			t.Fatal(err)
+		}
+		list, err := st.WebhookDeliveries(ctx, org.ID, hook.UID, "", 10)
+		if err != nil || len(list) != 1 || list[0].Attempts != 2 || len(list[0].LastAttempts) != 0 {
+			t.Fatalf("after the round trip: %+v, %v; want the delivery, its attempts not kept", list, err)
+		}
+		attemptedHook(t, st, org, now)
+		if n := attemptRows(t, st); n != 2 {
+			t.Errorf("%d attempts kept after the round trip, want the 2 made since", n)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -253,16 +254,35 @@ func (s *Store) endpointID(ctx context.Context, org roster.OrgID, uid string) (i
 const deliveryColumns = `event_uid, type, occurred_at, attempts, last_status, last_error, last_attempt_at,
 	next_attempt_at, delivered_at, dead_at`
 
-func scanDelivery(row scanner) (roster.WebhookDelivery, error) {
+// scanDelivery scans deliveryColumns, and then into more.
+func scanDelivery(row scanner, more ...any) (roster.WebhookDelivery, error) {
 	var d roster.WebhookDelivery
 	var occurred, last, next, delivered, dead dbTime
-	err := row.Scan(&d.ID, &d.Type, &occurred, &d.Attempts, &d.LastStatus, &d.LastError, &last, &next, &delivered, &dead)
+	err := row.Scan(append([]any{&d.ID, &d.Type, &occurred, &d.Attempts, &d.LastStatus, &d.LastError, &last, &next, &delivered, &dead}, more...)...)
 	d.ID = roster.WebhookIDPrefix + d.ID
 	d.OccurredAt, d.LastAttemptAt, d.DeliveredAt, d.DeadAt = occurred.Time, last.ptr(), delivered.ptr(), dead.ptr()
 	if d.DeliveredAt == nil && d.DeadAt == nil {
 		d.NextAttemptAt = next.ptr()
 	}
 	return d, err
+}
+
+// attemptColumns are an attemptRow's columns, of webhook_attempts a.
+const attemptColumns = `a.number, a.attempted_at, a.status_code, a.error, a.duration_ms`
+
+// attemptRow scans attemptColumns, which are null where a delivery
+// joined to its attempts has none.
+type attemptRow struct {
+	number, status, duration sql.NullInt64
+	at                       dbTime
+	err                      sql.NullString
+}
+
+func (a *attemptRow) dest() []any { return []any{&a.number, &a.at, &a.status, &a.err, &a.duration} }
+
+func (a *attemptRow) attempt() roster.WebhookAttempt {
+	return roster.WebhookAttempt{Number: int(a.number.Int64), At: a.at.Time, Status: int(a.status.Int64), Error: a.err.String,
+		Duration: time.Duration(a.duration.Int64) * time.Millisecond}
 }
 
 // WebhookDeliveries lists one of org's endpoint's deliveries, newest first,
@@ -273,20 +293,71 @@ func (s *Store) WebhookDeliveries(ctx context.Context, org roster.OrgID, uid, be
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE endpoint_id = $1
-			AND ($2 = '' OR id < (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND event_uid = $2))
-		ORDER BY id DESC LIMIT $3`, endpoint, strings.TrimPrefix(before, roster.WebhookIDPrefix), limit)
+	return s.deliveries(ctx, endpoint, limit, `($3 = '' OR id < (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 AND event_uid = $3))`,
+		strings.TrimPrefix(before, roster.WebhookIDPrefix))
+}
+
+// deliveries lists the deliveries of endpoint that cond selects (a
+// condition on webhook_deliveries, its arguments args from $3), newest
+// first, up to limit, each with its last roster.WebhookAttemptsListed
+// attempts: those from the delivery's WebhookAttemptsListed-th newest,
+// found through the attempts' key, as SQLite has no LATERAL join.
+func (s *Store) deliveries(ctx context.Context, endpoint int64, limit int, cond string, args ...any) ([]roster.WebhookDelivery, error) {
+	rows, err := s.query(ctx, `SELECT `+deliveryColumns+`, `+attemptColumns+`
+		FROM (SELECT id, `+deliveryColumns+` FROM webhook_deliveries WHERE endpoint_id = $1 AND `+cond+` ORDER BY id DESC LIMIT $2) d
+		LEFT JOIN webhook_attempts a ON a.delivery_id = d.id AND a.number >= COALESCE((SELECT x.number FROM webhook_attempts x
+			WHERE x.delivery_id = d.id ORDER BY x.number DESC LIMIT 1 OFFSET `+strconv.Itoa(roster.WebhookAttemptsListed-1)+`), 0)
+		ORDER BY d.id DESC, a.number DESC`, append([]any{endpoint, limit}, args...)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var list []roster.WebhookDelivery
 	for rows.Next() {
-		d, err := scanDelivery(rows)
+		var a attemptRow
+		d, err := scanDelivery(rows, a.dest()...)
 		if err != nil {
 			return nil, err
 		}
-		list = append(list, d)
+		// A delivery's rows are one after the other, one per attempt.
+		if n := len(list); n == 0 || list[n-1].ID != d.ID {
+			d.LastAttempts = []roster.WebhookAttempt{}
+			list = append(list, d)
+		}
+		if a.number.Valid {
+			last := &list[len(list)-1]
+			last.LastAttempts = append(last.LastAttempts, a.attempt())
+		}
+	}
+	return list, rows.Err()
+}
+
+// WebhookAttempts lists the kept attempts at one delivery of one of org's
+// endpoints, newest first, up to limit of those before the attempt
+// numbered before (0 for the newest).
+func (s *Store) WebhookAttempts(ctx context.Context, org roster.OrgID, uid, webhookID string, before, limit int) ([]roster.WebhookAttempt, error) {
+	var delivery int64
+	err := s.queryRow(ctx, `SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+		WHERE e.org_id = $1 AND e.uid = $2 AND d.event_uid = $3`, org, uid, strings.TrimPrefix(webhookID, roster.WebhookIDPrefix)).Scan(&delivery)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errDeliveryNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, `SELECT `+attemptColumns+` FROM webhook_attempts a WHERE a.delivery_id = $1 AND (a.number < $2 OR $2 = 0)
+		ORDER BY a.number DESC LIMIT $3`, delivery, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []roster.WebhookAttempt{}
+	for rows.Next() {
+		var a attemptRow
+		if err := rows.Scan(a.dest()...); err != nil {
+			return nil, err
+		}
+		list = append(list, a.attempt())
 	}
 	return list, rows.Err()
 }
@@ -296,10 +367,10 @@ func (s *Store) WebhookDeliveries(ctx context.Context, org roster.OrgID, uid, be
 // and the webhook-id stay the same. An endpoint disabled by a 410 is
 // enabled again: retrying says its receiver is back.
 func (s *Store) RetryWebhookDelivery(ctx context.Context, org roster.OrgID, uid, webhookID string) (roster.WebhookDelivery, error) {
-	var d roster.WebhookDelivery
+	eventUID := strings.TrimPrefix(webhookID, roster.WebhookIDPrefix)
+	var endpoint int64
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		t := dbTime{s.now()}
-		var endpoint int64
 		var reason string
 		err := tx.QueryRowContext(ctx, `SELECT id, disabled_reason FROM webhook_endpoints WHERE org_id = $1 AND uid = $2`+s.forUpdate(),
 			org, uid).Scan(&endpoint, &reason)
@@ -319,19 +390,26 @@ func (s *Store) RetryWebhookDelivery(ctx context.Context, org roster.OrgID, uid,
 			return roster.Errorf(roster.KindConflict, "this webhook was disabled because %s: create a new one", reason)
 		}
 		// The lease stays: an attempt under way finishes before another starts.
-		d, err = scanDelivery(tx.QueryRowContext(ctx, `
+		res, err := tx.ExecContext(ctx, `
 			UPDATE webhook_deliveries SET next_attempt_at = $3, delivered_at = NULL, dead_at = NULL
-			WHERE endpoint_id = $1 AND event_uid = $2 RETURNING `+deliveryColumns,
-			endpoint, strings.TrimPrefix(webhookID, roster.WebhookIDPrefix), t))
-		if errors.Is(err, sql.ErrNoRows) {
-			return errDeliveryNotFound
-		}
-		if err != nil {
+			WHERE endpoint_id = $1 AND event_uid = $2`, endpoint, eventUID, t)
+		if err := mustAffect(res, err, errDeliveryNotFound); err != nil {
 			return err
 		}
 		return audit(ctx, tx, org, "webhook.retry", "webhook", uid, "deliveries")
 	})
-	return d, err
+	if err != nil {
+		return roster.WebhookDelivery{}, err
+	}
+	// Read once committed, as the list reads it, with its last attempts.
+	list, err := s.deliveries(ctx, endpoint, 1, `event_uid = $3`, eventUID)
+	if err == nil && len(list) == 0 {
+		err = errDeliveryNotFound // its endpoint deleted meanwhile
+	}
+	if err != nil {
+		return roster.WebhookDelivery{}, err
+	}
+	return list[0], nil
 }
 
 // deliveryDue is what makes a delivery claimable at $1: pending, due, and
@@ -423,9 +501,10 @@ func (s *Store) SetWebhookBody(ctx context.Context, id int64, body []byte) error
 	})
 }
 
-// FinishWebhook records the outcome of an attempt at delivery id. A 410
-// (roster.WebhookGone) disables the endpoint, with every delivery of it
-// still pending: they die with the reason.
+// FinishWebhook records the outcome of an attempt at delivery id, as the
+// delivery's last and among its kept attempts. A 410 (roster.WebhookGone)
+// disables the endpoint, with every delivery of it still pending: they die
+// with the reason.
 func (s *Store) FinishWebhook(ctx context.Context, id int64, r roster.WebhookResult) error {
 	errText := truncateUTF8(r.Error, maxErrorLen)
 	at := dbTime{r.At}
@@ -447,6 +526,9 @@ func (s *Store) FinishWebhook(ctx context.Context, id int64, r roster.WebhookRes
 			WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = $1)`, id); err != nil {
 			return err
 		}
+		if err := s.keepAttempt(ctx, tx, id, r, errText); err != nil {
+			return err
+		}
 		var endpoint int64
 		// A delivery another dispatcher delivered meanwhile, after this
 		// one's lease ran out, stays delivered.
@@ -460,6 +542,26 @@ func (s *Store) FinishWebhook(ctx context.Context, id int64, r roster.WebhookRes
 		}
 		return disableWebhooks(ctx, tx, r.At, reasonGone, `id = $3`, endpoint)
 	})
+}
+
+// keepAttempt adds the attempt r at delivery id to its kept attempts, in
+// tx, unless the delivery is gone (its endpoint deleted), and deletes
+// those before its last roster.WebhookAttemptsKept. One delivered
+// meanwhile by another dispatcher keeps it too: the receiver got it.
+func (s *Store) keepAttempt(ctx context.Context, tx *sql.Tx, id int64, r roster.WebhookResult, errText string) error {
+	status := sql.NullInt64{Int64: int64(r.Status), Valid: r.Status != 0}
+	if _, err := s.txExec(ctx, tx, `
+		INSERT INTO webhook_attempts (delivery_id, number, attempted_at, status_code, error, duration_ms)
+		SELECT id, CAST($2 AS BIGINT), `+s.timeArg(3)+`, CAST($4 AS BIGINT), CAST($5 AS TEXT), CAST($6 AS BIGINT)
+		FROM webhook_deliveries WHERE id = $1`,
+		id, r.Attempt, dbTime{r.At}, status, errText, r.Duration.Milliseconds()); err != nil {
+		return err
+	}
+	if r.Attempt <= roster.WebhookAttemptsKept {
+		return nil // none to delete yet
+	}
+	_, err := s.txExec(ctx, tx, `DELETE FROM webhook_attempts WHERE delivery_id = $1 AND number <= $2`, id, r.Attempt-roster.WebhookAttemptsKept)
+	return err
 }
 
 // Why an endpoint was disabled: a retry enables again one disabled by its
@@ -502,7 +604,8 @@ func (s *Store) WebhookStats(ctx context.Context) (pending, dead int64, err erro
 
 // PruneWebhookDeliveries deletes up to max deliveries delivered or given up
 // on before t, and returns how many it deleted: the deliveries list shows
-// what happened for a while, and the table does not grow for ever.
+// what happened for a while, and the table does not grow for ever. Their
+// attempts go with them (ON DELETE CASCADE).
 func (s *Store) PruneWebhookDeliveries(ctx context.Context, t time.Time, max int) (int64, error) {
 	return s.prune(ctx, "webhook_deliveries", "delivered_at", t, max)
 }

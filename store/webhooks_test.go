@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,6 +172,78 @@ func TestInvitationEventsKeepNoToken(t *testing.T) {
 		}
 		if n := kept(); n != 0 {
 			t.Errorf("after migration 29, %d deliveries keep the invitation's token", n)
+		}
+	})
+}
+
+// attemptRows counts the attempts kept of every delivery.
+func attemptRows(t *testing.T, st *store.Store) int {
+	t.Helper()
+	var n int
+	if err := st.DB().QueryRow(`SELECT count(*) FROM webhook_attempts`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// attemptedHook gives org an endpoint and a delivery to it with two
+// attempts recorded, a failure and a success, at now.
+func attemptedHook(t *testing.T, st *store.Store, org storetest.Org, now time.Time) roster.Webhook {
+	t.Helper()
+	ctx := context.Background()
+	w := roster.Webhook{UID: roster.NewUID(time.Now()), URL: "https://example.com/" + org.UID, Events: []string{roster.EventAll}}
+	if _, err := st.CreateWebhook(ctx, org.ID, w, "sealed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateClient(ctx, org.ID, newClient(org, strings.ToLower(w.UID)+"@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []roster.WebhookResult{
+		{Outcome: roster.WebhookRetry, Status: 500, Error: "500 Internal Server Error", Next: now},
+		{Outcome: roster.WebhookDelivered, Status: 200},
+	} {
+		j, ok, err := st.ClaimWebhook(ctx, now, time.Minute)
+		if err != nil || !ok {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		r.At, r.Attempt = now, j.Attempts
+		if err := st.FinishWebhook(ctx, j.ID, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// TestWebhookAttemptsGoWithTheirDelivery: a delivery's attempts are
+// deleted with it, when its endpoint is deleted and when it is pruned.
+func TestWebhookAttemptsGoWithTheirDelivery(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		now := time.Now().Add(time.Hour) // every delivery of the test due, however slow it runs
+		org, other := storetest.NewOrg(t, st, "Pro"), storetest.NewOrg(t, st, "Pro")
+		pruned := attemptedHook(t, st, org, now)
+		deleted := attemptedHook(t, st, other, now)
+		if n := attemptRows(t, st); n != 4 {
+			t.Fatalf("%d attempts kept, want 2 of each delivery", n)
+		}
+		if err := st.DeleteWebhook(ctx, other.ID, deleted.UID); err != nil {
+			t.Fatal(err)
+		}
+		if n := attemptRows(t, st); n != 2 {
+			t.Fatalf("%d attempts kept after an endpoint's deletion, want the other endpoint's 2", n)
+		}
+		list, err := st.WebhookDeliveries(ctx, org.ID, pruned.UID, "", 10)
+		if err != nil || len(list) != 1 || len(list[0].LastAttempts) != 2 || list[0].LastAttempts[0].Status != 200 {
+			t.Fatalf("deliveries %+v, %v", list, err)
+		}
+		if n, err := st.PruneWebhookDeliveries(ctx, now.Add(time.Second), 1000); err != nil || n != 1 {
+			t.Fatalf("pruned %d, %v", n, err)
+		}
+		if n := attemptRows(t, st); n != 0 {
+			t.Errorf("%d attempts kept after the prune", n)
+		}
+		if _, err := st.WebhookAttempts(ctx, org.ID, pruned.UID, list[0].ID, 0, 10); roster.KindOf(err) != roster.KindNotFound {
+			t.Errorf("the attempts of a pruned delivery: %v", err)
 		}
 	})
 }

@@ -71,7 +71,7 @@ const DefaultGiveUpAfter = 72 * time.Hour
 const DefaultTimeout = 10 * time.Second
 
 // maxAnswer is how much of a receiver's answer is read, and kept in the
-// delivery's last error.
+// attempt's error and the delivery's last.
 const maxAnswer = 1024
 
 // recordTimeout bounds recording an outcome after ctx ended.
@@ -178,7 +178,9 @@ func (d *Dispatcher) DeliverOne(ctx context.Context) bool {
 		return false
 	}
 	log := d.log.With("webhook_id", j.WebhookID, "type", j.Type, "url", j.URL, "attempt", j.Attempts)
+	start := d.now()
 	r := d.attempt(ctx, &j)
+	r.Attempt, r.Duration = j.Attempts, r.At.Sub(start)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	switch {

@@ -1395,9 +1395,29 @@ export interface paths {
         };
         /**
          * A webhook's deliveries
-         * @description The endpoint's deliveries, newest first: event type, webhook-id, last status code and error, attempts, next attempt, delivered or dead. Page with before_id = next_before_id until it is empty. Owners only.
+         * @description The endpoint's deliveries, newest first: event type, webhook-id, last status code and error, attempts, next attempt, delivered or dead, and the last 5 attempts, each with its time, status code, error and duration. Page with before_id = next_before_id until it is empty. Owners only.
          */
         get: operations["admin-management_webhooks_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin-management/webhooks/{id}/deliveries/{delivery_id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A delivery's attempts
+         * @description The attempts at one delivery, newest first: each one's number, time, status code, error (at most 1 KB of the receiver's answer) and duration. The last 20 of a delivery are kept, and go with it when it is deleted; the delivery's attempts counts them all. Page with before_id = next_before_id until it is empty; the default page has all that are kept. An unknown webhook or delivery, or another organization's, is a 404. Owners only.
+         */
+        get: operations["admin-management_webhooks_delivery_attempts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2801,6 +2821,7 @@ export interface components {
             type: components["schemas"]["WebhookEvent"];
             /** Format: date-time */
             occurred_at: string;
+            /** @description How many attempts were made, the one under way included; the last 20 are kept (GET .../attempts). */
             attempts: number;
             /** @enum {string} */
             status: "pending" | "delivered" | "dead";
@@ -2816,9 +2837,30 @@ export interface components {
             delivered_at: string | null;
             /** Format: date-time */
             dead_at: string | null;
+            /** @description The last 5 attempts, newest first; empty before the first. */
+            last_attempts: components["schemas"]["WebhookAttempt"][];
         };
         WebhookDeliveryPage: {
             deliveries: components["schemas"]["WebhookDelivery"][];
+            next_before_id: string;
+        };
+        WebhookAttempt: {
+            /** @description The attempt's number: 1 for the first, and so on; its before_id. */
+            number: number;
+            /**
+             * Format: date-time
+             * @description When its outcome came.
+             */
+            attempted_at: string;
+            /** @description The receiver's HTTP status; null when none answered. */
+            status_code: number | null;
+            /** @description Why it failed, with at most 1 KB of the receiver's answer; empty when it delivered. */
+            error: string;
+            /** @description How long it took, in milliseconds. */
+            duration_ms: number;
+        };
+        WebhookAttemptPage: {
+            attempts: components["schemas"]["WebhookAttempt"][];
             next_before_id: string;
         };
         /**
@@ -6809,6 +6851,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["AdminNotOwner"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    "admin-management_webhooks_delivery_attempts": {
+        parameters: {
+            query?: {
+                /** @description 1 to 100, default 20. */
+                limit?: number;
+                /** @description Keyset cursor: the previous page's next_before_id, an attempt's number. */
+                before_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The webhook's id. */
+                id: string;
+                /** @description The delivery's id: its webhook-id header, msg_ and the event's uid. */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of attempts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAttemptPage"];
                 };
             };
             400: components["responses"]["BadRequest"];
