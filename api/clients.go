@@ -100,7 +100,12 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
 	if err := s.CreateClient(r.Context(), p, &c, in.photo, claim); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"userData": toJSON(&c, s.photoURL(), true)})
+	// Written as a read by id writes the client: through encoding/json, its
+	// JSON was checked and compacted again, a tenth of a create's CPU.
+	j := toJSON(&c, s.photoURL(), true)
+	writeBody(w, http.StatusCreated, func(b []byte) []byte {
+		return append(j.appendJSON(append(b, `{"userData":`...)), '}')
+	})
 	return nil
 }
 

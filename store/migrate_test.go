@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -211,6 +212,56 @@ func TestWebhookAttemptsRollBack(t *testing.T) {
 		attemptedHook(t, st, org, now)
 		if n := attemptRows(t, st); n != 2 {
 			t.Errorf("%d attempts kept after the round trip, want the 2 made since", n)
+		}
+	})
+}
+
+// TestMetricsOrgKeyRollBack: migration 31 drops the metric history's key
+// to organizations, keeping every entry and the key to clients, and rolls
+// back to it. Whether the key is there is seen by what it does: an entry
+// naming an organization that does not exist is refused with it only.
+func TestMetricsOrgKeyRollBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Pro")
+		c := newClient(org, "kept@example.com", func(c *roster.Client) { c.Weight, c.Height = ptr(70.5), ptr(180.0) })
+		if err := st.CreateClient(ctx, org.ID, c); err != nil {
+			t.Fatal(err)
+		}
+		want, err := st.ClientMetrics(ctx, org.ID, c.UID, roster.MetricFilter{Limit: 100})
+		if err != nil || len(want) != 2 {
+			t.Fatalf("history before: %+v, %v; want two entries", want, err)
+		}
+		orphan := func(uid string) error {
+			_, err := st.DB().Exec(`INSERT INTO client_metrics (uid, org_id, client_id, field, value, recorded_at, recorded_by)
+				SELECT $1, -1, id, 'weight', 1, recorded_at, '' FROM client_metrics WHERE client_id IN (SELECT id FROM clients WHERE uid = $2) LIMIT 1`,
+				uid, c.UID)
+			return err
+		}
+		if err := st.MigrateDownTo(ctx, 30, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if err := orphan("orphan-30"); err == nil || !strings.Contains(strings.ToLower(err.Error()), "foreign key") {
+			t.Errorf("schema 30 took an entry of an organization that does not exist: %v, want its key refusing it", err)
+		}
+		if got, err := st.ClientMetrics(ctx, org.ID, c.UID, roster.MetricFilter{Limit: 100}); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("history at schema 30: %+v, %v; want %+v", got, err, want)
+		}
+		if err := st.Migrate(ctx, quiet); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.ClientMetrics(ctx, org.ID, c.UID, roster.MetricFilter{Limit: 100}); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("history after the round trip: %+v, %v; want %+v", got, err, want)
+		}
+		if err := orphan("orphan-31"); err != nil {
+			t.Errorf("schema 31 still checks the entry's organization: %v", err)
+		}
+		// The key to clients stays: deleting the client deletes its history.
+		if _, err := st.DeleteClient(ctx, org.ID, c.UID); err != nil {
+			t.Fatal(err)
+		}
+		if n := metricCount(t, st, org); n != 0 {
+			t.Errorf("%d entries of history left after the client was deleted, want 0", n)
 		}
 	})
 }
