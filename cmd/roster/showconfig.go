@@ -64,6 +64,7 @@ func envOnly(dataDir string) []envSetting {
 		secret("AWS_SECRET_ACCESS_KEY", "(unset)"),
 		secret(oidcSecretEnv, "(unset)"),
 		{"GOMEMLIMIT", cmp.Or(os.Getenv("GOMEMLIMIT"), fmt.Sprintf("(unset: serve sets %d MiB)", defaultMemoryLimit>>20))},
+		{"GOGC", cmp.Or(os.Getenv("GOGC"), fmt.Sprintf("(unset: serve sets %d)", defaultGCPercent))},
 	}
 }
 

@@ -66,6 +66,7 @@ func TestConfigCommand(t *testing.T) {
 	t.Setenv("ROSTER_ADDR", "127.0.0.1:7000")
 	t.Setenv("ROSTER_MAIL_FROM", "Roster Mail <mail@roster.test>")
 	t.Setenv("GOMEMLIMIT", "200MiB")
+	t.Setenv("GOGC", "150")
 	rows, out := runConfig(t, "--addr", "0.0.0.0:9000", "--smtp-url", "smtps://me:smtp-s3cret@mail.roster.test:465",
 		"--limit-mail-per-client", "off")
 	for _, secret := range []string{"s3cret", key} {
@@ -87,6 +88,7 @@ func TestConfigCommand(t *testing.T) {
 		"AWS_ACCESS_KEY_ID":             {"-", "env", "REDACTED"},
 		"AWS_SECRET_ACCESS_KEY":         {"-", "env", "REDACTED"},
 		"GOMEMLIMIT":                    {"-", "env", "200MiB"},
+		"GOGC":                          {"-", "env", "150"},
 	})
 	_, fs, err := parseServe("serve", nil, io.Discard)
 	if err != nil {
@@ -102,7 +104,7 @@ func TestConfigCommand(t *testing.T) {
 // TestConfigUnsetSecrets: secrets that are not set say so, and where the
 // secret key comes from instead.
 func TestConfigUnsetSecrets(t *testing.T) {
-	for _, v := range []string{"ROSTER_SECRET_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "GOMEMLIMIT", "ROSTER_DATABASE_URL"} {
+	for _, v := range []string{"ROSTER_SECRET_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "GOMEMLIMIT", "GOGC", "ROSTER_DATABASE_URL"} {
 		t.Setenv(v, "") // restored when the test ends
 		os.Unsetenv(v)
 	}
@@ -111,6 +113,7 @@ func TestConfigUnsetSecrets(t *testing.T) {
 		"ROSTER_SECRET_KEY":     {"-", "default", "(unset: the key in /srv/roster/secret.key)"},
 		"AWS_SECRET_ACCESS_KEY": {"-", "default", "(unset)"},
 		"GOMEMLIMIT":            {"-", "default", "(unset: serve sets 40 MiB)"},
+		"GOGC":                  {"-", "default", "(unset: serve sets 200)"},
 		"ROSTER_DATA_DIR":       {"--data", "flag", "/srv/roster"},
 	})
 }
