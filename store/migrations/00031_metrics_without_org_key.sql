@@ -12,22 +12,7 @@
 {{- if postgres}}
 ALTER TABLE client_metrics DROP CONSTRAINT client_metrics_org_id_fkey;
 {{- else}}
-CREATE TABLE client_metrics_next (
-    id          {{id}},
-    uid         {{bytewise_text}} NOT NULL UNIQUE,
-    org_id      {{bigint}} NOT NULL,
-    client_id   {{bigint}} NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
-    field       TEXT NOT NULL,
-    value       {{double}} NOT NULL,
-    recorded_at {{time}} NOT NULL,
-    recorded_by TEXT NOT NULL
-);
-INSERT INTO client_metrics_next (id, uid, org_id, client_id, field, value, recorded_at, recorded_by)
-    SELECT id, uid, org_id, client_id, field, value, recorded_at, recorded_by FROM client_metrics;
-DROP TABLE client_metrics;
-ALTER TABLE client_metrics_next RENAME TO client_metrics;
-CREATE INDEX client_metrics_field ON client_metrics (client_id, field, recorded_at, id);
-CREATE INDEX client_metrics_time ON client_metrics (client_id, recorded_at, id);
+{{template "sqlite table" ""}}
 {{- end}}
 
 -- +goose Down
@@ -35,10 +20,15 @@ CREATE INDEX client_metrics_time ON client_metrics (client_id, recorded_at, id);
 ALTER TABLE client_metrics ADD CONSTRAINT client_metrics_org_id_fkey
     FOREIGN KEY (org_id) REFERENCES organizations (id) ON DELETE CASCADE;
 {{- else}}
+{{template "sqlite table" " REFERENCES organizations (id) ON DELETE CASCADE"}}
+{{- end}}
+
+{{- /* SQLite builds the table again, its key to organizations given. */}}
+{{- define "sqlite table"}}
 CREATE TABLE client_metrics_next (
     id          {{id}},
     uid         {{bytewise_text}} NOT NULL UNIQUE,
-    org_id      {{bigint}} NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    org_id      {{bigint}} NOT NULL{{.}},
     client_id   {{bigint}} NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
     field       TEXT NOT NULL,
     value       {{double}} NOT NULL,
