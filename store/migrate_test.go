@@ -232,9 +232,11 @@ func TestMetricsOrgKeyRollBack(t *testing.T) {
 		if err != nil || len(want) != 2 {
 			t.Fatalf("history before: %+v, %v; want two entries", want, err)
 		}
+		// An entry of the client, in an organization that does not exist:
+		// only a key to organizations can refuse it.
 		orphan := func(uid string) error {
 			_, err := st.DB().Exec(`INSERT INTO client_metrics (uid, org_id, client_id, field, value, recorded_at, recorded_by)
-				SELECT $1, -1, id, 'weight', 1, recorded_at, '' FROM client_metrics WHERE client_id IN (SELECT id FROM clients WHERE uid = $2) LIMIT 1`,
+				SELECT $1, -1, client_id, 'weight', 1, recorded_at, '' FROM client_metrics WHERE client_id IN (SELECT id FROM clients WHERE uid = $2) LIMIT 1`,
 				uid, c.UID)
 			return err
 		}

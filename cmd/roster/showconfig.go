@@ -50,7 +50,8 @@ type envSetting struct{ name, value string }
 
 // envOnly returns the settings serve reads from the environment alone:
 // secrets, which a command line would show to every user of the machine,
-// and Go's own memory limit. Secrets show only whether they are set.
+// and Go's own memory limit and collector target. Secrets show only
+// whether they are set.
 func envOnly(dataDir string) []envSetting {
 	secret := func(name, unset string) envSetting {
 		if os.Getenv(name) != "" {
@@ -64,8 +65,17 @@ func envOnly(dataDir string) []envSetting {
 		secret("AWS_SECRET_ACCESS_KEY", "(unset)"),
 		secret(oidcSecretEnv, "(unset)"),
 		{"GOMEMLIMIT", cmp.Or(os.Getenv("GOMEMLIMIT"), fmt.Sprintf("(unset: serve sets %d MiB)", defaultMemoryLimit>>20))},
-		{"GOGC", cmp.Or(os.Getenv("GOGC"), fmt.Sprintf("(unset: serve sets %d)", defaultGCPercent))},
+		{"GOGC", cmp.Or(os.Getenv("GOGC"), gcPercentUnset())},
 	}
+}
+
+// gcPercentUnset says what collector target serve runs with when GOGC is
+// not set: its own under its own memory limit, Go's under the operator's.
+func gcPercentUnset() string {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return "(unset: Go's 100, as GOMEMLIMIT is set)"
+	}
+	return fmt.Sprintf("(unset: serve sets %d)", defaultGCPercent)
 }
 
 // masked stands for a secret that is set.

@@ -118,6 +118,19 @@ func TestConfigUnsetSecrets(t *testing.T) {
 	})
 }
 
+// TestConfigGCUnderOperatorsLimit: with a memory limit of the operator's
+// and no GOGC, serve leaves Go's collector target alone, and says so.
+func TestConfigGCUnderOperatorsLimit(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	t.Setenv("GOGC", "")
+	os.Unsetenv("GOGC")
+	rows, _ := runConfig(t)
+	checkRows(t, rows, map[string]configRow{
+		"GOMEMLIMIT": {"-", "env", "1GiB"},
+		"GOGC":       {"-", "default", "(unset: Go's 100, as GOMEMLIMIT is set)"},
+	})
+}
+
 // TestConfigRefusesWhatServeRefuses: a configuration serve would refuse
 // is an error, not a table.
 func TestConfigRefusesWhatServeRefuses(t *testing.T) {
