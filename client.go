@@ -177,8 +177,9 @@ type Page struct {
 
 // FilterPage is one page of a filter query.
 type FilterPage struct {
-	Count   int64 // clients matching the filter, ignoring the cursor
-	Clients []Client
+	Count       int64 // clients matching the filter, ignoring the cursor
+	CountCapped bool  // a search's count stopped at SearchCountMost: more match
+	Clients     []Client
 }
 
 // ErrClientNotFound answers for a client that does not exist and for one of

@@ -41,6 +41,13 @@ type ClientQuery struct {
 // MaxSearchLength caps a search string, in characters.
 const MaxSearchLength = 100
 
+// SearchCountMost is the most matches a search's total counts: a broad
+// search (a first name among a million clients) would otherwise read every
+// one of its tens of thousands of matches for each page. Beyond, the total
+// says that at least this many match (FilterPage.CountCapped), as a search
+// engine's "1,000+ results" does.
+const SearchCountMost = 1000
+
 // StaffFilter selects staff members for the staff lists. Zero values do not
 // filter.
 type StaffFilter struct {

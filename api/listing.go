@@ -111,11 +111,13 @@ func (s *Server) writeClientPage(w http.ResponseWriter, r *http.Request, l listR
 	}
 	// A list page is the streamed list's shape with the totals of
 	// FitTrackee's pagination: {users, query_count, page, per_page, pages},
-	// written as clientJSON is.
+	// written as clientJSON is. A search's total may stop counting
+	// (roster.SearchCountMost): query_count_exact says whether it did not.
 	per, photoURL := int64(l.perPage), s.photoURL()
 	writeBody(w, http.StatusOK, func(b []byte) []byte {
 		b = appendClients(append(b, `{"users":`...), res.Clients, photoURL)
 		b = strconv.AppendInt(append(b, `,"query_count":`...), res.Count, 10)
+		b = strconv.AppendBool(append(b, `,"query_count_exact":`...), !res.CountCapped)
 		b = strconv.AppendInt(append(b, `,"page":`...), int64(l.page), 10)
 		b = strconv.AppendInt(append(b, `,"per_page":`...), per, 10)
 		b = strconv.AppendInt(append(b, `,"pages":`...), (res.Count+per-1)/per, 10)

@@ -90,6 +90,7 @@ func (e *listEnv) fixture() []roster.Client {
 type listPage struct {
 	Users      []client `json:"users"`
 	QueryCount int64    `json:"query_count"`
+	Exact      *bool    `json:"query_count_exact"`
 	Page       int      `json:"page"`
 	PerPage    int      `json:"per_page"`
 	Pages      int64    `json:"pages"`
@@ -202,6 +203,34 @@ func TestListSearchAndFilters(t *testing.T) {
 		if strings.Contains(string(mine.Body), p.Users[0].UserUID) {
 			t.Errorf("another organization's client listed: %s", mine.Body)
 		}
+	})
+}
+
+// TestListSearchTotalStops checks the page of a search that matches more
+// clients than roster.SearchCountMost: its total stops there and says so,
+// and the pages past the total still list the matches.
+func TestListSearchTotalStops(t *testing.T) {
+	const n, per = roster.SearchCountMost + 20, 50
+	each(t, func(t *testing.T, e *env) {
+		big := storetest.NewOrg(t, e.st, "Enterprise")
+		imported(t, e.importAs(big.APIKey, prefixes[1], "", csvType, bulkCSV("p", n, nil), nil), n, 0)
+		page := func(query string) listPage {
+			return decodeAs[listPage](t, e.do(req{Method: "GET", Path: prefixes[0] + "/?" + query, Key: big.APIKey}), 200)
+		}
+		check := func(query string, count int64, exact bool, pages int64, users int) {
+			t.Helper()
+			p := page(query)
+			if p.QueryCount != count || p.Exact == nil || *p.Exact != exact || p.Pages != pages || len(p.Users) != users {
+				t.Errorf("%s: query_count %d, exact %v, pages %d, %d users; want %d, %v, %d, %d", query, p.QueryCount,
+					p.Exact, p.Pages, len(p.Users), count, exact, pages, users)
+			}
+		}
+		check("q=example&per_page=50", roster.SearchCountMost, false, roster.SearchCountMost/per, per)
+		check("q=example&per_page=50&page=21", roster.SearchCountMost, false, roster.SearchCountMost/per, n-20*per)
+		check("q=p0000&page=1", 99, true, 10, 10)           // p000001 to p000099
+		check("q=p00100&page=1", 10, true, 1, 10)           // p001000 to p001009
+		check("per_page=1", n, true, n, 1)                  // the organization's counter, exact
+		check("q=client%201&per_page=1", 132, true, 132, 1) // Client 1, 1x, 1xx and 1,0xx
 	})
 }
 

@@ -65,16 +65,20 @@ func newEnv(t testing.TB, st *store.Store, options ...func(*api.Config)) *env {
 	e := &env{t: t, st: st, srv: httptest.NewServer(h), api: a, clock: clock,
 		org: storetest.NewOrg(t, st, "Pro"), other: storetest.NewOrg(t, st, "Pro")}
 	t.Cleanup(e.srv.Close)
-	for _, o := range []storetest.Org{e.org, e.other} {
-		hash, err := auth.HashPassword(password, testPasswordParams)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.SetPassword(context.Background(), o.OwnerEmail, hash); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e.setPassword(e.org)
+	e.setPassword(e.other)
 	return e
+}
+
+// setPassword gives org's owner the tests' password.
+func (e *env) setPassword(org storetest.Org) {
+	hash, err := auth.HashPassword(password, testPasswordParams)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.st.SetPassword(context.Background(), org.OwnerEmail, hash); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // trustLoopback makes the test's own address a trusted proxy.

@@ -222,6 +222,7 @@ type listData struct {
 	Sorted              map[string]string // the aria-sort of each column the list is sorted by
 	Clients             []clientRow
 	Count               int64
+	CountCapped         bool   // more clients match a search than Count says
 	Newer, Older        string // links to the pages around this one; "" when there is none
 }
 
@@ -315,7 +316,7 @@ func (c *Console) keysetPage(r *http.Request, s *session, d *listData) error {
 	case more:
 		list, older = list[:perPage], true
 	}
-	d.Clients, d.Count = c.rows(list), res.Count
+	d.Clients, d.Count, d.CountCapped = c.rows(list), res.Count, res.CountCapped
 	if len(list) > 0 {
 		if newer {
 			q.After, q.Before = "", list[0].UID

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -108,6 +109,34 @@ func TestListPaging(t *testing.T) {
 		}
 		if none := b.list(t, "/console/clients?gender=female"); none.total != "0 clients" || len(none.names) != 0 {
 			t.Fatalf("no female client: %+v", none)
+		}
+	})
+}
+
+// TestListSearchTotalStops: a search that matches more clients than the
+// store counts says that at least that many match.
+func TestListSearchTotalStops(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		big := storetest.NewOrg(t, e.st, "Enterprise")
+		e.setPassword(big)
+		i := 0
+		next := func() (*roster.Client, error) {
+			i++
+			fields, err := roster.NewClientFields(map[string]any{"email": fmt.Sprintf("walker%d@example.com", i),
+				"display_name": fmt.Sprintf("Walker %d", i)})
+			c := roster.NewClient(big.OwnerUID, fields, e.clock.Now())
+			return &c, err
+		}
+		if err := e.st.ImportClients(context.Background(), big.ID, roster.SearchCountMost+1, next, nil); err != nil {
+			t.Fatal(err)
+		}
+		b := e.browser()
+		b.signIn(big)
+		if p := b.list(t, "/console/clients?q=walker"); p.total != "1000+ clients matching “walker”" || len(p.names) != 20 {
+			t.Fatalf("broad search: total %q, %d rows", p.total, len(p.names))
+		}
+		if p := b.list(t, "/console/clients?q=walker%201000"); p.total != "1 client matching “walker 1000”" {
+			t.Fatalf("narrow search: total %q", p.total)
 		}
 	})
 }

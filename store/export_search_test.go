@@ -18,14 +18,23 @@ func SetSearchIndexedMostForTest(t testing.TB, n int64) {
 	t.Cleanup(func() { searchIndexedMost = old })
 }
 
+// SetSearchCountMostForTest sets the most matches a search's count reports
+// for the test's length.
+func SetSearchCountMostForTest(t testing.TB, n int64) {
+	old := searchCountMost
+	searchCountMost = n
+	t.Cleanup(func() { searchCountMost = old })
+}
+
 // SearchCountPlanForTest returns SQLite's plan for the count of q's
 // matches, one line a step.
 func (s *Store) SearchCountPlanForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (string, error) {
-	way, err := s.countWay(ctx, org, q)
+	bound := searchCountBound(q, 10)
+	way, err := s.countWay(ctx, org, q, bound)
 	if err != nil {
 		return "", err
 	}
-	query, args := s.listCount(org, q, way)
+	query, args := s.listCount(org, q, way, bound)
 	rows, err := s.rdb.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
 	if err != nil {
 		return "", err
@@ -53,17 +62,16 @@ type SearchQuery struct {
 // SearchQueriesForTest returns the count of q's matches and the query of
 // its first page of limit clients, the way ClientPage picks.
 func (s *Store) SearchQueriesForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery, limit int) []SearchQuery {
-	way, err := s.countWay(ctx, org, q)
+	bound := searchCountBound(q, limit)
+	way, err := s.countWay(ctx, org, q, bound)
 	if err != nil {
 		return nil
 	}
-	count, countArgs := s.listCount(org, q, way)
-	n, walk, err := s.countListed(ctx, org, q, way, limit)
+	count, countArgs := s.listCount(org, q, way, bound)
+	var p roster.FilterPage
+	n, way, walk, err := s.countPage(ctx, org, q, limit, &p)
 	if err != nil {
 		return nil
-	}
-	if way == searchIndexed {
-		way = pageWay(n, limit)
 	}
 	page, pageArgs := s.segmentQuery(org, q, way, segmentsOf(q)[0], nil, 0, limit, walk)
 	return []SearchQuery{{"count", count, countArgs}, {fmt.Sprintf("page (%d matches)", n), page, pageArgs}}

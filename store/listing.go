@@ -297,16 +297,9 @@ func (s *Store) walkSegment(ctx context.Context, org roster.OrgID, q roster.Clie
 func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, offset, limit int) (roster.FilterPage, error) {
 	q.ClientFilter = scoped(ctx, q.ClientFilter)
 	var page roster.FilterPage
-	way, err := s.countWay(ctx, org, q)
-	if err != nil {
+	n, way, walk, err := s.countPage(ctx, org, q, offset+limit, &page)
+	if err != nil || int64(offset) >= n {
 		return page, err
-	}
-	var walk bool
-	if page.Count, walk, err = s.countListed(ctx, org, q, way, offset+limit); err != nil || int64(offset) >= page.Count {
-		return page, err
-	}
-	if way == searchIndexed {
-		way = pageWay(page.Count, offset+limit)
 	}
 	var got []listed
 	for _, seg := range segmentsOf(q) {
@@ -337,12 +330,38 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 	return page, nil
 }
 
+// countPage counts the clients q matches for a page reaching reach clients
+// into them, and sets page's count. It returns the count as read (for a
+// search, up to searchCountBound), the way the page's search is read, and
+// whether the page walks the list's order (see countListed).
+func (s *Store) countPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, reach int,
+	page *roster.FilterPage) (int64, searchWay, bool, error) {
+	bound := searchCountBound(q, reach)
+	way, err := s.countWay(ctx, org, q, bound)
+	if err != nil {
+		return 0, way, false, err
+	}
+	n, walk, err := s.countListed(ctx, org, q, way, reach, bound)
+	page.Count, page.CountCapped = n, bound > 0 && n > searchCountMost
+	if page.CountCapped {
+		page.Count = searchCountMost
+	}
+	switch {
+	case bound > 0 && n == bound:
+		way = searchWalk // see searchCountBound
+	case way == searchIndexed:
+		way = pageWay(n, reach)
+	}
+	return n, way, walk, err
+}
+
 // countListed returns the number of clients q matches, found the way
-// given, and whether a page reaching reach clients into them walks the
-// list's order: always, but for ranges without a search (which has its own
-// way), where countWalks decides.
-func (s *Store) countListed(ctx context.Context, org roster.OrgID, q roster.ClientQuery, way searchWay, reach int) (int64, bool, error) {
-	count, args := s.listCount(org, q, way)
+// given, up to bound if it is not 0, and whether a page reaching reach
+// clients into them walks the list's order: always, but for ranges without
+// a search (which has its own way), where countWalks decides.
+func (s *Store) countListed(ctx context.Context, org roster.OrgID, q roster.ClientQuery, way searchWay, reach int,
+	bound int64) (int64, bool, error) {
+	count, args := s.listCount(org, q, way, bound)
 	var n int64
 	if len(q.Ranges) == 0 || q.Search != "" || q.Email != "" {
 		err := s.queryRow(ctx, count, args...).Scan(&n)
@@ -380,14 +399,18 @@ func (s *Store) countSegment(ctx context.Context, org roster.OrgID, q roster.Cli
 }
 
 // listCount returns a query for the number of clients q matches, its
-// search's found the way given, and its arguments. The organization's
-// counters answer without a search or an email, and for the active clients
-// with a filter that one counter answers (see counterOf); an email matches
-// one client at most; a search counts its matches, and any other filter
-// the clients its index finds.
-func (s *Store) listCount(org roster.OrgID, q roster.ClientQuery, way searchWay) (string, []any) {
+// search's found the way given, up to bound if it is not 0, and its
+// arguments. The organization's counters answer without a search or an
+// email, and for the active clients with a filter that one counter answers
+// (see counterOf); an email matches one client at most; a search counts its
+// matches, and any other filter the clients its index finds.
+func (s *Store) listCount(org roster.OrgID, q roster.ClientQuery, way searchWay, bound int64) (string, []any) {
 	c, counted := counterOf(q.ClientFilter)
 	switch {
+	case bound > 0:
+		w := s.listWhere(org, q, way)
+		limit := s.limit(&w.args, int(bound))
+		return `SELECT count(*) FROM (SELECT 1 FROM ` + w.clients() + ` LIMIT ` + limit + `) AS matches`, w.bound()
 	case q.Search != "" || q.Email != "" || !q.ClientFilter.IsZero() && (q.Deactivated || !counted):
 		w := s.listWhere(org, q, way)
 		return `SELECT count(*) FROM ` + w.clients(), w.bound()
@@ -415,16 +438,9 @@ func listSize(org roster.OrgID, deactivated bool) (string, []any) {
 func (s *Store) ClientKeysetPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, p roster.Page) (roster.FilterPage, error) {
 	q.ClientFilter = scoped(ctx, q.ClientFilter)
 	var page roster.FilterPage
-	way, err := s.countWay(ctx, org, q)
-	if err != nil {
+	n, way, walkRanges, err := s.countPage(ctx, org, q, p.Limit, &page)
+	if err != nil || n == 0 {
 		return page, err
-	}
-	var walkRanges bool
-	if page.Count, walkRanges, err = s.countListed(ctx, org, q, way, p.Limit); err != nil || page.Count == 0 {
-		return page, err
-	}
-	if way == searchIndexed {
-		way = pageWay(page.Count, p.Limit)
 	}
 	walk, cursor, segs := q, p.After, segmentsOf(q)
 	if p.Before != "" {

@@ -211,3 +211,76 @@ func TestSearchUsesIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchCountStops checks that a search's count stops past
+// SearchCountMost and says so, and that every page, past the count too,
+// still lists exactly the search's matches in order, whether the page is
+// read through the index or walking the list.
+func TestSearchCountStops(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org, other := storetest.NewOrg(t, st, "Pro"), storetest.NewOrg(t, st, "Pro")
+		const n, most = 40, 5
+		store.SetSearchCountMostForTest(t, most)
+		var all []roster.Client
+		for i := range n {
+			for _, o := range []storetest.Org{org, other} {
+				c := newClient(o, fmt.Sprintf("bulk%d@example.com", i), func(c *roster.Client) {
+					c.DisplayName = fmt.Sprintf("Bulk %d", i)
+				})
+				if err := st.CreateClient(ctx, o.ID, c); err != nil {
+					t.Fatal(err)
+				}
+				if o == org {
+					all = append(all, *c)
+				}
+			}
+		}
+		for _, indexedMost := range []int64{4000, 0} {
+			store.SetSearchIndexedMostForTest(t, indexedMost)
+			for _, tt := range []struct {
+				search string
+				want   int
+			}{{"bulk", n}, {"bulk1", 11}, {"bulk 3", 11}, {"bulk3@", 1}, {"bulk 1", 11}, {"bulk1@", 1}, {"bulk 39", 1}} {
+				q := roster.ClientQuery{Search: tt.search}
+				want := searched(all, q)
+				if len(want) != tt.want {
+					t.Fatalf("q=%q: the fixture has %d matches, want %d", tt.search, len(want), tt.want)
+				}
+				var got []string
+				for offset := 0; offset < len(want); offset++ {
+					page, err := st.ClientPage(ctx, org.ID, q, offset, 1)
+					if err != nil {
+						t.Fatal(err)
+					}
+					capped := len(want) > most
+					if page.CountCapped != capped || page.Count != int64(min(len(want), most)) || len(page.Clients) != 1 {
+						t.Fatalf("q=%q at %d (indexed up to %d): count %d, capped %v, %d clients; want %d, capped %v, 1 client",
+							tt.search, offset, indexedMost, page.Count, page.CountCapped, len(page.Clients), min(len(want), most), capped)
+					}
+					got = append(got, page.Clients[0].UID)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("q=%q (indexed up to %d) paged one by one:\n got %v\nwant %v", tt.search, indexedMost, got, want)
+				}
+				kp, err := st.ClientKeysetPage(ctx, org.ID, q, roster.Page{Limit: 3})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if kp.Count != int64(min(len(want), most)) || kp.CountCapped != (len(want) > most) ||
+					!slices.Equal(uidsOf(kp.Clients), want[:min(3, len(want))]) {
+					t.Errorf("q=%q (indexed up to %d) keyset page: count %d, capped %v, %v; want %d, %v, %v", tt.search,
+						indexedMost, kp.Count, kp.CountCapped, uidsOf(kp.Clients), min(len(want), most), len(want) > most, want[:min(3, len(want))])
+				}
+			}
+		}
+	})
+}
+
+func uidsOf(clients []roster.Client) []string {
+	uids := make([]string, len(clients))
+	for i, c := range clients {
+		uids[i] = c.UID
+	}
+	return uids
+}
