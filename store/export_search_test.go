@@ -26,6 +26,13 @@ func SetSearchCountMostForTest(t testing.TB, n int64) {
 	t.Cleanup(func() { searchCountMost = old })
 }
 
+// NewestPlanForTest returns SQLite's plan for denseCount's read of the
+// organization's newest clients, one line a step.
+func (s *Store) NewestPlanForTest(ctx context.Context, org roster.OrgID) (string, error) {
+	w, newest := s.newest(org, 320)
+	return s.planForTest(ctx, newest, w.bound())
+}
+
 // SearchCountPlanForTest returns SQLite's plan for the count of q's
 // matches, one line a step.
 func (s *Store) SearchCountPlanForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (string, error) {
@@ -35,6 +42,11 @@ func (s *Store) SearchCountPlanForTest(ctx context.Context, org roster.OrgID, q 
 		return "", err
 	}
 	query, args := s.listCount(org, q, way, bound)
+	return s.planForTest(ctx, query, args)
+}
+
+// planForTest returns SQLite's plan for query, one line a step.
+func (s *Store) planForTest(ctx context.Context, query string, args []any) (string, error) {
 	rows, err := s.rdb.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
 	if err != nil {
 		return "", err

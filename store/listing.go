@@ -337,15 +337,29 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 func (s *Store) countPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, reach int,
 	page *roster.FilterPage) (int64, searchWay, bool, error) {
 	bound := searchCountBound(q, reach)
+	n, way, walk, err := s.countMatches(ctx, org, q, reach, bound)
+	page.Count, page.CountCapped = n, bound > 0 && n > searchCountMost
+	if page.CountCapped {
+		page.Count = searchCountMost
+	}
+	return n, way, walk, err
+}
+
+// countMatches is countPage's count, up to bound if it is not 0.
+func (s *Store) countMatches(ctx context.Context, org roster.OrgID, q roster.ClientQuery, reach int,
+	bound int64) (int64, searchWay, bool, error) {
+	// The deactivated clients have no index in uid order for denseCount to
+	// walk, and a filter's (or scope's) clients may be few.
+	if bound > 0 && indexable(q) && q.ClientFilter.IsZero() && !q.Deactivated {
+		if n, ok, err := s.denseCount(ctx, org, q, bound); err != nil || ok {
+			return n, searchWalk, true, err
+		}
+	}
 	way, err := s.countWay(ctx, org, q, bound)
 	if err != nil {
 		return 0, way, false, err
 	}
 	n, walk, err := s.countListed(ctx, org, q, way, reach, bound)
-	page.Count, page.CountCapped = n, bound > 0 && n > searchCountMost
-	if page.CountCapped {
-		page.Count = searchCountMost
-	}
 	switch {
 	case bound > 0 && n == bound:
 		way = searchWalk // see searchCountBound

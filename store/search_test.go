@@ -212,6 +212,21 @@ func TestSearchUsesIndex(t *testing.T) {
 	}
 }
 
+// TestNewestWalksIndex checks that SQLite reads an organization's newest
+// clients, for a search's dense count, along an index in uid order, not by
+// sorting them all.
+func TestNewestWalksIndex(t *testing.T) {
+	st := storetest.Open(t, "sqlite")
+	org := storetest.NewOrg(t, st, "Pro")
+	plan, err := st.NewestPlanForTest(context.Background(), org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, "USING INDEX clients_org_deactivated") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("plan:\n%s", plan)
+	}
+}
+
 // TestSearchCountStops checks that a search's count stops past
 // SearchCountMost and says so, and that every page, past the count too,
 // still lists exactly the search's matches in order, whether the page is
@@ -283,4 +298,62 @@ func uidsOf(clients []roster.Client) []string {
 		uids[i] = c.UID
 	}
 	return uids
+}
+
+// TestSearchCountWalksDenseMatches checks the counts of searches whose
+// matches are dense among the newest clients, which walking counts: when
+// the walk finds enough of them, when it reads the whole list, and when the
+// matches are a cluster among the newest only, where the index counts them
+// instead.
+func TestSearchCountWalksDenseMatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org, other := storetest.NewOrg(t, st, "Enterprise"), storetest.NewOrg(t, st, "Pro")
+		const n, most = 700, 20
+		store.SetSearchCountMostForTest(t, most)
+		// Oldest first: the 4 oldest and the 12 newest are teammates, and
+		// every third of the others a runner.
+		var all []roster.Client
+		next := func() (*roster.Client, error) {
+			i := len(all)
+			name := fmt.Sprintf("Client %d", i)
+			switch {
+			case i < 4 || i >= n-12:
+				name = fmt.Sprintf("Teammate %d", i)
+			case i%3 == 0:
+				name = fmt.Sprintf("Runner %d", i)
+			}
+			c := newClient(org, fmt.Sprintf("c%d@example.com", i), func(c *roster.Client) { c.DisplayName = name })
+			all = append(all, *c)
+			return c, nil
+		}
+		if err := st.ImportClients(ctx, org.ID, n, next, nil); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 { // hits of the index in another organization
+			c := newClient(other, fmt.Sprintf("t%d@example.com", i), func(c *roster.Client) { c.DisplayName = "Teammate" })
+			if err := st.CreateClient(ctx, other.ID, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, search := range []string{"teammate", "runner", "client", "runner 12", "runner 69"} {
+			q := roster.ClientQuery{Search: search}
+			want := searched(all, q)
+			var got []string
+			for offset := 0; offset < len(want); offset++ {
+				page, err := st.ClientPage(ctx, org.ID, q, offset, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page.Count != int64(min(len(want), most)) || page.CountCapped != (len(want) > most) || len(page.Clients) != 1 {
+					t.Fatalf("q=%q at %d: count %d, capped %v, %d clients; want %d, capped %v, 1 client", search, offset,
+						page.Count, page.CountCapped, len(page.Clients), min(len(want), most), len(want) > most)
+				}
+				got = append(got, page.Clients[0].UID)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("q=%q paged one by one:\n got %v\nwant %v", search, got, want)
+			}
+		}
+	})
 }
