@@ -2158,8 +2158,10 @@ export interface components {
         ClientPage: {
             /** @description The page, in the order asked for; empty past the end. */
             users: components["schemas"]["ClientSummary"][];
-            /** @description How many clients match q, email and deactivated, whatever the page. */
+            /** @description How many clients match q, email and deactivated, whatever the page. A search (q) counts its matches up to 1000: when more match, query_count is 1000 and query_count_exact false. */
             query_count: number;
+            /** @description false when the search matches more clients than query_count says: the count stopped at 1000. The pages past it can still be read. */
+            query_count_exact: boolean;
             page: number;
             per_page: number;
             /** @description How many pages of per_page hold query_count clients (0 when none match). */
