@@ -67,6 +67,25 @@ func parseServe(name string, args []string, stdout io.Writer) (*serveSettings, *
 	return &s, fs, nil
 }
 
+// gcDefaults returns the soft memory limit and the collector's target that
+// serve sets, each 0 when it leaves Go's (or the operator's) in place.
+func gcDefaults() (memoryLimit int64, gcPercent int) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return 0, 0
+	}
+	// A soft limit makes the collector run before the heap doubles:
+	// measured, it keeps peak RSS under 64 MB under load on SQLite
+	// (docs/BENCHMARKS.md) at no cost in throughput.
+	if os.Getenv("GOGC") != "" {
+		return defaultMemoryLimit, 0
+	}
+	// Under that limit the collector may let the heap triple before it
+	// runs, not double: a create's CPU fell by a tenth to a fifth under
+	// wrk (docs/BENCHMARKS.md). Not under an operator's larger limit,
+	// which would not hold it back.
+	return defaultMemoryLimit, defaultGCPercent
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	s, _, err := parseServe("serve", args, stdout)
 	if err != nil {
@@ -75,18 +94,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	db, c := s.db, s.c
 	log, access, closeLog := newBufferedLogger(stderr, db.logLevel, logFlushEvery)
 	defer closeLog()
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// A soft limit makes the collector run before the heap doubles:
-		// measured, it keeps peak RSS under 64 MB under load on SQLite
-		// (docs/BENCHMARKS.md) at no cost in throughput. GOMEMLIMIT
-		// overrides it.
-		debug.SetMemoryLimit(defaultMemoryLimit)
-		if os.Getenv("GOGC") == "" {
-			// Under that limit the collector may let the heap triple
-			// before it runs, not double: a create's CPU fell by a tenth
-			// to a fifth under wrk (docs/BENCHMARKS.md). Not under an
-			// operator's larger limit, which would not hold it back.
-			debug.SetGCPercent(defaultGCPercent)
+	if limit, percent := gcDefaults(); limit > 0 {
+		debug.SetMemoryLimit(limit)
+		if percent > 0 {
+			debug.SetGCPercent(percent)
 		}
 	}
 	// Listen first: a taken port fails at once rather than after the

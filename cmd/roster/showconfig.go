@@ -70,12 +70,12 @@ func envOnly(dataDir string) []envSetting {
 }
 
 // gcPercentUnset says what collector target serve runs with when GOGC is
-// not set: its own under its own memory limit, Go's under the operator's.
+// not set (see gcDefaults).
 func gcPercentUnset() string {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return "(unset: Go's 100, as GOMEMLIMIT is set)"
+	if _, percent := gcDefaults(); percent > 0 {
+		return fmt.Sprintf("(unset: serve sets %d)", percent)
 	}
-	return fmt.Sprintf("(unset: serve sets %d)", defaultGCPercent)
+	return "(unset: Go's 100, as GOMEMLIMIT is set)"
 }
 
 // masked stands for a secret that is set.

@@ -182,3 +182,66 @@ func TestMaskSecrets(t *testing.T) {
 		}
 	}
 }
+
+// readmeConfigCommand is the README's example of roster config, whose
+// output the README prints in the text block after it.
+const readmeConfigCommand = `ROSTER_SMTP_URL="smtp://roster:hunter2@127.0.0.1:2525" roster config --signup=false | grep -E '^(FLAG|--signup|--smtp-url|-) '`
+
+// TestREADMEConfigBlock checks that the README prints what its example of
+// roster config prints, data directory aside: a setting added to the table
+// and not to the README fails it.
+func TestREADMEConfigBlock(t *testing.T) {
+	md, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, found := strings.Cut(string(md), readmeConfigCommand+"\n```\n\n```text\n")
+	printed, _, closed := strings.Cut(after, "```\n")
+	if !found || !closed {
+		t.Fatalf("README.md no longer shows %s followed by a text block of its output", readmeConfigCommand)
+	}
+	for _, v := range []string{secretKeyEnv, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ROSTER_OIDC_CLIENT_SECRET", "GOMEMLIMIT", "GOGC"} {
+		t.Setenv(v, "")
+		os.Unsetenv(v) // unset, not empty, as on a fresh machine
+	}
+	data := t.TempDir()
+	t.Setenv("ROSTER_DATA_DIR", data+"/data")
+	t.Setenv("ROSTER_SMTP_URL", "smtp://roster:hunter2@127.0.0.1:2525")
+	_, out := runConfig(t, "--signup=false")
+	var want []string
+	for _, l := range strings.SplitAfter(out, "\n") {
+		if strings.HasPrefix(l, "FLAG ") || strings.HasPrefix(l, "--signup ") || strings.HasPrefix(l, "--smtp-url ") ||
+			strings.HasPrefix(l, "- ") {
+			want = append(want, strings.ReplaceAll(l, data, "…"))
+		}
+	}
+	if got := strings.Join(want, ""); got != printed {
+		t.Errorf("README.md prints:\n%s\nroster config prints:\n%s", printed, got)
+	}
+}
+
+// TestGCDefaults checks what serve sets of the collector's settings, by
+// what the operator set.
+func TestGCDefaults(t *testing.T) {
+	for _, c := range []struct {
+		memLimit, gogc string
+		limit          int64
+		percent        int
+	}{
+		{"", "", defaultMemoryLimit, defaultGCPercent},
+		{"", "150", defaultMemoryLimit, 0},
+		{"200MiB", "", 0, 0},
+		{"200MiB", "150", 0, 0},
+	} {
+		for name, v := range map[string]string{"GOMEMLIMIT": c.memLimit, "GOGC": c.gogc} {
+			t.Setenv(name, v)
+			if v == "" {
+				os.Unsetenv(name)
+			}
+		}
+		if limit, percent := gcDefaults(); limit != c.limit || percent != c.percent {
+			t.Errorf("GOMEMLIMIT=%q GOGC=%q: serve sets %d bytes and %d%%, want %d and %d%%", c.memLimit, c.gogc,
+				limit, percent, c.limit, c.percent)
+		}
+	}
+}
