@@ -37,7 +37,7 @@ func (s *Store) NewestPlanForTest(ctx context.Context, org roster.OrgID) (string
 // matches, one line a step.
 func (s *Store) SearchCountPlanForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (string, error) {
 	bound := searchCountBound(q, 10)
-	way, err := s.countWay(ctx, org, q, bound)
+	way, _, err := s.countWay(ctx, org, q, bound)
 	if err != nil {
 		return "", err
 	}
@@ -72,10 +72,12 @@ type SearchQuery struct {
 }
 
 // SearchQueriesForTest returns the count of q's matches and the query of
-// its first page of limit clients, the way ClientPage picks.
+// its first page of limit clients, the way ClientPage picks. The count is
+// the one countWay picks, which a search that denseCount counts (or whose
+// list is shorter than its sample) does not run.
 func (s *Store) SearchQueriesForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery, limit int) []SearchQuery {
 	bound := searchCountBound(q, limit)
-	way, err := s.countWay(ctx, org, q, bound)
+	way, _, err := s.countWay(ctx, org, q, bound)
 	if err != nil {
 		return nil
 	}

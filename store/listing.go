@@ -345,24 +345,36 @@ func (s *Store) countPage(ctx context.Context, org roster.OrgID, q roster.Client
 	return n, way, walk, err
 }
 
-// countMatches is countPage's count, up to bound if it is not 0.
+// countMatches is countPage's count, up to bound if it is not 0. A search
+// first checks the organization's newest clients, whose matches tell how
+// the page is best read if the count stops (stoppedWay). For the active
+// clients without other filters they tell more: a list shorter than the
+// sample has all its matches among them, and matches dense among them are
+// counted walking, for a page near the start (deeper, 32 × bound clients
+// would be most of the list).
 func (s *Store) countMatches(ctx context.Context, org roster.OrgID, q roster.ClientQuery, reach int,
 	bound int64) (int64, searchWay, bool, error) {
-	// The deactivated clients have no index in uid order for denseCount to
-	// walk, and a filter's (or scope's) clients may be few.
-	if bound > 0 && indexable(q) && q.ClientFilter.IsZero() && !q.Deactivated {
-		if n, ok, err := s.denseCount(ctx, org, q, bound); err != nil || ok {
+	var dense bool
+	if bound > 0 && indexable(q) {
+		n, isDense, whole, err := s.newestMatches(ctx, org, q)
+		plain := q.ClientFilter.IsZero() && !q.Deactivated
+		if err != nil || whole && plain {
 			return n, searchWalk, true, err
 		}
+		if dense = isDense; dense && plain && bound == searchCountMost+1 {
+			if n, ok, err := s.denseCount(ctx, org, q, bound); err != nil || ok {
+				return n, searchWalk, true, err
+			}
+		}
 	}
-	way, err := s.countWay(ctx, org, q, bound)
+	way, hits, err := s.countWay(ctx, org, q, bound)
 	if err != nil {
 		return 0, way, false, err
 	}
 	n, walk, err := s.countListed(ctx, org, q, way, reach, bound)
 	switch {
 	case bound > 0 && n == bound:
-		way = searchWalk // see searchCountBound
+		way = s.stoppedWay(way, dense, hits)
 	case way == searchIndexed:
 		way = pageWay(n, reach)
 	}

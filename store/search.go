@@ -59,10 +59,10 @@ var searchCountMost int64 = roster.SearchCountMost
 // searchCountBound is how many matches of q's search its count reads at
 // most, for a page reaching reach matches into them; 0 when q has no search
 // (an email finds one client at most). It reads one match more than it
-// reports, to tell whether more match, and enough for pageWay to tell how to
-// read a deep page. A count that reads all the bound, then, tells that more
-// than 16 × reach clients match, so that walking the list's order reads at
-// most a sixteenth of it: the page walks.
+// reports, to tell whether more match, and at least 16 × reach: a count
+// that reads all the bound tells that walking the list's order to the page
+// reads about a sixteenth of the list at most, if the matches are spread
+// along it (see stoppedWay).
 func searchCountBound(q roster.ClientQuery, reach int) int64 {
 	if q.Search == "" || q.Email != "" {
 		return 0
@@ -85,31 +85,28 @@ func indexable(q roster.ClientQuery) bool {
 // same either way, and the planner picks (see searchCond).
 
 // countWay is how the matches of q are counted, up to bound
-// (searchCountBound). Through the index, SQLite reads every client the
-// index finds, in every organization (the probe below reads them too), then
-// reaches them by rowid until the count stops: a search of several trigrams
-// costs 15 to 20 ms in FTS5 alone at 1,000,000 clients, and each rowid
-// several times what checking a client along the list's index does.
-// Walking checks about bound × list ÷ matches clients, about 1 µs each. So
-// when the index finds more clients than a thirty-second of the list (and
-// than bound), the count walks: it stops after checking 32 × bound clients
-// at most, if the hits are the organization's. At 1,000,000 clients a page
-// with its count took 20 ms for a first name (62,500 matches) walking, 43
-// ms through the index (through the API); a count of 912 matches took 1 ms
-// through the index and 590 ms walking (in the sqlite3 shell).
-func (s *Store) countWay(ctx context.Context, org roster.OrgID, q roster.ClientQuery, bound int64) (searchWay, error) {
+// (searchCountBound), and, on SQLite, how many clients the index finds for
+// it, in every organization, up to the most it read. Through the index,
+// SQLite reaches each client the index finds by rowid, which costs about
+// four times what checking a client along the list's index does (5.5 µs
+// and 1.5 µs measured); so when the index finds more clients than a
+// quarter of the list (and than bound), the count walks the list instead.
+// Matches spread evenly among many clients are counted walking before
+// this (denseCount); what comes here is sparser, or a cluster of them
+// among older clients, which walking would reach late.
+func (s *Store) countWay(ctx context.Context, org roster.OrgID, q roster.ClientQuery, bound int64) (searchWay, int64, error) {
 	if !indexable(q) {
-		return searchWalk, nil
+		return searchWalk, 0, nil
 	}
 	if s.postgres {
-		return searchIndexed, nil // the same SQL
+		return searchIndexed, 0, nil // the same SQL
 	}
 	size, args := listSize(org, q.Deactivated)
 	var n int64
 	if err := s.queryRow(ctx, size, args...).Scan(&n); err != nil {
-		return searchWalk, err
+		return searchWalk, 0, err
 	}
-	return s.indexFindsAtMost(ctx, q, max(bound, n/32))
+	return s.indexFindsAtMost(ctx, q, max(bound, n/4))
 }
 
 // pageWay is how a page of a search that the index counted is read, when
@@ -134,20 +131,40 @@ func (s *Store) streamWay(ctx context.Context, q roster.ClientQuery) (searchWay,
 	if s.postgres || !indexable(q) {
 		return searchWalk, nil
 	}
-	return s.indexFindsAtMost(ctx, q, searchIndexedMost)
+	way, _, err := s.indexFindsAtMost(ctx, q, searchIndexedMost)
+	return way, err
 }
 
 // indexFindsAtMost returns searchIndexed when SQLite's index finds at most
 // most clients for q's search, in every organization, and searchWalk
-// otherwise. It reads most + 1 of them at most.
-func (s *Store) indexFindsAtMost(ctx context.Context, q roster.ClientQuery, most int64) (searchWay, error) {
+// otherwise, with how many it found: it reads most + 1 of them at most.
+func (s *Store) indexFindsAtMost(ctx context.Context, q roster.ClientQuery, most int64) (searchWay, int64, error) {
 	var n int64
 	err := s.queryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM client_search WHERE client_search MATCH $1 LIMIT $2) AS hits`,
 		ftsQuery(roster.NewSearchKey(q.Search)), most+1).Scan(&n)
 	if err != nil || n > most {
-		return searchWalk, err
+		return searchWalk, n, err
 	}
-	return searchIndexed, nil
+	return searchIndexed, n, nil
+}
+
+// stoppedWay is how a page is read of a search whose count stopped at its
+// bound, found the way given: more clients match than the count read, so
+// that pageWay cannot tell. Walking the list's order is quick when the
+// matches are dense among the newest clients (sampled by newestMatches),
+// and otherwise may read most of the list before it reaches them (an old
+// cluster of them). So the page walks when they are dense, or when the
+// count walked; otherwise it reads the matches through the index: on
+// PostgreSQL, and on SQLite when its index found at most searchIndexedMost
+// clients.
+func (s *Store) stoppedWay(way searchWay, dense bool, hits int64) searchWay {
+	switch {
+	case dense || way == searchWalk:
+		return searchWalk
+	case s.postgres || hits <= searchIndexedMost:
+		return searchIndexed
+	}
+	return searchWalk
 }
 
 // searchCond adds to w the condition that a client matches k, found the way
@@ -175,42 +192,42 @@ func matchCond(w *where, k roster.SearchKey) string {
 		w.arg(containing(k.Email)) + ` ESCAPE '\')`
 }
 
-// denseSample is how many of the newest clients denseCount checks to judge
-// whether a search's matches are dense.
+// denseSample is how many of the newest clients newestMatches checks to
+// judge whether a search's matches are dense.
 const denseSample = 320
 
-// denseCount counts the matches of q's search walking the list, up to
-// bound, when they are dense enough for walking to find bound of them
-// among the first 32 × bound clients: the index would then find so many
-// that reading them, or only finding out how many there are, costs more
-// (see countWay). It judges by the newest denseSample clients, and walks
-// only when a thirty-second of them match, or when they are all the list.
-// ok is false when it did not count: the matches look sparse, or they
-// were fewer than bound among 32 × bound clients of a longer list (a
-// cluster of them among the newest). A first name's search at 1,000,000
-// clients is spared the index's hits (62,500, which PostgreSQL's trigram
-// indexes took 17 ms to find), and finding out how many they are (two
-// fifths of SQLite's CPU for such searches); the median of twelve
-// searches one at a time went from 20–23 to 12–15 ms on SQLite and from
-// 27–31 to 12–15 ms on PostgreSQL (docs/BENCHMARKS.md).
-func (s *Store) denseCount(ctx context.Context, org roster.OrgID, q roster.ClientQuery, bound int64) (int64, bool, error) {
-	k := roster.NewSearchKey(q.Search)
+// newestMatches checks the organization's denseSample newest active
+// clients against q's search. It returns how many match and whether they
+// are dense: a thirty-second of them match. When the list holds fewer
+// clients than that, the matches are all of them, and whole is set.
+func (s *Store) newestMatches(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (matches int64, dense, whole bool,
+	err error) {
 	w, newest := s.newest(org, denseSample)
-	var rows, matches int64
-	err := s.queryRow(ctx, `SELECT count(*), coalesce(sum(CASE WHEN `+matchCond(w, k)+` THEN 1 ELSE 0 END), 0) FROM (`+
-		newest+`) AS newest`, w.bound()...).Scan(&rows, &matches)
-	switch {
-	case err != nil || rows < denseSample:
-		return matches, err == nil, err // the whole list
-	case matches*32 < denseSample:
-		return 0, false, nil
-	}
-	w, newest = s.newest(org, 32*bound)
+	var rows int64
+	err = s.queryRow(ctx, `SELECT count(*), coalesce(sum(CASE WHEN `+matchCond(w, roster.NewSearchKey(q.Search))+
+		` THEN 1 ELSE 0 END), 0) FROM (`+newest+`) AS newest`, w.bound()...).Scan(&rows, &matches)
+	return matches, matches*32 >= denseSample, rows < denseSample, err
+}
+
+// denseCount counts the matches of q's search, dense among the newest
+// clients, walking the newest 32 × bound clients, up to bound: the index
+// would find so many that reading them, or only finding out how many there
+// are, costs more (see countWay). ok is false when it did not count: the
+// matches were fewer than bound among them, in a longer list (a cluster of
+// them among the newest). A first name's search at 1,000,000 clients is
+// spared the index's hits (62,500, which PostgreSQL's trigram indexes took
+// 17 ms to find), and finding out how many they are (two fifths of
+// SQLite's CPU for such searches); the median of twelve searches one at a
+// time went from 20–23 to 12–15 ms on SQLite and from 27–31 to 12–15 ms on
+// PostgreSQL (docs/BENCHMARKS.md).
+func (s *Store) denseCount(ctx context.Context, org roster.OrgID, q roster.ClientQuery, bound int64) (int64, bool, error) {
+	w, newest := s.newest(org, 32*bound)
 	// The list's size rides on the count: its organization is $1 too.
 	var n, size int64
 	listed, _ := listSize(org, false)
-	err = s.queryRow(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM (`+newest+`) AS newest WHERE `+matchCond(w, k)+
-		` LIMIT `+s.limit(&w.args, int(bound))+`) AS matches), (`+listed+`)`, w.bound()...).Scan(&n, &size)
+	err := s.queryRow(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM (`+newest+`) AS newest WHERE `+
+		matchCond(w, roster.NewSearchKey(q.Search))+` LIMIT `+s.limit(&w.args, int(bound))+`) AS matches), (`+listed+`)`,
+		w.bound()...).Scan(&n, &size)
 	return n, err == nil && (n == bound || size <= 32*bound), err
 }
 

@@ -229,8 +229,9 @@ func TestNewestWalksIndex(t *testing.T) {
 
 // TestSearchCountStops checks that a search's count stops past
 // SearchCountMost and says so, and that every page, past the count too,
-// still lists exactly the search's matches in order, whether the page is
-// read through the index or walking the list.
+// still lists exactly the search's matches in order, paged by offset and
+// by keyset. The list is shorter than the sample of the newest clients, so
+// these are counted among them (the other ways: the tests below).
 func TestSearchCountStops(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
@@ -251,42 +252,39 @@ func TestSearchCountStops(t *testing.T) {
 				}
 			}
 		}
-		for _, indexedMost := range []int64{4000, 0} {
-			store.SetSearchIndexedMostForTest(t, indexedMost)
-			for _, tt := range []struct {
-				search string
-				want   int
-			}{{"bulk", n}, {"bulk1", 11}, {"bulk 3", 11}, {"bulk3@", 1}, {"bulk 1", 11}, {"bulk1@", 1}, {"bulk 39", 1}} {
-				q := roster.ClientQuery{Search: tt.search}
-				want := searched(all, q)
-				if len(want) != tt.want {
-					t.Fatalf("q=%q: the fixture has %d matches, want %d", tt.search, len(want), tt.want)
-				}
-				var got []string
-				for offset := 0; offset < len(want); offset++ {
-					page, err := st.ClientPage(ctx, org.ID, q, offset, 1)
-					if err != nil {
-						t.Fatal(err)
-					}
-					capped := len(want) > most
-					if page.CountCapped != capped || page.Count != int64(min(len(want), most)) || len(page.Clients) != 1 {
-						t.Fatalf("q=%q at %d (indexed up to %d): count %d, capped %v, %d clients; want %d, capped %v, 1 client",
-							tt.search, offset, indexedMost, page.Count, page.CountCapped, len(page.Clients), min(len(want), most), capped)
-					}
-					got = append(got, page.Clients[0].UID)
-				}
-				if !slices.Equal(got, want) {
-					t.Errorf("q=%q (indexed up to %d) paged one by one:\n got %v\nwant %v", tt.search, indexedMost, got, want)
-				}
-				kp, err := st.ClientKeysetPage(ctx, org.ID, q, roster.Page{Limit: 3})
+		for _, tt := range []struct {
+			search string
+			want   int
+		}{{"bulk", n}, {"bulk1", 11}, {"bulk 3", 11}, {"bulk3@", 1}, {"bulk 1", 11}, {"bulk1@", 1}, {"bulk 39", 1}} {
+			q := roster.ClientQuery{Search: tt.search}
+			want := searched(all, q)
+			if len(want) != tt.want {
+				t.Fatalf("q=%q: the fixture has %d matches, want %d", tt.search, len(want), tt.want)
+			}
+			var got []string
+			for offset := 0; offset < len(want); offset++ {
+				page, err := st.ClientPage(ctx, org.ID, q, offset, 1)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if kp.Count != int64(min(len(want), most)) || kp.CountCapped != (len(want) > most) ||
-					!slices.Equal(uidsOf(kp.Clients), want[:min(3, len(want))]) {
-					t.Errorf("q=%q (indexed up to %d) keyset page: count %d, capped %v, %v; want %d, %v, %v", tt.search,
-						indexedMost, kp.Count, kp.CountCapped, uidsOf(kp.Clients), min(len(want), most), len(want) > most, want[:min(3, len(want))])
+				capped := len(want) > most
+				if page.CountCapped != capped || page.Count != int64(min(len(want), most)) || len(page.Clients) != 1 {
+					t.Fatalf("q=%q at %d: count %d, capped %v, %d clients; want %d, capped %v, 1 client",
+						tt.search, offset, page.Count, page.CountCapped, len(page.Clients), min(len(want), most), capped)
 				}
+				got = append(got, page.Clients[0].UID)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("q=%q paged one by one:\n got %v\nwant %v", tt.search, got, want)
+			}
+			kp, err := st.ClientKeysetPage(ctx, org.ID, q, roster.Page{Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kp.Count != int64(min(len(want), most)) || kp.CountCapped != (len(want) > most) ||
+				!slices.Equal(uidsOf(kp.Clients), want[:min(3, len(want))]) {
+				t.Errorf("q=%q keyset page: count %d, capped %v, %v; want %d, %v, %v", tt.search,
+					kp.Count, kp.CountCapped, uidsOf(kp.Clients), min(len(want), most), len(want) > most, want[:min(3, len(want))])
 			}
 		}
 	})
@@ -353,6 +351,60 @@ func TestSearchCountWalksDenseMatches(t *testing.T) {
 			}
 			if !slices.Equal(got, want) {
 				t.Errorf("q=%q paged one by one:\n got %v\nwant %v", search, got, want)
+			}
+		}
+	})
+}
+
+// TestSearchStoppedCountReadsOldCluster checks the page of a search whose
+// count stops and whose matches are a cluster among the oldest clients,
+// none among the newest: it lists them in order, and on SQLite reads them
+// through the index rather than walking every newer client (while the
+// index finds at most searchIndexedMost).
+func TestSearchStoppedCountReadsOldCluster(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org := storetest.NewOrg(t, st, "Enterprise")
+		const n, cluster, most = 700, 30, 20
+		store.SetSearchCountMostForTest(t, most)
+		var all []roster.Client
+		next := func() (*roster.Client, error) {
+			i := len(all)
+			name := fmt.Sprintf("Client %d", i)
+			if i < cluster {
+				name = fmt.Sprintf("Veteran %d", i)
+			}
+			c := newClient(org, fmt.Sprintf("c%d@example.com", i), func(c *roster.Client) { c.DisplayName = name })
+			all = append(all, *c)
+			return c, nil
+		}
+		if err := st.ImportClients(ctx, org.ID, n, next, nil); err != nil {
+			t.Fatal(err)
+		}
+		q := roster.ClientQuery{Search: "veteran"}
+		want := searched(all, q)
+		for _, indexedMost := range []int64{4000, 0} {
+			store.SetSearchIndexedMostForTest(t, indexedMost)
+			var got []string
+			for offset := 0; offset < len(want); offset++ {
+				page, err := st.ClientPage(ctx, org.ID, q, offset, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page.Count != most || !page.CountCapped || len(page.Clients) != 1 {
+					t.Fatalf("at %d (indexed up to %d): count %d, capped %v, %d clients; want %d, capped, 1 client",
+						offset, indexedMost, page.Count, page.CountCapped, len(page.Clients), most)
+				}
+				got = append(got, page.Clients[0].UID)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("indexed up to %d, paged one by one:\n got %v\nwant %v", indexedMost, got, want)
+			}
+			queries := st.SearchQueriesForTest(ctx, org.ID, q, 1)
+			viaIndex := strings.Contains(queries[1].SQL, "client_search") || strings.Contains(queries[1].SQL, "OFFSET 0")
+			if wantIndex := indexedMost > 0 || st.Engine() == "postgres"; viaIndex != wantIndex {
+				t.Errorf("indexed up to %d: the first page through the index %v, want %v:\n%s", indexedMost, viaIndex,
+					wantIndex, queries[1].SQL)
 			}
 		}
 	})
