@@ -149,7 +149,11 @@ func TestTwoProcessesSharePhotos(t *testing.T) {
 	// client cached, and hears of B's change by a notification that it may
 	// still be reading when B answers (README, "PostgreSQL"): the test
 	// waits until A has dropped the client, as TestTwoServeProcesses does.
+	// A starts listening, and caching, some time after its first request:
+	// until it logs so, it would hear nothing (and hold nothing to drop).
 	aLog := &server{t: t, url: a.url, logs: a.out}
+	aLog.awaitLog(cachesOn, 0)
+	a.links(owner.APIKey, fromA.UID) // cached now
 	seen := aLog.logged(invalidated)
 	b.upload(owner.APIKey, "PUT", map[string]string{"user_uid": fromA.UID},
 		phototest.OrientedJPEG(t, phototest.Quadrants(40, 20), 1))

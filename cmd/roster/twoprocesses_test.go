@@ -33,6 +33,10 @@ func (s *server) awaitLog(msg string, n int) {
 
 const invalidated = "caches: entries invalidated"
 
+// cachesOn is what a serve process logs once it listens for other
+// processes' changes: it caches nothing before.
+const cachesOn = "caches on: listening for revocations and client changes"
+
 // TestTwoServeProcesses runs two built roster serve processes on one
 // PostgreSQL database, each caching credentials and clients: an API key
 // revoked and a sign-in session ended through one are refused through the
@@ -67,7 +71,7 @@ func TestTwoServeProcesses(t *testing.T) {
 		if status, body := p.call("GET", "/auth/api-keys", map[string]string{"API-KEY": owner.APIKey}, nil); status != 403 {
 			t.Fatalf("an API key listing API keys: %d %s, want 403", status, body)
 		}
-		p.awaitLog("caches on: listening for revocations and client changes", 0)
+		p.awaitLog(cachesOn, 0)
 	}
 	status, body := a.call("POST", "/auth/login", nil, map[string]string{"email": "owner@example.com", "password": password})
 	var login struct{ Token string }
