@@ -354,14 +354,14 @@ func (s *Store) countPage(ctx context.Context, org roster.OrgID, q roster.Client
 // would be most of the list).
 func (s *Store) countMatches(ctx context.Context, org roster.OrgID, q roster.ClientQuery, reach int,
 	bound int64) (int64, searchWay, bool, error) {
-	var dense bool
+	var sampled int64
 	if bound > 0 && indexable(q) {
-		n, isDense, whole, err := s.newestMatches(ctx, org, q)
+		n, dense, whole, err := s.newestMatches(ctx, org, q)
 		plain := q.ClientFilter.IsZero() && !q.Deactivated
 		if err != nil || whole && plain {
 			return n, searchWalk, true, err
 		}
-		if dense = isDense; dense && plain && bound == searchCountMost+1 {
+		if sampled = n; dense && plain && bound == searchCountMost+1 {
 			if n, ok, err := s.denseCount(ctx, org, q, bound); err != nil || ok {
 				return n, searchWalk, true, err
 			}
@@ -374,7 +374,7 @@ func (s *Store) countMatches(ctx context.Context, org roster.OrgID, q roster.Cli
 	n, walk, err := s.countListed(ctx, org, q, way, reach, bound)
 	switch {
 	case bound > 0 && n == bound:
-		way = s.stoppedWay(way, dense, hits)
+		way = s.stoppedWay(way, sampled, reach, hits)
 	case way == searchIndexed:
 		way = pageWay(n, reach)
 	}
