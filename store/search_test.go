@@ -261,20 +261,7 @@ func TestSearchCountStops(t *testing.T) {
 			if len(want) != tt.want {
 				t.Fatalf("q=%q: the fixture has %d matches, want %d", tt.search, len(want), tt.want)
 			}
-			var got []string
-			for offset := 0; offset < len(want); offset++ {
-				page, err := st.ClientPage(ctx, org.ID, q, offset, 1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				capped := len(want) > most
-				if page.CountCapped != capped || page.Count != int64(min(len(want), most)) || len(page.Clients) != 1 {
-					t.Fatalf("q=%q at %d: count %d, capped %v, %d clients; want %d, capped %v, 1 client",
-						tt.search, offset, page.Count, page.CountCapped, len(page.Clients), min(len(want), most), capped)
-				}
-				got = append(got, page.Clients[0].UID)
-			}
-			if !slices.Equal(got, want) {
+			if got := pagedOneByOne(t, st, org.ID, q, want, most); !slices.Equal(got, want) {
 				t.Errorf("q=%q paged one by one:\n got %v\nwant %v", tt.search, got, want)
 			}
 			kp, err := st.ClientKeysetPage(ctx, org.ID, q, roster.Page{Limit: 3})
@@ -311,23 +298,15 @@ func TestSearchCountWalksDenseMatches(t *testing.T) {
 		store.SetSearchCountMostForTest(t, most)
 		// Oldest first: the 4 oldest and the 12 newest are teammates, and
 		// every third of the others a runner.
-		var all []roster.Client
-		next := func() (*roster.Client, error) {
-			i := len(all)
-			name := fmt.Sprintf("Client %d", i)
+		all := importNamed(t, st, org, n, func(i int) string {
 			switch {
 			case i < 4 || i >= n-12:
-				name = fmt.Sprintf("Teammate %d", i)
+				return fmt.Sprintf("Teammate %d", i)
 			case i%3 == 0:
-				name = fmt.Sprintf("Runner %d", i)
+				return fmt.Sprintf("Runner %d", i)
 			}
-			c := newClient(org, fmt.Sprintf("c%d@example.com", i), func(c *roster.Client) { c.DisplayName = name })
-			all = append(all, *c)
-			return c, nil
-		}
-		if err := st.ImportClients(ctx, org.ID, n, next, nil); err != nil {
-			t.Fatal(err)
-		}
+			return fmt.Sprintf("Client %d", i)
+		})
 		for i := range 3 { // hits of the index in another organization
 			c := newClient(other, fmt.Sprintf("t%d@example.com", i), func(c *roster.Client) { c.DisplayName = "Teammate" })
 			if err := st.CreateClient(ctx, other.ID, c); err != nil {
@@ -337,19 +316,7 @@ func TestSearchCountWalksDenseMatches(t *testing.T) {
 		for _, search := range []string{"teammate", "runner", "client", "runner 12", "runner 69"} {
 			q := roster.ClientQuery{Search: search}
 			want := searched(all, q)
-			var got []string
-			for offset := 0; offset < len(want); offset++ {
-				page, err := st.ClientPage(ctx, org.ID, q, offset, 1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if page.Count != int64(min(len(want), most)) || page.CountCapped != (len(want) > most) || len(page.Clients) != 1 {
-					t.Fatalf("q=%q at %d: count %d, capped %v, %d clients; want %d, capped %v, 1 client", search, offset,
-						page.Count, page.CountCapped, len(page.Clients), min(len(want), most), len(want) > most)
-				}
-				got = append(got, page.Clients[0].UID)
-			}
-			if !slices.Equal(got, want) {
+			if got := pagedOneByOne(t, st, org.ID, q, want, most); !slices.Equal(got, want) {
 				t.Errorf("q=%q paged one by one:\n got %v\nwant %v", search, got, want)
 			}
 		}
@@ -367,37 +334,17 @@ func TestSearchStoppedCountReadsOldCluster(t *testing.T) {
 		org := storetest.NewOrg(t, st, "Enterprise")
 		const n, cluster, most = 700, 30, 20
 		store.SetSearchCountMostForTest(t, most)
-		var all []roster.Client
-		next := func() (*roster.Client, error) {
-			i := len(all)
-			name := fmt.Sprintf("Client %d", i)
+		all := importNamed(t, st, org, n, func(i int) string {
 			if i < cluster {
-				name = fmt.Sprintf("Veteran %d", i)
+				return fmt.Sprintf("Veteran %d", i)
 			}
-			c := newClient(org, fmt.Sprintf("c%d@example.com", i), func(c *roster.Client) { c.DisplayName = name })
-			all = append(all, *c)
-			return c, nil
-		}
-		if err := st.ImportClients(ctx, org.ID, n, next, nil); err != nil {
-			t.Fatal(err)
-		}
+			return fmt.Sprintf("Client %d", i)
+		})
 		q := roster.ClientQuery{Search: "veteran"}
 		want := searched(all, q)
 		for _, indexedMost := range []int64{4000, 0} {
 			store.SetSearchIndexedMostForTest(t, indexedMost)
-			var got []string
-			for offset := 0; offset < len(want); offset++ {
-				page, err := st.ClientPage(ctx, org.ID, q, offset, 1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if page.Count != most || !page.CountCapped || len(page.Clients) != 1 {
-					t.Fatalf("at %d (indexed up to %d): count %d, capped %v, %d clients; want %d, capped, 1 client",
-						offset, indexedMost, page.Count, page.CountCapped, len(page.Clients), most)
-				}
-				got = append(got, page.Clients[0].UID)
-			}
-			if !slices.Equal(got, want) {
+			if got := pagedOneByOne(t, st, org.ID, q, want, most); !slices.Equal(got, want) {
 				t.Errorf("indexed up to %d, paged one by one:\n got %v\nwant %v", indexedMost, got, want)
 			}
 			queries := st.SearchQueriesForTest(ctx, org.ID, q, 1)
@@ -408,4 +355,40 @@ func TestSearchStoppedCountReadsOldCluster(t *testing.T) {
 			}
 		}
 	})
+}
+
+// importNamed imports n clients into org, oldest first, the i-th named
+// name(i), and returns them.
+func importNamed(t *testing.T, st *store.Store, org storetest.Org, n int, name func(i int) string) []roster.Client {
+	t.Helper()
+	var all []roster.Client
+	next := func() (*roster.Client, error) {
+		i := len(all)
+		c := newClient(org, fmt.Sprintf("c%d@example.com", i), func(c *roster.Client) { c.DisplayName = name(i) })
+		all = append(all, *c)
+		return c, nil
+	}
+	if err := st.ImportClients(context.Background(), org.ID, n, next, nil); err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+// pagedOneByOne pages q's matches one client a page, checking each page's
+// count against want's (capped at most), and returns the uids listed.
+func pagedOneByOne(t *testing.T, st *store.Store, org roster.OrgID, q roster.ClientQuery, want []string, most int) []string {
+	t.Helper()
+	var got []string
+	for offset := range want {
+		page, err := st.ClientPage(context.Background(), org, q, offset, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Count != int64(min(len(want), most)) || page.CountCapped != (len(want) > most) || len(page.Clients) != 1 {
+			t.Fatalf("q=%q at %d: count %d, capped %v, %d clients; want %d, capped %v, 1 client", q.Search, offset,
+				page.Count, page.CountCapped, len(page.Clients), min(len(want), most), len(want) > most)
+		}
+		got = append(got, page.Clients[0].UID)
+	}
+	return got
 }
