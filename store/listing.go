@@ -185,8 +185,9 @@ func (s *Store) segmentQuery(org roster.OrgID, q roster.ClientQuery, way searchW
 	if q.Ascending {
 		dir, cmp = "ASC", ">"
 	}
-	// fenced: a count found few matches, and on PostgreSQL they are read
-	// all through the trigram indexes and sorted, rather than letting the
+	// fenced: a count found few matches (or stopped where walking might
+	// read most of the list, see stoppedWay), and on PostgreSQL they are
+	// read all through the trigram indexes and sorted, rather than letting the
 	// planner walk the order's index on its guess of how many match, which
 	// can read a large part of the organization. A subquery with OFFSET 0
 	// is not merged into the query around it; the sort key is named apart

@@ -92,8 +92,9 @@ func indexable(q roster.ClientQuery) bool {
 // and 1.5 µs measured); so when the index finds more clients than a
 // quarter of the list (and than bound), the count walks the list instead.
 // Matches spread evenly among many clients are counted walking before
-// this (denseCount); what comes here is sparser, or a cluster of them
-// among older clients, which walking would reach late.
+// this (denseCount), for the active list without filters and a page near
+// the start; what else comes here may be a cluster of them among older
+// clients, which walking would reach late.
 func (s *Store) countWay(ctx context.Context, org roster.OrgID, q roster.ClientQuery, bound int64) (searchWay, int64, error) {
 	if !indexable(q) {
 		return searchWalk, 0, nil
@@ -153,20 +154,24 @@ func (s *Store) indexFindsAtMost(ctx context.Context, q roster.ClientQuery, most
 // clients match than the count read, so that pageWay cannot tell. Walking
 // the list's order is quick when the matches are spread along it, and may
 // otherwise read most of the list before it reaches them (a cluster of
-// them among older clients). The sample of the newest clients, in which
-// sampled of denseSample matched, tells: the page walks when, at that
-// density, it would check at most 32 × (SearchCountMost + 1) clients, or
-// when the count walked. Otherwise it reads the matches through the
-// index: on PostgreSQL, and on SQLite when its index found at most
-// searchIndexedMost clients. (A first page of a search matching 5,208 of
-// 1,000,000 clients, spread, took 50 ms read through the index and 10 ms
-// walking; one matching 9,264 older clients, 30 ms through the index and
-// 280 ms walking.)
+// them among older clients). So on SQLite, whose index found hits, the page
+// reads them through the index when they are at most searchIndexedMost: a
+// bounded cost. Otherwise the sample of the organization's newest active
+// clients, sampled of denseSample of which matched, tells: the page walks
+// when at least two matched and, at their density, the walk would check
+// at most 32 × (SearchCountMost + 1) clients, or when the count walked; on
+// PostgreSQL it reads the matches through the index else. (At 1,000,000
+// clients a first page of 9,264 matches among older clients took 30 ms
+// through the index and 280 ms walking; one of 5,208 spread matches 50 ms
+// through the index and 10 ms walking.)
 func (s *Store) stoppedWay(way searchWay, sampled int64, reach int, hits int64) searchWay {
+	spread := sampled > 1 && int64(reach)*denseSample <= sampled*32*(searchCountMost+1)
 	switch {
-	case way == searchWalk || sampled > 0 && int64(reach)*denseSample <= sampled*32*(searchCountMost+1):
+	case way == searchWalk:
 		return searchWalk
-	case s.postgres || hits <= searchIndexedMost:
+	case !s.postgres && hits <= searchIndexedMost:
+		return searchIndexed
+	case !spread && s.postgres:
 		return searchIndexed
 	}
 	return searchWalk
