@@ -347,22 +347,21 @@ func (s *Store) countPage(ctx context.Context, org roster.OrgID, q roster.Client
 }
 
 // countMatches is countPage's count, up to bound if it is not 0. A search
-// first checks the organization's newest clients, whose matches tell how
-// the page is best read if the count stops (stoppedWay). For the active
-// clients without other filters they tell more: a list shorter than the
-// sample has all its matches among them, and matches dense among them are
-// counted walking, for a page near the start (deeper, 32 × bound clients
-// would be most of the list).
+// of the active clients without other filters first checks the newest
+// clients: a list shorter than the sample has all its matches among them,
+// and matches dense among them (a thirty-second) are counted walking, for
+// a page near the start (deeper, 32 × bound clients would be most of the
+// list). The sample also tells how the page is best read if the count
+// through the index stops (stoppedWay); other searches take it only then.
 func (s *Store) countMatches(ctx context.Context, org roster.OrgID, q roster.ClientQuery, reach int,
 	bound int64) (int64, searchWay, bool, error) {
-	var sampled int64
-	if bound > 0 && indexable(q) {
-		n, dense, whole, err := s.newestMatches(ctx, org, q)
-		plain := q.ClientFilter.IsZero() && !q.Deactivated
-		if err != nil || whole && plain {
+	sampled := int64(-1) // not taken
+	if bound > 0 && indexable(q) && q.ClientFilter.IsZero() && !q.Deactivated {
+		n, whole, err := s.newestMatches(ctx, org, q)
+		if err != nil || whole {
 			return n, searchWalk, true, err
 		}
-		if sampled = n; dense && plain && bound == searchCountMost+1 {
+		if sampled = n; n*32 >= denseSample && bound == searchCountMost+1 {
 			if n, ok, err := s.denseCount(ctx, org, q, bound); err != nil || ok {
 				return n, searchWalk, true, err
 			}
@@ -374,7 +373,11 @@ func (s *Store) countMatches(ctx context.Context, org roster.OrgID, q roster.Cli
 	}
 	n, walk, err := s.countListed(ctx, org, q, way, reach, bound)
 	switch {
+	case err != nil:
 	case bound > 0 && n == bound:
+		if sampled < 0 && way == searchIndexed && s.postgres {
+			sampled, _, err = s.newestMatches(ctx, org, q)
+		}
 		way = s.stoppedWay(way, sampled, reach, hits)
 	case way == searchIndexed:
 		way = pageWay(n, reach)
@@ -434,13 +437,13 @@ func (s *Store) countSegment(ctx context.Context, org roster.OrgID, q roster.Cli
 func (s *Store) listCount(org roster.OrgID, q roster.ClientQuery, way searchWay, bound int64) (string, []any) {
 	c, counted := counterOf(q.ClientFilter)
 	switch {
-	case bound > 0:
+	case bound > 0 || q.Search != "" || q.Email != "" || !q.ClientFilter.IsZero() && (q.Deactivated || !counted):
 		w := s.listWhere(org, q, way)
-		limit := s.limit(&w.args, int(bound))
-		return `SELECT count(*) FROM (SELECT 1 FROM ` + w.clients() + ` LIMIT ` + limit + `) AS matches`, w.bound()
-	case q.Search != "" || q.Email != "" || !q.ClientFilter.IsZero() && (q.Deactivated || !counted):
-		w := s.listWhere(org, q, way)
-		return `SELECT count(*) FROM ` + w.clients(), w.bound()
+		if bound == 0 {
+			return `SELECT count(*) FROM ` + w.clients(), w.bound()
+		}
+		return `SELECT count(*) FROM (SELECT 1 FROM ` + w.clients() + ` LIMIT ` + s.limit(&w.args, int(bound)) + `) AS matches`,
+			w.bound()
 	case counted:
 		return c.query([]any{org})
 	}

@@ -165,16 +165,17 @@ func (s *Store) indexFindsAtMost(ctx context.Context, q roster.ClientQuery, most
 // through the index and 280 ms walking; one of 5,208 spread matches 50 ms
 // through the index and 10 ms walking.)
 func (s *Store) stoppedWay(way searchWay, sampled int64, reach int, hits int64) searchWay {
-	spread := sampled > 1 && int64(reach)*denseSample <= sampled*32*(searchCountMost+1)
 	switch {
 	case way == searchWalk:
 		return searchWalk
 	case !s.postgres && hits <= searchIndexedMost:
 		return searchIndexed
-	case !spread && s.postgres:
-		return searchIndexed
+	case !s.postgres:
+		return searchWalk
+	case sampled > 1 && int64(reach)*denseSample <= sampled*32*(searchCountMost+1): // spread
+		return searchWalk
 	}
-	return searchWalk
+	return searchIndexed
 }
 
 // searchCond adds to w the condition that a client matches k, found the way
@@ -207,16 +208,16 @@ func matchCond(w *where, k roster.SearchKey) string {
 const denseSample = 320
 
 // newestMatches checks the organization's denseSample newest active
-// clients against q's search. It returns how many match and whether they
-// are dense: a thirty-second of them match. When the list holds fewer
-// clients than that, the matches are all of them, and whole is set.
-func (s *Store) newestMatches(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (matches int64, dense, whole bool,
+// clients against q's search and returns how many match. When the list
+// holds fewer clients than that, the matches are all of them, and whole is
+// set.
+func (s *Store) newestMatches(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (matches int64, whole bool,
 	err error) {
 	w, newest := s.newest(org, denseSample)
 	var rows int64
 	err = s.queryRow(ctx, `SELECT count(*), coalesce(sum(CASE WHEN `+matchCond(w, roster.NewSearchKey(q.Search))+
 		` THEN 1 ELSE 0 END), 0) FROM (`+newest+`) AS newest`, w.bound()...).Scan(&rows, &matches)
-	return matches, matches*32 >= denseSample, rows < denseSample, err
+	return matches, rows < denseSample, err
 }
 
 // denseCount counts the matches of q's search, dense among the newest
