@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -250,15 +251,71 @@ func (s *Store) newest(org roster.OrgID, rows int64) (*where, string) {
 	return w, `SELECT name_key, email_key FROM ` + w.clients() + ` ORDER BY uid DESC LIMIT ` + s.limit(&w.args, int(rows))
 }
 
-// ftsQuery is the FTS5 query of the rows whose name key contains k.Name or
-// whose email key contains k.Email. With the trigram tokenizer a quoted
-// string matches wherever it occurs, every character (spaces, quotes,
-// LIKE's wildcards) standing for itself.
+// ftsQuery is the FTS5 query of the rows whose name key may contain k.Name
+// or whose email key may contain k.Email: those holding every trigram of a
+// cover of the key (trigramCover). That is every row that contains the
+// key, and maybe rows that hold the trigrams apart, which the LIKE that
+// searchCond adds leaves out. A quoted string of the whole key would find
+// exactly the rows that contain it, but FTS5 then reads where each of its
+// trigrams lies in each row: at 1,000,000 clients, "olga rossi" took 19 ms
+// so and 3 ms as four trigrams, for the same 5,208 rows (sqlite3 shell).
 func ftsQuery(k roster.SearchKey) string {
 	if k.Name == k.Email {
-		return ftsString(k.Name)
+		return ftsAll(k.Name)
 	}
-	return "name_key : " + ftsString(k.Name) + " OR email_key : " + ftsString(k.Email)
+	return "name_key : (" + ftsAll(k.Name) + ") OR email_key : (" + ftsAll(k.Email) + ")"
+}
+
+// ftsAll is the FTS5 query of the rows that hold every trigram of key's
+// cover. With the trigram tokenizer a quoted string of three characters is
+// one trigram, every character (spaces, quotes, LIKE's wildcards) standing
+// for itself.
+func ftsAll(key string) string {
+	var q []string
+	for _, t := range trigramCover(key) {
+		q = append(q, ftsString(t))
+	}
+	return strings.Join(q, " AND ")
+}
+
+// trigramCover returns trigrams of key, of three characters at least, that
+// together hold each of its characters: the first, every third after it,
+// and the last. When two of them are the same ("anaana"), a row holding
+// that one trigram would hold the cover, however far from the key: then
+// it is every trigram of key, once each.
+func trigramCover(key string) []string {
+	r := []rune(key)
+	if len(r) <= 3 {
+		return []string{key}
+	}
+	var cover []string
+	for i := 0; ; i += 3 {
+		i = min(i, len(r)-3)
+		cover = append(cover, string(r[i:i+3]))
+		if i+3 >= len(r) {
+			break
+		}
+	}
+	if !hasRepeat(cover) {
+		return cover
+	}
+	var all []string
+	for i := 0; i+3 <= len(r); i++ {
+		if t := string(r[i : i+3]); !slices.Contains(all, t) {
+			all = append(all, t)
+		}
+	}
+	return all
+}
+
+// hasRepeat reports whether a string occurs twice in ss.
+func hasRepeat(ss []string) bool {
+	for i, s := range ss {
+		if slices.Contains(ss[i+1:], s) {
+			return true
+		}
+	}
+	return false
 }
 
 // ftsString quotes s as an FTS5 string.

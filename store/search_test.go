@@ -23,6 +23,10 @@ var searchPeople = [][2]string{
 	{"snake_case", "snake@example.com"}, {`back\slash`, "b@example.com"}, {`say "hi"`, "hi@example.com"},
 	{"ÉMILE Zola", "emile@example.fr"}, {"王小明", "wang@example.cn"}, {"李", "li@example.cn"}, {"ﬁfi", "fifi@example.com"},
 	{"Ab", "ab@x.io"}, {"a", "a@x.io"}, {"Oﬃce Mgr", "office@example.com"}, {"Kate Bush", "kate.bush@example.net"},
+	// The trigrams of "olga rossi" and "anaana" apart, which the index finds
+	// and the search must not.
+	{"Olga Rossi", "o.r@example.com"}, {"Olga Rita Rossi", "olga.r@example.com"}, {"Ana Naan", "anaana.x@example.com"},
+	{"Nana Anaïs", "nana@example.com"},
 }
 
 // searchQueries are matched against the same people in Go: case and
@@ -32,6 +36,7 @@ var searchQueries = []string{
 	"kate", "KATE", "ate b", "zoë", "ZOË", "zoe", "zo", "ë", "straße", "STRASSE", "müller", "%", "100%", "0% p", "_",
 	"e_c", `\`, `k\s`, `"hi"`, `"`, "émile", "EMILE", "王", "小明", "王小明", "ﬁ", "fif", "ﬃ", "OFFI", "@bücher", "@xn--bcher",
 	"bücher", "example", "a", "ab", "e", "com", "twin", "no such client", "%%%", "___", "@example.com",
+	"olga rossi", "olga r", "anaana", "ana na",
 }
 
 // searchFixture stores searchPeople in org, every third deactivated, and
