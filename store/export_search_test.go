@@ -26,6 +26,26 @@ func SetSearchCountMostForTest(t testing.TB, n int64) {
 	t.Cleanup(func() { searchCountMost = old })
 }
 
+// NewestPageForTest returns the uids of the page of limit clients offset
+// into q's matches that newestPage reads among the organization's newest
+// clients, bounded as ClientPage bounds it, and whether it is full.
+func (s *Store) NewestPageForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery, offset, limit int) ([]string,
+	bool, error) {
+	got, full, err := s.newestPage(ctx, org, q, offset, limit, searchCountBound(q, offset+limit))
+	var uids []string
+	for _, l := range got {
+		uids = append(uids, l.c.UID)
+	}
+	return uids, full, err
+}
+
+// NewestPagePlanForTest returns SQLite's plan for newestPage's first page
+// of q's matches, one line a step.
+func (s *Store) NewestPagePlanForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (string, error) {
+	query, args := s.newestPageQuery(org, q, 0, 10, searchCountBound(q, 10))
+	return s.planForTest(ctx, query, args)
+}
+
 // NewestPlanForTest returns SQLite's plan for denseCount's read of the
 // organization's newest clients, one line a step.
 func (s *Store) NewestPlanForTest(ctx context.Context, org roster.OrgID) (string, error) {

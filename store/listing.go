@@ -303,6 +303,13 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 		return page, err
 	}
 	var got []listed
+	if page.CountCapped && way == searchIndexed && newestFirst(q) {
+		got, full, err := s.newestPage(ctx, org, q, offset, limit, searchCountBound(q, offset+limit))
+		if err != nil || full {
+			page.Clients = clientsOf(got)
+			return page, err
+		}
+	}
 	for _, seg := range segmentsOf(q) {
 		if len(got) == limit {
 			break
@@ -324,10 +331,7 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 			offset -= n
 		}
 	}
-	page.Clients = make([]roster.Client, len(got))
-	for i := range got {
-		page.Clients[i] = got[i].c
-	}
+	page.Clients = clientsOf(got)
 	return page, nil
 }
 
@@ -356,7 +360,7 @@ func (s *Store) countPage(ctx context.Context, org roster.OrgID, q roster.Client
 func (s *Store) countMatches(ctx context.Context, org roster.OrgID, q roster.ClientQuery, reach int,
 	bound int64) (int64, searchWay, bool, error) {
 	sampled := int64(-1) // not taken
-	if bound > 0 && indexable(q) && q.ClientFilter.IsZero() && !q.Deactivated {
+	if bound > 0 && plainSearch(q) {
 		n, whole, err := s.newestMatches(ctx, org, q)
 		if err != nil || whole {
 			return n, searchWalk, true, err
@@ -498,11 +502,17 @@ func (s *Store) ClientKeysetPage(ctx context.Context, org roster.OrgID, q roster
 	if p.Before != "" {
 		slices.Reverse(got)
 	}
-	page.Clients = make([]roster.Client, len(got))
-	for i := range got {
-		page.Clients[i] = got[i].c
-	}
+	page.Clients = clientsOf(got)
 	return page, nil
+}
+
+// clientsOf returns the clients of a list read.
+func clientsOf(got []listed) []roster.Client {
+	clients := make([]roster.Client, len(got))
+	for i := range got {
+		clients[i] = got[i].c
+	}
+	return clients
 }
 
 // cursorAt returns the position of the organization's client uid in the

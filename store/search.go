@@ -243,12 +243,62 @@ func (s *Store) denseCount(ctx context.Context, org roster.OrgID, q roster.Clien
 	return n, err == nil && (n == bound || size <= 32*bound), err
 }
 
+// newestPage reads the page of limit clients offset into the matches of
+// a plain search in the list's own order (newestFirst), whose count
+// stopped, among the organization's newest 5 × bound clients only: full is
+// false when fewer match among them, and the page must be read another
+// way. Walking a client costs about a fifth of what reaching one that the
+// index found does (see countWay), and the count found bound matches at
+// least; so a page of matches spread along the list is read cheaply (at
+// 1,000,000 clients, the first page of "olga rossi", 5,208 matches: 3 ms,
+// against 28–49 ms reading them all through the index and sorting them, in
+// the sqlite3 shell), and one of matches clustered among older clients
+// costs at most about twice what it did.
+func (s *Store) newestPage(ctx context.Context, org roster.OrgID, q roster.ClientQuery, offset, limit int,
+	bound int64) (got []listed, full bool, err error) {
+	query, args := s.newestPageQuery(org, q, offset, limit, bound)
+	got, err = s.readListed(ctx, segment{}, query, args, nil)
+	return got, len(got) == limit, err
+}
+
+// newestPageQuery is newestPage's query. The page's clients are reached by
+// row id: SQLite would otherwise walk the organization's index of uids for
+// them, which reads it all when they are fewer than the page.
+func (s *Store) newestPageQuery(org roster.OrgID, q roster.ClientQuery, offset, limit int, bound int64) (string, []any) {
+	w, newest := s.newest(org, 5*bound)
+	from := "clients"
+	if !s.postgres {
+		from += " NOT INDEXED"
+	}
+	query := `SELECT ` + listColumns + ` FROM ` + from + ` WHERE org_id = $1 AND id IN (SELECT id FROM (` + newest +
+		`) AS newest WHERE ` + matchCond(w, roster.NewSearchKey(q.Search)) + ` ORDER BY uid DESC LIMIT ` +
+		s.limit(&w.args, offset+limit) + `) ORDER BY uid DESC LIMIT ` + s.limit(&w.args, limit)
+	if offset > 0 {
+		query += ` OFFSET ` + s.limit(&w.args, offset)
+	}
+	return query, w.bound()
+}
+
+// newestFirst reports whether q is a plain search (see plainSearch) listed
+// newest first, the list's own order, which its newest clients begin.
+func newestFirst(q roster.ClientQuery) bool {
+	return plainSearch(q) && orderColumns[q.OrderBy] == "" && !q.Ascending
+}
+
+// plainSearch reports whether q searches the active clients through the
+// index, with no other filter: whose matches the organization's newest
+// active clients begin.
+func plainSearch(q roster.ClientQuery) bool {
+	return indexable(q) && q.ClientFilter.IsZero() && !q.Deactivated
+}
+
 // newest returns a clause of the organization's active clients, and a
-// query of the name and email keys of the newest rows of them, which reads
-// them along the (org_id, deactivated_at, uid) index.
+// query of the row ids, uids, name and email keys of the newest rows of
+// them, which reads them along the (org_id, deactivated_at, uid) index.
 func (s *Store) newest(org roster.OrgID, rows int64) (*where, string) {
 	w := s.listWhere(org, roster.ClientQuery{}, searchWalk)
-	return w, `SELECT name_key, email_key FROM ` + w.clients() + ` ORDER BY uid DESC LIMIT ` + s.limit(&w.args, int(rows))
+	return w, `SELECT id, uid, name_key, email_key FROM ` + w.clients() + ` ORDER BY uid DESC LIMIT ` +
+		s.limit(&w.args, int(rows))
 }
 
 // ftsQuery is the FTS5 query of the rows whose name key may contain k.Name

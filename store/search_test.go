@@ -364,6 +364,70 @@ func TestSearchStoppedCountReadsOldCluster(t *testing.T) {
 	})
 }
 
+// TestSearchStoppedPageWalksNewest checks the page of a search whose count
+// stops, read among the organization's newest clients (newestPage): full
+// and in order where the matches are spread along the list, never with
+// another organization's newer clients; not full where the newest hold too
+// few of them, which ClientPage then reads another way.
+func TestSearchStoppedPageWalksNewest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		org, other := storetest.NewOrg(t, st, "Enterprise"), storetest.NewOrg(t, st, "Pro")
+		const n, cluster, most = 700, 30, 20
+		store.SetSearchCountMostForTest(t, most)
+		// Oldest first: every seventh a runner; the 30 oldest and the newest
+		// veterans.
+		all := importNamed(t, st, org, n, func(i int) string {
+			switch {
+			case i < cluster || i == n-1:
+				return fmt.Sprintf("Veteran %d", i)
+			case i%7 == 0:
+				return fmt.Sprintf("Runner %d", i)
+			}
+			return fmt.Sprintf("Client %d", i)
+		})
+		for i := range 5 { // newer than all of org's
+			c := newClient(other, fmt.Sprintf("r%d@example.com", i), func(c *roster.Client) { c.DisplayName = "Runner" })
+			if err := st.CreateClient(ctx, other.ID, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runners := searched(all, roster.ClientQuery{Search: "runner"})
+		for offset := range runners {
+			got, full, err := st.NewestPageForTest(ctx, org.ID, roster.ClientQuery{Search: "runner"}, offset, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := runners[offset:min(offset+3, len(runners))]; !full && len(want) == 3 || full && !slices.Equal(got, want) {
+				t.Fatalf("runners at %d: got %v (full %v), want %v", offset, got, full, want)
+			}
+		}
+		veterans := searched(all, roster.ClientQuery{Search: "veteran"})
+		got, full, err := st.NewestPageForTest(ctx, org.ID, roster.ClientQuery{Search: "veteran"}, 0, 1)
+		if err != nil || !full || !slices.Equal(got, veterans[:1]) {
+			t.Errorf("the newest veteran: got %v (full %v, %v), want %v", got, full, err, veterans[:1])
+		}
+		if got, full, err := st.NewestPageForTest(ctx, org.ID, roster.ClientQuery{Search: "veteran"}, 1, 1); err != nil || full {
+			t.Errorf("the second veteran, among the oldest: got %v (full %v, %v), want no full page", got, full, err)
+		}
+		if st.Engine() == "sqlite" {
+			// Reached by row id, not by walking every uid of the organization.
+			plan, err := st.NewestPagePlanForTest(ctx, org.ID, roster.ClientQuery{Search: "veteran"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first, _, _ := strings.Cut(plan, "\n"); !strings.Contains(first, "INTEGER PRIMARY KEY") {
+				t.Errorf("the page's clients are not reached by row id:\n%s", plan)
+			}
+		}
+		for search, want := range map[string][]string{"runner": runners, "veteran": veterans} {
+			if got := pagedOneByOne(t, st, org.ID, roster.ClientQuery{Search: search}, want, most); !slices.Equal(got, want) {
+				t.Errorf("q=%q paged one by one:\n got %v\nwant %v", search, got, want)
+			}
+		}
+	})
+}
+
 // importNamed imports n clients into org, oldest first, the i-th named
 // name(i), and returns them.
 func importNamed(t *testing.T, st *store.Store, org storetest.Org, n int, name func(i int) string) []roster.Client {
