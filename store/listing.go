@@ -303,7 +303,7 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 		return page, err
 	}
 	var got []listed
-	if page.CountCapped && way == searchIndexed && newestFirst(q) {
+	if page.CountCapped && newestFirst(q) {
 		got, full, err := s.newestPage(ctx, org, q, offset, limit, searchCountBound(q, offset+limit))
 		if err != nil || full {
 			page.Clients = clientsOf(got)
