@@ -45,6 +45,9 @@ func TestSchemasAgree(t *testing.T) {
 			` (org_id, uid, age, height, weight, shoe_size) WHERE deactivated_at IS NULL AND preferable_activities ~~ '%"`+a+`"%'`)
 	}
 	pg = withoutOwn(t, "PostgreSQL", pg, pgActivityWalk, walks...)
+	lite = withoutOwn(t, "SQLite", lite, newestWalk,
+		"index clients.clients_org_deactivated (org_id, deactivated_at, uid, import_id, name_key, email_key)")
+	pg = withoutOwn(t, "PostgreSQL", pg, newestWalk, "index clients.clients_org_deactivated (org_id, deactivated_at, uid)")
 	if onlyLite, onlyPG := without(lite, pg), without(pg, lite); len(onlyLite)+len(onlyPG) > 0 {
 		t.Errorf("the engines' schemas differ\nonly on SQLite:\n\t%s\nonly on PostgreSQL:\n\t%s",
 			strings.Join(onlyLite, "\n\t"), strings.Join(onlyPG, "\n\t"))
@@ -69,6 +72,11 @@ var (
 	sqliteActivityWalk = regexp.MustCompile(`^index client_activities\.client_activities_walk `)
 	pgActivityWalk     = regexp.MustCompile(`^index clients\.clients_walk_\w+ `)
 )
+
+// The index along which a search walks the newest active clients holds
+// their keys on SQLite only (migration 32): PostgreSQL walks them along
+// another index, and gained nothing from it.
+var newestWalk = regexp.MustCompile(`^index clients\.clients_org_deactivated `)
 
 // withoutOwn returns lines without those that match own, one engine's
 // own kind of index, which must include want.
