@@ -303,8 +303,8 @@ func (s *Store) ClientPage(ctx context.Context, org roster.OrgID, q roster.Clien
 		return page, err
 	}
 	var got []listed
-	if page.CountCapped && newestFirst(q) {
-		got, full, err := s.newestPage(ctx, org, q, offset, limit, searchCountBound(q, offset+limit))
+	if bound := searchCountBound(q, offset+limit); page.CountCapped && newestFirst(q) && bound == searchCountMost+1 {
+		got, full, err := s.newestPage(ctx, org, q, offset, limit, bound)
 		if err != nil || full {
 			page.Clients = clientsOf(got)
 			return page, err
