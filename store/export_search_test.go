@@ -28,10 +28,11 @@ func SetSearchCountMostForTest(t testing.TB, n int64) {
 
 // NewestPageForTest returns the uids of the page of limit clients offset
 // into q's matches that newestPage reads among the organization's newest
-// clients, bounded as ClientPage bounds it, and whether it is full.
+// 5 × (SearchCountMost + 1) clients, as ClientPage reads the pages near the
+// start, and whether it is full.
 func (s *Store) NewestPageForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery, offset, limit int) ([]string,
 	bool, error) {
-	got, full, err := s.newestPage(ctx, org, q, offset, limit, searchCountBound(q, offset+limit))
+	got, full, err := s.newestPage(ctx, org, q, offset, limit, searchCountMost+1)
 	var uids []string
 	for _, l := range got {
 		uids = append(uids, l.c.UID)
@@ -92,9 +93,11 @@ type SearchQuery struct {
 }
 
 // SearchQueriesForTest returns the count of q's matches and the query of
-// its first page of limit clients, the way ClientPage picks. The count is
-// the one countWay picks, which a search that denseCount counts (or whose
-// list is shorter than its sample) does not run.
+// its first page of limit clients, the way ClientPage picks after the
+// count, whether or not it first reads the page among the newest clients
+// (newestPage). The count is the one countWay picks, which a search that
+// denseCount counts (or whose list is shorter than its sample) does not
+// run.
 func (s *Store) SearchQueriesForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery, limit int) []SearchQuery {
 	bound := searchCountBound(q, limit)
 	way, _, err := s.countWay(ctx, org, q, bound)

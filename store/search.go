@@ -180,11 +180,10 @@ func (s *Store) stoppedWay(way searchWay, sampled int64, reach int, hits int64) 
 }
 
 // searchCond adds to w the condition that a client matches k, found the way
-// given. On PostgreSQL the SQL is the LIKE either way (written for the
-// index to find when indexed, see trgmLike): the planner serves it from the
-// pg_trgm indexes when its statistics say the matches are few. It must see
-// the pattern to know: a plan made once for any pattern, as pgx's cached
-// statements get after five runs, walks every client.
+// given. On PostgreSQL the SQL is the LIKE either way: the planner serves
+// it from the pg_trgm indexes when its statistics say the matches are few.
+// It must see the pattern to know: a plan made once for any pattern, as
+// pgx's cached statements get after five runs, walks every client.
 // On SQLite the indexed way also restricts the clients to the rowids that
 // the FTS5 table finds, which hold every client the LIKE matches (FTS5
 // folds case as it indexes and looks up, character by character), and
@@ -195,53 +194,7 @@ func (s *Store) searchCond(w *where, k roster.SearchKey, way searchWay) {
 		w.byRowid = true
 	}
 	w.customPlan = s.postgres
-	if way == searchIndexed && s.postgres {
-		w.and(`(` + trgmLike(w, "name_key", k.Name) + ` OR ` + trgmLike(w, "email_key", k.Email) + `)`)
-		return
-	}
 	w.and(matchCond(w, k))
-}
-
-// trgmLike is the condition that column contains key, for PostgreSQL's
-// trigram indexes to find.
-// pg_trgm looks up every trigram of a LIKE's pattern in its index, which
-// for a key of many common ones reads many long lists: at 1,000,000
-// clients, 15–20 ms each index for "olga rossi". When key begins and ends
-// with three ASCII letters or digits apart, the index is asked for the
-// clients whose key holds those two in order (5–6 ms each, for the same
-// 5,208 clients), and the LIKE of the whole key is checked on an
-// expression of the column, which no index serves, so that the planner
-// looks up the two only. (A query meant to walk an order's index keeps the
-// plain LIKE: the planner, which cannot tell how often the expression
-// holds, guesses fewer matches than it does of a LIKE, and would read them
-// all through the trigram indexes and sort them instead.)
-func trgmLike(w *where, column, key string) string {
-	like := w.arg(containing(key))
-	first, last, ok := trgmEnds(key)
-	if !ok {
-		return column + ` LIKE ` + like + ` ESCAPE '\'`
-	}
-	return `((` + column + ` || '') LIKE ` + like + ` ESCAPE '\' AND ` + column + ` LIKE ` + w.arg("%"+first+"%"+last+"%") + `)`
-}
-
-// trgmEnds returns key's first and last three characters when they do not
-// overlap and are each a trigram that pg_trgm looks up: ASCII letters and
-// digits, which are word characters whatever the database's locale.
-func trgmEnds(key string) (first, last string, ok bool) {
-	if len(key) < 6 || !asciiWord(key[:3]) || !asciiWord(key[len(key)-3:]) {
-		return "", "", false
-	}
-	return key[:3], key[len(key)-3:], true
-}
-
-// asciiWord reports whether s holds only ASCII lower-case letters and digits.
-func asciiWord(s string) bool {
-	for _, c := range []byte(s) {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // matchCond is the condition that a client's name key contains k.Name or
@@ -294,7 +247,7 @@ func (s *Store) denseCount(ctx context.Context, org roster.OrgID, q roster.Clien
 // a plain search in the list's own order (newestFirst), whose count
 // stopped, among the organization's newest 5 × bound clients only: full is
 // false when fewer match among them, and the page must be read another
-// way. Walking a client costs about a fifth of what reaching one that the
+// way. Walking a client costs about a quarter of what reaching one that the
 // index found does (see countWay), and the count found bound matches at
 // least; so a page of matches spread along the list is read cheaply (at
 // 1,000,000 clients, the first page of "olga rossi", 5,208 matches: 3 ms,
@@ -329,8 +282,8 @@ func (s *Store) newestPageQuery(org roster.OrgID, q roster.ClientQuery, offset, 
 	} else {
 		w = s.listWhere(org, roster.ClientQuery{}, searchWalk)
 		w.and(matchCond(w, k))
-		w.and(`uid >= coalesce((SELECT uid FROM clients WHERE org_id = $1 AND deactivated_at IS NULL ORDER BY uid DESC ` +
-			`LIMIT 1 OFFSET ` + s.limit(&w.args, int(5*bound-1)) + `), '')`)
+		w.and(`uid >= coalesce((SELECT uid FROM clients WHERE org_id = $1 AND deactivated_at IS NULL AND ` + visible +
+			` ORDER BY uid DESC LIMIT 1 OFFSET ` + s.limit(&w.args, int(5*bound-1)) + `), '')`)
 		query = `SELECT ` + listColumns + ` FROM ` + w.clients()
 	}
 	query += ` ORDER BY uid DESC LIMIT ` + s.limit(&w.args, limit)

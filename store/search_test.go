@@ -366,21 +366,26 @@ func TestSearchStoppedCountReadsOldCluster(t *testing.T) {
 }
 
 // TestSearchStoppedPageWalksNewest checks the page of a search whose count
-// stops, read among the organization's newest clients (newestPage): full
-// and in order where the matches are spread along the list, never with
-// another organization's newer clients; not full where the newest hold too
-// few of them, which ClientPage then reads another way.
+// stops, read among the organization's newest 5 × (most + 1) clients
+// (newestPage): full and in order when they hold the page's matches, never
+// with another organization's newer clients, not full when they do not;
+// and that ClientPage then reads it another way, for matches all among
+// the oldest clients.
 func TestSearchStoppedPageWalksNewest(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		org, other := storetest.NewOrg(t, st, "Enterprise"), storetest.NewOrg(t, st, "Pro")
-		const n, cluster, most = 700, 30, 20
+		// A page of 3 is near the start: 16 × 3 < most.
+		const n, cluster, most = 700, 60, 50
+		const newest = 5 * (most + 1)
 		store.SetSearchCountMostForTest(t, most)
-		// Oldest first: every seventh a runner; the 30 oldest and the newest
-		// veterans.
+		// Oldest first: every seventh a runner; the 60 oldest and the newest
+		// veterans; the 60 oldest pioneers too.
 		all := importNamed(t, st, org, n, func(i int) string {
 			switch {
-			case i < cluster || i == n-1:
+			case i < cluster:
+				return fmt.Sprintf("Veteran Pioneer %d", i)
+			case i == n-1:
 				return fmt.Sprintf("Veteran %d", i)
 			case i%7 == 0:
 				return fmt.Sprintf("Runner %d", i)
@@ -394,13 +399,15 @@ func TestSearchStoppedPageWalksNewest(t *testing.T) {
 			}
 		}
 		runners := searched(all, roster.ClientQuery{Search: "runner"})
+		among := len(searched(all[n-newest:], roster.ClientQuery{Search: "runner"}))
 		for offset := range runners {
 			got, full, err := st.NewestPageForTest(ctx, org.ID, roster.ClientQuery{Search: "runner"}, offset, 3)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := runners[offset:min(offset+3, len(runners))]; !full && len(want) == 3 || full && !slices.Equal(got, want) {
-				t.Fatalf("runners at %d: got %v (full %v), want %v", offset, got, full, want)
+			want := runners[offset:min(offset+3, len(runners))]
+			if wantFull := offset+3 <= among; full != wantFull || full && !slices.Equal(got, want) {
+				t.Fatalf("runners at %d: got %v (full %v), want %v (full %v)", offset, got, full, want, wantFull)
 			}
 		}
 		veterans := searched(all, roster.ClientQuery{Search: "veteran"})
@@ -422,10 +429,21 @@ func TestSearchStoppedPageWalksNewest(t *testing.T) {
 				t.Errorf("the page does not walk the newest clients down to a uid:\n%s", plan)
 			}
 		}
-		for search, want := range map[string][]string{"runner": runners, "veteran": veterans} {
+		// Pioneers are all among the oldest, and one veteran is among the
+		// newest: their first pages are read after newestPage found none or
+		// one of their three clients.
+		for search, want := range map[string][]string{"runner": runners, "veteran": veterans,
+			"pioneer": searched(all, roster.ClientQuery{Search: "pioneer"})} {
 			if got := pagedOneByOne(t, st, org.ID, roster.ClientQuery{Search: search}, want, most); !slices.Equal(got, want) {
 				t.Errorf("q=%q paged one by one:\n got %v\nwant %v", search, got, want)
 			}
+			page, err := st.ClientPage(ctx, org.ID, roster.ClientQuery{Search: search}, 0, 3)
+			if err != nil || !slices.Equal(uidsOf(page.Clients), want[:3]) {
+				t.Errorf("q=%q first page of 3: got %v (%v), want %v", search, uidsOf(page.Clients), err, want[:3])
+			}
+		}
+		if _, full, err := st.NewestPageForTest(ctx, org.ID, roster.ClientQuery{Search: "pioneer"}, 0, 3); err != nil || full {
+			t.Errorf("pioneers among the newest: full %v (%v), want not full", full, err)
 		}
 	})
 }
