@@ -43,7 +43,7 @@ func (s *Store) NewestPageForTest(ctx context.Context, org roster.OrgID, q roste
 // NewestPagePlanForTest returns SQLite's plan for newestPage's first page
 // of q's matches, one line a step.
 func (s *Store) NewestPagePlanForTest(ctx context.Context, org roster.OrgID, q roster.ClientQuery) (string, error) {
-	query, args := s.newestPageQuery(org, q, 0, 10, searchCountBound(q, 10))
+	query, args := s.newestPageQuery(org, q, 0, 10, searchCountMost+1)
 	return s.planForTest(ctx, query, args)
 }
 

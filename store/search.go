@@ -308,7 +308,9 @@ func plainSearch(q roster.ClientQuery) bool {
 
 // newest returns a clause of the organization's active clients, and a
 // query of the row ids, uids, name and email keys of the newest rows of
-// them, which reads them along the (org_id, deactivated_at, uid) index.
+// them, which reads them in uid order along an index: on SQLite
+// clients_org_deactivated, which holds the keys (migration 32); on
+// PostgreSQL clients_org_uid, as its planner prefers.
 func (s *Store) newest(org roster.OrgID, rows int64) (*where, string) {
 	w := s.listWhere(org, roster.ClientQuery{}, searchWalk)
 	return w, `SELECT id, uid, name_key, email_key FROM ` + w.clients() + ` ORDER BY uid DESC LIMIT ` +
