@@ -357,14 +357,19 @@ func trigramCover(key string) []string {
 	var cover []string
 	for i := 0; ; i += 3 {
 		i = min(i, len(r)-3)
-		cover = append(cover, string(r[i:i+3]))
+		t := string(r[i : i+3])
+		if slices.Contains(cover, t) {
+			return everyTrigram(r)
+		}
+		cover = append(cover, t)
 		if i+3 >= len(r) {
-			break
+			return cover
 		}
 	}
-	if !hasRepeat(cover) {
-		return cover
-	}
+}
+
+// everyTrigram returns every trigram of r, once each.
+func everyTrigram(r []rune) []string {
 	var all []string
 	for i := 0; i+3 <= len(r); i++ {
 		if t := string(r[i : i+3]); !slices.Contains(all, t) {
@@ -372,16 +377,6 @@ func trigramCover(key string) []string {
 		}
 	}
 	return all
-}
-
-// hasRepeat reports whether a string occurs twice in ss.
-func hasRepeat(ss []string) bool {
-	for i, s := range ss {
-		if slices.Contains(ss[i+1:], s) {
-			return true
-		}
-	}
-	return false
 }
 
 // ftsString quotes s as an FTS5 string.
